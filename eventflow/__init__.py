@@ -1,0 +1,1 @@
+"""EventFlow: fair-trade, self-hostable ticketing for independent organizers."""

@@ -1,0 +1,83 @@
+"""Domain exceptions, translated once at the edge (JSON API, pages)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base for every error a user can cause; `code` is the stable API error code."""
+
+    code = "bad_request"
+    status = 400
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.__class__.__doc__ or self.code)
+        self.detail = detail or (self.__class__.__doc__ or self.code).strip()
+
+
+class ValidationFailed(DomainError):
+    """The request is not valid."""
+
+    code = "validation_error"
+    status = 422
+
+
+class NotFound(DomainError):
+    """No such thing, or not yours."""
+
+    code = "not_found"
+    status = 404
+
+
+class Unauthorized(DomainError):
+    """Missing or invalid credentials."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state."""
+
+    code = "conflict"
+    status = 409
+
+
+class EmailTaken(Conflict):
+    """An account with this email already exists."""
+
+    code = "email_taken"
+
+
+class SoldOut(Conflict):
+    """Not enough tickets left for this request."""
+
+    code = "sold_out"
+
+    def __init__(self, detail: str = "", tier_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.tier_ids = tier_ids
+
+
+class NotOnSale(Conflict):
+    """This event or tier is not on sale right now."""
+
+    code = "not_on_sale"
+
+
+class HoldExpired(Conflict):
+    """The hold on these tickets has expired."""
+
+    code = "hold_expired"
+
+
+class ReservationClosed(Conflict):
+    """This reservation was already cancelled, expired or paid."""
+
+    code = "reservation_closed"
+
+
+class StaleCatalog(Exception):
+    """A tier changed between reading the catalogue and writing the hold; re-read and retry.
+
+    Internal to the domain service: never reaches a user.
+    """

@@ -1,0 +1,216 @@
+"""The things organizers and buyers talk about: events, tiers, reservations, orders, tickets."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from eventflow.domain.money import FeeMode
+
+DEFAULT_HOLD = timedelta(minutes=15)
+MAX_TICKETS_PER_RESERVATION = 50  # keeps a confirm within one DynamoDB transaction (100 items)
+MAX_LINES_PER_RESERVATION = 10
+
+
+def new_id(prefix: str, nbytes: int = 9) -> str:
+    """A random id with a readable prefix (`evt_...`); 72+ bits, unguessable."""
+    return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].strip("-") or "event"
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class ReservationStatus(StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+OPEN_STATUSES = frozenset({ReservationStatus.HELD})
+
+
+@dataclass(frozen=True, slots=True)
+class Organizer:
+    id: str
+    email: str
+    name: str
+    password_hash: str
+    created_at: datetime
+    totp_secret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    organizer_id: str
+    slug: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    currency: str
+    description: str
+    fee_mode: FeeMode
+    status: EventStatus
+    created_at: datetime
+
+    def with_status(self, status: EventStatus) -> Event:
+        return replace(self, status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """A kind of ticket. `held + sold <= capacity` always; only the store changes held/sold."""
+
+    id: str
+    event_id: str
+    name: str
+    price_minor: int
+    capacity: int
+    max_per_order: int = 10
+    sales_start: datetime | None = None
+    sales_end: datetime | None = None
+    hidden: bool = False
+    position: int = 0
+    held: int = 0
+    sold: int = 0
+    version: int = 1  # bumped by every edit, so a hold priced from a stale read is refused
+
+    @property
+    def available(self) -> int:
+        return max(0, self.capacity - self.held - self.sold)
+
+    def on_sale_at(self, instant: datetime) -> bool:
+        if self.sales_start is not None and instant < self.sales_start:
+            return False
+        return not (self.sales_end is not None and instant >= self.sales_end)
+
+
+@dataclass(frozen=True, slots=True)
+class TierCount:
+    """Live inventory of one tier: what the public page shows."""
+
+    tier_id: str
+    capacity: int
+    held: int
+    sold: int
+
+    @property
+    def available(self) -> int:
+        return max(0, self.capacity - self.held - self.sold)
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationLine:
+    tier_id: str
+    quantity: int
+    unit_price_minor: int
+    unit_fee_minor: int
+    unit_total_minor: int  # what the buyer pays per ticket (price + fee, or price if absorbed)
+    tier_version: int = 1
+
+    @property
+    def subtotal_minor(self) -> int:
+        return self.unit_price_minor * self.quantity
+
+    @property
+    def fee_minor(self) -> int:
+        return self.unit_fee_minor * self.quantity
+
+    @property
+    def total_minor(self) -> int:
+        return self.unit_total_minor * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    id: str
+    event_id: str
+    lines: tuple[ReservationLine, ...]
+    buyer: Buyer
+    currency: str
+    fee_mode: FeeMode
+    status: ReservationStatus
+    created_at: datetime
+    expires_at: datetime
+    idempotency_key: str | None = None
+    order_id: str | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def quantity(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal_minor(self) -> int:
+        return sum(line.subtotal_minor for line in self.lines)
+
+    @property
+    def fee_minor(self) -> int:
+        return sum(line.fee_minor for line in self.lines)
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.total_minor for line in self.lines)
+
+    def quantities(self) -> dict[str, int]:
+        return {line.tier_id: line.quantity for line in self.lines}
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    order_id: str
+    event_id: str
+    tier_id: str
+    holder_name: str
+    access_key: str  # capability in the ticket link
+    secret: str  # seeds the rotating door code; never leaves the server except to its holder
+    status: str = "valid"
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: str
+    reservation_id: str
+    event_id: str
+    buyer: Buyer
+    currency: str
+    subtotal_minor: int
+    fee_minor: int
+    total_minor: int
+    created_at: datetime
+    payment_ref: str
+    tickets: tuple[Ticket, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """An event with its tiers and their live counts, as the public page and API show it."""
+
+    event: Event
+    tiers: tuple[Tier, ...]
+
+    def tier(self, tier_id: str) -> Tier | None:
+        return next((t for t in self.tiers if t.id == tier_id), None)

@@ -1,0 +1,103 @@
+"""Interfaces the domain needs from the outside world; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from eventflow.domain.models import (
+    Event,
+    Order,
+    Organizer,
+    Reservation,
+    ReservationStatus,
+    Ticket,
+    Tier,
+    TierCount,
+)
+
+
+class Store(Protocol):
+    """Persistence. The inventory rule (`held + sold <= capacity`) lives in exactly one place per
+    implementation: `reserve`, `release` and `confirm` are its only writers of held/sold."""
+
+    # organizers
+    def add_organizer(self, organizer: Organizer) -> None:
+        """Raises EmailTaken when the (lower-cased) email already has an account."""
+
+    def get_organizer(self, organizer_id: str) -> Organizer | None: ...
+
+    def find_organizer_by_email(self, email: str) -> Organizer | None: ...
+
+    # events and tiers
+    def add_event(self, event: Event) -> None:
+        """Raises Conflict when the slug is taken."""
+
+    def save_event(self, event: Event) -> None:
+        """Overwrite an existing event's fields (never its inventory)."""
+
+    def get_event(self, event_id: str) -> Event | None: ...
+
+    def find_event_by_slug(self, slug: str) -> Event | None: ...
+
+    def list_events(self, organizer_id: str) -> list[Event]: ...
+
+    def list_published_events(self) -> list[Event]: ...
+
+    def add_tier(self, tier: Tier) -> None: ...
+
+    def get_tiers(self, event_id: str) -> list[Tier]:
+        """Tiers of one event in display order, with live held/sold."""
+
+    def tier_counts(self, event_ids: Sequence[str]) -> dict[str, list[TierCount]]:
+        """Live counts of many events in one batched read (for the availability poller)."""
+
+    # inventory
+    def reserve(self, reservation: Reservation) -> tuple[Reservation, bool]:
+        """Hold every line or none, atomically and conditionally on capacity.
+
+        Returns (reservation, created). If a reservation with this id already exists it is
+        returned unchanged with created=False (idempotent retry). Raises SoldOut when a line does
+        not fit, NotOnSale when the event is not published, StaleCatalog when a line's
+        tier_version no longer matches the tier."""
+
+    def get_reservation(self, reservation_id: str) -> Reservation | None: ...
+
+    def release(
+        self, reservation_id: str, status: ReservationStatus, now: datetime
+    ) -> Reservation | None:
+        """Close a held reservation as CANCELLED or EXPIRED and give its tickets back.
+
+        Exactly once: returns the closed reservation to the one caller that released it, None to
+        everyone else (already closed, or for EXPIRED: not yet due at `now`)."""
+
+    def confirm(self, reservation_id: str, order: Order, now: datetime) -> tuple[Order, bool]:
+        """Turn the hold into sold tickets and store the order, atomically; idempotent.
+
+        Returns (order, created); when the reservation was already confirmed returns its
+        existing order with created=False. A reservation released in the meantime (late
+        payment) is confirmed only if capacity still allows, else SoldOut."""
+
+    def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
+        """Held reservations whose hold ended at or before `now`."""
+
+    def get_order(self, order_id: str) -> Order | None: ...
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None: ...
+
+    def ping(self) -> None:
+        """Raise if the store does not answer."""
+
+    def close(self) -> None: ...
+
+
+class AvailabilityListener(Protocol):
+    """Told after every change to an event's inventory; fans the new counts out to live pages."""
+
+    def availability_changed(self, event_id: str) -> None: ...
+
+
+class NoListener:
+    def availability_changed(self, event_id: str) -> None:
+        return None

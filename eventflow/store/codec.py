@@ -1,0 +1,43 @@
+"""Conversions shared by the stores: instants as sortable UTC text, reservation lines as dicts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from eventflow.domain.models import ReservationLine
+
+
+def instant_to_text(instant: datetime | None) -> str | None:
+    """UTC, fixed width, so text order is time order (used for expiry range scans)."""
+    if instant is None:
+        return None
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def text_to_instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def line_to_dict(line: ReservationLine) -> dict[str, Any]:
+    return {
+        "tier_id": line.tier_id,
+        "quantity": line.quantity,
+        "unit_price_minor": line.unit_price_minor,
+        "unit_fee_minor": line.unit_fee_minor,
+        "unit_total_minor": line.unit_total_minor,
+        "tier_version": line.tier_version,
+    }
+
+
+def line_from_dict(data: dict[str, Any]) -> ReservationLine:
+    return ReservationLine(
+        tier_id=str(data["tier_id"]),
+        quantity=int(data["quantity"]),
+        unit_price_minor=int(data["unit_price_minor"]),
+        unit_fee_minor=int(data["unit_fee_minor"]),
+        unit_total_minor=int(data["unit_total_minor"]),
+        tier_version=int(data.get("tier_version", 1)),
+    )
