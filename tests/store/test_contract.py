@@ -1,0 +1,206 @@
+"""One contract, every store: the inventory rules hold whatever persists them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from eventflow.domain.errors import EmailTaken, NotOnSale, SoldOut, StaleCatalog
+from eventflow.domain.models import EventStatus, ReservationStatus
+from eventflow.domain.ports import Store
+from eventflow.domain.services import LineRequest
+from tests.conftest import BUYER, make_service, publish_event
+
+
+@pytest.fixture
+def service(store: Store, clock):  # type: ignore[no-untyped-def]
+    return make_service(store, clock)
+
+
+def counts(store: Store, event_id: str) -> dict[str, tuple[int, int, int]]:
+    return {t.id: (t.capacity, t.held, t.sold) for t in store.get_tiers(event_id)}
+
+
+def test_organizer_email_is_unique(service, store: Store) -> None:
+    service.sign_up("Sam@Example.com", "correct horse", "Sam")
+    with pytest.raises(EmailTaken):
+        service.sign_up("sam@example.com", "another pass", "Sam 2")
+    assert store.find_organizer_by_email("sam@example.com") is not None
+
+
+def test_event_round_trips_with_tiers_in_order(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    loaded = store.get_event(event.id)
+    assert loaded == event
+    assert store.find_event_by_slug(event.slug) == event
+    assert [t.id for t in store.get_tiers(event.id)] == [t.id for t in tiers]
+    assert store.list_events(event.organizer_id) == [event]
+    assert event in store.list_published_events()
+
+
+def test_second_event_with_same_title_gets_its_own_slug(service) -> None:
+    first, _ = publish_event(service)
+    second, _ = publish_event(service)
+    assert first.slug != second.slug
+
+
+def test_reserve_holds_every_line(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    reservation = service.reserve(
+        event.id, [LineRequest(tiers[0].id, 2), LineRequest(tiers[2].id, 3)], BUYER
+    )
+    assert reservation.status is ReservationStatus.HELD
+    assert store.get_reservation(reservation.id) == reservation
+    assert counts(store, event.id)[tiers[0].id] == (100, 2, 0)
+    assert counts(store, event.id)[tiers[2].id] == (10, 3, 0)
+
+
+def test_a_cart_that_does_not_fit_holds_nothing(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    service.reserve(event.id, [LineRequest(tiers[2].id, 5)], BUYER)
+    with pytest.raises(SoldOut):
+        service.reserve(
+            event.id, [LineRequest(tiers[0].id, 2), LineRequest(tiers[2].id, 6)], BUYER
+        )
+    assert counts(store, event.id)[tiers[0].id] == (100, 0, 0)
+    assert counts(store, event.id)[tiers[2].id] == (10, 5, 0)
+
+
+def test_last_tickets_go_exactly_once(service, store: Store) -> None:
+    event, tiers = publish_event(service, capacities=(100, 50, 10))
+    service.reserve(event.id, [LineRequest(tiers[2].id, 7)], BUYER)
+    with pytest.raises(SoldOut):
+        service.reserve(event.id, [LineRequest(tiers[2].id, 4)], BUYER)
+    service.reserve(event.id, [LineRequest(tiers[2].id, 3)], BUYER)
+    assert counts(store, event.id)[tiers[2].id] == (10, 10, 0)
+
+
+def test_same_idempotency_key_gives_same_reservation_once(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    first = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER, idempotency_key="k1")
+    again = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER, idempotency_key="k1")
+    assert again.id == first.id
+    assert counts(store, event.id)[tiers[0].id] == (100, 2, 0)
+
+
+def test_draft_event_cannot_be_reserved_at_store_level(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    store.save_event(event.with_status(EventStatus.CANCELLED))
+    reservation = service._price(  # priced from a stale view on purpose
+        service.event_view(event.id).__class__(event, tuple(tiers)),
+        {tiers[0].id: 1}, BUYER, "res_stale", None,
+    )
+    with pytest.raises(NotOnSale):
+        store.reserve(reservation)
+
+
+def test_hold_priced_from_an_old_tier_version_is_refused(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    view = service.event_view(event.id)
+    reservation = service._price(view, {tiers[0].id: 1}, BUYER, "res_v", None)
+    old = replace(reservation, lines=(replace(reservation.lines[0], tier_version=99),))
+    with pytest.raises(StaleCatalog):
+        store.reserve(old)
+    assert counts(store, event.id)[tiers[0].id] == (100, 0, 0)
+
+
+def test_cancel_gives_tickets_back_exactly_once(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service)
+    reservation = service.reserve(event.id, [LineRequest(tiers[0].id, 4)], BUYER)
+    first = store.release(reservation.id, ReservationStatus.CANCELLED, clock.now())
+    second = store.release(reservation.id, ReservationStatus.CANCELLED, clock.now())
+    assert first is not None and first.status is ReservationStatus.CANCELLED
+    assert second is None
+    assert counts(store, event.id)[tiers[0].id] == (100, 0, 0)
+
+
+def test_expiry_releases_only_when_due(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service)
+    reservation = service.reserve(event.id, [LineRequest(tiers[0].id, 3)], BUYER)
+    assert store.release(reservation.id, ReservationStatus.EXPIRED, clock.now()) is None
+    assert store.expired_reservation_ids(clock.now()) == []
+    clock.advance(minutes=15)
+    assert store.expired_reservation_ids(clock.now()) == [reservation.id]
+    assert service.release_expired_holds() == 1
+    assert service.release_expired_holds() == 0
+    assert store.get_reservation(reservation.id).status is ReservationStatus.EXPIRED
+    assert counts(store, event.id)[tiers[0].id] == (100, 0, 0)
+
+
+def test_confirm_moves_held_to_sold_and_issues_tickets(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    reservation = service.reserve(
+        event.id, [LineRequest(tiers[0].id, 2), LineRequest(tiers[1].id, 1)], BUYER
+    )
+    order = service.confirm(reservation.id, payment_ref="demo_1")
+    assert len(order.tickets) == 3
+    assert {t.tier_id for t in order.tickets} == {tiers[0].id, tiers[1].id}
+    assert len({t.secret for t in order.tickets}) == 3
+    assert store.get_order(order.id) == order
+    assert store.get_ticket(order.tickets[0].id) == order.tickets[0]
+    assert counts(store, event.id)[tiers[0].id] == (100, 0, 2)
+    stored = store.get_reservation(reservation.id)
+    assert stored.status is ReservationStatus.CONFIRMED and stored.order_id == order.id
+
+
+def test_confirm_twice_issues_one_order(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    reservation = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER)
+    first = service.confirm(reservation.id, payment_ref="demo_1")
+    second = service.confirm(reservation.id, payment_ref="demo_1")
+    assert second.id == first.id
+    assert counts(store, event.id)[tiers[0].id] == (100, 0, 2)
+
+
+def test_confirmed_hold_is_never_released(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service)
+    reservation = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER)
+    service.confirm(reservation.id, payment_ref="demo_1")
+    clock.advance(hours=1)
+    assert store.release(reservation.id, ReservationStatus.EXPIRED, clock.now()) is None
+    assert store.release(reservation.id, ReservationStatus.CANCELLED, clock.now()) is None
+    assert counts(store, event.id)[tiers[0].id] == (100, 0, 2)
+
+
+def test_late_payment_is_honoured_while_capacity_allows(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service, capacities=(100, 50, 3))
+    late = service.reserve(event.id, [LineRequest(tiers[2].id, 2)], BUYER)
+    clock.advance(minutes=16)
+    service.release_expired_holds()
+    order = service.confirm(late.id, payment_ref="late")
+    assert len(order.tickets) == 2
+    assert counts(store, event.id)[tiers[2].id] == (3, 0, 2)
+
+
+def test_late_payment_without_capacity_is_sold_out(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service, capacities=(100, 50, 3))
+    late = service.reserve(event.id, [LineRequest(tiers[2].id, 2)], BUYER)
+    clock.advance(minutes=16)
+    service.release_expired_holds()
+    service.reserve(event.id, [LineRequest(tiers[2].id, 3)], BUYER)
+    with pytest.raises(SoldOut):
+        service.confirm(late.id, payment_ref="late")
+    assert counts(store, event.id)[tiers[2].id] == (3, 3, 0)
+    assert store.get_reservation(late.id).status is ReservationStatus.EXPIRED
+
+
+def test_tier_counts_reads_many_events_at_once(service, store: Store) -> None:
+    first, first_tiers = publish_event(service)
+    second, _ = publish_event(service, capacities=(5,), prices=(0,))
+    service.reserve(first.id, [LineRequest(first_tiers[1].id, 4)], BUYER)
+    result = store.tier_counts([first.id, second.id, "evt_missing"])
+    assert [c.available for c in result[first.id]] == [100, 46, 10]
+    assert [c.capacity for c in result[second.id]] == [5]
+    assert result["evt_missing"] == []
+
+
+def test_expiry_is_ordered_and_limited(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service)
+    ids = []
+    for _ in range(3):
+        ids.append(service.reserve(event.id, [LineRequest(tiers[0].id, 1)], BUYER).id)
+        clock.advance(minutes=1)
+    clock.advance(timedelta(minutes=20))
+    assert store.expired_reservation_ids(clock.now(), limit=2) == ids[:2]
