@@ -35,6 +35,13 @@ class Unauthorized(DomainError):
     status = 401
 
 
+class MethodNotAllowed(DomainError):
+    """This method is not allowed here."""
+
+    code = "method_not_allowed"
+    status = 405
+
+
 class Conflict(DomainError):
     """The request conflicts with the current state."""
 

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -123,10 +123,8 @@ class SqliteStore:
     def close(self) -> None:
         with self._connections_lock:
             for db in self._connections:
-                try:
+                with suppress(sqlite3.ProgrammingError):
                     db.close()
-                except sqlite3.ProgrammingError:
-                    pass
             self._connections.clear()
         self._local = threading.local()
 

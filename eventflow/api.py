@@ -1,0 +1,337 @@
+"""The public JSON API (`/api/v1`): thin translation between HTTP and the domain services.
+
+Every error leaves as `{"error": code, "detail": text}` with a 4xx status; see
+`install_error_handlers`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
+from eventflow.domain.models import Buyer, Event, EventStatus, Reservation, Tier
+from eventflow.domain.money import TicketPrice
+from eventflow.domain.services import LineRequest, Ticketing
+from eventflow.services import Services
+
+router = APIRouter(prefix="/api/v1", tags=["EventFlow API v1"])
+
+
+# ------------------------------------------------------------------ schemas
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=20_000)
+
+
+class SignupIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    name: str = Field(max_length=120)
+
+
+class TokenIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    totp: str | None = Field(default=None, max_length=12)
+
+
+class TokenOut(BaseModel):
+    organizer_id: str
+    token: str
+
+
+class EventIn(Strict):
+    title: str = Field(max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: str = Field(max_length=64)
+    venue: str = Field(default="", max_length=300)
+    currency: str = Field(min_length=3, max_length=3)
+    description: str = ""
+    fee_mode: Literal["buyer_pays", "organizer_absorbs"] = "buyer_pays"
+
+
+class TierIn(Strict):
+    name: str = Field(max_length=120)
+    price_minor: StrictInt
+    capacity: StrictInt
+    max_per_order: StrictInt | None = None
+    sales_start: AwareDatetime | None = None
+    sales_end: AwareDatetime | None = None
+    hidden: StrictBool = False
+
+
+class TierOut(BaseModel):
+    id: str
+    name: str
+    price_minor: int
+    fee_minor: int
+    total_minor: int  # what the buyer pays per ticket
+    capacity: int
+    available: int
+    sold_out: bool
+    max_per_order: int
+    sales_start: datetime | None
+    sales_end: datetime | None
+    hidden: bool
+
+
+class EventOut(BaseModel):
+    id: str
+    slug: str
+    organizer_id: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    currency: str
+    fee_mode: str
+    status: str
+    url: str
+    tiers: list[TierOut]
+
+
+class LineIn(Strict):
+    tier_id: str = Field(max_length=64)
+    quantity: StrictInt
+
+
+class BuyerIn(Strict):
+    email: str = Field(max_length=254)
+    name: str = Field(max_length=120)
+
+
+class ReservationIn(Strict):
+    lines: list[LineIn] = Field(max_length=50)
+    buyer: BuyerIn
+    idempotency_key: str | None = Field(default=None, max_length=200)
+
+
+class LineOut(BaseModel):
+    tier_id: str
+    quantity: int
+    unit_price_minor: int
+    unit_fee_minor: int
+    unit_total_minor: int
+    subtotal_minor: int
+    fee_minor: int
+    total_minor: int
+
+
+class ReservationOut(BaseModel):
+    id: str
+    event_id: str
+    status: str
+    expires_at: datetime
+    lines: list[LineOut]
+    subtotal_minor: int
+    fee_minor: int
+    total_minor: int
+    currency: str
+    fee_mode: str
+    order_id: str | None
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: Any
+
+
+# ------------------------------------------------------------------ dependencies
+def services(request: Request) -> Services:
+    return request.app.state.eventflow
+
+
+def ticketing(request: Request) -> Ticketing:
+    return services(request).ticketing
+
+
+def current_organizer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Send Authorization: Bearer <token>")
+    organizer_id = services(request).tokens.organizer_id(token.strip())
+    if services(request).ticketing.store.get_organizer(organizer_id) is None:
+        raise Unauthorized("This account no longer exists")
+    return organizer_id
+
+
+ServiceDep = Annotated[Ticketing, Depends(ticketing)]
+OrganizerDep = Annotated[str, Depends(current_organizer)]
+
+
+# ------------------------------------------------------------------ presenters
+def tier_out(tier: Tier, event: Event) -> TierOut:
+    price = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode)
+    return TierOut(
+        id=tier.id, name=tier.name, price_minor=tier.price_minor, fee_minor=price.fee_minor,
+        total_minor=price.buyer_total_minor, capacity=tier.capacity, available=tier.available,
+        sold_out=tier.available == 0, max_per_order=tier.max_per_order,
+        sales_start=tier.sales_start, sales_end=tier.sales_end, hidden=tier.hidden,
+    )
+
+
+def event_out(request: Request, event: Event, tiers: tuple[Tier, ...], public: bool) -> EventOut:
+    shown = [t for t in tiers if not (public and t.hidden)]
+    return EventOut(
+        id=event.id, slug=event.slug, organizer_id=event.organizer_id, title=event.title,
+        description=event.description, starts_at=event.starts_at, ends_at=event.ends_at,
+        timezone=event.timezone, venue=event.venue, currency=event.currency,
+        fee_mode=event.fee_mode.value, status=event.status.value,
+        url=f"{services(request).settings.public_url}/e/{event.slug}",
+        tiers=[tier_out(t, event) for t in shown],
+    )
+
+
+def reservation_out(reservation: Reservation) -> ReservationOut:
+    return ReservationOut(
+        id=reservation.id, event_id=reservation.event_id, status=reservation.status.value,
+        expires_at=reservation.expires_at,
+        lines=[
+            LineOut(
+                tier_id=line.tier_id, quantity=line.quantity,
+                unit_price_minor=line.unit_price_minor, unit_fee_minor=line.unit_fee_minor,
+                unit_total_minor=line.unit_total_minor, subtotal_minor=line.subtotal_minor,
+                fee_minor=line.fee_minor, total_minor=line.total_minor,
+            )
+            for line in reservation.lines
+        ],
+        subtotal_minor=reservation.subtotal_minor, fee_minor=reservation.fee_minor,
+        total_minor=reservation.total_minor, currency=reservation.currency,
+        fee_mode=reservation.fee_mode.value, order_id=reservation.order_id,
+    )
+
+
+# ------------------------------------------------------------------ routes
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 404, 409, 422)
+}
+
+
+@router.get("/health", responses=ERRORS)
+def health(request: Request) -> dict[str, str]:
+    services(request).ticketing.store.ping()
+    return {"status": "ok"}
+
+
+@router.post("/auth/signup", status_code=201, responses=ERRORS)
+def sign_up(body: SignupIn, request: Request, service: ServiceDep) -> TokenOut:
+    organizer = service.sign_up(body.email, body.password, body.name)
+    return TokenOut(organizer_id=organizer.id,
+                    token=services(request).tokens.organizer_token(organizer.id))
+
+
+@router.post("/auth/token", responses=ERRORS)
+def token(body: TokenIn, request: Request, service: ServiceDep) -> TokenOut:
+    organizer = service.authenticate(body.email, body.password)
+    return TokenOut(organizer_id=organizer.id,
+                    token=services(request).tokens.organizer_token(organizer.id))
+
+
+@router.post("/events", status_code=201, responses=ERRORS)
+def create_event(
+    body: EventIn, request: Request, service: ServiceDep, organizer_id: OrganizerDep
+) -> EventOut:
+    event = service.create_event(organizer_id, **body.model_dump())
+    return event_out(request, event, (), public=False)
+
+
+@router.post("/events/{event_id}/tiers", status_code=201, responses=ERRORS)
+def create_tier(
+    event_id: str, body: TierIn, service: ServiceDep, organizer_id: OrganizerDep
+) -> TierOut:
+    tier = service.add_tier(organizer_id, event_id, **body.model_dump())
+    return tier_out(tier, service.own_event(organizer_id, event_id))
+
+
+@router.post("/events/{event_id}/publish", responses=ERRORS)
+def publish(
+    event_id: str, request: Request, service: ServiceDep, organizer_id: OrganizerDep
+) -> EventOut:
+    service.publish(organizer_id, event_id)
+    view = service.event_view(event_id)
+    return event_out(request, view.event, view.tiers, public=False)
+
+
+@router.get("/events/{event_id}", responses=ERRORS)
+def get_event(event_id: str, request: Request, service: ServiceDep) -> EventOut:
+    view = service.event_view(event_id)
+    if view.event.status is EventStatus.DRAFT:
+        # A draft is visible to its organizer only; to everyone else it does not exist.
+        try:
+            owner = current_organizer(request)
+        except Unauthorized:
+            owner = None
+        if owner != view.event.organizer_id:
+            raise NotFound("No such event")
+        return event_out(request, view.event, view.tiers, public=False)
+    return event_out(request, view.event, view.tiers, public=True)
+
+
+@router.post("/events/{event_id}/reservations", status_code=201, responses=ERRORS)
+def reserve(event_id: str, body: ReservationIn, service: ServiceDep) -> ReservationOut:
+    reservation = service.reserve(
+        event_id,
+        [LineRequest(line.tier_id, line.quantity) for line in body.lines],
+        Buyer(email=body.buyer.email, name=body.buyer.name),
+        idempotency_key=body.idempotency_key,
+    )
+    return reservation_out(reservation)
+
+
+@router.get("/reservations/{reservation_id}", responses=ERRORS)
+def get_reservation(reservation_id: str, service: ServiceDep) -> ReservationOut:
+    return reservation_out(service.get_reservation(reservation_id))
+
+
+@router.delete("/reservations/{reservation_id}", responses=ERRORS)
+def cancel_reservation(reservation_id: str, service: ServiceDep) -> ReservationOut:
+    return reservation_out(service.cancel(reservation_id))
+
+
+@router.api_route("/{unknown:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                  include_in_schema=False)
+def unknown_route(unknown: str, request: Request) -> None:
+    """Unknown API paths answer in JSON, not with the HTML page of the web app."""
+    for route in router.routes:
+        if route is not request.scope.get("route") and route.matches(request.scope)[0] is Match.PARTIAL:
+            raise MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    raise NotFound(f"No API route /api/v1/{unknown}")
+
+
+# ------------------------------------------------------------------ errors
+def error_response(status: int, code: str, detail: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(error.get("type") == "json_invalid" for error in errors):
+            return error_response(400, "malformed_json", "The request body is not valid JSON")
+        detail = [
+            {"field": ".".join(str(part) for part in error.get("loc", ())[1:]) or "body",
+             "message": error.get("msg", "invalid")}
+            for error in errors
+        ]
+        return error_response(422, "validation_error", detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {405: "method_not_allowed", 404: "not_found"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, exc.detail)

@@ -1,0 +1,83 @@
+"""Wires EventFlow together from configuration: store, services, API, pages, background jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from nicegui import app as nicegui_app
+from nicegui import ui
+
+from eventflow import api
+from eventflow.config import Settings
+from eventflow.demo import seed_demo
+from eventflow.domain.clock import Clock, SystemClock
+from eventflow.domain.services import Ticketing
+from eventflow.live import AvailabilityHub
+from eventflow.services import Services
+from eventflow.store import open_store
+from eventflow.tokens import TokenIssuer
+
+log = logging.getLogger("eventflow")
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    secret = settings.resolved_secret_key()
+    store = open_store(settings.store, settings.data_dir)
+    hub = AvailabilityHub(store, poll_seconds=settings.live_poll_seconds)
+    ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration)
+    return Services(settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub)
+
+
+async def _reap_expired_holds(services: Services) -> None:
+    """Release ended holds every few seconds; safe with many instances doing the same."""
+    while True:
+        await asyncio.sleep(services.settings.reaper_interval_seconds)
+        try:
+            released = await asyncio.to_thread(services.ticketing.release_expired_holds)
+            if released:
+                log.info("released %d expired holds", released)
+        except Exception:
+            log.exception("releasing expired holds failed")
+
+
+def install(services: Services) -> None:
+    """Attach API, pages and background jobs to NiceGUI's app."""
+    from eventflow import pages
+
+    nicegui_app.state.eventflow = services
+    api.install_error_handlers(nicegui_app)
+    nicegui_app.include_router(api.router)
+    pages.register(services)
+
+    async def start_background_jobs() -> None:
+        services.hub.start()
+        nicegui_app.state.reaper = asyncio.create_task(_reap_expired_holds(services))
+
+    async def stop_background_jobs() -> None:
+        await services.hub.stop()
+        services.ticketing.store.close()
+
+    nicegui_app.on_startup(start_background_jobs)
+    nicegui_app.on_shutdown(stop_background_jobs)
+
+
+def run(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = build_services(settings)
+    if settings.demo_data:
+        seed_demo(services.ticketing, log)
+    install(services)
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title="EventFlow",
+        favicon="🎟",
+        reload=settings.reload,
+        show=False,
+        fastapi_docs=True,
+        storage_secret=settings.resolved_secret_key(),
+        reconnect_timeout=10,
+    )

@@ -1,0 +1,52 @@
+"""Configuration from `EVENTFLOW_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVENTFLOW_", env_file=".env", extra="ignore")
+
+    host: str = "0.0.0.0"
+    port: int = 8080
+    data_dir: Path = Path("./data")
+    store: str | None = None  # sqlite:///path.db (default under data_dir) or dynamodb://TABLE?...
+    secret_key: str | None = None  # generated once and kept in the data dir when unset
+    base_url: str | None = None  # public address used in links; defaults to http://localhost:PORT
+    hold_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    reaper_interval_seconds: float = Field(default=5, gt=0)
+    live_poll_seconds: float = Field(default=1, gt=0)
+    demo_data: bool = True  # seed the demo organizer and event on first start
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    smtp_url: str | None = None
+    reload: bool = False
+
+    @property
+    def hold_duration(self) -> timedelta:
+        return timedelta(minutes=self.hold_minutes)
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://localhost:{self.port}").rstrip("/")
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated on first start and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

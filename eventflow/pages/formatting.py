@@ -1,0 +1,40 @@
+"""Display helpers shared by the screens: money and dates in the event's own terms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_time
+
+from eventflow.domain.money import format_money
+
+
+def money(amount_minor: int, currency: str) -> str:
+    return format_money(amount_minor, currency, locale="en_GB")
+
+
+def price_label(amount_minor: int, currency: str) -> str:
+    return "Free" if amount_minor == 0 else money(amount_minor, currency)
+
+
+def event_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
+    """`Sat 12 Dec 2026, 18:00–00:00 (Europe/Berlin)` in the event's timezone."""
+    zone = ZoneInfo(timezone)
+    start = format_datetime(starts_at.astimezone(zone), "EEE d MMM y, HH:mm", locale="en_GB")
+    end_local = ends_at.astimezone(zone)
+    if end_local.date() == starts_at.astimezone(zone).date() or (
+        end_local - starts_at.astimezone(zone)
+    ).total_seconds() < 12 * 3600:
+        end = format_time(end_local, "HH:mm", locale="en_GB")
+    else:
+        end = format_datetime(end_local, "EEE d MMM, HH:mm", locale="en_GB")
+    return f"{start}–{end} ({timezone})"
+
+
+def availability_text(available: int, capacity: int) -> str:
+    if available <= 0:
+        return "Sold out"
+    if available <= max(5, capacity // 10):
+        return f"Only {available} left"
+    return f"{available} left"

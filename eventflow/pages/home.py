@@ -1,0 +1,28 @@
+"""`/`: the events on sale now."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from eventflow.pages.formatting import event_when
+from eventflow.pages.frame import frame
+from eventflow.services import Services
+
+
+def register(services: Services) -> None:
+    @ui.page("/")
+    def home() -> None:
+        events = services.ticketing.store.list_published_events()
+        with frame():
+            ui.label("On sale now").classes("text-2xl font-bold")
+            if not events:
+                ui.label("No events on sale yet.").classes("text-slate-500")
+            for event in events:
+                with ui.link(target=f"/e/{event.slug}").classes("w-full no-underline text-inherit"):
+                    with ui.card().classes("w-full hover:shadow-md"):
+                        ui.label(event.title).classes("text-lg font-semibold")
+                        ui.label(event_when(event.starts_at, event.ends_at, event.timezone)).classes(
+                            "text-sm text-slate-600"
+                        )
+                        if event.venue:
+                            ui.label(event.venue).classes("text-sm text-slate-500")
