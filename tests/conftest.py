@@ -59,3 +59,12 @@ def publish_event(
         for i, (cap, price) in enumerate(zip(capacities, prices, strict=True))
     ]
     return service.publish(organizer.id, event.id), tiers
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One real EventFlow server (SQLite in a temp dir) shared by the HTTP and browser tests."""
+    from tests.server import running_app
+
+    with running_app(tmp_path_factory.mktemp("app")) as url:
+        yield url
