@@ -98,7 +98,7 @@ def register(services: Services) -> None:
 
 def tier_card(tier: Tier, currency: str, fee_mode: FeeMode) -> TierRow:
     price = TicketPrice.of(tier.price_minor, currency, fee_mode)
-    with ui.card().classes("w-full").mark(f"tier-{tier.id}") as card:
+    with ui.card().classes("w-full").props(f"data-testid=tier-{tier.id}") as card:
         with ui.row().classes("w-full items-center justify-between no-wrap gap-3"):
             with ui.column().classes("gap-0 min-w-0"):
                 ui.label(tier.name).classes("text-lg font-semibold")
@@ -110,7 +110,7 @@ def tier_card(tier: Tier, currency: str, fee_mode: FeeMode) -> TierRow:
                         )
             badge = ui.label(availability_text(tier.available, tier.capacity)).classes(
                 badge_classes(tier.available, tier.capacity)
-            ).mark(f"available-{tier.id}")
+            ).props(f"data-testid=available-{tier.id}")
     if tier.available == 0:
         card.classes("opacity-60")
     return TierRow(capacity=tier.capacity, available=tier.available, badge=badge, card=card)

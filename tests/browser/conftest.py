@@ -1,0 +1,69 @@
+"""Headless Debian chromium driven by selenium through /usr/bin/chromedriver."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+PHONE = (390, 844)
+DESKTOP = (1280, 800)
+
+
+def _require_browser() -> None:
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        if os.environ.get("EVENTFLOW_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium and chromedriver are required (apt-get install chromium chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed")
+
+
+Browser = Callable[..., "webdriver.Chrome"]  # type: ignore[name-defined]  # noqa: F821
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """A factory of headless chromium windows (each its own profile); all closed afterwards."""
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    drivers: list[webdriver.Chrome] = []
+    profiles: list[str] = []
+
+    def open_window(size: tuple[int, int] = DESKTOP) -> webdriver.Chrome:
+        profile = tempfile.mkdtemp(prefix="ef-chrome-")
+        profiles.append(profile)
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for argument in (
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--disable-quic", f"--user-data-dir={profile}",
+            f"--window-size={size[0]},{size[1]}",
+        ):
+            options.add_argument(argument)
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        driver.set_window_size(*size)
+        drivers.append(driver)
+        return driver
+
+    yield open_window
+    for driver in drivers:
+        driver.quit()
+    for profile in profiles:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def screenshot(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a screen for docs/screens (linked from the README)."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    path = SCREENS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
