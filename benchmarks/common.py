@@ -1,0 +1,233 @@
+"""Shared helpers of the EventFlow benchmarks: machine facts, percentiles, and the app server.
+
+`Server` starts `python main.py` as a subprocess on a free loopback port with a fresh data
+directory, waits for `GET /api/v1/health`, and stops it again. `create_event` sets up a published
+event with one tier through the public JSON API, as an organizer would.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+LOOPBACK = "127.0.0.1"
+
+
+# ------------------------------------------------------------------ reporting
+def machine() -> dict[str, str]:
+    """nproc, memory, CPU model and Python version, as recorded in docs/benchmarks.md."""
+    model = "unknown"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+                break
+    return {
+        "nproc": str(os.cpu_count()),
+        "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "cpu": model,
+        "python": platform.python_version(),
+    }
+
+
+def print_machine() -> None:
+    info = machine()
+    print(f"machine: nproc={info['nproc']} memory={info['memory']} cpu={info['cpu']!r} "
+          f"python={info['python']}")
+    print(f"load average at start (other work on the machine): {' '.join(load_average())}")
+
+
+def load_average() -> list[str]:
+    with open("/proc/loadavg") as loadavg:
+        return loadavg.read().split()[:3]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(pct / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Targets:
+    """Collects pass/fail lines; `exit_code` is 1 if any target was missed."""
+
+    results: list[tuple[str, bool]] = field(default_factory=list)
+
+    def check(self, label: str, ok: bool) -> bool:
+        self.results.append((label, ok))
+        print(f"TARGET {'met   ' if ok else 'MISSED'} {label}")
+        return ok
+
+    def exit_code(self) -> int:
+        return 0 if all(ok for _, ok in self.results) else 1
+
+
+# ------------------------------------------------------------------ server
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def http_json(method: str, url: str, body: Any = None, token: str | None = None,
+              timeout: float = 30.0) -> tuple[int, Any]:
+    """A small blocking JSON request (set-up and checks only, not load)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+class Server:
+    """`python main.py` on a free loopback port with a fresh data directory."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None, keep_data: bool = False) -> None:
+        self.port = free_port()
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self.data_dir = Path(tempfile.mkdtemp(prefix="eventflow-bench-"))
+        self.keep_data = keep_data
+        self.log_path = self.data_dir / "server.log"
+        env = {
+            **os.environ,
+            "EVENTFLOW_HOST": LOOPBACK,
+            "EVENTFLOW_PORT": str(self.port),
+            "EVENTFLOW_DATA_DIR": str(self.data_dir),
+            "EVENTFLOW_DEMO_DATA": "false",
+            **(extra_env or {}),
+        }
+        if "EVENTFLOW_STORE" not in (extra_env or {}):
+            env.pop("EVENTFLOW_STORE", None)  # the default: SQLite under the fresh data dir
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [str(PYTHON), "main.py"], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "eventflow.db"
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}; log:\n{self.log_tail()}")
+            try:
+                status, body = http_json("GET", f"{self.url}/api/v1/health", timeout=2)
+                if status == 200 and body == {"status": "ok"}:
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server not healthy after {timeout} s; log:\n{self.log_tail()}")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+        if not self.keep_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> Server:
+        try:
+            self.wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+@dataclass
+class BenchEvent:
+    event_id: str
+    slug: str
+    tier_id: str
+    token: str
+
+
+def create_event(base_url: str, capacity: int, title: str = "Benchmark Night",
+                 email: str | None = None, price_minor: int = 1500) -> BenchEvent:
+    """Organizer signs up, creates an event with one tier of `capacity`, publishes it."""
+    email = email or f"bench-{time.time_ns()}@example.com"
+    status, body = http_json("POST", f"{base_url}/api/v1/auth/signup",
+                             {"email": email, "password": "benchmark-password", "name": "Bench"})
+    if status != 201:
+        raise RuntimeError(f"signup: {status} {body}")
+    token = body["token"]
+    starts = datetime.now(UTC) + timedelta(days=30)
+    status, event = http_json("POST", f"{base_url}/api/v1/events", {
+        "title": title, "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=5)).isoformat(), "timezone": "Europe/Berlin",
+        "venue": "Loopback Hall", "currency": "EUR", "description": "A benchmark event.",
+        "fee_mode": "buyer_pays",
+    }, token)
+    if status != 201:
+        raise RuntimeError(f"create event: {status} {event}")
+    status, tier = http_json("POST", f"{base_url}/api/v1/events/{event['id']}/tiers", {
+        "name": "General", "price_minor": price_minor, "capacity": capacity, "max_per_order": 10,
+    }, token)
+    if status != 201:
+        raise RuntimeError(f"create tier: {status} {tier}")
+    status, body = http_json("POST", f"{base_url}/api/v1/events/{event['id']}/publish", None, token)
+    if status != 200:
+        raise RuntimeError(f"publish: {status} {body}")
+    return BenchEvent(event_id=event["id"], slug=event["slug"], tier_id=tier["id"], token=token)
+
+
+def reservation_body(tier_id: str, quantity: int = 1) -> dict[str, Any]:
+    return {"lines": [{"tier_id": tier_id, "quantity": quantity}],
+            "buyer": {"email": "b@example.com", "name": "B"}}
