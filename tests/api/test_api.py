@@ -71,7 +71,8 @@ def test_signup_then_login_returns_a_working_token(api: httpx.Client) -> None:
     token = login.json()["token"]
     event = api.post("/events", json=EVENT, headers={"Authorization": f"Bearer {token}"})
     assert event.status_code == 201
-    assert_error(api.post("/auth/token", json={"email": email, "password": "wrong one!"}), 401, "unauthorized")
+    wrong = api.post("/auth/token", json={"email": email, "password": "wrong one!"})
+    assert_error(wrong, 401, "unauthorized")
 
 
 def test_organizer_routes_need_a_valid_token(api: httpx.Client) -> None:
@@ -173,10 +174,13 @@ def test_last_tickets_then_sold_out_409(api: httpx.Client) -> None:
     event, _ = published_event(api, capacities=(100, 5))
     small = event["tiers"][1]
     url = f"/events/{event['id']}/reservations"
-    assert api.post(url, json={"lines": [{"tier_id": small["id"], "quantity": 4}], "buyer": BUYER}).status_code == 201
-    assert_error(api.post(url, json={"lines": [{"tier_id": small["id"], "quantity": 2}], "buyer": BUYER}),
-                 409, "sold_out")
-    assert api.post(url, json={"lines": [{"tier_id": small["id"], "quantity": 1}], "buyer": BUYER}).status_code == 201
+
+    def hold(quantity: int) -> httpx.Response:
+        return api.post(url, json={"lines": [{"tier_id": small["id"], "quantity": quantity}], "buyer": BUYER})
+
+    assert hold(4).status_code == 201
+    assert_error(hold(2), 409, "sold_out")
+    assert hold(1).status_code == 201
     tiers = api.get(f"/events/{event['id']}").json()["tiers"]
     assert tiers[1]["available"] == 0 and tiers[1]["sold_out"] is True
 
