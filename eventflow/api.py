@@ -6,6 +6,7 @@ Every error leaves as `{"error": code, "detail": text}` with a 4xx status; see
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -16,10 +17,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, St
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from eventflow.domain.checkout import Paid, PaymentRequired
+from eventflow.domain.codes import code_valid_until, qr_payload
 from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
-from eventflow.domain.models import Buyer, Event, EventStatus, Reservation, Tier
+from eventflow.domain.models import Buyer, Event, EventStatus, Order, Reservation, Tier
 from eventflow.domain.money import TicketPrice
 from eventflow.domain.services import LineRequest, Ticketing
+from eventflow.mail import ticket_url
 from eventflow.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["EventFlow API v1"])
@@ -297,6 +301,80 @@ def get_reservation(reservation_id: str, service: ServiceDep) -> ReservationOut:
 @router.delete("/reservations/{reservation_id}", responses=ERRORS)
 def cancel_reservation(reservation_id: str, service: ServiceDep) -> ReservationOut:
     return reservation_out(service.cancel(reservation_id))
+
+
+class TicketLinkOut(BaseModel):
+    ticket_id: str
+    key: str
+    url: str
+
+
+class CheckoutOut(BaseModel):
+    status: Literal["payment_required", "paid"]
+    provider: str | None = None
+    payment_url: str | None = None
+    test_mode: bool | None = None
+    order_id: str | None = None
+    tickets: list[TicketLinkOut] | None = None
+
+
+class TicketOut(BaseModel):
+    ticket_id: str
+    event_id: str
+    tier_id: str
+    holder: str
+    status: str
+    qr_payload: str
+    valid_until: datetime
+
+
+def paid_out(request: Request, order: Order) -> CheckoutOut:
+    base = services(request).settings.public_url
+    return CheckoutOut(
+        status="paid", order_id=order.id,
+        tickets=[TicketLinkOut(ticket_id=t.id, key=t.access_key, url=ticket_url(base, t.id, t.access_key))
+                 for t in order.tickets],
+    )
+
+
+@router.post("/reservations/{reservation_id}/checkout", responses=ERRORS)
+def checkout(reservation_id: str, request: Request) -> CheckoutOut:
+    result = services(request).checkout.start(reservation_id)
+    if isinstance(result, Paid):
+        return paid_out(request, result.order)
+    url = result.payment_url
+    if url.startswith("/"):
+        url = services(request).settings.public_url + url
+    return CheckoutOut(status="payment_required", provider=result.provider, payment_url=url,
+                       test_mode=result.test_mode)
+
+
+@router.post("/demo-payments/{reservation_id}/pay", responses=ERRORS)
+def pay_with_demo_provider(reservation_id: str, request: Request) -> CheckoutOut:
+    """Test mode only: what the demo payment page's Pay button does, for scripts and tests."""
+    checkout_service = services(request).checkout
+    if checkout_service.gateway.name != "demo":
+        raise NotFound("The demo payment provider is not active")
+    result = checkout_service.start(reservation_id)
+    if isinstance(result, PaymentRequired):
+        order = checkout_service.payment_succeeded(reservation_id, payment_ref=f"demo_{reservation_id}")
+    else:
+        order = result.order
+    return paid_out(request, order)
+
+
+@router.get("/tickets/{ticket_id}", responses=ERRORS)
+def get_ticket(ticket_id: str, key: str, service: ServiceDep) -> TicketOut:
+    ticket = service.store.get_ticket(ticket_id)
+    if ticket is None or not hmac.compare_digest(ticket.access_key, key):
+        raise NotFound("No such ticket")
+    now = service.clock.now()
+    order = service.store.get_order(ticket.order_id)
+    return TicketOut(
+        ticket_id=ticket.id, event_id=ticket.event_id, tier_id=ticket.tier_id,
+        holder=order.buyer.name if order else ticket.holder_name, status=ticket.status,
+        qr_payload=qr_payload(ticket, now), valid_until=code_valid_until(now),
+    )
 
 
 @router.api_route("/{unknown:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -11,9 +11,13 @@ from nicegui import ui
 from eventflow import api
 from eventflow.config import Settings
 from eventflow.demo import seed_demo
+from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
+from eventflow.domain.ports import TicketMailer
 from eventflow.domain.services import Ticketing
 from eventflow.live import AvailabilityHub
+from eventflow.mail import FileMailer, SmtpMailer
+from eventflow.payments_demo import DemoPayments
 from eventflow.services import Services
 from eventflow.store import open_store
 from eventflow.tokens import TokenIssuer
@@ -27,7 +31,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     store = open_store(settings.store, settings.data_dir)
     hub = AvailabilityHub(store, poll_seconds=settings.live_poll_seconds)
     ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration)
-    return Services(settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub)
+    mailer: TicketMailer = (
+        SmtpMailer(settings.smtp_url, settings.public_url)
+        if settings.smtp_url
+        else FileMailer(settings.data_dir / "mail", settings.public_url)
+    )
+    checkout = Checkout(ticketing, DemoPayments(base_url=""), mailer)
+    return Services(
+        settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout
+    )
 
 
 async def _reap_expired_holds(services: Services) -> None:

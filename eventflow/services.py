@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eventflow.config import Settings
+from eventflow.domain.checkout import Checkout
 from eventflow.domain.services import Ticketing
 from eventflow.live import AvailabilityHub
 from eventflow.tokens import TokenIssuer
@@ -16,3 +17,4 @@ class Services:
     ticketing: Ticketing
     tokens: TokenIssuer
     hub: AvailabilityHub
+    checkout: Checkout

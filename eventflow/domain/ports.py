@@ -101,3 +101,20 @@ class AvailabilityListener(Protocol):
 class NoListener:
     def availability_changed(self, event_id: str) -> None:
         return None
+
+
+class PaymentGateway(Protocol):
+    """Takes the buyer's money for a reservation (Stripe, or the built-in demo provider)."""
+
+    name: str
+    test_mode: bool
+
+    def start_payment(self, reservation: Reservation, event: Event) -> str:
+        """Prepare payment and return the URL the buyer is sent to; idempotent per reservation."""
+        ...
+
+
+class TicketMailer(Protocol):
+    """Delivers an order's tickets to the buyer."""
+
+    def send_tickets(self, order: Order, event: Event) -> None: ...

@@ -440,7 +440,13 @@ class Ticketing:
         return released
 
     def confirm(self, reservation_id: str, payment_ref: str, late_ok: bool = True) -> Order:
-        """Payment arrived: issue the order and its tickets (idempotent).
+        """Payment arrived: issue the order and its tickets (idempotent)."""
+        return self.confirm_once(reservation_id, payment_ref, late_ok)[0]
+
+    def confirm_once(
+        self, reservation_id: str, payment_ref: str, late_ok: bool = True
+    ) -> tuple[Order, bool]:
+        """Like `confirm`, also telling whether this call created the order (to mail it once).
 
         A payment for a hold that already ended is still honoured while capacity allows;
         otherwise SoldOut and the caller refunds."""
@@ -450,14 +456,14 @@ class Ticketing:
         if reservation.status is ReservationStatus.CONFIRMED and reservation.order_id:
             existing = self.store.get_order(reservation.order_id)
             if existing is not None:
-                return existing
+                return existing, False
         if reservation.status is not ReservationStatus.HELD and not late_ok:
             raise HoldExpired()
         order = self._new_order(reservation, payment_ref)
         stored, created = self.store.confirm(reservation_id, order, self.clock.now())
         if created:
             self._changed(reservation.event_id, catalog_too=False)
-        return stored
+        return stored, created
 
     def _new_order(self, reservation: Reservation, payment_ref: str) -> Order:
         order_id = new_id("ord", 12)

@@ -6,7 +6,7 @@ from eventflow.services import Services
 
 
 def register(services: Services) -> None:
-    from eventflow.pages import event_page, home
+    from eventflow.pages import checkout, demo_payment, event_page, home, order, ticket
 
-    home.register(services)
-    event_page.register(services)
+    for screen in (home, event_page, checkout, demo_payment, order, ticket):
+        screen.register(services)

@@ -7,6 +7,7 @@ change and calls every open page of the event; each page then updates only the c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from nicegui import ui
 
@@ -15,6 +16,7 @@ from eventflow.domain.models import EventStatus, Tier, TierCount
 from eventflow.domain.money import FeeMode, TicketPrice
 from eventflow.pages.formatting import availability_text, event_when, money, price_label
 from eventflow.pages.frame import frame, not_found
+from eventflow.pages.purchase import PurchasePanel
 from eventflow.services import Services
 
 BADGE_CLASSES = {
@@ -43,6 +45,12 @@ class TierRow:
             self.card.classes(add="opacity-60")
         else:
             self.card.classes(remove="opacity-60")
+
+
+def sale_window_text(tier: Tier, now: datetime) -> str:
+    if tier.sales_start is not None and now < tier.sales_start:
+        return f"On sale from {tier.sales_start:%d %b %H:%M} UTC"
+    return "Sales have ended" if tier.sales_end is not None and now >= tier.sales_end else "Not on sale"
 
 
 def badge_classes(available: int, capacity: int) -> str:
@@ -77,9 +85,15 @@ def register(services: Services) -> None:
             if event.description:
                 ui.markdown(event.description).classes("text-slate-800")
             ui.label("Tickets").classes("text-xl font-semibold mt-2")
+            on_sale = event.status is EventStatus.PUBLISHED
+            panel = PurchasePanel(services.ticketing, view) if on_sale else None
+            now = services.ticketing.clock.now()
             for tier in view.tiers:
                 if not tier.hidden:
-                    rows[tier.id] = tier_card(tier, event.currency, FeeMode(event.fee_mode))
+                    rows[tier.id] = tier_card(tier, event.currency, FeeMode(event.fee_mode),
+                                              panel if tier.on_sale_at(now) else None, now)
+            if panel is not None:
+                panel.form()
             if event.fee_mode is FeeMode.BUYER_PAYS:
                 ui.label(
                     "Platform fee: 2.5% + 0.30 per paid ticket, shown before you pay. "
@@ -91,12 +105,16 @@ def register(services: Services) -> None:
                 row = rows.get(count.tier_id)
                 if row is not None:
                     row.show(count)
+                if panel is not None:
+                    panel.availability_changed(count.tier_id, count.available)
 
         unsubscribe = services.hub.subscribe(event.id, show_counts)
         ui.context.client.on_delete(unsubscribe)
 
 
-def tier_card(tier: Tier, currency: str, fee_mode: FeeMode) -> TierRow:
+def tier_card(
+    tier: Tier, currency: str, fee_mode: FeeMode, panel: PurchasePanel | None, now: datetime
+) -> TierRow:
     price = TicketPrice.of(tier.price_minor, currency, fee_mode)
     with ui.card().classes("w-full").props(f"data-testid=tier-{tier.id}") as card:
         with ui.row().classes("w-full items-center justify-between no-wrap gap-3"):
@@ -108,9 +126,14 @@ def tier_card(tier: Tier, currency: str, fee_mode: FeeMode) -> TierRow:
                         ui.label(f"+ {money(price.fee_minor, currency)} fee").classes(
                             "text-sm text-slate-500"
                         )
-            badge = ui.label(availability_text(tier.available, tier.capacity)).classes(
-                badge_classes(tier.available, tier.capacity)
-            ).props(f"data-testid=available-{tier.id}")
+            with ui.column().classes("items-end gap-2"):
+                badge = ui.label(availability_text(tier.available, tier.capacity)).classes(
+                    badge_classes(tier.available, tier.capacity)
+                ).props(f"data-testid=available-{tier.id}")
+                if panel is not None:
+                    panel.stepper(tier)
+                else:
+                    ui.label(sale_window_text(tier, now)).classes("text-xs text-slate-500")
     if tier.available == 0:
         card.classes("opacity-60")
     return TierRow(capacity=tier.capacity, available=tier.available, badge=badge, card=card)

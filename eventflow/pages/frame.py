@@ -23,8 +23,10 @@ def frame(title: str | None = None) -> Iterator[ui.column]:
         ui.label("fair-trade ticketing").classes("text-xs text-slate-500 max-sm:hidden")
     with ui.column().classes("w-full max-w-2xl mx-auto px-4 py-4 gap-4") as content:
         yield content
-    with ui.footer().classes("bg-transparent text-slate-400 justify-center text-xs py-2"):
-        ui.label("EventFlow · fair-trade ticketing for independent organizers")
+    # A plain footer, not ui.footer: a fixed bar would cover the buy button on small phones.
+    ui.label("EventFlow · fair-trade ticketing for independent organizers").classes(
+        "w-full text-center text-xs text-slate-400 py-4"
+    )
 
 
 def not_found(what: str = "page") -> None:

@@ -1,0 +1,94 @@
+"""Mail adapter: tickets go out over SMTP when EVENTFLOW_SMTP_URL is set, else as .eml files.
+
+`smtp://user:pass@host:587?starttls=true` or `smtps://user:pass@host:465`; without a URL the
+message is written to `<data dir>/mail/<order id>.eml` and its path logged, so a fresh install
+shows exactly what a buyer would receive.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from html import escape
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from eventflow.domain.models import Event, Order
+from eventflow.domain.money import format_money
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SENDER = "EventFlow <tickets@eventflow.local>"
+
+
+def ticket_url(base_url: str, ticket_id: str, access_key: str) -> str:
+    return f"{base_url.rstrip('/')}/t/{ticket_id}?k={access_key}"
+
+
+def tickets_message(order: Order, event: Event, base_url: str, sender: str = DEFAULT_SENDER) -> EmailMessage:
+    links = [ticket_url(base_url, t.id, t.access_key) for t in order.tickets]
+    total = format_money(order.total_minor, order.currency, locale="en_GB")
+    message = EmailMessage()
+    message["Subject"] = f"Your tickets for {event.title}"
+    message["From"] = sender
+    message["To"] = f"{order.buyer.name} <{order.buyer.email}>"
+    text_lines = [
+        f"Hi {order.buyer.name},",
+        "",
+        f"Here are your {len(order.tickets)} ticket(s) for {event.title}.",
+        f"Order {order.id}, total paid {total}.",
+        "",
+        *[f"Ticket {n}: {link}" for n, link in enumerate(links, 1)],
+        "",
+        "Open a ticket at the door: its QR code changes every 30 seconds, so screenshots won't work.",
+    ]
+    message.set_content("\n".join(text_lines))
+    items = "".join(f'<li><a href="{escape(link)}">Ticket {n}</a></li>' for n, link in enumerate(links, 1))
+    message.add_alternative(
+        f"<p>Hi {escape(order.buyer.name)},</p><p>Here are your tickets for "
+        f"<b>{escape(event.title)}</b> (order {escape(order.id)}, total {escape(total)}).</p>"
+        f"<ul>{items}</ul><p>The QR code on each ticket changes every 30 seconds.</p>",
+        subtype="html",
+    )
+    return message
+
+
+class FileMailer:
+    def __init__(self, directory: Path, base_url: str) -> None:
+        self._directory = directory
+        self._base_url = base_url
+
+    def send_tickets(self, order: Order, event: Event) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        path = self._directory / f"{order.id}.eml"
+        path.write_bytes(bytes(tickets_message(order, event, self._base_url)))
+        log.info("tickets of order %s for %s written to %s", order.id, order.buyer.email, path)
+
+
+class SmtpMailer:
+    def __init__(self, url: str, base_url: str, timeout: float = 15) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+            raise ValueError("EVENTFLOW_SMTP_URL must look like smtp://user:pass@host:587")
+        self._ssl = parsed.scheme == "smtps"
+        self._host = parsed.hostname
+        self._port = parsed.port or (465 if self._ssl else 25)
+        self._user = unquote(parsed.username) if parsed.username else None
+        self._password = unquote(parsed.password) if parsed.password else None
+        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        self._starttls = options.get("starttls", "").lower() in ("1", "true", "yes")
+        self._sender = unquote(options.get("from", "")) or DEFAULT_SENDER
+        self._base_url = base_url
+        self._timeout = timeout
+
+    def send_tickets(self, order: Order, event: Event) -> None:
+        message = tickets_message(order, event, self._base_url, self._sender)
+        smtp_class = smtplib.SMTP_SSL if self._ssl else smtplib.SMTP
+        with smtp_class(self._host, self._port, timeout=self._timeout) as smtp:
+            if self._starttls:
+                smtp.starttls()
+            if self._user:
+                smtp.login(self._user, self._password or "")
+            smtp.send_message(message)
+        log.info("tickets of order %s mailed to %s", order.id, order.buyer.email)

@@ -1,0 +1,55 @@
+"""`/pay/demo/{reservation_id}`: the demo payment provider's page, unmistakably TEST MODE."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from eventflow.domain.errors import DomainError, NotFound, SoldOut
+from eventflow.domain.models import ReservationStatus
+from eventflow.pages.formatting import money
+from eventflow.pages.frame import frame, not_found
+from eventflow.services import Services
+
+
+def register(services: Services) -> None:
+    @ui.page("/pay/demo/{reservation_id}")
+    def demo_payment_page(reservation_id: str) -> None:
+        try:
+            reservation = services.ticketing.get_reservation(reservation_id)
+        except NotFound:
+            not_found("payment")
+            return
+        if reservation.status is ReservationStatus.CONFIRMED:
+            ui.navigate.to(f"/r/{reservation.id}")
+            return
+        with frame("Demo payment"):
+            ui.label("TEST MODE · demo payment provider · no money moves").classes(
+                "w-full text-center p-2 rounded bg-amber-300 text-amber-950 font-bold tracking-wide"
+            ).props("data-testid=test-mode")
+            with ui.card().classes("w-full items-center gap-3"):
+                ui.icon("credit_card", size="48px").classes("text-slate-500")
+                ui.label(money(reservation.total_minor, reservation.currency)).classes("text-3xl font-bold")
+                ui.label(f"Paying for {reservation.quantity} ticket(s), {reservation.buyer.email}").classes(
+                    "text-slate-600"
+                )
+                message = ui.label().classes("text-red-700 text-center")
+                pay = ui.button("Pay (test)", on_click=lambda: complete()).classes("w-full").props(
+                    "size=lg color=positive data-testid=demo-pay"
+                )
+                back = f"/checkout/{reservation.id}"
+                ui.button("Back to checkout", on_click=lambda: ui.navigate.to(back)) \
+                    .props("flat color=grey").classes("w-full")
+
+        def complete() -> None:
+            pay.disable()
+            try:
+                services.checkout.payment_succeeded(reservation.id, payment_ref=f"demo_{reservation.id}")
+            except SoldOut:
+                message.text = ("Your hold ran out and the tickets sold out meanwhile. "
+                                "You have not been charged.")
+                return
+            except DomainError as problem:
+                message.text = problem.detail
+                pay.enable()
+                return
+            ui.navigate.to(f"/r/{reservation.id}")

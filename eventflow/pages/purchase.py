@@ -1,0 +1,130 @@
+"""The buying part of the public event page: quantities per tier, live breakdown, buyer details."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from nicegui import ui
+
+from eventflow.domain.errors import DomainError, SoldOut, ValidationFailed
+from eventflow.domain.models import Buyer, EventView, ReservationLine, Tier
+from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.domain.services import LineRequest, Ticketing
+from eventflow.pages.breakdown import price_breakdown
+
+
+class PurchasePanel:
+    """Per-visitor state: how many of each tier, and the form that turns them into a hold."""
+
+    def __init__(self, ticketing: Ticketing, view: EventView) -> None:
+        self.ticketing = ticketing
+        self.view = view
+        self.quantities: dict[str, int] = {tier.id: 0 for tier in view.tiers}
+        self.available: dict[str, int] = {tier.id: tier.available for tier in view.tiers}
+        self.steppers: dict[str, Callable[[], None]] = {}
+        # One key per page view: a double click or a retry gives the same hold, never two.
+        self.idempotency_key = secrets.token_urlsafe(16)
+
+    def limit(self, tier: Tier) -> int:
+        return max(0, min(tier.max_per_order, self.available.get(tier.id, 0)))
+
+    def stepper(self, tier: Tier) -> None:
+        """[-] n [+] for one tier, bounded by max-per-order and what is left."""
+        with ui.row().classes("items-center gap-1 no-wrap"):
+            minus = ui.button(icon="remove", on_click=lambda: self.change(tier, -1)).props(
+                f"round dense flat aria-label='One less {tier.name}' data-testid=minus-{tier.id}"
+            )
+            count = ui.label("0").classes("w-6 text-center text-lg").props(f"data-testid=qty-{tier.id}")
+            plus = ui.button(icon="add", on_click=lambda: self.change(tier, +1)).props(
+                f"round dense aria-label='One more {tier.name}' data-testid=plus-{tier.id}"
+            )
+
+        def refresh() -> None:
+            quantity = self.quantities[tier.id]
+            count.text = str(quantity)
+            minus.set_enabled(quantity > 0)
+            plus.set_enabled(quantity < self.limit(tier))
+
+        self.steppers[tier.id] = refresh
+        refresh()
+
+    def change(self, tier: Tier, delta: int) -> None:
+        self.quantities[tier.id] = max(0, min(self.limit(tier), self.quantities[tier.id] + delta))
+        self.steppers[tier.id]()
+        self.summary.refresh()
+
+    def availability_changed(self, tier_id: str, available: int) -> None:
+        self.available[tier_id] = available
+        tier = self.view.tier(tier_id)
+        if tier is not None and tier_id in self.steppers:
+            if self.quantities[tier_id] > self.limit(tier):
+                self.quantities[tier_id] = self.limit(tier)
+                self.summary.refresh()
+            self.steppers[tier_id]()
+
+    def chosen_lines(self) -> list[tuple[str, ReservationLine]]:
+        event = self.view.event
+        lines = []
+        for tier in self.view.tiers:
+            quantity = self.quantities.get(tier.id, 0)
+            if quantity:
+                price = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode)
+                lines.append((tier.name, ReservationLine(
+                    tier.id, quantity, price.price_minor, price.fee_minor, price.buyer_total_minor,
+                )))
+        return lines
+
+    def form(self) -> None:
+        with ui.card().classes("w-full").props("data-testid=purchase"):
+            self.summary()
+            self.name = ui.input("Your name", validation={"Enter your name": lambda v: bool(v.strip())}) \
+                .props("autocomplete=name outlined dense data-testid=buyer-name").classes("w-full")
+            self.email = ui.input(
+                "Email for your tickets",
+                validation={"Enter a valid email address": lambda v: "@" in v and "." in v.split("@")[-1]},
+            ).props("type=email autocomplete=email outlined dense data-testid=buyer-email").classes("w-full")
+            self.error = ui.label("").classes("text-red-700 font-medium").props("data-testid=purchase-error")
+            self.error.set_visibility(False)
+            self.button = ui.button("Reserve tickets", on_click=self.reserve).classes("w-full").props(
+                "size=lg data-testid=reserve"
+            )
+
+    @ui.refreshable_method
+    def summary(self) -> None:
+        lines = self.chosen_lines()
+        if not lines:
+            ui.label("Choose your tickets above.").classes("text-slate-500")
+            return
+        price_breakdown(lines, self.view.event.currency, FeeMode(self.view.event.fee_mode))
+
+    async def reserve(self) -> None:
+        self.error.set_visibility(False)
+        lines = [LineRequest(tier_id, q) for tier_id, q in self.quantities.items() if q]
+        if not lines:
+            self.show_error("Choose at least one ticket.")
+            return
+        if not (self.name.validate() & self.email.validate()):
+            return
+        self.button.disable()
+        try:
+            reservation = self.ticketing.reserve(
+                self.view.event.id, lines, Buyer(email=self.email.value, name=self.name.value),
+                idempotency_key=self.idempotency_key,
+            )
+        except SoldOut as error:
+            names = [t.name for t in self.view.tiers if t.id in error.tier_ids]
+            self.show_error(f"Not enough {', '.join(names) or 'tickets'} left. Please choose fewer.")
+            self.idempotency_key = secrets.token_urlsafe(16)
+            self.button.enable()
+            return
+        except (ValidationFailed, DomainError) as error:
+            self.show_error(error.detail)
+            self.idempotency_key = secrets.token_urlsafe(16)
+            self.button.enable()
+            return
+        ui.navigate.to(f"/checkout/{reservation.id}")
+
+    def show_error(self, text: str) -> None:
+        self.error.text = text
+        self.error.set_visibility(True)
