@@ -65,6 +65,12 @@ class SoldOut(Conflict):
         self.tier_ids = tier_ids
 
 
+class CapacityBelowSold(Conflict):
+    """Capacity cannot go below the tickets already sold or held."""
+
+    code = "capacity_below_sold"
+
+
 class NotOnSale(Conflict):
     """This event or tier is not on sale right now."""
 

@@ -50,7 +50,25 @@ class Organizer:
     name: str
     password_hash: str
     created_at: datetime
-    totp_secret: str | None = None
+    totp_secret: str | None = None  # set once two-factor login is confirmed
+    recovery_code_hashes: tuple[str, ...] = ()  # sha256 of each unused recovery code
+    session_epoch: int = 0  # bumped by "log out everywhere": older sessions and tokens stop working
+
+
+@dataclass(frozen=True, slots=True)
+class StaffAccess:
+    """Door access to one event, given by its organizer as a link or PIN; revocable."""
+
+    id: str
+    event_id: str
+    label: str  # who holds it, in the organizer's words ("Main door - Sam")
+    token_hash: str  # sha256 of the secret in the staff link; the secret itself is never stored
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
 
 
 @dataclass(frozen=True, slots=True)

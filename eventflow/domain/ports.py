@@ -12,6 +12,7 @@ from eventflow.domain.models import (
     Organizer,
     Reservation,
     ReservationStatus,
+    StaffAccess,
     Ticket,
     Tier,
     TierCount,
@@ -30,6 +31,14 @@ class Store(Protocol):
 
     def find_organizer_by_email(self, email: str) -> Organizer | None: ...
 
+    def save_organizer(self, organizer: Organizer) -> None:
+        """Overwrite an existing organizer's fields (name, password, 2FA, session epoch)."""
+
+    def add_identity(self, identity: str, organizer_id: str) -> None:
+        """Link an external login (`issuer|subject`) to an organizer; Conflict if already linked."""
+
+    def find_organizer_by_identity(self, identity: str) -> Organizer | None: ...
+
     # events and tiers
     def add_event(self, event: Event) -> None:
         """Raises Conflict when the slug is taken."""
@@ -46,6 +55,13 @@ class Store(Protocol):
     def list_published_events(self) -> list[Event]: ...
 
     def add_tier(self, tier: Tier) -> None: ...
+
+    def update_tier(self, tier: Tier) -> Tier:
+        """Save an edited tier (name, price, capacity, limits, window, hidden, position).
+
+        Conditional on `tier.version` still being the stored version (else StaleCatalog) and on
+        the new capacity covering held + sold (else CapacityBelowSold); held/sold are never taken
+        from the argument. Returns the stored tier with its version bumped."""
 
     def get_tiers(self, event_id: str) -> list[Tier]:
         """Tiers of one event in display order, with live held/sold."""
@@ -85,6 +101,18 @@ class Store(Protocol):
     def get_order(self, order_id: str) -> Order | None: ...
 
     def get_ticket(self, ticket_id: str) -> Ticket | None: ...
+
+    def list_orders(self, event_id: str) -> list[Order]:
+        """Every order of an event with its tickets, oldest first."""
+
+    # door staff
+    def add_staff(self, staff: StaffAccess) -> None: ...
+
+    def save_staff(self, staff: StaffAccess) -> None: ...
+
+    def list_staff(self, event_id: str) -> list[StaffAccess]: ...
+
+    def find_staff(self, token_hash: str) -> StaffAccess | None: ...
 
     def ping(self) -> None:
         """Raise if the store does not answer."""

@@ -16,7 +16,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eventflow.domain.errors import Conflict, EmailTaken, NotOnSale, SoldOut, StaleCatalog
+from eventflow.domain.errors import (
+    CapacityBelowSold,
+    Conflict,
+    EmailTaken,
+    NotOnSale,
+    SoldOut,
+    StaleCatalog,
+)
 from eventflow.domain.models import (
     Buyer,
     Event,
@@ -25,6 +32,7 @@ from eventflow.domain.models import (
     Organizer,
     Reservation,
     ReservationStatus,
+    StaffAccess,
     Ticket,
     Tier,
     TierCount,
@@ -37,8 +45,17 @@ from eventflow.store.codec import text_to_instant as s2t
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS organizers (
     id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-    password_hash TEXT NOT NULL, created_at TEXT NOT NULL, totp_secret TEXT
+    password_hash TEXT NOT NULL, created_at TEXT NOT NULL, totp_secret TEXT,
+    recovery_code_hashes TEXT NOT NULL DEFAULT '[]', session_epoch INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS identities (
+    identity TEXT PRIMARY KEY, organizer_id TEXT NOT NULL REFERENCES organizers (id)
+);
+CREATE TABLE IF NOT EXISTS staff (
+    id TEXT PRIMARY KEY, event_id TEXT NOT NULL, label TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS staff_by_event ON staff (event_id, created_at);
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, organizer_id TEXT NOT NULL, slug TEXT NOT NULL UNIQUE,
     title TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL, timezone TEXT NOT NULL,
@@ -75,6 +92,7 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE INDEX IF NOT EXISTS tickets_by_order ON tickets (order_id);
 CREATE INDEX IF NOT EXISTS tickets_by_event ON tickets (event_id);
+CREATE INDEX IF NOT EXISTS orders_by_event ON orders (event_id, created_at);
 """
 
 
@@ -133,9 +151,10 @@ class SqliteStore:
         try:
             with self._write() as db:
                 db.execute(
-                    "INSERT INTO organizers VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO organizers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (organizer.id, organizer.email, organizer.name, organizer.password_hash,
-                     t2s(organizer.created_at), organizer.totp_secret),
+                     t2s(organizer.created_at), organizer.totp_secret,
+                     json.dumps(list(organizer.recovery_code_hashes)), organizer.session_epoch),
                 )
         except sqlite3.IntegrityError:
             raise EmailTaken() from None
@@ -146,6 +165,30 @@ class SqliteStore:
 
     def find_organizer_by_email(self, email: str) -> Organizer | None:
         row = self._db().execute("SELECT * FROM organizers WHERE email = ?", (email,)).fetchone()
+        return _organizer(row) if row else None
+
+    def save_organizer(self, organizer: Organizer) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE organizers SET name = ?, password_hash = ?, totp_secret = ?,"
+                " recovery_code_hashes = ?, session_epoch = ? WHERE id = ?",
+                (organizer.name, organizer.password_hash, organizer.totp_secret,
+                 json.dumps(list(organizer.recovery_code_hashes)), organizer.session_epoch, organizer.id),
+            )
+
+    def add_identity(self, identity: str, organizer_id: str) -> None:
+        try:
+            with self._write() as db:
+                db.execute("INSERT INTO identities VALUES (?, ?)", (identity, organizer_id))
+        except sqlite3.IntegrityError:
+            raise Conflict("This login is already linked to an account") from None
+
+    def find_organizer_by_identity(self, identity: str) -> Organizer | None:
+        row = self._db().execute(
+            "SELECT organizers.* FROM identities JOIN organizers ON organizers.id = identities.organizer_id"
+            " WHERE identity = ?",
+            (identity,),
+        ).fetchone()
         return _organizer(row) if row else None
 
     # ---------------------------------------------------------------- events and tiers
@@ -195,6 +238,28 @@ class SqliteStore:
                  tier.max_per_order, t2s(tier.sales_start), t2s(tier.sales_end), int(tier.hidden),
                  tier.position, tier.version),
             )
+
+    def update_tier(self, tier: Tier) -> Tier:
+        with self._write() as db:
+            changed = db.execute(
+                "UPDATE tiers SET name = :name, price_minor = :price, capacity = :capacity,"
+                " max_per_order = :max, sales_start = :start, sales_end = :end, hidden = :hidden,"
+                " position = :position, version = version + 1"
+                " WHERE id = :id AND version = :version AND held + sold <= :capacity",
+                {"name": tier.name, "price": tier.price_minor, "capacity": tier.capacity,
+                 "max": tier.max_per_order, "start": t2s(tier.sales_start), "end": t2s(tier.sales_end),
+                 "hidden": int(tier.hidden), "position": tier.position, "id": tier.id,
+                 "version": tier.version},
+            ).rowcount
+            row = db.execute("SELECT * FROM tiers WHERE id = ?", (tier.id,)).fetchone()
+            if changed != 1:
+                if row is None or row["version"] != tier.version:
+                    raise StaleCatalog(tier.id)
+                raise CapacityBelowSold(
+                    f"{tier.name}: capacity cannot go below {row['held'] + row['sold']}"
+                    f" ({row['sold']} sold, {row['held']} held right now)"
+                )
+        return _tier(row)
 
     def get_tiers(self, event_id: str) -> list[Tier]:
         rows = self._db().execute(
@@ -347,17 +412,43 @@ class SqliteStore:
         if row is None:
             return None
         tickets = db.execute("SELECT * FROM tickets WHERE order_id = ? ORDER BY rowid", (order_id,))
-        return Order(
-            id=row["id"], reservation_id=row["reservation_id"], event_id=row["event_id"],
-            buyer=Buyer(row["buyer_email"], row["buyer_name"]), currency=row["currency"],
-            subtotal_minor=row["subtotal_minor"], fee_minor=row["fee_minor"],
-            total_minor=row["total_minor"], created_at=s2t(row["created_at"]),  # type: ignore[arg-type]
-            payment_ref=row["payment_ref"], tickets=tuple(_ticket(t) for t in tickets),
-        )
+        return _order(row, [_ticket(t) for t in tickets])
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         row = self._db().execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         return _ticket(row) if row else None
+
+    def list_orders(self, event_id: str) -> list[Order]:
+        db = self._db()
+        tickets: dict[str, list[Ticket]] = {}
+        for row in db.execute("SELECT * FROM tickets WHERE event_id = ? ORDER BY rowid", (event_id,)):
+            tickets.setdefault(row["order_id"], []).append(_ticket(row))
+        rows = db.execute("SELECT * FROM orders WHERE event_id = ? ORDER BY created_at, id", (event_id,))
+        return [_order(row, tickets.get(row["id"], [])) for row in rows]
+
+    # ---------------------------------------------------------------- door staff
+    def add_staff(self, staff: StaffAccess) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?)",
+                (staff.id, staff.event_id, staff.label, staff.token_hash, t2s(staff.created_at),
+                 t2s(staff.revoked_at)),
+            )
+
+    def save_staff(self, staff: StaffAccess) -> None:
+        with self._write() as db:
+            db.execute("UPDATE staff SET label = ?, revoked_at = ? WHERE id = ?",
+                       (staff.label, t2s(staff.revoked_at), staff.id))
+
+    def list_staff(self, event_id: str) -> list[StaffAccess]:
+        rows = self._db().execute(
+            "SELECT * FROM staff WHERE event_id = ? ORDER BY created_at, id", (event_id,)
+        )
+        return [_staff(row) for row in rows]
+
+    def find_staff(self, token_hash: str) -> StaffAccess | None:
+        row = self._db().execute("SELECT * FROM staff WHERE token_hash = ?", (token_hash,)).fetchone()
+        return _staff(row) if row else None
 
 
 # -------------------------------------------------------------------- row mapping
@@ -365,6 +456,25 @@ def _organizer(row: sqlite3.Row) -> Organizer:
     return Organizer(
         id=row["id"], email=row["email"], name=row["name"], password_hash=row["password_hash"],
         created_at=s2t(row["created_at"]), totp_secret=row["totp_secret"],  # type: ignore[arg-type]
+        recovery_code_hashes=tuple(json.loads(row["recovery_code_hashes"])),
+        session_epoch=row["session_epoch"],
+    )
+
+
+def _order(row: sqlite3.Row, tickets: list[Ticket]) -> Order:
+    return Order(
+        id=row["id"], reservation_id=row["reservation_id"], event_id=row["event_id"],
+        buyer=Buyer(row["buyer_email"], row["buyer_name"]), currency=row["currency"],
+        subtotal_minor=row["subtotal_minor"], fee_minor=row["fee_minor"],
+        total_minor=row["total_minor"], created_at=s2t(row["created_at"]),  # type: ignore[arg-type]
+        payment_ref=row["payment_ref"], tickets=tuple(tickets),
+    )
+
+
+def _staff(row: sqlite3.Row) -> StaffAccess:
+    return StaffAccess(
+        id=row["id"], event_id=row["event_id"], label=row["label"], token_hash=row["token_hash"],
+        created_at=s2t(row["created_at"]), revoked_at=s2t(row["revoked_at"]),  # type: ignore[arg-type]
     )
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from eventflow.domain.errors import EmailTaken, NotOnSale, SoldOut, StaleCatalog
-from eventflow.domain.models import EventStatus, ReservationStatus
+from eventflow.domain.errors import CapacityBelowSold, Conflict, EmailTaken, NotOnSale, SoldOut, StaleCatalog
+from eventflow.domain.models import EventStatus, ReservationStatus, StaffAccess
 from eventflow.domain.ports import Store
 from eventflow.domain.services import LineRequest
 from tests.conftest import BUYER, make_service, publish_event
@@ -204,3 +204,74 @@ def test_expiry_is_ordered_and_limited(service, store: Store, clock) -> None:
         clock.advance(minutes=1)
     clock.advance(timedelta(minutes=20))
     assert store.expired_reservation_ids(clock.now(), limit=2) == ids[:2]
+
+
+def test_organizer_changes_are_saved(service, store: Store) -> None:
+    organizer = service.sign_up("two@example.com", "correct horse", "Two")
+    changed = replace(organizer, name="Two Factor", totp_secret="JBSWY3DPEHPK3PXP",
+                      recovery_code_hashes=("a" * 64, "b" * 64), session_epoch=3)
+    store.save_organizer(changed)
+    assert store.get_organizer(organizer.id) == changed
+    assert store.find_organizer_by_email("two@example.com") == changed
+
+
+def test_external_identity_links_to_one_organizer(service, store: Store) -> None:
+    organizer = service.sign_up("oidc@example.com", "correct horse", "O")
+    assert store.find_organizer_by_identity("https://idp.example|123") is None
+    store.add_identity("https://idp.example|123", organizer.id)
+    assert store.find_organizer_by_identity("https://idp.example|123") == organizer
+    other = service.sign_up("other@example.com", "correct horse", "X")
+    with pytest.raises(Conflict):
+        store.add_identity("https://idp.example|123", other.id)
+
+
+def test_tier_edit_bumps_version_and_keeps_inventory(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    service.reserve(event.id, [LineRequest(tiers[0].id, 3)], BUYER)
+    current = next(t for t in store.get_tiers(event.id) if t.id == tiers[0].id)
+    saved = store.update_tier(replace(current, name="Early", price_minor=3000, capacity=3, held=0, sold=0))
+    assert (saved.name, saved.price_minor, saved.capacity, saved.held, saved.version) == (
+        "Early", 3000, 3, 3, current.version + 1)
+    with pytest.raises(StaleCatalog):  # edited from an old read
+        store.update_tier(replace(current, capacity=50))
+
+
+def test_capacity_never_goes_below_held_plus_sold(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    reservation = service.reserve(event.id, [LineRequest(tiers[0].id, 4)], BUYER)
+    service.confirm(reservation.id, payment_ref="demo")
+    service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER)
+    current = next(t for t in store.get_tiers(event.id) if t.id == tiers[0].id)
+    with pytest.raises(CapacityBelowSold):
+        store.update_tier(replace(current, capacity=5))
+    assert store.update_tier(replace(current, capacity=6)).available == 0
+    with pytest.raises(SoldOut):
+        service.reserve(event.id, [LineRequest(tiers[0].id, 1)], BUYER)
+
+
+def test_orders_of_an_event_in_order_with_tickets(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service)
+    orders = []
+    for quantity in (1, 3):
+        reservation = service.reserve(event.id, [LineRequest(tiers[0].id, quantity)], BUYER)
+        clock.advance(seconds=5)
+        orders.append(service.confirm(reservation.id, payment_ref="demo"))
+    other, other_tiers = publish_event(service)
+    service.confirm(service.reserve(other.id, [LineRequest(other_tiers[0].id, 1)], BUYER).id, "demo")
+    listed = store.list_orders(event.id)
+    assert [o.id for o in listed] == [o.id for o in orders]
+    assert [len(o.tickets) for o in listed] == [1, 3]
+    assert listed == orders
+
+
+def test_staff_access_is_stored_found_and_revoked(service, store: Store, clock) -> None:
+    event, _ = publish_event(service)
+    staff = StaffAccess(id="stf_1", event_id=event.id, label="Main door", token_hash="h" * 64,
+                        created_at=clock.now())
+    store.add_staff(staff)
+    assert store.find_staff("h" * 64) == staff
+    assert store.list_staff(event.id) == [staff]
+    revoked = replace(staff, revoked_at=clock.now())
+    store.save_staff(revoked)
+    assert store.find_staff("h" * 64) == revoked
+    assert store.find_staff("x" * 64) is None
