@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eventflow.config import Settings
+from eventflow.domain.accounts import Accounts
 from eventflow.domain.checkout import Checkout
+from eventflow.domain.errors import Unauthorized
+from eventflow.domain.models import Organizer
 from eventflow.domain.services import Ticketing
 from eventflow.live import AvailabilityHub
 from eventflow.tokens import TokenIssuer
@@ -18,3 +21,15 @@ class Services:
     tokens: TokenIssuer
     hub: AvailabilityHub
     checkout: Checkout
+
+    @property
+    def accounts(self) -> Accounts:
+        return self.ticketing.accounts
+
+    def organizer_for_token(self, token: str, kind: str = "organizer") -> Organizer:
+        """The organizer a bearer/session token speaks for, if it is still valid."""
+        organizer_id, epoch = self.tokens.organizer_id(token, kind)
+        organizer = self.ticketing.store.get_organizer(organizer_id)
+        if organizer is None or organizer.session_epoch != epoch:
+            raise Unauthorized("This session has ended; please log in again")
+        return organizer

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 import threading
 import time
@@ -18,8 +17,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
+from eventflow.domain.accounts import Accounts, normalise_email
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import (
     Conflict,
@@ -28,7 +27,6 @@ from eventflow.domain.errors import (
     NotOnSale,
     ReservationClosed,
     StaleCatalog,
-    Unauthorized,
     ValidationFailed,
 )
 from eventflow.domain.models import (
@@ -52,7 +50,6 @@ from eventflow.domain.models import (
 from eventflow.domain.money import FeeMode, TicketPrice, require_supported
 from eventflow.domain.ports import AvailabilityListener, NoListener, Store
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_PRICE_MINOR = 100_000_000_00  # a hundred million in a two-digit currency
 MAX_CAPACITY = 1_000_000
 
@@ -61,13 +58,6 @@ MAX_CAPACITY = 1_000_000
 class LineRequest:
     tier_id: str
     quantity: int
-
-
-def normalise_email(email: str) -> str:
-    email = email.strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 254:
-        raise ValidationFailed("Enter a valid email address")
-    return email
 
 
 def require_aware(name: str, instant: datetime | None) -> None:
@@ -119,41 +109,16 @@ class Ticketing:
         self.listener: AvailabilityListener = listener or NoListener()
         self.hold_duration = hold_duration
         self._secret = secret_key.encode()
-        self._hasher = password_hasher or PasswordHasher()
+        self.accounts = Accounts(store, clock, password_hasher)
         self._catalog = CatalogCache()
 
     # ---------------------------------------------------------------- organizers
+    # Conveniences for scripts and tests; pages and the API use `Accounts` directly.
     def sign_up(self, email: str, password: str, name: str) -> Organizer:
-        email = normalise_email(email)
-        name = name.strip()
-        if not name or len(name) > 120:
-            raise ValidationFailed("Enter your name (up to 120 characters)")
-        if len(password) < 8 or len(password) > 256:
-            raise ValidationFailed("Choose a password of at least 8 characters")
-        organizer = Organizer(
-            id=new_id("org"),
-            email=email,
-            name=name,
-            password_hash=self._hasher.hash(password),
-            created_at=self.clock.now(),
-        )
-        self.store.add_organizer(organizer)
-        return organizer
+        return self.accounts.sign_up(email, password, name)
 
     def authenticate(self, email: str, password: str) -> Organizer:
-        try:
-            organizer = self.store.find_organizer_by_email(normalise_email(email))
-        except ValidationFailed:
-            organizer = None
-        if organizer is None:
-            # Spend the same time as a real check so response times do not reveal accounts.
-            self._hasher.hash(password or "x")
-            raise Unauthorized("Wrong email or password")
-        try:
-            self._hasher.verify(organizer.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            raise Unauthorized("Wrong email or password") from None
-        return organizer
+        return self.accounts.authenticate(email, password)
 
     # ---------------------------------------------------------------- events and tiers
     def create_event(
