@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str | None = None
     smtp_url: str | None = None
+    oidc_issuer: str | None = None  # e.g. https://accounts.example.com; enables "Log in with ..."
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_provider_name: str = "single sign-on"  # shown on the button: "Log in with <name>"
     reload: bool = False
 
     @property

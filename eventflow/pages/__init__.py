@@ -6,7 +6,7 @@ from eventflow.services import Services
 
 
 def register(services: Services) -> None:
-    from eventflow.pages import checkout, demo_payment, event_page, home, order, ticket
+    from eventflow.pages import account, checkout, demo_payment, event_page, home, login, order, ticket
 
-    for screen in (home, event_page, checkout, demo_payment, order, ticket):
+    for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account):
         screen.register(services)

@@ -7,11 +7,13 @@ from contextlib import contextmanager
 
 from nicegui import ui
 
+from eventflow.domain.models import Organizer
+
 BRAND_COLOR = "#5b21b6"
 
 
 @contextmanager
-def frame(title: str | None = None) -> Iterator[ui.column]:
+def frame(title: str | None = None, organizer: Organizer | None = None) -> Iterator[ui.column]:
     ui.colors(primary=BRAND_COLOR)
     ui.page_title(f"{title} · EventFlow" if title else "EventFlow")
     ui.query("body").classes("bg-slate-50")
@@ -20,8 +22,15 @@ def frame(title: str | None = None) -> Iterator[ui.column]:
             ui.icon("confirmation_number", size="28px").classes("text-violet-700")
             ui.label("EventFlow").classes("text-lg font-bold tracking-tight text-violet-800")
         ui.space()
-        ui.label("fair-trade ticketing").classes("text-xs text-slate-500 max-sm:hidden")
-    with ui.column().classes("w-full max-w-2xl mx-auto px-4 py-4 gap-4") as content:
+        if organizer is None:
+            ui.label("fair-trade ticketing").classes("text-xs text-slate-500 max-sm:hidden")
+        else:
+            with ui.row().classes("items-center gap-3 text-sm"):
+                ui.link("Dashboard", "/dashboard").classes("text-slate-700")
+                ui.link("Account", "/account").classes("text-slate-700")
+                ui.link("Log out", "/logout").classes("text-slate-700").props("data-testid=logout")
+    width = "max-w-5xl" if organizer else "max-w-2xl"
+    with ui.column().classes(f"w-full {width} mx-auto px-4 py-4 gap-4") as content:
         yield content
     # A plain footer, not ui.footer: a fixed bar would cover the buy button on small phones.
     ui.label("EventFlow · fair-trade ticketing for independent organizers").classes(

@@ -1,0 +1,102 @@
+"""`/account`: two-factor login (TOTP) on or off, recovery codes, log out everywhere."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from eventflow.domain.errors import DomainError
+from eventflow.pages.frame import frame
+from eventflow.pages.qr import qr_svg
+from eventflow.pages.session import log_in, require_organizer
+from eventflow.services import Services
+
+
+def register(services: Services) -> None:
+    accounts = services.accounts
+
+    @ui.page("/account")
+    def account_page() -> None:
+        organizer = require_organizer(services, "/account")
+        if organizer is None:
+            return
+        @ui.refreshable
+        def two_factor_card() -> None:
+            current = accounts.organizer(organizer.id)
+            with ui.card().classes("w-full gap-3").props("data-testid=two-factor"):
+                ui.label("Two-factor login").classes("text-lg font-semibold")
+                if current.totp_secret:
+                    ui.label("On: login asks for a code from your authenticator app.").classes(
+                        "text-emerald-700"
+                    ).props("data-testid=two-factor-on")
+                    ui.label(f"{len(current.recovery_code_hashes)} unused recovery codes left.").classes(
+                        "text-sm text-slate-600"
+                    )
+                    code = ui.input("Code to turn it off").props("outlined dense")
+
+                    def disable() -> None:
+                        try:
+                            accounts.disable_totp(organizer.id, code.value or "")
+                        except DomainError as problem:
+                            ui.notify(problem.detail, type="negative")
+                            return
+                        two_factor_card.refresh()
+
+                    ui.button("Turn off", on_click=disable).props("flat color=negative")
+                    return
+                ui.label("Off. Turn it on so a stolen password alone cannot open your account.").classes(
+                    "text-slate-600"
+                )
+                ui.button("Turn on two-factor login", icon="security", on_click=lambda: setup.refresh(True)) \
+                    .props("data-testid=two-factor-start")
+                setup(False)
+
+        @ui.refreshable
+        def setup(show: bool) -> None:
+            if not show:
+                return
+            secret = accounts.new_totp_secret()
+            uri = accounts.provisioning_uri(organizer, secret)
+            ui.label("1. Scan this with your authenticator app").classes("font-medium")
+            ui.html(qr_svg(uri), sanitize=False).classes("w-56 bg-white p-2").props("data-testid=totp-qr")
+            ui.label("or type this key:").classes("text-sm text-slate-600")
+            ui.label(secret).classes("font-mono tracking-wider select-all").props("data-testid=totp-secret")
+            ui.label("2. Enter the 6-digit code it shows").classes("font-medium")
+            code = ui.input("Code").props("inputmode=numeric autocomplete=one-time-code outlined dense "
+                                          "data-testid=totp-code")
+
+            def confirm() -> None:
+                try:
+                    recovery = accounts.enable_totp(organizer.id, secret, code.value or "")
+                except DomainError as problem:
+                    ui.notify(problem.detail, type="negative")
+                    return
+                with ui.dialog(value=True).props("persistent") as dialog, ui.card().classes("gap-2"):
+                    ui.label("Save your recovery codes").classes("text-lg font-semibold")
+                    ui.label("Each works once if you lose your phone. They will not be shown again.") \
+                        .classes("text-sm text-slate-600")
+                    ui.label("\n".join(recovery)).classes("font-mono whitespace-pre select-all").props(
+                        "data-testid=recovery-codes"
+                    )
+                    ui.button("I saved them", on_click=dialog.close).props("data-testid=recovery-saved")
+                two_factor_card.refresh()
+
+            ui.button("Confirm and turn on", on_click=confirm).props("data-testid=totp-confirm")
+
+        with frame("Account", organizer):
+            ui.label("Your account").classes("text-2xl font-bold")
+            ui.label(f"{organizer.name} · {organizer.email}").classes("text-slate-600")
+            two_factor_card()
+            with ui.card().classes("w-full"):
+                ui.label("Sessions").classes("text-lg font-semibold")
+                ui.label("Lost a laptop? End every session and API token, then log in again here.").classes(
+                    "text-sm text-slate-600"
+                )
+
+                def everywhere() -> None:
+                    updated = accounts.log_out_everywhere(organizer.id)
+                    log_in(services, updated)  # this browser stays logged in with a fresh session
+                    ui.notify("Logged out everywhere else", type="positive")
+
+                ui.button("Log out everywhere", icon="logout", on_click=everywhere).props(
+                    "outline data-testid=logout-everywhere"
+                )

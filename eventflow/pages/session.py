@@ -1,0 +1,50 @@
+"""Dashboard sessions: a signed session JWT kept in NiceGUI's per-browser user storage.
+
+It survives reloads, expires after SESSION_LIFETIME, and dies with "log out everywhere"
+(the token carries the organizer's session epoch)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from nicegui import app, ui
+
+from eventflow.domain.errors import Unauthorized
+from eventflow.domain.models import Organizer
+from eventflow.services import Services
+
+SESSION_KEY = "session"
+
+
+def log_in(services: Services, organizer: Organizer) -> None:
+    app.storage.user[SESSION_KEY] = services.tokens.session_token(organizer)
+
+
+def log_out() -> None:
+    app.storage.user.pop(SESSION_KEY, None)
+
+
+def current_organizer(services: Services) -> Organizer | None:
+    token = app.storage.user.get(SESSION_KEY)
+    if not token:
+        return None
+    try:
+        return services.organizer_for_token(token, kind="session")
+    except Unauthorized:
+        log_out()
+        return None
+
+
+def require_organizer(services: Services, here: str) -> Organizer | None:
+    """The logged-in organizer, or None after sending the browser to the login page."""
+    organizer = current_organizer(services)
+    if organizer is None:
+        ui.navigate.to(f"/login?next={quote(here)}")
+    return organizer
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: a login link must not bounce people to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/dashboard"
