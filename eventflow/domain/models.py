@@ -206,6 +206,8 @@ class Ticket:
     access_key: str  # capability in the ticket link
     secret: str  # seeds the rotating door code; never leaves the server except to its holder
     status: str = "valid"
+    price_minor: int = 0  # the tier price this ticket was bought at
+    fee_minor: int = 0  # the platform fee taken on it
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,7 +230,7 @@ class Ticketing:
             position=len(existing),
         )
         self.store.add_tier(tier)
-        self._changed(event_id)
+        self.notify_changed(event_id)
         return tier
 
     def publish(self, organizer_id: str, event_id: str) -> Event:
@@ -241,7 +241,7 @@ class Ticketing:
             raise ValidationFailed("Add at least one ticket tier before publishing")
         published = event.with_status(EventStatus.PUBLISHED)
         self.store.save_event(published)
-        self._changed(event_id)
+        self.notify_changed(event_id)
         return published
 
     def event_view(self, event_id: str) -> EventView:
@@ -299,7 +299,7 @@ class Ticketing:
                 self._catalog.forget(event_id)
                 continue
             if created:
-                self._changed(event_id, catalog_too=False)
+                self.notify_changed(event_id, catalog_too=False)
             return stored
         raise Conflict("The tiers changed while reserving; please try again")
 
@@ -384,7 +384,7 @@ class Ticketing:
             raise NotFound("No such reservation")
         released = self.store.release(reservation_id, ReservationStatus.CANCELLED, self.clock.now())
         if released is not None:
-            self._changed(released.event_id, catalog_too=False)
+            self.notify_changed(released.event_id, catalog_too=False)
             return released
         current = self.store.get_reservation(reservation_id) or reservation
         if current.status is ReservationStatus.CANCELLED:
@@ -394,7 +394,7 @@ class Ticketing:
     def expire(self, reservation_id: str) -> bool:
         released = self.store.release(reservation_id, ReservationStatus.EXPIRED, self.clock.now())
         if released is not None:
-            self._changed(released.event_id, catalog_too=False)
+            self.notify_changed(released.event_id, catalog_too=False)
         return released is not None
 
     def release_expired_holds(self, limit: int = 500) -> int:
@@ -427,7 +427,7 @@ class Ticketing:
         order = self._new_order(reservation, payment_ref)
         stored, created = self.store.confirm(reservation_id, order, self.clock.now())
         if created:
-            self._changed(reservation.event_id, catalog_too=False)
+            self.notify_changed(reservation.event_id, catalog_too=False)
         return stored, created
 
     def _new_order(self, reservation: Reservation, payment_ref: str) -> Order:
@@ -441,6 +441,8 @@ class Ticketing:
                 holder_name=reservation.buyer.name,
                 access_key=secrets.token_urlsafe(18),
                 secret=base64.b32encode(secrets.token_bytes(20)).decode(),
+                price_minor=line.unit_price_minor,
+                fee_minor=line.unit_fee_minor,
             )
             for line in reservation.lines
             for _ in range(line.quantity)
@@ -460,7 +462,8 @@ class Ticketing:
         )
 
     # ---------------------------------------------------------------- helpers
-    def _changed(self, event_id: str, catalog_too: bool = True) -> None:
+    def notify_changed(self, event_id: str, catalog_too: bool = True) -> None:
+        """Forget the cached catalogue (when it changed) and tell live pages to re-read counts."""
         if catalog_too:
             self._catalog.forget(event_id)
         self.listener.availability_changed(event_id)

@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE TABLE IF NOT EXISTS tickets (
     id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders (id), event_id TEXT NOT NULL,
     tier_id TEXT NOT NULL, holder_name TEXT NOT NULL, access_key TEXT NOT NULL,
-    secret TEXT NOT NULL, status TEXT NOT NULL
+    secret TEXT NOT NULL, status TEXT NOT NULL,
+    price_minor INTEGER NOT NULL DEFAULT 0, fee_minor INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tickets_by_order ON tickets (order_id);
 CREATE INDEX IF NOT EXISTS tickets_by_event ON tickets (event_id);
@@ -389,9 +390,9 @@ class SqliteStore:
                  order.total_minor, t2s(order.created_at), order.payment_ref),
             )
             db.executemany(
-                "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(t.id, t.order_id, t.event_id, t.tier_id, t.holder_name, t.access_key, t.secret,
-                  t.status) for t in order.tickets],
+                  t.status, t.price_minor, t.fee_minor) for t in order.tickets],
             )
         return order, True
 
@@ -530,5 +531,5 @@ def _ticket(row: sqlite3.Row) -> Ticket:
     return Ticket(
         id=row["id"], order_id=row["order_id"], event_id=row["event_id"], tier_id=row["tier_id"],
         holder_name=row["holder_name"], access_key=row["access_key"], secret=row["secret"],
-        status=row["status"],
+        status=row["status"], price_minor=row["price_minor"], fee_minor=row["fee_minor"],
     )
