@@ -13,6 +13,7 @@ from eventflow.config import Settings
 from eventflow.demo import seed_demo
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
+from eventflow.domain.organizing import Organizing
 from eventflow.domain.ports import TicketMailer
 from eventflow.domain.services import Ticketing
 from eventflow.live import AvailabilityHub
@@ -38,7 +39,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     checkout = Checkout(ticketing, DemoPayments(base_url=""), mailer)
     return Services(
-        settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout
+        settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout,
+        organizing=Organizing(ticketing),
     )
 
 

@@ -9,6 +9,7 @@ from eventflow.domain.accounts import Accounts
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.models import Organizer
+from eventflow.domain.organizing import Organizing
 from eventflow.domain.services import Ticketing
 from eventflow.live import AvailabilityHub
 from eventflow.tokens import TokenIssuer
@@ -21,6 +22,7 @@ class Services:
     tokens: TokenIssuer
     hub: AvailabilityHub
     checkout: Checkout
+    organizing: Organizing
 
     @property
     def accounts(self) -> Accounts:

@@ -20,6 +20,10 @@ class ValidationFailed(DomainError):
     code = "validation_error"
     status = 422
 
+    def __init__(self, detail: str = "", field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field  # which input it is about, so a form can show it next to that field
+
 
 class NotFound(DomainError):
     """No such thing, or not yours."""

@@ -83,6 +83,28 @@ class TicketPrice:
         return TicketPrice(price_minor, fee, price_minor, price_minor - fee)
 
 
+def parse_amount(text: str, currency: str) -> int:
+    """'12.50' in EUR -> 1250; refuses negatives, words, and more decimals than the currency has."""
+    from decimal import Decimal, InvalidOperation
+
+    exponent = currency_exponent(currency)
+    cleaned = text.strip().replace(" ", "")
+    # "12,50" is a decimal comma; "1,500" and "1,234.50" use the comma to group thousands.
+    if cleaned.count(",") == 1 and "." not in cleaned and len(cleaned.split(",")[1]) != 3:
+        cleaned = cleaned.replace(",", ".")
+    cleaned = cleaned.replace(",", "")
+    try:
+        amount = Decimal(cleaned or "0")
+    except InvalidOperation:
+        raise ValidationFailed(f"{text!r} is not an amount") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationFailed("Enter an amount of zero or more")
+    minor = amount.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        raise ValidationFailed(f"{currency} amounts have {exponent} decimal places at most")
+    return int(minor)
+
+
 def format_money(amount_minor: int, currency: str, locale: str = "en_US") -> str:
     """Human text for an amount, e.g. 1250 EUR -> '€12.50'; babel knows each currency's digits."""
     exponent = currency_exponent(currency)

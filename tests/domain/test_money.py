@@ -11,6 +11,7 @@ from eventflow.domain.money import (
     TicketPrice,
     currency_exponent,
     format_money,
+    parse_amount,
     platform_fee_minor,
     round_half_up_div,
 )
@@ -94,3 +95,22 @@ def test_absorbed_fee_never_exceeds_a_tiny_price() -> None:
 )
 def test_format_money_uses_the_currency_digits(amount: int, currency: str, text: str) -> None:
     assert format_money(amount, currency, locale="en_GB").replace("\xa0", "") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [("12.50", "EUR", 1250), ("12,50", "EUR", 1250), ("1,500", "JPY", 1500), ("1500", "JPY", 1500),
+     ("0", "USD", 0), ("", "USD", 0), ("3.125", "KWD", 3125), (" 7 ", "GBP", 700),
+     ("1,234.5", "USD", 123450)],
+)
+def test_parse_amount(text: str, currency: str, minor: int) -> None:
+    assert parse_amount(text, currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [("12.505", "EUR"), ("1.5", "JPY"), ("-1", "USD"), ("ten", "USD"), ("NaN", "USD"), ("Infinity", "EUR")],
+)
+def test_parse_amount_refuses(text: str, currency: str) -> None:
+    with pytest.raises(ValidationFailed):
+        parse_amount(text, currency)

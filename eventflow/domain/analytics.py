@@ -1,0 +1,125 @@
+"""Sales figures for the organizer's dashboard, as plain numbers and pandas frames.
+
+Money stays in integer minor units; only the chart axis divides by the currency's exponent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from eventflow.domain.models import Event, Order, Tier
+from eventflow.domain.money import FeeMode
+
+
+@dataclass(frozen=True, slots=True)
+class TierSales:
+    tier_id: str
+    name: str
+    capacity: int
+    held: int
+    sold: int
+    remaining: int
+    gross_minor: int  # ticket prices of sold tickets
+    fee_minor: int  # platform fees on them
+    net_minor: int  # what reaches the organizer
+
+
+@dataclass(frozen=True, slots=True)
+class EventSales:
+    tiers: tuple[TierSales, ...]
+    orders: int
+    buyer_paid_minor: int  # everything buyers paid (prices, plus fees when buyers pay them)
+
+    @property
+    def sold(self) -> int:
+        return sum(t.sold for t in self.tiers)
+
+    @property
+    def held(self) -> int:
+        return sum(t.held for t in self.tiers)
+
+    @property
+    def gross_minor(self) -> int:
+        return sum(t.gross_minor for t in self.tiers)
+
+    @property
+    def fee_minor(self) -> int:
+        return sum(t.fee_minor for t in self.tiers)
+
+    @property
+    def net_minor(self) -> int:
+        return sum(t.net_minor for t in self.tiers)
+
+
+def event_sales(event: Event, tiers: Sequence[Tier], orders: Sequence[Order]) -> EventSales:
+    gross: dict[str, int] = {}
+    fees: dict[str, int] = {}
+    for order in orders:
+        for ticket in order.tickets:
+            if ticket.status == "void":
+                continue
+            gross[ticket.tier_id] = gross.get(ticket.tier_id, 0) + ticket.price_minor
+            fees[ticket.tier_id] = fees.get(ticket.tier_id, 0) + ticket.fee_minor
+    absorbed = event.fee_mode is FeeMode.ORGANIZER_ABSORBS
+    rows = tuple(
+        TierSales(
+            tier_id=tier.id, name=tier.name, capacity=tier.capacity, held=tier.held, sold=tier.sold,
+            remaining=tier.available, gross_minor=gross.get(tier.id, 0), fee_minor=fees.get(tier.id, 0),
+            net_minor=gross.get(tier.id, 0) - (fees.get(tier.id, 0) if absorbed else 0),
+        )
+        for tier in tiers
+    )
+    return EventSales(rows, len(orders), sum(order.total_minor for order in orders))
+
+
+def sales_over_time(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str) -> pd.DataFrame:
+    """Cumulative tickets sold per tier over time: one row per order, columns per tier name."""
+    names = {tier.id: tier.name for tier in tiers}
+    records = [
+        {"time": order.created_at, "tier": names.get(ticket.tier_id, "?"), "tickets": 1}
+        for order in orders
+        for ticket in order.tickets
+        if ticket.status != "void"
+    ]
+    if not records:
+        return pd.DataFrame(columns=["time", *names.values()])
+    frame = pd.DataFrame.from_records(records)
+    frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(timezone)
+    wide = frame.pivot_table(index="time", columns="tier", values="tickets", aggfunc="sum", fill_value=0)
+    return wide.sort_index().cumsum().reset_index()
+
+
+ORDER_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_id", "tier", "status",
+                 "price_minor", "fee_minor", "currency"]
+
+
+def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier]) -> str:
+    """One row per ticket, so a spreadsheet counts heads; amounts in minor units."""
+    names = {tier.id: tier.name for tier in tiers}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(ORDER_COLUMNS)
+    for order in orders:
+        for ticket in order.tickets:
+            writer.writerow([
+                order.id, order.created_at.isoformat(), order.buyer.name, order.buyer.email, ticket.id,
+                names.get(ticket.tier_id, ticket.tier_id), ticket.status, ticket.price_minor,
+                ticket.fee_minor, order.currency,
+            ])
+    return buffer.getvalue()
+
+
+def search_attendees(orders: Sequence[Order], query: str) -> list[Order]:
+    query = query.strip().lower()
+    if not query:
+        return list(orders)
+    return [
+        order for order in orders
+        if query in order.buyer.name.lower() or query in order.buyer.email.lower()
+        or query in order.id.lower() or any(query in t.id.lower() for t in order.tickets)
+    ]
