@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
+from fastapi.responses import FileResponse
 from nicegui import app as nicegui_app
 from nicegui import ui
 
 from eventflow import api
 from eventflow.config import Settings
+from eventflow.covers import CoverImages
 from eventflow.demo import seed_demo
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
+from eventflow.domain.errors import NotFound
 from eventflow.domain.organizing import Organizing
 from eventflow.domain.ports import TicketMailer
 from eventflow.domain.services import Ticketing
@@ -40,7 +44,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     checkout = Checkout(ticketing, DemoPayments(base_url=""), mailer)
     return Services(
         settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout,
-        organizing=Organizing(ticketing),
+        organizing=Organizing(ticketing), covers=CoverImages(settings.data_dir / "covers"),
     )
 
 
@@ -63,7 +67,18 @@ def install(services: Services) -> None:
     nicegui_app.state.eventflow = services
     api.install_error_handlers(nicegui_app)
     nicegui_app.include_router(api.router)
+
+    @nicegui_app.get("/covers/{event_id}.jpg", include_in_schema=False)
+    def cover_image(event_id: str) -> FileResponse:
+        path = services.covers.path(Path(event_id).name)  # .name: no way out of the covers folder
+        if not path.is_file():
+            raise NotFound("No cover image")
+        return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=300"})
     pages.register(services)
+    if services.settings.oidc_issuer:
+        from eventflow import oidc
+
+        oidc.install(nicegui_app, services)
 
     async def start_background_jobs() -> None:
         services.hub.start()

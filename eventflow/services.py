@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eventflow.config import Settings
+from eventflow.covers import CoverImages
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
@@ -23,6 +24,7 @@ class Services:
     hub: AvailabilityHub
     checkout: Checkout
     organizing: Organizing
+    covers: CoverImages
 
     @property
     def accounts(self) -> Accounts:

@@ -6,7 +6,20 @@ from eventflow.services import Services
 
 
 def register(services: Services) -> None:
-    from eventflow.pages import account, checkout, demo_payment, event_page, home, login, order, ticket
+    from eventflow.pages import (
+        account,
+        checkout,
+        dashboard,
+        demo_payment,
+        event_dashboard,
+        event_editor,
+        event_page,
+        home,
+        login,
+        order,
+        ticket,
+    )
 
-    for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account):
+    for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
+                   event_editor, event_dashboard):
         screen.register(services)

@@ -1,0 +1,182 @@
+"""`/dashboard/events/{id}`: live sales per tier, money, a sales chart, attendees, door staff.
+
+Subscribes to the availability hub like the public page, so every sale, hold or release
+anywhere refreshes these figures without a reload."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+from nicegui import ui
+
+from eventflow.domain.analytics import event_sales, orders_csv, sales_over_time, search_attendees
+from eventflow.domain.errors import DomainError
+from eventflow.domain.models import Event, TierCount
+from eventflow.pages.formatting import event_when, money
+from eventflow.pages.frame import frame
+from eventflow.pages.session import require_organizer
+from eventflow.services import Services
+
+
+def sales_figure(event: Event, services: Services) -> go.Figure:
+    store = services.ticketing.store
+    tiers = store.get_tiers(event.id)
+    frame_ = sales_over_time(store.list_orders(event.id), tiers, event.timezone)
+    figure = go.Figure()
+    for tier in tiers:
+        if tier.name in frame_.columns and len(frame_):
+            figure.add_trace(go.Scatter(x=frame_["time"], y=frame_[tier.name], mode="lines+markers",
+                                        name=tier.name, line_shape="hv"))
+    figure.update_layout(
+        margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=280, legend={"orientation": "h"},
+        yaxis_title="tickets sold", xaxis_title=f"time ({event.timezone})",
+    )
+    return figure
+
+
+def register(services: Services) -> None:
+    ticketing, organizing = services.ticketing, services.organizing
+    store = ticketing.store
+
+    @ui.page("/dashboard/events/{event_id}")
+    def event_dashboard_page(event_id: str) -> None:
+        organizer = require_organizer(services, f"/dashboard/events/{event_id}")
+        if organizer is None:
+            return
+        try:
+            event = ticketing.own_event(organizer.id, event_id)
+        except DomainError:
+            with frame("Not found", organizer):
+                ui.label("No such event.")
+            return
+
+        @ui.refreshable
+        def figures() -> None:
+            sales = event_sales(event, store.get_tiers(event.id), store.list_orders(event.id))
+            currency = event.currency
+            with ui.row().classes("w-full gap-3"):
+                for label, value, testid in (
+                    ("Tickets sold", str(sales.sold), "total-sold"),
+                    ("Held right now", str(sales.held), "total-held"),
+                    ("Gross", money(sales.gross_minor, currency), "gross"),
+                    ("Platform fees", money(sales.fee_minor, currency), "fees"),
+                    ("Your net", money(sales.net_minor, currency), "net"),
+                ):
+                    with ui.card().classes("grow min-w-[9rem] gap-0"):
+                        ui.label(label).classes("text-xs uppercase text-slate-500")
+                        ui.label(value).classes("text-xl font-semibold").props(f"data-testid={testid}")
+            columns = [
+                {"name": "name", "label": "Tier", "field": "name", "align": "left"},
+                {"name": "sold", "label": "Sold", "field": "sold"},
+                {"name": "held", "label": "Held", "field": "held"},
+                {"name": "remaining", "label": "Remaining", "field": "remaining"},
+                {"name": "gross", "label": "Gross", "field": "gross"},
+                {"name": "fees", "label": "Fees", "field": "fees"},
+                {"name": "net", "label": "Net", "field": "net"},
+            ]
+            rows = [
+                {"name": t.name, "sold": t.sold, "held": t.held, "remaining": t.remaining,
+                 "gross": money(t.gross_minor, currency), "fees": money(t.fee_minor, currency),
+                 "net": money(t.net_minor, currency), "id": t.tier_id}
+                for t in sales.tiers
+            ]
+            ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").props(
+                "flat bordered dense data-testid=tier-table"
+            )
+
+        def refresh_all(_: list[TierCount] | None = None) -> None:
+            figures.refresh()
+            chart.update_figure(sales_figure(event, services))
+            attendees.refresh()
+
+        search = {"query": ""}
+
+        @ui.refreshable
+        def attendees() -> None:
+            orders = search_attendees(store.list_orders(event.id), search["query"])
+            names = {t.id: t.name for t in store.get_tiers(event.id)}
+            rows = [
+                {"id": o.id, "name": o.buyer.name, "email": o.buyer.email, "tickets": len(o.tickets),
+                 "tiers": ", ".join(sorted({names.get(t.tier_id, "?") for t in o.tickets})),
+                 "total": money(o.total_minor, o.currency),
+                 "time": o.created_at.astimezone(ZoneInfo(event.timezone)).strftime("%d %b %H:%M")}
+                for o in reversed(orders)
+            ]
+            columns = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
+                ("name", "Name"), ("email", "Email"), ("tickets", "Tickets"), ("tiers", "Tiers"),
+                ("total", "Paid"), ("time", "When"), ("id", "Order"))]
+            ui.table(columns=columns, rows=rows, row_key="id", pagination=20).classes("w-full").props(
+                "flat dense data-testid=attendees"
+            )
+
+        def attendee_section() -> None:
+            with ui.card().classes("w-full"):
+                with ui.row().classes("w-full items-center justify-between"):
+                    ui.label("Attendees").classes("text-lg font-semibold")
+                    ui.input("Search name, email, order", on_change=lambda e: (
+                        search.update(query=e.value or ""), attendees.refresh())).props(
+                        "dense outlined clearable debounce=250 data-testid=attendee-search").classes("w-72")
+                attendees()
+
+        @ui.refreshable
+        def staff_list() -> None:
+            for staff in organizing.list_staff(organizer.id, event.id):
+                with ui.row().classes("w-full items-center justify-between"):
+                    state = "active" if staff.active else "revoked"
+                    ui.label(f"{staff.label} · {state} · since {staff.created_at:%d %b %H:%M} UTC").props(
+                        f"data-testid=staff-{staff.id}")
+                    if staff.active:
+                        ui.button("Revoke", on_click=lambda s=staff: (
+                            organizing.revoke_staff(organizer.id, event.id, s.id), staff_list.refresh())) \
+                            .props(f"flat dense color=negative data-testid=revoke-{staff.id}")
+
+        def staff_section() -> None:
+            with ui.card().classes("w-full gap-2"):
+                ui.label("Door staff").classes("text-lg font-semibold")
+                ui.label("Each link lets one person check tickets in at this event only, without your password. "
+                         "It is shown once; revoke it any time.").classes("text-sm text-slate-600")
+                staff_list()
+                with ui.row().classes("items-center gap-2"):
+                    label = ui.input("Who is it for?").props("dense outlined data-testid=staff-label")
+                    link = ui.label().classes("font-mono text-sm break-all select-all").props(
+                        "data-testid=staff-link")
+
+                    def create() -> None:
+                        try:
+                            _staff, token = organizing.add_staff(organizer.id, event.id, label.value or "")
+                        except DomainError as problem:
+                            ui.notify(problem.detail, type="negative")
+                            return
+                        link.text = staff_link(services, event.id, token)
+                        label.value = ""
+                        staff_list.refresh()
+
+                    ui.button("Create staff link", icon="badge", on_click=create).props("data-testid=add-staff")
+
+        with frame(event.title, organizer):
+            with ui.row().classes("w-full items-center justify-between"):
+                with ui.column().classes("gap-0"):
+                    ui.label(event.title).classes("text-2xl font-bold")
+                    ui.label(f"{event_when(event.starts_at, event.ends_at, event.timezone)} · {event.status.value}") \
+                        .classes("text-slate-600")
+                with ui.row().classes("gap-2"):
+                    ui.button("Edit", icon="edit",
+                              on_click=lambda: ui.navigate.to(f"/dashboard/events/{event.id}/edit")).props("flat")
+                    ui.button("Export CSV", icon="download", on_click=lambda: ui.download.content(
+                        orders_csv(store.list_orders(event.id), store.get_tiers(event.id)),
+                        f"{event.slug}-orders.csv", "text/csv")).props("flat data-testid=export-csv")
+            figures()
+            with ui.card().classes("w-full"):
+                ui.label("Sales over time").classes("text-lg font-semibold")
+                chart = ui.plotly(sales_figure(event, services)).classes("w-full").props("data-testid=sales-chart")
+            attendee_section()
+            staff_section()
+
+        unsubscribe = services.hub.subscribe(event.id, refresh_all)
+        ui.context.client.on_delete(unsubscribe)
+
+
+def staff_link(services: Services, event_id: str, token: str) -> str:
+    """The door link: the token rides in the fragment, which browsers never send to servers or logs."""
+    return f"{services.settings.public_url}/scan/{event_id}#staff={token}"
