@@ -39,7 +39,7 @@ import aiohttp
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, Targets, create_event, http_json, percentile, print_machine, reservation_body
+from common import CpuMeter, Server, Targets, create_event, http_json, percentile, print_machine, reservation_body
 
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 100.0
@@ -55,6 +55,7 @@ class PhaseResult:
     elapsed: float = 0.0
     server_cpu: float = 0.0  # server CPU seconds spent during the phase
     client_cpu: float = 0.0  # load generator CPU seconds spent during the phase
+    other_cpu: float = 0.0  # CPU seconds other processes on the machine took meanwhile
 
     @property
     def ok(self) -> int:
@@ -71,13 +72,14 @@ class PhaseResult:
         return (f"{self.name:<12} N={self.concurrency:<4} {self.ok:>6} ok in {self.elapsed:5.1f} s = "
                 f"{self.throughput:7.0f} req/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
                 f"server CPU {self.server_cpu / self.elapsed:4.0%} of a core, "
-                f"load generator {self.client_cpu / self.elapsed:4.0%}"
+                f"load generator {self.client_cpu / self.elapsed:4.0%}, "
+                f"other processes {self.other_cpu / self.elapsed:4.0%}"
                 + (f"  other statuses {dict(others)}" if others else ""))
 
 
-def cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
+def record_cpu(result: PhaseResult, meter: CpuMeter) -> None:
+    (server, client), other, elapsed = meter.shares()
+    result.server_cpu, result.client_cpu, result.other_cpu = server * elapsed, client * elapsed, other * elapsed
 
 
 async def closed_loop(name: str, method: str, url: str, body: Any, expect: int, concurrency: int,
@@ -112,13 +114,12 @@ async def closed_loop(name: str, method: str, url: str, body: Any, expect: int, 
 
         tasks = [asyncio.create_task(buyer()) for _ in range(concurrency)]
         await asyncio.sleep(0.05)
-        server_cpu, client_cpu = cpu_seconds(server), cpu_seconds(me)
+        meter = CpuMeter([server.pid, me.pid])
         started = time.perf_counter()
         start_gate.set()
         await asyncio.gather(*tasks)
         result.elapsed = time.perf_counter() - started
-        result.server_cpu = cpu_seconds(server) - server_cpu
-        result.client_cpu = cpu_seconds(me) - client_cpu
+        record_cpu(result, meter)
     return result
 
 
@@ -134,7 +135,7 @@ async def open_loop(name: str, method: str, url: str, body: Any, expect: int, bu
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
         await asyncio.gather(*(session.get(url.rsplit("/api/", 1)[0] + "/api/v1/health")
                                for _ in range(min(buyers, 200))))
-        server_cpu, client_cpu = cpu_seconds(server), cpu_seconds(me)
+        meter = CpuMeter([server.pid, me.pid])
         started = time.perf_counter()
 
         async def one(index: int) -> None:
@@ -152,8 +153,7 @@ async def open_loop(name: str, method: str, url: str, body: Any, expect: int, bu
 
         await asyncio.gather(*(one(i) for i in range(total)))
         result.elapsed = time.perf_counter() - started
-        result.server_cpu = cpu_seconds(server) - server_cpu
-        result.client_cpu = cpu_seconds(me) - client_cpu
+        record_cpu(result, meter)
     return result
 
 

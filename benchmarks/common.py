@@ -92,6 +92,40 @@ class Targets:
         return 0 if all(ok for _, ok in self.results) else 1
 
 
+class CpuMeter:
+    """CPU seconds used by the whole machine and by the given processes over an interval, so a
+    report can say how much of the machine other work (not this benchmark) took meanwhile."""
+
+    def __init__(self, pids: list[int]) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self._processes = [psutil.Process(pid) for pid in pids]
+        self._start = (time.monotonic(), self._machine_busy(), self._ours())
+
+    def _machine_busy(self) -> float:
+        times = self._psutil.cpu_times()
+        return times.user + times.nice + times.system + times.irq + times.softirq + getattr(times, "steal", 0.0)
+
+    def _ours(self) -> list[float]:
+        values = []
+        for process in self._processes:
+            try:
+                times = process.cpu_times()
+                values.append(times.user + times.system)
+            except self._psutil.Error:
+                values.append(0.0)
+        return values
+
+    def shares(self) -> tuple[list[float], float, float]:
+        """(each process's CPU, other processes' CPU), in cores (1.0 = one core busy), and seconds."""
+        started, busy0, ours0 = self._start
+        elapsed = time.monotonic() - started
+        ours = [(now - before) / elapsed for now, before in zip(self._ours(), ours0, strict=True)]
+        other = (self._machine_busy() - busy0) / elapsed - sum(ours)
+        return ours, max(0.0, other), elapsed
+
+
 # ------------------------------------------------------------------ server
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
