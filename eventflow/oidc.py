@@ -170,7 +170,8 @@ def install(app: FastAPI, services: Services) -> None:
 
     @ui.page(ERROR_PATH)
     def oidc_error_page() -> None:
-        message = nicegui_app.storage.user.pop(ERROR_KEY, None) or f"The login with {provider} did not complete."
+        message = nicegui_app.storage.user.pop(ERROR_KEY, None)
+        message = message or f"The login with {provider} did not complete."
         with frame("Login failed"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
             ui.label(f"Could not log in with {provider}").classes("text-2xl font-bold")
             ui.label(message).classes("text-red-700").props("data-testid=oidc-error")

@@ -23,9 +23,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, **env: str) -> Iterator[str]:
-    """Yield the base URL of a freshly started EventFlow; stop it afterwards."""
-    port = free_port()
+def running_app(data_dir: Path, port: int | None = None, **env: str) -> Iterator[str]:
+    """Yield the base URL of a freshly started EventFlow; stop it afterwards.
+
+    Pass `port` (e.g. from `free_port()`) when the URL is needed before start, say for EVENTFLOW_BASE_URL."""
+    port = port or free_port()
     # NiceGUI switches into its own test mode when it sees pytest's variables: hide them.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
     environment = {
