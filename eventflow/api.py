@@ -12,15 +12,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from eventflow.domain.analytics import orders_csv
 from eventflow.domain.checkout import Paid, PaymentRequired
 from eventflow.domain.codes import code_valid_until, qr_payload
 from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
-from eventflow.domain.models import Buyer, Event, EventStatus, Order, Reservation, Tier
+from eventflow.domain.models import Buyer, Event, EventStatus, Order, Reservation, StaffAccess, Tier
 from eventflow.domain.money import TicketPrice
 from eventflow.domain.services import LineRequest, Ticketing
 from eventflow.mail import ticket_url
@@ -371,6 +372,62 @@ def get_ticket(ticket_id: str, key: str, service: ServiceDep) -> TicketOut:
         holder=order.buyer.name if order else ticket.holder_name, status=ticket.status,
         qr_payload=qr_payload(ticket, now), valid_until=code_valid_until(now),
     )
+
+
+class StaffIn(Strict):
+    label: str = Field(max_length=80)
+
+
+class StaffOut(BaseModel):
+    staff_id: str
+    event_id: str
+    label: str
+    active: bool
+    token: str | None = None  # only in the answer that creates it
+    link: str | None = None
+
+
+@router.get("/events/{event_id}/orders.csv", responses=ERRORS, response_class=Response)
+def orders_export(event_id: str, service: ServiceDep, organizer_id: OrganizerDep) -> Response:
+    """Orders and tickets of one event, one row per ticket (amounts in minor units)."""
+    event = service.own_event(organizer_id, event_id)
+    body = orders_csv(service.store.list_orders(event_id), service.store.get_tiers(event_id))
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{event.slug}-orders.csv"'})
+
+
+@router.post("/events/{event_id}/staff", status_code=201, responses=ERRORS)
+def add_staff(event_id: str, body: StaffIn, request: Request, organizer_id: OrganizerDep) -> StaffOut:
+    staff, token = services(request).organizing.add_staff(organizer_id, event_id, body.label)
+    return StaffOut(staff_id=staff.id, event_id=event_id, label=staff.label, active=True, token=token,
+                    link=services(request).staff_link(event_id, token))
+
+
+@router.get("/events/{event_id}/staff", responses=ERRORS)
+def list_staff(event_id: str, request: Request, organizer_id: OrganizerDep) -> list[StaffOut]:
+    return [StaffOut(staff_id=s.id, event_id=s.event_id, label=s.label, active=s.active)
+            for s in services(request).organizing.list_staff(organizer_id, event_id)]
+
+
+@router.delete("/events/{event_id}/staff/{staff_id}", responses=ERRORS)
+def revoke_staff(event_id: str, staff_id: str, request: Request, organizer_id: OrganizerDep) -> StaffOut:
+    staff = services(request).organizing.revoke_staff(organizer_id, event_id, staff_id)
+    return StaffOut(staff_id=staff.id, event_id=staff.event_id, label=staff.label, active=staff.active)
+
+
+def current_staff(request: Request) -> StaffAccess:
+    """Door staff authenticate with the token from their staff link (never an organizer password)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Send Authorization: Bearer <staff token>")
+    event_id = request.path_params.get("event_id")
+    return services(request).organizing.staff_for_token(token.strip(), event_id)
+
+
+@router.get("/staff/me", responses=ERRORS)
+def staff_me(staff: Annotated[StaffAccess, Depends(current_staff)]) -> StaffOut:
+    """Which event a staff token opens: the scanner asks this first."""
+    return StaffOut(staff_id=staff.id, event_id=staff.event_id, label=staff.label, active=staff.active)
 
 
 @router.api_route("/{unknown:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

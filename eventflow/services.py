@@ -37,3 +37,7 @@ class Services:
         if organizer is None or organizer.session_epoch != epoch:
             raise Unauthorized("This session has ended; please log in again")
         return organizer
+
+    def staff_link(self, event_id: str, token: str) -> str:
+        """The door link; the token rides in the fragment, which browsers never send to servers or logs."""
+        return f"{self.settings.public_url}/scan/{event_id}#staff={token}"

@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
@@ -77,8 +78,12 @@ def event_sales(event: Event, tiers: Sequence[Tier], orders: Sequence[Order]) ->
     return EventSales(rows, len(orders), sum(order.total_minor for order in orders))
 
 
-def sales_over_time(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str) -> pd.DataFrame:
-    """Cumulative tickets sold per tier over time: one row per order, columns per tier name."""
+def sales_over_time(
+    orders: Sequence[Order], tiers: Sequence[Tier], timezone: str, since: datetime | None = None
+) -> pd.DataFrame:
+    """Cumulative tickets sold per tier over time: one row per order, columns per tier name.
+
+    With `since` (when sales opened) the curves start from zero there, so a first sale is a step."""
     names = {tier.id: tier.name for tier in tiers}
     records = [
         {"time": order.created_at, "tier": names.get(ticket.tier_id, "?"), "tickets": 1}
@@ -91,6 +96,10 @@ def sales_over_time(orders: Sequence[Order], tiers: Sequence[Tier], timezone: st
     frame = pd.DataFrame.from_records(records)
     frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(timezone)
     wide = frame.pivot_table(index="time", columns="tier", values="tickets", aggfunc="sum", fill_value=0)
+    if since is not None:
+        start = pd.Timestamp(since).tz_convert(timezone)
+        if start < wide.index.min():
+            wide.loc[start] = 0
     return wide.sort_index().cumsum().reset_index()
 
 

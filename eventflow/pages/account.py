@@ -70,7 +70,9 @@ def register(services: Services) -> None:
                 except DomainError as problem:
                     ui.notify(problem.detail, type="negative")
                     return
-                with ui.dialog(value=True).props("persistent") as dialog, ui.card().classes("gap-2"):
+                # At the page root: the card this button lives in is rebuilt right below.
+                with ui.context.client.content, ui.dialog(value=True).props("persistent") as dialog, \
+                        ui.card().classes("gap-2"):
                     ui.label("Save your recovery codes").classes("text-lg font-semibold")
                     ui.label("Each works once if you lose your phone. They will not be shown again.") \
                         .classes("text-sm text-slate-600")

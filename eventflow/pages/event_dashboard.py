@@ -22,8 +22,12 @@ from eventflow.services import Services
 def sales_figure(event: Event, services: Services) -> go.Figure:
     store = services.ticketing.store
     tiers = store.get_tiers(event.id)
-    frame_ = sales_over_time(store.list_orders(event.id), tiers, event.timezone)
+    frame_ = sales_over_time(store.list_orders(event.id), tiers, event.timezone, since=event.created_at)
     figure = go.Figure()
+    if not len(frame_):
+        figure.add_annotation(text="No sales yet", showarrow=False, font={"size": 16, "color": "#64748b"})
+        figure.update_xaxes(visible=False)
+        figure.update_yaxes(visible=False)
     for tier in tiers:
         if tier.name in frame_.columns and len(frame_):
             figure.add_trace(go.Scatter(x=frame_["time"], y=frame_[tier.name], mode="lines+markers",
@@ -148,7 +152,7 @@ def register(services: Services) -> None:
                         except DomainError as problem:
                             ui.notify(problem.detail, type="negative")
                             return
-                        link.text = staff_link(services, event.id, token)
+                        link.text = services.staff_link(event.id, token)
                         label.value = ""
                         staff_list.refresh()
 
@@ -176,7 +180,3 @@ def register(services: Services) -> None:
         unsubscribe = services.hub.subscribe(event.id, refresh_all)
         ui.context.client.on_delete(unsubscribe)
 
-
-def staff_link(services: Services, event_id: str, token: str) -> str:
-    """The door link: the token rides in the fragment, which browsers never send to servers or logs."""
-    return f"{services.settings.public_url}/scan/{event_id}#staff={token}"

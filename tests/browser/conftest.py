@@ -65,5 +65,6 @@ def screenshot(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
     """Save a screen for docs/screens (linked from the README)."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
+    driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(path))
     return path

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
@@ -19,7 +21,10 @@ pytestmark = pytest.mark.browser
 
 
 def by_testid(driver, testid: str):  # type: ignore[no-untyped-def]
-    return driver.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+    element = driver.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+    # Keep it clear of the fixed header, so clicks land on the element and not on the header.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    return element
 
 
 def wait_testid(driver, testid: str, timeout: float = 10):  # type: ignore[no-untyped-def]
@@ -27,11 +32,18 @@ def wait_testid(driver, testid: str, timeout: float = 10):  # type: ignore[no-un
     return WebDriverWait(driver, timeout).until(lambda d: d.find_elements(By.CSS_SELECTOR, selector))[0]
 
 
+def until(driver, timeout: float, condition):  # type: ignore[no-untyped-def]
+    """Wait for a condition on parts of the page that live updates may rebuild meanwhile."""
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(condition)
+
+
 def fill(driver, testid: str, text: str) -> None:  # type: ignore[no-untyped-def]
     field = by_testid(driver, testid)
     if field.tag_name != "input":
         field = field.find_element(By.TAG_NAME, "input")
-    field.clear()
+    field.send_keys(Keys.CONTROL, "a")  # clear() does not empty Quasar's number inputs
+    field.send_keys(Keys.BACKSPACE)
     field.send_keys(text)
 
 
