@@ -69,6 +69,10 @@ def register(services: Services) -> None:
         event = view.event
         rows: dict[str, TierRow] = {}
         with frame(event.title):
+            if services.covers.exists(event.id):
+                ui.image(f"/covers/{event.id}.jpg").classes("w-full rounded-lg max-h-80").props(
+                    f"fit=cover alt='{event.title}'"
+                )
             with ui.column().classes("gap-1"):
                 ui.label(event.title).classes("text-3xl font-bold leading-tight")
                 with ui.row().classes("items-center gap-1 text-slate-700"):

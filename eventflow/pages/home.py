@@ -12,7 +12,8 @@ from eventflow.services import Services
 def register(services: Services) -> None:
     @ui.page("/")
     def home() -> None:
-        events = services.ticketing.store.list_published_events()
+        now = services.ticketing.clock.now()
+        events = [e for e in services.ticketing.store.list_published_events() if e.ends_at > now]
         with frame():
             ui.label("On sale now").classes("text-2xl font-bold")
             if not events:
