@@ -45,14 +45,21 @@ def show_error(fields: dict[str, ui.element], problem: DomainError, fallback: ui
     """Put the message next to its field when the error names one, else in the form's banner."""
     field = getattr(problem, "field", None)
     if field in fields:
-        fields[field].props(f'error error-message="{problem.detail}"')
+        mark_error(fields[field], problem.detail)
     else:
         fallback.text = problem.detail
 
 
+def mark_error(element: ui.element, message: str) -> None:
+    # Assigned, not parsed from a props string: messages may contain quotes.
+    element.props["error"] = True
+    element.props["error-message"] = message
+
+
 def clear_errors(fields: dict[str, ui.element], fallback: ui.label) -> None:
     for element in fields.values():
-        element.props(remove="error error-message")
+        element.props.pop("error", None)
+        element.props.pop("error-message", None)
     fallback.text = ""
 
 
@@ -275,7 +282,7 @@ def register(services: Services) -> None:
                         try:
                             organizing.update_tier(organizer.id, event_id, tier.id, **form.values())
                         except CapacityBelowSold as problem:
-                            form.fields["capacity"].props(f'error error-message="{problem.detail}"')
+                            mark_error(form.fields["capacity"], problem.detail)
                             return
                         except DomainError as problem:
                             show_error(form.fields, problem, banner)

@@ -70,9 +70,8 @@ def register(services: Services) -> None:
         rows: dict[str, TierRow] = {}
         with frame(event.title):
             if services.covers.exists(event.id):
-                ui.image(f"/covers/{event.id}.jpg").classes("w-full rounded-lg max-h-80").props(
-                    f"fit=cover alt='{event.title}'"
-                )
+                cover = ui.image(f"/covers/{event.id}.jpg").classes("w-full rounded-lg max-h-80").props("fit=cover")
+                cover.props["alt"] = event.title  # set directly: a title may contain quotes
             with ui.column().classes("gap-1"):
                 ui.label(event.title).classes("text-3xl font-bold leading-tight")
                 with ui.row().classes("items-center gap-1 text-slate-700"):
