@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import sqlite3
 import sys
@@ -39,7 +40,8 @@ import aiohttp
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CpuMeter, Server, Targets, create_event, http_json, percentile, print_machine, reservation_body
+import common
+from common import CpuMeter, PySpy, Server, Targets, create_event, http_json, percentile, reservation_body
 
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 100.0
@@ -79,7 +81,8 @@ class PhaseResult:
 
 def record_cpu(result: PhaseResult, meter: CpuMeter) -> None:
     (server, client), other, elapsed = meter.shares()
-    result.server_cpu, result.client_cpu, result.other_cpu = server * elapsed, client * elapsed, other * elapsed
+    result.server_cpu, result.client_cpu = server * elapsed, client * elapsed
+    result.other_cpu = other * elapsed
 
 
 async def closed_loop(name: str, method: str, url: str, body: Any, expect: int, concurrency: int,
@@ -212,9 +215,16 @@ def read_tier_sqlite(db_path: Path, tier_id: str) -> tuple[int, int, int, int]:
     return capacity, held, sold, in_reservations
 
 
+def profiled(args: argparse.Namespace, pid: int, name: str) -> Any:
+    """py-spy on the server for one phase when --profile DIR is given (figures then carry its cost)."""
+    if not args.profile:
+        return contextlib.nullcontext()
+    return PySpy(pid, Path(args.profile) / f"{name}.txt")
+
+
 async def run(args: argparse.Namespace) -> int:
     targets = Targets()
-    with Server() as server:
+    with Server(script=args.server_script) as server:
         proc = psutil.Process(server.pid)
         print(f"server pid {server.pid} at {server.url}, data dir {server.data_dir}")
         bench = create_event(server.url, capacity=1_000_000)
@@ -227,10 +237,12 @@ async def run(args: argparse.Namespace) -> int:
 
         for concurrency in args.concurrency:
             per_buyer = max(1, args.requests // concurrency)
-            reserve = await closed_loop("reservations", "POST", reserve_url, body, 201, concurrency,
-                                        per_buyer, args.max_seconds, proc)
-            health = await closed_loop("health", "GET", health_url, None, 200, concurrency,
-                                       per_buyer, args.max_seconds, proc)
+            with profiled(args, server.pid, f"http-reservations-{concurrency}"):
+                reserve = await closed_loop("reservations", "POST", reserve_url, body, 201, concurrency,
+                                            per_buyer, args.max_seconds, proc)
+            with profiled(args, server.pid, f"http-health-{concurrency}"):
+                health = await closed_loop("health", "GET", health_url, None, 200, concurrency,
+                                           per_buyer, args.max_seconds, proc)
             print(reserve.line())
             print(health.line())
             ratio = reserve.throughput / health.throughput if health.throughput else 0.0
@@ -292,8 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sold-out-capacity", type=int, default=300)
     parser.add_argument("--sold-out-buyers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--server-script", default="main.py",
+                        help="entry point to serve instead of main.py (to try an app change)")
+    parser.add_argument("--profile", metavar="DIR", default="",
+                        help="record the server with py-spy (GIL holder) during each closed-loop phase")
     args = parser.parse_args(argv)
-    print_machine()
+    common.print_machine()
     print("note: the load generator (this process) shares the machine's cores with the server")
     return asyncio.run(run(args))
 

@@ -43,7 +43,8 @@ import aiohttp
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CpuMeter, Server, Targets, create_event, http_json, percentile, print_machine, reservation_body
+import common
+from common import BenchEvent, CpuMeter, PySpy, Server, Targets, create_event, http_json, percentile
 
 CAPACITY = 100_000
 TARGET_P95_S = 1.0
@@ -199,6 +200,7 @@ class PhaseReport:
     rss_per_client_kib: float
     connect_seconds: float
     sale_latencies: list[float]
+    per_sale_max: list[float]  # slowest client of each sale, seconds
     server_cpu_share: float
     generator_cpu_share: float
     other_cpu_share: float
@@ -214,10 +216,29 @@ def recv(conn: Connection, timeout: float) -> Any:
     return message
 
 
+def run_sales(base_url: str, bench: BenchEvent, args: argparse.Namespace) -> tuple[list[float], list[float]]:
+    """One reservation per interval, each sent on schedule (or right after a slow one).
+
+    Returns (monotonic send time of each sale, each sale's HTTP latency)."""
+    url = f"{base_url}/api/v1/events/{bench.event_id}/reservations"
+    sent: list[float] = []
+    latencies: list[float] = []
+    started = time.monotonic()
+    for sale in range(args.sales):
+        time.sleep(max(0.0, started + sale * args.interval - time.monotonic()))
+        t_send = time.monotonic()
+        status, body = http_json("POST", url, common.reservation_body(bench.tier_id))
+        if status != 201:
+            raise RuntimeError(f"sale {sale + 1} failed: {status} {body}")
+        sent.append(t_send)
+        latencies.append(time.monotonic() - t_send)
+    return sent, latencies
+
+
 def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
     workers = args.workers or max(1, -(-k // 250))
     ctx = multiprocessing.get_context("spawn")
-    with Server() as server:
+    with Server(script=args.server_script) as server:
         proc = psutil.Process(server.pid)
         bench = create_event(server.url, capacity=CAPACITY, title="Live Night")
         for _ in range(3):  # warm-up: templates, imports, first page build
@@ -254,19 +275,11 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
                   f"load generators {sum(ramp_generators):.0%}, other processes {ramp_other:.0%}")
 
             # ---- sales: one per interval, each POST sent on schedule (or right after a slow one)
-            url = f"{server.url}/api/v1/events/{bench.event_id}/reservations"
-            sent: list[float] = []
-            sale_latencies: list[float] = []
             meter = CpuMeter([server.pid, *(p.pid for p in processes)])
-            started = time.monotonic()
-            for sale in range(args.sales):
-                time.sleep(max(0.0, started + sale * args.interval - time.monotonic()))
-                t_send = time.monotonic()
-                status, body = http_json("POST", url, reservation_body(bench.tier_id))
-                if status != 201:
-                    raise RuntimeError(f"sale {sale + 1} failed: {status} {body}")
-                sent.append(t_send)
-                sale_latencies.append(time.monotonic() - t_send)
+            profile = (PySpy(server.pid, Path(args.profile) / f"live-{k}-sales.txt") if args.profile
+                       else contextlib.nullcontext())
+            with profile:
+                sent, sale_latencies = run_sales(server.url, bench, args)
             final = CAPACITY - args.sales
             for pipe in pipes:
                 pipe.send(("finish", final, args.grace))
@@ -285,6 +298,7 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
         print(f"  server log: {len(warnings)} warning/error lines, e.g. {warnings[:3]}")
 
     latencies: list[float] = []
+    per_sale: list[list[float]] = [[] for _ in sent]
     missing = dropped = 0
     for _, seen_lists, worker_dropped, _ in results:
         dropped += worker_dropped
@@ -298,10 +312,12 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
                     missing += len(sent) - sale + 1
                     break
                 latencies.append(seen[position][0] - t_send)
+                per_sale[sale - 1].append(seen[position][0] - t_send)
     return PhaseReport(
         clients=k, connected=connected, latencies=latencies, missing=missing, dropped=dropped,
         rss_per_client_kib=(rss_after - rss_before) / max(1, connected) / 1024,
         connect_seconds=connect_seconds, sale_latencies=sale_latencies,
+        per_sale_max=[max(values, default=float("nan")) for values in per_sale],
         server_cpu_share=server_share, generator_cpu_share=sum(generator_shares),
         other_cpu_share=other_share, workers=workers,
     )
@@ -325,12 +341,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="load-generator processes (default: one per 250 clients)")
     parser.add_argument("--ack-interval", type=float, default=3.0, help="client ack period (default 3 s)")
+    parser.add_argument("--server-script", default="main.py",
+                        help="entry point to serve instead of main.py (to try an app change)")
+    parser.add_argument("--profile", metavar="DIR", default="",
+                        help="record the server with py-spy during the sales into DIR (raw stacks)")
     parser.add_argument("--grace", type=float, default=15.0,
                         help="seconds to wait after the last sale for stragglers (default 15)")
     args = parser.parse_args(argv)
     if args.sales < 1 or args.sales >= CAPACITY or args.interval <= 0 or args.ramp <= 0:
         parser.error("need 1 <= --sales < 100000, --interval > 0, --ramp > 0")
-    print_machine()
+    common.print_machine()
     print("note: the load-generator processes share the machine's cores with the server")
     targets = Targets()
     for k in args.clients:
@@ -347,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"K={k}: server RSS per client {report.rss_per_client_kib:.0f} KiB; during sales the server "
               f"used {report.server_cpu_share:.0%} of a core, the {report.workers} load generator(s) "
               f"{report.generator_cpu_share:.0%}, other processes {report.other_cpu_share:.0%}")
+        print(f"K={k}: slowest client per sale (ms): "
+              + " ".join(f"{value * 1000:.0f}" for value in report.per_sale_max))
         complete = report.missing == 0 and report.dropped == 0 and report.connected == k
         targets.check(f"K={k}: every client connected and got every update", complete)
         if k == TARGET_AT:

@@ -105,7 +105,8 @@ class CpuMeter:
 
     def _machine_busy(self) -> float:
         times = self._psutil.cpu_times()
-        return times.user + times.nice + times.system + times.irq + times.softirq + getattr(times, "steal", 0.0)
+        steal = getattr(times, "steal", 0.0)
+        return times.user + times.nice + times.system + times.irq + times.softirq + steal
 
     def _ours(self) -> list[float]:
         values = []
@@ -124,6 +125,74 @@ class CpuMeter:
         ours = [(now - before) / elapsed for now, before in zip(self._ours(), ours0, strict=True)]
         other = (self._machine_busy() - busy0) / elapsed - sum(ours)
         return ours, max(0.0, other), elapsed
+
+
+class PySpy:
+    """`py-spy record` on a process for the duration of a `with` block (raw collapsed stacks).
+
+    With gil=True only the thread holding the GIL is sampled: where the Python CPU time goes."""
+
+    def __init__(self, pid: int, output: Path, rate: int = 100, gil: bool = True) -> None:
+        self.output = output
+        self.command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", str(pid),
+                        "--format", "raw", "--rate", str(rate), "--output", str(output), "--nonblocking"]
+        if gil:
+            self.command.append("--gil")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> PySpy:
+        if not Path(self.command[0]).exists():
+            print("py-spy not installed in .venv (pip install py-spy): not profiling")
+            return self
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        if self.output.exists():
+            print(summarize_profile(self.output))
+
+    @staticmethod
+    def available() -> bool:
+        return (ROOT / ".venv" / "bin" / "py-spy").exists()
+
+
+def summarize_profile(path: Path, top: int = 14) -> str:
+    """Top functions by own time and by inclusive time (frames in nearly every sample left out)."""
+    from collections import Counter
+
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        frames = [frame for frame in stack.split(";") if not frame.startswith("thread ")]
+        total += samples
+        if frames:
+            own[frames[-1]] += samples
+        for frame in set(frames):
+            inclusive[frame] += samples
+    if not total:
+        return f"profile {path}: no samples"
+    lines = [f"profile {path.name}: {total} samples"]
+    lines.append("  own time:")
+    lines += [f"    {n / total:6.1%}  {frame}" for frame, n in own.most_common(top)]
+    lines.append("  inclusive (frames under 90% of samples):")
+    shown = [(frame, n) for frame, n in inclusive.most_common() if n / total < 0.9][:top * 2]
+    lines += [f"    {n / total:6.1%}  {frame}" for frame, n in shown]
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ server
@@ -149,9 +218,13 @@ def http_json(method: str, url: str, body: Any = None, token: str | None = None,
 
 
 class Server:
-    """`python main.py` on a free loopback port with a fresh data directory."""
+    """`python main.py` on a free loopback port with a fresh data directory.
 
-    def __init__(self, extra_env: dict[str, str] | None = None, keep_data: bool = False) -> None:
+    `script` serves with another entry point instead (e.g. one that patches the app, to measure a
+    proposed change before making it)."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None, keep_data: bool = False,
+                 script: str | Path = "main.py") -> None:
         self.port = free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         self.data_dir = Path(tempfile.mkdtemp(prefix="eventflow-bench-"))
@@ -169,7 +242,7 @@ class Server:
             env.pop("EVENTFLOW_STORE", None)  # the default: SQLite under the fresh data dir
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [str(PYTHON), "main.py"], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            [str(PYTHON), str(script)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
