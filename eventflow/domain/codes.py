@@ -5,6 +5,7 @@ A screenshot goes stale within a minute because the code changes every 30 s step
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime
 
 import pyotp
@@ -32,3 +33,30 @@ def code_valid_until(at: datetime) -> datetime:
     """The end of the 30 s step that contains `at` (when the code on screen changes)."""
     seconds = int(at.timestamp())
     return datetime.fromtimestamp(seconds - seconds % STEP_SECONDS + STEP_SECONDS, tz=UTC)
+
+
+ACCEPTED_STEPS = (-1, 0, 1)  # phones' clocks drift; a code is good for the step before and after
+STALE_LOOKBACK_STEPS = 6 * 60 * 2  # codes up to six hours old are reported as screenshots
+
+
+def parse_payload(payload: str) -> tuple[str, str] | None:
+    """`EF1.<ticket_id>.<code>` -> (ticket_id, code); None when it is not one of our codes."""
+    parts = payload.strip().split(".")
+    if len(parts) != 3 or parts[0] != PAYLOAD_PREFIX or not parts[1]:
+        return None
+    code = parts[2]
+    if len(code) != CODE_DIGITS or not code.isdigit():
+        return None
+    return parts[1], code
+
+
+def code_age(secret: str, code: str, at: datetime) -> str:
+    """'valid' for steps -1..+1 around `at`, 'stale' for an older code, else 'invalid'."""
+    totp = _totp(secret)
+    step = int(at.timestamp()) // STEP_SECONDS
+    if any(hmac.compare_digest(totp.generate_otp(step + offset), code) for offset in ACCEPTED_STEPS):
+        return "valid"
+    for back in range(2, STALE_LOOKBACK_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step - back), code):
+            return "stale"
+    return "invalid"

@@ -204,8 +204,8 @@ class Ticket:
     tier_id: str
     holder_name: str
     access_key: str  # capability in the ticket link
-    secret: str  # seeds the rotating door code; never leaves the server except to its holder
-    status: str = "valid"
+    secret: str  # seeds the rotating door code; known to its holder and to the event's door devices
+    status: str = "valid"  # or "void" once refunded
     price_minor: int = 0  # the tier price this ticket was bought at
     fee_minor: int = 0  # the platform fee taken on it
 
@@ -234,3 +234,25 @@ class EventView:
 
     def tier(self, tier_id: str) -> Tier | None:
         return next((t for t in self.tiers if t.id == tier_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """One admission at the door. The first one per ticket is the ticket's check-in."""
+
+    ticket_id: str
+    event_id: str
+    device_id: str
+    scanned_at: datetime  # when the door device admitted the person (its clock, maybe offline)
+    nonce: str  # the device's id for this scan: uploading it again changes nothing
+    offline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DoubleAdmission:
+    """A ticket admitted by two devices while offline: both scans kept, the earlier one counts."""
+
+    ticket_id: str
+    event_id: str
+    first: CheckIn
+    second: CheckIn

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Protocol
 
 from eventflow.domain.models import (
+    CheckIn,
+    DoubleAdmission,
     Event,
     Order,
     Organizer,
@@ -113,6 +115,24 @@ class Store(Protocol):
     def list_staff(self, event_id: str) -> list[StaffAccess]: ...
 
     def find_staff(self, token_hash: str) -> StaffAccess | None: ...
+
+    # door check-in
+    def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
+        """Record the ticket's check-in unless it has one: (the ticket's check-in, created).
+
+        Conditional (first write wins), so two devices racing online admit one person once."""
+
+    def list_checkins(self, event_id: str) -> list[CheckIn]: ...
+
+    def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
+        """Remember the outcome of a scan nonce; returns the outcome stored first (idempotent sync)."""
+
+    def add_double_admission(self, record: DoubleAdmission) -> None:
+        """Idempotent per (ticket, second scan's nonce)."""
+
+    def list_double_admissions(self, event_id: str) -> list[DoubleAdmission]: ...
+
+    def set_ticket_status(self, ticket_id: str, status: str) -> None: ...
 
     def ping(self) -> None:
         """Raise if the store does not answer."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from eventflow.domain.models import ReservationLine
+from eventflow.domain.models import CheckIn, ReservationLine
 
 
 def instant_to_text(instant: datetime | None) -> str | None:
@@ -41,3 +41,15 @@ def line_from_dict(data: dict[str, Any]) -> ReservationLine:
         unit_total_minor=int(data["unit_total_minor"]),
         tier_version=int(data.get("tier_version", 1)),
     )
+
+
+def checkin_to_dict(checkin: CheckIn) -> dict[str, Any]:
+    return {"ticket_id": checkin.ticket_id, "event_id": checkin.event_id, "device_id": checkin.device_id,
+            "scanned_at": instant_to_text(checkin.scanned_at), "nonce": checkin.nonce, "offline": checkin.offline}
+
+
+def checkin_from_dict(data: dict[str, Any]) -> CheckIn:
+    scanned_at = text_to_instant(data["scanned_at"])
+    assert scanned_at is not None
+    return CheckIn(ticket_id=data["ticket_id"], event_id=data["event_id"], device_id=data["device_id"],
+                   scanned_at=scanned_at, nonce=data["nonce"], offline=bool(data["offline"]))

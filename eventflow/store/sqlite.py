@@ -26,6 +26,8 @@ from eventflow.domain.errors import (
 )
 from eventflow.domain.models import (
     Buyer,
+    CheckIn,
+    DoubleAdmission,
     Event,
     EventStatus,
     Order,
@@ -38,8 +40,8 @@ from eventflow.domain.models import (
     TierCount,
 )
 from eventflow.domain.money import FeeMode
+from eventflow.store.codec import checkin_from_dict, checkin_to_dict, line_from_dict, line_to_dict
 from eventflow.store.codec import instant_to_text as t2s
-from eventflow.store.codec import line_from_dict, line_to_dict
 from eventflow.store.codec import text_to_instant as s2t
 
 SCHEMA = """
@@ -94,6 +96,19 @@ CREATE TABLE IF NOT EXISTS tickets (
 CREATE INDEX IF NOT EXISTS tickets_by_order ON tickets (order_id);
 CREATE INDEX IF NOT EXISTS tickets_by_event ON tickets (event_id);
 CREATE INDEX IF NOT EXISTS orders_by_event ON orders (event_id, created_at);
+CREATE TABLE IF NOT EXISTS checkins (
+    ticket_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, device_id TEXT NOT NULL,
+    scanned_at TEXT NOT NULL, nonce TEXT NOT NULL, offline INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checkins_by_event ON checkins (event_id, scanned_at);
+CREATE TABLE IF NOT EXISTS scan_results (
+    nonce TEXT PRIMARY KEY, event_id TEXT NOT NULL, result TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS double_admissions (
+    ticket_id TEXT NOT NULL, second_nonce TEXT NOT NULL, event_id TEXT NOT NULL,
+    first TEXT NOT NULL, second TEXT NOT NULL, PRIMARY KEY (ticket_id, second_nonce)
+);
+CREATE INDEX IF NOT EXISTS double_admissions_by_event ON double_admissions (event_id);
 """
 
 
@@ -427,6 +442,51 @@ class SqliteStore:
         rows = db.execute("SELECT * FROM orders WHERE event_id = ? ORDER BY created_at, id", (event_id,))
         return [_order(row, tickets.get(row["id"], [])) for row in rows]
 
+    def set_ticket_status(self, ticket_id: str, status: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE tickets SET status = ? WHERE id = ?", (status, ticket_id))
+
+    # ---------------------------------------------------------------- door check-in
+    def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
+        with self._write() as db:
+            created = db.execute(
+                "INSERT OR IGNORE INTO checkins VALUES (?, ?, ?, ?, ?, ?)",
+                (checkin.ticket_id, checkin.event_id, checkin.device_id, t2s(checkin.scanned_at),
+                 checkin.nonce, int(checkin.offline)),
+            ).rowcount == 1
+            row = db.execute("SELECT * FROM checkins WHERE ticket_id = ?", (checkin.ticket_id,)).fetchone()
+        return _checkin(row), created
+
+    def list_checkins(self, event_id: str) -> list[CheckIn]:
+        rows = self._db().execute(
+            "SELECT * FROM checkins WHERE event_id = ? ORDER BY scanned_at, ticket_id", (event_id,)
+        )
+        return [_checkin(row) for row in rows]
+
+    def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO scan_results VALUES (?, ?, ?)", (nonce, event_id, result))
+            row = db.execute("SELECT result FROM scan_results WHERE nonce = ?", (nonce,)).fetchone()
+        return str(row["result"])
+
+    def add_double_admission(self, record: DoubleAdmission) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO double_admissions VALUES (?, ?, ?, ?, ?)",
+                (record.ticket_id, record.second.nonce, record.event_id,
+                 json.dumps(checkin_to_dict(record.first)), json.dumps(checkin_to_dict(record.second))),
+            )
+
+    def list_double_admissions(self, event_id: str) -> list[DoubleAdmission]:
+        rows = self._db().execute(
+            "SELECT * FROM double_admissions WHERE event_id = ? ORDER BY ticket_id, second_nonce", (event_id,)
+        )
+        return [
+            DoubleAdmission(row["ticket_id"], row["event_id"], checkin_from_dict(json.loads(row["first"])),
+                            checkin_from_dict(json.loads(row["second"])))
+            for row in rows
+        ]
+
     # ---------------------------------------------------------------- door staff
     def add_staff(self, staff: StaffAccess) -> None:
         with self._write() as db:
@@ -469,6 +529,13 @@ def _order(row: sqlite3.Row, tickets: list[Ticket]) -> Order:
         subtotal_minor=row["subtotal_minor"], fee_minor=row["fee_minor"],
         total_minor=row["total_minor"], created_at=s2t(row["created_at"]),  # type: ignore[arg-type]
         payment_ref=row["payment_ref"], tickets=tuple(tickets),
+    )
+
+
+def _checkin(row: sqlite3.Row) -> CheckIn:
+    return CheckIn(
+        ticket_id=row["ticket_id"], event_id=row["event_id"], device_id=row["device_id"],
+        scanned_at=s2t(row["scanned_at"]), nonce=row["nonce"], offline=bool(row["offline"]),  # type: ignore[arg-type]
     )
 
 

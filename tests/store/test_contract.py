@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from eventflow.domain.errors import CapacityBelowSold, Conflict, EmailTaken, NotOnSale, SoldOut, StaleCatalog
-from eventflow.domain.models import EventStatus, ReservationStatus, StaffAccess
+from eventflow.domain.models import CheckIn, DoubleAdmission, EventStatus, ReservationStatus, StaffAccess
 from eventflow.domain.ports import Store
 from eventflow.domain.services import LineRequest
 from tests.conftest import BUYER, make_service, publish_event
@@ -275,3 +275,43 @@ def test_staff_access_is_stored_found_and_revoked(service, store: Store, clock) 
     store.save_staff(revoked)
     assert store.find_staff("h" * 64) == revoked
     assert store.find_staff("x" * 64) is None
+
+
+def _checkin(ticket_id: str, event_id: str, device: str, at, nonce: str, offline: bool = False) -> CheckIn:  # type: ignore[no-untyped-def]
+    return CheckIn(ticket_id, event_id, device, at, nonce, offline)
+
+
+def test_first_admission_wins(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service)
+    order = service.confirm(service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER).id, "demo")
+    ticket = order.tickets[0]
+    first, created = store.admit(_checkin(ticket.id, event.id, "door-1", clock.now(), "n1"))
+    assert created and first.device_id == "door-1"
+    clock.advance(seconds=5)
+    again, created_again = store.admit(_checkin(ticket.id, event.id, "door-2", clock.now(), "n2", True))
+    assert not created_again and again == first
+    assert store.list_checkins(event.id) == [first]
+
+
+def test_scan_results_are_remembered_per_nonce(service, store: Store) -> None:
+    event, _ = publish_event(service)
+    assert store.record_scan_result("nonce-1", event.id, "admitted") == "admitted"
+    assert store.record_scan_result("nonce-1", event.id, "already_checked_in") == "admitted"
+
+
+def test_double_admissions_are_kept_once(service, store: Store, clock) -> None:
+    event, _ = publish_event(service)
+    first = _checkin("tkt_1", event.id, "door-a", clock.now(), "a", True)
+    second = _checkin("tkt_1", event.id, "door-b", clock.now() + timedelta(seconds=3), "b", True)
+    record = DoubleAdmission("tkt_1", event.id, first, second)
+    store.add_double_admission(record)
+    store.add_double_admission(record)
+    assert store.list_double_admissions(event.id) == [record]
+
+
+def test_ticket_status_changes(service, store: Store) -> None:
+    event, tiers = publish_event(service)
+    order = service.confirm(service.reserve(event.id, [LineRequest(tiers[0].id, 1)], BUYER).id, "demo")
+    store.set_ticket_status(order.tickets[0].id, "void")
+    assert store.get_ticket(order.tickets[0].id).status == "void"
+    assert store.list_orders(event.id)[0].tickets[0].status == "void"
