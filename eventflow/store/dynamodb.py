@@ -547,7 +547,7 @@ class DynamoStore:
                 # a hold that already ended is honoured only while capacity allows
                 "UpdateExpression": "SET held = held - :q, sold = sold + :q" if held
                 else "SET sold = sold + :q, available = available - :q",
-                "ConditionExpression": "held >= :q" if held else "attribute_exists(PK)",
+                "ConditionExpression": "held >= :q" if held else "available >= :q",
                 "ExpressionAttributeValues": {":q": _n(quantity)},
             }})
         items.append(_put(self.table_name, _order_item(order), "attribute_not_exists(PK)"))
