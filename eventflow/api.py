@@ -18,8 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from eventflow.domain.analytics import orders_csv
+from eventflow.domain.checkin import OfflineScan, ScanOutcome, ScanResult
 from eventflow.domain.checkout import Paid, PaymentRequired
-from eventflow.domain.codes import code_valid_until, qr_payload
+from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STEP_SECONDS, code_valid_until, qr_payload
 from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
 from eventflow.domain.models import Buyer, Event, EventStatus, Order, Reservation, StaffAccess, Tier
 from eventflow.domain.money import TicketPrice
@@ -428,6 +429,119 @@ def current_staff(request: Request) -> StaffAccess:
 def staff_me(staff: Annotated[StaffAccess, Depends(current_staff)]) -> StaffOut:
     """Which event a staff token opens: the scanner asks this first."""
     return StaffOut(staff_id=staff.id, event_id=staff.event_id, label=staff.label, active=staff.active)
+
+
+StaffDep = Annotated[StaffAccess, Depends(current_staff)]
+
+
+class ManifestTicketOut(BaseModel):
+    id: str
+    tier: str
+    holder: str
+    secret: str
+    status: str
+    checked_in_at: datetime | None
+
+
+class ManifestOut(BaseModel):
+    event_id: str
+    title: str
+    generated_at: datetime
+    step_seconds: int
+    digits: int
+    accepted_steps: list[int]
+    tickets: list[ManifestTicketOut]
+
+
+class ScanIn(Strict):
+    code: str = Field(max_length=200)
+    device_id: str = Field(max_length=64)
+
+
+class ScannedTicketOut(BaseModel):
+    ticket_id: str
+    holder: str
+    tier: str | None
+    checked_in_at: datetime | None
+    checked_in_by: str | None
+
+
+class ScanOut(BaseModel):
+    result: str
+    ticket: ScannedTicketOut | None
+    double_admission: bool = False
+
+
+class OfflineScanIn(Strict):
+    ticket_id: str = Field(max_length=64)
+    code: str = Field(max_length=16)
+    scanned_at: AwareDatetime
+    nonce: str = Field(max_length=100)
+
+
+class SyncIn(Strict):
+    device_id: str = Field(max_length=64)
+    scans: list[OfflineScanIn] = Field(max_length=500)
+
+
+class SyncResultOut(ScanOut):
+    nonce: str
+
+
+class SyncOut(BaseModel):
+    results: list[SyncResultOut]
+
+
+def scan_out(outcome: ScanOutcome) -> ScanOut:
+    ticket = outcome.ticket
+    # A ticket of another event is named but not described: door staff see only their event.
+    shown = ticket is not None and outcome.result is not ScanResult.WRONG_EVENT
+    return ScanOut(
+        result=outcome.result.value,
+        ticket=ScannedTicketOut(
+            ticket_id=ticket.id, holder=ticket.holder_name, tier=outcome.tier_name,
+            checked_in_at=outcome.checkin.scanned_at if outcome.checkin else None,
+            checked_in_by=outcome.checkin.device_id if outcome.checkin else None,
+        ) if shown and ticket is not None else None,
+        double_admission=outcome.double_admission,
+    )
+
+
+def staff_event(request: Request, staff: StaffAccess) -> Event:
+    event = services(request).ticketing.store.get_event(staff.event_id)
+    if event is None:
+        raise NotFound("No such event")
+    return event
+
+
+@router.get("/events/{event_id}/checkin/manifest", responses=ERRORS)
+def checkin_manifest(event_id: str, request: Request, staff: StaffDep) -> ManifestOut:
+    """Everything a scanner needs to verify codes offline; refresh it every minute while online."""
+    event = staff_event(request, staff)
+    manifest = services(request).door.manifest(event)
+    return ManifestOut(
+        event_id=event.id, title=event.title, generated_at=manifest.generated_at, step_seconds=STEP_SECONDS,
+        digits=CODE_DIGITS, accepted_steps=list(ACCEPTED_STEPS),
+        tickets=[ManifestTicketOut(id=t.id, tier=t.tier, holder=t.holder, secret=t.secret, status=t.status,
+                                   checked_in_at=t.checked_in_at) for t in manifest.tickets],
+    )
+
+
+@router.post("/events/{event_id}/checkin/scan", responses=ERRORS)
+def checkin_scan(event_id: str, body: ScanIn, request: Request, staff: StaffDep) -> ScanOut:
+    return scan_out(services(request).door.scan(staff_event(request, staff), body.code, body.device_id))
+
+
+@router.post("/events/{event_id}/checkin/sync", responses=ERRORS)
+def checkin_sync(event_id: str, body: SyncIn, request: Request, staff: StaffDep) -> SyncOut:
+    outcomes = services(request).door.sync(
+        staff_event(request, staff), body.device_id,
+        [OfflineScan(s.ticket_id, s.code, s.scanned_at, s.nonce) for s in body.scans],
+    )
+    return SyncOut(results=[
+        SyncResultOut(nonce=scan.nonce, **scan_out(outcome).model_dump())
+        for scan, outcome in zip(body.scans, outcomes, strict=True)
+    ])
 
 
 @router.api_route("/{unknown:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -14,6 +14,7 @@ from eventflow import api
 from eventflow.config import Settings
 from eventflow.covers import CoverImages
 from eventflow.demo import seed_demo
+from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.errors import NotFound
@@ -45,6 +46,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(
         settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout,
         organizing=Organizing(ticketing), covers=CoverImages(settings.data_dir / "covers"),
+        door=DoorCheckIn(store, clock),
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from eventflow.config import Settings
 from eventflow.covers import CoverImages
 from eventflow.domain.accounts import Accounts
+from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.models import Organizer
@@ -25,6 +26,7 @@ class Services:
     checkout: Checkout
     organizing: Organizing
     covers: CoverImages
+    door: DoorCheckIn
 
     @property
     def accounts(self) -> Accounts:
