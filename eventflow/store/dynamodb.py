@@ -2,15 +2,21 @@
 
 Layout (details and access patterns in docs/dynamodb.md):
 
-    ORG#<id>      / PROFILE      organizer
-    EMAIL#<email> / EMAIL        email uniqueness (-> organizer id)
-    EVENT#<id>    / EVENT        event; GSI1 = organizer's events, GSI2 `PUBLISHED` when published
-    EVENT#<id>    / TIER#<id>    tier with live held / sold / available
-    EVENT#<id>    / TIERLIST     ids of the event's tiers (lets tier_counts batch-read tiers)
-    SLUG#<slug>   / SLUG         slug uniqueness (-> event id)
-    RES#<id>      / RES          reservation; GSI2 `HOLD` by expiry while held
-    ORDER#<id>    / ORDER        order (+ its ticket ids in issue order)
-    TICKET#<id>   / TICKET       ticket
+    ORG#<id>        / PROFILE          organizer
+    EMAIL#<email>   / EMAIL            email uniqueness (-> organizer id)
+    IDENTITY#<iss|sub> / IDENTITY      external login (-> organizer id)
+    EVENT#<id>      / EVENT            event; GSI1 `ORG#<org>` by start, GSI2 `PUBLISHED` if published
+    EVENT#<id>      / TIER#<id>        tier with live held / sold / available
+    EVENT#<id>      / TIERLIST         ids of the event's tiers (lets tier_counts batch-read tiers)
+    EVENT#<id>      / STAFF#<id>       door staff access
+    EVENT#<id>      / CHECKIN#<ticket> a ticket's check-in (first write wins)
+    EVENT#<id>      / DOUBLE#<ticket>#<nonce>  double admission
+    SLUG#<slug>     / SLUG             slug uniqueness (-> event id)
+    STAFFTOKEN#<h>  / STAFFTOKEN       staff token uniqueness (-> event id, staff id)
+    SCAN#<nonce>    / SCAN             outcome of a door scan nonce (first write wins)
+    RES#<id>        / RES              reservation; GSI2 `HOLD` by expiry while held
+    ORDER#<id>      / ORDER            order + its ticket ids; GSI1 `ORDERS#<event>` by creation
+    TICKET#<id>     / TICKET           ticket; GSI1 `ORDERS#<event>` right after its order
 
 A condition expression cannot say `held + sold + :q <= capacity`, so each tier also keeps
 `available = capacity - held - sold`, updated in the same write as held/sold; holds are
@@ -27,13 +33,24 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from eventflow.domain.errors import Conflict, EmailTaken, NotFound, NotOnSale, SoldOut, StaleCatalog
+from eventflow.domain.errors import (
+    CapacityBelowSold,
+    Conflict,
+    EmailTaken,
+    NotFound,
+    NotOnSale,
+    SoldOut,
+    StaleCatalog,
+)
 from eventflow.domain.models import (
     Buyer,
+    CheckIn,
+    DoubleAdmission,
     Event,
     EventStatus,
     Order,
@@ -41,6 +58,7 @@ from eventflow.domain.models import (
     Reservation,
     ReservationLine,
     ReservationStatus,
+    StaffAccess,
     Ticket,
     Tier,
     TierCount,
@@ -262,6 +280,50 @@ class DynamoStore:
             return None
         return self.get_organizer(pointer["organizer_id"]["S"])
 
+    def save_organizer(self, organizer: Organizer) -> None:
+        """Overwrite name, password, 2FA and session epoch (never id, email or created_at);
+        saving an organizer that does not exist does nothing, like SqliteStore."""
+        values: Item = {
+            ":name": _s(organizer.name), ":password": _s(organizer.password_hash),
+            ":codes": {"L": [_s(code) for code in organizer.recovery_code_hashes]},
+            ":epoch": _n(organizer.session_epoch),
+        }
+        update = "SET #name = :name, password_hash = :password, recovery_code_hashes = :codes," \
+                 " session_epoch = :epoch"
+        if organizer.totp_secret is None:
+            update += " REMOVE totp_secret"
+        else:
+            update += ", totp_secret = :totp"
+            values[":totp"] = _s(organizer.totp_secret)
+        with suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self._call(
+                self.client.update_item, TableName=self.table_name,
+                Key=_key(f"ORG#{organizer.id}", "PROFILE"), UpdateExpression=update,
+                ConditionExpression="attribute_exists(PK)", ExpressionAttributeNames={"#name": "name"},
+                ExpressionAttributeValues=values,
+            )
+
+    def add_identity(self, identity: str, organizer_id: str) -> None:
+        try:
+            self._transact([
+                _put(self.table_name, {
+                    **_key(f"IDENTITY#{identity}", "IDENTITY"), "kind": _s("identity"),
+                    "identity": _s(identity), "organizer_id": _s(organizer_id),
+                }, "attribute_not_exists(PK)"),
+                {"ConditionCheck": {
+                    "TableName": self.table_name, "Key": _key(f"ORG#{organizer_id}", "PROFILE"),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }},
+            ])
+        except _Cancelled:
+            raise Conflict("This login is already linked to an account") from None
+
+    def find_organizer_by_identity(self, identity: str) -> Organizer | None:
+        pointer = self._get(f"IDENTITY#{identity}", "IDENTITY", projection="organizer_id")
+        if pointer is None:
+            return None
+        return self.get_organizer(pointer["organizer_id"]["S"])
+
     # ---------------------------------------------------------------- events and tiers
     def add_event(self, event: Event) -> None:
         try:
@@ -278,15 +340,13 @@ class DynamoStore:
         The common case (same slug) is one conditional PutItem; a changed slug moves the
         slug item in a transaction (Conflict when the new one is taken). Saving an event that
         does not exist does nothing, like SqliteStore."""
-        try:
+        with suppress(self.client.exceptions.ConditionalCheckFailedException):
             self._call(
                 self.client.put_item, TableName=self.table_name, Item=_event_item(event),
                 ConditionExpression="attribute_exists(PK) AND slug = :slug",
                 ExpressionAttributeValues={":slug": _s(event.slug)},
             )
             return
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass
         current = self._get(f"EVENT#{event.id}", "EVENT", projection="slug")
         if current is None:
             return
@@ -360,6 +420,52 @@ class DynamoStore:
             if cancelled.failed(2):
                 raise NotFound("No such event") from None
             raise Conflict(f"Tier {tier.id} already exists") from None
+
+    def update_tier(self, tier: Tier) -> Tier:
+        """A consistent read of the stored tier (for its capacity), then one conditional
+        UpdateItem: version unchanged, and `available >= old capacity - new capacity` (the new
+        capacity covers held + sold at the moment of the write). Returns the stored tier."""
+        key = _key(f"EVENT#{tier.event_id}", f"TIER#{tier.id}")
+        current = self._get(key["PK"]["S"], key["SK"]["S"])
+        if current is None or _int(current, "version") != tier.version:
+            raise StaleCatalog(tier.id)
+        growth = tier.capacity - _int(current, "capacity")
+        names = {"#name": "name", "#capacity": "capacity", "#position": "position", "#hidden": "hidden"}
+        values: Item = {
+            ":name": _s(tier.name), ":price": _n(tier.price_minor), ":capacity": _n(tier.capacity),
+            ":max": _n(tier.max_per_order), ":hidden": {"BOOL": bool(tier.hidden)},
+            ":position": _n(tier.position), ":growth": _n(growth), ":shrink": _n(-growth),
+            ":version": _n(tier.version), ":one": _n(1),
+        }
+        sets = [
+            "#name = :name", "price_minor = :price", "#capacity = :capacity", "max_per_order = :max",
+            "#hidden = :hidden", "#position = :position", "available = available + :growth",
+            "version = version + :one",
+        ]
+        removes = []
+        for name, instant in (("sales_start", tier.sales_start), ("sales_end", tier.sales_end)):
+            if instant is None:
+                removes.append(name)
+            else:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = _s(t2s(instant))  # type: ignore[arg-type]
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            response = self._call(
+                self.client.update_item, TableName=self.table_name, Key=key, UpdateExpression=update,
+                ConditionExpression="version = :version AND available >= :shrink",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            old = error.response.get("Item") or self._get(key["PK"]["S"], key["SK"]["S"])
+            if old is None or _int(old, "version") != tier.version:
+                raise StaleCatalog(tier.id) from None
+            held, sold = _int(old, "held"), _int(old, "sold")
+            raise CapacityBelowSold(
+                f"{tier.name}: capacity cannot go below {held + sold} ({sold} sold, {held} held right now)"
+            ) from None
+        return _tier(response["Attributes"])
 
     def get_tiers(self, event_id: str) -> list[Tier]:
         items = self._query(
@@ -552,8 +658,8 @@ class DynamoStore:
             }})
         items.append(_put(self.table_name, _order_item(order), "attribute_not_exists(PK)"))
         items.extend(
-            _put(self.table_name, _ticket_item(ticket), "attribute_not_exists(PK)")
-            for ticket in order.tickets
+            _put(self.table_name, _ticket_item(ticket, order, index), "attribute_not_exists(PK)")
+            for index, ticket in enumerate(order.tickets)
         )
         return items
 
@@ -594,6 +700,144 @@ class DynamoStore:
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         item = self._get(f"TICKET#{ticket_id}", "TICKET")
         return _ticket(item) if item else None
+
+    def list_orders(self, event_id: str) -> list[Order]:
+        """One (paginated) Query of GSI1 `ORDERS#<event>`: every order followed by its tickets.
+
+        The index is eventually consistent: tickets of an order not visible yet are fetched
+        with a consistent BatchGetItem, so every listed order is complete."""
+        orders: list[Item] = []
+        tickets: dict[str, Ticket] = {}
+        for item in self._query(
+            IndexName=dynamodb_table.GSI1,
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"ORDERS#{event_id}")},
+        ):
+            if item["kind"]["S"] == "order":
+                orders.append(item)
+            else:
+                ticket = _ticket(item)
+                tickets[ticket.id] = ticket
+        wanted = [value["S"] for order in orders for value in order.get("ticket_ids", {}).get("L", [])]
+        missing = [ticket_id for ticket_id in wanted if ticket_id not in tickets]
+        for item in self._batch_get((f"TICKET#{ticket_id}", "TICKET") for ticket_id in missing):
+            ticket = _ticket(item)
+            tickets[ticket.id] = ticket
+        result = [
+            _order(item, tuple(tickets[value["S"]] for value in item.get("ticket_ids", {}).get("L", [])
+                               if value["S"] in tickets))
+            for item in orders
+        ]
+        return sorted(result, key=lambda order: (t2s(order.created_at), order.id))
+
+    def set_ticket_status(self, ticket_id: str, status: str) -> None:
+        with suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self._call(
+                self.client.update_item, TableName=self.table_name, Key=_key(f"TICKET#{ticket_id}", "TICKET"),
+                UpdateExpression="SET #status = :status", ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":status": _s(status)},
+            )
+
+    # ---------------------------------------------------------------- door staff
+    def add_staff(self, staff: StaffAccess) -> None:
+        """The staff item in its event's partition, plus a token item keeping token hashes
+        unique and findable (Conflict when either exists)."""
+        try:
+            self._transact([
+                _put(self.table_name, _staff_item(staff), "attribute_not_exists(PK)"),
+                _put(self.table_name, {
+                    **_key(f"STAFFTOKEN#{staff.token_hash}", "STAFFTOKEN"), "kind": _s("staff_token"),
+                    "event_id": _s(staff.event_id), "staff_id": _s(staff.id),
+                }, "attribute_not_exists(PK)"),
+            ])
+        except _Cancelled:
+            raise Conflict("This staff access exists already") from None
+
+    def save_staff(self, staff: StaffAccess) -> None:
+        """Overwrite label and revocation (nothing if it does not exist, like SqliteStore)."""
+        values: Item = {":label": _s(staff.label)}
+        update = "SET label = :label"
+        if staff.revoked_at is None:
+            update += " REMOVE revoked_at"
+        else:
+            update += ", revoked_at = :revoked"
+            values[":revoked"] = _s(t2s(staff.revoked_at))  # type: ignore[arg-type]
+        with suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self._call(
+                self.client.update_item, TableName=self.table_name,
+                Key=_key(f"EVENT#{staff.event_id}", f"STAFF#{staff.id}"), UpdateExpression=update,
+                ConditionExpression="attribute_exists(PK)", ExpressionAttributeValues=values,
+            )
+
+    def list_staff(self, event_id: str) -> list[StaffAccess]:
+        staff = [_staff(item) for item in self._event_items(event_id, "STAFF#")]
+        return sorted(staff, key=lambda s: (t2s(s.created_at), s.id))
+
+    def find_staff(self, token_hash: str) -> StaffAccess | None:
+        pointer = self._get(f"STAFFTOKEN#{token_hash}", "STAFFTOKEN", projection="event_id, staff_id")
+        if pointer is None:
+            return None
+        item = self._get(f"EVENT#{pointer['event_id']['S']}", f"STAFF#{pointer['staff_id']['S']}")
+        return _staff(item) if item else None
+
+    # ---------------------------------------------------------------- door check-in
+    def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
+        """One conditional PutItem (first write wins); when the ticket was checked in already,
+        the existing check-in comes back with the refusal (ALL_OLD), no second read."""
+        try:
+            self._call(
+                self.client.put_item, TableName=self.table_name, Item=_checkin_item(checkin),
+                ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            old = error.response.get("Item") or self._get(
+                f"EVENT#{checkin.event_id}", f"CHECKIN#{checkin.ticket_id}"
+            )
+            if old is None:
+                raise RuntimeError(f"check-in of {checkin.ticket_id} vanished") from None
+            return _checkin(old), False
+        return checkin, True
+
+    def list_checkins(self, event_id: str) -> list[CheckIn]:
+        checkins = [_checkin(item) for item in self._event_items(event_id, "CHECKIN#")]
+        return sorted(checkins, key=lambda c: (t2s(c.scanned_at), c.ticket_id))
+
+    def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
+        try:
+            self._call(
+                self.client.put_item, TableName=self.table_name,
+                Item={**_key(f"SCAN#{nonce}", "SCAN"), "kind": _s("scan"), "nonce": _s(nonce),
+                      "event_id": _s(event_id), "result": _s(result)},
+                ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            old = error.response.get("Item") or self._get(f"SCAN#{nonce}", "SCAN")
+            if old is None:
+                raise RuntimeError(f"scan result of {nonce} vanished") from None
+            return str(old["result"]["S"])
+        return result
+
+    def add_double_admission(self, record: DoubleAdmission) -> None:
+        with suppress(self.client.exceptions.ConditionalCheckFailedException):  # recorded already
+            self._call(
+                self.client.put_item, TableName=self.table_name, Item=_double_item(record),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+
+    def list_double_admissions(self, event_id: str) -> list[DoubleAdmission]:
+        records = [_double(item) for item in self._event_items(event_id, "DOUBLE#")]
+        return sorted(records, key=lambda r: (r.ticket_id, r.second.nonce))
+
+    def _event_items(self, event_id: str, prefix: str) -> Iterable[Item]:
+        """Items of one kind in an event's partition: a consistent Query."""
+        return self._query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={":pk": _s(f"EVENT#{event_id}"), ":prefix": _s(prefix)},
+            ConsistentRead=True,
+        )
 
 
 # -------------------------------------------------------------------- attribute values
@@ -647,6 +891,8 @@ def _organizer_item(organizer: Organizer) -> Item:
         "id": _s(organizer.id), "email": _s(organizer.email), "name": _s(organizer.name),
         "password_hash": _s(organizer.password_hash),
         "created_at": _s(t2s(organizer.created_at)),  # type: ignore[arg-type]
+        "recovery_code_hashes": {"L": [_s(code) for code in organizer.recovery_code_hashes]},
+        "session_epoch": _n(organizer.session_epoch),
     }
     _set_optional(item, "totp_secret", organizer.totp_secret)
     return item
@@ -665,6 +911,8 @@ def _organizer(item: Item) -> Organizer:
         password_hash=item["password_hash"]["S"],
         created_at=s2t(item["created_at"]["S"]),  # type: ignore[arg-type]
         totp_secret=_opt_s(item, "totp_secret"),
+        recovery_code_hashes=tuple(v["S"] for v in item.get("recovery_code_hashes", {}).get("L", [])),
+        session_epoch=int(item.get("session_epoch", {"N": "0"})["N"]),
     )
 
 
@@ -781,6 +1029,7 @@ def _reservation(item: Item) -> Reservation:
 def _order_item(order: Order) -> Item:
     return {
         **_key(f"ORDER#{order.id}", "ORDER"), "kind": _s("order"),
+        "GSI1PK": _s(f"ORDERS#{order.event_id}"), "GSI1SK": _s(_order_sort_key(order)),
         "id": _s(order.id), "reservation_id": _s(order.reservation_id),
         "event_id": _s(order.event_id), "buyer_email": _s(order.buyer.email),
         "buyer_name": _s(order.buyer.name), "currency": _s(order.currency),
@@ -804,13 +1053,20 @@ def _order(item: Item, tickets: tuple[Ticket, ...]) -> Order:
     )
 
 
-def _ticket_item(ticket: Ticket) -> Item:
+def _order_sort_key(order: Order) -> str:
+    return f"{t2s(order.created_at)}#{order.id}"
+
+
+def _ticket_item(ticket: Ticket, order: Order, index: int) -> Item:
+    """A ticket; in GSI1 it sorts right after its order (`<order key>#<issue number>`)."""
     return {
         **_key(f"TICKET#{ticket.id}", "TICKET"), "kind": _s("ticket"),
+        "GSI1PK": _s(f"ORDERS#{order.event_id}"), "GSI1SK": _s(f"{_order_sort_key(order)}#{index:04d}"),
         "id": _s(ticket.id), "order_id": _s(ticket.order_id), "event_id": _s(ticket.event_id),
         "tier_id": _s(ticket.tier_id), "holder_name": _s(ticket.holder_name),
         "access_key": _s(ticket.access_key), "secret": _s(ticket.secret),
-        "status": _s(ticket.status),
+        "status": _s(ticket.status), "price_minor": _n(ticket.price_minor),
+        "fee_minor": _n(ticket.fee_minor),
     }
 
 
@@ -819,5 +1075,66 @@ def _ticket(item: Item) -> Ticket:
         id=item["id"]["S"], order_id=item["order_id"]["S"], event_id=item["event_id"]["S"],
         tier_id=item["tier_id"]["S"], holder_name=item["holder_name"]["S"],
         access_key=item["access_key"]["S"], secret=item["secret"]["S"],
-        status=item["status"]["S"],
+        status=item["status"]["S"], price_minor=int(item.get("price_minor", {"N": "0"})["N"]),
+        fee_minor=int(item.get("fee_minor", {"N": "0"})["N"]),
+    )
+
+
+def _staff_item(staff: StaffAccess) -> Item:
+    item = {
+        **_key(f"EVENT#{staff.event_id}", f"STAFF#{staff.id}"), "kind": _s("staff"),
+        "id": _s(staff.id), "event_id": _s(staff.event_id), "label": _s(staff.label),
+        "token_hash": _s(staff.token_hash),
+        "created_at": _s(t2s(staff.created_at)),  # type: ignore[arg-type]
+    }
+    _set_optional(item, "revoked_at", t2s(staff.revoked_at))
+    return item
+
+
+def _staff(item: Item) -> StaffAccess:
+    return StaffAccess(
+        id=item["id"]["S"], event_id=item["event_id"]["S"], label=item["label"]["S"],
+        token_hash=item["token_hash"]["S"],
+        created_at=s2t(item["created_at"]["S"]),  # type: ignore[arg-type]
+        revoked_at=s2t(_opt_s(item, "revoked_at")),
+    )
+
+
+def _checkin_value(checkin: CheckIn) -> Item:
+    return {
+        "ticket_id": _s(checkin.ticket_id), "event_id": _s(checkin.event_id),
+        "device_id": _s(checkin.device_id),
+        "scanned_at": _s(t2s(checkin.scanned_at)),  # type: ignore[arg-type]
+        "nonce": _s(checkin.nonce), "offline": {"BOOL": bool(checkin.offline)},
+    }
+
+
+def _checkin_item(checkin: CheckIn) -> Item:
+    return {
+        **_key(f"EVENT#{checkin.event_id}", f"CHECKIN#{checkin.ticket_id}"), "kind": _s("checkin"),
+        **_checkin_value(checkin),
+    }
+
+
+def _checkin(item: Item) -> CheckIn:
+    return CheckIn(
+        ticket_id=item["ticket_id"]["S"], event_id=item["event_id"]["S"], device_id=item["device_id"]["S"],
+        scanned_at=s2t(item["scanned_at"]["S"]),  # type: ignore[arg-type]
+        nonce=item["nonce"]["S"], offline=bool(item["offline"]["BOOL"]),
+    )
+
+
+def _double_item(record: DoubleAdmission) -> Item:
+    return {
+        **_key(f"EVENT#{record.event_id}", f"DOUBLE#{record.ticket_id}#{record.second.nonce}"),
+        "kind": _s("double_admission"), "ticket_id": _s(record.ticket_id),
+        "event_id": _s(record.event_id), "first": {"M": _checkin_value(record.first)},
+        "second": {"M": _checkin_value(record.second)},
+    }
+
+
+def _double(item: Item) -> DoubleAdmission:
+    return DoubleAdmission(
+        ticket_id=item["ticket_id"]["S"], event_id=item["event_id"]["S"],
+        first=_checkin(item["first"]["M"]), second=_checkin(item["second"]["M"]),
     )
