@@ -6,6 +6,9 @@ from eventflow.services import Services
 
 
 def register(services: Services) -> None:
+    from eventflow.pages.door_assets import install_door_assets
+
+    install_door_assets()
     from eventflow.pages import (
         account,
         checkout,
@@ -17,9 +20,10 @@ def register(services: Services) -> None:
         home,
         login,
         order,
+        scanner,
         ticket,
     )
 
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
-                   event_editor, event_dashboard):
+                   event_editor, event_dashboard, scanner):
         screen.register(services)

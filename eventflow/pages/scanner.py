@@ -1,0 +1,24 @@
+"""`/scan/{event_id}`: the door scanner, opened from a staff link (`#staff=<token>`).
+
+The page is a shell around the socket-free scanner module: it stays open for hours
+(long reconnect timeout), hides NiceGUI's "connection lost" overlay, and keeps scanning
+when the network drops; see eventflow/static/scanner.js."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from eventflow.pages.door_assets import DoorModule, add_door_head
+from eventflow.services import Services
+
+HOURS = 3600
+
+
+def register(services: Services) -> None:
+    @ui.page("/scan/{event_id}", title="Door scanner · EventFlow", reconnect_timeout=8 * HOURS)
+    def scanner_page(event_id: str) -> None:
+        add_door_head("scanner")
+        # The scanner works offline, so NiceGUI's blocking "connection lost" popup must not cover it.
+        ui.add_head_html("<style>#popup{display:none!important}</style>")
+        ui.query(".nicegui-content").classes("p-0")
+        DoorModule("EventFlowScanner", {"eventId": event_id}).classes("w-full")

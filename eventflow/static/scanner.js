@@ -1,0 +1,343 @@
+/*
+ * EventFlow door scanner: camera (ZXing), keyboard-wedge / manual entry, name search.
+ *
+ * Online, every scan goes to the server (authoritative across devices). When the network is gone
+ * it switches by itself to validating against the cached manifest, queues admissions (with a
+ * nonce) in IndexedDB, and uploads them when the network returns. It needs no websocket, so it
+ * runs the same inside the NiceGUI page and in the service worker's offline copy of the page.
+ */
+(function () {
+  "use strict";
+  const Door = window.EventFlowDoor;
+  const MANIFEST_REFRESH_MS = 60000;
+  const SYNC_EVERY_MS = 5000;
+  const SAME_CODE_PAUSE_MS = 2500;
+  const RESULT_SHOWN_MS = 1600;
+  const ONLINE_TIMEOUT_MS = 2500;
+  const STALE_LOOKBACK_STEPS = 240; // two hours of old codes are recognised as screenshots offline
+
+  const MESSAGES = {
+    admitted: "Admitted",
+    already_checked_in: "Already checked in",
+    invalid: "Not a valid ticket",
+    stale_code: "Old code: screenshot?",
+    wrong_event: "Ticket for another event",
+    void: "Refunded ticket",
+    unknown: "Ticket not in this device's list",
+  };
+
+  class Scanner {
+    constructor(root, options) {
+      this.root = root;
+      this.eventId = options.eventId;
+      this.api = (options.apiBase || "") + "/api/v1/events/" + encodeURIComponent(this.eventId);
+      this.online = navigator.onLine;
+      this.revoked = false;
+      this.manifest = null;
+      this.tickets = new Map();
+      this.lastCode = { text: "", at: 0 };
+      this.stats = { lastValidationMs: null };
+    }
+
+    async start() {
+      this.buildDom();
+      this.kv = await Door.openStore("eventflow-door", ["meta", "manifests", "queue", "admitted"]);
+      this.token = await this.takeToken();
+      this.deviceId = (await this.kv.get("meta", "device")) || Door.randomId("dev_");
+      await this.kv.put("meta", "device", this.deviceId);
+      if (!this.token) {
+        this.showBanner("No staff access on this device. Open the staff link your organizer sent you.", "error");
+        return;
+      }
+      const cached = await this.kv.get("manifests", this.eventId);
+      if (cached) this.useManifest(cached);
+      window.addEventListener("online", () => this.setOnline(true));
+      window.addEventListener("offline", () => this.setOnline(false));
+      this.setOnline(navigator.onLine);
+      await this.refreshManifest();
+      this.timers = [
+        setInterval(() => this.refreshManifest(), MANIFEST_REFRESH_MS),
+        setInterval(() => this.syncQueue(), SYNC_EVERY_MS),
+      ];
+      this.syncQueue();
+      this.startCamera();
+    }
+
+    async takeToken() {
+      const match = location.hash.match(/staff=([\w-]+)/);
+      if (match) {
+        await this.kv.put("meta", "token:" + this.eventId, match[1]);
+        history.replaceState(null, "", location.pathname + location.search); // keep the secret off screen
+        return match[1];
+      }
+      return this.kv.get("meta", "token:" + this.eventId);
+    }
+
+    // ------------------------------------------------------------------ DOM
+    buildDom() {
+      this.root.innerHTML = `
+        <div class="ef-scan">
+          <div class="ef-bar"><span class="ef-title">Door scanner</span>
+            <span class="ef-net" data-testid="network"></span></div>
+          <div class="ef-banner" data-testid="banner" hidden></div>
+          <video class="ef-video" muted playsinline autoplay data-testid="camera"></video>
+          <select class="ef-cameras" data-testid="camera-picker" aria-label="Camera" hidden></select>
+          <form class="ef-manual"><input data-testid="manual-code" autocomplete="off"
+            placeholder="Scan or type a code, press Enter" aria-label="Ticket code"></form>
+          <input class="ef-search" data-testid="search" placeholder="Search name or ticket" aria-label="Search">
+          <div class="ef-results" data-testid="search-results"></div>
+          <div class="ef-status"><span data-testid="counts"></span> <span data-testid="queue"></span></div>
+          <div class="ef-result" data-testid="result" hidden><div class="ef-result-title"></div>
+            <div class="ef-result-detail"></div></div>
+        </div>`;
+      const q = (selector) => this.root.querySelector(selector);
+      this.el = {
+        net: q(".ef-net"), banner: q(".ef-banner"), video: q(".ef-video"), cameras: q(".ef-cameras"),
+        manual: q(".ef-manual"), code: q(".ef-manual input"), search: q(".ef-search"), results: q(".ef-results"),
+        counts: q("[data-testid=counts]"), queue: q("[data-testid=queue]"), result: q(".ef-result"),
+      };
+      this.el.manual.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const text = this.el.code.value;
+        this.el.code.value = "";
+        this.handle(text);
+      });
+      this.el.search.addEventListener("input", () => this.search(this.el.search.value));
+      this.el.result.addEventListener("click", () => this.hideResult());
+    }
+
+    setOnline(online) {
+      this.online = online;
+      this.el.net.textContent = online ? "● Online" : "● Offline: checking locally";
+      this.el.net.className = "ef-net " + (online ? "ef-online" : "ef-offline");
+      if (online) this.syncQueue();
+    }
+
+    showBanner(text, kind) {
+      this.el.banner.hidden = false;
+      this.el.banner.textContent = text;
+      this.el.banner.className = "ef-banner ef-" + kind;
+    }
+
+    async updateStatus() {
+      const queued = (await this.kv.keys("queue")).length;
+      const admitted = await this.kv.keys("admitted");
+      const inside = new Set([...this.tickets.values()].filter((t) => t.checked_in_at).map((t) => t.id));
+      admitted.forEach((key) => key.startsWith(this.eventId + ":") && inside.add(key.split(":")[1]));
+      this.el.counts.textContent = this.manifest ? `${inside.size} / ${this.tickets.size} checked in` : "";
+      this.el.queue.textContent = queued ? `· ${queued} scans waiting to sync` : "";
+      this.el.queue.dataset.count = String(queued);
+    }
+
+    // ------------------------------------------------------------------ manifest and sync
+    useManifest(manifest) {
+      this.manifest = manifest;
+      this.tickets = new Map(manifest.tickets.map((ticket) => [ticket.id, ticket]));
+      this.updateStatus();
+    }
+
+    async request(method, path, body) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), ONLINE_TIMEOUT_MS);
+      try {
+        const response = await fetch(this.api + path, {
+          method, signal: controller.signal, cache: "no-store",
+          headers: { "Authorization": "Bearer " + this.token, "Content-Type": "application/json" },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        if (response.status === 401 || response.status === 403) {
+          this.revoked = true;
+          this.showBanner("This device's staff access was revoked. Ask the organizer for a new link.", "error");
+          throw new Error("revoked");
+        }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        if (!this.online) this.setOnline(true);
+        return response.json();
+      } catch (error) {
+        if (error.message !== "revoked" && !error.message.startsWith("HTTP") && this.online) this.setOnline(false);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    async refreshManifest() {
+      if (this.revoked) return;
+      try {
+        const manifest = await this.request("GET", "/checkin/manifest");
+        await this.kv.put("manifests", this.eventId, manifest);
+        this.useManifest(manifest);
+        this.el.banner.hidden = true;
+      } catch (error) { /* offline: keep the cached manifest */ }
+    }
+
+    async syncQueue() {
+      if (!this.online || this.revoked || this.syncing) return;
+      const scans = (await this.kv.all("queue")).filter((scan) => scan.event_id === this.eventId);
+      if (!scans.length) return this.updateStatus();
+      this.syncing = true;
+      try {
+        const answer = await this.request("POST", "/checkin/sync", {
+          device_id: this.deviceId,
+          scans: scans.map(({ ticket_id, code, scanned_at, nonce }) => ({ ticket_id, code, scanned_at, nonce })),
+        });
+        for (const result of answer.results) await this.kv.delete("queue", result.nonce);
+        this.lastSync = answer.results;
+      } catch (error) { /* stays queued; the next tick retries */ } finally {
+        this.syncing = false;
+        this.updateStatus();
+      }
+    }
+
+    // ------------------------------------------------------------------ scanning
+    async handle(text) {
+      text = String(text || "").trim();
+      if (!text) return;
+      const now = Date.now();
+      if (text === this.lastCode.text && now - this.lastCode.at < SAME_CODE_PAUSE_MS) return; // camera repeats
+      this.lastCode = { text, at: now };
+      if (this.online && !this.revoked) {
+        try {
+          const answer = await this.request("POST", "/checkin/scan", { code: text, device_id: this.deviceId });
+          if (answer.result === "admitted" && answer.ticket) {
+            const known = this.tickets.get(answer.ticket.ticket_id);
+            if (known) known.checked_in_at = answer.ticket.checked_in_at;
+          }
+          return this.showResult(answer.result, answer.ticket, false);
+        } catch (error) {
+          if (this.revoked) return this.showResult("invalid", null, false, "Access revoked");
+          /* network failed: decide locally below */
+        }
+      }
+      const outcome = await this.validateOffline(text, now);
+      this.showResult(outcome.result, outcome.ticket, true);
+    }
+
+    /* Local decision against the cached manifest; admitted scans are queued for upload. */
+    async validateOffline(text, now) {
+      const started = performance.now();
+      try {
+        const parsed = Door.parsePayload(text);
+        if (!parsed || !this.manifest) return { result: parsed ? "unknown" : "invalid" };
+        const ticket = this.tickets.get(parsed.ticketId);
+        if (!ticket) return { result: "unknown" };
+        const shown = { ticket_id: ticket.id, holder: ticket.holder, tier: ticket.tier };
+        if (ticket.status === "void") return { result: "void", ticket: shown };
+        const local = await this.kv.get("admitted", this.eventId + ":" + ticket.id);
+        if (ticket.checked_in_at || local) {
+          return { result: "already_checked_in", ticket: { ...shown, checked_in_at: ticket.checked_in_at || local.scanned_at,
+                                                            checked_in_by: local ? "this device" : null } };
+        }
+        const age = await Door.codeAge(ticket.secret, parsed.code, now, STALE_LOOKBACK_STEPS);
+        if (age !== "valid") return { result: age === "stale" ? "stale_code" : "invalid", ticket: shown };
+        const scan = { event_id: this.eventId, ticket_id: ticket.id, code: parsed.code,
+                       scanned_at: new Date(now).toISOString(), nonce: Door.randomId("scan_") };
+        await this.kv.put("queue", scan.nonce, scan);
+        await this.kv.put("admitted", this.eventId + ":" + ticket.id, scan);
+        this.updateStatus();
+        return { result: "admitted", ticket: shown };
+      } finally {
+        this.stats.lastValidationMs = performance.now() - started;
+        this.root.dataset.lastValidationMs = this.stats.lastValidationMs.toFixed(2);
+      }
+    }
+
+    showResult(result, ticket, offline, override) {
+      const good = result === "admitted";
+      const box = this.el.result;
+      box.hidden = false;
+      box.className = "ef-result " + (good ? "ef-good" : "ef-bad");
+      box.dataset.result = result;
+      box.dataset.offline = String(offline);
+      box.querySelector(".ef-result-title").textContent = override || MESSAGES[result] || result;
+      const parts = [];
+      if (ticket && ticket.holder) parts.push(ticket.holder + (ticket.tier ? " · " + ticket.tier : ""));
+      if (result === "already_checked_in" && ticket && ticket.checked_in_at) {
+        const when = new Date(ticket.checked_in_at).toLocaleTimeString();
+        parts.push(`at ${when}` + (ticket.checked_in_by ? ` by ${ticket.checked_in_by}` : ""));
+      }
+      if (offline) parts.push("(checked offline)");
+      box.querySelector(".ef-result-detail").textContent = parts.join(" — ");
+      this.feedback(good);
+      clearTimeout(this.resultTimer);
+      this.resultTimer = setTimeout(() => this.hideResult(), RESULT_SHOWN_MS); // ready for the next person
+      this.el.code.focus();
+    }
+
+    hideResult() {
+      this.el.result.hidden = true;
+    }
+
+    feedback(good) {
+      try {
+        if (navigator.vibrate) navigator.vibrate(good ? 80 : [60, 60, 60]);
+        const audio = this.audio || (this.audio = new (window.AudioContext || window.webkitAudioContext)());
+        const tone = audio.createOscillator();
+        const gain = audio.createGain();
+        tone.frequency.value = good ? 880 : 220;
+        gain.gain.value = 0.15;
+        tone.connect(gain).connect(audio.destination);
+        tone.start();
+        tone.stop(audio.currentTime + (good ? 0.12 : 0.35));
+      } catch (error) { /* no sound on this device */ }
+    }
+
+    search(text) {
+      const query = text.trim().toLowerCase();
+      this.el.results.innerHTML = "";
+      if (query.length < 2) return;
+      const matches = [...this.tickets.values()]
+        .filter((t) => t.holder.toLowerCase().includes(query) || t.id.toLowerCase().includes(query))
+        .slice(0, 8);
+      for (const ticket of matches) {
+        const row = document.createElement("button");
+        row.type = "button";
+        row.className = "ef-match";
+        row.textContent = `${ticket.holder} · ${ticket.tier}` + (ticket.checked_in_at ? " (in)" : "");
+        // A guest without their phone: staff check the ID, then admit with the current code.
+        row.addEventListener("click", async () => {
+          const code = await Door.hotp(ticket.secret, Door.stepAt(Date.now()));
+          this.el.search.value = "";
+          this.el.results.innerHTML = "";
+          this.handle(`EF1.${ticket.id}.${code}`);
+        });
+        this.el.results.appendChild(row);
+      }
+    }
+
+    // ------------------------------------------------------------------ camera
+    async startCamera() {
+      if (!window.ZXing || !navigator.mediaDevices) return;
+      try {
+        this.reader = new ZXing.BrowserQRCodeReader();
+        const devices = await this.reader.listVideoInputDevices();
+        if (!devices.length) return;
+        const rear = devices.find((d) => /back|rear|environment/i.test(d.label)) || devices[devices.length - 1];
+        this.el.cameras.innerHTML = devices.map((d, i) =>
+          `<option value="${d.deviceId}">${d.label || "Camera " + (i + 1)}</option>`).join("");
+        this.el.cameras.value = rear.deviceId;
+        this.el.cameras.hidden = devices.length < 2;
+        this.el.cameras.onchange = () => this.useCamera(this.el.cameras.value);
+        this.useCamera(rear.deviceId);
+      } catch (error) {
+        this.showBanner("Camera unavailable: use the code field or search.", "warning");
+      }
+    }
+
+    useCamera(deviceId) {
+      this.reader.reset();
+      this.reader.decodeFromVideoDevice(deviceId, this.el.video, (result) => {
+        if (result) this.handle(result.getText());
+      });
+    }
+  }
+
+  window.EventFlowScanner = {
+    mount(root, options) {
+      const scanner = new Scanner(root, options);
+      window.eventflowScanner = scanner; // for tests and debugging
+      scanner.start();
+      return scanner;
+    },
+  };
+})();
