@@ -22,7 +22,7 @@ from eventflow.domain.checkin import OfflineScan, ScanOutcome, ScanResult
 from eventflow.domain.checkout import Paid, PaymentRequired
 from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STEP_SECONDS, code_valid_until, qr_payload
 from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
-from eventflow.domain.models import Buyer, Event, EventStatus, Order, Reservation, StaffAccess, Tier
+from eventflow.domain.models import Buyer, CheckIn, Event, EventStatus, Order, Reservation, StaffAccess, Tier
 from eventflow.domain.money import TicketPrice
 from eventflow.domain.services import LineRequest, Ticketing
 from eventflow.mail import ticket_url
@@ -542,6 +542,38 @@ def checkin_sync(event_id: str, body: SyncIn, request: Request, staff: StaffDep)
         SyncResultOut(nonce=scan.nonce, **scan_out(outcome).model_dump())
         for scan, outcome in zip(body.scans, outcomes, strict=True)
     ])
+
+
+class CheckInOut(BaseModel):
+    ticket_id: str
+    device_id: str
+    scanned_at: datetime
+    offline: bool
+
+
+class DoubleAdmissionOut(BaseModel):
+    ticket_id: str
+    first: CheckInOut
+    second: CheckInOut
+
+
+def checkin_out(checkin: CheckIn) -> CheckInOut:
+    return CheckInOut(ticket_id=checkin.ticket_id, device_id=checkin.device_id, scanned_at=checkin.scanned_at,
+                      offline=checkin.offline)
+
+
+@router.get("/events/{event_id}/checkin/checkins", responses=ERRORS)
+def list_checkins(event_id: str, service: ServiceDep, organizer_id: OrganizerDep) -> list[CheckInOut]:
+    service.own_event(organizer_id, event_id)
+    return [checkin_out(c) for c in service.store.list_checkins(event_id)]
+
+
+@router.get("/events/{event_id}/checkin/double-admissions", responses=ERRORS)
+def list_double_admissions(event_id: str, service: ServiceDep, organizer_id: OrganizerDep) -> list[DoubleAdmissionOut]:
+    """Tickets admitted by two devices while offline: both scans, the earlier first."""
+    service.own_event(organizer_id, event_id)
+    return [DoubleAdmissionOut(ticket_id=d.ticket_id, first=checkin_out(d.first), second=checkin_out(d.second))
+            for d in service.store.list_double_admissions(event_id)]
 
 
 @router.api_route("/{unknown:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

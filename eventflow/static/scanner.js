@@ -199,9 +199,13 @@
       if (this.online && !this.revoked) {
         try {
           const answer = await this.request("POST", "/checkin/scan", { code: text, device_id: this.deviceId });
-          if (answer.result === "admitted" && answer.ticket) {
+          if ((answer.result === "admitted" || answer.result === "already_checked_in") && answer.ticket) {
+            // Remember it on the device too, so an offline reload still knows this person is in.
             const known = this.tickets.get(answer.ticket.ticket_id);
             if (known) known.checked_in_at = answer.ticket.checked_in_at;
+            await this.kv.put("admitted", this.eventId + ":" + answer.ticket.ticket_id,
+                              { scanned_at: answer.ticket.checked_in_at, by: answer.ticket.checked_in_by });
+            this.updateStatus();
           }
           return this.showResult(answer.result, answer.ticket, false);
         } catch (error) {
@@ -225,8 +229,9 @@
         if (ticket.status === "void") return { result: "void", ticket: shown };
         const local = await this.kv.get("admitted", this.eventId + ":" + ticket.id);
         if (ticket.checked_in_at || local) {
-          return { result: "already_checked_in", ticket: { ...shown, checked_in_at: ticket.checked_in_at || local.scanned_at,
-                                                            checked_in_by: local ? "this device" : null } };
+          const by = local ? (local.by || "this device") : null;
+          return { result: "already_checked_in",
+                   ticket: { ...shown, checked_in_at: ticket.checked_in_at || local.scanned_at, checked_in_by: by } };
         }
         const age = await Door.codeAge(ticket.secret, parsed.code, now, STALE_LOOKBACK_STEPS);
         if (age !== "valid") return { result: age === "stale" ? "stale_code" : "invalid", ticket: shown };

@@ -37,7 +37,7 @@ def browser() -> Iterator[Browser]:
     drivers: list[webdriver.Chrome] = []
     profiles: list[str] = []
 
-    def open_window(size: tuple[int, int] = DESKTOP) -> webdriver.Chrome:
+    def open_window(size: tuple[int, int] = DESKTOP, camera: Path | None = None) -> webdriver.Chrome:
         profile = tempfile.mkdtemp(prefix="ef-chrome-")
         profiles.append(profile)
         options = webdriver.ChromeOptions()
@@ -49,6 +49,10 @@ def browser() -> Iterator[Browser]:
             f"--window-size={size[0]},{size[1]}",
         ):
             options.add_argument(argument)
+        if camera is not None:  # a fake camera that films this .y4m video
+            for argument in ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                             f"--use-file-for-fake-video-capture={camera}"):
+                options.add_argument(argument)
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         driver.set_window_size(*size)
         drivers.append(driver)

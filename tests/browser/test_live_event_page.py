@@ -35,7 +35,7 @@ def make_event(api_url: str, capacities: tuple[int, ...]) -> dict:
                 "capacity": capacity, "max_per_order": 10,
             })
         api.post(f"/events/{event['id']}/publish", headers=auth)
-        return api.get(f"/events/{event['id']}").json()
+        return {**api.get(f"/events/{event['id']}").json(), "organizer_token": token}
 
 
 def badge_text(driver, tier_id: str) -> str:  # type: ignore[no-untyped-def]

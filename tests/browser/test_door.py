@@ -1,0 +1,227 @@
+"""The door in real browsers: camera scans, offline admissions, an offline reload, sync,
+two offline devices admitting one ticket, a revoked device, and the wallet offline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.browser.conftest import PHONE, screenshot
+from tests.browser.fake_camera import write_qr_video
+from tests.browser.test_checkout_flow import until
+from tests.browser.test_live_event_page import make_event
+from tests.server import free_port, running_app
+
+pytestmark = pytest.mark.browser
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+ONLINE = {**OFFLINE, "offline": False}
+
+
+class Door:
+    """An app with one event, paid tickets, an organizer token and helpers to restart it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._app: Iterator[str] | None = None
+
+    def start(self) -> None:
+        self._app = running_app(self.data_dir, port=self.port, EVENTFLOW_BASE_URL=self.url)
+        self._app.__enter__()  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        if self._app is not None:
+            self._app.__exit__(None, None, None)  # type: ignore[attr-defined]
+            self._app = None
+
+    def api(self, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10, **kwargs)
+
+    def setup_event(self, tickets: int) -> None:
+        self.event = make_event(self.url, capacities=(40,))
+        self.organizer = self.event["organizer_token"]
+        reservation = self.api("POST", f"/events/{self.event['id']}/reservations", json={
+            "lines": [{"tier_id": self.event["tiers"][0]["id"], "quantity": tickets}],
+            "buyer": {"email": "door@example.com", "name": "Dora Door"}}).json()
+        self.api("POST", f"/reservations/{reservation['id']}/checkout")
+        self.tickets = self.api("POST", f"/demo-payments/{reservation['id']}/pay").json()["tickets"]
+
+    def staff_link(self, label: str) -> dict:
+        return self.api("POST", f"/events/{self.event['id']}/staff", self.organizer, json={"label": label}).json()
+
+    def payload(self, n: int) -> str:
+        ticket = self.tickets[n]
+        return self.api("GET", f"/tickets/{ticket['ticket_id']}", params={"key": ticket["key"]}).json()["qr_payload"]
+
+    def checked_in(self, staff_token: str) -> dict[str, str | None]:
+        manifest = self.api("GET", f"/events/{self.event['id']}/checkin/manifest", staff_token).json()
+        return {t["id"]: t["checked_in_at"] for t in manifest["tickets"]}
+
+
+@pytest.fixture
+def door(tmp_path: Path) -> Iterator[Door]:
+    app = Door(tmp_path / "door")
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()
+
+
+def result(driver) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+    box = driver.find_element(By.CSS_SELECTOR, '[data-testid="result"]')
+    return box.get_attribute("data-result"), box.get_attribute("data-offline")
+
+
+def type_code(driver, payload: str) -> None:  # type: ignore[no-untyped-def]
+    field = driver.find_element(By.CSS_SELECTOR, '[data-testid="manual-code"]')
+    field.send_keys(payload + "\n")  # what a USB keyboard-wedge scanner types
+
+
+def wait_result(driver, expected: str, offline: bool | None = None, timeout: float = 5) -> None:  # type: ignore[no-untyped-def]
+    until(driver, timeout, lambda d: result(d)[0] == expected and (
+        offline is None or result(d)[1] == str(offline).lower()))
+
+
+def hide_result(driver) -> None:  # type: ignore[no-untyped-def]
+    driver.execute_script("document.querySelector('[data-testid=result]').hidden = true;"
+                          "document.querySelector('[data-testid=result]').dataset.result = '';")
+
+
+def network(driver, online: bool) -> None:  # type: ignore[no-untyped-def]
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", ONLINE if online else OFFLINE)
+
+
+def queued(driver) -> int:  # type: ignore[no-untyped-def]
+    return int(driver.find_element(By.CSS_SELECTOR, '[data-testid="queue"]').get_attribute("data-count") or 0)
+
+
+def open_scanner(browser, link: str, camera: Path | None = None):  # type: ignore[no-untyped-def]
+    driver = browser(PHONE, camera=camera)
+    driver.get(link)
+    until(driver, 10, lambda d: "checked in" in d.find_element(By.CSS_SELECTOR, '[data-testid="counts"]').text)
+    # The first visit installs the service worker; wait until it controls the page.
+    driver.refresh()
+    until(driver, 10, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+    until(driver, 10, lambda d: "checked in" in d.find_element(By.CSS_SELECTOR, '[data-testid="counts"]').text)
+    return driver
+
+
+def test_scanner_camera_offline_reload_and_sync(door: Door, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    door.setup_event(tickets=4)
+    staff = door.staff_link("Main door")
+    camera = write_qr_video(door.payload(0), tmp_path / "ticket0.y4m")
+    scanner = open_scanner(browser, staff["link"], camera=camera)
+
+    # 1. The camera films ticket 0: admitted by the server.
+    wait_result(scanner, "admitted", offline=False, timeout=10)
+    screenshot(scanner, "scanner-admitted-phone")
+    hide_result(scanner)
+    # 2. The same code again (typed, as a keyboard-wedge scanner does) is refused, saying when.
+    type_code(scanner, door.payload(0))
+    wait_result(scanner, "already_checked_in", offline=False)
+    assert "at " in scanner.find_element(By.CSS_SELECTOR, '[data-testid="result"]').text
+    hide_result(scanner)
+
+    # 3. Network gone: ticket 1 is admitted locally, fast, and queued.
+    later = {n: door.payload(n) for n in (1, 2)}  # codes stay valid for at least 30 s
+    network(scanner, online=False)
+    until(scanner, 5, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
+    type_code(scanner, later[1])
+    wait_result(scanner, "admitted", offline=True)
+    validation_ms = float(scanner.find_element(By.CSS_SELECTOR, "[data-last-validation-ms]")
+                          .get_attribute("data-last-validation-ms"))
+    assert validation_ms < 50, f"offline validation took {validation_ms} ms"
+    assert queued(scanner) == 1
+    screenshot(scanner, "scanner-offline-phone")
+    hide_result(scanner)
+
+    # 4. The server is unreachable too and the device reloads: the offline copy still scans.
+    door.stop()
+    scanner.refresh()
+    until(scanner, 10, lambda d: "(offline)" in d.title)
+    until(scanner, 10, lambda d: "checked in" in d.find_element(By.CSS_SELECTOR, '[data-testid="counts"]').text)
+    type_code(scanner, later[1])
+    wait_result(scanner, "already_checked_in", offline=True)  # remembered across the reload
+    hide_result(scanner)
+    type_code(scanner, later[2])
+    wait_result(scanner, "admitted", offline=True)
+    assert queued(scanner) == 2
+
+    # 5. Back online: the queue uploads itself and the server knows both admissions.
+    door.start()
+    network(scanner, online=True)
+    until(scanner, 20, lambda d: queued(d) == 0)
+    checked = door.checked_in(staff["token"])
+    ids = [t["ticket_id"] for t in door.tickets]
+    assert [checked[i] is not None for i in ids] == [True, True, True, False]
+
+
+def test_two_offline_devices_admit_one_ticket_and_the_organizer_sees_it(door: Door, browser) -> None:  # type: ignore[no-untyped-def]
+    door.setup_event(tickets=2)
+    front, back = door.staff_link("Front door"), door.staff_link("Back door")
+    devices = [open_scanner(browser, front["link"]), open_scanner(browser, back["link"])]
+    code = door.payload(1)
+    for device in devices:
+        network(device, online=False)
+        until(device, 5, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
+        type_code(device, code)
+        wait_result(device, "admitted", offline=True)
+    for device in devices:
+        network(device, online=True)
+        until(device, 20, lambda d: queued(d) == 0)
+    doubles = door.api("GET", f"/events/{door.event['id']}/checkin/double-admissions", door.organizer).json()
+    assert len(doubles) == 1
+    assert doubles[0]["ticket_id"] == door.tickets[1]["ticket_id"]
+    assert {doubles[0]["first"]["device_id"], doubles[0]["second"]["device_id"]} == {
+        devices[0].execute_script("return window.eventflowScanner.deviceId"),
+        devices[1].execute_script("return window.eventflowScanner.deviceId")}
+
+
+def test_revoked_device_is_told_and_its_sync_refused(door: Door, browser) -> None:  # type: ignore[no-untyped-def]
+    door.setup_event(tickets=1)
+    staff = door.staff_link("Temp helper")
+    scanner = open_scanner(browser, staff["link"])
+    network(scanner, online=False)
+    until(scanner, 5, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
+    type_code(scanner, door.payload(0))
+    wait_result(scanner, "admitted", offline=True)
+    revoked = door.api("DELETE", f"/events/{door.event['id']}/staff/{staff['staff_id']}", door.organizer)
+    assert revoked.status_code == 200
+    network(scanner, online=True)
+    until(scanner, 20, lambda d: "revoked" in d.find_element(By.CSS_SELECTOR, '[data-testid="banner"]').text)
+    assert queued(scanner) == 1  # kept on the device, not silently dropped
+    assert door.api("GET", "/staff/me", staff["token"]).status_code == 401
+
+
+def test_wallet_offline_shows_a_code_the_door_accepts(door: Door, browser) -> None:  # type: ignore[no-untyped-def]
+    door.setup_event(tickets=1)
+    staff = door.staff_link("Door")
+    ticket = door.tickets[0]
+    phone = browser(PHONE)
+    phone.get(ticket["url"])
+    until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="qr"]').get_attribute("data-payload"))
+    phone.refresh()  # now under the service worker
+    until(phone, 10, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+    screenshot(phone, "wallet-phone")
+    network(phone, online=False)
+    door.stop()
+    phone.refresh()
+    until(phone, 10, lambda d: "(offline)" in d.title)
+    until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="offline-note"]').is_displayed())
+    payload = until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="qr"]')
+                    .get_attribute("data-payload"))
+    assert phone.find_element(By.CSS_SELECTOR, '[data-testid="qr"] svg')
+    screenshot(phone, "wallet-offline-phone")
+    door.start()
+    answer = door.api("POST", f"/events/{door.event['id']}/checkin/scan", staff["token"],
+                      json={"code": payload, "device_id": "test-door"}).json()
+    assert answer["result"] == "admitted"
+    assert answer["ticket"]["holder"] == "Dora Door"
