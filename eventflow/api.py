@@ -507,6 +507,11 @@ def scan_out(outcome: ScanOutcome) -> ScanOut:
     )
 
 
+def device_name(staff: StaffAccess, device_id: str) -> str:
+    """Scans are recorded under the staff link's label, so the organizer reads "Front door", not an id."""
+    return f"{staff.label} · {device_id}"
+
+
 def staff_event(request: Request, staff: StaffAccess) -> Event:
     event = services(request).ticketing.store.get_event(staff.event_id)
     if event is None:
@@ -529,13 +534,14 @@ def checkin_manifest(event_id: str, request: Request, staff: StaffDep) -> Manife
 
 @router.post("/events/{event_id}/checkin/scan", responses=ERRORS)
 def checkin_scan(event_id: str, body: ScanIn, request: Request, staff: StaffDep) -> ScanOut:
-    return scan_out(services(request).door.scan(staff_event(request, staff), body.code, body.device_id))
+    door = services(request).door
+    return scan_out(door.scan(staff_event(request, staff), body.code, device_name(staff, body.device_id)))
 
 
 @router.post("/events/{event_id}/checkin/sync", responses=ERRORS)
 def checkin_sync(event_id: str, body: SyncIn, request: Request, staff: StaffDep) -> SyncOut:
     outcomes = services(request).door.sync(
-        staff_event(request, staff), body.device_id,
+        staff_event(request, staff), device_name(staff, body.device_id),
         [OfflineScan(s.ticket_id, s.code, s.scanned_at, s.nonce) for s in body.scans],
     )
     return SyncOut(results=[

@@ -46,7 +46,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(
         settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout,
         organizing=Organizing(ticketing), covers=CoverImages(settings.data_dir / "covers"),
-        door=DoorCheckIn(store, clock),
+        door=DoorCheckIn(store, clock, listener=hub),
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from eventflow.domain.models import Event, Order, Tier
+from eventflow.domain.models import CheckIn, Event, Order, Tier
 from eventflow.domain.money import FeeMode
 
 
@@ -101,6 +101,24 @@ def sales_over_time(
         if start < wide.index.min():
             wide.loc[start] = 0
     return wide.sort_index().cumsum().reset_index()
+
+
+def arrivals(checkins: Sequence[CheckIn], timezone: str, bucket: str = "5min") -> pd.DataFrame:
+    """People admitted per 5 minutes (local time), for the door panel's bar chart."""
+    if not checkins:
+        return pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"), "arrivals": pd.Series(dtype=int)})
+    times = pd.to_datetime([c.scanned_at for c in checkins], utc=True).tz_convert(timezone)
+    counts = pd.Series(1, index=times).resample(bucket).sum()
+    return counts.rename("arrivals").rename_axis("time").reset_index()
+
+
+def checked_in_per_tier(tiers: Sequence[Tier], orders: Sequence[Order], checkins: Sequence[CheckIn]) -> list[
+        tuple[str, int, int]]:
+    """(tier name, checked in, sold) per tier."""
+    inside = {c.ticket_id for c in checkins}
+    tier_of = {t.id: t.tier_id for o in orders for t in o.tickets if t.status != "void"}
+    return [(tier.name, sum(1 for ticket_id in inside if tier_of.get(ticket_id) == tier.id), tier.sold)
+            for tier in tiers]
 
 
 ORDER_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_id", "tier", "status",

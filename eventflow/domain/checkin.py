@@ -16,7 +16,7 @@ from eventflow.domain.clock import Clock
 from eventflow.domain.codes import code_age, parse_payload
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Ticket
-from eventflow.domain.ports import Store
+from eventflow.domain.ports import AvailabilityListener, NoListener, Store
 
 MAX_SYNC_BATCH = 500
 CLOCK_SKEW_ALLOWED = timedelta(minutes=5)  # an offline scan "from the future" beyond this is refused
@@ -66,9 +66,10 @@ class Manifest:
 
 
 class DoorCheckIn:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, listener: AvailabilityListener | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.listener: AvailabilityListener = listener or NoListener()  # dashboards refresh on admissions
 
     def manifest(self, event: Event) -> Manifest:
         """What a scanner caches to verify codes with no network: ticket secrets and states."""
@@ -95,6 +96,8 @@ class DoorCheckIn:
         assert outcome.ticket is not None
         checkin = CheckIn(ticket_id, event.id, device_id, now, nonce=f"online:{device_id}:{now.isoformat()}")
         stored, created = self.store.admit(checkin)
+        if created:
+            self.listener.availability_changed(event.id)
         result = ScanResult.ADMITTED if created else ScanResult.ALREADY_CHECKED_IN
         return ScanOutcome(result, outcome.ticket, outcome.tier_name, stored)
 
@@ -123,6 +126,8 @@ class DoorCheckIn:
             return judged
         checkin = CheckIn(scan.ticket_id, event.id, device_id, scan.scanned_at, scan.nonce, offline=True)
         stored, created = self.store.admit(checkin)
+        if created:
+            self.listener.availability_changed(event.id)
         if created or stored.nonce == scan.nonce:
             result = self.store.record_scan_result(scan.nonce, event.id, ScanResult.ADMITTED.value)
             return ScanOutcome(ScanResult(result), judged.ticket, judged.tier_name, stored)
@@ -132,6 +137,7 @@ class DoorCheckIn:
         if double:
             first, second = sorted((stored, checkin), key=lambda c: (c.scanned_at, c.nonce))
             self.store.add_double_admission(DoubleAdmission(scan.ticket_id, event.id, first, second))
+            self.listener.availability_changed(event.id)
         result = self.store.record_scan_result(scan.nonce, event.id, ScanResult.ALREADY_CHECKED_IN.value)
         return ScanOutcome(ScanResult(result), judged.ticket, judged.tier_name, stored, double_admission=double)
 
@@ -154,6 +160,6 @@ class DoorCheckIn:
 
 def _device(device_id: str) -> str:
     device_id = device_id.strip()
-    if not 1 <= len(device_id) <= 64:
-        raise ValidationFailed("device_id must be 1-64 characters")
+    if not 1 <= len(device_id) <= 160:
+        raise ValidationFailed("device_id must be 1-160 characters")
     return device_id

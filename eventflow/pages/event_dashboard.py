@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 from nicegui import ui
 
-from eventflow.domain.analytics import event_sales, orders_csv, sales_over_time, search_attendees
+from eventflow.domain.analytics import (
+    arrivals,
+    checked_in_per_tier,
+    event_sales,
+    orders_csv,
+    sales_over_time,
+    search_attendees,
+)
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, TierCount
 from eventflow.pages.formatting import event_when, money
@@ -89,10 +96,46 @@ def register(services: Services) -> None:
                 "flat bordered dense data-testid=tier-table"
             )
 
+        @ui.refreshable
+        def door_panel() -> None:
+            tiers, orders = store.get_tiers(event.id), store.list_orders(event.id)
+            checkins = store.list_checkins(event.id)
+            holders = {t.id: t.holder_name for o in orders for t in o.tickets}
+            zone = ZoneInfo(event.timezone)
+            with ui.card().classes("w-full gap-2").props("data-testid=door-panel"):
+                ui.label("Door").classes("text-lg font-semibold")
+                with ui.row().classes("gap-6"):
+                    for name, inside, sold in checked_in_per_tier(tiers, orders, checkins):
+                        ui.label(f"{name}: {inside} / {sold} in").props("data-testid=door-tier")
+                frame_ = arrivals(checkins, event.timezone)
+                if len(frame_):
+                    figure = go.Figure(go.Bar(x=frame_["time"], y=frame_["arrivals"], name="arrivals"))
+                    figure.update_layout(height=200, margin={"l": 40, "r": 10, "t": 10, "b": 30},
+                                         yaxis_title="per 5 min")
+                    ui.plotly(figure).classes("w-full")
+                doubles = store.list_double_admissions(event.id)
+                if doubles:
+                    ui.label(f"Admitted twice ({len(doubles)})").classes("font-semibold text-red-700")
+                    for double in doubles:
+                        ui.label(
+                            f"{holders.get(double.ticket_id, double.ticket_id)}: first {double.first.device_id} at "
+                            f"{double.first.scanned_at.astimezone(zone):%H:%M:%S}, again {double.second.device_id} "
+                            f"at {double.second.scanned_at.astimezone(zone):%H:%M:%S}"
+                        ).classes("text-sm text-red-800").props("data-testid=admitted-twice")
+                if checkins:
+                    ui.label("Recent scans").classes("font-medium")
+                    for checkin in sorted(checkins, key=lambda c: c.scanned_at, reverse=True)[:8]:
+                        ui.label(f"{checkin.scanned_at.astimezone(zone):%H:%M:%S} · "
+                                 f"{holders.get(checkin.ticket_id, checkin.ticket_id)} · {checkin.device_id}"
+                                 + (" (offline)" if checkin.offline else "")).classes("text-sm text-slate-600")
+                else:
+                    ui.label("Nobody checked in yet.").classes("text-sm text-slate-500")
+
         def refresh_all(_: list[TierCount] | None = None) -> None:
             figures.refresh()
             chart.update_figure(sales_figure(event, services))
             attendees.refresh()
+            door_panel.refresh()
 
         search = {"query": ""}
 
@@ -174,6 +217,7 @@ def register(services: Services) -> None:
             with ui.card().classes("w-full"):
                 ui.label("Sales over time").classes("text-lg font-semibold")
                 chart = ui.plotly(sales_figure(event, services)).classes("w-full").props("data-testid=sales-chart")
+            door_panel()
             attendee_section()
             staff_section()
 

@@ -99,8 +99,8 @@
     keys(store) { return this._run(store, "readonly", (s) => s.getAllKeys()); }
   }
 
-  function randomId(prefix) {
-    const bytes = crypto.getRandomValues(new Uint8Array(9));
+  function randomId(prefix, size = 9) {
+    const bytes = crypto.getRandomValues(new Uint8Array(size));
     return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 

@@ -43,7 +43,7 @@
       this.buildDom();
       this.kv = await Door.openStore("eventflow-door", ["meta", "manifests", "queue", "admitted"]);
       this.token = await this.takeToken();
-      this.deviceId = (await this.kv.get("meta", "device")) || Door.randomId("dev_");
+      this.deviceId = (await this.kv.get("meta", "device")) || Door.randomId("device-", 3);
       await this.kv.put("meta", "device", this.deviceId);
       if (!this.token) {
         this.showBanner("No staff access on this device. Open the staff link your organizer sent you.", "error");

@@ -65,10 +65,13 @@ def browser() -> Iterator[Browser]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def screenshot(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
-    """Save a screen for docs/screens (linked from the README)."""
+def screenshot(driver, name: str, element=None) -> Path:  # type: ignore[no-untyped-def]
+    """Save a screen for docs/screens (linked from the README): the top of the page, or `element`."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
-    driver.execute_script("window.scrollTo(0, 0)")
+    if element is None:
+        driver.execute_script("window.scrollTo(0, 0)")
+    else:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -70)", element)
     driver.save_screenshot(str(path))
     return path

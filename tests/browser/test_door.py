@@ -10,9 +10,9 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.fake_camera import write_qr_video
-from tests.browser.test_checkout_flow import until
+from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
 from tests.browser.test_live_event_page import make_event
 from tests.server import free_port, running_app
 
@@ -180,9 +180,20 @@ def test_two_offline_devices_admit_one_ticket_and_the_organizer_sees_it(door: Do
     doubles = door.api("GET", f"/events/{door.event['id']}/checkin/double-admissions", door.organizer).json()
     assert len(doubles) == 1
     assert doubles[0]["ticket_id"] == door.tickets[1]["ticket_id"]
-    assert {doubles[0]["first"]["device_id"], doubles[0]["second"]["device_id"]} == {
-        devices[0].execute_script("return window.eventflowScanner.deviceId"),
-        devices[1].execute_script("return window.eventflowScanner.deviceId")}
+    recorded = sorted([doubles[0]["first"]["device_id"], doubles[0]["second"]["device_id"]])
+    ids = [device.execute_script("return window.eventflowScanner.deviceId") for device in devices]
+    assert recorded == sorted([f"Front door · {ids[0]}", f"Back door · {ids[1]}"])
+
+    # The organizer's dashboard lists it under "Admitted twice", with both devices.
+    organizer = browser(DESKTOP)
+    organizer.get(f"{door.url}/login?next=/dashboard/events/{door.event['id']}")
+    wait_testid(organizer, "login-email")
+    fill(organizer, "login-email", door.event["organizer_email"])
+    fill(organizer, "login-password", "long enough")
+    by_testid(organizer, "login-submit").click()
+    twice = until(organizer, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="admitted-twice"]').text)
+    assert "Dora Door" in twice and "Front door" in twice and "Back door" in twice
+    screenshot(organizer, "door-panel-desktop", by_testid(organizer, "door-panel"))
 
 
 def test_revoked_device_is_told_and_its_sync_refused(door: Door, browser) -> None:  # type: ignore[no-untyped-def]

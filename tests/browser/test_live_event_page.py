@@ -20,9 +20,9 @@ BUYER = {"email": "live@example.com", "name": "Live Buyer"}
 
 def make_event(api_url: str, capacities: tuple[int, ...]) -> dict:
     with httpx.Client(base_url=f"{api_url}/api/v1", timeout=10) as api:
-        token = api.post("/auth/signup", json={
-            "email": f"live-{secrets.token_hex(4)}@example.com", "password": "long enough", "name": "Live",
-        }).json()["token"]
+        email = f"live-{secrets.token_hex(4)}@example.com"
+        signup = {"email": email, "password": "long enough", "name": "Live"}
+        token = api.post("/auth/signup", json=signup).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
         event = api.post("/events", headers=auth, json={
             "title": "Rooftop Cinema", "starts_at": "2026-12-20T19:00:00+00:00",
@@ -35,7 +35,7 @@ def make_event(api_url: str, capacities: tuple[int, ...]) -> dict:
                 "capacity": capacity, "max_per_order": 10,
             })
         api.post(f"/events/{event['id']}/publish", headers=auth)
-        return {**api.get(f"/events/{event['id']}").json(), "organizer_token": token}
+        return {**api.get(f"/events/{event['id']}").json(), "organizer_token": token, "organizer_email": email}
 
 
 def badge_text(driver, tier_id: str) -> str:  # type: ignore[no-untyped-def]

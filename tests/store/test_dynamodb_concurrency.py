@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,7 +23,7 @@ pytest.importorskip("moto")
 pytest.importorskip("werkzeug")
 
 from eventflow.domain.clock import ManualClock, SystemClock
-from eventflow.domain.errors import ReservationClosed, SoldOut
+from eventflow.domain.errors import CapacityBelowSold, Conflict, ReservationClosed, SoldOut, StaleCatalog
 from eventflow.domain.models import Buyer, ReservationStatus, Tier
 from eventflow.domain.services import LineRequest, Ticketing
 from eventflow.store.dynamodb import DynamoStore
@@ -206,3 +206,58 @@ def test_reapers_on_many_instances_release_each_hold_once(endpoint: str) -> None
     assert (raw["held"], raw["sold"], raw["available"]) == (0, 0, 300)
     assert store.expired_reservation_ids(clock.now()) == []
     assert {store.get_reservation(h.id).status for h in holds} == {ReservationStatus.EXPIRED}
+
+
+@pytest.mark.slow
+def test_capacity_edits_racing_reserves_never_go_below_held_plus_sold(endpoint: str) -> None:
+    """An organizer shrinks a tier while buyers reserve it: each edit is conditional on the
+    version it read and on `available`, so capacity never drops below held + sold."""
+    store = _store(endpoint, "eventflow-shrink")
+    service = Ticketing(store, SystemClock(), secret_key="shrink", password_hasher=FAST_HASHER)
+    event_id, (tier,) = _published(service, (400,))
+    reserved: Counter[str] = Counter()
+    edits: Counter[str] = Counter()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def buyer(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(25):
+            quantity = rng.randint(1, 3)
+            try:
+                service.reserve(event_id, [LineRequest(tier.id, quantity)], BUYER)
+                reserved["held"] += quantity
+            except SoldOut:
+                reserved["sold_out"] += 1
+            except Conflict:  # the tier kept changing under three re-reads
+                reserved["gave_up"] += 1
+            except BaseException as error:
+                errors.append(error)
+
+    def organizer() -> None:
+        while not stop.is_set():
+            current = store.get_tiers(event_id)[0]
+            try:
+                store.update_tier(replace(current, capacity=max(1, current.capacity - 7)))
+                edits["saved"] += 1
+            except StaleCatalog:
+                edits["stale"] += 1
+            except CapacityBelowSold:
+                edits["below"] += 1
+            except BaseException as error:
+                errors.append(error)
+                return
+
+    editor = threading.Thread(target=organizer)
+    editor.start()
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(buyer, range(16)))
+    stop.set()
+    editor.join()
+
+    assert errors == []
+    assert edits["saved"] > 0 and reserved["held"] > 0
+    raw = _raw_tier(store, event_id, tier.id)
+    assert raw["held"] == reserved["held"] and raw["sold"] == 0
+    assert raw["held"] <= raw["capacity"]
+    assert raw["available"] == raw["capacity"] - raw["held"]
