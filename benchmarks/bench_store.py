@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Targets, print_machine
+from common import CpuMeter, Targets, print_machine
 
 from eventflow.domain.clock import SystemClock
 from eventflow.domain.models import Buyer
@@ -257,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print_machine()
     targets = Targets()
+    meter = CpuMeter([os.getpid()])
     with tempfile.TemporaryDirectory(prefix="eventflow-bench-store-") as tmp:
         directory = Path(tmp)
         for threads in sorted({1, args.threads}):
@@ -275,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"(rounds: {', '.join(f'{r:,.0f}' for r in store_rates)}) | store/raw = {ratio:.2f}")
             targets.check(f"threads={threads}: store/raw {ratio:.2f} >= {TARGET_RATIO}",
                           ratio >= TARGET_RATIO)
+    (ours,), other, elapsed = meter.shares()
+    print(f"SQLite runs: {elapsed:.0f} s, this process {ours:.0%} of a core, "
+          f"other processes on the machine {other:.0%} of a core")
     if not args.no_dynamo:
         result = bench_dynamodb(args.dynamo_reserves, args.max_seconds)
         if isinstance(result, str):

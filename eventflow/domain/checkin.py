@@ -51,6 +51,7 @@ class OfflineScan:
 @dataclass(frozen=True, slots=True)
 class ManifestTicket:
     id: str
+    order: str
     tier: str
     holder: str
     secret: str
@@ -76,7 +77,8 @@ class DoorCheckIn:
         tiers = {t.id: t.name for t in self.store.get_tiers(event.id)}
         checked_in = {c.ticket_id: c.scanned_at for c in self.store.list_checkins(event.id)}
         tickets = [
-            ManifestTicket(t.id, tiers.get(t.tier_id, ""), t.holder_name, t.secret, t.status, checked_in.get(t.id))
+            ManifestTicket(t.id, order.id, tiers.get(t.tier_id, ""), t.holder_name, t.secret, t.status,
+                           checked_in.get(t.id))
             for order in self.store.list_orders(event.id)
             for t in order.tickets
         ]

@@ -84,7 +84,7 @@
           <select class="ef-cameras" data-testid="camera-picker" aria-label="Camera" hidden></select>
           <form class="ef-manual"><input data-testid="manual-code" autocomplete="off"
             placeholder="Scan or type a code, press Enter" aria-label="Ticket code"></form>
-          <input class="ef-search" data-testid="search" placeholder="Search name or ticket" aria-label="Search">
+          <input class="ef-search" data-testid="search" placeholder="Search name, order or ticket" aria-label="Search">
           <div class="ef-results" data-testid="search-results"></div>
           <div class="ef-status"><span data-testid="counts"></span> <span data-testid="queue"></span></div>
           <div class="ef-result" data-testid="result" hidden><div class="ef-result-title"></div>
@@ -132,7 +132,9 @@
     // ------------------------------------------------------------------ manifest and sync
     useManifest(manifest) {
       this.manifest = manifest;
-      this.tickets = new Map(manifest.tickets.map((ticket) => [ticket.id, ticket]));
+      const tiers = manifest.tiers || [];
+      this.tickets = new Map(manifest.tickets.map((ticket) =>
+        [ticket.id, { ...ticket, tier: typeof ticket.tier === "number" ? tiers[ticket.tier] : ticket.tier }]));
       this.updateStatus();
     }
 
@@ -292,7 +294,8 @@
       this.el.results.innerHTML = "";
       if (query.length < 2) return;
       const matches = [...this.tickets.values()]
-        .filter((t) => t.holder.toLowerCase().includes(query) || t.id.toLowerCase().includes(query))
+        .filter((t) => t.holder.toLowerCase().includes(query) || t.id.toLowerCase().includes(query)
+                       || (t.order || "").toLowerCase().includes(query))
         .slice(0, 8);
       for (const ticket of matches) {
         const row = document.createElement("button");
