@@ -194,7 +194,7 @@ def test_reapers_on_many_instances_release_each_hold_once(endpoint: str) -> None
     clock = ManualClock(datetime.now(UTC))
     service = Ticketing(store, clock, secret_key="reap", password_hasher=FAST_HASHER)
     event_id, (tier,) = _published(service, (300,))
-    holds = [service.reserve(event_id, [LineRequest(tier.id, 3)], BUYER) for _ in range(60)]
+    holds = [service.reserve(event_id, [LineRequest(tier.id, 3)], BUYER) for _ in range(40)]
     clock.advance(minutes=16)
     instances = [
         Ticketing(store, clock, secret_key="reap", password_hasher=FAST_HASHER) for _ in range(8)
@@ -222,7 +222,7 @@ def test_capacity_edits_racing_reserves_never_go_below_held_plus_sold(endpoint: 
 
     def buyer(seed: int) -> None:
         rng = random.Random(seed)
-        for _ in range(25):
+        for _ in range(20):
             quantity = rng.randint(1, 3)
             try:
                 service.reserve(event_id, [LineRequest(tier.id, quantity)], BUYER)
@@ -247,6 +247,7 @@ def test_capacity_edits_racing_reserves_never_go_below_held_plus_sold(endpoint: 
             except BaseException as error:
                 errors.append(error)
                 return
+            stop.wait(0.05)
 
     editor = threading.Thread(target=organizer)
     editor.start()
@@ -261,3 +262,4 @@ def test_capacity_edits_racing_reserves_never_go_below_held_plus_sold(endpoint: 
     assert raw["held"] == reserved["held"] and raw["sold"] == 0
     assert raw["held"] <= raw["capacity"]
     assert raw["available"] == raw["capacity"] - raw["held"]
+    print(f"\nbuyers: {dict(reserved)}; edits: {dict(edits)}; final {raw}")
