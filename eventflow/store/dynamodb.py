@@ -541,6 +541,13 @@ class DynamoStore:
                 if old is None:  # deleted in between: cannot happen, reservations stay
                     raise RuntimeError(f"reservation {reservation.id} vanished") from None
                 return _reservation(old), False
+            if reservation.idempotency_key is not None:
+                # A retry of a reservation that exists must get it back even if its tiers sold
+                # out meanwhile. The reasons should already say so (every condition is
+                # reported), but an id derived from a key is worth one read before refusing.
+                existing = self._get(f"RES#{reservation.id}", "RES")
+                if existing is not None:
+                    return _reservation(existing), False
             if cancelled.failed(0):
                 raise NotOnSale("This event is not on sale") from None
             for index, tier_id in enumerate(quantities, start=1):

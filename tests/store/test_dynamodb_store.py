@@ -252,3 +252,33 @@ def test_open_store_understands_dynamodb_urls(aws: None, tmp_path: Any) -> None:
 def test_ping_fails_without_the_table(aws: None) -> None:
     with pytest.raises(ClientError):
         DynamoStore("no-such-table", region_name="eu-west-1").ping()
+
+
+class HidesExistingReservation:
+    """The real client, but a cancelled transaction reports nothing for its last item (the
+    reservation), as if DynamoDB had stopped at the first failed condition."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        try:
+            return self._client.transact_write_items(**kwargs)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons")
+            if reasons:
+                reasons[-1] = {"Code": "None"}
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_keyed_retry_gets_its_reservation_even_when_sold_out(store: DynamoStore, clock: ManualClock) -> None:
+    service = make_service(DynamoStore(TABLE, client=HidesExistingReservation(store.client)), clock)
+    event, tiers = publish_event(service, capacities=(100, 50, 3))
+    first = service.reserve(event.id, [LineRequest(tiers[2].id, 3)], BUYER, idempotency_key="last-seats")
+    again = service.reserve(event.id, [LineRequest(tiers[2].id, 3)], BUYER, idempotency_key="last-seats")
+    assert again == first
+    with pytest.raises(SoldOut):
+        service.reserve(event.id, [LineRequest(tiers[2].id, 1)], BUYER, idempotency_key="someone-else")
