@@ -103,12 +103,19 @@ def queued(driver) -> int:  # type: ignore[no-untyped-def]
     return int(driver.find_element(By.CSS_SELECTOR, '[data-testid="queue"]').get_attribute("data-count") or 0)
 
 
+def install_service_worker(driver, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Register the service worker from a plain page first, so the scanner's first load is already
+    controlled (and the camera sees the ticket exactly once)."""
+    driver.get(f"{base_url}/api/v1/health")
+    driver.execute_script("navigator.serviceWorker.register('/door-sw.js', {scope: '/'})")
+    until(driver, 15, lambda d: d.execute_script(
+        "return navigator.serviceWorker.getRegistration('/').then(r => !!(r && r.active))"))
+
+
 def open_scanner(browser, link: str, camera: Path | None = None):  # type: ignore[no-untyped-def]
     driver = browser(PHONE, camera=camera)
+    install_service_worker(driver, link.split("/scan/")[0])
     driver.get(link)
-    until(driver, 10, lambda d: "checked in" in d.find_element(By.CSS_SELECTOR, '[data-testid="counts"]').text)
-    # The first visit installs the service worker; wait until it controls the page.
-    driver.refresh()
     until(driver, 10, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
     until(driver, 10, lambda d: "checked in" in d.find_element(By.CSS_SELECTOR, '[data-testid="counts"]').text)
     return driver
@@ -217,10 +224,10 @@ def test_wallet_offline_shows_a_code_the_door_accepts(door: Door, browser) -> No
     staff = door.staff_link("Door")
     ticket = door.tickets[0]
     phone = browser(PHONE)
+    install_service_worker(phone, door.url)
     phone.get(ticket["url"])
-    until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="qr"]').get_attribute("data-payload"))
-    phone.refresh()  # now under the service worker
     until(phone, 10, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+    until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="qr"]').get_attribute("data-payload"))
     screenshot(phone, "wallet-phone")
     network(phone, online=False)
     door.stop()
