@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
@@ -106,6 +107,9 @@ class _Cancelled(Exception):
         return self.reasons[index].get("Item") or None
 
 
+TIER_KEYS_TTL_SECONDS = 30.0
+
+
 class DynamoStore:
     """`Store` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb_table`).
@@ -146,6 +150,10 @@ class DynamoStore:
                 ),
             )
         self.client = client
+        # Which tiers each event has, as last read: lets the live poller fetch every watched event's
+        # counters in ONE BatchGetItem. A tier added on another instance shows within the TTL.
+        self._tier_keys: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+        self._tier_keys_lock = threading.Lock()
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
@@ -420,6 +428,8 @@ class DynamoStore:
             if cancelled.failed(2):
                 raise NotFound("No such event") from None
             raise Conflict(f"Tier {tier.id} already exists") from None
+        with self._tier_keys_lock:
+            self._tier_keys.pop(tier.event_id, None)
 
     def update_tier(self, tier: Tier) -> Tier:
         """A consistent read of the stored tier (for its capacity), then one conditional
@@ -476,19 +486,33 @@ class DynamoStore:
         return sorted((_tier(item) for item in items), key=lambda t: (t.position, t.id))
 
     def tier_counts(self, event_ids: Sequence[str]) -> dict[str, list[TierCount]]:
-        """Two rounds of consistent BatchGetItem whatever the number of events (one request
-        per 100 keys each): the events' TIERLIST items, then their tiers' counters."""
+        """One consistent BatchGetItem of the tiers' counters (one request per 100 keys) once the
+        events' tier lists are known; events seen for the first time cost one more round."""
         counts: dict[str, list[TierCount]] = {event_id: [] for event_id in event_ids}
         if not event_ids:
             return counts
-        lists = self._batch_get(
-            ((f"EVENT#{event_id}", "TIERLIST") for event_id in counts), projection="PK, tier_ids"
-        )
-        tier_keys = [
-            (item["PK"]["S"], f"TIER#{tier_id['S']}")
-            for item in lists
-            for tier_id in item.get("tier_ids", {}).get("L", [])
-        ]
+        tier_keys: list[tuple[str, str]] = []
+        unknown: list[str] = []
+        now = time.monotonic()
+        with self._tier_keys_lock:
+            for event_id in counts:
+                cached = self._tier_keys.get(event_id)
+                if cached is not None and now - cached[0] < TIER_KEYS_TTL_SECONDS:
+                    tier_keys.extend(cached[1])
+                else:
+                    unknown.append(event_id)
+        if unknown:
+            lists = self._batch_get(
+                ((f"EVENT#{event_id}", "TIERLIST") for event_id in unknown), projection="PK, tier_ids"
+            )
+            found: dict[str, list[tuple[str, str]]] = {event_id: [] for event_id in unknown}
+            for item in lists:
+                event_id = item["PK"]["S"].removeprefix("EVENT#")
+                found[event_id] = [(item["PK"]["S"], f"TIER#{t['S']}") for t in item.get("tier_ids", {}).get("L", [])]
+            with self._tier_keys_lock:
+                for event_id, keys in found.items():
+                    self._tier_keys[event_id] = (now, keys)
+                    tier_keys.extend(keys)
         tiers = self._batch_get(
             tier_keys,
             projection="event_id, id, #capacity, held, sold, #position",

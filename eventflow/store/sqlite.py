@@ -20,6 +20,7 @@ from eventflow.domain.errors import (
     CapacityBelowSold,
     Conflict,
     EmailTaken,
+    NotFound,
     NotOnSale,
     SoldOut,
     StaleCatalog,
@@ -220,13 +221,16 @@ class SqliteStore:
 
     def save_event(self, event: Event) -> None:
         row = _event_row(event)
-        with self._write() as db:
-            db.execute(
-                "UPDATE events SET organizer_id=?, slug=?, title=?, starts_at=?, ends_at=?,"
-                " timezone=?, venue=?, currency=?, description=?, fee_mode=?, status=?,"
-                " created_at=? WHERE id=?",
-                (*row[1:], row[0]),
-            )
+        try:
+            with self._write() as db:
+                db.execute(
+                    "UPDATE events SET organizer_id=?, slug=?, title=?, starts_at=?, ends_at=?,"
+                    " timezone=?, venue=?, currency=?, description=?, fee_mode=?, status=?,"
+                    " created_at=? WHERE id=?",
+                    (*row[1:], row[0]),
+                )
+        except sqlite3.IntegrityError:
+            raise Conflict("This event address is taken") from None
 
     def get_event(self, event_id: str) -> Event | None:
         row = self._db().execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
@@ -247,6 +251,14 @@ class SqliteStore:
         return [_event(row) for row in rows]
 
     def add_tier(self, tier: Tier) -> None:
+        try:
+            self._insert_tier(tier)
+        except sqlite3.IntegrityError as error:
+            if "FOREIGN KEY" in str(error):
+                raise NotFound("No such event") from None
+            raise Conflict(f"Tier {tier.id} already exists") from None
+
+    def _insert_tier(self, tier: Tier) -> None:
         with self._write() as db:
             db.execute(
                 "INSERT INTO tiers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
@@ -489,12 +501,15 @@ class SqliteStore:
 
     # ---------------------------------------------------------------- door staff
     def add_staff(self, staff: StaffAccess) -> None:
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?)",
-                (staff.id, staff.event_id, staff.label, staff.token_hash, t2s(staff.created_at),
-                 t2s(staff.revoked_at)),
-            )
+        try:
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?)",
+                    (staff.id, staff.event_id, staff.label, staff.token_hash, t2s(staff.created_at),
+                     t2s(staff.revoked_at)),
+                )
+        except sqlite3.IntegrityError:
+            raise Conflict("This staff access already exists") from None
 
     def save_staff(self, staff: StaffAccess) -> None:
         with self._write() as db:
