@@ -29,13 +29,21 @@ FAKE_CREDENTIALS = {
 
 
 @contextmanager
-def moto_server(fast_rollback: bool = True) -> Iterator[str]:
-    """Serve moto on 127.0.0.1 (a free port) in a background thread; yields the endpoint URL."""
+def moto_server(fast_rollback: bool = True, operations: list[str] | None = None) -> Iterator[str]:
+    """Serve moto on 127.0.0.1 (a free port) in a background thread; yields the endpoint URL.
+
+    With `operations`, the DynamoDB operation of every request (e.g. "BatchGetItem") is appended."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = DomainDispatcherApplication(create_backend_app)
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if operations is not None:
+            operations.append(environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2])
+        return moto_app(environ, start_response)
+
     server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     with item_level_rollback(enabled=fast_rollback):
