@@ -327,7 +327,7 @@ def test_bs_door_learns_nothing_from_scanning_an_a_ticket(client: httpx.Client, 
     still_valid = client.get(f"/tickets/{ticket['ticket_id']}", params={"key": ticket["key"]}).json()
     assert still_valid["status"] == "valid"
     manifest = client.get(f"/events/{world.a_event['id']}/checkin/manifest", headers=bearer(world.a_staff["token"]))
-    checked_in = {t["id"] for t in manifest.json()["tickets"] if t["checked_in_at"]}
+    checked_in = {t["id"] for t in manifest.json()["tickets"] if t.get("checked_in_at")}
     assert checked_in == {world.a_tickets[-1]["ticket_id"]}  # only the guest A's own door let in
 
 

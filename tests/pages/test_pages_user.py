@@ -1,12 +1,15 @@
 """The pages' logic with NiceGUI's simulated user: no browser, no server process, a manual clock.
 
-Each test gets the real app (`build_services` + `install`, exactly what `main.py` wires) on a fresh
-SQLite data dir, driven through NiceGUI's `User` (nicegui.testing) over an in-process ASGI client.
-NiceGUI's pytest plugin is deliberately not registered: its `pytest_configure` and `user` fixture
-expect a `main.py` that builds the whole app at import, while EventFlow builds it from a
-`Services` object. The `site` fixture below does what the plugin's `user_simulation` does
-(reset NiceGUI's globals, run the app's lifespan, connect a `User`), with `install(services)`
-in between, and restores everything afterwards so the subprocess-based tests are unaffected.
+Each test gets the real app (`build_services` + `install`, what `main.py` wires) on a fresh SQLite
+data dir, driven through NiceGUI's `User` (nicegui.testing) over an in-process ASGI client.
+
+NiceGUI's pytest plugin (`user` fixture) is not registered, for three reasons: it can only build
+the app by running `main.py`, whose `run()` takes no clock, so expiry could not be tested with a
+ManualClock; it must be listed in the root conftest and then configures every test of the session
+(storage folder, `main_file` ini option); and after each test it drops the modules of the page
+functions from `sys.modules`. The `site` fixture below does what the plugin's `user_simulation`
+does (reset NiceGUI's globals, run the app's lifespan, connect a `User`) with `install(services)`
+in between, keeps NiceGUI's storage in the test's tmp dir, and puts the eventflow modules back.
 """
 
 from __future__ import annotations
