@@ -224,7 +224,7 @@ def profiled(args: argparse.Namespace, pid: int, name: str) -> Any:
 
 async def run(args: argparse.Namespace) -> int:
     targets = Targets()
-    with Server(script=args.server_script) as server:
+    with Server(script=common.server_script(args)) as server:
         proc = psutil.Process(server.pid)
         print(f"server pid {server.pid} at {server.url}, data dir {server.data_dir}")
         bench = create_event(server.url, capacity=1_000_000)
@@ -306,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--server-script", default="main.py",
                         help="entry point to serve instead of main.py (to try an app change)")
+    parser.add_argument("--variant", action="append", choices=sorted(common.VARIANTS), default=[],
+                        help="serve main.py with a proposed change patched in (repeatable): "
+                             + "; ".join(f"{k}: {v}" for k, v in common.VARIANTS.items()))
     parser.add_argument("--profile", metavar="DIR", default="",
                         help="record the server with py-spy (GIL holder) during each closed-loop phase")
     args = parser.parse_args(argv)

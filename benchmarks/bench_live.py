@@ -238,7 +238,7 @@ def run_sales(base_url: str, bench: BenchEvent, args: argparse.Namespace) -> tup
 def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
     workers = args.workers or max(1, -(-k // 250))
     ctx = multiprocessing.get_context("spawn")
-    with Server(script=args.server_script) as server:
+    with Server(script=common.server_script(args)) as server:
         proc = psutil.Process(server.pid)
         bench = create_event(server.url, capacity=CAPACITY, title="Live Night")
         for _ in range(3):  # warm-up: templates, imports, first page build
@@ -343,6 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ack-interval", type=float, default=3.0, help="client ack period (default 3 s)")
     parser.add_argument("--server-script", default="main.py",
                         help="entry point to serve instead of main.py (to try an app change)")
+    parser.add_argument("--variant", action="append", choices=sorted(common.VARIANTS), default=[],
+                        help="serve main.py with a proposed change patched in (repeatable): "
+                             + "; ".join(f"{k}: {v}" for k, v in common.VARIANTS.items()))
     parser.add_argument("--profile", metavar="DIR", default="",
                         help="record the server with py-spy during the sales into DIR (raw stacks)")
     parser.add_argument("--grace", type=float, default=15.0,
