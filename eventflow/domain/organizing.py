@@ -106,8 +106,10 @@ class Organizing:
         hidden: bool,
     ) -> Tier:
         """Capacity may shrink only down to held + sold; the store enforces it atomically."""
-        self.ticketing.own_event(organizer_id, event_id)
+        event = self.ticketing.own_event(organizer_id, event_id)
         tier = self._own_tier(event_id, tier_id)
+        if price_minor > 0 and tier.price_minor == 0 and event.status is EventStatus.PUBLISHED:
+            self.ticketing.require_paid_sales_allowed(organizer_id)
         name = name.strip()
         if not name or len(name) > 120:
             raise ValidationFailed("Give the tier a name (up to 120 characters)")

@@ -19,6 +19,7 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
+from eventflow.domain.payment_records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
 
 
 class Store(Protocol):
@@ -166,3 +167,88 @@ class TicketMailer(Protocol):
     """Delivers an order's tickets to the buyer."""
 
     def send_tickets(self, order: Order, event: Event) -> None: ...
+
+
+# ---------------------------------------------------------------------- payments
+class PaymentStore(Protocol):
+    """What card payments persist (Stripe Connect), next to `Store` on the same object.
+
+    Besides `reserve` / `release` / `confirm`, `finish_refund` is the one other writer of `sold`:
+    a succeeded refund that restocks gives its tickets back to sale, exactly once."""
+
+    # connected accounts
+    def save_connected_account(self, account: ConnectedAccount) -> None:
+        """Insert or overwrite the organizer's account (one per organizer)."""
+
+    def get_connected_account(self, organizer_id: str) -> ConnectedAccount | None: ...
+
+    def find_connected_account(self, account_id: str) -> ConnectedAccount | None: ...
+
+    # one payment per reservation
+    def add_payment(self, payment: Payment) -> tuple[Payment, bool]:
+        """Store a reservation's payment unless it has one: (the stored payment, created)."""
+
+    def get_payment(self, reservation_id: str) -> Payment | None: ...
+
+    def find_payment_by_intent(self, payment_intent_id: str) -> Payment | None: ...
+
+    def update_payment(self, payment: Payment) -> Payment | None:
+        """Compare-and-set: overwrite if the stored version is still `payment.version`; returns
+        the stored payment with its version bumped, or None when someone changed it first."""
+
+    def open_payments(
+        self, hold_ended_by: datetime | None = None, limit: int = 1000, after: Payment | None = None,
+        state: PaymentState = PaymentState.OPEN,
+    ) -> list[Payment]:
+        """Payments in `state` (OPEN or AWAITING: outcome unknown), ordered by (hold_expires_at,
+        reservation_id); only holds that ended at or before `hold_ended_by` when given; `after`
+        continues after that payment (paging)."""
+
+    def claim_payment(self, reservation_id: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Lease a payment for deciding its outcome (confirm or refund): True if `owner` holds it
+        until `until` (free, expired, or already its own). One decider at a time, on any instance."""
+
+    def release_payment_claim(self, reservation_id: str, owner: str) -> None: ...
+
+    # webhook events
+    def begin_webhook_event(self, event_id: str, event_type: str, now: datetime, until: datetime) -> bool:
+        """Claim an event id for processing: True if new, or an earlier claim ran out unfinished."""
+
+    def finish_webhook_event(self, event_id: str, now: datetime) -> None:
+        """Processed: every later delivery of this id is skipped."""
+
+    def abandon_webhook_event(self, event_id: str) -> None:
+        """Processing failed: a redelivery may claim it again at once."""
+
+    def webhook_event_done(self, event_id: str) -> bool: ...
+
+    # refunds
+    def start_refund(self, refund: Refund) -> tuple[Refund, bool]:
+        """Record a PENDING refund and claim its tickets, atomically: (stored, created). The same id
+        again returns the stored refund; a ticket claimed by another refund (pending or succeeded)
+        raises Conflict and records nothing."""
+
+    def finish_refund(
+        self, refund_id: str, status: RefundStatus, now: datetime, stripe_refund_id: str | None = None,
+        failure: str | None = None,
+    ) -> Refund | None:
+        """PENDING -> SUCCEEDED or FAILED, once: returns the finished refund to the one caller that
+        finished it, None to everyone else. SUCCEEDED with `restock` gives its tickets back to sale
+        (sold -= n per tier) in the same atomic write; FAILED frees its tickets for another refund."""
+
+    def get_refund(self, refund_id: str) -> Refund | None: ...
+
+    def list_refunds(self, event_id: str) -> list[Refund]:
+        """Every refund of an event, oldest first."""
+
+    def pending_refunds(self, limit: int = 500) -> list[Refund]: ...
+
+    # jobs shared by instances
+    def acquire_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """A named lease (e.g. the reconciliation pass): True if `owner` holds it until `until`."""
+
+
+class PaidSalesGate(Protocol):
+    """Whether an organizer's paid tiers may go on sale (card payments set up); raises if not."""
+
+    def require_paid_sales_allowed(self, organizer_id: str) -> None: ...

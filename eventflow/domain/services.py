@@ -48,7 +48,7 @@ from eventflow.domain.models import (
     slugify,
 )
 from eventflow.domain.money import FeeMode, TicketPrice, require_supported
-from eventflow.domain.ports import AvailabilityListener, NoListener, Store
+from eventflow.domain.ports import AvailabilityListener, NoListener, PaidSalesGate, Store
 
 MAX_PRICE_MINOR = 100_000_000_00  # a hundred million in a two-digit currency
 MAX_CAPACITY = 1_000_000
@@ -111,6 +111,7 @@ class Ticketing:
         self._secret = secret_key.encode()
         self.accounts = Accounts(store, clock, password_hasher)
         self._catalog = CatalogCache()
+        self.paid_sales_gate: PaidSalesGate | None = None  # set when card payments need onboarding first
 
     # ---------------------------------------------------------------- organizers
     # Conveniences for scripts and tests; pages and the API use `Accounts` directly.
@@ -217,6 +218,8 @@ class Ticketing:
         existing = self.store.get_tiers(event_id)
         if len(existing) >= 50:
             raise ValidationFailed("An event can have at most 50 tiers")
+        if price_minor > 0 and event.status is EventStatus.PUBLISHED:
+            self.require_paid_sales_allowed(organizer_id)
         tier = Tier(
             id=new_id("tier"),
             event_id=event_id,
@@ -237,8 +240,11 @@ class Ticketing:
         event = self.own_event(organizer_id, event_id)
         if event.status is EventStatus.CANCELLED:
             raise Conflict("A cancelled event cannot be published")
-        if not self.store.get_tiers(event_id):
+        tiers = self.store.get_tiers(event_id)
+        if not tiers:
             raise ValidationFailed("Add at least one ticket tier before publishing")
+        if any(tier.price_minor > 0 for tier in tiers):
+            self.require_paid_sales_allowed(organizer_id)
         published = event.with_status(EventStatus.PUBLISHED)
         self.store.save_event(published)
         self.notify_changed(event_id)
@@ -462,6 +468,11 @@ class Ticketing:
         )
 
     # ---------------------------------------------------------------- helpers
+    def require_paid_sales_allowed(self, organizer_id: str) -> None:
+        """Paid tiers go on sale only once the organizer can take card payments (when that matters)."""
+        if self.paid_sales_gate is not None:
+            self.paid_sales_gate.require_paid_sales_allowed(organizer_id)
+
     def notify_changed(self, event_id: str, catalog_too: bool = True) -> None:
         """Forget the cached catalogue (when it changed) and tell live pages to re-read counts."""
         if catalog_too:

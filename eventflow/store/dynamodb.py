@@ -68,6 +68,7 @@ from eventflow.domain.money import FeeMode
 from eventflow.store import dynamodb_table
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
+from eventflow.store.dynamodb_payments import DynamoPaymentsMixin
 
 Item = dict[str, dict[str, Any]]
 T = TypeVar("T")
@@ -110,7 +111,7 @@ class _Cancelled(Exception):
 TIER_KEYS_TTL_SECONDS = 30.0
 
 
-class DynamoStore:
+class DynamoStore(DynamoPaymentsMixin):
     """`Store` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb_table`).
 

@@ -44,6 +44,7 @@ from eventflow.domain.money import FeeMode
 from eventflow.store.codec import checkin_from_dict, checkin_to_dict, line_from_dict, line_to_dict
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
+from eventflow.store.sqlite_payments import PAYMENTS_SCHEMA, SqlitePaymentsMixin
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS organizers (
@@ -113,7 +114,7 @@ CREATE INDEX IF NOT EXISTS double_admissions_by_event ON double_admissions (even
 """
 
 
-class SqliteStore:
+class SqliteStore(SqlitePaymentsMixin):
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,7 @@ class SqliteStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        self._db().executescript(SCHEMA)
+        self._db().executescript(SCHEMA + PAYMENTS_SCHEMA)
 
     # ---------------------------------------------------------------- connections
     def _db(self) -> sqlite3.Connection:

@@ -1,0 +1,107 @@
+"""What EventFlow remembers about card payments: connected accounts, one payment per reservation,
+refunds. Plain records; the rules that move them live in `payments.py` and `refunds.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedAccount:
+    """An organizer's Stripe Express account, as last read from Stripe."""
+
+    organizer_id: str
+    account_id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: tuple[str, ...]  # what Stripe still needs from the organizer
+    disabled_reason: str | None
+    updated_at: datetime
+
+
+class PaymentState(StrEnum):
+    OPEN = "open"  # a Checkout Session exists; how it ends is not known yet
+    AWAITING = "awaiting"  # checkout completed with a delayed method (bank debit): money not in yet
+    PAID = "paid"  # paid, and the order is issued
+    REFUNDING = "refunding"  # paid but cannot be honoured: the refund is decided, maybe not yet done
+    REFUNDED = "refunded"  # paid and given back in full (late payment without capacity, duplicate)
+    EXPIRED = "expired"  # the session ended unpaid
+    FAILED = "failed"  # a delayed payment (bank debit...) failed
+
+
+SETTLED_STATES = frozenset({PaymentState.PAID, PaymentState.REFUNDED})
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """The card payment of one reservation: a Checkout Session with a destination charge.
+
+    `version` makes every change an optimistic compare-and-set (see PaymentStore.update_payment);
+    `generation` counts sessions: a new one is only made when the previous one is known expired."""
+
+    reservation_id: str
+    event_id: str
+    organizer_id: str
+    account_id: str  # the organizer's connected account: the charge's destination
+    session_id: str
+    url: str
+    amount_minor: int  # what the buyer is charged
+    fee_minor: int  # the platform's application fee
+    currency: str
+    state: PaymentState
+    created_at: datetime
+    hold_expires_at: datetime  # when the reservation's hold ends; the session is expired then
+    updated_at: datetime
+    generation: int = 1
+    version: int = 1
+    payment_intent_id: str | None = None
+    order_id: str | None = None
+    refund_id: str | None = None
+    last_error: str | None = None  # the last decline, shown to nobody but the organizer's logs
+
+    def changed(self, now: datetime, **changes: object) -> Payment:
+        return replace(self, updated_at=now, **changes)  # type: ignore[arg-type]
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # recorded, tickets claimed; Stripe not (yet) known to have it
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # Stripe refused; the tickets are free to refund again
+
+
+class RefundReason(StrEnum):
+    ORGANIZER = "requested_by_organizer"
+    LATE_SOLD_OUT = "late_payment_sold_out"  # paid after the hold ended, nothing left to sell
+    DUPLICATE = "duplicate_payment"  # a second payment for a reservation already paid
+    EXTERNAL = "refunded_outside_eventflow"  # seen in charge.refunded, made in Stripe's dashboard
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """Money going back to a buyer, with what it undoes: tickets, platform fee, transfer."""
+
+    id: str  # deterministic per request, so a retried refund is the same refund (Stripe idempotency key)
+    event_id: str
+    reservation_id: str
+    order_id: str | None  # None for a payment that never became an order
+    payment_intent_id: str
+    ticket_ids: tuple[str, ...]
+    tier_quantities: tuple[tuple[str, int], ...]  # tickets per tier, given back to sale when restocked
+    amount_minor: int  # back to the buyer
+    fee_minor: int  # platform fee given back (proportional)
+    currency: str
+    reason: RefundReason
+    restock: bool
+    status: RefundStatus
+    created_at: datetime
+    stripe_refund_id: str | None = None
+    finished_at: datetime | None = None
+    failure: str | None = None
+
+    @property
+    def transfer_reversal_minor(self) -> int:
+        """What comes back from the organizer's account: the refund less the platform's share."""
+        return self.amount_minor - self.fee_minor

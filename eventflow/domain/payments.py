@@ -1,0 +1,455 @@
+"""Card payments with Stripe Connect: organizer onboarding, one Checkout Session per reservation,
+webhooks, late payments, and expiring the session when the hold ends first.
+
+The promise is that nothing is stranded: every payment that succeeds ends as exactly one order
+with its tickets, or as a full refund the buyer is told about. Deciding between the two (confirm
+or refund) happens under a per-payment lease, so two instances, or a webhook racing the
+reconciliation job, never decide differently; every step is idempotent, so a crash anywhere is
+repaired by the next delivery or reconciliation pass. Refunds: `refunds.py`; the periodic pass
+that asks Stripe about payments whose outcome is unknown: `reconciliation.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TypeVar
+
+from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut
+from eventflow.domain.models import Event, Order, Organizer, Reservation, new_id
+from eventflow.domain.money import FeeMode
+from eventflow.domain.payment_errors import (
+    PaymentBusy,
+    PaymentProviderUnavailable,
+    PaymentRefused,
+    PaymentsNotReady,
+)
+from eventflow.domain.payment_gateway import (
+    AccountInfo,
+    CheckoutRequest,
+    ConnectGateway,
+    GatewayError,
+    LineItem,
+    PaymentIntentInfo,
+    SessionInfo,
+    WebhookEvent,
+)
+from eventflow.domain.payment_records import (
+    ConnectedAccount,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
+from eventflow.domain.ports import PaymentStore, TicketMailer
+from eventflow.domain.refunds import RefundNotifier, Refunds, payment_refund
+from eventflow.domain.services import Ticketing
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+HANDLED_EVENTS = frozenset({
+    "checkout.session.completed", "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed", "checkout.session.expired",
+    "payment_intent.payment_failed", "charge.refunded", "account.updated",
+})
+# Stripe refuses a Checkout Session that ends sooner than 30 minutes after creation; ours ends
+# this long after the hold (and is expired by us when the hold ends).
+SESSION_GRACE = timedelta(minutes=32)
+SESSION_MAX_LIFETIME = timedelta(hours=23)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsConfig:
+    public_url: str
+    test_mode: bool
+    lease: timedelta = timedelta(seconds=30)
+    restock_refunds: bool = True
+
+
+def checkout_lines(reservation: Reservation, event: Event, tier_names: dict[str, str]) -> tuple[LineItem, ...]:
+    """The buyer's breakdown as line items: each tier at its price, then the platform fee when the
+    buyer pays it. They add up to `reservation.total_minor` exactly."""
+    items = [
+        LineItem(f"{tier_names.get(line.tier_id, 'Ticket')} · {event.title}", line.unit_price_minor, line.quantity)
+        for line in reservation.lines
+    ]
+    if reservation.fee_mode is FeeMode.BUYER_PAYS and reservation.fee_minor:
+        items.append(LineItem("Platform fee", reservation.fee_minor, 1))
+    return tuple(items)
+
+
+class StripePayments:
+    """The `PaymentGateway` of Checkout when Stripe is configured, and the webhook handler."""
+
+    name = "stripe"
+
+    def __init__(
+        self,
+        ticketing: Ticketing,
+        store: PaymentStore,
+        gateway: ConnectGateway,
+        mailer: TicketMailer,
+        notifier: RefundNotifier,
+        config: PaymentsConfig,
+        checkpoint: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ticketing = ticketing
+        self.store = store
+        self.gateway = gateway
+        self.mailer = mailer
+        self.config = config
+        self.clock = ticketing.clock
+        self.refunds = Refunds(ticketing, store, gateway, notifier, restock_default=config.restock_refunds)
+        # Named points where a fault test may kill the process (see eventflow.app); no-op otherwise.
+        self.checkpoint = checkpoint or (lambda name: None)
+
+    @property
+    def test_mode(self) -> bool:
+        return self.config.test_mode
+
+    # ------------------------------------------------------------ organizer onboarding
+    def start_onboarding(self, organizer: Organizer) -> str:
+        """The Stripe-hosted onboarding link for the organizer's Express account (made on first use)."""
+        account = self.store.get_connected_account(organizer.id)
+        if account is None:
+            info = self._gateway(self.gateway.create_account, organizer.id, organizer.email,
+                                 f"eventflow-account-{organizer.id}")
+            account = self._save_account(organizer.id, info)
+        base = self.config.public_url
+        return self._gateway(self.gateway.onboarding_link, account.account_id,
+                             f"{base}/dashboard/payments/refresh", f"{base}/dashboard/payments/return")
+
+    def account(self, organizer_id: str) -> ConnectedAccount | None:
+        return self.store.get_connected_account(organizer_id)
+
+    def refresh_account(self, organizer_id: str) -> ConnectedAccount | None:
+        account = self.store.get_connected_account(organizer_id)
+        if account is None:
+            return None
+        return self._save_account(organizer_id, self._gateway(self.gateway.retrieve_account, account.account_id))
+
+    def _save_account(self, organizer_id: str, info: AccountInfo) -> ConnectedAccount:
+        account = ConnectedAccount(
+            organizer_id=organizer_id, account_id=info.account_id, charges_enabled=info.charges_enabled,
+            payouts_enabled=info.payouts_enabled, details_submitted=info.details_submitted,
+            requirements_due=info.requirements_due, disabled_reason=info.disabled_reason,
+            updated_at=self.clock.now(),
+        )
+        self.store.save_connected_account(account)
+        return account
+
+    def require_paid_sales_allowed(self, organizer_id: str) -> None:
+        """Paid tiers go on sale only once Stripe lets the organizer's account take charges."""
+        account = self.store.get_connected_account(organizer_id)
+        if account is None:
+            raise PaymentsNotReady(
+                "Paid tickets can go on sale once card payments are set up: connect a Stripe account "
+                "under Dashboard → Payments first (free tiers can go on sale now)."
+            )
+        if not account.charges_enabled:
+            due = f" Stripe still needs: {', '.join(account.requirements_due)}." if account.requirements_due else ""
+            raise PaymentsNotReady(
+                "Paid tickets can go on sale once Stripe has enabled charges on your account: finish "
+                f"onboarding under Dashboard → Payments.{due}"
+            )
+
+    # ------------------------------------------------------------ checkout
+    def start_payment(self, reservation: Reservation, event: Event) -> str:
+        """The Checkout Session URL for this reservation: the same session on every call while it
+        is open (and the same idempotency key, so a double click never makes two)."""
+        account = self.store.get_connected_account(event.organizer_id)
+        if account is None or not account.charges_enabled:
+            raise PaymentsNotReady("This organizer cannot take card payments right now. You have not been charged.")
+        payment = self.store.get_payment(reservation.id)
+        if payment is not None and payment.state is PaymentState.OPEN:
+            return payment.url
+        if payment is not None and payment.state is not PaymentState.EXPIRED and payment.state is not \
+                PaymentState.FAILED:
+            raise ReservationClosed("This reservation has been paid already")
+        generation = payment.generation + 1 if payment else 1
+        request = self.checkout_request(reservation, event, account, generation)
+        session = self._gateway(self.gateway.create_session, request)
+        now = self.clock.now()
+        if payment is None:
+            created = Payment(
+                reservation_id=reservation.id, event_id=event.id, organizer_id=event.organizer_id,
+                account_id=account.account_id, session_id=session.session_id, url=session.url or "",
+                amount_minor=request.amount_minor, fee_minor=request.application_fee_minor,
+                currency=reservation.currency, state=PaymentState.OPEN, created_at=now,
+                hold_expires_at=reservation.expires_at, updated_at=now,
+            )
+            stored, _ = self.store.add_payment(created)
+            return stored.url
+        renewed = self.store.update_payment(payment.changed(
+            now, session_id=session.session_id, url=session.url or "", generation=generation,
+            state=PaymentState.OPEN, created_at=now, account_id=account.account_id,
+        ))
+        current = renewed or self.store.get_payment(reservation.id)
+        if current is None or current.state is not PaymentState.OPEN:
+            raise Conflict("The payment changed meanwhile; please try again")
+        return current.url
+
+    def checkout_request(
+        self, reservation: Reservation, event: Event, account: ConnectedAccount, generation: int
+    ) -> CheckoutRequest:
+        """Everything in it derives from the reservation, so a retry sends identical parameters."""
+        names = {tier.id: tier.name for tier in self.ticketing.store.get_tiers(event.id)}
+        base = self.config.public_url
+        expires_at = min(reservation.expires_at + SESSION_GRACE, reservation.created_at + SESSION_MAX_LIFETIME)
+        return CheckoutRequest(
+            reservation_id=reservation.id, event_id=event.id, currency=reservation.currency,
+            line_items=checkout_lines(reservation, event, names),
+            application_fee_minor=reservation.fee_minor, destination_account=account.account_id,
+            customer_email=reservation.buyer.email,
+            success_url=f"{base}/pay/stripe/return/{reservation.id}?session_id={{CHECKOUT_SESSION_ID}}",
+            cancel_url=f"{base}/checkout/{reservation.id}", expires_at=expires_at.replace(microsecond=0),
+            description=f"{event.title}: {reservation.quantity} ticket(s), reservation {reservation.id}",
+            idempotency_key=f"eventflow-checkout-{reservation.id}-{generation}",
+        )
+
+    def sync(self, reservation_id: str) -> Payment | None:
+        """Ask Stripe how this reservation's session stands and act on it (the buyer's return page
+        does this, so a lost webhook never leaves a buyer waiting)."""
+        payment = self.store.get_payment(reservation_id)
+        if payment is None or payment.state not in (PaymentState.OPEN, PaymentState.AWAITING):
+            return payment
+        session = self._gateway(self.gateway.retrieve_session, payment.session_id)
+        self.apply_session(session, payment)
+        return self.store.get_payment(reservation_id)
+
+    # ------------------------------------------------------------ webhooks
+    def handle_webhook(self, payload: bytes, signature: str | None) -> str:
+        """Verify, de-duplicate by event id, handle. Returns processed / duplicate / ignored.
+
+        Raises BadSignature (nothing changes), PaymentBusy while another delivery of the same
+        event or a decision on the same payment is in progress (the provider redelivers)."""
+        event = self.gateway.parse_webhook(payload, signature)
+        if event.event_type not in HANDLED_EVENTS:
+            return "ignored"
+        now = self.clock.now()
+        if not self.store.begin_webhook_event(event.event_id, event.event_type, now, now + self.config.lease):
+            if self.store.webhook_event_done(event.event_id):
+                return "duplicate"
+            raise PaymentBusy("This event is being processed right now")
+        try:
+            self.checkpoint("webhook_claimed")
+            self.dispatch(event)
+        except BaseException:
+            self.store.abandon_webhook_event(event.event_id)
+            raise
+        self.store.finish_webhook_event(event.event_id, self.clock.now())
+        return "processed"
+
+    def dispatch(self, event: WebhookEvent) -> None:
+        subject = event.subject
+        if isinstance(subject, SessionInfo):
+            if event.event_type == "checkout.session.async_payment_failed":
+                self._with_payment(subject, self._payment_failed_locked)
+            else:
+                self.apply_session(subject)
+        elif isinstance(subject, AccountInfo):
+            known = self.store.find_connected_account(subject.account_id)
+            if known is not None:  # events may arrive out of order: keep what Stripe says now
+                self._save_account(known.organizer_id, self.gateway.retrieve_account(subject.account_id))
+        elif isinstance(subject, PaymentIntentInfo):
+            self._note_decline(subject)
+        elif subject is not None:
+            self.refunds.charge_refunded(subject)
+
+    # ------------------------------------------------------------ settling a session
+    def apply_session(self, session: SessionInfo, payment: Payment | None = None) -> None:
+        """Bring our records in line with the session as Stripe reports it (any order, any number
+        of times)."""
+        if session.status == "open":
+            return
+        self._with_payment(session, self._apply_session_locked, payment)
+
+    def _with_payment(
+        self, session: SessionInfo, action: Callable[[Payment, SessionInfo], None], payment: Payment | None = None
+    ) -> None:
+        reservation_id = session.reservation_id or (payment.reservation_id if payment else None)
+        if not reservation_id:
+            log.warning("session %s carries no reservation id: not from EventFlow, ignored", session.session_id)
+            return
+        if self.store.get_payment(reservation_id) is None and self._adopt(reservation_id, session) is None:
+            return
+        with self._deciding(reservation_id):
+            current = self.store.get_payment(reservation_id)
+            if current is not None:
+                action(current, session)
+
+    def _apply_session_locked(self, payment: Payment, session: SessionInfo) -> None:
+        if session.paid:
+            self._settle_paid_locked(payment, session)
+        elif session.status == "complete":  # a delayed payment method: the money is not in yet
+            self._complete_unpaid_locked(payment, session)
+        elif session.status == "expired" and session.session_id == payment.session_id:
+            if payment.state is PaymentState.OPEN:
+                self._update(payment, state=PaymentState.EXPIRED)
+            self.ticketing.expire(payment.reservation_id)  # the hold too, once it is due
+
+    def _complete_unpaid_locked(self, payment: Payment, session: SessionInfo) -> None:
+        if payment.state is PaymentState.OPEN:
+            payment = self._update(payment, state=PaymentState.AWAITING, session_id=session.session_id,
+                                   payment_intent_id=session.payment_intent_id)
+        if payment.state is not PaymentState.AWAITING or not session.payment_intent_id:
+            return
+        intent = self._gateway(self.gateway.retrieve_payment_intent, session.payment_intent_id)
+        if intent.status == "succeeded":
+            self._settle_paid_locked(payment, replace(session, payment_status="paid"))
+        elif intent.status in ("requires_payment_method", "canceled"):
+            self._payment_failed_locked(payment, session)
+
+    def _settle_paid_locked(self, payment: Payment, session: SessionInfo) -> None:
+        """The money is in: issue the order, or refund when that cannot be done."""
+        intent = session.payment_intent_id or f"session:{session.session_id}"
+        if payment.state is PaymentState.PAID:
+            if payment.payment_intent_id != intent:
+                self._refund_extra_payment(payment, session, intent)
+            return
+        if payment.state in (PaymentState.REFUNDING, PaymentState.REFUNDED):
+            if payment.payment_intent_id == intent:
+                self._finish_late_refund(payment)
+            else:
+                self._refund_extra_payment(payment, session, intent)
+            return
+        self.checkpoint("before_confirm")
+        try:
+            order, _ = self.ticketing.confirm_once(payment.reservation_id, payment_ref=intent, late_ok=True)
+        except SoldOut:
+            refund = payment_refund(payment, intent, session.amount_minor or payment.amount_minor,
+                                    RefundReason.LATE_SOLD_OUT, self.clock.now())
+            payment = self._update(payment, state=PaymentState.REFUNDING, payment_intent_id=intent,
+                                   session_id=session.session_id, refund_id=refund.id)
+            self._finish_late_refund(payment, refund)
+            return
+        self.checkpoint("after_confirm")
+        if order.payment_ref != intent:  # the reservation was paid by another session already
+            self._refund_extra_payment(payment, session, intent)
+            return
+        self._mail_tickets(order)  # before PAID: a crash in between mails twice, never zero times
+        self._update(payment, state=PaymentState.PAID, order_id=order.id, payment_intent_id=intent,
+                     session_id=session.session_id)
+
+    def _finish_late_refund(self, payment: Payment, refund: Refund | None = None) -> None:
+        refund = refund or self.store.get_refund(payment.refund_id or "")
+        if refund is None:  # decided, but the refund record itself was never written
+            refund = payment_refund(payment, payment.payment_intent_id or "", payment.amount_minor,
+                                    RefundReason.LATE_SOLD_OUT, self.clock.now())
+        done = self.refunds.execute(refund)
+        if payment.state is PaymentState.REFUNDING and done.status is RefundStatus.SUCCEEDED:
+            self._update(payment, state=PaymentState.REFUNDED)
+            self.refunds.tell_buyer(done)
+
+    def _refund_extra_payment(self, payment: Payment, session: SessionInfo, intent: str) -> None:
+        """A second payment for a reservation that is already settled: give it back in full."""
+        refund = payment_refund(payment, intent, session.amount_minor or payment.amount_minor,
+                                RefundReason.DUPLICATE, self.clock.now())
+        stored = self.store.get_refund(refund.id)
+        done = self.refunds.execute(stored or refund)
+        if stored is None or stored.status is RefundStatus.PENDING:
+            self.refunds.tell_buyer(done)
+
+    def _payment_failed_locked(self, payment: Payment, session: SessionInfo) -> None:
+        if payment.state in (PaymentState.OPEN, PaymentState.AWAITING) and session.session_id == payment.session_id:
+            self._update(payment, state=PaymentState.FAILED)
+            with suppress(ReservationClosed, NotFound):
+                self.ticketing.cancel(payment.reservation_id)
+
+    def _note_decline(self, intent: PaymentIntentInfo) -> None:
+        """A declined card: the session stays open for another try; remembered for the organizer."""
+        payment = self.store.get_payment(intent.reservation_id or "")
+        if payment is not None and payment.state is PaymentState.OPEN:
+            self.store.update_payment(payment.changed(self.clock.now(), last_error=intent.failure_message))
+        log.info("payment of reservation %s declined: %s", intent.reservation_id, intent.failure_message)
+
+    def _adopt(self, reservation_id: str, session: SessionInfo) -> Payment | None:
+        """A session we have no record of (the process died between creating it and saving it)."""
+        reservation = self.ticketing.store.get_reservation(reservation_id)
+        event = self.ticketing.store.get_event(reservation.event_id) if reservation else None
+        if reservation is None or event is None:
+            log.warning("session %s names unknown reservation %s", session.session_id, reservation_id)
+            return None
+        account = self.store.get_connected_account(event.organizer_id)
+        now = self.clock.now()
+        payment, _ = self.store.add_payment(Payment(
+            reservation_id=reservation.id, event_id=event.id, organizer_id=event.organizer_id,
+            account_id=account.account_id if account else "", session_id=session.session_id,
+            url=session.url or "", amount_minor=reservation.total_minor, fee_minor=reservation.fee_minor,
+            currency=reservation.currency, state=PaymentState.OPEN, created_at=session.created or now,
+            hold_expires_at=reservation.expires_at, updated_at=now,
+        ))
+        return payment
+
+    # ------------------------------------------------------------ holds that end first
+    def expire_ended_sessions(self, limit: int = 200) -> int:
+        """Expire the sessions of holds that ended (Stripe's own expiry is 30+ minutes away). A
+        session that was paid meanwhile comes back complete and is settled as a late payment."""
+        handled = 0
+        for payment in self.store.open_payments(hold_ended_by=self.clock.now(), limit=limit):
+            try:
+                self.expire_one(payment)
+                handled += 1
+            except PaymentBusy:
+                continue
+            except GatewayError as error:
+                log.warning("expiring session %s failed: %s", payment.session_id, error)
+        return handled
+
+    def expire_one(self, payment: Payment) -> None:
+        with self._deciding(payment.reservation_id):
+            current = self.store.get_payment(payment.reservation_id)
+            if current is None or current.state is not PaymentState.OPEN:
+                return
+            session = self.gateway.expire_session(current.session_id)
+            self.checkpoint("session_expired")
+            self._apply_session_locked(current, replace(session, reservation_id=current.reservation_id))
+
+    # ------------------------------------------------------------ helpers
+    @contextmanager
+    def _deciding(self, reservation_id: str) -> Iterator[None]:
+        owner = new_id("lease", 12)  # per decision, so two threads of one process exclude each other too
+        now = self.clock.now()
+        if not self.store.claim_payment(reservation_id, owner, now, now + self.config.lease):
+            raise PaymentBusy()
+        try:
+            yield
+        finally:
+            self.store.release_payment_claim(reservation_id, owner)
+
+    def _update(self, payment: Payment, **changes: object) -> Payment:
+        """Apply `changes` with compare-and-set, re-reading when a non-deciding writer (a new
+        decline message, say) got in first."""
+        for _ in range(10):
+            stored = self.store.update_payment(payment.changed(self.clock.now(), **changes))
+            if stored is not None:
+                return stored
+            fresh = self.store.get_payment(payment.reservation_id)
+            if fresh is None:
+                raise NotFound("The payment vanished")
+            payment = fresh
+        raise Conflict("The payment kept changing; please try again")
+
+    def _mail_tickets(self, order: Order) -> None:
+        event = self.ticketing.store.get_event(order.event_id)
+        try:
+            if event is not None:
+                self.mailer.send_tickets(order, event)
+        except Exception:  # the sale stands; the tickets stay reachable from the order page
+            log.exception("mailing the tickets of order %s failed", order.id)
+
+    @staticmethod
+    def _gateway(call: Callable[..., T], *args: object) -> T:
+        """A provider call from a user's request: failures become domain errors the edge shows."""
+        try:
+            return call(*args)
+        except GatewayError as error:
+            if error.retryable:
+                raise PaymentProviderUnavailable("Stripe did not answer; please try again in a minute") from error
+            raise PaymentRefused(f"Stripe refused the request: {error}") from error
+

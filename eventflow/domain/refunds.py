@@ -1,0 +1,260 @@
+"""Refunds of card payments, and the event's money ledger.
+
+A refund gives the buyer's money back with the platform fee and the organizer's transfer reversed
+in proportion (Stripe's `refund_application_fee` and `reverse_transfer`); its tickets are voided
+and, when restocked, go back on sale. Every refund has a deterministic id that is also Stripe's
+idempotency key, and its tickets are claimed when it is recorded, so a double click, a retry after
+a crash, or two organizers at once never refund a ticket twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from eventflow.domain.models import Buyer, Event, Order, Ticket
+from eventflow.domain.money import FeeMode, round_half_up_div
+from eventflow.domain.payment_errors import PaymentProviderUnavailable, PaymentRefused
+from eventflow.domain.payment_gateway import ChargeInfo, ConnectGateway, GatewayError
+from eventflow.domain.payment_records import Payment, Refund, RefundReason, RefundStatus
+from eventflow.domain.ports import PaymentStore
+from eventflow.domain.services import Ticketing
+
+log = logging.getLogger(__name__)
+
+VOID = "void"
+PENDING_GRACE = timedelta(minutes=1)  # younger pending refunds may still be in flight: leave them be
+
+
+class RefundNotifier(Protocol):
+    """Tells a buyer their money is on its way back (and why)."""
+
+    def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None: ...
+
+
+def ticket_refund_amounts(
+    order: Order, fee_mode: FeeMode, tickets: Sequence[Ticket], earlier: Sequence[Refund]
+) -> tuple[int, int]:
+    """(amount back to the buyer, platform fee given back) for refunding `tickets` of `order`.
+
+    The buyer gets what they paid for those tickets (price, plus the fee when they paid it). The fee
+    given back is the order's fee in proportion to everything refunded so far, rounded half up,
+    less what earlier refunds gave back: refunding every ticket one by one returns exactly the
+    whole fee, and the organizer's transfer is reversed by the rest."""
+    amount = sum(t.price_minor + (t.fee_minor if fee_mode is FeeMode.BUYER_PAYS else 0) for t in tickets)
+    before_amount = sum(r.amount_minor for r in earlier)
+    before_fee = sum(r.fee_minor for r in earlier)
+    if before_amount + amount > order.total_minor:
+        raise ValidationFailed("That is more than was paid for this order")
+    if order.total_minor == 0:
+        return 0, 0
+    cumulative_fee = round_half_up_div(order.fee_minor * (before_amount + amount), order.total_minor)
+    return amount, cumulative_fee - before_fee
+
+
+def payment_refund(
+    payment: Payment, intent: str, amount_minor: int, reason: RefundReason, now: datetime
+) -> Refund:
+    """A whole payment going back (late payment without capacity, or a second payment)."""
+    prefix = "late" if reason is RefundReason.LATE_SOLD_OUT else "dup"
+    fee = payment.fee_minor if amount_minor >= payment.amount_minor else round_half_up_div(
+        payment.fee_minor * amount_minor, max(1, payment.amount_minor))
+    return Refund(
+        id=f"rf_{prefix}_{intent}", event_id=payment.event_id, reservation_id=payment.reservation_id,
+        order_id=None, payment_intent_id=intent, ticket_ids=(), tier_quantities=(), amount_minor=amount_minor,
+        fee_minor=fee, currency=payment.currency, reason=reason, restock=False, status=RefundStatus.PENDING,
+        created_at=now,
+    )
+
+
+class Refunds:
+    def __init__(
+        self, ticketing: Ticketing, store: PaymentStore, gateway: ConnectGateway, notifier: RefundNotifier,
+        restock_default: bool = True,
+    ) -> None:
+        self.ticketing = ticketing
+        self.store = store
+        self.gateway = gateway
+        self.notifier = notifier
+        self.restock_default = restock_default
+
+    # ------------------------------------------------------------ from the dashboard
+    def refund_order(
+        self, organizer_id: str, event_id: str, order_id: str, ticket_ids: Sequence[str] | None = None,
+        restock: bool | None = None,
+    ) -> Refund:
+        """Refund a whole order (every ticket still valid) or some of its tickets."""
+        event = self.ticketing.own_event(organizer_id, event_id)
+        order = self.ticketing.store.get_order(order_id)
+        if order is None or order.event_id != event.id:
+            raise NotFound("No such order")
+        payment = self.store.get_payment(order.reservation_id)
+        if payment is None or payment.payment_intent_id != order.payment_ref:
+            raise Conflict("Only orders paid by card through Stripe can be refunded here")
+        valid = {t.id: t for t in order.tickets if t.status != VOID}
+        wanted = list(dict.fromkeys(ticket_ids)) if ticket_ids else list(valid)
+        if not wanted:
+            raise Conflict("Every ticket of this order has been refunded already")
+        unknown = [t for t in wanted if t not in valid]
+        if unknown:
+            raise Conflict(f"Not a valid ticket of this order (refunded already?): {', '.join(unknown)}")
+        reservation = self.ticketing.store.get_reservation(order.reservation_id)
+        fee_mode = reservation.fee_mode if reservation else FeeMode.BUYER_PAYS
+        of_order = [r for r in self.store.list_refunds(event.id) if r.order_id == order.id]
+        earlier = [r for r in of_order if r.status is not RefundStatus.FAILED]
+        amount, fee = ticket_refund_amounts(order, fee_mode, [valid[t] for t in wanted], earlier)
+        attempt = sum(1 for r in of_order if r.status is RefundStatus.FAILED)
+        digest = hashlib.sha256(f"{order.id}|{','.join(sorted(wanted))}|{attempt}".encode()).hexdigest()
+        tiers = Counter(valid[t].tier_id for t in wanted)
+        refund = Refund(
+            id=f"rf_{digest[:24]}", event_id=event.id, reservation_id=order.reservation_id, order_id=order.id,
+            payment_intent_id=order.payment_ref, ticket_ids=tuple(wanted), tier_quantities=tuple(sorted(tiers.items())),
+            amount_minor=amount, fee_minor=fee, currency=order.currency, reason=RefundReason.ORGANIZER,
+            restock=self.restock_default if restock is None else restock, status=RefundStatus.PENDING,
+            created_at=self.ticketing.clock.now(),
+        )
+        done = self.execute(refund)
+        if done.status is RefundStatus.SUCCEEDED:
+            self.tell_buyer(done)
+        return done
+
+    # ------------------------------------------------------------ doing it, idempotently
+    def execute(self, refund: Refund) -> Refund:
+        """Record (claiming the tickets), refund at Stripe, void the tickets, finish (restocking).
+
+        Safe to call again for the same refund at any point: a pending refund is looked up at
+        Stripe by its key before a new one is asked for."""
+        stored, created = self.store.start_refund(refund)
+        if stored.status is not RefundStatus.PENDING:
+            return stored
+        clock = self.ticketing.clock
+        try:
+            info = None if created else self.gateway.find_refund(stored.payment_intent_id, stored.id)
+            info = info or self.gateway.create_refund(
+                stored.payment_intent_id, stored.amount_minor, stored.id,
+                {"eventflow_refund": stored.id, "reservation_id": stored.reservation_id},
+            )
+        except GatewayError as error:
+            if error.retryable:
+                log.warning("refund %s not confirmed by Stripe yet (%s); it will be retried", stored.id, error)
+                raise PaymentProviderUnavailable(
+                    "Stripe did not answer; the refund is recorded and will be retried automatically") from error
+            self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), failure=str(error))
+            raise PaymentRefused(f"Stripe refused the refund: {error}") from error
+        if info.status in ("failed", "canceled"):
+            self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), info.refund_id, info.status)
+            raise PaymentRefused(f"Stripe could not refund: the refund {info.status}")
+        for ticket_id in stored.ticket_ids:
+            self.ticketing.store.set_ticket_status(ticket_id, VOID)
+        finished = self.store.finish_refund(stored.id, RefundStatus.SUCCEEDED, clock.now(), info.refund_id)
+        if finished is not None and (finished.ticket_ids or finished.restock):
+            self.ticketing.notify_changed(finished.event_id, catalog_too=False)
+        return finished or self.store.get_refund(stored.id) or stored
+
+    def retry_pending(self) -> int:
+        """Finish refunds left pending by a crash or an unreachable Stripe (reconciliation)."""
+        done = 0
+        cutoff = self.ticketing.clock.now() - PENDING_GRACE
+        for refund in self.store.pending_refunds():
+            if refund.created_at > cutoff:
+                continue
+            try:
+                finished = self.execute(refund)
+            except DomainError as problem:
+                log.warning("pending refund %s: %s", refund.id, problem.detail)
+                continue
+            done += 1
+            if finished.status is RefundStatus.SUCCEEDED and finished.reason is not RefundReason.EXTERNAL:
+                self.tell_buyer(finished)
+        return done
+
+    # ------------------------------------------------------------ charge.refunded
+    def charge_refunded(self, charge: ChargeInfo) -> None:
+        """Finish our pending refunds of this charge; record what was refunded outside EventFlow
+        (in Stripe's dashboard). A charge refunded in full voids the order's remaining tickets."""
+        payment = self.store.find_payment_by_intent(charge.payment_intent_id or "")
+        if payment is None:
+            return
+        for refund in self._refunds_of(payment, charge):
+            if refund.status is RefundStatus.PENDING:
+                self.execute(refund)
+        known = sum(r.amount_minor for r in self._refunds_of(payment, charge) if r.status is not RefundStatus.FAILED)
+        extra = charge.amount_refunded_minor - known
+        if extra <= 0:
+            return
+        tickets: tuple[Ticket, ...] = ()
+        order = self.ticketing.store.get_order(payment.order_id or "")
+        if order is not None and charge.amount_refunded_minor >= charge.amount_minor:
+            tickets = tuple(t for t in order.tickets if t.status != VOID)
+        refund = Refund(
+            id=f"rf_ext_{charge.charge_id}_{charge.amount_refunded_minor}", event_id=payment.event_id,
+            reservation_id=payment.reservation_id, order_id=payment.order_id,
+            payment_intent_id=charge.payment_intent_id or "", ticket_ids=tuple(t.id for t in tickets),
+            tier_quantities=tuple(sorted(Counter(t.tier_id for t in tickets).items())), amount_minor=extra,
+            fee_minor=0, currency=payment.currency, reason=RefundReason.EXTERNAL, restock=self.restock_default,
+            status=RefundStatus.PENDING, created_at=self.ticketing.clock.now(),
+        )
+        log.warning("charge %s: %s refunded outside EventFlow", charge.charge_id, extra)
+        try:
+            stored, _ = self.store.start_refund(refund)
+        except Conflict:  # some of those tickets are being refunded by us right now: keep the amount only
+            stored, _ = self.store.start_refund(replace(refund, ticket_ids=(), tier_quantities=()))
+        for ticket_id in stored.ticket_ids:
+            self.ticketing.store.set_ticket_status(ticket_id, VOID)
+        self.store.finish_refund(stored.id, RefundStatus.SUCCEEDED, self.ticketing.clock.now())
+        self.ticketing.notify_changed(payment.event_id, catalog_too=False)
+
+    def _refunds_of(self, payment: Payment, charge: ChargeInfo) -> list[Refund]:
+        return [r for r in self.store.list_refunds(payment.event_id) if r.payment_intent_id == charge.payment_intent_id]
+
+    def tell_buyer(self, refund: Refund) -> None:
+        reservation = self.ticketing.store.get_reservation(refund.reservation_id)
+        event = self.ticketing.store.get_event(refund.event_id)
+        if reservation is None or event is None:
+            return
+        try:
+            self.notifier.send_refund_notice(refund, reservation.buyer, event)
+        except Exception:  # the refund stands; the return page says so too
+            log.exception("telling the buyer about refund %s failed", refund.id)
+
+
+# ---------------------------------------------------------------- the event's ledger
+@dataclass(frozen=True, slots=True)
+class EventLedger:
+    """The platform's own account of an event's money, in the event's currency (minor units)."""
+
+    currency: str
+    orders: int
+    charged_minor: int  # everything buyers paid, including payments that were refunded without an order
+    platform_fee_minor: int  # platform fees taken on those payments
+    refunded_minor: int  # given back to buyers (refunds not failed)
+    fee_refunded_minor: int  # platform fees given back with them
+    pending_refunds: int
+
+    @property
+    def net_platform_fee_minor(self) -> int:
+        return self.platform_fee_minor - self.fee_refunded_minor
+
+    @property
+    def organizer_net_minor(self) -> int:
+        """What the organizer keeps: charged, less refunds, less the platform's net fees."""
+        return self.charged_minor - self.refunded_minor - self.net_platform_fee_minor
+
+
+def event_ledger(event: Event, orders: Sequence[Order], refunds: Sequence[Refund]) -> EventLedger:
+    live = [r for r in refunds if r.status is not RefundStatus.FAILED]
+    orderless = [r for r in live if r.order_id is None]  # late or second payments, refunded whole
+    return EventLedger(
+        currency=event.currency, orders=len(orders),
+        charged_minor=sum(o.total_minor for o in orders) + sum(r.amount_minor for r in orderless),
+        platform_fee_minor=sum(o.fee_minor for o in orders if o.total_minor) + sum(r.fee_minor for r in orderless),
+        refunded_minor=sum(r.amount_minor for r in live),
+        fee_refunded_minor=sum(r.fee_minor for r in live),
+        pending_refunds=sum(1 for r in live if r.status is RefundStatus.PENDING),
+    )
