@@ -224,7 +224,7 @@ def profiled(args: argparse.Namespace, pid: int, name: str) -> Any:
 
 async def run(args: argparse.Namespace) -> int:
     targets = Targets()
-    with Server(script=common.server_script(args)) as server:
+    with Server(script=common.server_script(args), app_dir=common.app_dir(args)) as server:
         proc = psutil.Process(server.pid)
         print(f"server pid {server.pid} at {server.url}, data dir {server.data_dir}")
         bench = create_event(server.url, capacity=1_000_000)
@@ -304,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sold-out-capacity", type=int, default=300)
     parser.add_argument("--sold-out-buyers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--app-ref", default="",
+                        help="serve the app code of this git commit (exported to a temp dir), "
+                             "not the work tree")
     parser.add_argument("--server-script", default="main.py",
                         help="entry point to serve instead of main.py (to try an app change)")
     parser.add_argument("--variant", action="append", choices=sorted(common.VARIANTS), default=[],

@@ -238,7 +238,7 @@ def run_sales(base_url: str, bench: BenchEvent, args: argparse.Namespace) -> tup
 def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
     workers = args.workers or max(1, -(-k // 250))
     ctx = multiprocessing.get_context("spawn")
-    with Server(script=common.server_script(args)) as server:
+    with Server(script=common.server_script(args), app_dir=common.app_dir(args)) as server:
         proc = psutil.Process(server.pid)
         bench = create_event(server.url, capacity=CAPACITY, title="Live Night")
         for _ in range(3):  # warm-up: templates, imports, first page build
@@ -341,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="load-generator processes (default: one per 250 clients)")
     parser.add_argument("--ack-interval", type=float, default=3.0, help="client ack period (default 3 s)")
+    parser.add_argument("--app-ref", default="",
+                        help="serve the app code of this git commit (exported to a temp dir), "
+                             "not the work tree")
     parser.add_argument("--server-script", default="main.py",
                         help="entry point to serve instead of main.py (to try an app change)")
     parser.add_argument("--variant", action="append", choices=sorted(common.VARIANTS), default=[],

@@ -29,14 +29,24 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
 from common import CpuMeter, Targets, print_machine
 
-from eventflow.domain.clock import SystemClock
-from eventflow.domain.models import Buyer
-from eventflow.domain.services import LineRequest, Ticketing
+if TYPE_CHECKING:
+    from eventflow.domain.services import Ticketing
+
+
+def import_app(args: argparse.Namespace) -> None:
+    """Import the app from the work tree, or from the commit of --app-ref."""
+    directory = common.app_dir(args)
+    if directory is not None:
+        sys.path.insert(0, str(directory))
+    import eventflow
+
+    print(f"app code imported from {Path(eventflow.__file__).parent}")
 
 TARGET_RATIO = 0.25
 CAPACITY = 1_000_000
@@ -80,6 +90,9 @@ def run_load(work: Callable[[int], None], total: int, threads: int, max_seconds:
 # ------------------------------------------------------------------ the store, through the service
 def make_service(store: Any) -> tuple[Ticketing, str, str]:
     """A published event with one tier of large capacity on `store` (argon2 runs once, here)."""
+    from eventflow.domain.clock import SystemClock
+    from eventflow.domain.services import Ticketing
+
     service = Ticketing(store, SystemClock(), secret_key="bench-" + secrets.token_hex(8))
     organizer = service.sign_up(f"bench-{secrets.token_hex(4)}@example.com", "benchmark-pw", "Bench")
     starts = datetime.now(UTC) + timedelta(days=30)
@@ -93,6 +106,9 @@ def make_service(store: Any) -> tuple[Ticketing, str, str]:
 
 
 def store_reserve_work(service: Ticketing, event_id: str, tier_id: str) -> Callable[[int], None]:
+    from eventflow.domain.models import Buyer
+    from eventflow.domain.services import LineRequest
+
     lines = [LineRequest(tier_id, 1)]
     buyer = Buyer(email="b@example.com", name="B")
 
@@ -251,11 +267,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=15.0, help="time cap per run (default 15)")
     parser.add_argument("--dynamo-reserves", type=int, default=400, help="reserves on moto (default 400)")
     parser.add_argument("--no-dynamo", action="store_true", help="skip the DynamoDB/moto run")
+    parser.add_argument("--app-ref", default="",
+                        help="import the app code of this git commit (exported to a temp dir), "
+                             "not the work tree")
     args = parser.parse_args(argv)
     if args.reserves < args.threads or args.threads < 1 or args.rounds < 1:
         parser.error("--reserves must be >= --threads >= 1 and --rounds >= 1")
 
     print_machine()
+    import_app(args)
     targets = Targets()
     meter = CpuMeter([os.getpid()])
     with tempfile.TemporaryDirectory(prefix="eventflow-bench-store-") as tmp:
