@@ -19,10 +19,13 @@ from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.errors import NotFound
 from eventflow.domain.organizing import Organizing
+from eventflow.domain.payment_errors import PaymentsNotReady
 from eventflow.domain.ports import TicketMailer
+from eventflow.domain.reconciliation import Reconciler
 from eventflow.domain.services import Ticketing
 from eventflow.live import AvailabilityHub
 from eventflow.mail import FileMailer, SmtpMailer
+from eventflow.payment_jobs import build_payments, run_payment_jobs
 from eventflow.payments_demo import DemoPayments
 from eventflow.services import Services
 from eventflow.store import open_store
@@ -42,11 +45,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         if settings.smtp_url
         else FileMailer(settings.data_dir / "mail", settings.public_url)
     )
-    checkout = Checkout(ticketing, DemoPayments(base_url=""), mailer)
+    payments = build_payments(settings, ticketing, mailer) if settings.stripe_enabled else None
+    checkout = Checkout(ticketing, payments or DemoPayments(base_url=""), mailer)
     return Services(
         settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout,
         organizing=Organizing(ticketing), covers=CoverImages(settings.data_dir / "covers"),
-        door=DoorCheckIn(store, clock, listener=hub),
+        door=DoorCheckIn(store, clock, listener=hub), payments=payments,
+        reconciler=Reconciler(payments) if payments else None,
     )
 
 
@@ -85,6 +90,8 @@ def install(services: Services) -> None:
     async def start_background_jobs() -> None:
         services.hub.start()
         nicegui_app.state.reaper = asyncio.create_task(_reap_expired_holds(services))
+        if services.payments is not None:
+            nicegui_app.state.payment_jobs = asyncio.create_task(run_payment_jobs(services))
 
     async def stop_background_jobs() -> None:
         await services.hub.stop()
@@ -99,7 +106,10 @@ def run(settings: Settings | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings)
     if settings.demo_data:
-        seed_demo(services.ticketing, log)
+        try:
+            seed_demo(services.ticketing, log)
+        except PaymentsNotReady:
+            log.info("demo event left as a draft: paid tiers go on sale once Stripe onboarding is done")
     install(services)
     ui.run(
         host=settings.host,

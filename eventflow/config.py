@@ -25,7 +25,14 @@ class Settings(BaseSettings):
     demo_data: bool = True  # seed the demo organizer and event on first start
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
-    stripe_api_base: str | None = None
+    stripe_api_base: str | None = None  # another Stripe API server (the tests' local one)
+    stripe_timeout_seconds: float = Field(default=30, gt=0)
+    stripe_max_retries: int = Field(default=3, ge=0, le=10)  # same idempotency key on every retry
+    stripe_webhook_tolerance_seconds: int = Field(default=300, gt=0)  # oldest signature timestamp accepted
+    payment_lease_seconds: float = Field(default=30, gt=0)  # one instance decides a payment's outcome at a time
+    reconcile_interval_seconds: float = Field(default=300, gt=0)
+    refund_restock: bool = True  # refunded tickets go back on sale (the dashboard can choose per refund)
+    crash_points: str | None = None  # fault tests only: comma-separated points where the process kills itself
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str | None = None
@@ -35,6 +42,10 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_provider_name: str = "single sign-on"  # shown on the button: "Log in with <name>"
     reload: bool = False
+
+    @property
+    def stripe_enabled(self) -> bool:
+        return bool(self.stripe_secret_key and self.stripe_webhook_secret)
 
     @property
     def hold_duration(self) -> timedelta:

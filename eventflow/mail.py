@@ -14,8 +14,9 @@ from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from eventflow.domain.models import Event, Order
+from eventflow.domain.models import Buyer, Event, Order
 from eventflow.domain.money import format_money
+from eventflow.domain.payment_records import Refund, RefundReason
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,33 @@ def tickets_message(order: Order, event: Event, base_url: str, sender: str = DEF
     return message
 
 
+def refund_message(refund: Refund, buyer: Buyer, event: Event, base_url: str,
+                   sender: str = DEFAULT_SENDER) -> EmailMessage:
+    """Tells the buyer their money is going back, and why (late payment, second payment, organizer)."""
+    amount = format_money(refund.amount_minor, refund.currency, locale="en_GB")
+    why = {
+        RefundReason.LATE_SOLD_OUT: (
+            f"Your payment for {event.title} arrived after your hold on the tickets had ended, and they sold "
+            f"out in the meantime, so no tickets could be issued. We have refunded the full {amount}."),
+        RefundReason.DUPLICATE: (
+            f"We received a second payment for your reservation for {event.title}, which was already paid. "
+            f"We have refunded that second payment: {amount}. Your tickets stay valid."),
+    }.get(refund.reason, (
+        f"The organizer of {event.title} refunded {len(refund.ticket_ids) or 'your'} ticket(s): {amount} "
+        "goes back to your card. Those tickets are no longer valid."))
+    message = EmailMessage()
+    message["Subject"] = f"Refund for {event.title}"
+    message["From"] = sender
+    message["To"] = f"{buyer.name} <{buyer.email}>"
+    message.set_content("\n".join([
+        f"Hi {buyer.name},", "", why, "",
+        "Refunds reach your card within 5-10 business days, depending on your bank.",
+        f"Reference: {refund.id} (reservation {refund.reservation_id}).",
+        f"Event page: {base_url.rstrip('/')}/e/{event.slug}",
+    ]))
+    return message
+
+
 class FileMailer:
     def __init__(self, directory: Path, base_url: str) -> None:
         self._directory = directory
@@ -64,6 +92,12 @@ class FileMailer:
         path = self._directory / f"{order.id}.eml"
         path.write_bytes(bytes(tickets_message(order, event, self._base_url)))
         log.info("tickets of order %s for %s written to %s", order.id, order.buyer.email, path)
+
+    def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        path = self._directory / f"{refund.id}.eml"
+        path.write_bytes(bytes(refund_message(refund, buyer, event, self._base_url)))
+        log.info("refund notice %s for %s written to %s", refund.id, buyer.email, path)
 
 
 class SmtpMailer:
@@ -83,7 +117,10 @@ class SmtpMailer:
         self._timeout = timeout
 
     def send_tickets(self, order: Order, event: Event) -> None:
-        message = tickets_message(order, event, self._base_url, self._sender)
+        self._send(tickets_message(order, event, self._base_url, self._sender))
+        log.info("tickets of order %s mailed to %s", order.id, order.buyer.email)
+
+    def _send(self, message: EmailMessage) -> None:
         smtp_class = smtplib.SMTP_SSL if self._ssl else smtplib.SMTP
         with smtp_class(self._host, self._port, timeout=self._timeout) as smtp:
             if self._starttls:
@@ -91,4 +128,7 @@ class SmtpMailer:
             if self._user:
                 smtp.login(self._user, self._password or "")
             smtp.send_message(message)
-        log.info("tickets of order %s mailed to %s", order.id, order.buyer.email)
+
+    def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
+        self._send(refund_message(refund, buyer, event, self._base_url, self._sender))
+        log.info("refund notice %s mailed to %s", refund.id, buyer.email)

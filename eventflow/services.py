@@ -12,6 +12,8 @@ from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.models import Organizer
 from eventflow.domain.organizing import Organizing
+from eventflow.domain.payments import StripePayments
+from eventflow.domain.reconciliation import Reconciler
 from eventflow.domain.services import Ticketing
 from eventflow.live import AvailabilityHub
 from eventflow.tokens import TokenIssuer
@@ -27,6 +29,8 @@ class Services:
     organizing: Organizing
     covers: CoverImages
     door: DoorCheckIn
+    payments: StripePayments | None = None  # card payments, when Stripe is configured
+    reconciler: Reconciler | None = None
 
     @property
     def accounts(self) -> Accounts:

@@ -29,11 +29,13 @@ from eventflow.domain.payment_errors import (
 )
 from eventflow.domain.payment_gateway import (
     AccountInfo,
+    Balance,
     CheckoutRequest,
     ConnectGateway,
     GatewayError,
     LineItem,
     PaymentIntentInfo,
+    Payout,
     SessionInfo,
     WebhookEvent,
 )
@@ -157,6 +159,10 @@ class StripePayments:
                 "Paid tickets can go on sale once Stripe has enabled charges on your account: finish "
                 f"onboarding under Dashboard → Payments.{due}"
             )
+
+    def balance_and_payouts(self, account_id: str) -> tuple[Balance, list[Payout]]:
+        """The connected account's balance and its latest payouts (asked with the account's header)."""
+        return self._gateway(self.gateway.balance, account_id), self._gateway(self.gateway.payouts, account_id, 10)
 
     # ------------------------------------------------------------ checkout
     def start_payment(self, reservation: Reservation, event: Event) -> str:

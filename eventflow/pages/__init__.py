@@ -20,10 +20,12 @@ def register(services: Services) -> None:
         home,
         login,
         order,
+        payments_setup,
         scanner,
+        stripe_return,
         ticket,
     )
 
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
-                   event_editor, event_dashboard, scanner):
+                   event_editor, event_dashboard, scanner, stripe_return, payments_setup):
         screen.register(services)

@@ -5,7 +5,7 @@ The reservation id is unguessable and is the buyer's capability: no account need
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import run, ui
 
 from eventflow.domain.checkout import Paid
 from eventflow.domain.errors import DomainError, NotFound
@@ -82,10 +82,10 @@ def register(services: Services) -> None:
         timer = ui.timer(1.0, tick)
         tick()
 
-        def start_payment() -> None:
+        async def start_payment() -> None:
             pay.disable()
-            try:
-                result = services.checkout.start(reservation.id)
+            try:  # off the event loop: a payment provider may take seconds (and retry) to answer
+                result = await run.io_bound(services.checkout.start, reservation.id)
             except DomainError as problem:
                 error.text = problem.detail
                 pay.enable()

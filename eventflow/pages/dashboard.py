@@ -38,8 +38,11 @@ def register(services: Services) -> None:
         with frame("Dashboard", organizer):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label(f"Hello, {organizer.name}").classes("text-2xl font-bold")
-                ui.button("New event", icon="add", on_click=lambda: ui.navigate.to("/dashboard/events/new")) \
-                    .props("data-testid=new-event")
+                with ui.row().classes("gap-2"):
+                    ui.button("Payments", icon="account_balance",
+                              on_click=lambda: ui.navigate.to("/dashboard/payments")).props("flat data-testid=payments")
+                    ui.button("New event", icon="add", on_click=lambda: ui.navigate.to("/dashboard/events/new")) \
+                        .props("data-testid=new-event")
             if not events:
                 ui.label("No events yet. Create your first one: it takes a minute.").classes("text-slate-600")
             for key in ("on_sale", "draft", "past", "cancelled"):

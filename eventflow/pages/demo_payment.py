@@ -14,6 +14,9 @@ from eventflow.services import Services
 def register(services: Services) -> None:
     @ui.page("/pay/demo/{reservation_id}")
     def demo_payment_page(reservation_id: str) -> None:
+        if services.checkout.gateway.name != "demo":  # real payments configured: no free tickets here
+            not_found("payment")
+            return
         try:
             reservation = services.ticketing.get_reservation(reservation_id)
         except NotFound:

@@ -22,6 +22,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, TierCount
 from eventflow.pages.formatting import event_when, money
 from eventflow.pages.frame import frame
+from eventflow.pages.payouts_panel import money_panel
 from eventflow.pages.session import require_organizer
 from eventflow.services import Services
 
@@ -218,6 +219,7 @@ def register(services: Services) -> None:
                 ui.label("Sales over time").classes("text-lg font-semibold")
                 chart = ui.plotly(sales_figure(event, services)).classes("w-full").props("data-testid=sales-chart")
             door_panel()
+            money_panel(services, organizer, event)
             attendee_section()
             staff_section()
 

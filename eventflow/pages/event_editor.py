@@ -14,6 +14,7 @@ from eventflow.domain.errors import CapacityBelowSold, DomainError, ValidationFa
 from eventflow.domain.models import Event, EventStatus, Tier
 from eventflow.domain.money import SUPPORTED_CURRENCIES, currency_exponent, parse_amount
 from eventflow.pages.frame import frame
+from eventflow.pages.payments_setup import paid_sales_notice
 from eventflow.pages.session import require_organizer
 from eventflow.services import Services
 
@@ -305,6 +306,7 @@ def register(services: Services) -> None:
                 ui.label(event.title).classes("text-2xl font-bold")
                 ui.link("Open live dashboard →", f"/dashboard/events/{event.id}")
             status_bar(event)
+            paid_sales_notice(services, organizer)
             with ui.card().classes("w-full"):
                 ui.label("Details").classes("text-lg font-semibold")
                 form = EventForm(event, event.starts_at)

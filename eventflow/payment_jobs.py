@@ -1,0 +1,87 @@
+"""Card payments in the running app: building them from configuration, and their background jobs.
+
+Two loops run on every instance (each step is safe on many instances at once): expiring the
+Checkout Sessions of holds that ended, every few seconds, and the reconciliation pass, every
+five minutes (`python -m eventflow.reconcile` runs one pass by hand).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from eventflow.config import Settings
+from eventflow.domain.payments import PaymentsConfig, StripePayments
+from eventflow.domain.ports import PaymentStore, TicketMailer
+from eventflow.domain.refunds import RefundNotifier
+from eventflow.domain.services import Ticketing
+
+if TYPE_CHECKING:
+    from eventflow.services import Services
+
+log = logging.getLogger("eventflow.payments")
+
+
+def build_payments(settings: Settings, ticketing: Ticketing, mailer: TicketMailer) -> StripePayments:
+    from eventflow.stripe_payments import StripeConnect
+
+    assert settings.stripe_secret_key and settings.stripe_webhook_secret
+    gateway = StripeConnect(
+        settings.stripe_secret_key, settings.stripe_webhook_secret, api_base=settings.stripe_api_base,
+        timeout_seconds=settings.stripe_timeout_seconds, max_network_retries=settings.stripe_max_retries,
+        webhook_tolerance_seconds=settings.stripe_webhook_tolerance_seconds,
+    )
+    store: PaymentStore = ticketing.store  # type: ignore[assignment]  # both stores implement PaymentStore too
+    notifier: RefundNotifier = mailer  # type: ignore[assignment]  # the mailers also send refund notices
+    payments = StripePayments(
+        ticketing, store, gateway, mailer, notifier,
+        PaymentsConfig(
+            public_url=settings.public_url,
+            test_mode=settings.stripe_secret_key.startswith(("sk_test_", "rk_test_")),
+            lease=timedelta(seconds=settings.payment_lease_seconds),
+            restock_refunds=settings.refund_restock,
+        ),
+        checkpoint=crash_point(settings.crash_points),
+    )
+    ticketing.paid_sales_gate = payments
+    return payments
+
+
+def crash_point(configured: str | None) -> Callable[[str], None] | None:
+    """Fault tests only: die by SIGKILL at the named points (no clean-up, like a power cut)."""
+    points = {name.strip() for name in (configured or "").split(",") if name.strip()}
+    if not points:
+        return None
+
+    def checkpoint(name: str) -> None:
+        if name in points:
+            log.warning("crash point %s: killing the process", name)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return checkpoint
+
+
+async def run_payment_jobs(services: Services) -> None:
+    """Expire sessions of ended holds every reaper interval; reconcile every reconcile interval."""
+    payments, reconciler = services.payments, services.reconciler
+    assert payments is not None and reconciler is not None
+    settings = services.settings
+    loop = asyncio.get_running_loop()
+    next_reconcile = loop.time() + min(30.0, settings.reconcile_interval_seconds)  # a first pass soon after start
+    while True:
+        await asyncio.sleep(settings.reaper_interval_seconds)
+        try:
+            await asyncio.to_thread(payments.expire_ended_sessions)
+        except Exception:
+            log.exception("expiring sessions of ended holds failed")
+        if loop.time() >= next_reconcile:
+            next_reconcile = loop.time() + settings.reconcile_interval_seconds
+            try:
+                await asyncio.to_thread(reconciler.run_once)
+            except Exception:
+                log.exception("reconciliation failed")

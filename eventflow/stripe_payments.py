@@ -1,0 +1,242 @@
+"""The Stripe adapter: `ConnectGateway` on stripe-python's `StripeClient`. The only module that
+imports the SDK; it hands the domain plain records (`eventflow.domain.payment_gateway`).
+
+Requests retry on network errors, timeouts and 5xx with the same idempotency key (the SDK's own
+retries, `max_network_retries`); every create carries a key derived from EventFlow's ids, so a
+retry after a timeout gets the object made by the first attempt instead of a second one.
+`EVENTFLOW_STRIPE_API_BASE` points the client at another server (the tests' local Stripe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import stripe
+
+from eventflow.domain.payment_gateway import (
+    AccountInfo,
+    BadSignature,
+    Balance,
+    ChargeInfo,
+    CheckoutRequest,
+    GatewayError,
+    Money,
+    PaymentIntentInfo,
+    Payout,
+    RefundInfo,
+    SessionInfo,
+    WebhookEvent,
+)
+
+T = TypeVar("T")
+RETRYABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
+
+
+class StripeConnect:
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secret: str,
+        api_base: str | None = None,
+        timeout_seconds: float = 30.0,
+        max_network_retries: int = 3,
+        webhook_tolerance_seconds: int = 300,
+    ) -> None:
+        base = api_base.rstrip("/") if api_base else None
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": base, "connect": base, "files": base} if base else None,
+            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+            max_network_retries=max_network_retries,
+        )
+        self._webhook_secret = webhook_secret
+        self._tolerance = webhook_tolerance_seconds
+
+    # ------------------------------------------------------------ accounts
+    def create_account(self, organizer_id: str, email: str, idempotency_key: str) -> AccountInfo:
+        account = _call(lambda: self.client.v1.accounts.create(
+            {"type": "express", "email": email, "metadata": {"organizer_id": organizer_id},
+             "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}},
+            {"idempotency_key": idempotency_key},
+        ))
+        return account_info(account.to_dict())
+
+    def retrieve_account(self, account_id: str) -> AccountInfo:
+        return account_info(_call(lambda: self.client.v1.accounts.retrieve(account_id)).to_dict())
+
+    def onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str:
+        link = _call(lambda: self.client.v1.account_links.create({
+            "account": account_id, "refresh_url": refresh_url, "return_url": return_url,
+            "type": "account_onboarding",
+        }))
+        return str(link.url)
+
+    # ------------------------------------------------------------ checkout sessions
+    def create_session(self, request: CheckoutRequest) -> SessionInfo:
+        currency = request.currency.lower()
+        metadata = {"reservation_id": request.reservation_id, "event_id": request.event_id}
+        intent: dict[str, Any] = {
+            "transfer_data": {"destination": request.destination_account},
+            "metadata": metadata, "description": request.description,
+        }
+        if request.application_fee_minor:
+            intent["application_fee_amount"] = request.application_fee_minor
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [
+                {"quantity": item.quantity,
+                 "price_data": {"currency": currency, "unit_amount": item.unit_amount_minor,
+                                "product_data": {"name": item.name}}}
+                for item in request.line_items
+            ],
+            "payment_intent_data": intent,
+            "metadata": metadata,
+            "client_reference_id": request.reservation_id,
+            "customer_email": request.customer_email,
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "expires_at": int(request.expires_at.timestamp()),
+        }
+        session = _call(lambda: self.client.v1.checkout.sessions.create(
+            params, {"idempotency_key": request.idempotency_key}))
+        return session_info(session.to_dict())
+
+    def retrieve_session(self, session_id: str) -> SessionInfo:
+        return session_info(_call(lambda: self.client.v1.checkout.sessions.retrieve(session_id)).to_dict())
+
+    def expire_session(self, session_id: str) -> SessionInfo:
+        try:
+            return session_info(_call(lambda: self.client.v1.checkout.sessions.expire(session_id)).to_dict())
+        except GatewayError as error:
+            if error.retryable:
+                raise
+            # Not open any more (paid or expired meanwhile): say how it ended.
+            return self.retrieve_session(session_id)
+
+    def list_sessions(self, status: str, created_since: datetime) -> list[SessionInfo]:
+        page = _call(lambda: self.client.v1.checkout.sessions.list(
+            {"status": status, "created": {"gte": int(created_since.timestamp())}, "limit": 100}))
+        return _call(lambda: [session_info(s.to_dict()) for s in page.auto_paging_iter()])
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        return intent_info(_call(lambda: self.client.v1.payment_intents.retrieve(payment_intent_id)).to_dict())
+
+    # ------------------------------------------------------------ refunds
+    def create_refund(
+        self, payment_intent_id: str, amount_minor: int, idempotency_key: str, metadata: dict[str, str]
+    ) -> RefundInfo:
+        refund = _call(lambda: self.client.v1.refunds.create(
+            {"payment_intent": payment_intent_id, "amount": amount_minor, "refund_application_fee": True,
+             "reverse_transfer": True, "metadata": metadata},
+            {"idempotency_key": idempotency_key},
+        ))
+        return refund_info(refund.to_dict())
+
+    def find_refund(self, payment_intent_id: str, refund_key: str) -> RefundInfo | None:
+        page = _call(lambda: self.client.v1.refunds.list({"payment_intent": payment_intent_id, "limit": 100}))
+        for refund in _call(lambda: [r.to_dict() for r in page.auto_paging_iter()]):
+            if (refund.get("metadata") or {}).get("eventflow_refund") == refund_key:
+                return refund_info(refund)
+        return None
+
+    # ------------------------------------------------------------ the organizer's money
+    def balance(self, account_id: str) -> Balance:
+        data = _call(lambda: self.client.v1.balance.retrieve(options={"stripe_account": account_id})).to_dict()
+        return Balance(
+            available=tuple(Money(int(b["amount"]), str(b["currency"]).upper()) for b in data.get("available", [])),
+            pending=tuple(Money(int(b["amount"]), str(b["currency"]).upper()) for b in data.get("pending", [])),
+        )
+
+    def payouts(self, account_id: str, limit: int = 10) -> list[Payout]:
+        page = _call(lambda: self.client.v1.payouts.list({"limit": limit}, {"stripe_account": account_id}))
+        return [
+            Payout(payout_id=p["id"], amount_minor=int(p["amount"]), currency=str(p["currency"]).upper(),
+                   arrival_date=_instant(p.get("arrival_date")), status=str(p.get("status", "")))
+            for p in (item.to_dict() for item in page.data)
+        ]
+
+    # ------------------------------------------------------------ webhooks
+    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        try:
+            event = self.client.construct_event(payload, signature, self._webhook_secret, self._tolerance)
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise BadSignature(str(error)) from None
+        data = event.to_dict()
+        obj = (data.get("data") or {}).get("object") or {}
+        kind = obj.get("object")
+        subject: SessionInfo | AccountInfo | ChargeInfo | PaymentIntentInfo | None = None
+        if kind == "checkout.session":
+            subject = session_info(obj)
+        elif kind == "account":
+            subject = account_info(obj)
+        elif kind == "charge":
+            subject = ChargeInfo(
+                charge_id=obj["id"], payment_intent_id=_id(obj.get("payment_intent")),
+                amount_minor=int(obj.get("amount", 0)), amount_refunded_minor=int(obj.get("amount_refunded", 0)),
+                currency=str(obj.get("currency", "")).upper(),
+            )
+        elif kind == "payment_intent":
+            subject = intent_info(obj)
+        return WebhookEvent(event_id=data["id"], event_type=data["type"], created=_instant(data.get("created")),
+                            subject=subject)
+
+
+# ---------------------------------------------------------------- SDK objects -> records
+def _call(operation: Callable[[], T]) -> T:
+    try:
+        return operation()
+    except RETRYABLE as error:
+        raise GatewayError(_message(error), retryable=True) from error
+    except stripe.StripeError as error:
+        raise GatewayError(_message(error), retryable=False) from error
+
+
+def _message(error: stripe.StripeError) -> str:
+    return f"{type(error).__name__}: {error.user_message or error}"
+
+
+def _id(value: Any) -> str | None:
+    """An id, whether the field came expanded (an object) or not."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
+def _instant(seconds: Any) -> datetime:
+    return datetime.fromtimestamp(int(seconds or 0), tz=UTC)
+
+
+def account_info(data: dict[str, Any]) -> AccountInfo:
+    requirements = data.get("requirements") or {}
+    due = list(requirements.get("past_due") or []) + list(requirements.get("currently_due") or [])
+    return AccountInfo(
+        account_id=data["id"], charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")), details_submitted=bool(data.get("details_submitted")),
+        requirements_due=tuple(dict.fromkeys(due)), disabled_reason=requirements.get("disabled_reason"),
+    )
+
+
+def session_info(data: dict[str, Any]) -> SessionInfo:
+    metadata = data.get("metadata") or {}
+    return SessionInfo(
+        session_id=data["id"], status=str(data.get("status") or ""),
+        payment_status=str(data.get("payment_status") or ""),
+        reservation_id=metadata.get("reservation_id") or data.get("client_reference_id"), url=data.get("url"),
+        amount_minor=int(data.get("amount_total") or 0), currency=str(data.get("currency") or "").upper(),
+        payment_intent_id=_id(data.get("payment_intent")), created=_instant(data.get("created")),
+    )
+
+
+def intent_info(data: dict[str, Any]) -> PaymentIntentInfo:
+    error = data.get("last_payment_error") or {}
+    return PaymentIntentInfo(
+        payment_intent_id=data["id"], status=str(data.get("status") or ""),
+        reservation_id=(data.get("metadata") or {}).get("reservation_id"), failure_message=error.get("message"),
+    )
+
+
+def refund_info(data: dict[str, Any]) -> RefundInfo:
+    return RefundInfo(refund_id=data["id"], status=str(data.get("status") or ""),
+                      amount_minor=int(data.get("amount") or 0), metadata=dict(data.get("metadata") or {}))
