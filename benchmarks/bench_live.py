@@ -216,6 +216,13 @@ def recv(conn: Connection, timeout: float) -> Any:
     return message
 
 
+def gc_summary(pauses: list[tuple[float, int, float]]) -> str:
+    full = [ms for _, generation, ms in pauses if generation == 2]
+    total = sum(ms for *_, ms in pauses) / 1000
+    return (f"{len(pauses)} pauses >= 20 ms totalling {total:.1f} s, "
+            f"{len(full)} full (gen2) up to {max(full, default=0):.0f} ms")
+
+
 def run_sales(base_url: str, bench: BenchEvent, args: argparse.Namespace) -> tuple[list[float], list[float]]:
     """One reservation per interval, each sent on schedule (or right after a slow one).
 
@@ -278,6 +285,7 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
             meter = CpuMeter([server.pid, *(p.pid for p in processes)])
             profile = (PySpy(server.pid, Path(args.profile) / f"live-{k}-sales.txt") if args.profile
                        else contextlib.nullcontext())
+            sales_started = time.monotonic()
             with profile:
                 sent, sale_latencies = run_sales(server.url, bench, args)
             final = CAPACITY - args.sales
@@ -292,6 +300,11 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
                     process.terminate()
                     process.join(timeout=5)
         log = server.log_tail(20_000)
+        pauses = server.gc_pauses()
+    if pauses:
+        print(f"  server GC over the whole phase: {gc_summary(pauses)}")
+        print(f"  server GC from the first sale on: "
+              f"{gc_summary([p for p in pauses if p[0] >= sales_started])}")
     warnings = [line for line in log.splitlines()
                 if "WARNING" in line or "ERROR" in line or "Traceback" in line]
     if warnings:

@@ -281,6 +281,16 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError(f"server not healthy after {timeout} s; log:\n{self.log_tail()}")
 
+    def gc_pauses(self, since: float = 0.0) -> list[tuple[float, int, float]]:
+        """(monotonic time, generation, ms) of the GCPAUSE lines the gc-log variant wrote."""
+        pauses = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("GCPAUSE "):
+                fields = dict(part.split("=", 1) for part in line.split()[1:])
+                if float(fields["at"]) >= since:
+                    pauses.append((float(fields["at"]), int(fields["gen"]), float(fields["ms"])))
+        return pauses
+
     def log_tail(self, chars: int = 4000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]
@@ -321,6 +331,8 @@ VARIANTS = {
                      "coalesce into the next publish)",
     "gc-thresholds": "gc.set_threshold(100_000, 50, 100) at start-up: far fewer full collections, "
                      "which take 1-2 s each once ~1,000 page clients are alive",
+    "gc-log": "diagnostics only: every garbage-collection pass of 20 ms or more is written to the "
+              "server log (GCPAUSE lines), summarised by the benchmark",
 }
 
 _VARIANT_SCRIPT = """
@@ -332,6 +344,22 @@ VARIANTS = {variants!r}
 if "gc-thresholds" in VARIANTS:
     import gc
     gc.set_threshold(100_000, 50, 100)
+
+if "gc-log" in VARIANTS:
+    import gc
+    import time as _time
+    _gc_started = [0.0]
+
+    def _gc_pause(phase, info):
+        if phase == "start":
+            _gc_started[0] = _time.perf_counter()
+            return
+        pause = _time.perf_counter() - _gc_started[0]
+        if pause >= 0.02:
+            print(f"GCPAUSE at={{_time.monotonic():.3f}} gen={{info['generation']}} ms={{pause * 1000:.0f}}",
+                  file=sys.stderr, flush=True)
+
+    gc.callbacks.append(_gc_pause)
 
 if "write-lock" in VARIANTS:
     import threading
