@@ -243,7 +243,7 @@ class StripePayments:
                 return "duplicate"
             raise PaymentBusy("This event is being processed right now")
         try:
-            self.checkpoint("webhook_claimed")
+            self.checkpoint(f"webhook_claimed:{event.event_type}")
             self.dispatch(event)
         except BaseException:
             self.store.abandon_webhook_event(event.event_id)

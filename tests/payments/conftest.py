@@ -118,11 +118,12 @@ def fake(clock: ManualClock) -> Iterator[FakeStripe]:
 
 
 def make_shop(tmp_path: Path, clock: ManualClock, fake: FakeStripe, **overrides: Any) -> Shop:
-    settings = Settings(
-        _env_file=None, data_dir=tmp_path, demo_data=False, base_url="http://shop.test",
-        stripe_secret_key=SECRET_KEY, stripe_webhook_secret=fake.webhook_secret, stripe_api_base=fake.url,
-        stripe_timeout_seconds=2, stripe_max_retries=3, **overrides,
-    )
+    options: dict[str, Any] = {
+        "data_dir": tmp_path, "demo_data": False, "base_url": "http://shop.test", "stripe_secret_key": SECRET_KEY,
+        "stripe_webhook_secret": fake.webhook_secret, "stripe_api_base": fake.url, "stripe_timeout_seconds": 2,
+        "stripe_max_retries": 3, **overrides,
+    }
+    settings = Settings(_env_file=None, **options)
     services = build_services(settings, clock=clock)
     app = FastAPI()
     api.install_error_handlers(app)
