@@ -1,6 +1,7 @@
 """Mail adapter: tickets go out over SMTP when EVENTFLOW_SMTP_URL is set, else as .eml files.
 
-`smtp://user:pass@host:587?starttls=true` or `smtps://user:pass@host:465`; without a URL the
+`smtp://user:pass@host:587?starttls=true` or `smtps://user:pass@host:465` (add `cafile=/path.pem`
+to trust a private certificate authority); without a URL the
 message is written to `<data dir>/mail/<order id>.eml` and its path logged, so a fresh install
 shows exactly what a buyer would receive.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 from html import escape
 from pathlib import Path
@@ -112,6 +114,7 @@ class SmtpMailer:
         self._password = unquote(parsed.password) if parsed.password else None
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         self._starttls = options.get("starttls", "").lower() in ("1", "true", "yes")
+        self._cafile = options.get("cafile") or None  # a private CA's certificate, for self-hosted mail
         self._sender = unquote(options.get("from", "")) or DEFAULT_SENDER
         self._base_url = base_url
         self._timeout = timeout
@@ -121,10 +124,15 @@ class SmtpMailer:
         log.info("tickets of order %s mailed to %s", order.id, order.buyer.email)
 
     def _send(self, message: EmailMessage) -> None:
-        smtp_class = smtplib.SMTP_SSL if self._ssl else smtplib.SMTP
-        with smtp_class(self._host, self._port, timeout=self._timeout) as smtp:
+        # Certificates are verified: a password must never reach a server that only claims the name.
+        tls = ssl.create_default_context(cafile=self._cafile)
+        if self._ssl:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self._host, self._port, timeout=self._timeout, context=tls)
+        else:
+            smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+        with smtp:
             if self._starttls:
-                smtp.starttls()
+                smtp.starttls(context=tls)
             if self._user:
                 smtp.login(self._user, self._password or "")
             smtp.send_message(message)

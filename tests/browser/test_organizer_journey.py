@@ -89,7 +89,7 @@ def test_organizer_sells_and_sees_it_live(app_url: str, browser) -> None:  # typ
             lambda d, n=count: len(d.find_elements(By.CSS_SELECTOR, '[data-testid^="tier-row-"]')) == n)
     screenshot(organizer, "event-editor-desktop")
     by_testid(organizer, "publish").click()
-    WebDriverWait(organizer, 5).until(lambda d: "published" in by_testid(d, "status").text)
+    until(organizer, 5, lambda d: "published" in by_testid(d, "status").text)
     event = httpx.get(f"{app_url}/api/v1/events/{event_id}").json()
     assert [(t["name"], t["price_minor"], t["capacity"]) for t in event["tiers"]] == [
         ("Deck", 2000, 50), ("Cabin", 3550, 12)]
