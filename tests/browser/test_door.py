@@ -84,7 +84,7 @@ def type_code(driver, payload: str) -> None:  # type: ignore[no-untyped-def]
     field.send_keys(payload + "\n")  # what a USB keyboard-wedge scanner types
 
 
-def wait_result(driver, expected: str, offline: bool | None = None, timeout: float = 5) -> None:  # type: ignore[no-untyped-def]
+def wait_result(driver, expected: str, offline: bool | None = None, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
     until(driver, timeout, lambda d: result(d)[0] == expected and (
         offline is None or result(d)[1] == str(offline).lower()))
 
@@ -140,7 +140,7 @@ def test_scanner_camera_offline_reload_and_sync(door: Door, browser, tmp_path: P
     # 3. Network gone: ticket 1 is admitted locally, fast, and queued.
     later = {n: door.payload(n) for n in (1, 2)}  # codes stay valid for at least 30 s
     network(scanner, online=False)
-    until(scanner, 5, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
+    until(scanner, 10, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
     type_code(scanner, later[1])
     wait_result(scanner, "admitted", offline=True)
     validation_ms = float(scanner.find_element(By.CSS_SELECTOR, "[data-last-validation-ms]")
@@ -178,7 +178,7 @@ def test_two_offline_devices_admit_one_ticket_and_the_organizer_sees_it(door: Do
     code = door.payload(1)
     for device in devices:
         network(device, online=False)
-        until(device, 5, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
+        until(device, 10, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
         type_code(device, code)
         wait_result(device, "admitted", offline=True)
     for device in devices:
@@ -208,7 +208,7 @@ def test_revoked_device_is_told_and_its_sync_refused(door: Door, browser) -> Non
     staff = door.staff_link("Temp helper")
     scanner = open_scanner(browser, staff["link"])
     network(scanner, online=False)
-    until(scanner, 5, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
+    until(scanner, 10, lambda d: "Offline" in d.find_element(By.CSS_SELECTOR, '[data-testid="network"]').text)
     type_code(scanner, door.payload(0))
     wait_result(scanner, "admitted", offline=True)
     revoked = door.api("DELETE", f"/events/{door.event['id']}/staff/{staff['staff_id']}", door.organizer)
