@@ -65,6 +65,8 @@ class Reconciler:
         for payment in unknown:
             self._reconcile_one(payment, sessions.get(payment.session_id), report)
         report.refunds_finished = self.payments.refunds.retry_pending()
+        done = self.clock.now()
+        self.store.acquire_lease(LEASE_NAME, self.owner, done, done)  # hand the lease back: ends now
         if report.checked or report.refunds_finished:
             log.info("reconciliation: %s", report)
         return report

@@ -44,6 +44,9 @@ def register(services: Services) -> None:
                                 "font-semibold"
                             )
                             ui.label(ticket.holder_name).classes("text-sm text-slate-600")
-                        ui.button("Open ticket", icon="qr_code_2",
-                                  on_click=lambda t=ticket: ui.navigate.to(f"/t/{t.id}?k={t.access_key}")) \
-                            .props(f"data-testid=open-ticket-{number}")
+                        if ticket.status == "void":  # refunded: it no longer gets anyone in
+                            ui.label("Refunded").classes("text-slate-500").props(f"data-testid=refunded-{number}")
+                        else:
+                            ui.button("Open ticket", icon="qr_code_2",
+                                      on_click=lambda t=ticket: ui.navigate.to(f"/t/{t.id}?k={t.access_key}")) \
+                                .props(f"data-testid=open-ticket-{number}")

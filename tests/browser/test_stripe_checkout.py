@@ -98,4 +98,7 @@ def test_onboarding_then_a_phone_buyer_pays_on_stripe_and_gets_tickets(tmp_path:
             [refund] = fake.refunds.values()
             assert refund["amount"] == 1568 and refund["_refund_application_fee"] and refund["_reverse_transfer"]
             assert httpx.get(f"{url}/api/v1/events/{event['id']}").json()["tiers"][0]["available"] == 29
+            phone.get(f"{url}/r/{reservation_id}")  # the buyer's order page marks the refunded ticket
+            wait_testid(phone, "refunded-1")
+            assert wait_testid(phone, "open-ticket-2")
             api.close()
