@@ -48,6 +48,7 @@ class Shop:
     data_dir: Path
     organizer: Organizer | None = None
     token: str = ""
+    kind: str = "sqlite"  # which store
 
     @property
     def payments(self) -> StripePayments:
@@ -134,12 +135,28 @@ def make_shop(tmp_path: Path, clock: ManualClock, fake: FakeStripe, **overrides:
     return shop
 
 
-@pytest.fixture
-def shop(tmp_path: Path, clock: ManualClock, fake: FakeStripe) -> Iterator[Shop]:
-    shop = make_shop(tmp_path, clock, fake)
-    yield shop
-    shop.client.close()
-    shop.store.close()
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def shop(request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock, fake: FakeStripe) -> Iterator[Shop]:
+    """The shop on each store: SQLite, and DynamoDB on moto (in this process, like the contract tests)."""
+    if request.param == "sqlite":
+        shop = make_shop(tmp_path, clock, fake)
+        yield shop
+        shop.client.close()
+        shop.store.close()
+        return
+    moto = pytest.importorskip("moto")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+            monkeypatch.setenv(name, value)
+        with moto.mock_aws():
+            from eventflow.store.dynamodb import DynamoStore
+
+            DynamoStore("eventflow-payments", region_name="eu-west-1").create_table()
+            shop = make_shop(tmp_path, clock, fake, store="dynamodb://eventflow-payments?region=eu-west-1")
+            shop.kind = "dynamodb"
+            yield shop
+            shop.client.close()
 
 
 @pytest.fixture

@@ -231,6 +231,8 @@ def test_stripe_down_during_checkout_then_back_makes_one_session(tmp_path, clock
 
 def test_deciders_racing_on_a_late_payment_refund_it_once(ready_shop: Shop) -> None:
     shop = ready_shop
+    if shop.kind == "dynamodb":
+        pytest.skip("moto in-process is not thread-safe for conditional writes; the race runs on SQLite")
     event, tiers = shop.event(prices=(2000,), capacities=(1,))
     late, late_session = shop.buy(event, (tiers[0], 1))
     shop.clock.advance(HOLD + timedelta(minutes=1))
