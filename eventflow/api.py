@@ -6,6 +6,7 @@ Every error leaves as `{"error": code, "detail": text}` with a 4xx status; see
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -25,6 +26,7 @@ from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STEP_SECONDS, co
 from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
 from eventflow.domain.models import Buyer, CheckIn, Event, EventStatus, Order, Reservation, StaffAccess, Tier
 from eventflow.domain.money import TicketPrice
+from eventflow.domain.payment_errors import PaymentBusy
 from eventflow.domain.payment_gateway import BadSignature
 from eventflow.domain.payment_records import ConnectedAccount, Refund
 from eventflow.domain.payments import StripePayments
@@ -683,6 +685,9 @@ def refund_out(refund: Refund) -> RefundOut:
     )
 
 
+WEBHOOK_BUSY_RETRIES = 20
+
+
 @router.post("/stripe/webhook", responses=ERRORS)
 async def stripe_webhook(request: Request) -> dict[str, str]:
     """Stripe's signed webhooks: verified (signature and age), each event id handled once.
@@ -690,11 +695,21 @@ async def stripe_webhook(request: Request) -> dict[str, str]:
     400 `bad_signature` changes nothing; 409 `payment_busy` and 503 make Stripe deliver again later."""
     payments = card_payments(request)
     payload = await request.body()
-    try:
-        outcome = await run_in_threadpool(payments.handle_webhook, payload, request.headers.get("stripe-signature"))
-    except BadSignature as problem:
-        return error_response(400, "bad_signature", f"The Stripe-Signature header does not verify: {problem}")
-    return {"status": outcome}
+    signature = request.headers.get("stripe-signature")
+    for attempt in range(WEBHOOK_BUSY_RETRIES + 1):
+        try:
+            outcome = await run_in_threadpool(payments.handle_webhook, payload, signature)
+        except BadSignature as problem:
+            return error_response(400, "bad_signature", f"The Stripe-Signature header does not verify: {problem}")
+        except PaymentBusy:
+            # Another request is settling the same payment (a matter of milliseconds): wait a little
+            # rather than make Stripe redeliver much later.
+            if attempt == WEBHOOK_BUSY_RETRIES:
+                raise
+            await asyncio.sleep(0.1)
+            continue
+        return {"status": outcome}
+    raise AssertionError("unreachable")
 
 
 @router.get("/payments/account", responses=ERRORS)
