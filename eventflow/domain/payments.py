@@ -107,7 +107,7 @@ class StripePayments:
         self.config = config
         self.clock = ticketing.clock
         self.refunds = Refunds(ticketing, store, gateway, notifier, restock_default=config.restock_refunds)
-        # Named points where a fault test may kill the process (see eventflow.app); no-op otherwise.
+        # Named points where a fault test may kill the process (eventflow.payment_jobs); no-op otherwise.
         self.checkpoint = checkpoint or (lambda name: None)
 
     @property
@@ -174,8 +174,9 @@ class StripePayments:
         payment = self.store.get_payment(reservation.id)
         if payment is not None and payment.state is PaymentState.OPEN:
             return payment.url
-        if payment is not None and payment.state is not PaymentState.EXPIRED and payment.state is not \
-                PaymentState.FAILED:
+        if payment is not None and payment.state is PaymentState.AWAITING:
+            raise ReservationClosed("Your bank is still processing your payment; your tickets follow by email")
+        if payment is not None and payment.state not in (PaymentState.EXPIRED, PaymentState.FAILED):
             raise ReservationClosed("This reservation has been paid already")
         generation = payment.generation + 1 if payment else 1
         request = self.checkout_request(reservation, event, account, generation)
