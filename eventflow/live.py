@@ -25,9 +25,10 @@ CountsCallback = Callable[[list[TierCount]], Any]
 
 
 class AvailabilityHub:
-    def __init__(self, store: Store, poll_seconds: float = 1.0) -> None:
+    def __init__(self, store: Store, poll_seconds: float = 1.0, min_interval: float = 0.25) -> None:
         self._store = store
         self._poll_seconds = poll_seconds
+        self._min_interval = min_interval
         self._subscribers: dict[str, set[CountsCallback]] = defaultdict(set)
         self._last: dict[str, list[TierCount]] = {}
         self._dirty: set[str] = set()
@@ -89,12 +90,20 @@ class AvailabilityHub:
     # ------------------------------------------------------------ loops
     async def _publish_loop(self) -> None:
         assert self._wakeup is not None
+        loop = asyncio.get_running_loop()
+        last_publish = 0.0
         while True:
             await self._wakeup.wait()
+            # At most one fan-out per interval: sales in between ride along in the same update, so
+            # a burst costs one send per open page, not one per sale per page.
+            pause = last_publish + self._min_interval - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
             self._wakeup.clear()
             with self._lock:
                 dirty, self._dirty = self._dirty, set()
             if dirty:
+                last_publish = loop.time()
                 await self._refresh(sorted(dirty), only_if_changed=False)
 
     async def _poll_loop(self) -> None:

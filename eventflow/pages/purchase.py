@@ -21,6 +21,7 @@ class PurchasePanel:
         self.ticketing = ticketing
         self.view = view
         self.quantities: dict[str, int] = {tier.id: 0 for tier in view.tiers}
+        self.tiers_by_id = {tier.id: tier for tier in view.tiers}
         self.available: dict[str, int] = {tier.id: tier.available for tier in view.tiers}
         self.steppers: dict[str, Callable[[], None]] = {}
         # One key per page view: a double click or a retry gives the same hold, never two.
@@ -56,7 +57,7 @@ class PurchasePanel:
 
     def availability_changed(self, tier_id: str, available: int) -> None:
         self.available[tier_id] = available
-        tier = self.view.tier(tier_id)
+        tier = self.tiers_by_id.get(tier_id)
         if tier is not None and tier_id in self.steppers:
             if self.quantities[tier_id] > self.limit(tier):
                 self.quantities[tier_id] = self.limit(tier)

@@ -122,6 +122,7 @@ class SqliteStore(SqlitePaymentsMixin):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._db().executescript(SCHEMA + PAYMENTS_SCHEMA)
 
     # ---------------------------------------------------------------- connections
@@ -145,13 +146,17 @@ class SqliteStore(SqlitePaymentsMixin):
         """A write transaction that takes the database's write lock up front (no upgrade
         deadlocks between readers turning writers), committed on success, rolled back on error."""
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        # Threads of this process queue on a lock instead of SQLite's sleep-and-retry on the file
+        # lock, which left the losers sleeping and made a long latency tail (other processes still
+        # wait on the file lock through busy_timeout).
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def ping(self) -> None:
         self._db().execute("SELECT 1").fetchone()
