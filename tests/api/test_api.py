@@ -249,3 +249,17 @@ def test_openapi_documents_the_contract(app_url: str) -> None:
                  "/api/v1/reservations/{reservation_id}"]:
         assert path in spec["paths"], path
     assert httpx.get(f"{app_url}/docs").status_code == 200
+
+
+def test_wallet_and_scanner_can_be_installed_and_work_offline(app_url: str) -> None:
+    """Add to home screen needs a web app manifest with icons; offline needs the service worker."""
+    manifest = httpx.get(f"{app_url}/door/app.webmanifest").json()
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        image = httpx.get(f"{app_url}{icon['src']}")
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    worker = httpx.get(f"{app_url}/door-sw.js")
+    assert worker.status_code == 200 and "no-cache" in worker.headers["cache-control"]
+    for path in ("/door/offline-scan.html", "/door/offline-ticket.html", "/door/zxing.min.js",
+                 "/door/scanner.js", "/door/wallet.js", "/door/door.js"):
+        assert httpx.get(f"{app_url}{path}").status_code == 200, path

@@ -12,7 +12,6 @@ import httpx
 import pyotp
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
@@ -42,7 +41,7 @@ def test_organizer_sells_and_sees_it_live(app_url: str, browser) -> None:  # typ
     fill(organizer, "signup-email", "canal@example.com")
     fill(organizer, "signup-password", "a long secret")
     by_testid(organizer, "signup-submit").click()
-    WebDriverWait(organizer, 10).until(lambda d: d.current_url.endswith("/dashboard"))
+    until(organizer, 10, lambda d: d.current_url.endswith("/dashboard"))
 
     # Two-factor login on, with the code an authenticator app would compute.
     organizer.get(f"{app_url}/account")
@@ -62,22 +61,22 @@ def test_organizer_sells_and_sees_it_live(app_url: str, browser) -> None:  # typ
     fill(organizer, "login-email", "canal@example.com")
     fill(organizer, "login-password", "a long secret")
     by_testid(organizer, "login-submit").click()
-    WebDriverWait(organizer, 5).until(lambda d: by_testid(d, "login-code").is_displayed())
+    until(organizer, 5, lambda d: by_testid(d, "login-code").is_displayed())
     fill(organizer, "login-code", pyotp.TOTP(secret).now())
     by_testid(organizer, "login-submit").click()
-    WebDriverWait(organizer, 10).until(lambda d: d.current_url.endswith("/dashboard"))
+    until(organizer, 10, lambda d: d.current_url.endswith("/dashboard"))
 
     # Create the event; a missing title is reported next to the field.
     wait_testid(organizer, "new-event").click()
     wait_testid(organizer, "event-title")
     by_testid(organizer, "create-event").click()
-    WebDriverWait(organizer, 5).until(lambda d: "Give the event a title" in body_text(d))
+    until(organizer, 5, lambda d: "Give the event a title" in body_text(d))
     fill(organizer, "event-title", "Canal Jazz Night")
     fill(organizer, "event-venue", "Boat 7")
     set_local_datetime(organizer, "event-starts", "2027-03-05T20:00")
     set_local_datetime(organizer, "event-ends", "2027-03-05T23:30")
     by_testid(organizer, "create-event").click()
-    WebDriverWait(organizer, 10).until(lambda d: d.current_url.endswith("/edit"))
+    until(organizer, 10, lambda d: d.current_url.endswith("/edit"))
     event_id = organizer.current_url.split("/events/")[1].split("/")[0]
 
     for count, (name, price, capacity) in enumerate((("Deck", "20", "50"), ("Cabin", "35.50", "12")), 1):
@@ -85,7 +84,7 @@ def test_organizer_sells_and_sees_it_live(app_url: str, browser) -> None:  # typ
         fill(organizer, "tier-price-new", price)
         fill(organizer, "tier-capacity-new", capacity)
         by_testid(organizer, "add-tier").click()
-        WebDriverWait(organizer, 5).until(
+        until(organizer, 5,
             lambda d, n=count: len(d.find_elements(By.CSS_SELECTOR, '[data-testid^="tier-row-"]')) == n)
     screenshot(organizer, "event-editor-desktop")
     by_testid(organizer, "publish").click()

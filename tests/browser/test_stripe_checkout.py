@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
@@ -36,13 +35,13 @@ def test_onboarding_then_a_phone_buyer_pays_on_stripe_and_gets_tickets(tmp_path:
             fill(organizer, "signup-email", "harbour@example.com")
             fill(organizer, "signup-password", "a long secret")
             by_testid(organizer, "signup-submit").click()
-            WebDriverWait(organizer, 10).until(lambda d: d.current_url.endswith("/dashboard"))
+            until(organizer, 10, lambda d: d.current_url.endswith("/dashboard"))
             wait_testid(organizer, "payments").click()
             wait_testid(organizer, "start-onboarding").click()
-            WebDriverWait(organizer, 10).until(lambda d: "/onboarding/acct_" in d.current_url)
+            until(organizer, 10, lambda d: "/onboarding/acct_" in d.current_url)
             assert fake.url in organizer.current_url
             wait_testid(organizer, "onboard-submit").click()
-            WebDriverWait(organizer, 10).until(lambda d: d.current_url.endswith("/dashboard/payments"))
+            until(organizer, 10, lambda d: d.current_url.endswith("/dashboard/payments"))
             until(organizer, 10, lambda d: "ready" in by_testid(d, "account-state").text)
             until(organizer, 10, lambda d: "Available" in by_testid(d, "balance-available").text)
             screenshot(organizer, "payments-setup-desktop")
@@ -63,20 +62,20 @@ def test_onboarding_then_a_phone_buyer_pays_on_stripe_and_gets_tickets(tmp_path:
             phone.get(f"{url}/e/{event['slug']}")
             wait_testid(phone, f"plus-{tier['id']}").click()
             by_testid(phone, f"plus-{tier['id']}").click()
-            WebDriverWait(phone, 5).until(lambda d: by_testid(d, "total").text == "£31.36")
+            until(phone, 5, lambda d: by_testid(d, "total").text == "£31.36")
             fill(phone, "buyer-name", "Grace Hopper")
             fill(phone, "buyer-email", "grace@example.com")
             by_testid(phone, "reserve").click()
-            WebDriverWait(phone, 10).until(lambda d: "/checkout/" in d.current_url)
+            until(phone, 10, lambda d: "/checkout/" in d.current_url)
             reservation_id = phone.current_url.rsplit("/", 1)[-1]
             wait_testid(phone, "pay").click()
-            WebDriverWait(phone, 15).until(lambda d: d.current_url.startswith(f"{fake.url}/checkout/cs_test_"))
+            until(phone, 15, lambda d: d.current_url.startswith(f"{fake.url}/checkout/cs_test_"))
             lines = [row.text for row in phone.find_elements(By.CSS_SELECTOR, '[data-testid="line"]')]
             assert lines == ["2 × Quayside · Harbour Lights 3000 GBP", "1 × Platform fee 136 GBP"]
             assert by_testid(phone, "stripe-total").text == "Total 3136 GBP"
             screenshot(phone, "stripe-checkout-phone")
             by_testid(phone, "stripe-pay").click()
-            WebDriverWait(phone, 15).until(lambda d: f"/r/{reservation_id}" in d.current_url)
+            until(phone, 15, lambda d: f"/r/{reservation_id}" in d.current_url)
             wait_testid(phone, "order-confirmed")
             assert re.search(r"Order ord_\S+ · £31\.36", phone.page_source)
             screenshot(phone, "stripe-order-phone")
