@@ -333,9 +333,15 @@
     }
 
     useCamera(deviceId) {
+      clearTimeout(this.cameraRetry);
       this.reader.reset();
-      this.reader.decodeFromVideoDevice(deviceId, this.el.video, (result) => {
-        if (result) this.handle(result.getText());
+      this.reader.decodeFromVideoDevice(deviceId, this.el.video, (result, error) => {
+        if (result) return this.handle(result.getText());
+        // ZXing keeps scanning after "no code in this frame", but its loop ends on any other error
+        // (for example a frame read before the video has a size): start it again.
+        const expected = error instanceof ZXing.NotFoundException || error instanceof ZXing.ChecksumException
+          || error instanceof ZXing.FormatException;
+        if (error && !expected) this.cameraRetry = setTimeout(() => this.useCamera(deviceId), 300);
       });
     }
   }

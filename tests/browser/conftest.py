@@ -53,6 +53,7 @@ def browser() -> Iterator[Browser]:
             for argument in ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                              f"--use-file-for-fake-video-capture={camera}"):
                 options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console output for failure reports
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         driver.set_window_size(*size)
         drivers.append(driver)

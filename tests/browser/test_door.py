@@ -85,8 +85,19 @@ def type_code(driver, payload: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def wait_result(driver, expected: str, offline: bool | None = None, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
-    until(driver, timeout, lambda d: result(d)[0] == expected and (
-        offline is None or result(d)[1] == str(offline).lower()))
+    try:
+        until(driver, timeout, lambda d: result(d)[0] == expected and (
+            offline is None or result(d)[1] == str(offline).lower()))
+    except Exception:
+        state = driver.execute_script(
+            "const s = window.eventflowScanner; return {result: document.querySelector('[data-testid=result]')"
+            ".dataset.result, online: s && s.online, last: s && s.lastCode, text: document.body.innerText};")
+        try:
+            logs = driver.get_log("browser")[-8:]
+        except Exception:
+            logs = []
+        raise AssertionError(f"expected {expected} (offline={offline}), scanner state: {state}, console: {logs}") \
+            from None
 
 
 def hide_result(driver) -> None:  # type: ignore[no-untyped-def]
