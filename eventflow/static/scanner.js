@@ -80,7 +80,7 @@
           <div class="ef-bar"><span class="ef-title">Door scanner</span>
             <span class="ef-net" data-testid="network"></span></div>
           <div class="ef-banner" data-testid="banner" hidden></div>
-          <video class="ef-video" muted playsinline autoplay data-testid="camera"></video>
+          <video class="ef-video" muted playsinline data-testid="camera"></video>
           <select class="ef-cameras" data-testid="camera-picker" aria-label="Camera" hidden></select>
           <form class="ef-manual"><input data-testid="manual-code" autocomplete="off"
             placeholder="Scan or type a code, press Enter" aria-label="Ticket code"></form>
@@ -333,6 +333,8 @@
     }
 
     useCamera(deviceId) {
+      // The <video> has no autoplay: ZXing starts it and waits for its "playing" event; a video
+      // that autoplays first can fire that event too early and leave the decoder waiting forever.
       clearTimeout(this.cameraRetry);
       this.reader.reset();
       this.reader.decodeFromVideoDevice(deviceId, this.el.video, (result, error) => {
