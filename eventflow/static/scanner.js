@@ -337,13 +337,20 @@
       // that autoplays first can fire that event too early and leave the decoder waiting forever.
       clearTimeout(this.cameraRetry);
       this.reader.reset();
+      this.cameraStats = this.cameraStats || { starts: 0, frames: 0, errors: 0, lastError: "" };
+      this.cameraStats.starts += 1;
       this.reader.decodeFromVideoDevice(deviceId, this.el.video, (result, error) => {
+        this.cameraStats.frames += 1;
         if (result) return this.handle(result.getText());
         // ZXing keeps scanning after "no code in this frame", but its loop ends on any other error
         // (for example a frame read before the video has a size): start it again.
         const expected = error instanceof ZXing.NotFoundException || error instanceof ZXing.ChecksumException
           || error instanceof ZXing.FormatException;
-        if (error && !expected) this.cameraRetry = setTimeout(() => this.useCamera(deviceId), 300);
+        if (error && !expected) {
+          this.cameraStats.errors += 1;
+          this.cameraStats.lastError = String(error);
+          this.cameraRetry = setTimeout(() => this.useCamera(deviceId), 300);
+        }
       });
     }
   }
