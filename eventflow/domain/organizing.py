@@ -7,7 +7,6 @@ import hashlib
 import secrets
 from dataclasses import replace
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventflow.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from eventflow.domain.models import (
@@ -18,8 +17,8 @@ from eventflow.domain.models import (
     Tier,
     new_id,
 )
-from eventflow.domain.money import FeeMode, require_supported
-from eventflow.domain.services import MAX_CAPACITY, MAX_PRICE_MINOR, Ticketing, require_aware
+from eventflow.domain.money import FeeMode
+from eventflow.domain.services import MAX_CAPACITY, MAX_PRICE_MINOR, Ticketing, clean_event_details, require_aware
 
 
 def staff_token_hash(token: str) -> str:
@@ -47,26 +46,12 @@ class Organizing:
         fee_mode: FeeMode | str,
     ) -> Event:
         event = self.ticketing.own_event(organizer_id, event_id)
-        title = title.strip()
-        if not title or len(title) > 200:
-            raise ValidationFailed("Give the event a title (up to 200 characters)")
-        require_aware("starts_at", starts_at)
-        require_aware("ends_at", ends_at)
-        if ends_at <= starts_at:
-            raise ValidationFailed("The event must end after it starts")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(f"Unknown timezone {timezone!r}") from None
-        currency = require_supported(currency.strip().upper())
-        fee_mode = FeeMode(fee_mode)
-        if (currency != event.currency or fee_mode is not event.fee_mode) and self._has_sales(event_id):
+        details = clean_event_details(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone,
+                                      venue=venue, currency=currency, description=description, fee_mode=fee_mode)
+        money_terms_change = details["currency"] != event.currency or details["fee_mode"] is not event.fee_mode
+        if money_terms_change and self._has_sales(event_id):
             raise Conflict("Currency and fee mode cannot change once tickets are held or sold")
-        updated = replace(
-            event, title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone,
-            venue=venue.strip()[:300], currency=currency, description=description[:20_000],
-            fee_mode=fee_mode,
-        )
+        updated = replace(event, **details)
         self.store.save_event(updated)
         self.ticketing.notify_changed(event_id)
         return updated

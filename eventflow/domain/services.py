@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
@@ -63,6 +64,34 @@ class LineRequest:
 def require_aware(name: str, instant: datetime | None) -> None:
     if instant is not None and instant.tzinfo is None:
         raise ValidationFailed(f"{name} needs a timezone (e.g. 2026-07-01T20:00:00+02:00)")
+
+
+def clean_event_details(
+    *, title: str, starts_at: datetime, ends_at: datetime, timezone: str, venue: str, currency: str,
+    description: str, fee_mode: FeeMode | str,
+) -> dict[str, Any]:
+    """An event's editable fields, checked and normalised; the same rules on create and on edit."""
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise ValidationFailed("Give the event a title (up to 200 characters)", field="title")
+    require_aware("starts_at", starts_at)
+    require_aware("ends_at", ends_at)
+    if ends_at <= starts_at:
+        raise ValidationFailed("The event must end after it starts", field="ends_at")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(f"Unknown timezone {timezone!r} (use e.g. Europe/Berlin)", field="timezone") from None
+    try:
+        fee_mode = FeeMode(fee_mode)
+    except ValueError:
+        raise ValidationFailed("fee_mode is buyer_pays or organizer_absorbs", field="fee_mode") from None
+    if len(description) > 20_000 or len(venue) > 300:
+        raise ValidationFailed("Description or venue is too long")
+    return {
+        "title": title, "starts_at": starts_at, "ends_at": ends_at, "timezone": timezone, "venue": venue.strip(),
+        "currency": require_supported(currency.strip().upper()), "description": description, "fee_mode": fee_mode,
+    }
 
 
 class CatalogCache:
@@ -135,41 +164,18 @@ class Ticketing:
         description: str = "",
         fee_mode: FeeMode | str = FeeMode.BUYER_PAYS,
     ) -> Event:
-        title = title.strip()
-        if not title or len(title) > 200:
-            raise ValidationFailed("Give the event a title (up to 200 characters)")
-        require_aware("starts_at", starts_at)
-        require_aware("ends_at", ends_at)
-        if ends_at <= starts_at:
-            raise ValidationFailed("The event must end after it starts")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(f"Unknown timezone {timezone!r} (use e.g. Europe/Berlin)") from None
-        currency = require_supported(currency.strip().upper())
-        try:
-            fee_mode = FeeMode(fee_mode)
-        except ValueError:
-            raise ValidationFailed("fee_mode is buyer_pays or organizer_absorbs") from None
-        if len(description) > 20_000 or len(venue) > 300:
-            raise ValidationFailed("Description or venue is too long")
-        base_slug = slugify(title)
+        details = clean_event_details(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone,
+                                      venue=venue, currency=currency, description=description, fee_mode=fee_mode)
+        base_slug = slugify(details["title"])
         for attempt in range(20):
             slug = base_slug if attempt == 0 else f"{base_slug}-{secrets.token_hex(2)}"
             event = Event(
                 id=new_id("evt"),
                 organizer_id=organizer_id,
                 slug=slug,
-                title=title,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                timezone=timezone,
-                venue=venue.strip(),
-                currency=currency,
-                description=description,
-                fee_mode=fee_mode,
                 status=EventStatus.DRAFT,
                 created_at=self.clock.now(),
+                **details,
             )
             try:
                 self.store.add_event(event)
