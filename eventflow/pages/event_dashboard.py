@@ -23,7 +23,7 @@ from eventflow.domain.models import Event, TierCount
 from eventflow.pages.formatting import event_when, money
 from eventflow.pages.frame import frame
 from eventflow.pages.payouts_panel import money_panel
-from eventflow.pages.session import require_organizer
+from eventflow.pages.session import require_own_event
 from eventflow.services import Services
 
 
@@ -53,15 +53,10 @@ def register(services: Services) -> None:
 
     @ui.page("/dashboard/events/{event_id}")
     def event_dashboard_page(event_id: str) -> None:
-        organizer = require_organizer(services, f"/dashboard/events/{event_id}")
-        if organizer is None:
+        found = require_own_event(services, event_id, f"/dashboard/events/{event_id}")
+        if found is None:
             return
-        try:
-            event = ticketing.own_event(organizer.id, event_id)
-        except DomainError:
-            with frame("Not found", organizer):
-                ui.label("No such event.")
-            return
+        organizer, event = found
 
         @ui.refreshable
         def figures() -> None:

@@ -15,7 +15,7 @@ from eventflow.domain.models import Event, EventStatus, Tier
 from eventflow.domain.money import SUPPORTED_CURRENCIES, currency_exponent, parse_amount
 from eventflow.pages.frame import frame
 from eventflow.pages.payments_setup import paid_sales_notice
-from eventflow.pages.session import require_organizer
+from eventflow.pages.session import require_organizer, require_own_event
 from eventflow.services import Services
 
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
@@ -187,15 +187,10 @@ def register(services: Services) -> None:
     @ui.page("/dashboard/events/{event_id}/edit")
     def edit_event_page(event_id: str) -> None:
         here = f"/dashboard/events/{event_id}/edit"
-        organizer = require_organizer(services, here)
-        if organizer is None:
+        found = require_own_event(services, event_id, here)
+        if found is None:
             return
-        try:
-            event = ticketing.own_event(organizer.id, event_id)
-        except DomainError:
-            with frame("Not found", organizer):
-                ui.label("No such event.")
-            return
+        organizer, event = found
         @ui.refreshable
         def status_bar(current: Event) -> None:
             current = ticketing.own_event(organizer.id, event_id)

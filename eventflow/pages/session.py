@@ -9,8 +9,9 @@ from urllib.parse import quote
 
 from nicegui import app, ui
 
-from eventflow.domain.errors import Unauthorized
-from eventflow.domain.models import Organizer
+from eventflow.domain.errors import NotFound, Unauthorized
+from eventflow.domain.models import Event, Organizer
+from eventflow.pages.frame import frame
 from eventflow.services import Services
 
 SESSION_KEY = "session"
@@ -48,3 +49,16 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return "/dashboard"
+
+
+def require_own_event(services: Services, event_id: str, here: str) -> tuple[Organizer, Event] | None:
+    """The logged-in organizer and their event; otherwise the login page or a "No such event" page."""
+    organizer = require_organizer(services, here)
+    if organizer is None:
+        return None
+    try:
+        return organizer, services.ticketing.own_event(organizer.id, event_id)
+    except NotFound:
+        with frame("Not found", organizer):
+            ui.label("No such event.")
+        return None
