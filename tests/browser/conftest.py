@@ -66,13 +66,25 @@ def browser() -> Iterator[Browser]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def screenshot(driver, name: str, element=None) -> Path:  # type: ignore[no-untyped-def]
-    """Save a screen for docs/screens (linked from the README): the top of the page, or `element`."""
+def screenshot(driver, name: str, testid: str | None = None) -> Path:  # type: ignore[no-untyped-def]
+    """Save a screen for docs/screens (linked from the README): the top of the page, or the element `testid`."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
-    if element is None:
+    if testid is None:
         driver.execute_script("window.scrollTo(0, 0)")
     else:
-        driver.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -70)", element)
+        # Live panels re-render while we look at them: find the element afresh if it was replaced.
+        for attempt in range(5):
+            try:
+                element = driver.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+                driver.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -70)",
+                                      element)
+                break
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
     driver.save_screenshot(str(path))
     return path

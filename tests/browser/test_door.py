@@ -219,7 +219,7 @@ def test_two_offline_devices_admit_one_ticket_and_the_organizer_sees_it(door: Do
     by_testid(organizer, "login-submit").click()
     twice = until(organizer, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="admitted-twice"]').text)
     assert "Dora Door" in twice and "Front door" in twice and "Back door" in twice
-    screenshot(organizer, "door-panel-desktop", by_testid(organizer, "door-panel"))
+    screenshot(organizer, "door-panel-desktop", "door-panel")
 
 
 def test_revoked_device_is_told_and_its_sync_refused(door: Door, browser) -> None:  # type: ignore[no-untyped-def]
