@@ -26,6 +26,12 @@ class Store(Protocol):
     """Persistence. The inventory rule (`held + sold <= capacity`) lives in exactly one place per
     implementation: `reserve`, `release` and `confirm` are its only writers of held/sold."""
 
+    # True when every call finishes in well under a millisecond with no network round trip
+    # (embedded SQLite): an event loop may then call the store directly, because handing the call
+    # to a worker thread costs more than the call itself. False for a networked store (DynamoDB),
+    # whose calls must not stall the loop.
+    inline_safe: bool
+
     # organizers
     def add_organizer(self, organizer: Organizer) -> None:
         """Raises EmailTaken when the (lower-cased) email already has an account."""

@@ -120,6 +120,8 @@ class DynamoStore(DynamoPaymentsMixin):
     published events' keys, expired holds' keys) are eventually consistent, and every write
     that follows them is conditional again."""
 
+    inline_safe = False  # every call is a network round trip; see Store.inline_safe
+
     def __init__(
         self,
         table_name: str,

@@ -115,6 +115,8 @@ CREATE INDEX IF NOT EXISTS double_admissions_by_event ON double_admissions (even
 
 
 class SqliteStore(SqlitePaymentsMixin):
+    inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
+
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

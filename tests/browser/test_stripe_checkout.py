@@ -87,7 +87,8 @@ def test_onboarding_then_a_phone_buyer_pays_on_stripe_and_gets_tickets(tmp_path:
             organizer.get(f"{url}/dashboard/events/{event['id']}")
             until(organizer, 10, lambda d: by_testid(d, "ledger-charged").text == "£31.36")
             order_id = api.get(f"/reservations/{reservation_id}").json()["order_id"]
-            by_testid(organizer, f"refund-{order_id}").click()
+            # The live panel may be rebuilt under us: click inside a wait that shrugs off a stale element.
+            until(organizer, 5, lambda d: by_testid(d, f"refund-{order_id}").click() or True)
             boxes = until(organizer, 5, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid^="refund-ticket-"]'))
             assert len(boxes) == 2
             boxes[1].click()  # keep the second ticket

@@ -1,0 +1,35 @@
+"""Where the buyer-facing routes run a store call: inline for the embedded store, off the loop otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+from eventflow.api import store_bound
+from eventflow.store.dynamodb import DynamoStore
+from eventflow.store.sqlite import SqliteStore
+
+
+def thread_of_call(inline_safe: bool) -> tuple[int, int]:
+    async def main() -> tuple[int, int]:
+        service = SimpleNamespace(store=SimpleNamespace(inline_safe=inline_safe))
+        return threading.get_ident(), await store_bound(service, threading.get_ident)  # type: ignore[arg-type]
+
+    return asyncio.run(main())
+
+
+def test_an_embedded_store_is_called_on_the_loop_thread() -> None:
+    loop_thread, call_thread = thread_of_call(inline_safe=True)
+    assert call_thread == loop_thread
+
+
+def test_a_networked_store_is_called_in_a_worker_thread() -> None:
+    loop_thread, call_thread = thread_of_call(inline_safe=False)
+    assert call_thread != loop_thread
+
+
+def test_the_stores_say_which_they_are(tmp_path: Path) -> None:
+    assert SqliteStore(tmp_path / "x.db").inline_safe is True
+    assert DynamoStore.inline_safe is False
