@@ -11,7 +11,7 @@
   const Door = window.EventFlowDoor;
   const MANIFEST_REFRESH_MS = 60000;
   const SYNC_EVERY_MS = 5000;
-  const SAME_CODE_PAUSE_MS = 2500;
+  const CAMERA_GONE_MS = 3000; // a code the camera has not seen for this long has left its view
   const RESULT_SHOWN_MS = 1600;
   const ONLINE_TIMEOUT_MS = 2500;
   const STALE_LOOKBACK_STEPS = 240; // two hours of old codes are recognised as screenshots offline
@@ -35,7 +35,8 @@
       this.revoked = false;
       this.manifest = null;
       this.tickets = new Map();
-      this.lastCode = { text: "", at: 0 };
+      this.lastCode = { text: "", at: 0 }; // the last code handled, from any source (for debugging)
+      this.inView = new Map(); // code -> when the camera last saw it
       this.stats = { lastValidationMs: null };
     }
 
@@ -196,7 +197,6 @@
       text = String(text || "").trim();
       if (!text) return;
       const now = Date.now();
-      if (text === this.lastCode.text && now - this.lastCode.at < SAME_CODE_PAUSE_MS) return; // camera repeats
       this.lastCode = { text, at: now };
       if (this.online && !this.revoked) {
         try {
@@ -314,6 +314,18 @@
     }
 
     // ------------------------------------------------------------------ camera
+    cameraSaw(text) {
+      // A ticket held up to the camera is read many times a second. Handle it when it comes into
+      // view and not again until it has been out of view for a while: a ticket left lying in view
+      // must not keep flashing "already checked in" over the next person's result. Typed codes
+      // and search picks are deliberate and always handled.
+      const now = Date.now();
+      const seen = this.inView.get(text);
+      this.inView.set(text, now);
+      for (const [code, at] of this.inView) if (now - at > CAMERA_GONE_MS) this.inView.delete(code);
+      if (seen === undefined || now - seen > CAMERA_GONE_MS) this.handle(text);
+    }
+
     async startCamera() {
       if (!window.ZXing || !navigator.mediaDevices) return;
       try {
@@ -341,7 +353,7 @@
       this.cameraStats.starts += 1;
       this.reader.decodeFromVideoDevice(deviceId, this.el.video, (result, error) => {
         this.cameraStats.frames += 1;
-        if (result) return this.handle(result.getText());
+        if (result) return this.cameraSaw(result.getText());
         // ZXing keeps scanning after "no code in this frame", but its loop ends on any other error
         // (for example a frame read before the video has a size): start it again.
         const expected = error instanceof ZXing.NotFoundException || error instanceof ZXing.ChecksumException
