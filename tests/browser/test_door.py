@@ -3,6 +3,7 @@ two offline devices admitting one ticket, a revoked device, and the wallet offli
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,6 +146,12 @@ def test_scanner_camera_offline_reload_and_sync(door: Door, browser, tmp_path: P
     wait_result(scanner, "admitted", offline=False, timeout=10)
     screenshot(scanner, "scanner-admitted-phone")
     hide_result(scanner)
+    # Ticket 0 stays in front of the camera: read once, not again while it stays in view.
+    handled_at = scanner.execute_script("return window.eventflowScanner.lastCode.at")
+    time.sleep(4)
+    assert scanner.execute_script("return window.eventflowScanner.lastCode.at") == handled_at
+    assert scanner.execute_script("return window.eventflowScanner.inView.size") == 1  # still filming it
+    assert result(scanner)[0] == ""  # nothing shown over the (hidden) result
     # 2. The same code again (typed, as a keyboard-wedge scanner does) is refused, saying when.
     type_code(scanner, door.payload(0))
     # Refused either way: by the server, or (if the server is slow to answer on a loaded machine)
