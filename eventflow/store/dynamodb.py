@@ -14,7 +14,7 @@ Layout (details and access patterns in docs/dynamodb.md):
     SLUG#<slug>     / SLUG             slug uniqueness (-> event id)
     STAFFTOKEN#<h>  / STAFFTOKEN       staff token uniqueness (-> event id, staff id)
     SCAN#<nonce>    / SCAN             outcome of a door scan nonce (first write wins)
-    RES#<id>        / RES              reservation; GSI2 `HOLD` by expiry while held
+    RES#<id>        / RES              reservation; GSI2 `HOLD#<shard>` by expiry while held
     ORDER#<id>      / ORDER            order + its ticket ids; GSI1 `ORDERS#<event>` by creation
     TICKET#<id>     / TICKET           ticket; GSI1 `ORDERS#<event>` right after its order
 
@@ -75,6 +75,9 @@ T = TypeVar("T")
 
 MAX_TRANSACTION_ITEMS = 100
 BATCH_GET_KEYS = 100
+# Held reservations are spread over GSI2 partitions `HOLD#0` .. `HOLD#7`: every hold opened or
+# closed on the platform writes one, and a single GSI partition throttles at about 1,000 writes/s.
+HOLD_SHARDS = 8
 
 # Why a TransactWriteItems was cancelled (CancellationReasons[].Code) when retrying may help.
 RETRYABLE_REASONS = frozenset(
@@ -698,26 +701,28 @@ class DynamoStore(DynamoPaymentsMixin):
         return items
 
     def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
-        """Sparse GSI2 `HOLD` partition, sorted by `expires_at#id`: one Query per page.
+        """One Query per `HOLD#<shard>` partition of the sparse GSI2 (sorted by `expires_at#id`),
+        the earliest expiries first across shards.
 
         The index is eventually consistent; a hold that is not visible yet is found by the
         next reaper run, and every release re-checks status and expiry conditionally."""
         if limit <= 0:
             return []
-        ids: list[str] = []
-        items = self._query(
-            IndexName=dynamodb_table.GSI2,
-            KeyConditionExpression="GSI2PK = :hold AND GSI2SK < :bound",
-            # GSI2SK is `<expires_at>#<id>` with fixed-width times: `<now>$` sorts after
-            # every hold ending at or before now ('$' follows '#').
-            ExpressionAttributeValues={":hold": _s("HOLD"), ":bound": _s(f"{t2s(now)}$")},
-            Limit=min(limit, 1000),
-        )
-        for item in items:
-            ids.append(item["PK"]["S"].removeprefix("RES#"))
-            if len(ids) >= limit:
-                break
-        return ids
+        due: list[tuple[str, str]] = []  # (GSI2SK, reservation id)
+        for shard in range(HOLD_SHARDS):
+            items = self._query(
+                IndexName=dynamodb_table.GSI2,
+                KeyConditionExpression="GSI2PK = :hold AND GSI2SK < :bound",
+                # GSI2SK is `<expires_at>#<id>` with fixed-width times: `<now>$` sorts after
+                # every hold ending at or before now ('$' follows '#').
+                ExpressionAttributeValues={":hold": _s(f"HOLD#{shard}"), ":bound": _s(f"{t2s(now)}$")},
+                Limit=min(limit, 1000),
+            )
+            for count, item in enumerate(items, start=1):
+                due.append((item["GSI2SK"]["S"], item["PK"]["S"].removeprefix("RES#")))
+                if count >= limit:
+                    break
+        return [reservation_id for _, reservation_id in sorted(due)[:limit]]
 
     def get_order(self, order_id: str) -> Order | None:
         """GetItem of the order, then one BatchGetItem of its tickets (<= 50)."""
@@ -1028,6 +1033,12 @@ def _line(value: dict[str, Any]) -> ReservationLine:
     )
 
 
+def hold_partition(reservation_id: str) -> str:
+    """The GSI2 partition of a held reservation: a stable spread over HOLD_SHARDS."""
+    digest = hashlib.blake2b(reservation_id.encode(), digest_size=2).digest()
+    return f"HOLD#{int.from_bytes(digest, 'big') % HOLD_SHARDS}"
+
+
 def _reservation_item(r: Reservation) -> Item:
     item = {
         **_key(f"RES#{r.id}", "RES"), "kind": _s("reservation"),
@@ -1041,7 +1052,7 @@ def _reservation_item(r: Reservation) -> Item:
     _set_optional(item, "order_id", r.order_id)
     _set_optional(item, "closed_at", t2s(r.closed_at))
     if r.status is ReservationStatus.HELD:
-        item["GSI2PK"] = _s("HOLD")
+        item["GSI2PK"] = _s(hold_partition(r.id))
         item["GSI2SK"] = _s(f"{t2s(r.expires_at)}#{r.id}")
     return item
 

@@ -7,7 +7,7 @@ One table holds everything (single-table design, see docs/dynamodb.md): string k
 two global secondary indexes:
 
 * GSI1 (GSI1PK, GSI1SK), projection ALL: an organizer's events by start time.
-* GSI2 (GSI2PK, GSI2SK), projection KEYS_ONLY, sparse and overloaded: `HOLD` lists held
+* GSI2 (GSI2PK, GSI2SK), projection KEYS_ONLY, sparse and overloaded: `HOLD#0`..`HOLD#7` list held
   reservations by expiry (for the reaper), `PUBLISHED` lists published events by start time.
   An item is in GSI2 only while it has these attributes, so closing a hold or unpublishing an
   event removes it from the index in the same write.

@@ -18,7 +18,7 @@ from eventflow.domain.clock import ManualClock  # noqa: E402
 from eventflow.domain.errors import Conflict, SoldOut  # noqa: E402
 from eventflow.domain.models import EventStatus, ReservationStatus  # noqa: E402
 from eventflow.domain.services import LineRequest, Ticketing  # noqa: E402
-from eventflow.store.dynamodb import DynamoStore  # noqa: E402
+from eventflow.store.dynamodb import HOLD_SHARDS, DynamoStore  # noqa: E402
 from eventflow.store.dynamodb_table import main as create_table_command  # noqa: E402
 from tests.conftest import BUYER, make_service, publish_event  # noqa: E402
 
@@ -108,6 +108,25 @@ def test_release_and_confirm_are_one_read_and_one_transaction(service: Ticketing
     store.confirm(other.id, order, clock.now())
     assert requests.take() == {"GetItem": 1, "TransactWriteItems": 1}
 
+
+
+def test_holds_spread_over_the_index_shards_and_the_reaper_finds_the_earliest(
+        service: Ticketing, store: DynamoStore, clock: ManualClock) -> None:
+    event, tiers = publish_event(service)
+    holds = []
+    for _ in range(40):  # one every 10 s: each hold ends 10 s after the previous one
+        holds.append(service.reserve(event.id, [LineRequest(tiers[0].id, 1)], BUYER))
+        clock.advance(seconds=10)
+    partitions = Counter(_item(store, f"RES#{h.id}", "RES")["GSI2PK"]["S"] for h in holds)
+    assert set(partitions) <= {f"HOLD#{n}" for n in range(HOLD_SHARDS)}
+    assert len(partitions) >= 5 and max(partitions.values()) < 20  # spread, not one hot partition
+    clock.set(holds[9].expires_at + (holds[10].expires_at - holds[9].expires_at) / 2)  # ten have ended
+    requests = Requests(store.client)
+    assert store.expired_reservation_ids(clock.now()) == [h.id for h in holds[:10]]
+    assert requests.take() == {"Query": HOLD_SHARDS}
+    assert store.expired_reservation_ids(clock.now(), limit=3) == [h.id for h in holds[:3]]
+    assert service.release_expired_holds() == 10
+    assert store.expired_reservation_ids(clock.now()) == []
 
 # ------------------------------------------------------------------ index membership
 def test_holds_leave_the_expiry_index_when_closed(service: Ticketing, store: DynamoStore,
