@@ -1,10 +1,15 @@
 """`/dashboard/events/{id}`: live sales per tier, money, a sales chart, attendees, door staff.
 
-Subscribes to the availability hub like the public page, so every sale, hold or release
-anywhere refreshes these figures without a reload."""
+Subscribes to the availability hub like the public page, so every sale, hold, release or
+admission anywhere updates these figures without a reload. Each change reads the event's data
+once for all panels, updates figures and tables in place (an organizer paging through attendees
+stays on their page), and rebuilds a panel only when what it shows has changed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -19,7 +24,7 @@ from eventflow.domain.analytics import (
     search_attendees,
 )
 from eventflow.domain.errors import DomainError
-from eventflow.domain.models import Event, TierCount
+from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Order, Tier, TierCount
 from eventflow.pages.formatting import event_when, money
 from eventflow.pages.frame import frame
 from eventflow.pages.payouts_panel import money_panel
@@ -27,10 +32,27 @@ from eventflow.pages.session import require_own_event
 from eventflow.services import Services
 
 
-def sales_figure(event: Event, services: Services) -> go.Figure:
-    store = services.ticketing.store
-    tiers = store.get_tiers(event.id)
-    frame_ = sales_over_time(store.list_orders(event.id), tiers, event.timezone, since=event.created_at)
+@dataclass(frozen=True)
+class Snapshot:
+    """What the dashboard shows, read once per change for every panel."""
+
+    tiers: list[Tier]
+    orders: list[Order]
+    checkins: list[CheckIn]
+    doubles: list[DoubleAdmission]
+
+    def sales_key(self) -> tuple[Any, ...]:
+        """Changes when an order is added, one of its tickets changes (refund, void) or a tier is
+        added or renamed; not when a hold opens or closes."""
+        return (tuple((o.id, tuple(t.status for t in o.tickets)) for o in self.orders),
+                tuple((t.id, t.name) for t in self.tiers))
+
+    def door_key(self) -> tuple[Any, ...]:
+        return tuple((c.ticket_id, c.scanned_at) for c in self.checkins), len(self.doubles), self.sales_key()
+
+
+def sales_figure(event: Event, tiers: Sequence[Tier], orders: Sequence[Order]) -> go.Figure:
+    frame_ = sales_over_time(orders, tiers, event.timezone, since=event.created_at)
     figure = go.Figure()
     if not len(frame_):
         figure.add_annotation(text="No sales yet", showarrow=False, font={"size": 16, "color": "#64748b"})
@@ -58,44 +80,51 @@ def register(services: Services) -> None:
             return
         organizer, event = found
 
-        @ui.refreshable
-        def figures() -> None:
-            sales = event_sales(event, store.get_tiers(event.id), store.list_orders(event.id))
-            currency = event.currency
+        def read() -> Snapshot:
+            return Snapshot(store.get_tiers(event.id), store.list_orders(event.id),
+                            store.list_checkins(event.id), store.list_double_admissions(event.id))
+
+        snapshot = read()
+        metrics: dict[str, ui.label] = {}
+        tier_columns = [
+            {"name": "name", "label": "Tier", "field": "name", "align": "left"},
+            {"name": "sold", "label": "Sold", "field": "sold"},
+            {"name": "held", "label": "Held", "field": "held"},
+            {"name": "remaining", "label": "Remaining", "field": "remaining"},
+            {"name": "gross", "label": "Gross", "field": "gross"},
+            {"name": "fees", "label": "Fees", "field": "fees"},
+            {"name": "net", "label": "Net", "field": "net"},
+        ]
+
+        def figures() -> ui.table:
+            """The headline figures and the tier table, built once; `show_figures` fills them."""
             with ui.row().classes("w-full gap-3"):
-                for label, value, testid in (
-                    ("Tickets sold", str(sales.sold), "total-sold"),
-                    ("Held right now", str(sales.held), "total-held"),
-                    ("Gross", money(sales.gross_minor, currency), "gross"),
-                    ("Platform fees", money(sales.fee_minor, currency), "fees"),
-                    ("Your net", money(sales.net_minor, currency), "net"),
-                ):
+                for label, testid in (("Tickets sold", "total-sold"), ("Held right now", "total-held"),
+                                      ("Gross", "gross"), ("Platform fees", "fees"), ("Your net", "net")):
                     with ui.card().classes("grow min-w-[9rem] gap-0"):
                         ui.label(label).classes("text-xs uppercase text-slate-500")
-                        ui.label(value).classes("text-xl font-semibold").props(f"data-testid={testid}")
-            columns = [
-                {"name": "name", "label": "Tier", "field": "name", "align": "left"},
-                {"name": "sold", "label": "Sold", "field": "sold"},
-                {"name": "held", "label": "Held", "field": "held"},
-                {"name": "remaining", "label": "Remaining", "field": "remaining"},
-                {"name": "gross", "label": "Gross", "field": "gross"},
-                {"name": "fees", "label": "Fees", "field": "fees"},
-                {"name": "net", "label": "Net", "field": "net"},
-            ]
-            rows = [
+                        metrics[testid] = ui.label().classes("text-xl font-semibold").props(f"data-testid={testid}")
+            return ui.table(columns=tier_columns, rows=[], row_key="id").classes("w-full").props(
+                "flat bordered dense data-testid=tier-table")
+
+        def show_figures(data: Snapshot) -> None:
+            sales = event_sales(event, data.tiers, data.orders)
+            currency = event.currency
+            for testid, text in (("total-sold", str(sales.sold)), ("total-held", str(sales.held)),
+                                 ("gross", money(sales.gross_minor, currency)),
+                                 ("fees", money(sales.fee_minor, currency)),
+                                 ("net", money(sales.net_minor, currency))):
+                metrics[testid].set_text(text)
+            tier_table.rows = [
                 {"name": t.name, "sold": t.sold, "held": t.held, "remaining": t.remaining,
                  "gross": money(t.gross_minor, currency), "fees": money(t.fee_minor, currency),
                  "net": money(t.net_minor, currency), "id": t.tier_id}
                 for t in sales.tiers
             ]
-            ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").props(
-                "flat bordered dense data-testid=tier-table"
-            )
 
         @ui.refreshable
         def door_panel() -> None:
-            tiers, orders = store.get_tiers(event.id), store.list_orders(event.id)
-            checkins = store.list_checkins(event.id)
+            tiers, orders, checkins = snapshot.tiers, snapshot.orders, snapshot.checkins
             holders = {t.id: t.holder_name for o in orders for t in o.tickets}
             zone = ZoneInfo(event.timezone)
             with ui.card().classes("w-full gap-2").props("data-testid=door-panel"):
@@ -109,7 +138,7 @@ def register(services: Services) -> None:
                     figure.update_layout(height=200, margin={"l": 40, "r": 10, "t": 10, "b": 30},
                                          yaxis_title="per 5 min")
                     ui.plotly(figure).classes("w-full")
-                doubles = store.list_double_admissions(event.id)
+                doubles = snapshot.doubles
                 if doubles:
                     ui.label(f"Admitted twice ({len(doubles)})").classes("font-semibold text-red-700")
                     for double in doubles:
@@ -128,39 +157,44 @@ def register(services: Services) -> None:
                     ui.label("Nobody checked in yet.").classes("text-sm text-slate-500")
 
         def refresh_all(_: list[TierCount] | None = None) -> None:
-            figures.refresh()
-            chart.update_figure(sales_figure(event, services))
-            attendees.refresh()
-            door_panel.refresh()
+            nonlocal snapshot
+            before, snapshot = snapshot, read()
+            show_figures(snapshot)  # held counts move with every hold and release
+            if snapshot.sales_key() != before.sales_key():
+                chart.update_figure(sales_figure(event, snapshot.tiers, snapshot.orders))
+                show_attendees()
+            if snapshot.door_key() != before.door_key():
+                door_panel.refresh()
+            show_money(snapshot.orders)
 
         search = {"query": ""}
 
-        @ui.refreshable
-        def attendees() -> None:
-            orders = search_attendees(store.list_orders(event.id), search["query"])
-            names = {t.id: t.name for t in store.get_tiers(event.id)}
-            rows = [
+        def attendee_rows() -> list[dict[str, Any]]:
+            orders = search_attendees(snapshot.orders, search["query"])
+            names = {t.id: t.name for t in snapshot.tiers}
+            return [
                 {"id": o.id, "name": o.buyer.name, "email": o.buyer.email, "tickets": len(o.tickets),
                  "tiers": ", ".join(sorted({names.get(t.tier_id, "?") for t in o.tickets})),
                  "total": money(o.total_minor, o.currency),
                  "time": o.created_at.astimezone(ZoneInfo(event.timezone)).strftime("%d %b %H:%M")}
                 for o in reversed(orders)
             ]
-            columns = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
-                ("name", "Name"), ("email", "Email"), ("tickets", "Tickets"), ("tiers", "Tiers"),
-                ("total", "Paid"), ("time", "When"), ("id", "Order"))]
-            ui.table(columns=columns, rows=rows, row_key="id", pagination=20).classes("w-full").props(
-                "flat dense data-testid=attendees"
-            )
 
-        def attendee_section() -> None:
+        def show_attendees() -> None:
+            attendee_table.rows = attendee_rows()
+
+        def attendee_section() -> ui.table:
             with ui.card().classes("w-full"):
                 with ui.row().classes("w-full items-center justify-between"):
                     ui.label("Attendees").classes("text-lg font-semibold")
                     ui.input("Search name, email, order", on_change=lambda e: (
-                        search.update(query=e.value or ""), attendees.refresh())).props(
+                        search.update(query=e.value or ""), show_attendees())).props(
                         "dense outlined clearable debounce=250 data-testid=attendee-search").classes("w-72")
-                attendees()
+                columns = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
+                    ("name", "Name"), ("email", "Email"), ("tickets", "Tickets"), ("tiers", "Tiers"),
+                    ("total", "Paid"), ("time", "When"), ("id", "Order"))]
+                return ui.table(columns=columns, rows=attendee_rows(), row_key="id", pagination=20) \
+                    .classes("w-full").props("flat dense data-testid=attendees")
 
         @ui.refreshable
         def staff_list() -> None:
@@ -209,13 +243,15 @@ def register(services: Services) -> None:
                     ui.button("Export CSV", icon="download", on_click=lambda: ui.download.content(
                         orders_csv(store.list_orders(event.id), store.get_tiers(event.id)),
                         f"{event.slug}-orders.csv", "text/csv")).props("flat data-testid=export-csv")
-            figures()
+            tier_table = figures()
+            show_figures(snapshot)
             with ui.card().classes("w-full"):
                 ui.label("Sales over time").classes("text-lg font-semibold")
-                chart = ui.plotly(sales_figure(event, services)).classes("w-full").props("data-testid=sales-chart")
+                chart = ui.plotly(sales_figure(event, snapshot.tiers, snapshot.orders)).classes("w-full") \
+                    .props("data-testid=sales-chart")
             door_panel()
-            money_panel(services, organizer, event)
-            attendee_section()
+            show_money = money_panel(services, organizer, event, snapshot.orders)
+            attendee_table = attendee_section()
             staff_section()
 
         unsubscribe = services.hub.subscribe(event.id, refresh_all)

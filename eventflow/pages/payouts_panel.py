@@ -3,13 +3,16 @@ Stripe balance and payouts, and refunds of card orders (whole order or single ti
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from nicegui import run, ui
 
 from eventflow.domain.analytics import search_attendees
 from eventflow.domain.errors import DomainError
-from eventflow.domain.models import Event, Order, Organizer, TierCount
+from eventflow.domain.models import Event, Order, Organizer
+from eventflow.domain.payment_records import Refund
 from eventflow.domain.payments import StripePayments
 from eventflow.domain.refunds import VOID, event_ledger
 from eventflow.pages.formatting import money
@@ -39,16 +42,26 @@ async def account_balance(payments: StripePayments, account_id: str) -> None:
                      f"{payout.arrival_date:%d %b %Y}").classes("text-sm").props("data-testid=payout")
 
 
-def money_panel(services: Services, organizer: Organizer, event: Event) -> None:
-    """Ledger, Stripe balance and refunds; refreshed live with the rest of the dashboard."""
+def money_panel(services: Services, organizer: Organizer, event: Event,
+                orders: Sequence[Order]) -> Callable[[Sequence[Order]], None]:
+    """Ledger, Stripe balance and refunds. Returns `show(orders)`, which the dashboard calls with
+    the orders it read on every change; the panel is rebuilt only when orders or refunds changed."""
     payments = services.payments
     store = services.ticketing.store
     search = {"query": ""}
+    def read_refunds() -> list[Refund]:
+        return payments.store.list_refunds(event.id) if payments else []
+
+    def key_of(orders: Sequence[Order], refunds: Sequence[Refund]) -> tuple[Any, ...]:
+        return (tuple((o.id, tuple(t.status for t in o.tickets)) for o in orders),
+                tuple((r.id, r.status) for r in refunds))
+
+    refunds = read_refunds()
+    shown: dict[str, Any] = {"orders": list(orders), "refunds": refunds, "key": key_of(orders, refunds)}
 
     @ui.refreshable
     def ledger() -> None:
-        refunds = payments.store.list_refunds(event.id) if payments else []
-        book = event_ledger(event, store.list_orders(event.id), refunds)
+        book = event_ledger(event, shown["orders"], shown["refunds"])
         with ui.row().classes("w-full gap-3"):
             for label, value, testid in (
                 ("Charged", book.charged_minor, "ledger-charged"),
@@ -70,10 +83,10 @@ def money_panel(services: Services, organizer: Organizer, event: Event) -> None:
             ui.label("Refunds are available for card payments (Stripe); this server uses the demo provider.") \
                 .classes("text-sm text-slate-500")
             return
-        paid = [o for o in store.list_orders(event.id) if o.payment_ref.startswith("pi_")]
-        shown = list(reversed(search_attendees(paid, search["query"])))[:SHOWN_ORDERS]
+        paid = [o for o in shown["orders"] if o.payment_ref.startswith("pi_")]
+        listed = list(reversed(search_attendees(paid, search["query"])))[:SHOWN_ORDERS]
         zone = ZoneInfo(event.timezone)
-        for order in shown:
+        for order in listed:
             valid = [t for t in order.tickets if t.status != VOID]
             with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
                     .props(f"data-testid=card-order-{order.id}"):
@@ -82,7 +95,7 @@ def money_panel(services: Services, organizer: Organizer, event: Event) -> None:
                 if valid:
                     ui.button("Refund…", on_click=lambda o=order: refund_dialog(o)).props(
                         f"flat dense color=negative data-testid=refund-{order.id}")
-        for refund in reversed(payments.store.list_refunds(event.id)[-10:]):
+        for refund in reversed(shown["refunds"][-10:]):
             ui.label(f"Refund {money(refund.amount_minor, refund.currency)} · {refund.reason.value} · "
                      f"{refund.status.value} · {len(refund.ticket_ids)} ticket(s)").classes(
                 "text-xs text-slate-500").props("data-testid=refund-row")
@@ -90,7 +103,8 @@ def money_panel(services: Services, organizer: Organizer, event: Event) -> None:
     def refund_dialog(order: Order) -> None:
         assert payments is not None
         names = {t.id: t.name for t in store.get_tiers(event.id)}
-        with ui.dialog() as dialog, ui.card().classes("min-w-[22rem]"):
+        # Opened from a row that a refresh may rebuild: the dialog belongs to the panel itself.
+        with panel, ui.dialog() as dialog, ui.card().classes("min-w-[22rem]"):
             ui.label(f"Refund {order.buyer.name}'s order").classes("text-lg font-semibold")
             boxes = {
                 t.id: ui.checkbox(f"{names.get(t.tier_id, 'Ticket')} · {t.id}", value=True).props(
@@ -115,18 +129,22 @@ def money_panel(services: Services, organizer: Organizer, event: Event) -> None:
                     return
                 dialog.close()
                 ui.notify(f"Refunded {money(done.amount_minor, done.currency)}", type="positive")
-                refresh()
+                show(store.list_orders(event.id))
 
             with ui.row():
                 ui.button("Keep", on_click=dialog.close).props("flat")
                 ui.button("Refund selected tickets", on_click=refund).props("color=negative data-testid=refund-confirm")
         dialog.open()
 
-    def refresh(_: list[TierCount] | None = None) -> None:
+    def show(orders: Sequence[Order]) -> None:
+        refunds = read_refunds()
+        key = key_of(orders, refunds)
+        if key == shown["key"]:
+            return
+        shown.update(orders=list(orders), refunds=refunds, key=key)
         ledger.refresh()
         card_orders.refresh()
-
-    with ui.card().classes("w-full gap-2").props("data-testid=money-panel"):
+    with ui.card().classes("w-full gap-2").props("data-testid=money-panel") as panel:
         ui.label("Money").classes("text-lg font-semibold")
         ledger()
         if payments is not None:
@@ -146,6 +164,4 @@ def money_panel(services: Services, organizer: Organizer, event: Event) -> None:
             ui.input("Search", on_change=lambda e: (search.update(query=e.value or ""), card_orders.refresh())) \
                 .props("dense outlined clearable debounce=250").classes("w-56")
         card_orders()
-
-    unsubscribe = services.hub.subscribe(event.id, refresh)
-    ui.context.client.on_delete(unsubscribe)
+    return show

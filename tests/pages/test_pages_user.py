@@ -264,6 +264,39 @@ async def test_capacity_below_what_is_sold_is_reported_next_to_capacity(site: Si
     await until(lambda: site.tier(tier.id, event.id).capacity == 3)
 
 
+
+# ------------------------------------------------------------------ event dashboard
+async def test_the_dashboard_updates_in_place_and_keeps_the_organizers_attendee_page(site: Site) -> None:
+    organizer = site.organizer()
+    event, (tier,) = site.event(organizer, [{"name": "Free entry", "price_minor": 0, "capacity": 100}])
+    ticketing = site.services.ticketing
+
+    def buy(name: str) -> None:
+        held = ticketing.reserve(event.id, [LineRequest(tier.id, 1)], Buyer(f"{name[-2:]}@example.com", name))
+        ticketing.confirm(held.id, payment_ref="free")
+        site.clock.advance(seconds=1)  # newest first in the attendee list
+
+    for n in range(25):
+        buy(f"Guest {n:02}")
+    await log_in(site, organizer)
+    user = site.user
+    await user.open(f"/dashboard/events/{event.id}")
+    sold, attendees = element(user, "total-sold"), element(user, "attendees")
+    assert sold.text == "25" and len(attendees.rows) == 25
+    attendees.pagination = {**attendees.pagination, "page": 2}  # the organizer pages on (Quasar reports it)
+
+    buy("Late Lou")  # a sale elsewhere
+    await until(lambda: element(user, "total-sold").text == "26")
+    assert element(user, "total-sold") is sold  # the same label, updated; nothing rebuilt under the reader
+    assert element(user, "attendees") is attendees and attendees.pagination["page"] == 2
+    assert [row["name"] for row in attendees.rows[:2]] == ["Late Lou", "Guest 24"]
+
+    # A hold moves the "held" figure only: the attendee rows (and the chart) are not redone.
+    rows = attendees.rows
+    ticketing.reserve(event.id, [LineRequest(tier.id, 2)], Buyer("h@example.com", "Holder"))
+    await until(lambda: element(user, "total-held").text == "2")
+    assert attendees.rows is rows
+
 # ------------------------------------------------------------------ public event page
 async def test_the_plus_button_stops_at_max_per_order_and_at_what_is_left(site: Site) -> None:
     organizer = site.organizer()
