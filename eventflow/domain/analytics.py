@@ -141,6 +141,12 @@ def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier]) -> str:
     return buffer.getvalue()
 
 
+def orders_fingerprint(orders: Sequence[Order]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Changes when an order is added or one of its tickets changes status (refund, void): what
+    live panels compare to skip redrawing when only holds moved."""
+    return tuple((o.id, tuple(t.status for t in o.tickets)) for o in orders)
+
+
 def search_attendees(orders: Sequence[Order], query: str) -> list[Order]:
     query = query.strip().lower()
     if not query:

@@ -20,6 +20,7 @@ from eventflow.domain.analytics import (
     checked_in_per_tier,
     event_sales,
     orders_csv,
+    orders_fingerprint,
     sales_over_time,
     search_attendees,
 )
@@ -44,8 +45,7 @@ class Snapshot:
     def sales_key(self) -> tuple[Any, ...]:
         """Changes when an order is added, one of its tickets changes (refund, void) or a tier is
         added or renamed; not when a hold opens or closes."""
-        return (tuple((o.id, tuple(t.status for t in o.tickets)) for o in self.orders),
-                tuple((t.id, t.name) for t in self.tiers))
+        return orders_fingerprint(self.orders), tuple((t.id, t.name) for t in self.tiers)
 
     def door_key(self) -> tuple[Any, ...]:
         return tuple((c.ticket_id, c.scanned_at) for c in self.checkins), len(self.doubles), self.sales_key()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import run, ui
 
-from eventflow.domain.analytics import search_attendees
+from eventflow.domain.analytics import orders_fingerprint, search_attendees
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer
 from eventflow.domain.payment_records import Refund
@@ -53,8 +53,7 @@ def money_panel(services: Services, organizer: Organizer, event: Event,
         return payments.store.list_refunds(event.id) if payments else []
 
     def key_of(orders: Sequence[Order], refunds: Sequence[Refund]) -> tuple[Any, ...]:
-        return (tuple((o.id, tuple(t.status for t in o.tickets)) for o in orders),
-                tuple((r.id, r.status) for r in refunds))
+        return orders_fingerprint(orders), tuple((r.id, r.status) for r in refunds)
 
     refunds = read_refunds()
     shown: dict[str, Any] = {"orders": list(orders), "refunds": refunds, "key": key_of(orders, refunds)}
