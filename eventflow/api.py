@@ -185,7 +185,7 @@ ServiceDep = Annotated[Ticketing, Depends(ticketing)]
 async def store_bound(service: Ticketing, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a domain call that reaches the store: inline when the store says a call is cheaper than
     a thread hop (embedded SQLite), else in the thread pool, so network waits never stall the loop."""
-    if service.store.inline_safe:
+    if service.inline_safe:
         return call(*args, **kwargs)
     return await run_in_threadpool(call, *args, **kwargs)
 OrganizerDep = Annotated[str, Depends(current_organizer)]

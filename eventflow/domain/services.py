@@ -142,6 +142,11 @@ class Ticketing:
         self._catalog = CatalogCache()
         self.paid_sales_gate: PaidSalesGate | None = None  # set when card payments need onboarding first
 
+    @property
+    def inline_safe(self) -> bool:
+        """Whether a caller on an event loop may make these calls directly (see Store.inline_safe)."""
+        return self.store.inline_safe
+
     # ---------------------------------------------------------------- organizers
     # Conveniences for scripts and tests; pages and the API use `Accounts` directly.
     def sign_up(self, email: str, password: str, name: str) -> Organizer:

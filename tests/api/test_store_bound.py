@@ -8,13 +8,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from eventflow.api import store_bound
+from eventflow.domain.clock import ManualClock
 from eventflow.store.dynamodb import DynamoStore
 from eventflow.store.sqlite import SqliteStore
+from tests.conftest import make_service
 
 
 def thread_of_call(inline_safe: bool) -> tuple[int, int]:
     async def main() -> tuple[int, int]:
-        service = SimpleNamespace(store=SimpleNamespace(inline_safe=inline_safe))
+        service = SimpleNamespace(inline_safe=inline_safe)
         return threading.get_ident(), await store_bound(service, threading.get_ident)  # type: ignore[arg-type]
 
     return asyncio.run(main())
@@ -31,5 +33,7 @@ def test_a_networked_store_is_called_in_a_worker_thread() -> None:
 
 
 def test_the_stores_say_which_they_are(tmp_path: Path) -> None:
-    assert SqliteStore(tmp_path / "x.db").inline_safe is True
+    embedded = SqliteStore(tmp_path / "x.db")
+    assert embedded.inline_safe is True
+    assert make_service(embedded, ManualClock()).inline_safe is True
     assert DynamoStore.inline_safe is False
