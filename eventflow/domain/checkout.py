@@ -30,6 +30,16 @@ class Paid:
     order: Order
 
 
+def mail_tickets(ticketing: Ticketing, mailer: TicketMailer, order: Order) -> None:
+    """Mail an order's tickets; a mail failure is logged, never undoes the sale."""
+    event = ticketing.store.get_event(order.event_id)
+    try:
+        if event is not None:
+            mailer.send_tickets(order, event)
+    except Exception:  # the sale stands; the tickets stay reachable from the order page
+        log.exception("mailing the tickets of order %s failed", order.id)
+
+
 class Checkout:
     def __init__(self, ticketing: Ticketing, gateway: PaymentGateway, mailer: TicketMailer) -> None:
         self.ticketing = ticketing
@@ -56,12 +66,7 @@ class Checkout:
         """Confirm and mail the tickets, once, however often the payment is reported."""
         order, created = self.ticketing.confirm_once(reservation_id, payment_ref)
         if created:
-            event = self.ticketing.store.get_event(order.event_id)
-            try:
-                if event is not None:
-                    self.mailer.send_tickets(order, event)
-            except Exception:  # the sale stands; the tickets stay reachable from the order page
-                log.exception("mailing the tickets of order %s failed", order.id)
+            mail_tickets(self.ticketing, self.mailer, order)
         return order
 
     def order_of(self, reservation: Reservation) -> Order:

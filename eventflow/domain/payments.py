@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TypeVar
 
+from eventflow.domain.checkout import mail_tickets
 from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut
-from eventflow.domain.models import Event, Order, Organizer, Reservation, new_id
+from eventflow.domain.models import Event, Organizer, Reservation, new_id
 from eventflow.domain.money import FeeMode
 from eventflow.domain.payment_errors import (
     PaymentBusy,
@@ -339,7 +340,8 @@ class StripePayments:
         if order.payment_ref != intent:  # the reservation was paid by another session already
             self._refund_extra_payment(payment, session, intent)
             return
-        self._mail_tickets(order)  # before PAID: a crash in between mails twice, never zero times
+        # Mail before PAID: a crash in between mails twice, never zero times.
+        mail_tickets(self.ticketing, self.mailer, order)
         self._update(payment, state=PaymentState.PAID, order_id=order.id, payment_intent_id=intent,
                      session_id=session.session_id)
 
@@ -442,13 +444,6 @@ class StripePayments:
             payment = fresh
         raise Conflict("The payment kept changing; please try again")
 
-    def _mail_tickets(self, order: Order) -> None:
-        event = self.ticketing.store.get_event(order.event_id)
-        try:
-            if event is not None:
-                self.mailer.send_tickets(order, event)
-        except Exception:  # the sale stands; the tickets stay reachable from the order page
-            log.exception("mailing the tickets of order %s failed", order.id)
 
     @staticmethod
     def _gateway(call: Callable[..., T], *args: object) -> T:
@@ -459,4 +454,3 @@ class StripePayments:
             if error.retryable:
                 raise PaymentProviderUnavailable("Stripe did not answer; please try again in a minute") from error
             raise PaymentRefused(f"Stripe refused the request: {error}") from error
-
