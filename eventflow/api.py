@@ -180,6 +180,7 @@ def current_organizer(request: Request) -> str:
 
 
 ServiceDep = Annotated[Ticketing, Depends(ticketing)]
+OrganizerDep = Annotated[str, Depends(current_organizer)]
 
 
 async def store_bound(service: Ticketing, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -188,10 +189,14 @@ async def store_bound(service: Ticketing, call: Callable[..., T], *args: Any, **
     if service.inline_safe:
         return call(*args, **kwargs)
     return await run_in_threadpool(call, *args, **kwargs)
-OrganizerDep = Annotated[str, Depends(current_organizer)]
 
 
 # ------------------------------------------------------------------ presenters
+def model_response(model: BaseModel, status: int = 200) -> Response:
+    """A reply already shaped by its model: serialized once (pydantic's Rust encoder), not re-validated."""
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
 def tier_out(tier: Tier, event: Event) -> TierOut:
     price = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode)
     return TierOut(
@@ -300,7 +305,7 @@ def event_for_viewer(request: Request, service: Ticketing, event_id: str) -> Eve
 # The buyer-facing routes below are what a ticket drop hammers. They are `async` and reach the
 # store through `store_bound`: a sync route would cost three thread-pool hops (dependency, body,
 # response validation), and with the embedded store even one hop costs more than the work
-# (benchmarks/bench_http.py: reservations/s went 2.4x up without it). Replies are serialized once.
+# (benchmarks/bench_http.py: reservations/s more than doubled without it). Replies are serialized once.
 @router.get("/events/{event_id}", response_model=EventOut, responses=ERRORS)
 async def get_event(event_id: str, request: Request, service: ServiceDep) -> Response:
     return model_response(await store_bound(service, event_for_viewer, request, service, event_id))
@@ -806,11 +811,6 @@ def unknown_route(unknown: str, request: Request) -> None:
 
 
 # ------------------------------------------------------------------ errors
-def model_response(model: BaseModel, status: int = 200) -> Response:
-    """A reply already shaped by its model: serialized once (pydantic's Rust encoder), not re-validated."""
-    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
-
-
 def error_response(status: int, code: str, detail: Any) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 

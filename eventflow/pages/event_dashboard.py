@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,13 +43,15 @@ class Snapshot:
     checkins: list[CheckIn]
     doubles: list[DoubleAdmission]
 
+    @cached_property  # compared with the previous snapshot's, and part of door_key
     def sales_key(self) -> tuple[Any, ...]:
         """Changes when an order is added, one of its tickets changes (refund, void) or a tier is
         added or renamed; not when a hold opens or closes."""
         return orders_fingerprint(self.orders), tuple((t.id, t.name) for t in self.tiers)
 
+    @cached_property
     def door_key(self) -> tuple[Any, ...]:
-        return tuple((c.ticket_id, c.scanned_at) for c in self.checkins), len(self.doubles), self.sales_key()
+        return tuple((c.ticket_id, c.scanned_at) for c in self.checkins), len(self.doubles), self.sales_key
 
 
 def sales_figure(event: Event, tiers: Sequence[Tier], orders: Sequence[Order]) -> go.Figure:
@@ -160,10 +163,10 @@ def register(services: Services) -> None:
             nonlocal snapshot
             before, snapshot = snapshot, read()
             show_figures(snapshot)  # held counts move with every hold and release
-            if snapshot.sales_key() != before.sales_key():
+            if snapshot.sales_key != before.sales_key:
                 chart.update_figure(sales_figure(event, snapshot.tiers, snapshot.orders))
                 show_attendees()
-            if snapshot.door_key() != before.door_key():
+            if snapshot.door_key != before.door_key:
                 door_panel.refresh()
             show_money(snapshot.orders)
 
