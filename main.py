@@ -1,6 +1,6 @@
 """Entry point: `python main.py` serves EventFlow (configuration from EVENTFLOW_* variables)."""
 
-from eventflow.app import run
+from eventflow.app.wiring import run
 
 if __name__ in {"__main__", "__mp_main__"}:
     run()

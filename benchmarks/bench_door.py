@@ -28,8 +28,8 @@ from selenium.webdriver.chrome.service import Service
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.clock import SystemClock
 from eventflow.domain.models import Buyer
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.store.sqlite import SqliteStore
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.sqlite.store import SqliteStore
 
 
 def fill_event(service: Ticketing, tickets: int) -> tuple:  # type: ignore[type-arg]

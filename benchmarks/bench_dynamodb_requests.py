@@ -88,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
 
     from eventflow.domain.clock import SystemClock
     from eventflow.domain.models import Buyer
-    from eventflow.domain.services import LineRequest, Ticketing
-    from eventflow.store.dynamodb import DynamoStore
+    from eventflow.domain.reservations import LineRequest, Ticketing
+    from eventflow.store.dynamodb.store import DynamoStore
 
     store = DynamoStore(args.table, region_name=args.region, endpoint_url=args.endpoint_url)
     store.create_table()

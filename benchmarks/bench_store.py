@@ -9,7 +9,7 @@ Both sides run in the same process, on temp files, with the same pragmas (WAL, s
 * raw:   BEGIN IMMEDIATE; UPDATE tiers SET held = held + 1 WHERE id=? AND held + sold + 1 <= capacity;
   INSERT a 13-column reservation row (same width and JSON lines as the store's); COMMIT.
 
-Target: store >= 25% of raw (single-threaded and threaded). If `eventflow.store.dynamodb` imports,
+Target: store >= 25% of raw (single-threaded and threaded). If `eventflow.store.dynamodb.store` imports,
 the same service-level reserve runs on it under moto's in-process `mock_aws` (no target).
 """
 
@@ -36,7 +36,7 @@ import common
 from common import CpuMeter, Targets, print_machine
 
 if TYPE_CHECKING:
-    from eventflow.domain.services import Ticketing
+    from eventflow.domain.reservations import Ticketing
 
 
 def import_app(args: argparse.Namespace) -> None:
@@ -91,7 +91,7 @@ def run_load(work: Callable[[int], None], total: int, threads: int, max_seconds:
 def make_service(store: Any) -> tuple[Ticketing, str, str]:
     """A published event with one tier of large capacity on `store` (argon2 runs once, here)."""
     from eventflow.domain.clock import SystemClock
-    from eventflow.domain.services import Ticketing
+    from eventflow.domain.reservations import Ticketing
 
     service = Ticketing(store, SystemClock(), secret_key="bench-" + secrets.token_hex(8))
     organizer = service.sign_up(f"bench-{secrets.token_hex(4)}@example.com", "benchmark-pw", "Bench")
@@ -107,7 +107,7 @@ def make_service(store: Any) -> tuple[Ticketing, str, str]:
 
 def store_reserve_work(service: Ticketing, event_id: str, tier_id: str) -> Callable[[int], None]:
     from eventflow.domain.models import Buyer
-    from eventflow.domain.services import LineRequest
+    from eventflow.domain.reservations import LineRequest
 
     lines = [LineRequest(tier_id, 1)]
     buyer = Buyer(email="b@example.com", name="B")
@@ -134,7 +134,7 @@ def check_sqlite_counts(path: Path, tier_id: str, expected_held: int) -> None:
 
 
 def bench_store(path: Path, total: int, threads: int, max_seconds: float) -> tuple[float, int]:
-    from eventflow.store.sqlite import SqliteStore
+    from eventflow.store.sqlite.store import SqliteStore
 
     store = SqliteStore(path)
     try:
@@ -230,7 +230,7 @@ def bench_dynamodb(total: int, max_seconds: float) -> tuple[float, int, list[flo
     try:
         from moto import mock_aws
 
-        from eventflow.store.dynamodb import DynamoStore
+        from eventflow.store.dynamodb.store import DynamoStore
     except Exception as error:  # missing or half-written module: skip, do not fail the run
         return f"skipped ({type(error).__name__}: {error})"
     try:

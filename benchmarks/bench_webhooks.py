@@ -114,15 +114,15 @@ def bench_webhooks(count: int, targets: Targets) -> None:
 def bench_reconciliation(open_count: int, targets: Targets) -> None:
     from argon2 import PasswordHasher
 
+    from eventflow.adapters.mail import FileMailer
+    from eventflow.adapters.stripe import StripeConnect
     from eventflow.domain.clock import ManualClock
     from eventflow.domain.models import Buyer, ReservationStatus
-    from eventflow.domain.payment_records import Payment, PaymentState
-    from eventflow.domain.payments import PaymentsConfig, StripePayments
-    from eventflow.domain.reconciliation import Reconciler
-    from eventflow.domain.services import LineRequest, Ticketing
-    from eventflow.mail import FileMailer
-    from eventflow.store.sqlite import SqliteStore
-    from eventflow.stripe_payments import StripeConnect
+    from eventflow.domain.payments.reconciliation import Reconciler
+    from eventflow.domain.payments.records import Payment, PaymentState
+    from eventflow.domain.payments.settle import PaymentsConfig, StripePayments
+    from eventflow.domain.reservations import LineRequest, Ticketing
+    from eventflow.store.sqlite.store import SqliteStore
 
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     data_dir = Path(tempfile.mkdtemp(prefix="eventflow-bench-reconcile-"))

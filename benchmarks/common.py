@@ -364,7 +364,7 @@ if "gc-log" in VARIANTS:
 if "write-lock" in VARIANTS:
     import threading
     from contextlib import contextmanager
-    from eventflow.store import sqlite as _sqlite
+    from eventflow.store.sqlite import store as _sqlite
 
     _original_write = _sqlite.SqliteStore._write
     _write_lock = threading.Lock()
@@ -379,7 +379,7 @@ if "write-lock" in VARIANTS:
 
 if "throttled-hub" in VARIANTS:
     import asyncio
-    from eventflow import live as _live
+    from eventflow.adapters import live as _live
 
     async def _throttled_publish_loop(self):
         while True:
@@ -400,7 +400,7 @@ def run_lean_api():
     from fastapi import FastAPI
     from nicegui import ui
     from eventflow import api
-    from eventflow import app as eventflow_app
+    from eventflow.app import wiring as eventflow_app
     from eventflow.config import Settings
 
     settings = Settings()
@@ -419,7 +419,7 @@ if __name__ in {{"__main__", "__mp_main__"}}:
     if "lean-api" in VARIANTS:
         run_lean_api()
     else:
-        from eventflow.app import run
+        from eventflow.app.wiring import run
         run()
 """
 

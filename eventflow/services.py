@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eventflow.adapters.covers import CoverImages
+from eventflow.adapters.live import AvailabilityHub
+from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
-from eventflow.covers import CoverImages
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.models import Organizer
 from eventflow.domain.organizing import Organizing
-from eventflow.domain.payments import StripePayments
-from eventflow.domain.reconciliation import Reconciler
-from eventflow.domain.services import Ticketing
-from eventflow.live import AvailabilityHub
-from eventflow.tokens import TokenIssuer
+from eventflow.domain.payments.reconciliation import Reconciler
+from eventflow.domain.payments.settle import StripePayments
+from eventflow.domain.reservations import Ticketing
 
 
 @dataclass

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.models import Buyer, Event, Tier
 from eventflow.domain.ports import Store
-from eventflow.domain.services import Ticketing
+from eventflow.domain.reservations import Ticketing
 
 # argon2 at its production cost makes every signup ~50 ms; tests only need it correct.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

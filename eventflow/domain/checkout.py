@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from eventflow.domain.errors import HoldExpired, NotFound, ReservationClosed
 from eventflow.domain.models import Order, Reservation, ReservationStatus
 from eventflow.domain.ports import PaymentGateway, TicketMailer
-from eventflow.domain.services import Ticketing
+from eventflow.domain.reservations import Ticketing
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from eventflow.domain.models import (
     new_id,
 )
 from eventflow.domain.money import FeeMode
-from eventflow.domain.services import MAX_CAPACITY, MAX_PRICE_MINOR, Ticketing, clean_event_details, require_aware
+from eventflow.domain.reservations import MAX_CAPACITY, MAX_PRICE_MINOR, Ticketing, clean_event_details, require_aware
 
 
 def staff_token_hash(token: str) -> str:

@@ -19,7 +19,7 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
-from eventflow.domain.payment_records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
+from eventflow.domain.payments.records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
 
 
 class Store(Protocol):

@@ -6,7 +6,7 @@ from eventflow.services import Services
 
 
 def register(services: Services) -> None:
-    from eventflow.pages.door_assets import install_door_assets
+    from eventflow.pages.components.door_assets import install_door_assets
 
     install_door_assets()
     from eventflow.pages import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from nicegui import ui
 
 from eventflow.domain.errors import DomainError
-from eventflow.pages.frame import frame
-from eventflow.pages.qr import qr_svg
-from eventflow.pages.session import log_in, require_organizer
+from eventflow.pages.components.frame import frame
+from eventflow.pages.components.qr import qr_svg
+from eventflow.pages.components.session import log_in, require_organizer
 from eventflow.services import Services
 
 

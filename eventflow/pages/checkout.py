@@ -10,9 +10,9 @@ from nicegui import run, ui
 from eventflow.domain.checkout import Paid
 from eventflow.domain.errors import DomainError, NotFound
 from eventflow.domain.models import Reservation, ReservationStatus
-from eventflow.pages.breakdown import price_breakdown
-from eventflow.pages.formatting import money
-from eventflow.pages.frame import frame, not_found
+from eventflow.pages.components.breakdown import price_breakdown
+from eventflow.pages.components.formatting import money
+from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
 

@@ -6,9 +6,9 @@ from nicegui import ui
 
 from eventflow.domain.analytics import event_sales
 from eventflow.domain.models import Event, EventStatus
-from eventflow.pages.formatting import event_when, money
-from eventflow.pages.frame import frame
-from eventflow.pages.session import require_organizer
+from eventflow.pages.components.formatting import event_when, money
+from eventflow.pages.components.frame import frame
+from eventflow.pages.components.session import require_organizer
 from eventflow.services import Services
 
 STATUS_BADGES = {

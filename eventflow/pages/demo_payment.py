@@ -6,8 +6,8 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError, NotFound, SoldOut
 from eventflow.domain.models import ReservationStatus
-from eventflow.pages.formatting import money
-from eventflow.pages.frame import frame, not_found
+from eventflow.pages.components.formatting import money
+from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
 

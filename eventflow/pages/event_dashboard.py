@@ -27,10 +27,10 @@ from eventflow.domain.analytics import (
 )
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Order, Tier, TierCount
-from eventflow.pages.formatting import event_when, money
-from eventflow.pages.frame import frame
-from eventflow.pages.payouts_panel import money_panel
-from eventflow.pages.session import require_own_event
+from eventflow.pages.components.formatting import event_when, money
+from eventflow.pages.components.frame import frame
+from eventflow.pages.components.payouts_panel import money_panel
+from eventflow.pages.components.session import require_own_event
 from eventflow.services import Services
 
 

@@ -13,9 +13,9 @@ from nicegui import events, ui
 from eventflow.domain.errors import CapacityBelowSold, DomainError, ValidationFailed
 from eventflow.domain.models import Event, EventStatus, Tier
 from eventflow.domain.money import SUPPORTED_CURRENCIES, currency_exponent, parse_amount
-from eventflow.pages.frame import frame
+from eventflow.pages.components.frame import frame
+from eventflow.pages.components.session import require_organizer, require_own_event
 from eventflow.pages.payments_setup import paid_sales_notice
-from eventflow.pages.session import require_organizer, require_own_event
 from eventflow.services import Services
 
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})

@@ -14,9 +14,9 @@ from nicegui import ui
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import EventStatus, Tier, TierCount
 from eventflow.domain.money import FeeMode, TicketPrice
-from eventflow.pages.formatting import availability_text, event_when, money, price_label
-from eventflow.pages.frame import frame, not_found
-from eventflow.pages.purchase import PurchasePanel
+from eventflow.pages.components.formatting import availability_text, event_when, money, price_label
+from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.purchase import PurchasePanel
 from eventflow.services import Services
 
 BADGE_CLASSES = {

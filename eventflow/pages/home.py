@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from eventflow.pages.formatting import event_when
-from eventflow.pages.frame import frame
+from eventflow.pages.components.formatting import event_when
+from eventflow.pages.components.frame import frame
 from eventflow.services import Services
 
 

@@ -6,8 +6,8 @@ from nicegui import ui
 
 from eventflow.domain.accounts import SecondFactorRequired
 from eventflow.domain.errors import DomainError
-from eventflow.pages.frame import frame
-from eventflow.pages.session import current_organizer, log_in, log_out, safe_next
+from eventflow.pages.components.frame import frame
+from eventflow.pages.components.session import current_organizer, log_in, log_out, safe_next
 from eventflow.services import Services
 
 

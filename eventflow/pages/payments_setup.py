@@ -11,10 +11,10 @@ from nicegui import run, ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.domain.payments import StripePayments
-from eventflow.pages.frame import frame
-from eventflow.pages.payouts_panel import account_balance
-from eventflow.pages.session import require_organizer
+from eventflow.domain.payments.settle import StripePayments
+from eventflow.pages.components.frame import frame
+from eventflow.pages.components.payouts_panel import account_balance
+from eventflow.pages.components.session import require_organizer
 from eventflow.services import Services
 
 

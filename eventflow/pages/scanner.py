@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from eventflow.pages.door_assets import DoorModule, add_door_head
+from eventflow.pages.components.door_assets import DoorModule, add_door_head
 from eventflow.services import Services
 
 HOURS = 3600

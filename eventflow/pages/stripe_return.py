@@ -11,9 +11,9 @@ from nicegui import run, ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import ReservationStatus
-from eventflow.domain.payment_records import PaymentState
-from eventflow.pages.formatting import money
-from eventflow.pages.frame import frame, not_found
+from eventflow.domain.payments.records import PaymentState
+from eventflow.pages.components.formatting import money
+from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
 

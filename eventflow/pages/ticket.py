@@ -10,9 +10,9 @@ import hmac
 
 from nicegui import ui
 
-from eventflow.pages.door_assets import DoorModule, add_door_head
-from eventflow.pages.formatting import event_when
-from eventflow.pages.frame import frame, not_found
+from eventflow.pages.components.door_assets import DoorModule, add_door_head
+from eventflow.pages.components.formatting import event_when
+from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
 

@@ -14,7 +14,7 @@ def open_store(url: str | None, data_dir: Path) -> Store:
         url = f"sqlite:///{(data_dir / 'eventflow.db').resolve()}"
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        from eventflow.store.sqlite import SqliteStore
+        from eventflow.store.sqlite.store import SqliteStore
 
         # SQLAlchemy's convention: sqlite:///relative.db, sqlite:////absolute/path.db
         path = Path(url.removeprefix("sqlite:///"))
@@ -22,7 +22,7 @@ def open_store(url: str | None, data_dir: Path) -> Store:
             raise ValueError(f"EVENTFLOW_STORE {url!r}: expected sqlite:///path/to.db")
         return SqliteStore(path)
     if parsed.scheme == "dynamodb":
-        from eventflow.store.dynamodb import DynamoStore
+        from eventflow.store.dynamodb.store import DynamoStore
 
         options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
         return DynamoStore(

@@ -23,13 +23,13 @@ from fastapi.routing import APIRoute
 from selenium.webdriver.support.ui import WebDriverWait
 
 from eventflow import api as api_module
+from eventflow.adapters.tokens import ORGANIZER_TOKEN_LIFETIME, SESSION_LIFETIME, TokenIssuer
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.models import Organizer
 from eventflow.domain.organizing import Organizing
-from eventflow.domain.services import Ticketing
+from eventflow.domain.reservations import Ticketing
 from eventflow.store import open_store
-from eventflow.tokens import ORGANIZER_TOKEN_LIFETIME, SESSION_LIFETIME, TokenIssuer
 from tests.browser.conftest import DESKTOP, browser  # noqa: F401  (the browser fixture, for the page checks)
 from tests.browser.test_checkout_flow import by_testid, fill, wait_testid
 from tests.conftest import FAST_HASHER

@@ -31,9 +31,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from eventflow.adapters.mail import DEFAULT_SENDER, SmtpMailer
 from eventflow.domain.models import Buyer, Event, EventStatus, Order, Ticket
 from eventflow.domain.money import FeeMode
-from eventflow.mail import DEFAULT_SENDER, SmtpMailer
 from tests.server import free_port, running_app
 
 # aiosmtpd warns about AUTH outside STARTTLS, which includes TLS from the first byte (smtps).

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from eventflow.api import store_bound
 from eventflow.domain.clock import ManualClock
-from eventflow.store.dynamodb import DynamoStore
-from eventflow.store.sqlite import SqliteStore
+from eventflow.store.dynamodb.store import DynamoStore
+from eventflow.store.sqlite.store import SqliteStore
 from tests.conftest import make_service
 
 

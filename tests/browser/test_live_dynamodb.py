@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eventflow.store.dynamodb import HOLD_SHARDS, DynamoStore
+from eventflow.store.dynamodb.store import HOLD_SHARDS, DynamoStore
 from tests.browser.conftest import PHONE
 from tests.browser.test_live_event_page import make_event, reserve, wait_for_text
 from tests.server import running_app

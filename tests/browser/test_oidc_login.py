@@ -64,7 +64,7 @@ def fresh_provider(provider: OidcProvider) -> None:
 @pytest.fixture
 def store(oidc_app: OidcApp):  # type: ignore[no-untyped-def]
     """The running app's SQLite store, opened read-mostly from the test process."""
-    from eventflow.store.sqlite import SqliteStore
+    from eventflow.store.sqlite.store import SqliteStore
 
     opened = SqliteStore(oidc_app.data_dir / "eventflow.db")
     yield opened

@@ -11,8 +11,8 @@ import pytest
 
 from eventflow.domain.analytics import event_sales, orders_csv, sales_over_time, search_attendees
 from eventflow.domain.models import Buyer
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.store.sqlite import SqliteStore
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.sqlite.store import SqliteStore
 from tests.conftest import make_service, publish_event
 
 

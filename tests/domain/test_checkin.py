@@ -11,8 +11,8 @@ from eventflow.domain.checkin import DoorCheckIn, OfflineScan, ScanResult
 from eventflow.domain.codes import qr_payload, ticket_code
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.models import Buyer, Event, Ticket
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.store.sqlite import SqliteStore
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.sqlite.store import SqliteStore
 from tests.conftest import make_service, publish_event
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from eventflow.covers import CoverImages
+from eventflow.adapters.covers import CoverImages
 from eventflow.domain.errors import Conflict, NotFound, NotOnSale, Unauthorized, ValidationFailed
 from eventflow.domain.models import Buyer, EventStatus
 from eventflow.domain.organizing import Organizing
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.store.sqlite import SqliteStore
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.sqlite.store import SqliteStore
 from tests.conftest import make_service, publish_event
 
 

@@ -16,8 +16,8 @@ from eventflow.domain.errors import (
     ValidationFailed,
 )
 from eventflow.domain.models import Buyer, EventStatus, ReservationStatus
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.store.sqlite import SqliteStore
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.sqlite.store import SqliteStore
 from tests.conftest import BUYER, make_service, publish_event
 
 

@@ -36,12 +36,12 @@ from nicegui.storage import Storage
 from nicegui.testing import User, UserInteraction
 from nicegui.testing.general import nicegui_reset_globals
 
-from eventflow.app import build_services, install
+from eventflow.app.wiring import build_services, install
 from eventflow.config import Settings
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.models import Buyer, Event, Organizer, ReservationStatus, Tier
-from eventflow.domain.services import LineRequest
+from eventflow.domain.reservations import LineRequest
 from eventflow.services import Services
 from tests.conftest import FAST_HASHER
 

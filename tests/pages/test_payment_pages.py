@@ -14,13 +14,13 @@ import pytest
 from nicegui import app as nicegui_app
 from nicegui.storage import Storage
 
-from eventflow.app import build_services
+from eventflow.app.wiring import build_services
 from eventflow.config import Settings
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.models import Buyer
-from eventflow.domain.payment_records import PaymentState
-from eventflow.domain.services import LineRequest
+from eventflow.domain.payments.records import PaymentState
+from eventflow.domain.reservations import LineRequest
 from tests.conftest import FAST_HASHER
 from tests.pages.test_pages_user import Site, by_testid, log_in, path_now, simulated_user, until
 from tests.stripe_fake import FakeStripe

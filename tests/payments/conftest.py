@@ -26,13 +26,13 @@ with warnings.catch_warnings():  # starlette prefers `httpx2` now; the plain htt
     from fastapi.testclient import TestClient
 
 from eventflow import api
-from eventflow.app import build_services
+from eventflow.app.wiring import build_services
 from eventflow.config import Settings
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.models import Buyer, Event, Organizer, Reservation, ReservationStatus, Tier
-from eventflow.domain.payment_records import PaymentState, RefundStatus
-from eventflow.domain.payments import StripePayments
-from eventflow.domain.services import LineRequest
+from eventflow.domain.payments.records import PaymentState, RefundStatus
+from eventflow.domain.payments.settle import StripePayments
+from eventflow.domain.reservations import LineRequest
 from eventflow.services import Services
 from tests.stripe_fake import FakeStripe
 
@@ -150,7 +150,7 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock, fak
                             "AWS_DEFAULT_REGION": "eu-west-1"}.items():
             monkeypatch.setenv(name, value)
         with moto.mock_aws():
-            from eventflow.store.dynamodb import DynamoStore
+            from eventflow.store.dynamodb.store import DynamoStore
 
             DynamoStore("eventflow-payments", region_name="eu-west-1").create_table()
             shop = make_shop(tmp_path, clock, fake, store="dynamodb://eventflow-payments?region=eu-west-1")

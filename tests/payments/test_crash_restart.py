@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eventflow.domain.payment_records import PaymentState
-from eventflow.store.sqlite import SqliteStore
+from eventflow.domain.payments.records import PaymentState
+from eventflow.store.sqlite.store import SqliteStore
 from tests.server import free_port, running_app
 from tests.stripe_fake import FakeStripe
 

@@ -15,7 +15,7 @@ import pytest
 
 from eventflow.domain.errors import Conflict
 from eventflow.domain.models import ReservationStatus
-from eventflow.domain.payment_records import PaymentState, RefundReason
+from eventflow.domain.payments.records import PaymentState, RefundReason
 from tests.payments.conftest import Shop, assert_ledger, make_shop
 from tests.stripe_fake import StripeError
 

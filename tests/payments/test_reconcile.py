@@ -9,8 +9,8 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from eventflow.domain.payment_records import PaymentState
-from eventflow.domain.reconciliation import LEASE_NAME, Reconciler
+from eventflow.domain.payments.reconciliation import LEASE_NAME, Reconciler
+from eventflow.domain.payments.records import PaymentState
 from tests.payments.conftest import SECRET_KEY, Shop, assert_ledger, make_shop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_command(data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("EVENTFLOW_", "PYTEST_"))}
     return subprocess.run(
-        [sys.executable, "-m", "eventflow.reconcile"], cwd=data_dir, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "eventflow.app.reconcile"], cwd=data_dir, capture_output=True, text=True, timeout=60,
         env={**inherited, "PYTHONPATH": str(ROOT), "EVENTFLOW_DATA_DIR": str(data_dir), **env},
     )
 

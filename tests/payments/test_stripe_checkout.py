@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from eventflow.domain.money import FeeMode
-from eventflow.domain.payment_gateway import CheckoutRequest, LineItem
-from eventflow.domain.payment_records import PaymentState, RefundReason
-from eventflow.domain.payments import SESSION_GRACE
+from eventflow.domain.payments.gateway import CheckoutRequest, LineItem
+from eventflow.domain.payments.records import PaymentState, RefundReason
+from eventflow.domain.payments.settle import SESSION_GRACE
 from tests.payments.conftest import Shop, assert_ledger
 
 

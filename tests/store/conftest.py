@@ -13,7 +13,7 @@ from eventflow.domain.ports import Store
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
-        from eventflow.store.sqlite import SqliteStore
+        from eventflow.store.sqlite.store import SqliteStore
 
         sqlite_store = SqliteStore(tmp_path / "contract.db")
         yield sqlite_store
@@ -28,7 +28,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     }.items():
         monkeypatch.setenv(name, value)
     with moto.mock_aws():
-        from eventflow.store.dynamodb import DynamoStore
+        from eventflow.store.dynamodb.store import DynamoStore
 
         dynamo_store = DynamoStore("eventflow-contract", region_name="eu-west-1")
         dynamo_store.create_table()

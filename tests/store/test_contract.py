@@ -10,7 +10,7 @@ import pytest
 from eventflow.domain.errors import CapacityBelowSold, Conflict, EmailTaken, NotOnSale, SoldOut, StaleCatalog
 from eventflow.domain.models import CheckIn, DoubleAdmission, EventStatus, ReservationStatus, StaffAccess
 from eventflow.domain.ports import Store
-from eventflow.domain.services import LineRequest
+from eventflow.domain.reservations import LineRequest
 from tests.conftest import BUYER, make_service, publish_event
 
 

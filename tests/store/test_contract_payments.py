@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from eventflow.domain.errors import Conflict
-from eventflow.domain.payment_records import (
+from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
     PaymentState,
@@ -17,7 +17,7 @@ from eventflow.domain.payment_records import (
     RefundReason,
     RefundStatus,
 )
-from eventflow.domain.services import LineRequest
+from eventflow.domain.reservations import LineRequest
 from tests.conftest import BUYER, make_service, publish_event
 
 

@@ -25,8 +25,8 @@ pytest.importorskip("werkzeug")
 from eventflow.domain.clock import ManualClock, SystemClock
 from eventflow.domain.errors import CapacityBelowSold, Conflict, ReservationClosed, SoldOut, StaleCatalog
 from eventflow.domain.models import Buyer, ReservationStatus, Tier
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.store.dynamodb import DynamoStore
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.dynamodb.store import DynamoStore
 from tests.conftest import FAST_HASHER
 from tests.store.moto_server import dynamodb_client, moto_server
 

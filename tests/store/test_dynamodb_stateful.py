@@ -35,7 +35,7 @@ from eventflow.domain.clock import ManualClock
 from eventflow.domain.errors import ReservationClosed, SoldOut
 from eventflow.domain.models import Reservation, ReservationStatus
 from eventflow.domain.ports import Store
-from eventflow.domain.services import LineRequest
+from eventflow.domain.reservations import LineRequest
 from tests.conftest import BUYER, make_service, publish_event
 
 CAPACITIES = (3, 2)  # tiny, so holds, expiries and late payments compete for the last seats
@@ -218,7 +218,7 @@ def _run(open_store: StoreFactory, max_examples: int) -> None:
 
 
 def test_sqlite_inventory_invariants() -> None:
-    from eventflow.store.sqlite import SqliteStore
+    from eventflow.store.sqlite.store import SqliteStore
 
     def open_store() -> tuple[Store, Callable[[], None], None]:
         directory = Path(tempfile.mkdtemp(prefix="eventflow-stateful-"))
@@ -247,7 +247,7 @@ def aws() -> Iterator[None]:
 
 
 def test_dynamodb_inventory_invariants(aws: None) -> None:
-    from eventflow.store.dynamodb import DynamoStore
+    from eventflow.store.dynamodb.store import DynamoStore
 
     def open_store() -> tuple[Store, Callable[[], None], Callable[[str, str], dict[str, int]]]:
         store = DynamoStore(f"stateful-{uuid.uuid4().hex[:12]}", region_name="eu-west-1")

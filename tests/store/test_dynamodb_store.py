@@ -17,9 +17,9 @@ from botocore.exceptions import ClientError  # noqa: E402
 from eventflow.domain.clock import ManualClock  # noqa: E402
 from eventflow.domain.errors import Conflict, SoldOut  # noqa: E402
 from eventflow.domain.models import EventStatus, ReservationStatus  # noqa: E402
-from eventflow.domain.services import LineRequest, Ticketing  # noqa: E402
-from eventflow.store.dynamodb import HOLD_SHARDS, DynamoStore  # noqa: E402
-from eventflow.store.dynamodb_table import main as create_table_command  # noqa: E402
+from eventflow.domain.reservations import LineRequest, Ticketing  # noqa: E402
+from eventflow.store.dynamodb.store import HOLD_SHARDS, DynamoStore  # noqa: E402
+from eventflow.store.dynamodb.table import main as create_table_command  # noqa: E402
 from tests.conftest import BUYER, make_service, publish_event  # noqa: E402
 
 TABLE = "eventflow-unit"

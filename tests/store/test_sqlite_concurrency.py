@@ -14,8 +14,8 @@ import pytest
 from eventflow.domain.clock import SystemClock
 from eventflow.domain.errors import SoldOut
 from eventflow.domain.models import Buyer
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.store.sqlite import SqliteStore
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.sqlite.store import SqliteStore
 
 PROCESSES = 4
 THREADS = 8

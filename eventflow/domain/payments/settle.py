@@ -22,13 +22,13 @@ from eventflow.domain.checkout import mail_tickets
 from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut
 from eventflow.domain.models import Event, Organizer, Reservation, new_id
 from eventflow.domain.money import FeeMode
-from eventflow.domain.payment_errors import (
+from eventflow.domain.payments.errors import (
     PaymentBusy,
     PaymentProviderUnavailable,
     PaymentRefused,
     PaymentsNotReady,
 )
-from eventflow.domain.payment_gateway import (
+from eventflow.domain.payments.gateway import (
     AccountInfo,
     Balance,
     CheckoutRequest,
@@ -40,7 +40,7 @@ from eventflow.domain.payment_gateway import (
     SessionInfo,
     WebhookEvent,
 )
-from eventflow.domain.payment_records import (
+from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
     PaymentState,
@@ -48,9 +48,9 @@ from eventflow.domain.payment_records import (
     RefundReason,
     RefundStatus,
 )
+from eventflow.domain.payments.refunds import RefundNotifier, Refunds, payment_refund
 from eventflow.domain.ports import PaymentStore, TicketMailer
-from eventflow.domain.refunds import RefundNotifier, Refunds, payment_refund
-from eventflow.domain.services import Ticketing
+from eventflow.domain.reservations import Ticketing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -108,7 +108,7 @@ class StripePayments:
         self.config = config
         self.clock = ticketing.clock
         self.refunds = Refunds(ticketing, store, gateway, notifier, restock_default=config.restock_refunds)
-        # Named points where a fault test may kill the process (eventflow.payment_jobs); no-op otherwise.
+        # Named points where a fault test may kill the process (eventflow.app.jobs); no-op otherwise.
         self.checkpoint = checkpoint or (lambda name: None)
 
     @property

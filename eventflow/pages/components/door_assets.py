@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from nicegui import app, ui
 from nicegui.element import Element
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 ZXING = Path(str(files("nicegui_scanner") / "static" / "zxing.min.js"))
 
 

@@ -44,7 +44,7 @@ from eventflow.domain.money import FeeMode
 from eventflow.store.codec import checkin_from_dict, checkin_to_dict, line_from_dict, line_to_dict
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
-from eventflow.store.sqlite_payments import PAYMENTS_SCHEMA, SqlitePaymentsMixin
+from eventflow.store.sqlite.payments import PAYMENTS_SCHEMA, SqlitePaymentsMixin
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS organizers (

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from eventflow.domain.errors import EmailTaken
-from eventflow.domain.services import Ticketing
+from eventflow.domain.reservations import Ticketing
 
 DEMO_EMAIL = "demo@eventflow.local"
 DEMO_PASSWORD = "demo-organizer"

@@ -12,10 +12,10 @@ from nicegui import run, ui
 from eventflow.domain.analytics import orders_fingerprint, search_attendees
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer
-from eventflow.domain.payment_records import Refund
-from eventflow.domain.payments import StripePayments
-from eventflow.domain.refunds import VOID, event_ledger
-from eventflow.pages.formatting import money
+from eventflow.domain.payments.records import Refund
+from eventflow.domain.payments.refunds import VOID, event_ledger
+from eventflow.domain.payments.settle import StripePayments
+from eventflow.pages.components.formatting import money
 from eventflow.services import Services
 
 SHOWN_ORDERS = 25

@@ -8,7 +8,7 @@ from nicegui import ui
 
 from eventflow.domain.models import ReservationLine
 from eventflow.domain.money import FeeMode
-from eventflow.pages.formatting import money
+from eventflow.pages.components.formatting import money
 
 
 def price_breakdown(

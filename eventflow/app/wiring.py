@@ -14,25 +14,25 @@ from nicegui import app as nicegui_app
 from nicegui import ui
 
 from eventflow import api
+from eventflow.adapters.covers import CoverImages
+from eventflow.adapters.demo_payments import DemoPayments
+from eventflow.adapters.live import AvailabilityHub
+from eventflow.adapters.mail import FileMailer, SmtpMailer
+from eventflow.adapters.tokens import TokenIssuer
+from eventflow.app.demo_data import seed_demo
+from eventflow.app.jobs import build_payments, run_payment_jobs
 from eventflow.config import Settings
-from eventflow.covers import CoverImages
-from eventflow.demo import seed_demo
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.errors import NotFound
 from eventflow.domain.organizing import Organizing
-from eventflow.domain.payment_errors import PaymentsNotReady
+from eventflow.domain.payments.errors import PaymentsNotReady
+from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.ports import TicketMailer
-from eventflow.domain.reconciliation import Reconciler
-from eventflow.domain.services import Ticketing
-from eventflow.live import AvailabilityHub
-from eventflow.mail import FileMailer, SmtpMailer
-from eventflow.payment_jobs import build_payments, run_payment_jobs
-from eventflow.payments_demo import DemoPayments
+from eventflow.domain.reservations import Ticketing
 from eventflow.services import Services
 from eventflow.store import open_store
-from eventflow.tokens import TokenIssuer
 
 log = logging.getLogger("eventflow")
 
@@ -86,7 +86,7 @@ def install(services: Services) -> None:
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=300"})
     pages.register(services)
     if services.settings.oidc_issuer:
-        from eventflow import oidc
+        from eventflow.adapters import oidc
 
         oidc.install(nicegui_app, services)
 

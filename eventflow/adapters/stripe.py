@@ -1,5 +1,5 @@
 """The Stripe adapter: `ConnectGateway` on stripe-python's `StripeClient`. The only module that
-imports the SDK; it hands the domain plain records (`eventflow.domain.payment_gateway`).
+imports the SDK; it hands the domain plain records (`eventflow.domain.payments.gateway`).
 
 Requests retry on network errors, timeouts and 5xx with the same idempotency key (the SDK's own
 retries, `max_network_retries`); every create carries a key derived from EventFlow's ids, so a
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import stripe
 
-from eventflow.domain.payment_gateway import (
+from eventflow.domain.payments.gateway import (
     AccountInfo,
     BadSignature,
     Balance,

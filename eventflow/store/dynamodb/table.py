@@ -1,7 +1,7 @@
 """The EventFlow DynamoDB table: its definition, and a command that creates it.
 
-    python -m eventflow.store.dynamodb_table --table eventflow --region eu-west-1
-    python -m eventflow.store.dynamodb_table --table eventflow --endpoint-url http://localhost:8000
+    python -m eventflow.store.dynamodb.table --table eventflow --region eu-west-1
+    python -m eventflow.store.dynamodb.table --table eventflow --endpoint-url http://localhost:8000
 
 One table holds everything (single-table design, see docs/dynamodb.md): string keys PK/SK, and
 two global secondary indexes:
@@ -74,7 +74,7 @@ def create_table(client: Any, table_name: str, wait: bool = True) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m eventflow.store.dynamodb_table",
+        prog="python -m eventflow.store.dynamodb.table",
         description="Create the EventFlow DynamoDB table (on-demand billing, two GSIs).",
     )
     parser.add_argument("--table", required=True, help="table name, e.g. eventflow")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from eventflow.domain.errors import Conflict
-from eventflow.domain.payment_records import (
+from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
     PaymentState,

@@ -11,7 +11,7 @@ from nicegui import app, ui
 
 from eventflow.domain.errors import NotFound, Unauthorized
 from eventflow.domain.models import Event, Organizer
-from eventflow.pages.frame import frame
+from eventflow.pages.components.frame import frame
 from eventflow.services import Services
 
 SESSION_KEY = "session"

@@ -27,11 +27,11 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.pages.frame import frame
-from eventflow.pages.session import log_in, safe_next
+from eventflow.pages.components.frame import frame
+from eventflow.pages.components.session import log_in, safe_next
 from eventflow.services import Services
 
-log = logging.getLogger("eventflow.oidc")
+log = logging.getLogger("eventflow.adapters.oidc")
 
 LOGIN_PATH = "/auth/oidc/login"
 CALLBACK_PATH = "/auth/oidc/callback"

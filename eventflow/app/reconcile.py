@@ -1,4 +1,4 @@
-"""`python -m eventflow.reconcile`: one reconciliation pass over card payments, by hand.
+"""`python -m eventflow.app.reconcile`: one reconciliation pass over card payments, by hand.
 
 Uses the same configuration as the app (EVENTFLOW_* variables, .env); safe while app instances
 run their own passes (a shared lease; every step is idempotent).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from eventflow.app import build_services
+from eventflow.app.wiring import build_services
 from eventflow.config import Settings
 
 

@@ -1,6 +1,6 @@
 """The port to the card payment provider (Stripe Connect), in the domain's own terms.
 
-The adapter (`eventflow.stripe_payments`) is the only place that knows the SDK; everything it
+The adapter (`eventflow.adapters.stripe`) is the only place that knows the SDK; everything it
 returns is one of the plain records below, so the use cases and their tests never see SDK types.
 """
 

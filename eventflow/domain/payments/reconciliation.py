@@ -1,7 +1,7 @@
 """The reconciliation pass: find payments whose outcome is unknown and ask Stripe.
 
 A webhook can be lost, arrive while the app is down, or be refused while another instance
-held the payment's lease; this pass (every 5 minutes, and `python -m eventflow.reconcile`)
+held the payment's lease; this pass (every 5 minutes, and `python -m eventflow.app.reconcile`)
 settles every session created but never reported final: paid ones are confirmed (or refunded,
 as late payments), expired ones released, open ones whose hold ended are expired at Stripe.
 Pending refunds are finished too. A named lease keeps concurrent instances from doing the same
@@ -16,10 +16,10 @@ from datetime import timedelta
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import new_id
-from eventflow.domain.payment_errors import PaymentBusy
-from eventflow.domain.payment_gateway import GatewayError, SessionInfo
-from eventflow.domain.payment_records import Payment, PaymentState
-from eventflow.domain.payments import StripePayments
+from eventflow.domain.payments.errors import PaymentBusy
+from eventflow.domain.payments.gateway import GatewayError, SessionInfo
+from eventflow.domain.payments.records import Payment, PaymentState
+from eventflow.domain.payments.settle import StripePayments
 
 log = logging.getLogger(__name__)
 

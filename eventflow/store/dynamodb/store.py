@@ -65,10 +65,10 @@ from eventflow.domain.models import (
     TierCount,
 )
 from eventflow.domain.money import FeeMode
-from eventflow.store import dynamodb_table
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
-from eventflow.store.dynamodb_payments import DynamoPaymentsMixin
+from eventflow.store.dynamodb import table as dynamodb_table
+from eventflow.store.dynamodb.payments import DynamoPaymentsMixin
 
 Item = dict[str, dict[str, Any]]
 T = TypeVar("T")
@@ -116,7 +116,7 @@ TIER_KEYS_TTL_SECONDS = 30.0
 
 class DynamoStore(DynamoPaymentsMixin):
     """`Store` on one DynamoDB table (create it with `create_table()` or
-    `python -m eventflow.store.dynamodb_table`).
+    `python -m eventflow.store.dynamodb.table`).
 
     Uses the low-level client, which is thread-safe: one store serves every thread. Reads that
     decide a write are strongly consistent; only the two GSI listings (an organizer's events,

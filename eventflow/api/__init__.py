@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from eventflow.adapters.mail import ticket_url
 from eventflow.domain.analytics import orders_csv
 from eventflow.domain.checkin import OfflineScan, ScanOutcome, ScanResult
 from eventflow.domain.checkout import Paid, PaymentRequired
@@ -27,13 +28,12 @@ from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STEP_SECONDS, co
 from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
 from eventflow.domain.models import Buyer, CheckIn, Event, EventStatus, Order, Reservation, StaffAccess, Tier
 from eventflow.domain.money import TicketPrice
-from eventflow.domain.payment_errors import PaymentBusy
-from eventflow.domain.payment_gateway import BadSignature
-from eventflow.domain.payment_records import ConnectedAccount, Refund
-from eventflow.domain.payments import StripePayments
-from eventflow.domain.refunds import event_ledger
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.mail import ticket_url
+from eventflow.domain.payments.errors import PaymentBusy
+from eventflow.domain.payments.gateway import BadSignature
+from eventflow.domain.payments.records import ConnectedAccount, Refund
+from eventflow.domain.payments.refunds import event_ledger
+from eventflow.domain.payments.settle import StripePayments
+from eventflow.domain.reservations import LineRequest, Ticketing
 from eventflow.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["EventFlow API v1"])

@@ -20,11 +20,11 @@ from typing import Protocol
 from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from eventflow.domain.models import Buyer, Event, Order, Ticket
 from eventflow.domain.money import FeeMode, round_half_up_div
-from eventflow.domain.payment_errors import PaymentProviderUnavailable, PaymentRefused
-from eventflow.domain.payment_gateway import ChargeInfo, ConnectGateway, GatewayError
-from eventflow.domain.payment_records import Payment, Refund, RefundReason, RefundStatus
+from eventflow.domain.payments.errors import PaymentProviderUnavailable, PaymentRefused
+from eventflow.domain.payments.gateway import ChargeInfo, ConnectGateway, GatewayError
+from eventflow.domain.payments.records import Payment, Refund, RefundReason, RefundStatus
 from eventflow.domain.ports import PaymentStore
-from eventflow.domain.services import Ticketing
+from eventflow.domain.reservations import Ticketing
 
 log = logging.getLogger(__name__)
 

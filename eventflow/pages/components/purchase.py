@@ -10,8 +10,8 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError, SoldOut, ValidationFailed
 from eventflow.domain.models import Buyer, EventView, ReservationLine, Tier
 from eventflow.domain.money import FeeMode, TicketPrice
-from eventflow.domain.services import LineRequest, Ticketing
-from eventflow.pages.breakdown import price_breakdown
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.pages.components.breakdown import price_breakdown
 
 
 class PurchasePanel:

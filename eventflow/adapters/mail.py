@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from eventflow.domain.models import Buyer, Event, Order
 from eventflow.domain.money import format_money
-from eventflow.domain.payment_records import Refund, RefundReason
+from eventflow.domain.payments.records import Refund, RefundReason
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from eventflow.domain.errors import Conflict
-from eventflow.domain.payment_records import (
+from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
     PaymentState,
@@ -35,16 +35,16 @@ from eventflow.domain.payment_records import (
     RefundReason,
     RefundStatus,
 )
-from eventflow.store import dynamodb_table
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
+from eventflow.store.dynamodb import table as dynamodb_table
 
 Item = dict[str, dict[str, Any]]
 LISTED_STATES = frozenset({PaymentState.OPEN, PaymentState.AWAITING})
 
 
 def _cancelled() -> type[Exception]:
-    from eventflow.store.dynamodb import _Cancelled  # the store module imports this one: import late
+    from eventflow.store.dynamodb.store import _Cancelled  # the store module imports this one: import late
 
     return _Cancelled
 

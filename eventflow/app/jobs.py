@@ -2,7 +2,7 @@
 
 Two loops run on every instance (each step is safe on many instances at once): expiring the
 Checkout Sessions of holds that ended, every few seconds, and the reconciliation pass, every
-five minutes (`python -m eventflow.reconcile` runs one pass by hand).
+five minutes (`python -m eventflow.app.reconcile` runs one pass by hand).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from eventflow.config import Settings
-from eventflow.domain.payments import PaymentsConfig, StripePayments
+from eventflow.domain.payments.refunds import RefundNotifier
+from eventflow.domain.payments.settle import PaymentsConfig, StripePayments
 from eventflow.domain.ports import PaymentStore, TicketMailer
-from eventflow.domain.refunds import RefundNotifier
-from eventflow.domain.services import Ticketing
+from eventflow.domain.reservations import Ticketing
 
 if TYPE_CHECKING:
     from eventflow.services import Services
@@ -28,7 +28,7 @@ log = logging.getLogger("eventflow.payments")
 
 
 def build_payments(settings: Settings, ticketing: Ticketing, mailer: TicketMailer) -> StripePayments:
-    from eventflow.stripe_payments import StripeConnect
+    from eventflow.adapters.stripe import StripeConnect
 
     assert settings.stripe_secret_key and settings.stripe_webhook_secret
     gateway = StripeConnect(

@@ -1,0 +1,1 @@
+"""One module per outside system: Stripe, demo payments, mail, OIDC, tokens, cover images, live fan-out."""

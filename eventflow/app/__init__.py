@@ -1,0 +1,1 @@
+"""Composition root: wiring from configuration, background jobs, command-line tools, demo data."""

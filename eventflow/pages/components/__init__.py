@@ -1,0 +1,1 @@
+"""Parts shared by the screens: the frame, formatting, the session, panels, QR codes."""

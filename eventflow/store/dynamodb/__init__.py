@@ -1,0 +1,1 @@
+"""The DynamoDB store: one table, every inventory change a conditional write."""
