@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from eventflow.domain.links import event_url, ticket_url
 from eventflow.domain.models import Buyer, Event, Order
 from eventflow.domain.money import format_money
 from eventflow.domain.payments.records import Refund, RefundReason
@@ -23,10 +24,6 @@ from eventflow.domain.payments.records import Refund, RefundReason
 log = logging.getLogger(__name__)
 
 DEFAULT_SENDER = "EventFlow <tickets@eventflow.local>"
-
-
-def ticket_url(base_url: str, ticket_id: str, access_key: str) -> str:
-    return f"{base_url.rstrip('/')}/t/{ticket_id}?k={access_key}"
 
 
 def tickets_message(order: Order, event: Event, base_url: str, sender: str = DEFAULT_SENDER) -> EmailMessage:
@@ -79,7 +76,7 @@ def refund_message(refund: Refund, buyer: Buyer, event: Event, base_url: str,
         f"Hi {buyer.name},", "", why, "",
         "Refunds reach your card within 5-10 business days, depending on your bank.",
         f"Reference: {refund.id} (reservation {refund.reservation_id}).",
-        f"Event page: {base_url.rstrip('/')}/e/{event.slug}",
+        f"Event page: {event_url(base_url, event.slug)}",
     ]))
     return message
 

@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from eventflow.adapters.mail import ticket_url
 from eventflow.domain.analytics import orders_csv
 from eventflow.domain.checkin import OfflineScan, ScanOutcome, ScanResult
 from eventflow.domain.checkout import Paid, PaymentRequired
 from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STEP_SECONDS, code_valid_until, qr_payload
 from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
+from eventflow.domain.links import ticket_url
 from eventflow.domain.models import Buyer, CheckIn, Event, EventStatus, Order, Reservation, StaffAccess, Tier
 from eventflow.domain.money import TicketPrice
 from eventflow.domain.payments.errors import PaymentBusy

@@ -30,6 +30,7 @@ from eventflow.domain.organizing import Organizing
 from eventflow.domain.payments.errors import PaymentsNotReady
 from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.ports import TicketMailer
+from eventflow.domain.queries import Queries
 from eventflow.domain.reservations import Ticketing
 from eventflow.services import Services
 from eventflow.store import open_store
@@ -52,7 +53,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     checkout = Checkout(ticketing, payments or DemoPayments(base_url=""), mailer)
     return Services(
         settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout,
-        organizing=Organizing(ticketing), covers=CoverImages(settings.data_dir / "covers"),
+        organizing=Organizing(ticketing), queries=Queries(store, payments.store if payments else None),
+        covers=CoverImages(settings.data_dir / "covers"),
         door=DoorCheckIn(store, clock, listener=hub), payments=payments,
         reconciler=Reconciler(payments) if payments else None,
     )

@@ -119,6 +119,22 @@ class Tier:
         return not (self.sales_end is not None and instant >= self.sales_end)
 
 
+class AvailabilityBand(StrEnum):
+    """How much of a tier is left, in the words the public page uses."""
+
+    PLENTY = "plenty"
+    FEW = "few"  # "Only 3 left": five or fewer, or the last tenth of a large tier
+    NONE = "none"  # sold out
+
+
+def availability_band(available: int, capacity: int) -> AvailabilityBand:
+    if available <= 0:
+        return AvailabilityBand.NONE
+    if available <= max(5, capacity // 10):
+        return AvailabilityBand.FEW
+    return AvailabilityBand.PLENTY
+
+
 @dataclass(frozen=True, slots=True)
 class TierCount:
     """Live inventory of one tier: what the public page shows."""
@@ -196,6 +212,11 @@ class Reservation:
         return {line.tier_id: line.quantity for line in self.lines}
 
 
+class TicketStatus(StrEnum):
+    VALID = "valid"
+    VOID = "void"  # refunded (or its event cancelled): it gets nobody in
+
+
 @dataclass(frozen=True, slots=True)
 class Ticket:
     id: str
@@ -205,9 +226,13 @@ class Ticket:
     holder_name: str
     access_key: str  # capability in the ticket link
     secret: str  # seeds the rotating door code; known to its holder and to the event's door devices
-    status: str = "valid"  # or "void" once refunded
+    status: TicketStatus = TicketStatus.VALID
     price_minor: int = 0  # the tier price this ticket was bought at
     fee_minor: int = 0  # the platform fee taken on it
+
+    def __post_init__(self) -> None:
+        # Stores hand back the plain text they persisted; one conversion here serves them all.
+        object.__setattr__(self, "status", TicketStatus(self.status))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,10 @@ The fee per paid ticket is round-half-up(2.5 % of the price) plus a fixed amount
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from eventflow.domain.errors import ValidationFailed
 
@@ -17,10 +18,11 @@ PERCENT_FEE_PER_MILLE = 25  # 2.5 %
 
 # Fixed part of the platform fee, in minor units of each supported currency; roughly
 # 0.30 USD at 2026 rates, rounded to an amount a person in that currency would find natural.
+# Minor units follow the currency's digits as babel (CLDR) reports them: HUF and ISK have none.
 FIXED_FEE_MINOR: dict[str, int] = {
     "USD": 30, "EUR": 30, "GBP": 30, "CAD": 30, "AUD": 30, "NZD": 30, "CHF": 30, "SGD": 40,
     "JPY": 50, "KRW": 400, "KWD": 100, "BHD": 100, "SEK": 300, "NOK": 300, "DKK": 200,
-    "PLN": 120, "CZK": 700, "HUF": 12000, "MXN": 600, "BRL": 150, "INR": 2500, "ZAR": 550,
+    "PLN": 120, "CZK": 700, "HUF": 120, "MXN": 600, "BRL": 150, "INR": 2500, "ZAR": 550,
     "HKD": 250, "ISK": 40,
 }
 
@@ -83,10 +85,15 @@ class TicketPrice:
         return TicketPrice(price_minor, fee, price_minor, price_minor - fee)
 
 
+def fee_description(currency: str, locale: str = "en_GB") -> str:
+    """The fee in words for buyers and organizers, e.g. '2.5% + €0.30 per paid ticket', '2.5% + ¥50 ...'."""
+    percent = format_decimal(Decimal(PERCENT_FEE_PER_MILLE) / 10, locale=locale)
+    fixed = format_money(FIXED_FEE_MINOR[require_supported(currency)], currency, locale)
+    return f"{percent}% + {fixed} per paid ticket"
+
+
 def parse_amount(text: str, currency: str) -> int:
     """'12.50' in EUR -> 1250; refuses negatives, words, and more decimals than the currency has."""
-    from decimal import Decimal, InvalidOperation
-
     exponent = currency_exponent(currency)
     cleaned = text.strip().replace(" ", "")
     # "12,50" is a decimal comma; "1,500" and "1,234.50" use the comma to group thousands.
@@ -108,6 +115,4 @@ def parse_amount(text: str, currency: str) -> int:
 def format_money(amount_minor: int, currency: str, locale: str = "en_US") -> str:
     """Human text for an amount, e.g. 1250 EUR -> '€12.50'; babel knows each currency's digits."""
     exponent = currency_exponent(currency)
-    from decimal import Decimal
-
     return format_currency(Decimal(amount_minor).scaleb(-exponent), currency, locale=locale)

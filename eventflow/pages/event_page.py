@@ -12,8 +12,8 @@ from datetime import datetime
 from nicegui import ui
 
 from eventflow.domain.errors import NotFound
-from eventflow.domain.models import EventStatus, Tier, TierCount
-from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.domain.models import EventStatus, Tier, TierCount, availability_band
+from eventflow.domain.money import FeeMode, TicketPrice, fee_description
 from eventflow.pages.components.formatting import availability_text, event_when, money, price_label
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.purchase import PurchasePanel
@@ -54,7 +54,7 @@ def sale_window_text(tier: Tier, now: datetime) -> str:
 
 
 def badge_classes(available: int, capacity: int) -> str:
-    kind = "none" if available <= 0 else "few" if available <= max(5, capacity // 10) else "plenty"
+    kind = availability_band(available, capacity).value
     return f"px-2 py-1 rounded-full text-sm font-medium whitespace-nowrap {BADGE_CLASSES[kind]}"
 
 
@@ -99,7 +99,7 @@ def register(services: Services) -> None:
                 panel.form()
             if event.fee_mode is FeeMode.BUYER_PAYS:
                 ui.label(
-                    "Platform fee: 2.5% + 0.30 per paid ticket, shown before you pay. "
+                    f"Platform fee: {fee_description(event.currency)}, shown before you pay. "
                     "Free tickets have no fee."
                 ).classes("text-xs text-slate-500")
 

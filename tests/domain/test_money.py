@@ -10,6 +10,7 @@ from eventflow.domain.money import (
     FeeMode,
     TicketPrice,
     currency_exponent,
+    fee_description,
     format_money,
     parse_amount,
     platform_fee_minor,
@@ -114,3 +115,27 @@ def test_parse_amount(text: str, currency: str, minor: int) -> None:
 def test_parse_amount_refuses(text: str, currency: str) -> None:
     with pytest.raises(ValidationFailed):
         parse_amount(text, currency)
+
+
+# Rough 2026 US dollars per unit of each currency: bounds, not prices.
+USD_PER_UNIT = {
+    "USD": 1, "EUR": 1.1, "GBP": 1.3, "CAD": 0.73, "AUD": 0.66, "NZD": 0.6, "CHF": 1.15, "SGD": 0.75,
+    "JPY": 0.0067, "KRW": 0.00073, "KWD": 3.25, "BHD": 2.65, "SEK": 0.095, "NOK": 0.093, "DKK": 0.147,
+    "PLN": 0.25, "CZK": 0.044, "HUF": 0.0028, "MXN": 0.055, "BRL": 0.18, "INR": 0.012, "ZAR": 0.055,
+    "HKD": 0.128, "ISK": 0.0073,
+}
+
+
+@pytest.mark.parametrize("currency", sorted(FIXED_FEE_MINOR))
+def test_fixed_fee_is_near_thirty_us_cents_in_the_currencys_own_digits(currency: str) -> None:
+    fixed_in_units = FIXED_FEE_MINOR[currency] / 10 ** currency_exponent(currency)
+    assert 0.15 <= fixed_in_units * USD_PER_UNIT[currency] <= 0.6, currency
+
+
+@pytest.mark.parametrize(
+    ("currency", "text"),
+    [("EUR", "2.5% + €0.30 per paid ticket"), ("JPY", "2.5% + JP¥50 per paid ticket"),
+     ("KWD", "2.5% + KWD0.100 per paid ticket"), ("HUF", "2.5% + HUF120 per paid ticket")],
+)
+def test_fee_description_names_the_fixed_part_in_the_events_currency(currency: str, text: str) -> None:
+    assert fee_description(currency) == text

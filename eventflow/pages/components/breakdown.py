@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from nicegui import ui
 
 from eventflow.domain.models import ReservationLine
-from eventflow.domain.money import FeeMode
+from eventflow.domain.money import FeeMode, fee_description
 from eventflow.pages.components.formatting import money
 
 
@@ -25,7 +25,7 @@ def price_breakdown(
                 ui.label(money(line.subtotal_minor, currency))
         if fee_mode is FeeMode.BUYER_PAYS and fee:
             with ui.row().classes("w-full justify-between no-wrap text-slate-600"):
-                ui.label("Platform fee (2.5% + 0.30 per paid ticket)")
+                ui.label(f"Platform fee ({fee_description(currency)})")
                 ui.label(money(fee, currency)).props("data-testid=fee")
         ui.separator()
         with ui.row().classes("w-full justify-between no-wrap text-lg font-semibold"):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
 
+from eventflow.domain.models import AvailabilityBand, availability_band
 from eventflow.domain.money import format_money
 
 
@@ -33,8 +34,9 @@ def event_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
 
 
 def availability_text(available: int, capacity: int) -> str:
-    if available <= 0:
+    band = availability_band(available, capacity)
+    if band is AvailabilityBand.NONE:
         return "Sold out"
-    if available <= max(5, capacity // 10):
+    if band is AvailabilityBand.FEW:
         return f"Only {available} left"
     return f"{available} left"

@@ -1,0 +1,167 @@
+"""Read models for the screens and the API: the only way the edges read what the store holds.
+
+Each method answers one screen's or one route's question in as few store reads as it can, so a
+page render or a live refresh costs one hop off the event loop (see `Services.off_loop`), not one
+per figure. Writes go through the use-case services (`Ticketing`, `Organizing`, `Checkout`, ...).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from eventflow.domain.errors import NotFound
+from eventflow.domain.models import (
+    CheckIn,
+    DoubleAdmission,
+    Event,
+    Order,
+    Organizer,
+    Reservation,
+    ReservationStatus,
+    StaffAccess,
+    Ticket,
+    Tier,
+)
+from eventflow.domain.payments.records import Payment, Refund
+from eventflow.domain.ports import PaymentStore, Store
+
+
+@dataclass(frozen=True, slots=True)
+class EventActivity:
+    """Everything the organizer's event dashboard shows, read once per change for every panel."""
+
+    tiers: list[Tier]
+    orders: list[Order]
+    checkins: list[CheckIn]
+    doubles: list[DoubleAdmission]
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationView:
+    """A buyer's reservation with what its screens name: the event and each tier's name."""
+
+    reservation: Reservation
+    event: Event
+    tier_names: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """The order confirmation: the paid order, its event and tier names."""
+
+    reservation: Reservation
+    order: Order
+    event: Event
+    tier_names: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    """What the ticket holder may see of their ticket, after the access key matched."""
+
+    ticket: Ticket
+    checkin: CheckIn | None  # None until the door admitted it
+
+
+class Queries:
+    """Read-only questions over the store (and the card-payment records when card payments are on)."""
+
+    def __init__(self, store: Store, payments: PaymentStore | None = None) -> None:
+        self._store = store
+        self._payments = payments
+
+    # ---------------------------------------------------------------- health
+    def ping(self) -> None:
+        """Raise if the store does not answer."""
+        self._store.ping()
+
+    # ---------------------------------------------------------------- accounts
+    def organizer(self, organizer_id: str) -> Organizer | None:
+        return self._store.get_organizer(organizer_id)
+
+    # ---------------------------------------------------------------- events and tiers
+    def event(self, event_id: str) -> Event | None:
+        return self._store.get_event(event_id)
+
+    def tiers(self, event_id: str) -> list[Tier]:
+        """Tiers in display order, with live held/sold; hidden ones included (callers decide)."""
+        return self._store.get_tiers(event_id)
+
+    def tier_names(self, event_id: str) -> dict[str, str]:
+        return {tier.id: tier.name for tier in self._store.get_tiers(event_id)}
+
+    def organizer_events(self, organizer_id: str) -> list[Event]:
+        return self._store.list_events(organizer_id)
+
+    def upcoming_public_events(self, now: datetime) -> list[Event]:
+        """Published events that have not ended yet, soonest first."""
+        events = [event for event in self._store.list_published_events() if event.ends_at > now]
+        return sorted(events, key=lambda event: (event.starts_at, event.id))
+
+    # ---------------------------------------------------------------- buyers
+    def reservation_view(self, reservation_id: str) -> ReservationView:
+        reservation = self._store.get_reservation(reservation_id)
+        if reservation is None:
+            raise NotFound("No such reservation")
+        event = self._store.get_event(reservation.event_id)
+        if event is None:
+            raise NotFound("No such event")
+        return ReservationView(reservation, event, self.tier_names(event.id))
+
+    def order_of(self, reservation: Reservation) -> Order:
+        order = self._store.get_order(reservation.order_id or "") if reservation.order_id else None
+        if order is None:
+            raise NotFound("No order for this reservation")
+        return order
+
+    def order_view(self, reservation_id: str) -> OrderView:
+        """Raises NotFound for an unknown reservation or one not paid yet (no order)."""
+        view = self.reservation_view(reservation_id)
+        if view.reservation.status is not ReservationStatus.CONFIRMED:
+            raise NotFound("This reservation has no order yet")
+        return OrderView(view.reservation, self.order_of(view.reservation), view.event, view.tier_names)
+
+    def ticket_view(self, ticket_id: str, access_key: str) -> TicketView:
+        """The ticket behind a wallet link; NotFound unless the access key matches (no oracle)."""
+        ticket = self._store.get_ticket(ticket_id)
+        if ticket is None or not _same(ticket.access_key, access_key):
+            raise NotFound("No such ticket")
+        return TicketView(ticket, self.checkin_of(ticket))
+
+    def checkin_of(self, ticket: Ticket) -> CheckIn | None:
+        """When and where the ticket was admitted, if it was."""
+        return next((c for c in self._store.list_checkins(ticket.event_id) if c.ticket_id == ticket.id), None)
+
+    # ---------------------------------------------------------------- organizers' event figures
+    def orders(self, event_id: str) -> list[Order]:
+        """Every order of the event with its tickets, oldest first."""
+        return self._store.list_orders(event_id)
+
+    def event_activity(self, event_id: str) -> EventActivity:
+        return EventActivity(
+            self._store.get_tiers(event_id), self._store.list_orders(event_id),
+            self._store.list_checkins(event_id), self._store.list_double_admissions(event_id),
+        )
+
+    def checkins(self, event_id: str) -> list[CheckIn]:
+        return self._store.list_checkins(event_id)
+
+    def double_admissions(self, event_id: str) -> list[DoubleAdmission]:
+        return self._store.list_double_admissions(event_id)
+
+    def staff(self, event_id: str) -> list[StaffAccess]:
+        return self._store.list_staff(event_id)
+
+    # ---------------------------------------------------------------- card payments
+    def refunds(self, event_id: str) -> list[Refund]:
+        """The event's card refunds, oldest first; none when card payments are off."""
+        return self._payments.list_refunds(event_id) if self._payments is not None else []
+
+    def payment(self, reservation_id: str) -> Payment | None:
+        return self._payments.get_payment(reservation_id) if self._payments is not None else None
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
