@@ -1,4 +1,8 @@
-"""Shared fixtures: a manual clock, a service layer on a fresh store, sample events."""
+"""Shared fixtures: a manual clock, a service layer on a fresh store, sample events.
+
+`store` is an in-memory store (tests/fakes/memory_store.py: no disk, checked against the store
+contract suite); tests/store/conftest.py overrides it with SQLite and DynamoDB for the contract
+tests, and `service` follows whichever `store` a test gets."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from eventflow.domain.clock import ManualClock
 from eventflow.domain.models import Buyer, Event, Tier
 from eventflow.domain.ports import Store
 from eventflow.domain.reservations import Ticketing
+from tests.fakes.memory_store import InMemoryStore
 
 # argon2 at its production cost makes every signup ~50 ms; tests only need it correct.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -25,6 +30,16 @@ def clock() -> ManualClock:
 
 def make_service(store: Store, clock: ManualClock) -> Ticketing:
     return Ticketing(store, clock, secret_key="test-secret", password_hasher=FAST_HASHER)
+
+
+@pytest.fixture
+def store() -> Store:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def service(store: Store, clock: ManualClock) -> Ticketing:
+    return make_service(store, clock)
 
 
 PublishedEvent = Callable[..., tuple[Event, list[Tier]]]
