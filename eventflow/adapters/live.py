@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from eventflow.adapters.threads import off_loop
 from eventflow.domain.models import TierCount
 from eventflow.domain.ports import Store
 
@@ -115,7 +116,7 @@ class AvailabilityHub:
 
     async def _refresh(self, event_ids: list[str], only_if_changed: bool) -> None:
         try:
-            counts = await asyncio.to_thread(self._store.tier_counts, event_ids)
+            counts = await off_loop(self._store.inline_safe, self._store.tier_counts, event_ids)
         except Exception:  # a flaky store must not kill live updates; the next tick retries
             log.exception("reading availability failed")
             return
