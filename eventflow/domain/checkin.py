@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from eventflow.domain.clock import Clock
-from eventflow.domain.codes import code_age, parse_payload
+from eventflow.domain.codes import CodeAge, code_age, parse_payload
 from eventflow.domain.errors import ValidationFailed
-from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Ticket
+from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Ticket, TicketStatus
 from eventflow.domain.ports import AvailabilityListener, NoListener, Store
 
 MAX_SYNC_BATCH = 500
@@ -43,9 +43,18 @@ class ScanOutcome:
 @dataclass(frozen=True, slots=True)
 class OfflineScan:
     ticket_id: str
-    code: str
+    code: str  # the rotating digits, or the whole QR payload `EF1.<ticket_id>.<code>`
     scanned_at: datetime
     nonce: str
+
+    def digits(self) -> str | None:
+        """The rotating code this scan shows; None for a payload that is not ours or names another ticket."""
+        if "." not in self.code:
+            return self.code
+        parsed = parse_payload(self.code)
+        if parsed is None or parsed[0] != self.ticket_id:
+            return None
+        return parsed[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +64,7 @@ class ManifestTicket:
     tier: str
     holder: str
     secret: str
-    status: str
+    status: TicketStatus
     checked_in_at: datetime | None
 
 
@@ -119,10 +128,11 @@ class DoorCheckIn:
         return outcomes
 
     def _sync_one(self, event: Event, device_id: str, scan: OfflineScan, now: datetime) -> ScanOutcome:
-        if scan.scanned_at > now + CLOCK_SKEW_ALLOWED:
+        code = scan.digits()
+        if code is None or scan.scanned_at > now + CLOCK_SKEW_ALLOWED:
             judged = ScanOutcome(ScanResult.INVALID)
         else:
-            judged = self._judge(event, scan.ticket_id, scan.code, scan.scanned_at)
+            judged = self._judge(event, scan.ticket_id, code, scan.scanned_at)
         if judged.result is not ScanResult.ADMITTED:
             self.store.record_scan_result(scan.nonce, event.id, judged.result.value)
             return judged
@@ -150,12 +160,12 @@ class DoorCheckIn:
         tier_name = next((t.name for t in self.store.get_tiers(ticket.event_id) if t.id == ticket.tier_id), None)
         if ticket.event_id != event.id:
             return ScanOutcome(ScanResult.WRONG_EVENT, ticket, tier_name)
-        if ticket.status == "void":
+        if ticket.status is TicketStatus.VOID:
             return ScanOutcome(ScanResult.VOID, ticket, tier_name)
         age = code_age(ticket.secret, code, at)
-        if age == "stale":
+        if age is CodeAge.STALE:
             return ScanOutcome(ScanResult.STALE_CODE, ticket, tier_name)
-        if age != "valid":
+        if age is not CodeAge.VALID:
             return ScanOutcome(ScanResult.INVALID, ticket, tier_name)
         return ScanOutcome(ScanResult.ADMITTED, ticket, tier_name)
 

@@ -24,11 +24,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from eventflow import api as api_module
 from eventflow.adapters.tokens import ORGANIZER_TOKEN_LIFETIME, SESSION_LIFETIME, TokenIssuer
+from eventflow.api.deps import current_organizer, current_staff
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.models import Organizer
-from eventflow.domain.organizing import Organizing
 from eventflow.domain.reservations import Ticketing
+from eventflow.domain.staff import DoorStaff
 from eventflow.store import open_store
 from tests.browser.conftest import DESKTOP, browser  # noqa: F401  (the browser fixture, for the page checks)
 from tests.browser.test_checkout_flow import by_testid, fill, wait_testid
@@ -224,7 +225,7 @@ def snapshot_of_a(client: httpx.Client, world: Organizers) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ API, organizer B against A's ids
 def test_the_walk_covers_every_organizer_route() -> None:
-    organizer_routes = _routes_using(api_module.current_organizer)
+    organizer_routes = _routes_using(current_organizer)
     walked = {(method, path) for method, path, _ in ORGANIZER_ROUTES}
     missing = organizer_routes - NOT_ABOUT_AN_EVENT - walked
     assert not missing, f"add the new organizer routes to ORGANIZER_ROUTES: {missing}"
@@ -289,13 +290,13 @@ def test_broken_or_missing_tokens_are_401_on_every_organizer_route(
 
 
 # ------------------------------------------------------------------ door staff tokens
-def staff_store(world: Organizers) -> Organizing:
+def staff_store(world: Organizers) -> DoorStaff:
     store = open_store(None, world.data_dir)  # the running app's own SQLite file
-    return Organizing(Ticketing(store, ManualClock(), secret_key="unused here", password_hasher=FAST_HASHER))
+    return DoorStaff(Ticketing(store, ManualClock(), secret_key="unused here", password_hasher=FAST_HASHER).catalog)
 
 
 def test_the_staff_walk_covers_every_staff_route() -> None:
-    staff_routes = {(m, p) for m, p in _routes_using(api_module.current_staff) if "{event_id}" in p}
+    staff_routes = {(m, p) for m, p in _routes_using(current_staff) if "{event_id}" in p}
     assert staff_routes == {(method, path) for method, path, _ in STAFF_ROUTES}, "update STAFF_ROUTES"
 
 

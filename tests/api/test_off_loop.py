@@ -1,13 +1,12 @@
-"""Where the buyer-facing routes run a store call: inline for the embedded store, off the loop otherwise."""
+"""Where the edges (API routes, pages) run a store call: inline for the embedded store, off the loop otherwise."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
-from eventflow.api import store_bound
+from eventflow.adapters.threads import off_loop
 from eventflow.domain.clock import ManualClock
 from eventflow.store.dynamodb.store import DynamoStore
 from eventflow.store.sqlite.store import SqliteStore
@@ -16,8 +15,7 @@ from tests.conftest import make_service
 
 def thread_of_call(inline_safe: bool) -> tuple[int, int]:
     async def main() -> tuple[int, int]:
-        service = SimpleNamespace(inline_safe=inline_safe)
-        return threading.get_ident(), await store_bound(service, threading.get_ident)  # type: ignore[arg-type]
+        return threading.get_ident(), await off_loop(inline_safe, threading.get_ident)
 
     return asyncio.run(main())
 
