@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from eventflow.domain.models import CheckIn, ReservationLine
+
+
+@overload
+def instant_to_text(instant: datetime) -> str: ...
+
+
+@overload
+def instant_to_text(instant: datetime | None) -> str | None: ...
 
 
 def instant_to_text(instant: datetime | None) -> str | None:
@@ -13,6 +21,14 @@ def instant_to_text(instant: datetime | None) -> str | None:
     if instant is None:
         return None
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@overload
+def text_to_instant(text: str) -> datetime: ...
+
+
+@overload
+def text_to_instant(text: str | None) -> datetime | None: ...
 
 
 def text_to_instant(text: str | None) -> datetime | None:
@@ -49,7 +65,6 @@ def checkin_to_dict(checkin: CheckIn) -> dict[str, Any]:
 
 
 def checkin_from_dict(data: dict[str, Any]) -> CheckIn:
-    scanned_at = text_to_instant(data["scanned_at"])
-    assert scanned_at is not None
     return CheckIn(ticket_id=data["ticket_id"], event_id=data["event_id"], device_id=data["device_id"],
-                   scanned_at=scanned_at, nonce=data["nonce"], offline=bool(data["offline"]))
+                   scanned_at=text_to_instant(str(data["scanned_at"])), nonce=data["nonce"],
+                   offline=bool(data["offline"]))

@@ -1,0 +1,189 @@
+"""Buying tickets: reserve (a hold), check out (pay), and open a ticket by its wallet link.
+
+Reservations and tickets are what a ticket drop and a door queue hammer: those routes are `async`
+and reach the store through `Services.off_loop`. Checkout may call the payment provider, so it is a
+plain `def` route (FastAPI's thread pool), never on the loop, whichever store is configured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, StrictInt
+
+from eventflow.api.deps import ServicesDep, resource_router
+from eventflow.api.errors import ERRORS
+from eventflow.api.schemas import Strict, model_response
+from eventflow.domain.checkout import Paid, PaymentRequired
+from eventflow.domain.codes import code_valid_until, qr_payload
+from eventflow.domain.errors import NotFound
+from eventflow.domain.links import ticket_url
+from eventflow.domain.models import Buyer, Order, Reservation
+from eventflow.domain.queries import TicketView
+from eventflow.domain.reservations import LineRequest
+from eventflow.services import Services
+
+router = resource_router()
+
+
+# ------------------------------------------------------------------ reservations
+class LineIn(Strict):
+    tier_id: str = Field(max_length=64)
+    quantity: StrictInt
+
+
+class BuyerIn(Strict):
+    email: str = Field(max_length=254)
+    name: str = Field(max_length=120)
+
+
+class ReservationIn(Strict):
+    lines: list[LineIn] = Field(max_length=50)
+    buyer: BuyerIn
+    idempotency_key: str | None = Field(default=None, max_length=200)
+
+
+class LineOut(BaseModel):
+    tier_id: str
+    quantity: int
+    unit_price_minor: int
+    unit_fee_minor: int
+    unit_total_minor: int
+    subtotal_minor: int
+    fee_minor: int
+    total_minor: int
+
+
+class ReservationOut(BaseModel):
+    id: str
+    event_id: str
+    status: str
+    expires_at: datetime
+    lines: list[LineOut]
+    subtotal_minor: int
+    fee_minor: int
+    total_minor: int
+    currency: str
+    fee_mode: str
+    order_id: str | None
+
+
+def reservation_out(reservation: Reservation) -> ReservationOut:
+    return ReservationOut(
+        id=reservation.id, event_id=reservation.event_id, status=reservation.status.value,
+        expires_at=reservation.expires_at,
+        lines=[
+            LineOut(
+                tier_id=line.tier_id, quantity=line.quantity,
+                unit_price_minor=line.unit_price_minor, unit_fee_minor=line.unit_fee_minor,
+                unit_total_minor=line.unit_total_minor, subtotal_minor=line.subtotal_minor,
+                fee_minor=line.fee_minor, total_minor=line.total_minor,
+            )
+            for line in reservation.lines
+        ],
+        subtotal_minor=reservation.subtotal_minor, fee_minor=reservation.fee_minor,
+        total_minor=reservation.total_minor, currency=reservation.currency,
+        fee_mode=reservation.fee_mode.value, order_id=reservation.order_id,
+    )
+
+
+@router.post("/events/{event_id}/reservations", status_code=201, response_model=ReservationOut, responses=ERRORS)
+async def reserve(event_id: str, body: ReservationIn, app: ServicesDep) -> Response:
+    reservation = await app.off_loop(
+        app.ticketing.reserve,
+        event_id,
+        [LineRequest(line.tier_id, line.quantity) for line in body.lines],
+        Buyer(email=body.buyer.email, name=body.buyer.name),
+        idempotency_key=body.idempotency_key,
+    )
+    return model_response(reservation_out(reservation), status=201)
+
+
+@router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=ERRORS)
+async def get_reservation(reservation_id: str, app: ServicesDep) -> Response:
+    return model_response(reservation_out(await app.off_loop(app.ticketing.get_reservation, reservation_id)))
+
+
+@router.delete("/reservations/{reservation_id}", response_model=ReservationOut, responses=ERRORS)
+async def cancel_reservation(reservation_id: str, app: ServicesDep) -> Response:
+    return model_response(reservation_out(await app.off_loop(app.ticketing.cancel, reservation_id)))
+
+
+# ------------------------------------------------------------------ checkout
+class TicketLinkOut(BaseModel):
+    ticket_id: str
+    key: str
+    url: str
+
+
+class CheckoutOut(BaseModel):
+    status: Literal["payment_required", "paid"]
+    provider: str | None = None
+    payment_url: str | None = None
+    test_mode: bool | None = None
+    order_id: str | None = None
+    tickets: list[TicketLinkOut] | None = None
+
+
+def paid_out(app: Services, order: Order) -> CheckoutOut:
+    base = app.settings.public_url
+    return CheckoutOut(
+        status="paid", order_id=order.id,
+        tickets=[TicketLinkOut(ticket_id=t.id, key=t.access_key, url=ticket_url(base, t.id, t.access_key))
+                 for t in order.tickets],
+    )
+
+
+@router.post("/reservations/{reservation_id}/checkout", responses=ERRORS)
+def checkout(reservation_id: str, app: ServicesDep) -> CheckoutOut:
+    result = app.checkout.start(reservation_id)
+    if isinstance(result, Paid):
+        return paid_out(app, result.order)
+    url = result.payment_url
+    if url.startswith("/"):
+        url = app.settings.public_url + url
+    return CheckoutOut(status="payment_required", provider=result.provider, payment_url=url,
+                       test_mode=result.test_mode)
+
+
+@router.post("/demo-payments/{reservation_id}/pay", responses=ERRORS)
+def pay_with_demo_provider(reservation_id: str, app: ServicesDep) -> CheckoutOut:
+    """Test mode only: what the demo payment page's Pay button does, for scripts and tests."""
+    if app.checkout.gateway.name != "demo":
+        raise NotFound("The demo payment provider is not active")
+    result = app.checkout.start(reservation_id)
+    if isinstance(result, PaymentRequired):
+        order = app.checkout.payment_succeeded(reservation_id, payment_ref=f"demo_{reservation_id}")
+    else:
+        order = result.order
+    return paid_out(app, order)
+
+
+# ------------------------------------------------------------------ tickets
+class TicketOut(BaseModel):
+    ticket_id: str
+    event_id: str
+    tier_id: str
+    holder: str
+    status: str
+    qr_payload: str
+    valid_until: datetime
+    checked_in_at: datetime | None  # when the door admitted it; null until then
+
+
+def ticket_out(app: Services, view: TicketView) -> TicketOut:
+    ticket = view.ticket
+    now = app.ticketing.clock.now()
+    return TicketOut(
+        ticket_id=ticket.id, event_id=ticket.event_id, tier_id=ticket.tier_id,
+        holder=ticket.holder_name, status=ticket.status.value,
+        qr_payload=qr_payload(ticket, now), valid_until=code_valid_until(now),
+        checked_in_at=view.checkin.scanned_at if view.checkin else None,
+    )
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut, responses=ERRORS)
+async def get_ticket(ticket_id: str, key: str, app: ServicesDep) -> Response:
+    """The holder's ticket (the wallet link's `key` is the capability): today's code, and whether it is in."""
+    return model_response(ticket_out(app, await app.off_loop(app.queries.ticket_view, ticket_id, key)))

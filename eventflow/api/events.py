@@ -1,0 +1,150 @@
+"""Events and their ticket tiers: organizers create, price and publish; anyone reads a published event.
+
+Organizer routes are plain `def` (FastAPI's thread pool); `GET /events/{id}` is what a ticket drop
+hammers, so it is `async` and reaches the store through `Services.off_loop` (see the package docstring)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
+
+from eventflow.api.deps import OrganizerDep, ServicesDep, current_organizer, resource_router
+from eventflow.api.errors import ERRORS
+from eventflow.api.schemas import Strict, model_response
+from eventflow.domain.analytics import orders_csv
+from eventflow.domain.errors import NotFound, Unauthorized
+from eventflow.domain.links import event_url
+from eventflow.domain.models import Event, EventStatus, Tier
+from eventflow.domain.money import TicketPrice
+from eventflow.services import Services
+
+router = resource_router()
+
+
+class EventIn(Strict):
+    title: str = Field(max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: str = Field(max_length=64)
+    venue: str = Field(default="", max_length=300)
+    currency: str = Field(min_length=3, max_length=3)
+    description: str = ""
+    fee_mode: Literal["buyer_pays", "organizer_absorbs"] = "buyer_pays"
+
+
+class TierIn(Strict):
+    name: str = Field(max_length=120)
+    price_minor: StrictInt
+    capacity: StrictInt
+    max_per_order: StrictInt | None = None
+    sales_start: AwareDatetime | None = None
+    sales_end: AwareDatetime | None = None
+    hidden: StrictBool = False
+
+
+class TierOut(BaseModel):
+    id: str
+    name: str
+    price_minor: int
+    fee_minor: int
+    total_minor: int  # what the buyer pays per ticket
+    capacity: int
+    available: int
+    sold_out: bool
+    max_per_order: int
+    sales_start: datetime | None
+    sales_end: datetime | None
+    hidden: bool
+
+
+class EventOut(BaseModel):
+    id: str
+    slug: str
+    organizer_id: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    currency: str
+    fee_mode: str
+    status: str
+    url: str
+    tiers: list[TierOut]
+
+
+def tier_out(tier: Tier, event: Event) -> TierOut:
+    price = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode)
+    return TierOut(
+        id=tier.id, name=tier.name, price_minor=tier.price_minor, fee_minor=price.fee_minor,
+        total_minor=price.buyer_total_minor, capacity=tier.capacity, available=tier.available,
+        sold_out=tier.available == 0, max_per_order=tier.max_per_order,
+        sales_start=tier.sales_start, sales_end=tier.sales_end, hidden=tier.hidden,
+    )
+
+
+def event_out(app: Services, event: Event, tiers: tuple[Tier, ...] | list[Tier], public: bool) -> EventOut:
+    shown = [t for t in tiers if not (public and t.hidden)]
+    return EventOut(
+        id=event.id, slug=event.slug, organizer_id=event.organizer_id, title=event.title,
+        description=event.description, starts_at=event.starts_at, ends_at=event.ends_at,
+        timezone=event.timezone, venue=event.venue, currency=event.currency,
+        fee_mode=event.fee_mode.value, status=event.status.value,
+        url=event_url(app.settings.public_url, event.slug),
+        tiers=[tier_out(t, event) for t in shown],
+    )
+
+
+@router.post("/events", status_code=201, responses=ERRORS)
+def create_event(body: EventIn, app: ServicesDep, organizer_id: OrganizerDep) -> EventOut:
+    event = app.catalog.create_event(organizer_id, **body.model_dump())
+    return event_out(app, event, (), public=False)
+
+
+@router.post("/events/{event_id}/tiers", status_code=201, responses=ERRORS)
+def create_tier(event_id: str, body: TierIn, app: ServicesDep, organizer_id: OrganizerDep) -> TierOut:
+    tier = app.catalog.add_tier(organizer_id, event_id, **body.model_dump())
+    return tier_out(tier, app.catalog.own_event(organizer_id, event_id))
+
+
+@router.post("/events/{event_id}/publish", responses=ERRORS)
+def publish(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> EventOut:
+    app.catalog.publish(organizer_id, event_id)
+    view = app.catalog.event_view(event_id)
+    return event_out(app, view.event, view.tiers, public=False)
+
+
+@router.get("/events/{event_id}/orders.csv", responses=ERRORS, response_class=Response)
+def orders_export(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
+    """Orders and tickets of one event, one row per ticket (amounts in minor units)."""
+    event = app.catalog.own_event(organizer_id, event_id)
+    body = orders_csv(app.queries.orders(event_id), app.queries.tiers(event_id))
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{event.slug}-orders.csv"'})
+
+
+def event_for_viewer(request: Request, app: Services, event_id: str) -> EventOut:
+    view = app.catalog.event_view(event_id)
+    if view.event.status is EventStatus.DRAFT:
+        # A draft is visible to its organizer only; to everyone else it does not exist.
+        try:
+            owner = current_organizer(request)
+        except Unauthorized:
+            owner = None
+        if owner != view.event.organizer_id:
+            raise NotFound("No such event")
+        return event_out(app, view.event, view.tiers, public=False)
+    return event_out(app, view.event, view.tiers, public=True)
+
+
+# A sync route would cost three thread-pool hops (dependency, body, response validation), and with
+# the embedded store even one hop costs more than the work (benchmarks/bench_http.py:
+# reservations/s more than doubled without it). The reply is serialized once.
+@router.get("/events/{event_id}", response_model=EventOut, responses=ERRORS)
+async def get_event(event_id: str, request: Request, app: ServicesDep) -> Response:
+    return model_response(await app.off_loop(event_for_viewer, request, app, event_id))

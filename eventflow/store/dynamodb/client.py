@@ -1,0 +1,230 @@
+"""The retrying low-level client of the EventFlow table: every request of the DynamoDB store
+goes through here.
+
+`TableClient` holds boto3's low-level client (thread-safe: one serves every thread) and the table
+name, and sends requests with bounded, jittered retries on what retrying can fix (transaction
+conflicts, throttling). A transaction refused because one of its conditions failed is a definite
+answer, never retried: it surfaces as `ConditionFailed`, which says which items failed and, where
+asked for (`ReturnValuesOnConditionCheckFailure`), what they held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from eventflow.store.dynamodb import table as dynamodb_table
+
+Item = dict[str, dict[str, Any]]
+T = TypeVar("T")
+
+MAX_TRANSACTION_ITEMS = 100
+BATCH_GET_KEYS = 100
+
+# Why a TransactWriteItems was cancelled (CancellationReasons[].Code) when retrying may help.
+RETRYABLE_REASONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+     "RequestLimitExceeded", "InternalServerError"}
+)
+# Error codes of a whole request worth retrying (botocore already retries throttling itself,
+# but not these transaction-specific ones).
+RETRYABLE_ERRORS = frozenset(
+    {"TransactionConflictException", "TransactionInProgressException",
+     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+     "InternalServerError"}
+)
+
+
+class ConditionFailed(Exception):
+    """A transaction cancelled because a condition failed; `reasons` align with its items."""
+
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        super().__init__([r.get("Code") for r in reasons])
+        self.reasons = reasons
+
+    def failed(self, index: int) -> bool:
+        """Whether the condition of item `index` (in request order) failed."""
+        return index < len(self.reasons) and (
+            self.reasons[index].get("Code") == "ConditionalCheckFailed"
+        )
+
+    def item(self, index: int) -> Item | None:
+        """Item `index` as it was, if the request asked for it (ALL_OLD) and it existed."""
+        if index >= len(self.reasons):
+            return None
+        return self.reasons[index].get("Item") or None
+
+
+def key(pk: str, sk: str) -> Item:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def error_code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+class TableClient:
+    """One DynamoDB table through a retrying low-level client; the base of `DynamoStore`.
+
+    The request helpers (`_call`, `_transact`, `_get`, `_batch_get`, `_query`) are for the store's
+    own modules; reads through `_get` and `_batch_get` are strongly consistent."""
+
+    def __init__(
+        self,
+        table_name: str,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        client: Any = None,
+        max_attempts: int = 8,
+        backoff_base: float = 0.02,
+        backoff_cap: float = 1.0,
+    ) -> None:
+        if not table_name:
+            raise ValueError("DynamoStore needs a table name")
+        self.table_name = table_name
+        self._owns_client = client is None
+        self.client = client if client is not None else _new_client(region_name, endpoint_url)
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+
+    def create_table(self, wait: bool = True) -> bool:
+        return dynamodb_table.create_table(self.client, self.table_name, wait=wait)
+
+    def ping(self) -> None:
+        self.client.get_item(TableName=self.table_name, Key=key("PING", "PING"))
+
+    def close(self) -> None:
+        if self._owns_client and hasattr(self.client, "close"):
+            self.client.close()
+
+    def _sleep_before_retry(self, attempt: int) -> None:
+        """Exponential backoff with full jitter."""
+        time.sleep(random.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt)))
+
+    def _call(self, operation: Callable[..., T], **kwargs: Any) -> T:
+        """One request, retried on transaction conflicts and throttling."""
+        for attempt in range(self._max_attempts):
+            try:
+                return operation(**kwargs)
+            except self.client.exceptions.ClientError as error:
+                if error_code(error) not in RETRYABLE_ERRORS or attempt + 1 == self._max_attempts:
+                    raise
+            self._sleep_before_retry(attempt)
+        raise AssertionError("unreachable")
+
+    def _transact(self, items: list[dict[str, Any]], token_seed: str | None = None) -> None:
+        """TransactWriteItems with bounded retries on conflicts/throttling.
+
+        Raises ConditionFailed when a condition failed (a definite answer, never retried).
+        `token_seed` makes the request idempotent: the ClientRequestToken is derived from it,
+        the request's content and the attempt number, so a resend of the very same request
+        (lost response) cannot apply twice, while a retry after a cancellation or with
+        different content is never mistaken for it (IdempotentParameterMismatch)."""
+        if len(items) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items")
+        digest = None
+        if token_seed is not None:
+            digest = hashlib.sha256(
+                token_seed.encode() + json.dumps(items, sort_keys=True).encode()
+            ).hexdigest()
+        for attempt in range(self._max_attempts):
+            kwargs: dict[str, Any] = {"TransactItems": items}
+            if digest is not None:
+                kwargs["ClientRequestToken"] = f"{digest[:30]}-{attempt}"
+            try:
+                self.client.transact_write_items(**kwargs)
+                return
+            except self.client.exceptions.ClientError as error:
+                code = error_code(error)
+                last = attempt + 1 == self._max_attempts
+                if code == "TransactionCanceledException":
+                    reasons = error.response.get("CancellationReasons") or []
+                    codes = {reason.get("Code") for reason in reasons}
+                    if "ConditionalCheckFailed" in codes:
+                        raise ConditionFailed(reasons) from None
+                    if not codes & RETRYABLE_REASONS or last:
+                        raise
+                elif code not in RETRYABLE_ERRORS or last:
+                    raise
+            self._sleep_before_retry(attempt)
+
+    def _get(self, pk: str, sk: str, projection: str | None = None) -> Item | None:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name, "Key": key(pk, sk), "ConsistentRead": True,
+        }
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+        item: Item | None = self._call(self.client.get_item, **kwargs).get("Item")
+        return item
+
+    def _batch_get(
+        self, keys: Iterable[tuple[str, str]], projection: str | None = None,
+        names: dict[str, str] | None = None,
+    ) -> list[Item]:
+        """Consistent BatchGetItem of any number of keys (100 per request), unprocessed keys
+        retried with backoff. Missing items are simply absent from the result."""
+        unique = list(dict.fromkeys(keys))
+        found: list[Item] = []
+        for start in range(0, len(unique), BATCH_GET_KEYS):
+            request: dict[str, Any] = {
+                "Keys": [key(pk, sk) for pk, sk in unique[start:start + BATCH_GET_KEYS]],
+                "ConsistentRead": True,
+            }
+            if projection:
+                request["ProjectionExpression"] = projection
+            if names:
+                request["ExpressionAttributeNames"] = names
+            pending: dict[str, Any] = {self.table_name: request}
+            for attempt in range(self._max_attempts):
+                response = self._call(self.client.batch_get_item, RequestItems=pending)
+                found.extend(response.get("Responses", {}).get(self.table_name, []))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                self._sleep_before_retry(attempt)
+            else:
+                raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+        return found
+
+    def _query(self, **kwargs: Any) -> Iterable[Item]:
+        """Every item of a Query, following LastEvaluatedKey."""
+        kwargs["TableName"] = self.table_name
+        while True:
+            response = self._call(self.client.query, **kwargs)
+            yield from response.get("Items", [])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
+    def _partition_items(self, partition: str, prefix: str) -> Iterable[Item]:
+        """Items of one kind in one partition (e.g. an event's `CHECKIN#`s): a consistent Query."""
+        return self._query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": partition}, ":prefix": {"S": prefix}},
+            ConsistentRead=True,
+        )
+
+
+def _new_client(region_name: str | None, endpoint_url: str | None) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "dynamodb",
+        region_name=region_name,
+        endpoint_url=endpoint_url,
+        config=Config(
+            max_pool_connections=64,
+            retries={"mode": "standard", "max_attempts": 4},
+            connect_timeout=3,
+            read_timeout=10,
+            tcp_keepalive=True,
+        ),
+    )
