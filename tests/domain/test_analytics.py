@@ -5,20 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from eventflow.domain.analytics import event_sales, orders_csv, sales_over_time, search_attendees
 from eventflow.domain.models import Buyer
 from eventflow.domain.reservations import LineRequest, Ticketing
-from eventflow.store.sqlite.store import SqliteStore
-from tests.conftest import make_service, publish_event
-
-
-@pytest.fixture
-def service(tmp_path: Path, clock) -> Ticketing:  # type: ignore[no-untyped-def]
-    return make_service(SqliteStore(tmp_path / "analytics.db"), clock)
+from tests.conftest import publish_event
 
 
 def sell(service: Ticketing, event_id: str, tier_id: str, quantity: int, name: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,13 +11,7 @@ from eventflow.domain.codes import qr_payload, ticket_code
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.models import Buyer, Event, Ticket
 from eventflow.domain.reservations import LineRequest, Ticketing
-from eventflow.store.sqlite.store import SqliteStore
-from tests.conftest import make_service, publish_event
-
-
-@pytest.fixture
-def service(tmp_path: Path, clock) -> Ticketing:  # type: ignore[no-untyped-def]
-    return make_service(SqliteStore(tmp_path / "door.db"), clock)
+from tests.conftest import publish_event
 
 
 @pytest.fixture

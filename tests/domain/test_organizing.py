@@ -14,13 +14,7 @@ from eventflow.domain.errors import Conflict, NotFound, NotOnSale, Unauthorized,
 from eventflow.domain.models import Buyer, EventStatus
 from eventflow.domain.organizing import Organizing
 from eventflow.domain.reservations import LineRequest, Ticketing
-from eventflow.store.sqlite.store import SqliteStore
-from tests.conftest import make_service, publish_event
-
-
-@pytest.fixture
-def service(tmp_path: Path, clock) -> Ticketing:  # type: ignore[no-untyped-def]
-    return make_service(SqliteStore(tmp_path / "organizing.db"), clock)
+from tests.conftest import publish_event
 
 
 @pytest.fixture

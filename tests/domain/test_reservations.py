@@ -1,12 +1,12 @@
-"""The reservation use cases, on the embedded SQLite store with a manual clock."""
+"""The reservation use cases, on the in-memory store (tests/conftest.py `service`) with a manual clock."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from eventflow.domain.clock import ManualClock
 from eventflow.domain.errors import (
     NotFound,
     NotOnSale,
@@ -16,9 +16,9 @@ from eventflow.domain.errors import (
     ValidationFailed,
 )
 from eventflow.domain.models import Buyer, EventStatus, ReservationStatus
+from eventflow.domain.ports import Store
 from eventflow.domain.reservations import LineRequest, Ticketing
-from eventflow.store.sqlite.store import SqliteStore
-from tests.conftest import BUYER, make_service, publish_event
+from tests.conftest import BUYER, publish_event
 
 
 class RecordingListener:
@@ -27,11 +27,6 @@ class RecordingListener:
 
     def availability_changed(self, event_id: str) -> None:
         self.changed.append(event_id)
-
-
-@pytest.fixture
-def service(tmp_path: Path, clock) -> Ticketing:  # type: ignore[no-untyped-def]
-    return make_service(SqliteStore(tmp_path / "domain.db"), clock)
 
 
 def test_sign_in_with_right_and_wrong_password(service: Ticketing) -> None:
@@ -213,8 +208,7 @@ def test_every_inventory_change_tells_the_listener(service: Ticketing, clock) ->
     assert listener.changed == [event.id] * 6  # 3 holds, 1 cancel, 1 sale, 1 expiry
 
 
-def test_reservation_id_from_a_key_depends_on_the_secret(tmp_path: Path, clock) -> None:
-    store = SqliteStore(tmp_path / "k.db")
+def test_reservation_id_from_a_key_depends_on_the_secret(store: Store, clock: ManualClock) -> None:
     one = Ticketing(store, clock, secret_key="one")
     two = Ticketing(store, clock, secret_key="two")
     assert one.reservation_id_for("evt_1", "key") == one.reservation_id_for("evt_1", "key")
