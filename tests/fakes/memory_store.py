@@ -36,6 +36,7 @@ from eventflow.domain.models import (
     ReservationStatus,
     StaffAccess,
     Ticket,
+    TicketStatus,
     Tier,
     TierCount,
 )
@@ -298,7 +299,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
         with self._lock:
             ticket = self._tickets.get(ticket_id)
             if ticket is not None:
-                self._tickets[ticket_id] = replace(ticket, status=status)
+                self._tickets[ticket_id] = replace(ticket, status=TicketStatus(status))
 
     # ---------------------------------------------------------------- door check-in
     def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:

@@ -23,4 +23,4 @@ def as_stored(record: R) -> R:
             changes[field.name] = as_stored(value)
         elif isinstance(value, tuple) and any(is_dataclass(item) for item in value):
             changes[field.name] = tuple(as_stored(item) for item in value)
-    return replace(record, **changes) if changes else record  # type: ignore[type-var]
+    return replace(record, **changes) if changes else record
