@@ -1,6 +1,6 @@
 """`PaymentStore` on SQLite: connected accounts, payments, webhook event ids, refunds, leases.
 
-A mixin of `SqliteStore` (it uses the store's per-thread connections and `_write` transactions).
+A part of `SqliteStore` (it uses the store's per-thread connections and `_write` transactions).
 Every state change is one conditional statement or one `BEGIN IMMEDIATE` transaction, so several
 processes sharing the file agree on who claimed a payment, an event id or a ticket.
 """
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventflow.domain.errors import Conflict
 from eventflow.domain.payments.records import (
@@ -25,6 +24,7 @@ from eventflow.domain.payments.records import (
 )
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
+from eventflow.store.sqlite.database import SqliteDatabase
 
 PAYMENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS connected_accounts (
@@ -68,13 +68,8 @@ _PAYMENT_FIELDS = (
 )
 
 
-class SqlitePaymentsMixin:
-    """Uses `_db()` and `_write()` of SqliteStore; SqliteStore creates PAYMENTS_SCHEMA with its own."""
-
-    if TYPE_CHECKING:
-        def _db(self) -> sqlite3.Connection: ...
-
-        def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+class SqlitePaymentsMixin(SqliteDatabase):
+    """The `PaymentStore` port on the file; SqliteStore creates PAYMENTS_SCHEMA with its own schema."""
 
     # ---------------------------------------------------------------- connected accounts
     def save_connected_account(self, account: ConnectedAccount) -> None:
@@ -258,7 +253,7 @@ def _account(row: sqlite3.Row) -> ConnectedAccount:
         organizer_id=row["organizer_id"], account_id=row["account_id"], charges_enabled=bool(row["charges_enabled"]),
         payouts_enabled=bool(row["payouts_enabled"]), details_submitted=bool(row["details_submitted"]),
         requirements_due=tuple(json.loads(row["requirements_due"])), disabled_reason=row["disabled_reason"],
-        updated_at=_instant(row["updated_at"]),
+        updated_at=s2t(row["updated_at"]),
     )
 
 
@@ -274,7 +269,7 @@ def _payment(row: sqlite3.Row) -> Payment:
     values = {name: row[name] for name in _PAYMENT_FIELDS}
     values["state"] = PaymentState(values["state"])
     for name in ("created_at", "hold_expires_at", "updated_at"):
-        values[name] = _instant(values[name])
+        values[name] = s2t(values[name])
     return Payment(**values)
 
 
@@ -294,12 +289,7 @@ def _refund(row: sqlite3.Row) -> Refund:
         tier_quantities=tuple((tier, int(q)) for tier, q in json.loads(row["tier_quantities"])),
         amount_minor=row["amount_minor"], fee_minor=row["fee_minor"], currency=row["currency"],
         reason=RefundReason(row["reason"]), restock=bool(row["restock"]), status=RefundStatus(row["status"]),
-        created_at=_instant(row["created_at"]), stripe_refund_id=row["stripe_refund_id"],
+        created_at=s2t(row["created_at"]), stripe_refund_id=row["stripe_refund_id"],
         finished_at=s2t(row["finished_at"]), failure=row["failure"],
     )
 
-
-def _instant(text: str) -> datetime:
-    instant = s2t(text)
-    assert instant is not None
-    return instant

@@ -1,0 +1,168 @@
+"""The SQLite store's inventory: holds, their release and confirmation, orders and tickets.
+
+Every inventory change is a conditional UPDATE inside a `BEGIN IMMEDIATE` transaction
+(`... WHERE held + sold + :q <= capacity`), so concurrent threads and processes sharing the
+file can never oversell; the CHECK constraint on `tiers` is a second line of defence.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from eventflow.domain.errors import NotOnSale, SoldOut, StaleCatalog
+from eventflow.domain.models import EventStatus, Order, Reservation, ReservationStatus, Ticket
+from eventflow.store.codec import instant_to_text as t2s
+from eventflow.store.sqlite.database import SqliteDatabase
+from eventflow.store.sqlite.rows import (
+    order_from,
+    order_row,
+    reservation_from,
+    reservation_row,
+    ticket_from,
+    ticket_row,
+)
+
+
+class SqliteInventoryMixin(SqliteDatabase):
+    """The `Store` port's inventory and order operations on the file."""
+
+    # ---------------------------------------------------------------- holds
+    def reserve(self, reservation: Reservation) -> tuple[Reservation, bool]:
+        with self._write() as db:
+            existing = db.execute(
+                "SELECT * FROM reservations WHERE id = ?", (reservation.id,)
+            ).fetchone()
+            if existing is not None:
+                return reservation_from(existing), False
+            event = db.execute(
+                "SELECT status FROM events WHERE id = ?", (reservation.event_id,)
+            ).fetchone()
+            if event is None or event["status"] != EventStatus.PUBLISHED.value:
+                raise NotOnSale("This event is not on sale")
+            for line in reservation.lines:
+                taken = db.execute(
+                    "UPDATE tiers SET held = held + :q WHERE id = :tier AND event_id = :event"
+                    " AND version = :version AND held + sold + :q <= capacity",
+                    {"q": line.quantity, "tier": line.tier_id, "event": reservation.event_id,
+                     "version": line.tier_version},
+                ).rowcount
+                if taken != 1:
+                    self._raise_why_not(db, reservation.event_id, line.tier_id, line.tier_version)
+            db.execute(
+                "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                reservation_row(reservation),
+            )
+        return reservation, True
+
+    @staticmethod
+    def _raise_why_not(db: sqlite3.Connection, event_id: str, tier_id: str, version: int) -> None:
+        row = db.execute(
+            "SELECT version FROM tiers WHERE id = ? AND event_id = ?", (tier_id, event_id)
+        ).fetchone()
+        if row is None or row["version"] != version:
+            raise StaleCatalog(tier_id)
+        raise SoldOut("Not enough tickets left", tier_ids=(tier_id,))
+
+    def get_reservation(self, reservation_id: str) -> Reservation | None:
+        row = self._db().execute(
+            "SELECT * FROM reservations WHERE id = ?", (reservation_id,)
+        ).fetchone()
+        return reservation_from(row) if row else None
+
+    def release(
+        self, reservation_id: str, status: ReservationStatus, now: datetime
+    ) -> Reservation | None:
+        if status not in (ReservationStatus.CANCELLED, ReservationStatus.EXPIRED):
+            raise ValueError("release closes a hold as cancelled or expired")
+        due = " AND expires_at <= :now" if status is ReservationStatus.EXPIRED else ""
+        with self._write() as db:
+            closed = db.execute(
+                "UPDATE reservations SET status = :status, closed_at = :now"
+                f" WHERE id = :id AND status = 'held'{due}",
+                {"status": status.value, "now": t2s(now), "id": reservation_id},
+            ).rowcount
+            if closed != 1:
+                return None
+            row = db.execute("SELECT * FROM reservations WHERE id = ?", (reservation_id,)).fetchone()
+            reservation = reservation_from(row)
+            for line in reservation.lines:
+                given_back = db.execute(
+                    "UPDATE tiers SET held = held - ? WHERE id = ? AND held >= ?",
+                    (line.quantity, line.tier_id, line.quantity),
+                ).rowcount
+                if given_back != 1:
+                    raise RuntimeError(f"held count of tier {line.tier_id} is inconsistent")
+        return reservation
+
+    def confirm(self, reservation_id: str, order: Order, now: datetime) -> tuple[Order, bool]:
+        with self._write() as db:
+            row = db.execute("SELECT * FROM reservations WHERE id = ?", (reservation_id,)).fetchone()
+            if row is None:
+                raise KeyError(reservation_id)
+            reservation = reservation_from(row)
+            if reservation.status is ReservationStatus.CONFIRMED:
+                existing = self._order_in(db, reservation.order_id or "")
+                if existing is None:
+                    raise RuntimeError(f"reservation {reservation_id} confirmed without an order")
+                return existing, False
+            self._sell(db, reservation)
+            db.execute(
+                "UPDATE reservations SET status = 'confirmed', order_id = ?, closed_at = ?"
+                " WHERE id = ?",
+                (order.id, t2s(now), reservation_id),
+            )
+            db.execute("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", order_row(order))
+            db.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [ticket_row(ticket) for ticket in order.tickets])
+        return order, True
+
+    @staticmethod
+    def _sell(db: sqlite3.Connection, reservation: Reservation) -> None:
+        """Move every line of the reservation to sold: from held, or for a hold that already
+        ended, from what is still available (a late payment is honoured only if capacity allows)."""
+        held = reservation.status is ReservationStatus.HELD
+        for line in reservation.lines:
+            moved = db.execute(
+                "UPDATE tiers SET held = held - :q, sold = sold + :q WHERE id = :tier AND held >= :q" if held
+                else "UPDATE tiers SET sold = sold + :q WHERE id = :tier AND held + sold + :q <= capacity",
+                {"q": line.quantity, "tier": line.tier_id},
+            ).rowcount
+            if moved != 1:
+                raise SoldOut("Not enough tickets left", tier_ids=(line.tier_id,))
+
+    def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
+        rows = self._db().execute(
+            "SELECT id FROM reservations WHERE status = 'held' AND expires_at <= ?"
+            " ORDER BY expires_at LIMIT ?",
+            (t2s(now), limit),
+        )
+        return [row["id"] for row in rows]
+
+    # ---------------------------------------------------------------- orders and tickets
+    def get_order(self, order_id: str) -> Order | None:
+        return self._order_in(self._db(), order_id)
+
+    @staticmethod
+    def _order_in(db: sqlite3.Connection, order_id: str) -> Order | None:
+        row = db.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+        if row is None:
+            return None
+        tickets = db.execute("SELECT * FROM tickets WHERE order_id = ? ORDER BY rowid", (order_id,))
+        return order_from(row, [ticket_from(t) for t in tickets])
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        row = self._db().execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return ticket_from(row) if row else None
+
+    def list_orders(self, event_id: str) -> list[Order]:
+        db = self._db()
+        tickets: dict[str, list[Ticket]] = {}
+        for row in db.execute("SELECT * FROM tickets WHERE event_id = ? ORDER BY rowid", (event_id,)):
+            tickets.setdefault(row["order_id"], []).append(ticket_from(row))
+        rows = db.execute("SELECT * FROM orders WHERE event_id = ? ORDER BY created_at, id", (event_id,))
+        return [order_from(row, tickets.get(row["id"], [])) for row in rows]
+
+    def set_ticket_status(self, ticket_id: str, status: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE tickets SET status = ? WHERE id = ?", (status, ticket_id))
