@@ -1,37 +1,63 @@
 """`/t/{ticket_id}?k=ACCESS_KEY`: the ticket wallet, a large QR code that rotates every 30 s.
 
-The code is computed in the browser (eventflow/static/wallet.js), so it keeps rotating with no
-network; the service worker serves an offline copy of this page after a reload. "Add to home
-screen" works through the web app manifest."""
+The code is computed in the browser (eventflow/static/wallet.js) with the code window of
+domain/codes.py, so it keeps rotating with no network; the service worker serves an offline copy
+of this page after a reload. Once the door admitted the ticket, the wallet says when ("Checked in
+at 20:15", in the event's timezone). "Add to home screen" works through the web app manifest."""
 
 from __future__ import annotations
 
-import hmac
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from eventflow.domain.codes import door_rules
+from eventflow.domain.errors import NotFound
+from eventflow.domain.models import Event
+from eventflow.domain.queries import TicketView
 from eventflow.pages.components.door_assets import DoorModule, add_door_head
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
 
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    view: TicketView
+    event: Event
+    tier_name: str
+
+
+def wallet_ticket(wallet: Wallet) -> dict[str, Any]:
+    """What wallet.js shows (and keeps in localStorage for the offline copy of the page)."""
+    ticket, event, checkin = wallet.view.ticket, wallet.event, wallet.view.checkin
+    return {
+        "id": ticket.id, "secret": ticket.secret, "holder": ticket.holder_name, "tier": wallet.tier_name,
+        "status": ticket.status.value, "event_title": event.title,
+        "when": event_when(event.starts_at, event.ends_at, event.timezone),
+        "checked_in": checkin.scanned_at.astimezone(ZoneInfo(event.timezone)).strftime("%H:%M") if checkin else None,
+        **door_rules(),
+    }
+
+
 def register(services: Services) -> None:
+    def read(ticket_id: str, key: str) -> Wallet:
+        view = services.queries.ticket_view(ticket_id, key)  # NotFound unless the key matches
+        event = services.queries.event(view.ticket.event_id)
+        if event is None:
+            raise NotFound("No such event")
+        return Wallet(view, event, services.queries.tier_names(event.id).get(view.ticket.tier_id, "Ticket"))
+
     @ui.page("/t/{ticket_id}", reconnect_timeout=3600)
-    def ticket_page(ticket_id: str, k: str = "") -> None:
-        store = services.ticketing.store
-        ticket = store.get_ticket(ticket_id)
-        if ticket is None or not k or not hmac.compare_digest(ticket.access_key, k):
+    async def ticket_page(ticket_id: str, k: str = "") -> None:
+        try:
+            wallet = await services.off_loop(read, ticket_id, k)
+        except NotFound:
             not_found("ticket")
             return
-        event = store.get_event(ticket.event_id)
-        assert event is not None
-        tier_name = next((t.name for t in store.get_tiers(event.id) if t.id == ticket.tier_id), "Ticket")
         add_door_head("wallet")
         ui.add_head_html("<style>#popup{display:none!important}</style>")
-        with frame(event.title):
-            DoorModule("EventFlowWallet", {"ticket": {
-                "id": ticket.id, "secret": ticket.secret, "holder": ticket.holder_name, "tier": tier_name,
-                "status": ticket.status, "event_title": event.title,
-                "when": event_when(event.starts_at, event.ends_at, event.timezone),
-            }}).classes("w-full")
+        with frame(wallet.event.title):
+            DoorModule("EventFlowWallet", {"ticket": wallet_ticket(wallet)}).classes("w-full")

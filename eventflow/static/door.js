@@ -1,15 +1,19 @@
 /*
  * EventFlow door logic, shared by the scanner and the ticket wallet; depends on no websocket.
  *
- * - TOTP (RFC 6238, HMAC-SHA1, 30 s step, 8 digits) with WebCrypto, as pyotp computes it.
+ * - TOTP (RFC 6238, HMAC-SHA1) with WebCrypto, as pyotp computes it.
+ * - The offline verdict on a scanned code, in the server's words (admitted, stale_code, ...).
  * - A tiny IndexedDB key-value store (one object store per name).
  * Everything here works with the network gone.
+ *
+ * The code window is not written here: `rules` is the manifest (scanner) or the ticket JSON
+ * (wallet), which carry the server's {step_seconds, digits, accepted_steps, stale_lookback_steps}
+ * (eventflow/domain/codes.py), so a code gets the same verdict online and offline.
  */
 (function () {
   "use strict";
 
-  const STEP_SECONDS = 30;
-  const DIGITS = 8;
+  const LOOKBACK_BATCH = 120; // older codes are computed this many at a time, newest first
 
   function base32Decode(text) {
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -41,7 +45,7 @@
     return key;
   }
 
-  async function hotp(secret, counter) {
+  async function hotp(secret, counter, digits) {
     const message = new ArrayBuffer(8);
     const view = new DataView(message);
     view.setUint32(0, Math.floor(counter / 2 ** 32));
@@ -49,26 +53,51 @@
     const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), message));
     const offset = mac[mac.length - 1] & 0x0f;
     const binary = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) | mac[offset + 3];
-    return String(binary % 10 ** DIGITS).padStart(DIGITS, "0");
+    return String(binary % 10 ** digits).padStart(digits, "0");
   }
 
-  function stepAt(millis) {
-    return Math.floor(millis / 1000 / STEP_SECONDS);
+  function stepAt(rules, millis) {
+    return Math.floor(millis / 1000 / rules.step_seconds);
   }
 
-  /* 'valid' for steps -1..+1 around `millis`, 'stale' for up to `lookback` steps older, else 'invalid'. */
-  async function codeAge(secret, code, millis, lookback) {
-    const step = stepAt(millis);
-    const near = await Promise.all([-1, 0, 1].map((offset) => hotp(secret, step + offset)));
+  /* The code to show at `millis`. */
+  function codeAt(rules, secret, millis) {
+    return hotp(secret, stepAt(rules, millis), rules.digits);
+  }
+
+  /* 'valid' within the accepted steps around `millis`, 'stale' for an older code within the
+     look-back (a screenshot), else 'invalid': codes.code_age on the server. */
+  async function codeAge(rules, secret, code, millis) {
+    const step = stepAt(rules, millis);
+    const near = await Promise.all(rules.accepted_steps.map((offset) => hotp(secret, step + offset, rules.digits)));
     if (near.includes(code)) return "valid";
-    const older = [];
-    for (let back = 2; back <= lookback; back++) older.push(hotp(secret, step - back));
-    return (await Promise.all(older)).includes(code) ? "stale" : "invalid";
+    const lookback = rules.stale_lookback_steps || 0;
+    for (let first = 1 - Math.min(...rules.accepted_steps); first <= lookback; first += LOOKBACK_BATCH) {
+      const older = [];
+      for (let back = first; back < first + LOOKBACK_BATCH && back <= lookback; back++) {
+        older.push(hotp(secret, step - back, rules.digits));
+      }
+      if ((await Promise.all(older)).includes(code)) return "stale";
+    }
+    return "invalid";
   }
 
-  function parsePayload(text) {
+  /* The offline verdict on `code` shown for manifest `ticket` (undefined: not in the manifest), in
+     the words the server's /checkin/scan answers with. `admittedBefore`: the device knows it is in. */
+  async function verdict(rules, ticket, code, millis, admittedBefore) {
+    if (!ticket) return "unknown";
+    if (ticket.status === "void") return "void";
+    if (admittedBefore) return "already_checked_in";
+    const age = await codeAge(rules, ticket.secret, code, millis);
+    return { valid: "admitted", stale: "stale_code" }[age] || "invalid";
+  }
+
+  /* `EF1.<ticket id>.<code>` -> {ticketId, code}; null when it is not one of our codes. Without
+     rules (no manifest yet) any run of digits passes, so the scanner can say "unknown". */
+  function parsePayload(text, rules) {
     const parts = String(text || "").trim().split(".");
-    if (parts.length !== 3 || parts[0] !== "EF1" || !parts[1] || !/^\d{8}$/.test(parts[2])) return null;
+    const digits = rules && rules.digits ? new RegExp(`^\\d{${rules.digits}}$`) : /^\d+$/;
+    if (parts.length !== 3 || parts[0] !== "EF1" || !parts[1] || !digits.test(parts[2])) return null;
     return { ticketId: parts[1], code: parts[2] };
   }
 
@@ -104,5 +133,5 @@
     return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  window.EventFlowDoor = { STEP_SECONDS, DIGITS, hotp, stepAt, codeAge, parsePayload, openStore, randomId };
+  window.EventFlowDoor = { hotp, stepAt, codeAt, codeAge, verdict, parsePayload, openStore, randomId };
 })();

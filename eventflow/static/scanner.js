@@ -14,7 +14,6 @@
   const CAMERA_GONE_MS = 3000; // a code the camera has not seen for this long has left its view
   const RESULT_SHOWN_MS = 1600;
   const ONLINE_TIMEOUT_MS = 2500;
-  const STALE_LOOKBACK_STEPS = 240; // two hours of old codes are recognised as screenshots offline
 
   const MESSAGES = {
     admitted: "Admitted",
@@ -219,24 +218,22 @@
       this.showResult(outcome.result, outcome.ticket, true);
     }
 
-    /* Local decision against the cached manifest; admitted scans are queued for upload. */
+    /* Local decision against the cached manifest (its code window too); admitted scans are queued for upload. */
     async validateOffline(text, now) {
       const started = performance.now();
       try {
-        const parsed = Door.parsePayload(text);
+        const parsed = Door.parsePayload(text, this.manifest);
         if (!parsed || !this.manifest) return { result: parsed ? "unknown" : "invalid" };
         const ticket = this.tickets.get(parsed.ticketId);
         if (!ticket) return { result: "unknown" };
         const shown = { ticket_id: ticket.id, holder: ticket.holder, tier: ticket.tier };
-        if (ticket.status === "void") return { result: "void", ticket: shown };
         const local = await this.kv.get("admitted", this.eventId + ":" + ticket.id);
-        if (ticket.checked_in_at || local) {
+        const result = await Door.verdict(this.manifest, ticket, parsed.code, now, !!(ticket.checked_in_at || local));
+        if (result === "already_checked_in") {
           const by = local ? (local.by || "this device") : null;
-          return { result: "already_checked_in",
-                   ticket: { ...shown, checked_in_at: ticket.checked_in_at || local.scanned_at, checked_in_by: by } };
+          return { result, ticket: { ...shown, checked_in_at: ticket.checked_in_at || local.scanned_at, checked_in_by: by } };
         }
-        const age = await Door.codeAge(ticket.secret, parsed.code, now, STALE_LOOKBACK_STEPS);
-        if (age !== "valid") return { result: age === "stale" ? "stale_code" : "invalid", ticket: shown };
+        if (result !== "admitted") return { result, ticket: shown };
         const scan = { event_id: this.eventId, ticket_id: ticket.id, code: parsed.code,
                        scanned_at: new Date(now).toISOString(), nonce: Door.randomId("scan_") };
         await this.kv.put("queue", scan.nonce, scan);
@@ -304,7 +301,7 @@
         row.textContent = `${ticket.holder} · ${ticket.tier}` + (ticket.checked_in_at ? " (in)" : "");
         // A guest without their phone: staff check the ID, then admit with the current code.
         row.addEventListener("click", async () => {
-          const code = await Door.hotp(ticket.secret, Door.stepAt(Date.now()));
+          const code = await Door.codeAt(this.manifest, ticket.secret, Date.now());
           this.el.search.value = "";
           this.el.results.innerHTML = "";
           this.handle(`EF1.${ticket.id}.${code}`);

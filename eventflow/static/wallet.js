@@ -1,7 +1,9 @@
 /*
- * EventFlow ticket wallet: the rotating QR code, computed in the browser every 30 s step from the
+ * EventFlow ticket wallet: the rotating QR code, computed in the browser every step from the
  * ticket's secret, so the code keeps rotating (and the door accepts it) with no network at all.
- * The ticket is kept in localStorage; the service worker's offline copy of the page reads it back.
+ * The ticket JSON carries the server's code window (step_seconds, digits, ...) and, once the door
+ * admitted it, when ("checked_in": "20:15" in the event's timezone). The ticket is kept in
+ * localStorage; the service worker's offline copy of the page reads it back.
  */
 (function () {
   "use strict";
@@ -28,7 +30,8 @@
           <div class="ef-holder" data-testid="holder"></div><div class="ef-tier"></div>
           <div class="ef-offline-note" data-testid="offline-note" hidden>Offline: this code is still valid</div>
           <div class="ef-status-note"></div>
-          <small>The code changes every 30 seconds: screenshots will not get in.</small>
+          <div class="ef-checked-in" data-testid="checked-in" hidden></div>
+          <small class="ef-rotation"></small>
         </div>`;
       const q = (selector) => this.root.querySelector(selector);
       q(".ef-event").textContent = this.ticket.event_title;
@@ -38,6 +41,12 @@
       if (this.ticket.status && this.ticket.status !== "valid") {
         q(".ef-status-note").textContent = "This ticket is " + this.ticket.status + ".";
       }
+      if (this.ticket.checked_in) {
+        q(".ef-checked-in").hidden = false;
+        q(".ef-checked-in").textContent = "Checked in at " + this.ticket.checked_in;
+      }
+      q(".ef-rotation").textContent =
+        `The code changes every ${this.ticket.step_seconds} seconds: screenshots will not get in.`;
       this.qr = q(".ef-qr");
       this.countdown = q(".ef-countdown");
       this.offlineNote = q(".ef-offline-note");
@@ -48,14 +57,14 @@
 
     async tick() {
       const now = Date.now();
-      const step = Door.stepAt(now);
+      const step = Door.stepAt(this.ticket, now);
       if (step !== this.shownStep) {
         this.shownStep = step;
-        const payload = `EF1.${this.ticket.id}.${await Door.hotp(this.ticket.secret, step)}`;
+        const payload = `EF1.${this.ticket.id}.${await Door.codeAt(this.ticket, this.ticket.secret, now)}`;
         this.qr.replaceChildren(this.writer.write(payload, 320, 320));
         this.qr.dataset.payload = payload;
       }
-      const left = Door.STEP_SECONDS - Math.floor(now / 1000) % Door.STEP_SECONDS;
+      const left = this.ticket.step_seconds - Math.floor(now / 1000) % this.ticket.step_seconds;
       this.countdown.textContent = `New code in ${left} s`;
       this.offlineNote.hidden = navigator.onLine;
     }
@@ -70,11 +79,12 @@
     /* The offline page: the ticket this browser opened before, by the id in the address. */
     mountFromStorage(root, ticketId) {
       const saved = localStorage.getItem(storageKey(ticketId));
-      if (!saved) {
+      const ticket = saved && JSON.parse(saved);
+      if (!ticket || !ticket.step_seconds) { // never opened here, or saved by an older wallet without the code window
         root.textContent = "This ticket has not been opened on this device yet. Connect to the internet and open your ticket link.";
         return null;
       }
-      return this.mount(root, { ticket: JSON.parse(saved) });
+      return this.mount(root, { ticket });
     },
   };
 })();

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -269,3 +271,20 @@ def test_wallet_offline_shows_a_code_the_door_accepts(door: Door, browser) -> No
                       json={"code": payload, "device_id": "test-door"}).json()
     assert answer["result"] == "admitted"
     assert answer["ticket"]["holder"] == "Dora Door"
+
+
+def test_wallet_says_when_the_ticket_was_checked_in(door: Door, browser) -> None:  # type: ignore[no-untyped-def]
+    door.setup_event(tickets=1)
+    staff = door.staff_link("Door")
+    ticket = door.tickets[0]
+    phone = browser(PHONE)
+    phone.get(ticket["url"])
+    until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="qr"]').get_attribute("data-payload"))
+    assert not phone.find_element(By.CSS_SELECTOR, '[data-testid="checked-in"]').is_displayed()
+    answer = door.api("POST", f"/events/{door.event['id']}/checkin/scan", staff["token"],
+                      json={"code": door.payload(0), "device_id": "test-door"}).json()
+    assert answer["result"] == "admitted"
+    at = datetime.fromisoformat(answer["ticket"]["checked_in_at"]).astimezone(ZoneInfo(door.event["timezone"]))
+    phone.refresh()  # the wallet shows it from its next load on
+    note = until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="checked-in"]').text)
+    assert note == f"Checked in at {at:%H:%M}"

@@ -109,6 +109,31 @@ def test_offline_scans_are_judged_at_scan_time(service: Ticketing, door: DoorChe
     assert results == [ScanResult.STALE_CODE, ScanResult.INVALID]
 
 
+def test_sync_takes_the_digits_or_the_whole_qr_payload_of_the_same_ticket(
+    service: Ticketing, door: DoorCheckIn
+) -> None:
+    event, (ticket, other) = sold_tickets(service)
+    now = service.clock.now()
+    scans = [
+        OfflineScan(ticket.id, qr_payload(ticket, now), now, "p-1"),  # the whole payload, as /scan takes it
+        OfflineScan(other.id, qr_payload(ticket, now), now, "p-2"),  # another ticket's payload: invalid
+        OfflineScan(other.id, f"EF1.{other.id}.123", now, "p-3"),  # not one of our codes
+        OfflineScan(other.id, ticket_code(other.secret, now), now, "p-4"),  # the bare digits, as before
+    ]
+    results = [o.result for o in door.sync(event, "door-1", scans)]
+    assert results == [ScanResult.ADMITTED, ScanResult.INVALID, ScanResult.INVALID, ScanResult.ADMITTED]
+
+
+def test_a_three_hour_old_code_is_a_screenshot_online_and_in_an_upload(service: Ticketing, door: DoorCheckIn) -> None:
+    event, (ticket, other) = sold_tickets(service)
+    now = service.clock.now()
+    assert door.scan(event, qr_payload(ticket, now - timedelta(hours=3)), "d").result is ScanResult.STALE_CODE
+    upload = OfflineScan(other.id, ticket_code(other.secret, now - timedelta(hours=3)), now, "s-3h")
+    assert door.sync(event, "d", [upload])[0].result is ScanResult.STALE_CODE
+    ancient = OfflineScan(other.id, ticket_code(other.secret, now - timedelta(hours=7)), now, "s-7h")
+    assert door.sync(event, "d", [ancient])[0].result is ScanResult.INVALID  # past the look-back: garbage
+
+
 def test_manifest_carries_what_a_scanner_needs(service: Ticketing, door: DoorCheckIn) -> None:
     event, (ticket, other) = sold_tickets(service)
     door.scan(event, payload_at(ticket, service, 0), "d")
