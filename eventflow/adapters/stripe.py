@@ -1,5 +1,7 @@
 """The Stripe adapter: `ConnectGateway` on stripe-python's `StripeClient`. The only module that
-imports the SDK; it hands the domain plain records (`eventflow.domain.payments.gateway`).
+imports the SDK or speaks Stripe's vocabulary: it translates webhook event types, session,
+payment intent and refund statuses and metadata keys into the domain's plain records and enums
+(`eventflow.domain.payments.gateway`), and back.
 
 Requests retry on network errors, timeouts and 5xx with the same idempotency key (the SDK's own
 retries, `max_network_retries`); every create carries a key derived from EventFlow's ids, so a
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import stripe
+from stripe.params.checkout import SessionCreateParams, SessionCreateParamsPaymentIntentData
 
 from eventflow.domain.payments.gateway import (
     AccountInfo,
@@ -23,15 +26,45 @@ from eventflow.domain.payments.gateway import (
     CheckoutRequest,
     GatewayError,
     Money,
+    PaymentEvent,
+    PaymentEventKind,
     PaymentIntentInfo,
+    PaymentOutcome,
+    PaymentSubject,
     Payout,
     RefundInfo,
+    RefundOutcome,
     SessionInfo,
-    WebhookEvent,
+    SessionState,
 )
 
 T = TypeVar("T")
 RETRYABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
+
+# The webhook events EventFlow acts on (the endpoint in Stripe's dashboard subscribes to these);
+# every other type is acknowledged and ignored.
+EVENT_KINDS: dict[str, PaymentEventKind] = {
+    "checkout.session.completed": PaymentEventKind.SESSION_CHANGED,
+    "checkout.session.async_payment_succeeded": PaymentEventKind.SESSION_CHANGED,
+    "checkout.session.expired": PaymentEventKind.SESSION_CHANGED,
+    "checkout.session.async_payment_failed": PaymentEventKind.SESSION_PAYMENT_FAILED,
+    "payment_intent.payment_failed": PaymentEventKind.CARD_DECLINED,
+    "charge.refunded": PaymentEventKind.CHARGE_REFUNDED,
+    "account.updated": PaymentEventKind.ACCOUNT_UPDATED,
+}
+SESSION_STATES = {"open": SessionState.OPEN, "complete": SessionState.COMPLETE, "expired": SessionState.EXPIRED}
+STATUS_OF_SESSION_STATE = {state: status for status, state in SESSION_STATES.items()}
+# A payment intent in any other status (processing, requires_action...) is still pending.
+PAYMENT_OUTCOMES = {
+    "succeeded": PaymentOutcome.SUCCEEDED,
+    "requires_payment_method": PaymentOutcome.FAILED,
+    "canceled": PaymentOutcome.FAILED,
+}
+# A refund in any other status (succeeded, pending, requires_action) is accepted: the money goes back.
+REFUND_OUTCOMES = {"failed": RefundOutcome.FAILED, "canceled": RefundOutcome.CANCELED}
+REFUND_KEY = "eventflow_refund"  # the refund's metadata key holding EventFlow's refund id
+# Stripe replaces this in the success URL, so the return page learns which session came back.
+SESSION_ID_PLACEHOLDER = "session_id={CHECKOUT_SESSION_ID}"
 
 
 class StripeConnect:
@@ -77,13 +110,13 @@ class StripeConnect:
     def create_session(self, request: CheckoutRequest) -> SessionInfo:
         currency = request.currency.lower()
         metadata = {"reservation_id": request.reservation_id, "event_id": request.event_id}
-        intent: dict[str, Any] = {
+        intent: SessionCreateParamsPaymentIntentData = {
             "transfer_data": {"destination": request.destination_account},
             "metadata": metadata, "description": request.description,
         }
         if request.application_fee_minor:
             intent["application_fee_amount"] = request.application_fee_minor
-        params: dict[str, Any] = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {"quantity": item.quantity,
@@ -95,7 +128,7 @@ class StripeConnect:
             "metadata": metadata,
             "client_reference_id": request.reservation_id,
             "customer_email": request.customer_email,
-            "success_url": request.success_url,
+            "success_url": _with_query(request.success_url, SESSION_ID_PLACEHOLDER),
             "cancel_url": request.cancel_url,
             "expires_at": int(request.expires_at.timestamp()),
         }
@@ -115,7 +148,8 @@ class StripeConnect:
             # Not open any more (paid or expired meanwhile): say how it ended.
             return self.retrieve_session(session_id)
 
-    def list_sessions(self, status: str, created_since: datetime) -> list[SessionInfo]:
+    def list_sessions(self, state: SessionState, created_since: datetime) -> list[SessionInfo]:
+        status = STATUS_OF_SESSION_STATE[state]
         page = _call(lambda: self.client.v1.checkout.sessions.list(
             {"status": status, "created": {"gte": int(created_since.timestamp())}, "limit": 100}))
         return _call(lambda: [session_info(s.to_dict()) for s in page.auto_paging_iter()])
@@ -125,19 +159,20 @@ class StripeConnect:
 
     # ------------------------------------------------------------ refunds
     def create_refund(
-        self, payment_intent_id: str, amount_minor: int, idempotency_key: str, metadata: dict[str, str]
+        self, payment_intent_id: str, amount_minor: int, refund_key: str, reservation_id: str
     ) -> RefundInfo:
+        metadata = {REFUND_KEY: refund_key, "reservation_id": reservation_id}
         refund = _call(lambda: self.client.v1.refunds.create(
             {"payment_intent": payment_intent_id, "amount": amount_minor, "refund_application_fee": True,
              "reverse_transfer": True, "metadata": metadata},
-            {"idempotency_key": idempotency_key},
+            {"idempotency_key": refund_key},
         ))
         return refund_info(refund.to_dict())
 
     def find_refund(self, payment_intent_id: str, refund_key: str) -> RefundInfo | None:
         page = _call(lambda: self.client.v1.refunds.list({"payment_intent": payment_intent_id, "limit": 100}))
         for refund in _call(lambda: [r.to_dict() for r in page.auto_paging_iter()]):
-            if (refund.get("metadata") or {}).get("eventflow_refund") == refund_key:
+            if (refund.get("metadata") or {}).get(REFUND_KEY) == refund_key:
                 return refund_info(refund)
         return None
 
@@ -158,29 +193,16 @@ class StripeConnect:
         ]
 
     # ------------------------------------------------------------ webhooks
-    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+    def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         try:
             event = self.client.construct_event(payload, signature, self._webhook_secret, self._tolerance)
         except (stripe.SignatureVerificationError, ValueError) as error:
             raise BadSignature(str(error)) from None
         data = event.to_dict()
         obj = (data.get("data") or {}).get("object") or {}
-        kind = obj.get("object")
-        subject: SessionInfo | AccountInfo | ChargeInfo | PaymentIntentInfo | None = None
-        if kind == "checkout.session":
-            subject = session_info(obj)
-        elif kind == "account":
-            subject = account_info(obj)
-        elif kind == "charge":
-            subject = ChargeInfo(
-                charge_id=obj["id"], payment_intent_id=_id(obj.get("payment_intent")),
-                amount_minor=int(obj.get("amount", 0)), amount_refunded_minor=int(obj.get("amount_refunded", 0)),
-                currency=str(obj.get("currency", "")).upper(),
-            )
-        elif kind == "payment_intent":
-            subject = intent_info(obj)
-        return WebhookEvent(event_id=data["id"], event_type=data["type"], created=_instant(data.get("created")),
-                            subject=subject)
+        event_type = str(data["type"])
+        return PaymentEvent(event_id=data["id"], kind=EVENT_KINDS.get(event_type), provider_type=event_type,
+                            subject=_subject(obj))
 
 
 # ---------------------------------------------------------------- SDK objects -> records
@@ -208,6 +230,28 @@ def _instant(seconds: Any) -> datetime:
     return datetime.fromtimestamp(int(seconds or 0), tz=UTC)
 
 
+def _with_query(url: str, parameter: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{parameter}"
+
+
+def _subject(obj: dict[str, Any]) -> PaymentSubject | None:
+    """The object a webhook is about, as a record (None for kinds EventFlow does not read)."""
+    kind = obj.get("object")
+    if kind == "checkout.session":
+        return session_info(obj)
+    if kind == "account":
+        return account_info(obj)
+    if kind == "charge":
+        return ChargeInfo(
+            charge_id=obj["id"], payment_intent_id=_id(obj.get("payment_intent")),
+            amount_minor=int(obj.get("amount", 0)), amount_refunded_minor=int(obj.get("amount_refunded", 0)),
+            currency=str(obj.get("currency", "")).upper(),
+        )
+    if kind == "payment_intent":
+        return intent_info(obj)
+    return None
+
+
 def account_info(data: dict[str, Any]) -> AccountInfo:
     requirements = data.get("requirements") or {}
     due = list(requirements.get("past_due") or []) + list(requirements.get("currently_due") or [])
@@ -220,9 +264,11 @@ def account_info(data: dict[str, Any]) -> AccountInfo:
 
 def session_info(data: dict[str, Any]) -> SessionInfo:
     metadata = data.get("metadata") or {}
+    status = str(data.get("status") or "")
     return SessionInfo(
-        session_id=data["id"], status=str(data.get("status") or ""),
-        payment_status=str(data.get("payment_status") or ""),
+        # A status Stripe may add one day is taken as still open: nothing is decided on it.
+        session_id=data["id"], state=SESSION_STATES.get(status, SessionState.OPEN),
+        paid=status == "complete" and data.get("payment_status") == "paid",
         reservation_id=metadata.get("reservation_id") or data.get("client_reference_id"), url=data.get("url"),
         amount_minor=int(data.get("amount_total") or 0), currency=str(data.get("currency") or "").upper(),
         payment_intent_id=_id(data.get("payment_intent")), created=_instant(data.get("created")),
@@ -232,11 +278,13 @@ def session_info(data: dict[str, Any]) -> SessionInfo:
 def intent_info(data: dict[str, Any]) -> PaymentIntentInfo:
     error = data.get("last_payment_error") or {}
     return PaymentIntentInfo(
-        payment_intent_id=data["id"], status=str(data.get("status") or ""),
+        payment_intent_id=data["id"],
+        outcome=PAYMENT_OUTCOMES.get(str(data.get("status") or ""), PaymentOutcome.PENDING),
         reservation_id=(data.get("metadata") or {}).get("reservation_id"), failure_message=error.get("message"),
     )
 
 
 def refund_info(data: dict[str, Any]) -> RefundInfo:
-    return RefundInfo(refund_id=data["id"], status=str(data.get("status") or ""),
-                      amount_minor=int(data.get("amount") or 0), metadata=dict(data.get("metadata") or {}))
+    return RefundInfo(refund_id=data["id"],
+                      outcome=REFUND_OUTCOMES.get(str(data.get("status") or ""), RefundOutcome.ACCEPTED),
+                      amount_minor=int(data.get("amount") or 0))

@@ -1,13 +1,16 @@
 """The port to the card payment provider (Stripe Connect), in the domain's own terms.
 
-The adapter (`eventflow.adapters.stripe`) is the only place that knows the SDK; everything it
-returns is one of the plain records below, so the use cases and their tests never see SDK types.
+The adapter (`eventflow.adapters.stripe`) is the only place that knows the SDK and Stripe's
+vocabulary (event type names, status strings, metadata keys): everything it returns is one of the
+plain records and enums below, so the use cases decide on EventFlow's words and their tests never
+see SDK types.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum, StrEnum, auto
 from typing import Protocol
 
 
@@ -63,31 +66,42 @@ class CheckoutRequest:
         return sum(item.unit_amount_minor * item.quantity for item in self.line_items)
 
 
+class SessionState(Enum):
+    """Where a hosted checkout page stands."""
+
+    OPEN = auto()  # the buyer may still pay
+    COMPLETE = auto()  # the buyer finished: paid, or paid by a delayed method (bank debit) not in yet
+    EXPIRED = auto()  # ended without a payment
+
+
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
     """A Checkout Session as the provider sees it now."""
 
     session_id: str
-    status: str  # open | complete | expired
-    payment_status: str  # paid | unpaid | no_payment_required
-    reservation_id: str | None  # from the session's metadata
+    state: SessionState
+    paid: bool  # complete and the money is in
+    reservation_id: str | None  # the reservation it was made for (None: not made by EventFlow)
     url: str | None = None
     amount_minor: int = 0
     currency: str = ""
     payment_intent_id: str | None = None
     created: datetime | None = None
 
-    @property
-    def paid(self) -> bool:
-        return self.status == "complete" and self.payment_status == "paid"
+
+class RefundOutcome(StrEnum):
+    """What the provider did with a refund request (the words appear in messages)."""
+
+    ACCEPTED = "accepted"  # done, or on its way: the money goes back
+    FAILED = "failed"
+    CANCELED = "canceled"
 
 
 @dataclass(frozen=True, slots=True)
 class RefundInfo:
     refund_id: str
-    status: str  # succeeded | pending | failed | canceled | requires_action
+    outcome: RefundOutcome
     amount_minor: int
-    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +115,18 @@ class ChargeInfo:
     currency: str
 
 
+class PaymentOutcome(Enum):
+    """How the attempt to collect a payment stands."""
+
+    SUCCEEDED = auto()  # the money is in
+    FAILED = auto()  # declined or cancelled: it needs another payment method
+    PENDING = auto()  # still processing, or waiting for the buyer
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentIntentInfo:
     payment_intent_id: str
-    status: str  # succeeded | processing | requires_payment_method | canceled | ...
+    outcome: PaymentOutcome
     reservation_id: str | None
     failure_message: str | None = None
 
@@ -130,14 +152,30 @@ class Payout:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookEvent:
-    """A verified webhook: its id (for de-duplication), type, and the object it is about."""
+class PaymentEventKind(Enum):
+    """What a provider notification tells EventFlow, i.e. what it has to act on."""
 
-    event_id: str
-    event_type: str
-    created: datetime
-    subject: SessionInfo | AccountInfo | ChargeInfo | PaymentIntentInfo | None
+    SESSION_CHANGED = auto()  # a session completed, expired, or its delayed payment arrived
+    SESSION_PAYMENT_FAILED = auto()  # a session's delayed payment (bank debit...) failed
+    CARD_DECLINED = auto()  # one attempt failed; the session stays open for another
+    CHARGE_REFUNDED = auto()  # money went back, by EventFlow or in the provider's dashboard
+    ACCOUNT_UPDATED = auto()  # an organizer's connected account changed
+
+
+PaymentSubject = SessionInfo | AccountInfo | ChargeInfo | PaymentIntentInfo
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentEvent:
+    """A verified notification (webhook) from the provider.
+
+    `kind` None: nothing EventFlow acts on. `provider_type` is the provider's own name for it,
+    kept for the record (and named in fault tests' crash points); decisions use `kind`."""
+
+    event_id: str  # for de-duplication: the provider delivers at least once
+    kind: PaymentEventKind | None
+    provider_type: str
+    subject: PaymentSubject | None
 
 
 class ConnectGateway(Protocol):
@@ -159,26 +197,27 @@ class ConnectGateway(Protocol):
         """Expire an open session; for one that is no longer open, its current state."""
         ...
 
-    def list_sessions(self, status: str, created_since: datetime) -> list[SessionInfo]:
-        """Every session with this status created at or after `created_since` (paged through)."""
+    def list_sessions(self, state: SessionState, created_since: datetime) -> list[SessionInfo]:
+        """Every session in this state created at or after `created_since` (paged through)."""
         ...
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
 
     def create_refund(
-        self, payment_intent_id: str, amount_minor: int, idempotency_key: str, metadata: dict[str, str]
+        self, payment_intent_id: str, amount_minor: int, refund_key: str, reservation_id: str
     ) -> RefundInfo:
-        """Refund with the platform fee and the transfer reversed in proportion."""
+        """Refund with the platform fee and the transfer reversed in proportion. `refund_key` is
+        the idempotency key, and is kept with the refund so `find_refund` finds it again."""
         ...
 
     def find_refund(self, payment_intent_id: str, refund_key: str) -> RefundInfo | None:
-        """The refund made earlier for `refund_key` (kept in its metadata), if there is one."""
+        """The refund made earlier for `refund_key`, if there is one."""
         ...
 
     def balance(self, account_id: str) -> Balance: ...
 
     def payouts(self, account_id: str, limit: int = 10) -> list[Payout]: ...
 
-    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+    def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """Verify signature and age; raises BadSignature."""
         ...

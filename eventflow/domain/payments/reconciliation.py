@@ -17,7 +17,7 @@ from datetime import timedelta
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import new_id
 from eventflow.domain.payments.errors import PaymentBusy
-from eventflow.domain.payments.gateway import GatewayError, SessionInfo
+from eventflow.domain.payments.gateway import GatewayError, SessionInfo, SessionState
 from eventflow.domain.payments.records import Payment, PaymentState
 from eventflow.domain.payments.settle import StripePayments
 
@@ -97,19 +97,19 @@ class Reconciler:
             return sessions
         wanted = {payment.session_id for payment in payments}
         since = min(payment.created_at for payment in payments) - LIST_MARGIN
-        for status in ("complete", "expired"):
+        for state in (SessionState.COMPLETE, SessionState.EXPIRED):
             try:
-                listed = self.payments.gateway.list_sessions(status, since)
+                listed = self.payments.gateway.list_sessions(state, since)
             except GatewayError as error:
                 report.errors += 1
-                log.warning("reconciliation: listing %s sessions: %s", status, error)
+                log.warning("reconciliation: listing %s sessions: %s", state.name.lower(), error)
                 continue
             sessions.update((s.session_id, s) for s in listed if s.session_id in wanted)
         return sessions
 
     def _reconcile_one(self, payment: Payment, session: SessionInfo | None, report: ReconcileReport) -> None:
         try:
-            if session is not None and session.status != "open":
+            if session is not None and session.state is not SessionState.OPEN:
                 self.payments.apply_session(session, payment)
             elif payment.state is PaymentState.OPEN and payment.hold_expires_at <= self.clock.now():
                 self.payments.expire_one(payment)

@@ -21,7 +21,7 @@ from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationF
 from eventflow.domain.models import Buyer, Event, Order, Ticket
 from eventflow.domain.money import FeeMode, round_half_up_div
 from eventflow.domain.payments.errors import PaymentProviderUnavailable, PaymentRefused
-from eventflow.domain.payments.gateway import ChargeInfo, ConnectGateway, GatewayError
+from eventflow.domain.payments.gateway import ChargeInfo, ConnectGateway, GatewayError, RefundOutcome
 from eventflow.domain.payments.records import Payment, Refund, RefundReason, RefundStatus
 from eventflow.domain.ports import PaymentStore
 from eventflow.domain.reservations import Ticketing
@@ -90,7 +90,7 @@ class Refunds:
         restock: bool | None = None,
     ) -> Refund:
         """Refund a whole order (every ticket still valid) or some of its tickets."""
-        event = self.ticketing.own_event(organizer_id, event_id)
+        event = self.ticketing.catalog.own_event(organizer_id, event_id)
         order = self.ticketing.store.get_order(order_id)
         if order is None or order.event_id != event.id:
             raise NotFound("No such order")
@@ -137,9 +137,7 @@ class Refunds:
         try:
             info = None if created else self.gateway.find_refund(stored.payment_intent_id, stored.id)
             info = info or self.gateway.create_refund(
-                stored.payment_intent_id, stored.amount_minor, stored.id,
-                {"eventflow_refund": stored.id, "reservation_id": stored.reservation_id},
-            )
+                stored.payment_intent_id, stored.amount_minor, stored.id, stored.reservation_id)
         except GatewayError as error:
             if error.retryable:
                 log.warning("refund %s not confirmed by Stripe yet (%s); it will be retried", stored.id, error)
@@ -147,14 +145,14 @@ class Refunds:
                     "Stripe did not answer; the refund is recorded and will be retried automatically") from error
             self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), failure=str(error))
             raise PaymentRefused(f"Stripe refused the refund: {error}") from error
-        if info.status in ("failed", "canceled"):
-            self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), info.refund_id, info.status)
-            raise PaymentRefused(f"Stripe could not refund: the refund {info.status}")
+        if info.outcome is not RefundOutcome.ACCEPTED:
+            self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), info.refund_id, info.outcome.value)
+            raise PaymentRefused(f"Stripe could not refund: the refund {info.outcome}")
         for ticket_id in stored.ticket_ids:
             self.ticketing.store.set_ticket_status(ticket_id, VOID)
         finished = self.store.finish_refund(stored.id, RefundStatus.SUCCEEDED, clock.now(), info.refund_id)
         if finished is not None and (finished.ticket_ids or finished.restock):
-            self.ticketing.notify_changed(finished.event_id, catalog_too=False)
+            self.ticketing.notify_changed(finished.event_id)
         return finished or self.store.get_refund(stored.id) or stored
 
     def retry_pending(self) -> int:
@@ -208,7 +206,7 @@ class Refunds:
         for ticket_id in stored.ticket_ids:
             self.ticketing.store.set_ticket_status(ticket_id, VOID)
         self.store.finish_refund(stored.id, RefundStatus.SUCCEEDED, self.ticketing.clock.now())
-        self.ticketing.notify_changed(payment.event_id, catalog_too=False)
+        self.ticketing.notify_changed(payment.event_id)
 
     def _refunds_of(self, payment: Payment, charge: ChargeInfo) -> list[Refund]:
         return [r for r in self.store.list_refunds(payment.event_id) if r.payment_intent_id == charge.payment_intent_id]

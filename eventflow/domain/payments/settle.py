@@ -31,14 +31,18 @@ from eventflow.domain.payments.errors import (
 from eventflow.domain.payments.gateway import (
     AccountInfo,
     Balance,
+    ChargeInfo,
     CheckoutRequest,
     ConnectGateway,
     GatewayError,
     LineItem,
+    PaymentEvent,
+    PaymentEventKind,
     PaymentIntentInfo,
+    PaymentOutcome,
     Payout,
     SessionInfo,
-    WebhookEvent,
+    SessionState,
 )
 from eventflow.domain.payments.records import (
     ConnectedAccount,
@@ -55,11 +59,6 @@ from eventflow.domain.reservations import Ticketing
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-HANDLED_EVENTS = frozenset({
-    "checkout.session.completed", "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed", "checkout.session.expired",
-    "payment_intent.payment_failed", "charge.refunded", "account.updated",
-})
 # Stripe refuses a Checkout Session that ends sooner than 30 minutes after creation; ours ends
 # this long after the hold (and is expired by us when the hold ends).
 SESSION_GRACE = timedelta(minutes=32)
@@ -214,7 +213,7 @@ class StripePayments:
             line_items=checkout_lines(reservation, event, names),
             application_fee_minor=reservation.fee_minor, destination_account=account.account_id,
             customer_email=reservation.buyer.email,
-            success_url=f"{base}/pay/stripe/return/{reservation.id}?session_id={{CHECKOUT_SESSION_ID}}",
+            success_url=f"{base}/pay/stripe/return/{reservation.id}",  # the adapter adds the session id
             cancel_url=f"{base}/checkout/{reservation.id}", expires_at=expires_at.replace(microsecond=0),
             description=f"{event.title}: {reservation.quantity} ticket(s), reservation {reservation.id}",
             idempotency_key=f"eventflow-checkout-{reservation.id}-{generation}",
@@ -237,15 +236,15 @@ class StripePayments:
         Raises BadSignature (nothing changes), PaymentBusy while another delivery of the same
         event or a decision on the same payment is in progress (the provider redelivers)."""
         event = self.gateway.parse_webhook(payload, signature)
-        if event.event_type not in HANDLED_EVENTS:
+        if event.kind is None:
             return "ignored"
         now = self.clock.now()
-        if not self.store.begin_webhook_event(event.event_id, event.event_type, now, now + self.config.lease):
+        if not self.store.begin_webhook_event(event.event_id, event.provider_type, now, now + self.config.lease):
             if self.store.webhook_event_done(event.event_id):
                 return "duplicate"
             raise PaymentBusy("This event is being processed right now")
         try:
-            self.checkpoint(f"webhook_claimed:{event.event_type}")
+            self.checkpoint(f"webhook_claimed:{event.provider_type}")
             self.dispatch(event)
         except BaseException:
             self.store.abandon_webhook_event(event.event_id)
@@ -253,27 +252,26 @@ class StripePayments:
         self.store.finish_webhook_event(event.event_id, self.clock.now())
         return "processed"
 
-    def dispatch(self, event: WebhookEvent) -> None:
-        subject = event.subject
-        if isinstance(subject, SessionInfo):
-            if event.event_type == "checkout.session.async_payment_failed":
-                self._with_payment(subject, self._payment_failed_locked)
-            else:
-                self.apply_session(subject)
-        elif isinstance(subject, AccountInfo):
-            known = self.store.find_connected_account(subject.account_id)
-            if known is not None:  # events may arrive out of order: keep what Stripe says now
-                self._save_account(known.organizer_id, self.gateway.retrieve_account(subject.account_id))
-        elif isinstance(subject, PaymentIntentInfo):
-            self._note_decline(subject)
-        elif subject is not None:
-            self.refunds.charge_refunded(subject)
+    def dispatch(self, event: PaymentEvent) -> None:
+        match event.kind, event.subject:
+            case PaymentEventKind.SESSION_CHANGED, SessionInfo() as session:
+                self.apply_session(session)
+            case PaymentEventKind.SESSION_PAYMENT_FAILED, SessionInfo() as session:
+                self._with_payment(session, self._payment_failed_locked)
+            case PaymentEventKind.ACCOUNT_UPDATED, AccountInfo() as account:
+                known = self.store.find_connected_account(account.account_id)
+                if known is not None:  # events may arrive out of order: keep what Stripe says now
+                    self._save_account(known.organizer_id, self.gateway.retrieve_account(account.account_id))
+            case PaymentEventKind.CARD_DECLINED, PaymentIntentInfo() as intent:
+                self._note_decline(intent)
+            case PaymentEventKind.CHARGE_REFUNDED, ChargeInfo() as charge:
+                self.refunds.charge_refunded(charge)
 
     # ------------------------------------------------------------ settling a session
     def apply_session(self, session: SessionInfo, payment: Payment | None = None) -> None:
         """Bring our records in line with the session as Stripe reports it (any order, any number
         of times)."""
-        if session.status == "open":
+        if session.state is SessionState.OPEN:
             return
         self._with_payment(session, self._apply_session_locked, payment)
 
@@ -294,9 +292,9 @@ class StripePayments:
     def _apply_session_locked(self, payment: Payment, session: SessionInfo) -> None:
         if session.paid:
             self._settle_paid_locked(payment, session)
-        elif session.status == "complete":  # a delayed payment method: the money is not in yet
+        elif session.state is SessionState.COMPLETE:  # a delayed payment method: the money is not in yet
             self._complete_unpaid_locked(payment, session)
-        elif session.status == "expired" and session.session_id == payment.session_id:
+        elif session.state is SessionState.EXPIRED and session.session_id == payment.session_id:
             if payment.state is PaymentState.OPEN:
                 self._update(payment, state=PaymentState.EXPIRED)
             self.ticketing.expire(payment.reservation_id)  # the hold too, once it is due
@@ -308,9 +306,9 @@ class StripePayments:
         if payment.state is not PaymentState.AWAITING or not session.payment_intent_id:
             return
         intent = self._gateway(self.gateway.retrieve_payment_intent, session.payment_intent_id)
-        if intent.status == "succeeded":
-            self._settle_paid_locked(payment, replace(session, payment_status="paid"))
-        elif intent.status in ("requires_payment_method", "canceled"):
+        if intent.outcome is PaymentOutcome.SUCCEEDED:
+            self._settle_paid_locked(payment, replace(session, paid=True))
+        elif intent.outcome is PaymentOutcome.FAILED:
             self._payment_failed_locked(payment, session)
 
     def _settle_paid_locked(self, payment: Payment, session: SessionInfo) -> None:
