@@ -32,6 +32,14 @@ class NotFound(DomainError):
     status = 404
 
 
+class EventNotFound(NotFound):
+    """No such event."""
+
+
+class OrganizerNotFound(NotFound):
+    """No such organizer."""
+
+
 class Unauthorized(DomainError):
     """Missing or invalid credentials."""
 
@@ -59,6 +67,26 @@ class EmailTaken(Conflict):
     code = "email_taken"
 
 
+class LoginTaken(Conflict):
+    """This login is already linked to an account."""
+
+
+class SlugTaken(Conflict):
+    """This event address is taken."""
+
+
+class TierExists(Conflict):
+    """A tier with this id already exists."""
+
+
+class StaffAccessExists(Conflict):
+    """This staff access already exists."""
+
+
+class TicketsBeingRefunded(Conflict):
+    """Some of these tickets are being refunded already."""
+
+
 class SoldOut(Conflict):
     """Not enough tickets left for this request."""
 
@@ -73,6 +101,11 @@ class CapacityBelowSold(Conflict):
     """Capacity cannot go below the tickets already sold or held."""
 
     code = "capacity_below_sold"
+
+    @classmethod
+    def of_tier(cls, tier_name: str, held: int, sold: int) -> CapacityBelowSold:
+        """The refusal of a tier edit, with the counts at the moment of the write."""
+        return cls(f"{tier_name}: capacity cannot go below {held + sold} ({sold} sold, {held} held right now)")
 
 
 class NotOnSale(Conflict):

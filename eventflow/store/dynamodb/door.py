@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from eventflow.domain.errors import Conflict
+from eventflow.domain.errors import StaffAccessExists
 from eventflow.domain.models import CheckIn, DoubleAdmission, StaffAccess
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import (
@@ -36,7 +36,7 @@ class DynamoDoorMixin(TableClient):
                 }),
             ])
         except ConditionFailed:
-            raise Conflict("This staff access exists already") from None
+            raise StaffAccessExists() from None
 
     def save_staff(self, staff: StaffAccess) -> None:
         """Overwrite label and revocation (nothing if it does not exist, like SqliteStore)."""

@@ -87,7 +87,7 @@ class DynamoInventoryMixin(TableClient):
                 if existing is not None:
                     return reservation_from(existing), False
             if cancelled.failed(0):
-                raise NotOnSale("This event is not on sale") from None
+                raise NotOnSale() from None
             for index, tier_id in enumerate(quantities, start=1):
                 if cancelled.failed(index):
                     tier = cancelled.item(index) or self._get(
@@ -95,7 +95,7 @@ class DynamoInventoryMixin(TableClient):
                     )
                     if tier is None or integer(tier, "version") != versions[tier_id]:
                         raise StaleCatalog(tier_id) from None
-                    raise SoldOut("Not enough tickets left", tier_ids=(tier_id,)) from None
+                    raise SoldOut(tier_ids=(tier_id,)) from None
             raise RuntimeError(f"reserve cancelled for no known reason: {cancelled}") from None
         return reservation, True
 
@@ -171,7 +171,7 @@ class DynamoInventoryMixin(TableClient):
                     continue  # status changed under us
                 for index, tier_id in enumerate(tier_quantities(reservation.lines), start=1):
                     if cancelled.failed(index):
-                        raise SoldOut("Not enough tickets left", tier_ids=(tier_id,)) from None
+                        raise SoldOut(tier_ids=(tier_id,)) from None
                 raise RuntimeError(f"order {order.id} or one of its tickets exists") from None
             return order, True
         raise Conflict("The reservation kept changing while confirming; please try again")

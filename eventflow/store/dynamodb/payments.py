@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from eventflow.domain.errors import Conflict
+from eventflow.domain.errors import TicketsBeingRefunded
 from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
@@ -234,7 +234,7 @@ class DynamoPaymentsMixin(TableClient):
                 if existing is None:
                     raise RuntimeError(f"refund {refund.id} vanished") from None
                 return existing, False
-            raise Conflict("Some of these tickets are being refunded already") from None
+            raise TicketsBeingRefunded() from None
         return refund, True
 
     def finish_refund(

@@ -21,7 +21,17 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
-from eventflow.domain.errors import CapacityBelowSold, Conflict, EmailTaken, NotFound, StaleCatalog
+from eventflow.domain.errors import (
+    CapacityBelowSold,
+    Conflict,
+    EmailTaken,
+    EventNotFound,
+    LoginTaken,
+    OrganizerNotFound,
+    SlugTaken,
+    StaleCatalog,
+    TierExists,
+)
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier, TierCount
 from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
@@ -133,8 +143,10 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
                     "ConditionExpression": "attribute_exists(PK)",
                 }},
             ])
-        except ConditionFailed:
-            raise Conflict("This login is already linked to an account") from None
+        except ConditionFailed as cancelled:
+            if cancelled.failed(0):
+                raise LoginTaken() from None
+            raise OrganizerNotFound() from None
 
     def find_organizer_by_identity(self, identity: str) -> Organizer | None:
         pointer = self._get(f"IDENTITY#{identity}", "IDENTITY", projection="organizer_id")
@@ -150,7 +162,7 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
                 put_new(self.table_name, event_item(event)),
             ])
         except ConditionFailed:
-            raise Conflict("This event address is taken") from None
+            raise SlugTaken() from None
 
     def save_event(self, event: Event) -> None:
         """Overwrite the event item (tiers are separate items, so inventory is never touched).
@@ -181,7 +193,7 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
             ])
         except ConditionFailed as cancelled:
             if cancelled.failed(0):
-                raise Conflict("This event address is taken") from None
+                raise SlugTaken() from None
             raise Conflict("The event changed while saving; please try again") from None
 
     def get_event(self, event_id: str) -> Event | None:
@@ -236,8 +248,8 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
             ])
         except ConditionFailed as cancelled:
             if cancelled.failed(2):
-                raise NotFound("No such event") from None
-            raise Conflict(f"Tier {tier.id} already exists") from None
+                raise EventNotFound() from None
+            raise TierExists() from None
         with self._tier_keys_lock:
             self._tier_keys.pop(tier.event_id, None)
 
@@ -282,9 +294,7 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
             if old is None or integer(old, "version") != tier.version:
                 raise StaleCatalog(tier.id) from None
             held, sold = integer(old, "held"), integer(old, "sold")
-            raise CapacityBelowSold(
-                f"{tier.name}: capacity cannot go below {held + sold} ({sold} sold, {held} held right now)"
-            ) from None
+            raise CapacityBelowSold.of_tier(tier.name, held, sold) from None
         return tier_from(response["Attributes"])
 
     def get_tiers(self, event_id: str) -> list[Tier]:

@@ -39,7 +39,7 @@ class SqliteInventoryMixin(SqliteDatabase):
                 "SELECT status FROM events WHERE id = ?", (reservation.event_id,)
             ).fetchone()
             if event is None or event["status"] != EventStatus.PUBLISHED.value:
-                raise NotOnSale("This event is not on sale")
+                raise NotOnSale()
             for line in reservation.lines:
                 taken = db.execute(
                     "UPDATE tiers SET held = held + :q WHERE id = :tier AND event_id = :event"
@@ -62,7 +62,7 @@ class SqliteInventoryMixin(SqliteDatabase):
         ).fetchone()
         if row is None or row["version"] != version:
             raise StaleCatalog(tier_id)
-        raise SoldOut("Not enough tickets left", tier_ids=(tier_id,))
+        raise SoldOut(tier_ids=(tier_id,))
 
     def get_reservation(self, reservation_id: str) -> Reservation | None:
         row = self._db().execute(
@@ -129,7 +129,7 @@ class SqliteInventoryMixin(SqliteDatabase):
                 {"q": line.quantity, "tier": line.tier_id},
             ).rowcount
             if moved != 1:
-                raise SoldOut("Not enough tickets left", tier_ids=(line.tier_id,))
+                raise SoldOut(tier_ids=(line.tier_id,))
 
     def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
         rows = self._db().execute(

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from eventflow.domain.errors import Conflict
+from eventflow.domain.errors import TicketsBeingRefunded
 from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
@@ -191,7 +191,7 @@ class SqlitePaymentsMixin(SqliteDatabase):
                 db.executemany("INSERT INTO refund_tickets VALUES (?, ?)",
                                [(ticket_id, refund.id) for ticket_id in refund.ticket_ids])
             except sqlite3.IntegrityError:
-                raise Conflict("Some of these tickets are being refunded already") from None
+                raise TicketsBeingRefunded() from None
             db.execute("INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        _refund_row(refund))
         return refund, True

@@ -16,7 +16,17 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from eventflow.domain.errors import CapacityBelowSold, Conflict, EmailTaken, NotFound, StaleCatalog
+from eventflow.domain.errors import (
+    CapacityBelowSold,
+    EmailTaken,
+    EventNotFound,
+    LoginTaken,
+    OrganizerNotFound,
+    SlugTaken,
+    StaffAccessExists,
+    StaleCatalog,
+    TierExists,
+)
 from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Organizer, StaffAccess, Tier, TierCount
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.sqlite.database import SCHEMA
@@ -76,8 +86,10 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
         try:
             with self._write() as db:
                 db.execute("INSERT INTO identities VALUES (?, ?)", (identity, organizer_id))
-        except sqlite3.IntegrityError:
-            raise Conflict("This login is already linked to an account") from None
+        except sqlite3.IntegrityError as error:
+            if "FOREIGN KEY" in str(error):
+                raise OrganizerNotFound() from None
+            raise LoginTaken() from None
 
     def find_organizer_by_identity(self, identity: str) -> Organizer | None:
         row = self._db().execute(
@@ -96,7 +108,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
                     event_row(event),
                 )
         except sqlite3.IntegrityError:
-            raise Conflict("This event address is taken") from None
+            raise SlugTaken() from None
 
     def save_event(self, event: Event) -> None:
         row = event_row(event)
@@ -109,7 +121,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
                     (*row[1:], row[0]),
                 )
         except sqlite3.IntegrityError:
-            raise Conflict("This event address is taken") from None
+            raise SlugTaken() from None
 
     def get_event(self, event_id: str) -> Event | None:
         row = self._db().execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
@@ -137,8 +149,8 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tier_row(tier))
         except sqlite3.IntegrityError as error:
             if "FOREIGN KEY" in str(error):
-                raise NotFound("No such event") from None
-            raise Conflict(f"Tier {tier.id} already exists") from None
+                raise EventNotFound() from None
+            raise TierExists() from None
 
     def update_tier(self, tier: Tier) -> Tier:
         with self._write() as db:
@@ -156,10 +168,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
             if changed != 1:
                 if row is None or row["version"] != tier.version:
                     raise StaleCatalog(tier.id)
-                raise CapacityBelowSold(
-                    f"{tier.name}: capacity cannot go below {row['held'] + row['sold']}"
-                    f" ({row['sold']} sold, {row['held']} held right now)"
-                )
+                raise CapacityBelowSold.of_tier(tier.name, row["held"], row["sold"])
         return tier_from(row)
 
     def get_tiers(self, event_id: str) -> list[Tier]:
@@ -221,7 +230,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
             with self._write() as db:
                 db.execute("INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?)", staff_row(staff))
         except sqlite3.IntegrityError:
-            raise Conflict("This staff access already exists") from None
+            raise StaffAccessExists() from None
 
     def save_staff(self, staff: StaffAccess) -> None:
         with self._write() as db:
