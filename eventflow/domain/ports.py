@@ -23,8 +23,25 @@ from eventflow.domain.payments.records import ConnectedAccount, Payment, Payment
 
 
 class Store(Protocol):
-    """Persistence. The inventory rule (`held + sold <= capacity`) lives in exactly one place per
-    implementation: `reserve`, `release` and `confirm` are its only writers of held/sold."""
+    """Persistence of everything but payments: this docstring and the methods' are the specification
+    every implementation meets (SQLite, DynamoDB, the tests' in-memory fake), checked by the contract
+    suite in tests/store/test_contract.py.
+
+    Inventory: the rule `held + sold <= capacity` lives in exactly one place per implementation;
+    `reserve`, `release` and `confirm` are its only writers of held/sold (with
+    `PaymentStore.finish_refund`). Every write is atomic: it happens entirely or not at all.
+
+    Unknown ids: `get_*` and `find_*` return None; `list_*` return []; `tier_counts` maps an
+    unknown event to []. Writes to a record that does not exist are told apart below, per method;
+    the rule of thumb: `save_*` and `set_*` do nothing (they never create), `add_*` of a child
+    whose parent is missing raises NotFound.
+
+    Listings are totally ordered, ties broken by id, so every implementation returns the same
+    sequence (each method says its order). Instants go in as aware datetimes and come back in UTC,
+    to the microsecond.
+
+    Domain errors carry their message from `eventflow.domain.errors`; a store adds none of its own.
+    """
 
     # True when every call finishes in well under a millisecond with no network round trip
     # (embedded SQLite): an event loop may then call the store directly, because handing the call
@@ -34,92 +51,114 @@ class Store(Protocol):
 
     # organizers
     def add_organizer(self, organizer: Organizer) -> None:
-        """Raises EmailTaken when the (lower-cased) email already has an account."""
+        """Store a new organizer; EmailTaken when the (lower-cased) email already has an account."""
 
     def get_organizer(self, organizer_id: str) -> Organizer | None: ...
 
     def find_organizer_by_email(self, email: str) -> Organizer | None: ...
 
     def save_organizer(self, organizer: Organizer) -> None:
-        """Overwrite an existing organizer's fields (name, password, 2FA, session epoch)."""
+        """Overwrite name, password hash, 2FA secret, recovery codes and session epoch (never id,
+        email or created_at). No such organizer: nothing happens."""
 
     def add_identity(self, identity: str, organizer_id: str) -> None:
-        """Link an external login (`issuer|subject`) to an organizer; Conflict if already linked."""
+        """Link an external login (`issuer|subject`) to an organizer. LoginTaken when the login is
+        linked already (to anyone); OrganizerNotFound when there is no such organizer."""
 
     def find_organizer_by_identity(self, identity: str) -> Organizer | None: ...
 
     # events and tiers
     def add_event(self, event: Event) -> None:
-        """Raises Conflict when the slug is taken."""
+        """Store a new event; SlugTaken when its slug (or id) is taken."""
 
     def save_event(self, event: Event) -> None:
-        """Overwrite an existing event's fields (never its inventory)."""
+        """Overwrite an event's fields, slug and status included (never its tiers or inventory).
+        SlugTaken when the new slug belongs to another event. No such event: nothing happens."""
 
     def get_event(self, event_id: str) -> Event | None: ...
 
     def find_event_by_slug(self, slug: str) -> Event | None: ...
 
-    def list_events(self, organizer_id: str) -> list[Event]: ...
+    def list_events(self, organizer_id: str) -> list[Event]:
+        """The organizer's events, any status, ordered by (starts_at, id)."""
 
-    def list_published_events(self) -> list[Event]: ...
+    def list_published_events(self) -> list[Event]:
+        """Every published event, ordered by (starts_at, id)."""
 
-    def add_tier(self, tier: Tier) -> None: ...
+    def add_tier(self, tier: Tier) -> None:
+        """Store a new tier with nothing held or sold (whatever `tier.held` / `tier.sold` say).
+        EventNotFound when its event does not exist; TierExists when its id does."""
 
     def update_tier(self, tier: Tier) -> Tier:
         """Save an edited tier (name, price, capacity, limits, window, hidden, position).
 
-        Conditional on `tier.version` still being the stored version (else StaleCatalog) and on
-        the new capacity covering held + sold (else CapacityBelowSold); held/sold are never taken
-        from the argument. Returns the stored tier with its version bumped."""
+        Conditional on `tier.version` still being the stored version (else StaleCatalog; also
+        when there is no such tier) and on the new capacity covering held + sold (else
+        CapacityBelowSold.of_tier); held/sold are never taken from the argument. Returns the
+        stored tier with its version bumped."""
 
     def get_tiers(self, event_id: str) -> list[Tier]:
-        """Tiers of one event in display order, with live held/sold."""
+        """Tiers of one event in display order, (position, id), with live held/sold."""
 
     def tier_counts(self, event_ids: Sequence[str]) -> dict[str, list[TierCount]]:
-        """Live counts of many events in one batched read (for the availability poller)."""
+        """Live counts of many events in one batched read (for the availability poller): every
+        asked id is a key, its tiers in (position, id) order, [] for an unknown event."""
 
     # inventory
     def reserve(self, reservation: Reservation) -> tuple[Reservation, bool]:
         """Hold every line or none, atomically and conditionally on capacity.
 
         Returns (reservation, created). If a reservation with this id already exists it is
-        returned unchanged with created=False (idempotent retry). Raises SoldOut when a line does
-        not fit, NotOnSale when the event is not published, StaleCatalog when a line's
-        tier_version no longer matches the tier."""
+        returned unchanged with created=False (idempotent retry), whatever else changed since.
+        Otherwise, checked in this order: NotOnSale when the event is not published (or does
+        not exist); then per line, in line order, StaleCatalog when the tier is gone or its
+        version is not the line's `tier_version`, SoldOut (naming that tier) when it does not
+        fit."""
 
     def get_reservation(self, reservation_id: str) -> Reservation | None: ...
 
     def release(
         self, reservation_id: str, status: ReservationStatus, now: datetime
     ) -> Reservation | None:
-        """Close a held reservation as CANCELLED or EXPIRED and give its tickets back.
+        """Close a held reservation as CANCELLED or EXPIRED (ValueError for any other status) and
+        give its tickets back.
 
         Exactly once: returns the closed reservation to the one caller that released it, None to
-        everyone else (already closed, or for EXPIRED: not yet due at `now`)."""
+        everyone else (no such reservation, already closed, or for EXPIRED: not yet due at `now`)."""
 
     def confirm(self, reservation_id: str, order: Order, now: datetime) -> tuple[Order, bool]:
         """Turn the hold into sold tickets and store the order, atomically; idempotent.
 
         Returns (order, created); when the reservation was already confirmed returns its
         existing order with created=False. A reservation released in the meantime (late
-        payment) is confirmed only if capacity still allows, else SoldOut."""
+        payment) is confirmed only if capacity still allows, else SoldOut. KeyError when there
+        is no such reservation (callers confirm only reservations they read)."""
 
     def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
-        """Held reservations whose hold ended at or before `now`."""
+        """Held reservations whose hold ended at or before `now`, ordered by (expires_at, id), at
+        most `limit`."""
 
-    def get_order(self, order_id: str) -> Order | None: ...
+    def get_order(self, order_id: str) -> Order | None:
+        """The order with its tickets in issue order (as `confirm` stored them)."""
 
     def get_ticket(self, ticket_id: str) -> Ticket | None: ...
 
     def list_orders(self, event_id: str) -> list[Order]:
-        """Every order of an event with its tickets, oldest first."""
+        """Every order of an event, oldest first: ordered by (created_at, id), each with its
+        tickets in issue order."""
+
+    def set_ticket_status(self, ticket_id: str, status: str) -> None:
+        """Set a ticket's status (a `TicketStatus` value). No such ticket: nothing happens."""
 
     # door staff
-    def add_staff(self, staff: StaffAccess) -> None: ...
+    def add_staff(self, staff: StaffAccess) -> None:
+        """Store a new staff access; StaffAccessExists when its id or token hash is taken."""
 
-    def save_staff(self, staff: StaffAccess) -> None: ...
+    def save_staff(self, staff: StaffAccess) -> None:
+        """Overwrite label and revocation. No such staff access: nothing happens."""
 
-    def list_staff(self, event_id: str) -> list[StaffAccess]: ...
+    def list_staff(self, event_id: str) -> list[StaffAccess]:
+        """The event's staff accesses, revoked ones included, ordered by (created_at, id)."""
 
     def find_staff(self, token_hash: str) -> StaffAccess | None: ...
 
@@ -129,22 +168,23 @@ class Store(Protocol):
 
         Conditional (first write wins), so two devices racing online admit one person once."""
 
-    def list_checkins(self, event_id: str) -> list[CheckIn]: ...
+    def list_checkins(self, event_id: str) -> list[CheckIn]:
+        """The event's check-ins ordered by (scanned_at, ticket_id)."""
 
     def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
         """Remember the outcome of a scan nonce; returns the outcome stored first (idempotent sync)."""
 
     def add_double_admission(self, record: DoubleAdmission) -> None:
-        """Idempotent per (ticket, second scan's nonce)."""
+        """Idempotent per (ticket, second scan's nonce): a repeat is ignored."""
 
-    def list_double_admissions(self, event_id: str) -> list[DoubleAdmission]: ...
-
-    def set_ticket_status(self, ticket_id: str, status: str) -> None: ...
+    def list_double_admissions(self, event_id: str) -> list[DoubleAdmission]:
+        """The event's double admissions ordered by (ticket_id, second scan's nonce)."""
 
     def ping(self) -> None:
         """Raise if the store does not answer."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release connections; the store is not used afterwards."""
 
 
 class AvailabilityListener(Protocol):
@@ -177,7 +217,9 @@ class TicketMailer(Protocol):
 
 # ---------------------------------------------------------------------- payments
 class PaymentStore(Protocol):
-    """What card payments persist (Stripe Connect), next to `Store` on the same object.
+    """What card payments persist (Stripe Connect), next to `Store` on the same object and under
+    the same conventions (unknown ids, ordering, atomic writes; see `Store`), checked by
+    tests/store/test_contract_payments.py.
 
     Besides `reserve` / `release` / `confirm`, `finish_refund` is the one other writer of `sold`:
     a succeeded refund that restocks gives its tickets back to sale, exactly once."""
@@ -200,58 +242,67 @@ class PaymentStore(Protocol):
 
     def update_payment(self, payment: Payment) -> Payment | None:
         """Compare-and-set: overwrite if the stored version is still `payment.version`; returns
-        the stored payment with its version bumped, or None when someone changed it first."""
+        the stored payment with its version bumped, or None when someone changed it first or
+        there is no such payment (never creates one). A lease on the payment stays as it is."""
 
     def open_payments(
         self, hold_ended_by: datetime | None = None, limit: int = 1000, after: Payment | None = None,
         state: PaymentState = PaymentState.OPEN,
     ) -> list[Payment]:
-        """Payments in `state` (OPEN or AWAITING: outcome unknown), ordered by (hold_expires_at,
-        reservation_id); only holds that ended at or before `hold_ended_by` when given; `after`
-        continues after that payment (paging)."""
+        """Payments in `state` (OPEN or AWAITING: outcome unknown; ValueError for others), ordered
+        by (hold_expires_at, reservation_id), at most `limit`; only holds that ended at or before
+        `hold_ended_by` when given; `after` continues after that payment (paging)."""
 
     def claim_payment(self, reservation_id: str, owner: str, now: datetime, until: datetime) -> bool:
         """Lease a payment for deciding its outcome (confirm or refund): True if `owner` holds it
-        until `until` (free, expired, or already its own). One decider at a time, on any instance."""
+        until `until` (free, expired, or already its own). One decider at a time, on any instance.
+        False when there is no such payment."""
 
-    def release_payment_claim(self, reservation_id: str, owner: str) -> None: ...
+    def release_payment_claim(self, reservation_id: str, owner: str) -> None:
+        """Give the lease up if `owner` holds it; otherwise (or no such payment) nothing happens."""
 
     # webhook events
     def begin_webhook_event(self, event_id: str, event_type: str, now: datetime, until: datetime) -> bool:
         """Claim an event id for processing: True if new, or an earlier claim ran out unfinished."""
 
     def finish_webhook_event(self, event_id: str, now: datetime) -> None:
-        """Processed: every later delivery of this id is skipped."""
+        """Processed: every later delivery of this id is skipped. An id never begun (or abandoned):
+        nothing happens."""
 
     def abandon_webhook_event(self, event_id: str) -> None:
-        """Processing failed: a redelivery may claim it again at once."""
+        """Processing failed: a redelivery may claim it again at once. A finished or unknown id:
+        nothing happens."""
 
-    def webhook_event_done(self, event_id: str) -> bool: ...
+    def webhook_event_done(self, event_id: str) -> bool:
+        """True once the id is finished; False while processing, abandoned or unknown."""
 
     # refunds
     def start_refund(self, refund: Refund) -> tuple[Refund, bool]:
         """Record a PENDING refund and claim its tickets, atomically: (stored, created). The same id
         again returns the stored refund; a ticket claimed by another refund (pending or succeeded)
-        raises Conflict and records nothing."""
+        raises TicketsBeingRefunded and records nothing."""
 
     def finish_refund(
         self, refund_id: str, status: RefundStatus, now: datetime, stripe_refund_id: str | None = None,
         failure: str | None = None,
     ) -> Refund | None:
-        """PENDING -> SUCCEEDED or FAILED, once: returns the finished refund to the one caller that
-        finished it, None to everyone else. SUCCEEDED with `restock` gives its tickets back to sale
-        (sold -= n per tier) in the same atomic write; FAILED frees its tickets for another refund."""
+        """PENDING -> SUCCEEDED or FAILED (ValueError for PENDING), once: returns the finished refund
+        to the one caller that finished it, None to everyone else and for an unknown id. SUCCEEDED
+        with `restock` gives its tickets back to sale (sold -= n per tier) in the same atomic write;
+        FAILED frees its tickets for another refund."""
 
     def get_refund(self, refund_id: str) -> Refund | None: ...
 
     def list_refunds(self, event_id: str) -> list[Refund]:
-        """Every refund of an event, oldest first."""
+        """Every refund of an event, any status, oldest first: ordered by (created_at, id)."""
 
-    def pending_refunds(self, limit: int = 500) -> list[Refund]: ...
+    def pending_refunds(self, limit: int = 500) -> list[Refund]:
+        """PENDING refunds of every event, ordered by (created_at, id), at most `limit`."""
 
     # jobs shared by instances
     def acquire_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
-        """A named lease (e.g. the reconciliation pass): True if `owner` holds it until `until`."""
+        """A named lease (e.g. the reconciliation pass): True if `owner` holds it until `until`
+        (free, expired at `now`, or already its own)."""
 
 
 class PaidSalesGate(Protocol):

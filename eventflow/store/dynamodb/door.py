@@ -39,7 +39,7 @@ class DynamoDoorMixin(TableClient):
             raise StaffAccessExists() from None
 
     def save_staff(self, staff: StaffAccess) -> None:
-        """Overwrite label and revocation (nothing if it does not exist, like SqliteStore)."""
+        """One UpdateItem of label and revocation, conditional on the item existing."""
         values: Item = {":label": s(staff.label)}
         update = "SET label = :label"
         if staff.revoked_at is None:

@@ -47,7 +47,7 @@ class DynamoInventoryMixin(TableClient):
         each tier has room at the priced version (Update), the reservation is new (Put).
 
         A cancellation says which condition failed (with the item as it was, via
-        ReturnValuesOnConditionCheckFailure=ALL_OLD), checked in SqliteStore's order:
+        ReturnValuesOnConditionCheckFailure=ALL_OLD), checked in the port's order:
         existing reservation, event not on sale, then the lines in order."""
         quantities = tier_quantities(reservation.lines)
         versions = {line.tier_id: line.tier_version for line in reversed(reservation.lines)}

@@ -187,7 +187,7 @@ def event_from(item: Item) -> Event:
 
 
 def tier_item(tier: Tier) -> Item:
-    """A new tier starts with nothing held or sold, whatever the object says (as in SQLite)."""
+    """A new tier starts with nothing held or sold, whatever the object says (the port's rule)."""
     item = {
         **key(f"EVENT#{tier.event_id}", f"TIER#{tier.id}"), "kind": s("tier"),
         "id": s(tier.id), "event_id": s(tier.event_id), "name": s(tier.name),

@@ -195,11 +195,13 @@ class DynamoPaymentsMixin(TableClient):
         return True
 
     def finish_webhook_event(self, event_id: str, now: datetime) -> None:
-        self._call(
-            self.client.update_item, TableName=self.table_name, Key=key(f"WEBHOOK#{event_id}", "WEBHOOK"),
-            UpdateExpression="SET #status = :done, finished_at = :now", ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":done": s("done"), ":now": time_value(now)},
-        )
+        with suppress(self.client.exceptions.ConditionalCheckFailedException):  # never begun: nothing to finish
+            self._call(
+                self.client.update_item, TableName=self.table_name, Key=key(f"WEBHOOK#{event_id}", "WEBHOOK"),
+                UpdateExpression="SET #status = :done, finished_at = :now", ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":done": s("done"), ":now": time_value(now)},
+            )
 
     def abandon_webhook_event(self, event_id: str) -> None:
         with suppress(self.client.exceptions.ConditionalCheckFailedException):

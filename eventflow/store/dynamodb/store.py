@@ -109,8 +109,7 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
         return self.get_organizer(pointer["organizer_id"]["S"])
 
     def save_organizer(self, organizer: Organizer) -> None:
-        """Overwrite name, password, 2FA and session epoch (never id, email or created_at);
-        saving an organizer that does not exist does nothing, like SqliteStore."""
+        """One UpdateItem, conditional on the organizer existing (else nothing happens)."""
         values: Item = {
             ":name": s(organizer.name), ":password": s(organizer.password_hash),
             ":codes": {"L": [s(code) for code in organizer.recovery_code_hashes]},
@@ -168,8 +167,8 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
         """Overwrite the event item (tiers are separate items, so inventory is never touched).
 
         The common case (same slug) is one conditional PutItem; a changed slug moves the
-        slug item in a transaction (Conflict when the new one is taken). Saving an event that
-        does not exist does nothing, like SqliteStore."""
+        slug item in a transaction (SlugTaken when the new one is taken). An event that does
+        not exist fails the condition and its slug read, and nothing is written."""
         with suppress(self.client.exceptions.ConditionalCheckFailedException):
             self._call(
                 self.client.put_item, TableName=self.table_name, Item=event_item(event),

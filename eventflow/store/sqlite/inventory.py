@@ -134,7 +134,7 @@ class SqliteInventoryMixin(SqliteDatabase):
     def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
         rows = self._db().execute(
             "SELECT id FROM reservations WHERE status = 'held' AND expires_at <= ?"
-            " ORDER BY expires_at LIMIT ?",
+            " ORDER BY expires_at, id LIMIT ?",
             (t2s(now), limit),
         )
         return [row["id"] for row in rows]

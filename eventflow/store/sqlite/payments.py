@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS refund_tickets (ticket_id TEXT PRIMARY KEY, refund_id
 CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until TEXT NOT NULL);
 """
 
+LISTED_STATES = frozenset({PaymentState.OPEN, PaymentState.AWAITING})
 _PAYMENT_FIELDS = (
     "reservation_id", "event_id", "organizer_id", "account_id", "session_id", "url", "amount_minor", "fee_minor",
     "currency", "state", "created_at", "hold_expires_at", "updated_at", "generation", "version",
@@ -130,6 +131,8 @@ class SqlitePaymentsMixin(SqliteDatabase):
         self, hold_ended_by: datetime | None = None, limit: int = 1000, after: Payment | None = None,
         state: PaymentState = PaymentState.OPEN,
     ) -> list[Payment]:
+        if state not in LISTED_STATES:
+            raise ValueError("only open and awaiting payments are listed")
         where, values = ["state = :state"], {"state": state.value, "limit": limit}
         if hold_ended_by is not None:
             where.append("hold_expires_at <= :by")

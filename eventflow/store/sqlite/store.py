@@ -133,12 +133,12 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
 
     def list_events(self, organizer_id: str) -> list[Event]:
         rows = self._db().execute(
-            "SELECT * FROM events WHERE organizer_id = ? ORDER BY starts_at", (organizer_id,)
+            "SELECT * FROM events WHERE organizer_id = ? ORDER BY starts_at, id", (organizer_id,)
         )
         return [event_from(row) for row in rows]
 
     def list_published_events(self) -> list[Event]:
-        rows = self._db().execute("SELECT * FROM events WHERE status = 'published' ORDER BY starts_at")
+        rows = self._db().execute("SELECT * FROM events WHERE status = 'published' ORDER BY starts_at, id")
         return [event_from(row) for row in rows]
 
     def add_tier(self, tier: Tier) -> None:
