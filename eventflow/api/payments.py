@@ -20,8 +20,8 @@ from eventflow.api.schemas import Strict
 from eventflow.domain.errors import NotFound
 from eventflow.domain.payments.errors import PaymentBusy
 from eventflow.domain.payments.gateway import BadSignature
+from eventflow.domain.payments.ledger import event_ledger
 from eventflow.domain.payments.records import ConnectedAccount, Refund
-from eventflow.domain.payments.refunds import event_ledger
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.services import Services
 

@@ -19,8 +19,9 @@ from eventflow.domain.models import (
     Ticket,
 )
 from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.domain.payments.ledger import event_ledger
 from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus
-from eventflow.domain.payments.refunds import event_ledger, ticket_refund_amounts
+from eventflow.domain.payments.refunds import ticket_refund_amounts
 from eventflow.domain.payments.settle import checkout_lines
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)

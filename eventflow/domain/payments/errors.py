@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from eventflow.domain.errors import Conflict, DomainError
+from eventflow.domain.payments.gateway import GatewayError
+
+T = TypeVar("T")
 
 
 class PaymentsNotReady(Conflict):
@@ -28,3 +34,13 @@ class PaymentProviderUnavailable(DomainError):
 
     code = "payment_provider_unavailable"
     status = 503
+
+
+def ask_provider(call: Callable[..., T], *args: object) -> T:
+    """A provider call made for a user's request: its failures become the errors the edge shows."""
+    try:
+        return call(*args)
+    except GatewayError as error:
+        if error.retryable:
+            raise PaymentProviderUnavailable("Stripe did not answer; please try again in a minute") from error
+        raise PaymentRefused(f"Stripe refused the request: {error}") from error

@@ -1,4 +1,4 @@
-"""Refunds of card payments, and the event's money ledger.
+"""Refunds of card payments.
 
 A refund gives the buyer's money back with the platform fee and the organizer's transfer reversed
 in proportion (Stripe's `refund_application_fee` and `reverse_transfer`); its tickets are voided
@@ -13,12 +13,12 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
-from eventflow.domain.models import Buyer, Event, Order, Ticket
+from eventflow.domain.models import Buyer, Event, Order, Ticket, TicketStatus
 from eventflow.domain.money import FeeMode, round_half_up_div
 from eventflow.domain.payments.errors import PaymentProviderUnavailable, PaymentRefused
 from eventflow.domain.payments.gateway import ChargeInfo, ConnectGateway, GatewayError, RefundOutcome
@@ -28,7 +28,6 @@ from eventflow.domain.reservations import Ticketing
 
 log = logging.getLogger(__name__)
 
-VOID = "void"
 PENDING_GRACE = timedelta(minutes=1)  # younger pending refunds may still be in flight: leave them be
 
 
@@ -97,7 +96,7 @@ class Refunds:
         payment = self.store.get_payment(order.reservation_id)
         if payment is None or payment.payment_intent_id != order.payment_ref:
             raise Conflict("Only orders paid by card through Stripe can be refunded here")
-        valid = {t.id: t for t in order.tickets if t.status != VOID}
+        valid = {t.id: t for t in order.tickets if t.status is not TicketStatus.VOID}
         wanted = list(dict.fromkeys(ticket_ids)) if ticket_ids else list(valid)
         if not wanted:
             raise Conflict("Every ticket of this order has been refunded already")
@@ -149,7 +148,7 @@ class Refunds:
             self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), info.refund_id, info.outcome.value)
             raise PaymentRefused(f"Stripe could not refund: the refund {info.outcome}")
         for ticket_id in stored.ticket_ids:
-            self.ticketing.store.set_ticket_status(ticket_id, VOID)
+            self.ticketing.store.set_ticket_status(ticket_id, TicketStatus.VOID)
         finished = self.store.finish_refund(stored.id, RefundStatus.SUCCEEDED, clock.now(), info.refund_id)
         if finished is not None and (finished.ticket_ids or finished.restock):
             self.ticketing.notify_changed(finished.event_id)
@@ -189,7 +188,7 @@ class Refunds:
         tickets: tuple[Ticket, ...] = ()
         order = self.ticketing.store.get_order(payment.order_id or "")
         if order is not None and charge.amount_refunded_minor >= charge.amount_minor:
-            tickets = tuple(t for t in order.tickets if t.status != VOID)
+            tickets = tuple(t for t in order.tickets if t.status is not TicketStatus.VOID)
         refund = Refund(
             id=f"rf_ext_{charge.charge_id}_{charge.amount_refunded_minor}", event_id=payment.event_id,
             reservation_id=payment.reservation_id, order_id=payment.order_id,
@@ -204,7 +203,7 @@ class Refunds:
         except Conflict:  # some of those tickets are being refunded by us right now: keep the amount only
             stored, _ = self.store.start_refund(replace(refund, ticket_ids=(), tier_quantities=()))
         for ticket_id in stored.ticket_ids:
-            self.ticketing.store.set_ticket_status(ticket_id, VOID)
+            self.ticketing.store.set_ticket_status(ticket_id, TicketStatus.VOID)
         self.store.finish_refund(stored.id, RefundStatus.SUCCEEDED, self.ticketing.clock.now())
         self.ticketing.notify_changed(payment.event_id)
 
@@ -220,39 +219,3 @@ class Refunds:
             self.notifier.send_refund_notice(refund, reservation.buyer, event)
         except Exception:  # the refund stands; the return page says so too
             log.exception("telling the buyer about refund %s failed", refund.id)
-
-
-# ---------------------------------------------------------------- the event's ledger
-@dataclass(frozen=True, slots=True)
-class EventLedger:
-    """The platform's own account of an event's money, in the event's currency (minor units)."""
-
-    currency: str
-    orders: int
-    charged_minor: int  # everything buyers paid, including payments that were refunded without an order
-    platform_fee_minor: int  # platform fees taken on those payments
-    refunded_minor: int  # given back to buyers (refunds not failed)
-    fee_refunded_minor: int  # platform fees given back with them
-    pending_refunds: int
-
-    @property
-    def net_platform_fee_minor(self) -> int:
-        return self.platform_fee_minor - self.fee_refunded_minor
-
-    @property
-    def organizer_net_minor(self) -> int:
-        """What the organizer keeps: charged, less refunds, less the platform's net fees."""
-        return self.charged_minor - self.refunded_minor - self.net_platform_fee_minor
-
-
-def event_ledger(event: Event, orders: Sequence[Order], refunds: Sequence[Refund]) -> EventLedger:
-    live = [r for r in refunds if r.status is not RefundStatus.FAILED]
-    orderless = [r for r in live if r.order_id is None]  # late or second payments, refunded whole
-    return EventLedger(
-        currency=event.currency, orders=len(orders),
-        charged_minor=sum(o.total_minor for o in orders) + sum(r.amount_minor for r in orderless),
-        platform_fee_minor=sum(o.fee_minor for o in orders if o.total_minor) + sum(r.fee_minor for r in orderless),
-        refunded_minor=sum(r.amount_minor for r in live),
-        fee_refunded_minor=sum(r.fee_minor for r in live),
-        pending_refunds=sum(1 for r in live if r.status is RefundStatus.PENDING),
-    )

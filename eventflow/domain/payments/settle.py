@@ -1,5 +1,6 @@
-"""Card payments with Stripe Connect: organizer onboarding, one Checkout Session per reservation,
-webhooks, late payments, and expiring the session when the hold ends first.
+"""Card payments with Stripe Connect: one Checkout Session per reservation, webhooks, late
+payments, and expiring the session when the hold ends first. `StripePayments` is also what the
+edges call for onboarding, which lives in `onboarding.py`.
 
 The promise is that nothing is stranded: every payment that succeeds ends as exactly one order
 with its tickets, or as a full refund the buyer is told about. Deciding between the two (confirm
@@ -16,18 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TypeVar
 
 from eventflow.domain.checkout import mail_tickets
 from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut
 from eventflow.domain.models import Event, Organizer, Reservation, new_id
 from eventflow.domain.money import FeeMode
-from eventflow.domain.payments.errors import (
-    PaymentBusy,
-    PaymentProviderUnavailable,
-    PaymentRefused,
-    PaymentsNotReady,
-)
+from eventflow.domain.payments.errors import PaymentBusy, PaymentsNotReady, ask_provider
 from eventflow.domain.payments.gateway import (
     AccountInfo,
     Balance,
@@ -44,6 +39,7 @@ from eventflow.domain.payments.gateway import (
     SessionInfo,
     SessionState,
 )
+from eventflow.domain.payments.onboarding import Onboarding
 from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
@@ -57,7 +53,6 @@ from eventflow.domain.ports import PaymentStore, TicketMailer
 from eventflow.domain.reservations import Ticketing
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Stripe refuses a Checkout Session that ends sooner than 30 minutes after creation; ours ends
 # this long after the hold (and is expired by us when the hold ends).
@@ -106,63 +101,27 @@ class StripePayments:
         self.mailer = mailer
         self.config = config
         self.clock = ticketing.clock
+        self.test_mode = config.test_mode
+        self.onboarding = Onboarding(store, gateway, self.clock, config.public_url)
         self.refunds = Refunds(ticketing, store, gateway, notifier, restock_default=config.restock_refunds)
         # Named points where a fault test may kill the process (eventflow.app.jobs); no-op otherwise.
         self.checkpoint = checkpoint or (lambda name: None)
 
-    @property
-    def test_mode(self) -> bool:
-        return self.config.test_mode
-
-    # ------------------------------------------------------------ organizer onboarding
+    # ------------------------------------------------------------ organizer onboarding (onboarding.py)
     def start_onboarding(self, organizer: Organizer) -> str:
-        """The Stripe-hosted onboarding link for the organizer's Express account (made on first use)."""
-        account = self.store.get_connected_account(organizer.id)
-        if account is None:
-            info = self._gateway(self.gateway.create_account, organizer.id, organizer.email,
-                                 f"eventflow-account-{organizer.id}")
-            account = self._save_account(organizer.id, info)
-        base = self.config.public_url
-        return self._gateway(self.gateway.onboarding_link, account.account_id,
-                             f"{base}/dashboard/payments/refresh", f"{base}/dashboard/payments/return")
+        return self.onboarding.start(organizer)
 
     def account(self, organizer_id: str) -> ConnectedAccount | None:
-        return self.store.get_connected_account(organizer_id)
+        return self.onboarding.account(organizer_id)
 
     def refresh_account(self, organizer_id: str) -> ConnectedAccount | None:
-        account = self.store.get_connected_account(organizer_id)
-        if account is None:
-            return None
-        return self._save_account(organizer_id, self._gateway(self.gateway.retrieve_account, account.account_id))
-
-    def _save_account(self, organizer_id: str, info: AccountInfo) -> ConnectedAccount:
-        account = ConnectedAccount(
-            organizer_id=organizer_id, account_id=info.account_id, charges_enabled=info.charges_enabled,
-            payouts_enabled=info.payouts_enabled, details_submitted=info.details_submitted,
-            requirements_due=info.requirements_due, disabled_reason=info.disabled_reason,
-            updated_at=self.clock.now(),
-        )
-        self.store.save_connected_account(account)
-        return account
+        return self.onboarding.refresh(organizer_id)
 
     def require_paid_sales_allowed(self, organizer_id: str) -> None:
-        """Paid tiers go on sale only once Stripe lets the organizer's account take charges."""
-        account = self.store.get_connected_account(organizer_id)
-        if account is None:
-            raise PaymentsNotReady(
-                "Paid tickets can go on sale once card payments are set up: connect a Stripe account "
-                "under Dashboard → Payments first (free tiers can go on sale now)."
-            )
-        if not account.charges_enabled:
-            due = f" Stripe still needs: {', '.join(account.requirements_due)}." if account.requirements_due else ""
-            raise PaymentsNotReady(
-                "Paid tickets can go on sale once Stripe has enabled charges on your account: finish "
-                f"onboarding under Dashboard → Payments.{due}"
-            )
+        self.onboarding.require_paid_sales_allowed(organizer_id)
 
     def balance_and_payouts(self, account_id: str) -> tuple[Balance, list[Payout]]:
-        """The connected account's balance and its latest payouts (asked with the account's header)."""
-        return self._gateway(self.gateway.balance, account_id), self._gateway(self.gateway.payouts, account_id, 10)
+        return self.onboarding.balance_and_payouts(account_id)
 
     # ------------------------------------------------------------ checkout
     def start_payment(self, reservation: Reservation, event: Event) -> str:
@@ -180,7 +139,7 @@ class StripePayments:
             raise ReservationClosed("This reservation has been paid already")
         generation = payment.generation + 1 if payment else 1
         request = self.checkout_request(reservation, event, account, generation)
-        session = self._gateway(self.gateway.create_session, request)
+        session = ask_provider(self.gateway.create_session, request)
         now = self.clock.now()
         if payment is None:
             created = Payment(
@@ -225,7 +184,7 @@ class StripePayments:
         payment = self.store.get_payment(reservation_id)
         if payment is None or payment.state not in (PaymentState.OPEN, PaymentState.AWAITING):
             return payment
-        session = self._gateway(self.gateway.retrieve_session, payment.session_id)
+        session = ask_provider(self.gateway.retrieve_session, payment.session_id)
         self.apply_session(session, payment)
         return self.store.get_payment(reservation_id)
 
@@ -259,9 +218,7 @@ class StripePayments:
             case PaymentEventKind.SESSION_PAYMENT_FAILED, SessionInfo() as session:
                 self._with_payment(session, self._payment_failed_locked)
             case PaymentEventKind.ACCOUNT_UPDATED, AccountInfo() as account:
-                known = self.store.find_connected_account(account.account_id)
-                if known is not None:  # events may arrive out of order: keep what Stripe says now
-                    self._save_account(known.organizer_id, self.gateway.retrieve_account(account.account_id))
+                self.onboarding.account_updated(account.account_id)
             case PaymentEventKind.CARD_DECLINED, PaymentIntentInfo() as intent:
                 self._note_decline(intent)
             case PaymentEventKind.CHARGE_REFUNDED, ChargeInfo() as charge:
@@ -305,7 +262,7 @@ class StripePayments:
                                    payment_intent_id=session.payment_intent_id)
         if payment.state is not PaymentState.AWAITING or not session.payment_intent_id:
             return
-        intent = self._gateway(self.gateway.retrieve_payment_intent, session.payment_intent_id)
+        intent = ask_provider(self.gateway.retrieve_payment_intent, session.payment_intent_id)
         if intent.outcome is PaymentOutcome.SUCCEEDED:
             self._settle_paid_locked(payment, replace(session, paid=True))
         elif intent.outcome is PaymentOutcome.FAILED:
@@ -441,14 +398,3 @@ class StripePayments:
                 raise NotFound("The payment vanished")
             payment = fresh
         raise Conflict("The payment kept changing; please try again")
-
-
-    @staticmethod
-    def _gateway(call: Callable[..., T], *args: object) -> T:
-        """A provider call from a user's request: failures become domain errors the edge shows."""
-        try:
-            return call(*args)
-        except GatewayError as error:
-            if error.retryable:
-                raise PaymentProviderUnavailable("Stripe did not answer; please try again in a minute") from error
-            raise PaymentRefused(f"Stripe refused the request: {error}") from error
