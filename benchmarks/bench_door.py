@@ -35,11 +35,11 @@ from eventflow.store.sqlite.store import SqliteStore
 def fill_event(service: Ticketing, tickets: int) -> tuple:  # type: ignore[type-arg]
     organizer = service.sign_up(f"door-{time.time_ns()}@example.com", "benchmark-pw", "Door")
     starts = datetime.now(UTC) + timedelta(days=3)
-    event = service.create_event(organizer.id, title="Door bench", starts_at=starts,
+    event = service.catalog.create_event(organizer.id, title="Door bench", starts_at=starts,
                                  ends_at=starts + timedelta(hours=6), timezone="UTC", currency="EUR")
-    tier = service.add_tier(organizer.id, event.id, name="GA", price_minor=1000, capacity=tickets,
+    tier = service.catalog.add_tier(organizer.id, event.id, name="GA", price_minor=1000, capacity=tickets,
                             max_per_order=50)
-    service.publish(organizer.id, event.id)
+    service.catalog.publish(organizer.id, event.id)
     for n in range(tickets // 50):
         buyer = Buyer(f"b{n}@example.com", f"Guest Firstname-{n} Lastname")  # realistic name length
         reservation = service.reserve(event.id, [LineRequest(tier.id, 50)], buyer)

@@ -97,15 +97,15 @@ def run(args: argparse.Namespace) -> int:
                         password_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     organizer = service.sign_up(f"bench-{random.getrandbits(32)}@example.com", "long enough", "Bench")
     start = datetime.now(UTC) + timedelta(days=30)
-    event = service.create_event(organizer.id, title="Request count", starts_at=start,
+    event = service.catalog.create_event(organizer.id, title="Request count", starts_at=start,
                                  ends_at=start + timedelta(hours=3), timezone="UTC", currency="EUR")
-    big = service.add_tier(organizer.id, event.id, name="GA", price_minor=2500, capacity=1_000_000)
-    small = service.add_tier(organizer.id, event.id, name="VIP", price_minor=9900, capacity=1_000_000)
-    service.publish(organizer.id, event.id)
+    big = service.catalog.add_tier(organizer.id, event.id, name="GA", price_minor=2500, capacity=1_000_000)
+    small = service.catalog.add_tier(organizer.id, event.id, name="VIP", price_minor=9900, capacity=1_000_000)
+    service.catalog.publish(organizer.id, event.id)
 
     counter = RequestCounter(store.client)
     counter.wrap_reserve(store)
-    service.event_view(event.id)  # warm the catalog cache
+    service.catalog.event_view(event.id)  # warm the catalog cache
     counter.counts.clear()
 
     buyer = Buyer("bench@example.com", "Bench Buyer")
@@ -153,9 +153,9 @@ def run(args: argparse.Namespace) -> int:
     # reasons (ReturnValuesOnConditionCheckFailure=ALL_OLD), without a second request.
     from eventflow.domain.errors import SoldOut
 
-    scarce = service.add_tier(organizer.id, event.id, name="Last seats", price_minor=5000, capacity=3)
+    scarce = service.catalog.add_tier(organizer.id, event.id, name="Last seats", price_minor=5000, capacity=3)
     service.reserve(event.id, [LineRequest(scarce.id, 3)], buyer)
-    service.event_view(event.id)
+    service.catalog.event_view(event.id)
     counter.counts.clear()
     refused = 0
     for _ in range(20):

@@ -96,12 +96,12 @@ def make_service(store: Any) -> tuple[Ticketing, str, str]:
     service = Ticketing(store, SystemClock(), secret_key="bench-" + secrets.token_hex(8))
     organizer = service.sign_up(f"bench-{secrets.token_hex(4)}@example.com", "benchmark-pw", "Bench")
     starts = datetime.now(UTC) + timedelta(days=30)
-    event = service.create_event(
+    event = service.catalog.create_event(
         organizer.id, title="Store Benchmark", starts_at=starts, ends_at=starts + timedelta(hours=4),
         timezone="Europe/Berlin", venue="Loopback Hall", currency="EUR",
     )
-    tier = service.add_tier(organizer.id, event.id, name="General", price_minor=1500, capacity=CAPACITY)
-    service.publish(organizer.id, event.id)
+    tier = service.catalog.add_tier(organizer.id, event.id, name="General", price_minor=1500, capacity=CAPACITY)
+    service.catalog.publish(organizer.id, event.id)
     return service, event.id, tier.id
 
 

@@ -134,17 +134,17 @@ def bench_reconciliation(open_count: int, targets: Targets) -> None:
         gateway = StripeConnect(SECRET, fake.webhook_secret, api_base=fake.url)
         payments = StripePayments(ticketing, store, gateway, mailer, mailer,
                                   PaymentsConfig(public_url="http://bench.test", test_mode=True))
-        ticketing.paid_sales_gate = payments
+        ticketing.catalog.paid_sales_gate = payments
         organizer = ticketing.sign_up("recon@example.com", "long enough", "Recon")
         account = payments._save_account(organizer.id, gateway.create_account(organizer.id, organizer.email, "k1"))
         fake.complete_onboarding(account.account_id)
         payments.refresh_account(organizer.id)
         start = clock.now() + timedelta(days=30)
-        event = ticketing.create_event(organizer.id, title="Reconcile", starts_at=start,
+        event = ticketing.catalog.create_event(organizer.id, title="Reconcile", starts_at=start,
                                        ends_at=start + timedelta(hours=3), timezone="UTC", currency="EUR")
-        tier = ticketing.add_tier(organizer.id, event.id, name="GA", price_minor=1900, capacity=1_000_000,
+        tier = ticketing.catalog.add_tier(organizer.id, event.id, name="GA", price_minor=1900, capacity=1_000_000,
                                   max_per_order=10)
-        ticketing.publish(organizer.id, event.id)
+        ticketing.catalog.publish(organizer.id, event.id)
         account = payments.account(organizer.id)
         assert account is not None
 

@@ -59,7 +59,7 @@ def publish_event(
         organizer_email or f"org-{secrets.token_hex(4)}@example.com", "correct horse", "Org"
     )
     starts = service.clock.now() + timedelta(days=30)
-    event = service.create_event(
+    event = service.catalog.create_event(
         organizer.id,
         title="Night Market",
         starts_at=starts,
@@ -70,10 +70,10 @@ def publish_event(
         fee_mode=fee_mode,
     )
     tiers = [
-        service.add_tier(organizer.id, event.id, name=f"Tier {i}", price_minor=price, capacity=cap)
+        service.catalog.add_tier(organizer.id, event.id, name=f"Tier {i}", price_minor=price, capacity=cap)
         for i, (cap, price) in enumerate(zip(capacities, prices, strict=True))
     ]
-    return service.publish(organizer.id, event.id), tiers
+    return service.catalog.publish(organizer.id, event.id), tiers
 
 
 @pytest.fixture(scope="session")

@@ -7,25 +7,26 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from eventflow.domain.errors import EmailTaken
-from eventflow.domain.reservations import Ticketing
+from eventflow.services import Services
 
 DEMO_EMAIL = "demo@eventflow.local"
 DEMO_PASSWORD = "demo-organizer"
 DEMO_TIMEZONE = "Europe/Berlin"
 
 
-def seed_demo(ticketing: Ticketing, log: logging.Logger) -> None:
+def seed_demo(services: Services, log: logging.Logger) -> None:
     """Create the demo organizer and event once; later starts find them and do nothing."""
-    if ticketing.store.find_organizer_by_email(DEMO_EMAIL) is not None:
+    catalog = services.catalog
+    if catalog.store.find_organizer_by_email(DEMO_EMAIL) is not None:  # skips a slow password hash
         return
     try:
-        organizer = ticketing.sign_up(DEMO_EMAIL, DEMO_PASSWORD, "Demo Organizer")
+        organizer = services.accounts.sign_up(DEMO_EMAIL, DEMO_PASSWORD, "Demo Organizer")
     except EmailTaken:  # another instance seeded at the same moment
         return
     zone = ZoneInfo(DEMO_TIMEZONE)
-    day = (ticketing.clock.now().astimezone(zone) + timedelta(days=21)).date()
+    day = (catalog.clock.now().astimezone(zone) + timedelta(days=21)).date()
     starts = datetime.combine(day, time(18, 0), tzinfo=zone)
-    event = ticketing.create_event(
+    event = catalog.create_event(
         organizer.id,
         title="Night Market on the Canal",
         starts_at=starts,
@@ -44,9 +45,9 @@ def seed_demo(ticketing: Ticketing, log: logging.Logger) -> None:
         ("Standard", 1800, 300, 10),
         ("Kids under 12", 0, 80, 4),
     ):
-        ticketing.add_tier(
+        catalog.add_tier(
             organizer.id, event.id, name=name, price_minor=price, capacity=capacity,
             max_per_order=per_order,
         )
-    ticketing.publish(organizer.id, event.id)
+    catalog.publish(organizer.id, event.id)
     log.info("demo organizer %s / %s, event at /e/%s", DEMO_EMAIL, DEMO_PASSWORD, event.slug)

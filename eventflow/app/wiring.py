@@ -20,18 +20,19 @@ from eventflow.adapters.live import AvailabilityHub
 from eventflow.adapters.mail import FileMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.app.demo_data import seed_demo
-from eventflow.app.jobs import build_payments, run_payment_jobs
+from eventflow.app.jobs import build_payments, reap_expired_holds, run_payment_jobs
 from eventflow.config import Settings
+from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.errors import NotFound
-from eventflow.domain.organizing import Organizing
 from eventflow.domain.payments.errors import PaymentsNotReady
+from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.reconciliation import Reconciler
-from eventflow.domain.ports import TicketMailer
 from eventflow.domain.queries import Queries
 from eventflow.domain.reservations import Ticketing
+from eventflow.domain.staff import DoorStaff
 from eventflow.services import Services
 from eventflow.store import open_store
 
@@ -43,33 +44,23 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     secret = settings.resolved_secret_key()
     store = open_store(settings.store, settings.data_dir)
     hub = AvailabilityHub(store, poll_seconds=settings.live_poll_seconds)
-    ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration)
-    mailer: TicketMailer = (
+    catalog = Catalog(store, clock, listener=hub)
+    ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration, catalog=catalog)
+    mailer: PaymentMailer = (
         SmtpMailer(settings.smtp_url, settings.public_url)
         if settings.smtp_url
         else FileMailer(settings.data_dir / "mail", settings.public_url)
     )
-    payments = build_payments(settings, ticketing, mailer) if settings.stripe_enabled else None
+    payments = build_payments(settings, ticketing, store, mailer) if settings.stripe_enabled else None
     checkout = Checkout(ticketing, payments or DemoPayments(base_url=""), mailer)
     return Services(
-        settings=settings, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub, checkout=checkout,
-        organizing=Organizing(ticketing), queries=Queries(store, payments.store if payments else None),
+        settings=settings, catalog=catalog, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub,
+        checkout=checkout,
+        staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else None),
         covers=CoverImages(settings.data_dir / "covers"),
         door=DoorCheckIn(store, clock, listener=hub), payments=payments,
         reconciler=Reconciler(payments) if payments else None,
     )
-
-
-async def _reap_expired_holds(services: Services) -> None:
-    """Release ended holds every few seconds; safe with many instances doing the same."""
-    while True:
-        await asyncio.sleep(services.settings.reaper_interval_seconds)
-        try:
-            released = await asyncio.to_thread(services.ticketing.release_expired_holds)
-            if released:
-                log.info("released %d expired holds", released)
-        except Exception:
-            log.exception("releasing expired holds failed")
 
 
 def install(services: Services) -> None:
@@ -86,15 +77,11 @@ def install(services: Services) -> None:
         if not path.is_file():
             raise NotFound("No cover image")
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=300"})
-    pages.register(services)
-    if services.settings.oidc_issuer:
-        from eventflow.adapters import oidc
-
-        oidc.install(nicegui_app, services)
+    pages.register(services)  # with the OIDC login routes when an issuer is configured
 
     async def start_background_jobs() -> None:
         services.hub.start()
-        nicegui_app.state.reaper = asyncio.create_task(_reap_expired_holds(services))
+        nicegui_app.state.reaper = asyncio.create_task(reap_expired_holds(services))
         if services.payments is not None:
             nicegui_app.state.payment_jobs = asyncio.create_task(run_payment_jobs(services))
 
@@ -115,7 +102,7 @@ def run(settings: Settings | None = None) -> None:
     services = build_services(settings)
     if settings.demo_data:
         try:
-            seed_demo(services.ticketing, log)
+            seed_demo(services, log)
         except PaymentsNotReady:
             log.info("demo event left as a draft: paid tiers go on sale once Stripe onboarding is done")
     install(services)

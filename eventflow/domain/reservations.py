@@ -1,6 +1,7 @@
-"""Use cases: one method per business action, collaborators injected.
+"""Reservations: hold tickets, cancel or let a hold run out, and confirm a paid hold into an order.
 
-Pages and the JSON API call these and nothing below them, so both enforce the same rules.
+`Ticketing` is the only writer of held/sold counts (through the store's conditional writes).
+Events and tiers themselves belong to `Catalog` (domain/catalog.py), which prices holds read from.
 """
 
 from __future__ import annotations
@@ -9,17 +10,14 @@ import base64
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 
 from eventflow.domain.accounts import Accounts, normalise_email
+from eventflow.domain.catalog import Catalog
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import (
     Conflict,
@@ -35,7 +33,6 @@ from eventflow.domain.models import (
     MAX_LINES_PER_RESERVATION,
     MAX_TICKETS_PER_RESERVATION,
     Buyer,
-    Event,
     EventStatus,
     EventView,
     Order,
@@ -44,15 +41,10 @@ from eventflow.domain.models import (
     ReservationLine,
     ReservationStatus,
     Ticket,
-    Tier,
     new_id,
-    slugify,
 )
-from eventflow.domain.money import FeeMode, TicketPrice, require_supported
-from eventflow.domain.ports import AvailabilityListener, NoListener, PaidSalesGate, Store
-
-MAX_PRICE_MINOR = 100_000_000_00  # a hundred million in a two-digit currency
-MAX_CAPACITY = 1_000_000
+from eventflow.domain.money import TicketPrice
+from eventflow.domain.ports import AvailabilityListener, NoListener, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,68 +53,8 @@ class LineRequest:
     quantity: int
 
 
-def require_aware(name: str, instant: datetime | None) -> None:
-    if instant is not None and instant.tzinfo is None:
-        raise ValidationFailed(f"{name} needs a timezone (e.g. 2026-07-01T20:00:00+02:00)")
-
-
-def clean_event_details(
-    *, title: str, starts_at: datetime, ends_at: datetime, timezone: str, venue: str, currency: str,
-    description: str, fee_mode: FeeMode | str,
-) -> dict[str, Any]:
-    """An event's editable fields, checked and normalised; the same rules on create and on edit."""
-    title = title.strip()
-    if not title or len(title) > 200:
-        raise ValidationFailed("Give the event a title (up to 200 characters)", field="title")
-    require_aware("starts_at", starts_at)
-    require_aware("ends_at", ends_at)
-    if ends_at <= starts_at:
-        raise ValidationFailed("The event must end after it starts", field="ends_at")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed(f"Unknown timezone {timezone!r} (use e.g. Europe/Berlin)", field="timezone") from None
-    try:
-        fee_mode = FeeMode(fee_mode)
-    except ValueError:
-        raise ValidationFailed("fee_mode is buyer_pays or organizer_absorbs", field="fee_mode") from None
-    if len(description) > 20_000 or len(venue) > 300:
-        raise ValidationFailed("Description or venue is too long")
-    return {
-        "title": title, "starts_at": starts_at, "ends_at": ends_at, "timezone": timezone, "venue": venue.strip(),
-        "currency": require_supported(currency.strip().upper()), "description": description, "fee_mode": fee_mode,
-    }
-
-
-class CatalogCache:
-    """Event + tiers as last read, for pricing holds without a read per reservation.
-
-    Staleness is harmless: every hold is written conditionally on the tier versions it was
-    priced from, and a mismatch makes the service re-read and retry once."""
-
-    def __init__(self, ttl_seconds: float = 1.0) -> None:
-        self._ttl = ttl_seconds
-        self._entries: dict[str, tuple[float, EventView]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, event_id: str) -> EventView | None:
-        with self._lock:
-            entry = self._entries.get(event_id)
-        if entry is None or time.monotonic() - entry[0] > self._ttl:
-            return None
-        return entry[1]
-
-    def put(self, view: EventView) -> None:
-        with self._lock:
-            self._entries[view.event.id] = (time.monotonic(), view)
-
-    def forget(self, event_id: str) -> None:
-        with self._lock:
-            self._entries.pop(event_id, None)
-
-
 class Ticketing:
-    """The service layer of EventFlow."""
+    """Holds and orders: reserve, cancel, expire, release ended holds, confirm."""
 
     def __init__(
         self,
@@ -132,6 +64,7 @@ class Ticketing:
         listener: AvailabilityListener | None = None,
         hold_duration: timedelta = DEFAULT_HOLD,
         password_hasher: PasswordHasher | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -139,8 +72,8 @@ class Ticketing:
         self.hold_duration = hold_duration
         self._secret = secret_key.encode()
         self.accounts = Accounts(store, clock, password_hasher)
-        self._catalog = CatalogCache()
-        self.paid_sales_gate: PaidSalesGate | None = None  # set when card payments need onboarding first
+        # Where holds are priced from; shared with the app's `Catalog` so its edits reach pricing at once.
+        self.catalog = catalog or Catalog(store, clock, self.listener)
 
     @property
     def inline_safe(self) -> bool:
@@ -154,133 +87,6 @@ class Ticketing:
 
     def authenticate(self, email: str, password: str) -> Organizer:
         return self.accounts.authenticate(email, password)
-
-    # ---------------------------------------------------------------- events and tiers
-    def create_event(
-        self,
-        organizer_id: str,
-        *,
-        title: str,
-        starts_at: datetime,
-        ends_at: datetime,
-        timezone: str,
-        venue: str = "",
-        currency: str = "EUR",
-        description: str = "",
-        fee_mode: FeeMode | str = FeeMode.BUYER_PAYS,
-    ) -> Event:
-        details = clean_event_details(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone,
-                                      venue=venue, currency=currency, description=description, fee_mode=fee_mode)
-        base_slug = slugify(details["title"])
-        for attempt in range(20):
-            slug = base_slug if attempt == 0 else f"{base_slug}-{secrets.token_hex(2)}"
-            event = Event(
-                id=new_id("evt"),
-                organizer_id=organizer_id,
-                slug=slug,
-                status=EventStatus.DRAFT,
-                created_at=self.clock.now(),
-                **details,
-            )
-            try:
-                self.store.add_event(event)
-                return event
-            except Conflict:
-                continue
-        raise Conflict("Could not find a free address for this event; change the title")
-
-    def own_event(self, organizer_id: str, event_id: str) -> Event:
-        """The organizer's event, or NotFound: other organizers' events do not exist for them."""
-        event = self.store.get_event(event_id)
-        if event is None or event.organizer_id != organizer_id:
-            raise NotFound("No such event")
-        return event
-
-    def add_tier(
-        self,
-        organizer_id: str,
-        event_id: str,
-        *,
-        name: str,
-        price_minor: int,
-        capacity: int,
-        max_per_order: int | None = None,
-        sales_start: datetime | None = None,
-        sales_end: datetime | None = None,
-        hidden: bool = False,
-    ) -> Tier:
-        event = self.own_event(organizer_id, event_id)
-        if event.status is EventStatus.CANCELLED:
-            raise Conflict("This event is cancelled")
-        name = name.strip()
-        if not name or len(name) > 120:
-            raise ValidationFailed("Give the tier a name (up to 120 characters)")
-        if not 0 <= price_minor <= MAX_PRICE_MINOR:
-            raise ValidationFailed("price_minor must be between 0 and 10,000,000,000")
-        if not 1 <= capacity <= MAX_CAPACITY:
-            raise ValidationFailed(f"capacity must be between 1 and {MAX_CAPACITY:,}")
-        max_per_order = min(capacity, MAX_TICKETS_PER_RESERVATION, max_per_order or 10)
-        if max_per_order < 1:
-            raise ValidationFailed("max_per_order must be at least 1")
-        require_aware("sales_start", sales_start)
-        require_aware("sales_end", sales_end)
-        if sales_start and sales_end and sales_end <= sales_start:
-            raise ValidationFailed("Sales must end after they start")
-        existing = self.store.get_tiers(event_id)
-        if len(existing) >= 50:
-            raise ValidationFailed("An event can have at most 50 tiers")
-        if price_minor > 0 and event.status is EventStatus.PUBLISHED:
-            self.require_paid_sales_allowed(organizer_id)
-        tier = Tier(
-            id=new_id("tier"),
-            event_id=event_id,
-            name=name,
-            price_minor=price_minor,
-            capacity=capacity,
-            max_per_order=max_per_order,
-            sales_start=sales_start,
-            sales_end=sales_end,
-            hidden=hidden,
-            position=len(existing),
-        )
-        self.store.add_tier(tier)
-        self.notify_changed(event_id)
-        return tier
-
-    def publish(self, organizer_id: str, event_id: str) -> Event:
-        event = self.own_event(organizer_id, event_id)
-        if event.status is EventStatus.CANCELLED:
-            raise Conflict("A cancelled event cannot be published")
-        tiers = self.store.get_tiers(event_id)
-        if not tiers:
-            raise ValidationFailed("Add at least one ticket tier before publishing")
-        if any(tier.price_minor > 0 for tier in tiers):
-            self.require_paid_sales_allowed(organizer_id)
-        published = event.with_status(EventStatus.PUBLISHED)
-        self.store.save_event(published)
-        self.notify_changed(event_id)
-        return published
-
-    def event_view(self, event_id: str) -> EventView:
-        """An event with live counts; drafts and cancelled events included (caller decides)."""
-        event = self.store.get_event(event_id)
-        if event is None:
-            raise NotFound("No such event")
-        view = EventView(event, tuple(self.store.get_tiers(event_id)))
-        self._catalog.put(view)
-        return view
-
-    def public_event_view(self, event_id: str) -> EventView:
-        view = self.event_view(event_id)
-        if view.event.status is EventStatus.DRAFT:
-            raise NotFound("No such event")
-        return view
-
-    def public_event_by_slug(self, slug: str) -> EventView:
-        event = self.store.find_event_by_slug(slug)
-        if event is None:
-            raise NotFound("No such event")
-        return self.public_event_view(event.id)
 
     # ---------------------------------------------------------------- reservations
     def reservation_id_for(self, event_id: str, idempotency_key: str) -> str:
@@ -307,16 +113,15 @@ class Ticketing:
             else new_id("res", 16)
         )
         for attempt in range(3):
-            view = None if attempt else self._catalog.get(event_id)
-            view = view or self.event_view(event_id)
+            # First from the recent read; after a StaleCatalog (an organizer edited a tier) afresh.
+            view = self.catalog.event_view(event_id) if attempt else self.catalog.recent_view(event_id)
             reservation = self._price(view, quantities, buyer, reservation_id, idempotency_key)
             try:
                 stored, created = self.store.reserve(reservation)
             except StaleCatalog:
-                self._catalog.forget(event_id)
                 continue
             if created:
-                self.notify_changed(event_id, catalog_too=False)
+                self.notify_changed(event_id)
             return stored
         raise Conflict("The tiers changed while reserving; please try again")
 
@@ -401,7 +206,7 @@ class Ticketing:
             raise NotFound("No such reservation")
         released = self.store.release(reservation_id, ReservationStatus.CANCELLED, self.clock.now())
         if released is not None:
-            self.notify_changed(released.event_id, catalog_too=False)
+            self.notify_changed(released.event_id)
             return released
         current = self.store.get_reservation(reservation_id) or reservation
         if current.status is ReservationStatus.CANCELLED:
@@ -411,7 +216,7 @@ class Ticketing:
     def expire(self, reservation_id: str) -> bool:
         released = self.store.release(reservation_id, ReservationStatus.EXPIRED, self.clock.now())
         if released is not None:
-            self.notify_changed(released.event_id, catalog_too=False)
+            self.notify_changed(released.event_id)
         return released is not None
 
     def release_expired_holds(self, limit: int = 500) -> int:
@@ -444,7 +249,7 @@ class Ticketing:
         order = self._new_order(reservation, payment_ref)
         stored, created = self.store.confirm(reservation_id, order, self.clock.now())
         if created:
-            self.notify_changed(reservation.event_id, catalog_too=False)
+            self.notify_changed(reservation.event_id)
         return stored, created
 
     def _new_order(self, reservation: Reservation, payment_ref: str) -> Order:
@@ -479,14 +284,6 @@ class Ticketing:
         )
 
     # ---------------------------------------------------------------- helpers
-    def require_paid_sales_allowed(self, organizer_id: str) -> None:
-        """Paid tiers go on sale only once the organizer can take card payments (when that matters)."""
-        if self.paid_sales_gate is not None:
-            self.paid_sales_gate.require_paid_sales_allowed(organizer_id)
-
-    def notify_changed(self, event_id: str, catalog_too: bool = True) -> None:
-        """Forget the cached catalogue (when it changed) and tell live pages to re-read counts."""
-        if catalog_too:
-            self._catalog.forget(event_id)
+    def notify_changed(self, event_id: str) -> None:
+        """Tell live pages that the event's counts moved (holds, sales, releases, refunds)."""
         self.listener.availability_changed(event_id)
-

@@ -61,8 +61,8 @@ def test_event_needs_aware_times_in_order_and_a_real_timezone(service: Ticketing
         {"fee_mode": "nobody_pays"},
     ):
         with pytest.raises(ValidationFailed):
-            service.create_event(organizer.id, **{**good, **bad})
-    assert service.create_event(organizer.id, **good).status is EventStatus.DRAFT
+            service.catalog.create_event(organizer.id, **{**good, **bad})
+    assert service.catalog.create_event(organizer.id, **good).status is EventStatus.DRAFT
 
 
 def test_reservation_prices_each_line_with_the_fee(service: Ticketing) -> None:
@@ -115,14 +115,14 @@ def test_unknown_tier_or_tier_of_another_event_is_refused(service: Ticketing) ->
 def test_drafts_do_not_exist_and_cancelled_events_are_not_on_sale(service: Ticketing) -> None:
     organizer = service.sign_up("d@example.com", "long enough", "D")
     start = service.clock.now() + timedelta(days=3)
-    draft = service.create_event(organizer.id, title="Draft", starts_at=start,
+    draft = service.catalog.create_event(organizer.id, title="Draft", starts_at=start,
                                  ends_at=start + timedelta(hours=1), timezone="UTC", currency="USD")
-    tier = service.add_tier(organizer.id, draft.id, name="GA", price_minor=100, capacity=5)
+    tier = service.catalog.add_tier(organizer.id, draft.id, name="GA", price_minor=100, capacity=5)
     with pytest.raises(NotFound):
         service.reserve(draft.id, [LineRequest(tier.id, 1)], BUYER)
     with pytest.raises(NotFound):
-        service.public_event_by_slug(draft.slug)
-    service.publish(organizer.id, draft.id)
+        service.catalog.public_event_by_slug(draft.slug)
+    service.catalog.publish(organizer.id, draft.id)
     service.store.save_event(draft.with_status(EventStatus.CANCELLED))
     with pytest.raises(NotOnSale):
         service.reserve(draft.id, [LineRequest(tier.id, 1)], BUYER)
@@ -131,7 +131,7 @@ def test_drafts_do_not_exist_and_cancelled_events_are_not_on_sale(service: Ticke
 def test_sale_window_is_enforced_with_the_clock(service: Ticketing, clock) -> None:
     event, _ = publish_event(service)
     organizer_id = event.organizer_id
-    tier = service.add_tier(
+    tier = service.catalog.add_tier(
         organizer_id, event.id, name="Late", price_minor=500, capacity=5,
         sales_start=clock.now() + timedelta(hours=1), sales_end=clock.now() + timedelta(hours=2),
     )
@@ -146,7 +146,7 @@ def test_sale_window_is_enforced_with_the_clock(service: Ticketing, clock) -> No
 
 def test_hidden_tier_is_reservable_by_link(service: Ticketing) -> None:
     event, _ = publish_event(service)
-    tier = service.add_tier(event.organizer_id, event.id, name="Crew", price_minor=0, capacity=5,
+    tier = service.catalog.add_tier(event.organizer_id, event.id, name="Crew", price_minor=0, capacity=5,
                             hidden=True)
     assert service.reserve(event.id, [LineRequest(tier.id, 2)], BUYER).quantity == 2
 
@@ -155,18 +155,18 @@ def test_other_organizers_cannot_touch_an_event(service: Ticketing) -> None:
     event, _ = publish_event(service)
     intruder = service.sign_up("intruder@example.com", "long enough", "I")
     with pytest.raises(NotFound):
-        service.add_tier(intruder.id, event.id, name="Free", price_minor=0, capacity=1000)
+        service.catalog.add_tier(intruder.id, event.id, name="Free", price_minor=0, capacity=1000)
     with pytest.raises(NotFound):
-        service.publish(intruder.id, event.id)
+        service.catalog.publish(intruder.id, event.id)
 
 
 def test_publishing_needs_a_tier(service: Ticketing) -> None:
     organizer = service.sign_up("p@example.com", "long enough", "P")
     start = service.clock.now() + timedelta(days=3)
-    event = service.create_event(organizer.id, title="Empty", starts_at=start,
+    event = service.catalog.create_event(organizer.id, title="Empty", starts_at=start,
                                  ends_at=start + timedelta(hours=1), timezone="UTC", currency="USD")
     with pytest.raises(ValidationFailed):
-        service.publish(organizer.id, event.id)
+        service.catalog.publish(organizer.id, event.id)
 
 
 def test_an_ended_hold_is_released_when_its_buyer_looks(service: Ticketing, clock) -> None:

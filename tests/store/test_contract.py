@@ -89,7 +89,7 @@ def test_draft_event_cannot_be_reserved_at_store_level(service, store: Store) ->
     event, tiers = publish_event(service)
     store.save_event(event.with_status(EventStatus.CANCELLED))
     reservation = service._price(  # priced from a stale view on purpose
-        service.event_view(event.id).__class__(event, tuple(tiers)),
+        service.catalog.event_view(event.id).__class__(event, tuple(tiers)),
         {tiers[0].id: 1}, BUYER, "res_stale", None,
     )
     with pytest.raises(NotOnSale):
@@ -98,7 +98,7 @@ def test_draft_event_cannot_be_reserved_at_store_level(service, store: Store) ->
 
 def test_hold_priced_from_an_old_tier_version_is_refused(service, store: Store) -> None:
     event, tiers = publish_event(service)
-    view = service.event_view(event.id)
+    view = service.catalog.event_view(event.id)
     reservation = service._price(view, {tiers[0].id: 1}, BUYER, "res_v", None)
     old = replace(reservation, lines=(replace(reservation.lines[0], tier_version=99),))
     with pytest.raises(StaleCatalog):

@@ -51,13 +51,13 @@ def _store(endpoint: str, table: str) -> DynamoStore:
 def _published(service: Ticketing, capacities: tuple[int, ...]) -> tuple[str, list[Tier]]:
     organizer = service.sign_up(f"org-{random.getrandbits(32)}@example.com", "long enough", "Org")
     start = datetime.now(UTC) + timedelta(days=7)
-    event = service.create_event(organizer.id, title="Rush", starts_at=start,
+    event = service.catalog.create_event(organizer.id, title="Rush", starts_at=start,
                                  ends_at=start + timedelta(hours=3), timezone="UTC", currency="EUR")
     tiers = [
-        service.add_tier(organizer.id, event.id, name=f"T{n}", price_minor=1000, capacity=capacity)
+        service.catalog.add_tier(organizer.id, event.id, name=f"T{n}", price_minor=1000, capacity=capacity)
         for n, capacity in enumerate(capacities)
     ]
-    service.publish(organizer.id, event.id)
+    service.catalog.publish(organizer.id, event.id)
     return event.id, tiers
 
 

@@ -63,10 +63,10 @@ def test_processes_and_threads_never_oversell(tmp_path: Path) -> None:
     service = Ticketing(SqliteStore(db_path), SystemClock(), secret_key="load")
     organizer = service.sign_up("load-org@example.com", "long enough", "Org")
     start = datetime.now(UTC) + timedelta(days=7)
-    event = service.create_event(organizer.id, title="Rush", starts_at=start,
+    event = service.catalog.create_event(organizer.id, title="Rush", starts_at=start,
                                  ends_at=start + timedelta(hours=3), timezone="UTC", currency="USD")
-    tier = service.add_tier(organizer.id, event.id, name="GA", price_minor=1000, capacity=CAPACITY)
-    service.publish(organizer.id, event.id)
+    tier = service.catalog.add_tier(organizer.id, event.id, name="GA", price_minor=1000, capacity=CAPACITY)
+    service.catalog.publish(organizer.id, event.id)
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(PROCESSES) as pool:

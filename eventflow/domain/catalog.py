@@ -1,0 +1,358 @@
+"""The catalogue: events and their ticket tiers, every rule about them in one place.
+
+An organizer creates an event (a draft), adds tiers, edits both, reorders tiers, publishes,
+unpublishes or cancels. Pages and the API call `Catalog` for all of it, so a tier added through
+the API and one edited in the editor obey the same field rules (`clean_tier_details`), and an
+event's fields are checked the same way on create and on edit (`clean_event_details`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from eventflow.domain.clock import Clock
+from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
+from eventflow.domain.models import (
+    MAX_TICKETS_PER_RESERVATION,
+    Event,
+    EventStatus,
+    EventView,
+    Tier,
+    new_id,
+    slugify,
+)
+from eventflow.domain.money import FeeMode, require_supported
+from eventflow.domain.ports import AvailabilityListener, NoListener, PaidSalesGate, Store
+
+MAX_PRICE_MINOR = 100_000_000_00  # a hundred million in a two-digit currency
+MAX_CAPACITY = 1_000_000
+MAX_TIERS_PER_EVENT = 50
+DEFAULT_MAX_PER_ORDER = 10
+
+
+def require_aware(name: str, instant: datetime | None) -> None:
+    if instant is not None and instant.tzinfo is None:
+        raise ValidationFailed(f"{name} needs a timezone (e.g. 2026-07-01T20:00:00+02:00)", field=name)
+
+
+def clean_event_details(
+    *, title: str, starts_at: datetime, ends_at: datetime, timezone: str, venue: str, currency: str,
+    description: str, fee_mode: FeeMode | str,
+) -> dict[str, Any]:
+    """An event's editable fields, checked and normalised; the same rules on create and on edit."""
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise ValidationFailed("Give the event a title (up to 200 characters)", field="title")
+    require_aware("starts_at", starts_at)
+    require_aware("ends_at", ends_at)
+    if ends_at <= starts_at:
+        raise ValidationFailed("The event must end after it starts", field="ends_at")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(f"Unknown timezone {timezone!r} (use e.g. Europe/Berlin)", field="timezone") from None
+    try:
+        fee_mode = FeeMode(fee_mode)
+    except ValueError:
+        raise ValidationFailed("fee_mode is buyer_pays or organizer_absorbs", field="fee_mode") from None
+    if len(description) > 20_000 or len(venue) > 300:
+        raise ValidationFailed("Description or venue is too long")
+    return {
+        "title": title, "starts_at": starts_at, "ends_at": ends_at, "timezone": timezone, "venue": venue.strip(),
+        "currency": require_supported(currency.strip().upper()), "description": description, "fee_mode": fee_mode,
+    }
+
+
+def clean_tier_details(
+    *, name: str, price_minor: int, capacity: int, max_per_order: int | None, sales_start: datetime | None,
+    sales_end: datetime | None, hidden: bool,
+) -> dict[str, Any]:
+    """A tier's editable fields, checked and normalised; the same rules on add and on edit.
+
+    An explicit `max_per_order` outside 1..MAX_TICKETS_PER_RESERVATION is refused, never quietly
+    changed; one above the capacity is kept (a buyer can never take more than is left anyway).
+    Left out, it is 10, or the capacity when that is smaller."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed("Give the tier a name (up to 120 characters)", field="name")
+    if not 0 <= price_minor <= MAX_PRICE_MINOR:
+        raise ValidationFailed(f"price_minor must be between 0 and {MAX_PRICE_MINOR:,}", field="price_minor")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise ValidationFailed(f"capacity must be between 1 and {MAX_CAPACITY:,}", field="capacity")
+    if max_per_order is None:
+        max_per_order = min(DEFAULT_MAX_PER_ORDER, capacity)
+    if not 1 <= max_per_order <= MAX_TICKETS_PER_RESERVATION:
+        raise ValidationFailed(f"max_per_order must be between 1 and {MAX_TICKETS_PER_RESERVATION}",
+                               field="max_per_order")
+    require_aware("sales_start", sales_start)
+    require_aware("sales_end", sales_end)
+    if sales_start and sales_end and sales_end <= sales_start:
+        raise ValidationFailed("Sales must end after they start", field="sales_end")
+    return {
+        "name": name, "price_minor": price_minor, "capacity": capacity, "max_per_order": max_per_order,
+        "sales_start": sales_start, "sales_end": sales_end, "hidden": hidden,
+    }
+
+
+class CatalogCache:
+    """Event + tiers as last read, for pricing holds without a read per reservation.
+
+    Staleness is harmless: every hold is written conditionally on the tier versions it was
+    priced from, and a mismatch makes the reservation re-read and retry."""
+
+    def __init__(self, ttl_seconds: float = 1.0) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[str, tuple[float, EventView]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, event_id: str) -> EventView | None:
+        with self._lock:
+            entry = self._entries.get(event_id)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return None
+        return entry[1]
+
+    def put(self, view: EventView) -> None:
+        with self._lock:
+            self._entries[view.event.id] = (time.monotonic(), view)
+
+    def forget(self, event_id: str) -> None:
+        with self._lock:
+            self._entries.pop(event_id, None)
+
+
+class Catalog:
+    """Events and tiers: what an organizer sets up and what buyers see of it."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        listener: AvailabilityListener | None = None,
+        paid_sales_gate: PaidSalesGate | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.listener: AvailabilityListener = listener or NoListener()
+        # Set when card payments need onboarding first (see app/jobs.build_payments).
+        self.paid_sales_gate = paid_sales_gate
+        self._cache = CatalogCache()
+
+    # ---------------------------------------------------------------- events
+    def create_event(
+        self,
+        organizer_id: str,
+        *,
+        title: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        timezone: str,
+        venue: str = "",
+        currency: str = "EUR",
+        description: str = "",
+        fee_mode: FeeMode | str = FeeMode.BUYER_PAYS,
+    ) -> Event:
+        """A new draft; its address is the title's slug, with a random suffix when that is taken."""
+        details = clean_event_details(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone,
+                                      venue=venue, currency=currency, description=description, fee_mode=fee_mode)
+        base_slug = slugify(details["title"])
+        for attempt in range(20):
+            slug = base_slug if attempt == 0 else f"{base_slug}-{secrets.token_hex(2)}"
+            event = Event(id=new_id("evt"), organizer_id=organizer_id, slug=slug, status=EventStatus.DRAFT,
+                          created_at=self.clock.now(), **details)
+            try:
+                self.store.add_event(event)
+                return event
+            except Conflict:
+                continue
+        raise Conflict("Could not find a free address for this event; change the title")
+
+    def own_event(self, organizer_id: str, event_id: str) -> Event:
+        """The organizer's event, or NotFound: other organizers' events do not exist for them."""
+        event = self.store.get_event(event_id)
+        if event is None or event.organizer_id != organizer_id:
+            raise NotFound("No such event")
+        return event
+
+    def update_event(
+        self,
+        organizer_id: str,
+        event_id: str,
+        *,
+        title: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        timezone: str,
+        venue: str,
+        currency: str,
+        description: str,
+        fee_mode: FeeMode | str,
+    ) -> Event:
+        """New details; currency and fee mode are locked once a ticket is held or sold."""
+        event = self.own_event(organizer_id, event_id)
+        details = clean_event_details(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone,
+                                      venue=venue, currency=currency, description=description, fee_mode=fee_mode)
+        money_terms_change = details["currency"] != event.currency or details["fee_mode"] is not event.fee_mode
+        if money_terms_change and any(t.held or t.sold for t in self.store.get_tiers(event_id)):
+            raise Conflict("Currency and fee mode cannot change once tickets are held or sold")
+        updated = replace(event, **details)
+        self.store.save_event(updated)
+        self._changed(event_id)
+        return updated
+
+    def publish(self, organizer_id: str, event_id: str) -> Event:
+        event = self.own_event(organizer_id, event_id)
+        if event.status is EventStatus.CANCELLED:
+            raise Conflict("A cancelled event cannot be published")
+        tiers = self.store.get_tiers(event_id)
+        if not tiers:
+            raise ValidationFailed("Add at least one ticket tier before publishing")
+        if any(tier.price_minor > 0 for tier in tiers):
+            self._require_paid_sales_allowed(organizer_id)
+        return self._set_status(event, EventStatus.PUBLISHED)
+
+    def unpublish(self, organizer_id: str, event_id: str) -> Event:
+        """Back to draft: the public page and sales stop; tickets already sold stay valid."""
+        return self._set_status(self._open_event(organizer_id, event_id), EventStatus.DRAFT)
+
+    def cancel(self, organizer_id: str, event_id: str) -> Event:
+        """Final: sales stop for good (refunds are the payments' business)."""
+        return self._set_status(self._open_event(organizer_id, event_id), EventStatus.CANCELLED)
+
+    def _open_event(self, organizer_id: str, event_id: str) -> Event:
+        """The organizer's event, refused once cancelled: cancelling is final."""
+        event = self.own_event(organizer_id, event_id)
+        if event.status is EventStatus.CANCELLED:
+            raise Conflict("This event is cancelled")
+        return event
+
+    def _set_status(self, event: Event, status: EventStatus) -> Event:
+        updated = event.with_status(status)
+        self.store.save_event(updated)
+        self._changed(event.id)
+        return updated
+
+    # ---------------------------------------------------------------- tiers
+    def add_tier(
+        self,
+        organizer_id: str,
+        event_id: str,
+        *,
+        name: str,
+        price_minor: int,
+        capacity: int,
+        max_per_order: int | None = None,
+        sales_start: datetime | None = None,
+        sales_end: datetime | None = None,
+        hidden: bool = False,
+    ) -> Tier:
+        """A new tier at the end of the list (see `clean_tier_details` for the field rules)."""
+        event = self._open_event(organizer_id, event_id)
+        fields = clean_tier_details(name=name, price_minor=price_minor, capacity=capacity,
+                                    max_per_order=max_per_order, sales_start=sales_start, sales_end=sales_end,
+                                    hidden=hidden)
+        existing = self.store.get_tiers(event_id)
+        if len(existing) >= MAX_TIERS_PER_EVENT:
+            raise ValidationFailed(f"An event can have at most {MAX_TIERS_PER_EVENT} tiers")
+        self._require_paid_sales_allowed_for(event, was_paid=False, price_minor=price_minor)
+        tier = Tier(id=new_id("tier"), event_id=event_id, position=len(existing), **fields)
+        self.store.add_tier(tier)
+        self._changed(event_id)
+        return tier
+
+    def update_tier(
+        self,
+        organizer_id: str,
+        event_id: str,
+        tier_id: str,
+        *,
+        name: str,
+        price_minor: int,
+        capacity: int,
+        max_per_order: int,
+        sales_start: datetime | None,
+        sales_end: datetime | None,
+        hidden: bool,
+    ) -> Tier:
+        """Same field rules as `add_tier`. The price is locked once a ticket is sold; capacity may
+        shrink only down to held + sold, which the store enforces atomically (CapacityBelowSold)."""
+        event = self._open_event(organizer_id, event_id)
+        tier = self._own_tier(event_id, tier_id)
+        fields = clean_tier_details(name=name, price_minor=price_minor, capacity=capacity,
+                                    max_per_order=max_per_order, sales_start=sales_start, sales_end=sales_end,
+                                    hidden=hidden)
+        self._require_paid_sales_allowed_for(event, was_paid=tier.price_minor > 0, price_minor=price_minor)
+        if price_minor != tier.price_minor and tier.sold:
+            raise Conflict("The price cannot change after tickets were sold; add a new tier instead")
+        saved = self.store.update_tier(replace(tier, **fields))
+        self._changed(event_id)
+        return saved
+
+    def move_tier(self, organizer_id: str, event_id: str, tier_id: str, steps: int) -> list[Tier]:
+        """Move a tier up (negative) or down the list; returns the tiers in their new order."""
+        self.own_event(organizer_id, event_id)
+        tiers = self.store.get_tiers(event_id)
+        index = next((i for i, t in enumerate(tiers) if t.id == tier_id), None)
+        if index is None:
+            raise NotFound("No such tier")
+        target = max(0, min(len(tiers) - 1, index + steps))
+        tiers.insert(target, tiers.pop(index))
+        for position, tier in enumerate(tiers):
+            if tier.position != position:
+                self.store.update_tier(replace(tier, position=position))
+        self._changed(event_id)
+        return self.store.get_tiers(event_id)
+
+    def _own_tier(self, event_id: str, tier_id: str) -> Tier:
+        tier = next((t for t in self.store.get_tiers(event_id) if t.id == tier_id), None)
+        if tier is None:
+            raise NotFound("No such tier")
+        return tier
+
+    # ---------------------------------------------------------------- what buyers see
+    def event_view(self, event_id: str) -> EventView:
+        """An event with live counts; drafts and cancelled events included (caller decides)."""
+        event = self.store.get_event(event_id)
+        if event is None:
+            raise NotFound("No such event")
+        view = EventView(event, tuple(self.store.get_tiers(event_id)))
+        self._cache.put(view)
+        return view
+
+    def recent_view(self, event_id: str) -> EventView:
+        """The event as read at most a second ago (for pricing holds; see CatalogCache)."""
+        return self._cache.get(event_id) or self.event_view(event_id)
+
+    def public_event_view(self, event_id: str) -> EventView:
+        view = self.event_view(event_id)
+        if view.event.status is EventStatus.DRAFT:
+            raise NotFound("No such event")
+        return view
+
+    def public_event_by_slug(self, slug: str) -> EventView:
+        event = self.store.find_event_by_slug(slug)
+        if event is None:
+            raise NotFound("No such event")
+        return self.public_event_view(event.id)
+
+    # ---------------------------------------------------------------- helpers
+    def _require_paid_sales_allowed_for(self, event: Event, *, was_paid: bool, price_minor: int) -> None:
+        """A tier turning paid on a published event is a paid sale starting now (see `publish`)."""
+        if price_minor > 0 and not was_paid and event.status is EventStatus.PUBLISHED:
+            self._require_paid_sales_allowed(event.organizer_id)
+
+    def _require_paid_sales_allowed(self, organizer_id: str) -> None:
+        """Paid tiers go on sale only once the organizer can take card payments (when that matters)."""
+        if self.paid_sales_gate is not None:
+            self.paid_sales_gate.require_paid_sales_allowed(organizer_id)
+
+    def _changed(self, event_id: str) -> None:
+        """Forget the cached catalogue and tell live pages to re-read the event."""
+        self._cache.forget(event_id)
+        self.listener.availability_changed(event_id)
