@@ -34,6 +34,7 @@ from eventflow.domain.payments.records import PaymentState, RefundStatus
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.reservations import LineRequest
 from eventflow.services import Services
+from tests.store.moto_server import REGION, in_process_table
 from tests.stripe_fake import FakeStripe
 
 SECRET_KEY = "sk_test_local_eventflow"
@@ -144,19 +145,11 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock, fak
         shop.client.close()
         shop.store.close()
         return
-    moto = pytest.importorskip("moto")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-            monkeypatch.setenv(name, value)
-        with moto.mock_aws():
-            from eventflow.store.dynamodb.store import DynamoStore
-
-            DynamoStore("eventflow-payments", region_name="eu-west-1").create_table()
-            shop = make_shop(tmp_path, clock, fake, store="dynamodb://eventflow-payments?region=eu-west-1")
-            shop.kind = "dynamodb"
-            yield shop
-            shop.client.close()
+    with in_process_table("eventflow-payments"):
+        shop = make_shop(tmp_path, clock, fake, store=f"dynamodb://eventflow-payments?region={REGION}")
+        shop.kind = "dynamodb"
+        yield shop
+        shop.client.close()
 
 
 @pytest.fixture

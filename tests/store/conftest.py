@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from eventflow.domain.ports import Store
+from tests.store.moto_server import in_process_table
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -19,18 +20,5 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield sqlite_store
         sqlite_store.close()
         return
-    moto = pytest.importorskip("moto")
-    monkeypatch = pytest.MonkeyPatch()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with moto.mock_aws():
-        from eventflow.store.dynamodb.store import DynamoStore
-
-        dynamo_store = DynamoStore("eventflow-contract", region_name="eu-west-1")
-        dynamo_store.create_table()
+    with in_process_table("eventflow-contract") as dynamo_store:
         yield dynamo_store
-    monkeypatch.undo()

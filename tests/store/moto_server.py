@@ -1,9 +1,14 @@
-"""moto's DynamoDB API over real HTTP, one request at a time.
+"""moto for every test that needs DynamoDB: in process (`mocked_aws`, `in_process_table`) or over
+real HTTP (`moto_server`). Tests and benchmarks start moto through here, nowhere else.
 
-moto's server mode is not thread-safe for conditional writes (two requests can interleave inside
-one TransactWriteItems), so the concurrency tests serve it with a single-threaded werkzeug
-server: requests are handled strictly one after another, each atomic, as DynamoDB guarantees
-for each request. Clients can be as concurrent as they like; they queue on the socket.
+In process: moto's `mock_aws` patches boto3 inside this process, with fake credentials in the
+environment; requests never leave the process, and moto handles them on the calling thread.
+
+Over HTTP, one request at a time: moto's server mode is not thread-safe for conditional writes (two
+requests can interleave inside one TransactWriteItems), so the concurrency tests serve it with a
+single-threaded werkzeug server: requests are handled strictly one after another, each atomic, as
+DynamoDB guarantees for each request. Clients can be as concurrent as they like; they queue on the
+socket.
 
 moto rolls a cancelled TransactWriteItems back by deep-copying the *whole table* before every
 transaction, which makes each transaction O(table size): 15 ms on an empty table, 70 ms after
@@ -19,13 +24,51 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from eventflow.store.dynamodb.store import DynamoStore
+
+REGION = "eu-west-1"
 FAKE_CREDENTIALS = {
     "aws_access_key_id": "testing",
     "aws_secret_access_key": "testing",
-    "region_name": "eu-west-1",
+    "region_name": REGION,
 }
+# The same, as the environment variables boto3 reads when nothing is passed (e.g. `open_store`).
+FAKE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
+    "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
+    "AWS_DEFAULT_REGION": REGION,
+}
+
+
+@contextmanager
+def mocked_aws() -> Iterator[None]:
+    """moto's in-process AWS (`mock_aws`) with fake credentials in the environment, both undone on
+    exit. Skips the calling test when moto is not installed."""
+    import pytest
+
+    moto = pytest.importorskip("moto")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in FAKE_ENVIRONMENT.items():
+            monkeypatch.setenv(name, value)
+        with moto.mock_aws():
+            yield
+
+
+@contextmanager
+def in_process_table(table_name: str) -> Iterator[DynamoStore]:
+    """`mocked_aws()` with the EventFlow table created: yields a DynamoStore on it."""
+    with mocked_aws():
+        from eventflow.store.dynamodb.store import DynamoStore
+
+        store = DynamoStore(table_name, region_name=REGION)
+        store.create_table()
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 @contextmanager

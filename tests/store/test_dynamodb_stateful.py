@@ -37,6 +37,7 @@ from eventflow.domain.models import Reservation, ReservationStatus
 from eventflow.domain.ports import Store
 from eventflow.domain.reservations import LineRequest
 from tests.conftest import BUYER, make_service, publish_event
+from tests.store.moto_server import mocked_aws
 
 CAPACITIES = (3, 2)  # tiny, so holds, expiries and late payments compete for the last seats
 HELD, CONFIRMED = ReservationStatus.HELD, ReservationStatus.CONFIRMED
@@ -235,15 +236,8 @@ def test_sqlite_inventory_invariants() -> None:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    moto = pytest.importorskip("moto")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-west-1",
-        }.items():
-            monkeypatch.setenv(name, value)
-        with moto.mock_aws():
-            yield
+    with mocked_aws():
+        yield
 
 
 def test_dynamodb_inventory_invariants(aws: None) -> None:

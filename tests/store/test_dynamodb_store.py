@@ -10,35 +10,32 @@ from typing import Any
 
 import pytest
 
-moto = pytest.importorskip("moto")
+pytest.importorskip("moto")
 
-from botocore.exceptions import ClientError  # noqa: E402
+from botocore.exceptions import ClientError
 
-from eventflow.domain.clock import ManualClock  # noqa: E402
-from eventflow.domain.errors import Conflict, SoldOut  # noqa: E402
-from eventflow.domain.models import EventStatus, ReservationStatus  # noqa: E402
-from eventflow.domain.reservations import LineRequest, Ticketing  # noqa: E402
-from eventflow.store.dynamodb.store import HOLD_SHARDS, DynamoStore  # noqa: E402
-from eventflow.store.dynamodb.table import main as create_table_command  # noqa: E402
-from tests.conftest import BUYER, make_service, publish_event  # noqa: E402
+from eventflow.domain.clock import ManualClock
+from eventflow.domain.errors import Conflict, SoldOut
+from eventflow.domain.models import EventStatus, ReservationStatus
+from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.store.dynamodb.store import HOLD_SHARDS, DynamoStore
+from eventflow.store.dynamodb.table import main as create_table_command
+from tests.conftest import BUYER, make_service, publish_event
+from tests.store.moto_server import in_process_table, mocked_aws
 
 TABLE = "eventflow-unit"
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(name, value)
-    with moto.mock_aws():
+def aws() -> Iterator[None]:
+    with mocked_aws():
         yield
 
 
 @pytest.fixture
-def store(aws: None) -> DynamoStore:
-    store = DynamoStore(TABLE, region_name="eu-west-1")
-    store.create_table()
-    return store
+def store() -> Iterator[DynamoStore]:
+    with in_process_table(TABLE) as store:
+        yield store
 
 
 @pytest.fixture
