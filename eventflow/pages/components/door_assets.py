@@ -44,7 +44,7 @@ def add_door_head(*modules: str) -> None:
     )
 
 
-class DoorModule(Element, component="../static/door_mount.js"):
+class DoorModule(Element, component="../../static/door_mount.js"):
     """Mounts `window[module]` (EventFlowScanner or EventFlowWallet) on this element."""
 
     def __init__(self, module: str, options: dict[str, Any]) -> None:
