@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from eventflow.domain.models import CheckIn, Event, Order, Tier
+from eventflow.domain.models import CheckIn, Event, Order, TicketStatus, Tier
 from eventflow.domain.money import FeeMode
 
 
@@ -62,7 +62,7 @@ def event_sales(event: Event, tiers: Sequence[Tier], orders: Sequence[Order]) ->
     fees: dict[str, int] = {}
     for order in orders:
         for ticket in order.tickets:
-            if ticket.status == "void":
+            if ticket.status is TicketStatus.VOID:
                 continue
             gross[ticket.tier_id] = gross.get(ticket.tier_id, 0) + ticket.price_minor
             fees[ticket.tier_id] = fees.get(ticket.tier_id, 0) + ticket.fee_minor
@@ -89,7 +89,7 @@ def sales_over_time(
         {"time": order.created_at, "tier": names.get(ticket.tier_id, "?"), "tickets": 1}
         for order in orders
         for ticket in order.tickets
-        if ticket.status != "void"
+        if ticket.status is not TicketStatus.VOID
     ]
     if not records:
         return pd.DataFrame(columns=["time", *names.values()])
@@ -116,7 +116,7 @@ def checked_in_per_tier(tiers: Sequence[Tier], orders: Sequence[Order], checkins
         tuple[str, int, int]]:
     """(tier name, checked in, sold) per tier."""
     inside = {c.ticket_id for c in checkins}
-    tier_of = {t.id: t.tier_id for o in orders for t in o.tickets if t.status != "void"}
+    tier_of = {t.id: t.tier_id for o in orders for t in o.tickets if t.status is not TicketStatus.VOID}
     return [(tier.name, sum(1 for ticket_id in inside if tier_of.get(ticket_id) == tier.id), tier.sold)
             for tier in tiers]
 
