@@ -33,15 +33,11 @@ class Settings(BaseSettings):
     reconcile_interval_seconds: float = Field(default=300, gt=0)
     refund_restock: bool = True  # refunded tickets go back on sale (the dashboard can choose per refund)
     crash_points: str | None = None  # fault tests only: comma-separated points where the process kills itself
-    openai_api_key: str | None = None
-    openai_base_url: str | None = None
-    openai_model: str | None = None
     smtp_url: str | None = None
     oidc_issuer: str | None = None  # e.g. https://accounts.example.com; enables "Log in with ..."
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_provider_name: str = "single sign-on"  # shown on the button: "Log in with <name>"
-    reload: bool = False
 
     @property
     def stripe_enabled(self) -> bool:

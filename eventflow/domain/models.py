@@ -40,9 +40,6 @@ class ReservationStatus(StrEnum):
     EXPIRED = "expired"
 
 
-OPEN_STATUSES = frozenset({ReservationStatus.HELD})
-
-
 @dataclass(frozen=True, slots=True)
 class Organizer:
     id: str
