@@ -5,40 +5,28 @@ nonce and PKCE code_verifier of a login in the (signed) Starlette session cookie
 at the token endpoint and validates the ID token's signature against the provider's JWKS; we add
 strict claim checks (issuer, audience = our client id, subject, nonce) on top of its defaults.
 
-Both routes are plain FastAPI routes: NiceGUI's RequestTrackingMiddleware puts every HTTP request in
-`app.storage.user`'s context, so `log_in` works here and the callback can answer with a real 303
-redirect. Failures never reach the user as a 500: they land on `/auth/oidc/error`, a NiceGUI page that
-explains what happened and links back to /login.
+This module is the protocol only: it starts a login and turns the provider's answer into an
+`Identity` (or a `LoginFailed` fit to show). The routes, the session and the error page live in
+eventflow/pages/oidc_login.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from authlib.integrations.starlette_client.apps import StarletteOAuth2App
-from fastapi import FastAPI, Request
 from joserfc.errors import JoseError
-from nicegui import app as nicegui_app
-from nicegui import ui
-from starlette.responses import RedirectResponse
+from starlette.requests import Request
+from starlette.responses import Response
 
-from eventflow.domain.errors import DomainError
-from eventflow.domain.models import Organizer
-from eventflow.pages.components.frame import frame
-from eventflow.pages.components.session import log_in, safe_next
-from eventflow.services import Services
+from eventflow.config import Settings
 
 log = logging.getLogger("eventflow.adapters.oidc")
 
-LOGIN_PATH = "/auth/oidc/login"
-CALLBACK_PATH = "/auth/oidc/callback"
-ERROR_PATH = "/auth/oidc/error"
 CLIENT_NAME = "eventflow_oidc"  # authlib keeps `_state_eventflow_oidc_<state>` in the session
-NEXT_KEY = "eventflow_oidc_next"  # where to go after the login, in the session cookie
-ERROR_KEY = "oidc_error"  # the message the error page shows, in app.storage.user
 SCOPE = "openid email profile"
 HTTP_TIMEOUT_SECONDS = 10
 
@@ -47,61 +35,97 @@ class LoginFailed(Exception):
     """A login that did not work out, with a message fit to show to the person trying."""
 
 
-def install(app: FastAPI, services: Services) -> None:
-    """Register the OIDC login, callback and error page (only called when an issuer is configured)."""
-    settings = services.settings
-    issuer = (settings.oidc_issuer or "").rstrip("/")
-    provider = settings.oidc_provider_name
-    redirect_uri = settings.public_url + CALLBACK_PATH
-    oauth = OAuth()
-    client: StarletteOAuth2App = oauth.register(
-        name=CLIENT_NAME,
-        client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret,
-        server_metadata_url=f"{issuer}/.well-known/openid-configuration",
-        client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "timeout": HTTP_TIMEOUT_SECONDS},
-    )
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the provider says logged in (the ID token's claims, checked)."""
 
-    async def provider_metadata() -> dict[str, Any]:
+    issuer: str
+    subject: str
+    email: str | None
+    name: str | None
+    email_verified: bool
+
+
+class OidcClient:
+    """One configured OpenID provider."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.issuer = (settings.oidc_issuer or "").rstrip("/")
+        self.provider = settings.oidc_provider_name
+        self.client_id = settings.oidc_client_id
+        self._client: StarletteOAuth2App = OAuth().register(
+            name=CLIENT_NAME,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret,
+            server_metadata_url=f"{self.issuer}/.well-known/openid-configuration",
+            client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "timeout": HTTP_TIMEOUT_SECONDS},
+        )
+
+    async def start(self, request: Request, redirect_uri: str) -> Response:
+        """The redirect to the provider's login (state, nonce and PKCE verifier kept in the session)."""
+        await self.provider_metadata()
+        response: Response = await self._client.authorize_redirect(request, redirect_uri)
+        return response
+
+    async def provider_metadata(self) -> dict[str, Any]:
         """The discovery document (fetched once, then cached by authlib), checked against our issuer."""
+        client, provider = self._client, self.provider
         try:
-            metadata = await client.load_server_metadata()
+            metadata: dict[str, Any] = await client.load_server_metadata()
         except Exception as problem:
-            log.warning("OIDC discovery at %s failed: %r", issuer, problem)
+            log.warning("OIDC discovery at %s failed: %r", self.issuer, problem)
             raise LoginFailed(f"{provider} cannot be reached right now. Please try again in a moment.") \
                 from problem
-        if str(metadata.get("issuer", "")).rstrip("/") != issuer:
+        if str(metadata.get("issuer", "")).rstrip("/") != self.issuer:
             # OpenID Connect Discovery §4.3: the document must name the issuer we asked.
             client.server_metadata.pop("_loaded_at", None)  # look again next time
-            log.error("OIDC discovery at %s names issuer %r", issuer, metadata.get("issuer"))
+            log.error("OIDC discovery at %s names issuer %r", self.issuer, metadata.get("issuer"))
             raise LoginFailed(f"{provider} is not set up correctly (its issuer does not match).")
         methods = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         if "client_secret_basic" not in methods and "client_secret_post" in methods:
             client.client_kwargs["token_endpoint_auth_method"] = "client_secret_post"
         return metadata
 
-    def show_error(message: str) -> RedirectResponse:
-        nicegui_app.storage.user[ERROR_KEY] = message
-        return RedirectResponse(ERROR_PATH, status_code=303)
+    async def identity(self, request: Request) -> Identity:
+        """The provider's answer at the callback, checked; raises LoginFailed with a readable reason."""
+        self._refused(request)
+        metadata = await self.provider_metadata()
+        token = await self._exchange(request, metadata)
+        claims = token.get("userinfo")
+        if not claims:  # authlib skips ID token validation when the response has no ID token
+            raise LoginFailed(f"{self.provider} did not send an identity token, so you were not logged in.")
+        claims = dict(claims)
+        if not claims.get("email") and metadata.get("userinfo_endpoint"):
+            claims = {**await self._userinfo(token), **claims}
+        return Identity(
+            issuer=str(claims["iss"]), subject=str(claims["sub"]), email=claims.get("email"),
+            name=claims.get("name"),
+            email_verified=claims.get("email_verified") in (True, "true"),  # some providers send a string
+        )
 
-    async def authenticate(request: Request) -> Organizer:
+    def _refused(self, request: Request) -> None:
         error = request.query_params.get("error")
-        if error:
-            if error == "access_denied":
-                raise LoginFailed(f"The login at {provider} was cancelled or refused.")
-            description = (request.query_params.get("error_description") or "").strip()[:200]
-            raise LoginFailed(
-                f"{provider} could not log you in ({error[:60]}{': ' + description if description else ''})."
-            )
-        metadata = await provider_metadata()
+        if not error:
+            return
+        if error == "access_denied":
+            raise LoginFailed(f"The login at {self.provider} was cancelled or refused.")
+        description = (request.query_params.get("error_description") or "").strip()[:200]
+        raise LoginFailed(
+            f"{self.provider} could not log you in ({error[:60]}{': ' + description if description else ''})."
+        )
+
+    async def _exchange(self, request: Request, metadata: dict[str, Any]) -> dict[str, Any]:
+        """The code for tokens at the token endpoint, with the ID token's claims checked."""
+        provider = self.provider
         claims_options: dict[str, Any] = {
             "iss": {"essential": True, "value": metadata["issuer"]},
-            "aud": {"essential": True, "value": settings.oidc_client_id},
+            "aud": {"essential": True, "value": self.client_id},
             "sub": {"essential": True},
             "nonce": {"essential": True},  # authlib also compares it with the nonce we sent
         }
         try:
-            token = await client.authorize_access_token(request, claims_options=claims_options)
+            token: dict[str, Any] = await self._client.authorize_access_token(request, claims_options=claims_options)
+            return token
         except OAuthError as problem:  # includes MismatchingStateError
             log.info("OIDC callback refused: %s %s", problem.error, problem.description)
             if problem.error == "mismatching_state":
@@ -119,60 +143,12 @@ def install(app: FastAPI, services: Services) -> None:
             log.warning("OIDC token exchange failed: %r", problem)
             raise LoginFailed(f"{provider} did not answer as expected. Please try again in a moment.") \
                 from problem
-        claims = token.get("userinfo")
-        if not claims:  # authlib skips ID token validation when the response has no ID token
-            raise LoginFailed(f"{provider} did not send an identity token, so you were not logged in.")
-        claims = dict(claims)
-        if not claims.get("email") and metadata.get("userinfo_endpoint"):
-            claims = {**await userinfo(token), **claims}
-        verified = claims.get("email_verified") in (True, "true")  # some providers send a string
-        try:
-            return await asyncio.to_thread(
-                services.accounts.login_with_identity,
-                str(claims["iss"]), str(claims["sub"]), claims.get("email"), claims.get("name"), verified,
-            )
-        except DomainError as problem:
-            raise LoginFailed(problem.detail) from problem
 
-    async def userinfo(token: dict[str, Any]) -> dict[str, Any]:
+    async def _userinfo(self, token: dict[str, Any]) -> dict[str, Any]:
         """Claims from the UserInfo endpoint, for providers that keep email out of the ID token."""
         try:
-            extra = dict(await client.userinfo(token=token))
+            extra = dict(await self._client.userinfo(token=token))
         except Exception as problem:
             log.warning("OIDC userinfo request failed: %r", problem)
             return {}
         return extra if extra.get("sub") == token["userinfo"]["sub"] else {}  # OIDC Core §5.3.2
-
-    @app.get(LOGIN_PATH, include_in_schema=False)
-    async def oidc_login(request: Request, next: str = "/dashboard") -> RedirectResponse:
-        request.session[NEXT_KEY] = safe_next(next)
-        try:
-            await provider_metadata()
-            return await client.authorize_redirect(request, redirect_uri)
-        except LoginFailed as problem:
-            return show_error(str(problem))
-        except Exception:
-            log.exception("starting the OIDC login failed")
-            return show_error(f"The login with {provider} could not be started. Please try again.")
-
-    @app.get(CALLBACK_PATH, include_in_schema=False)
-    async def oidc_callback(request: Request) -> RedirectResponse:
-        target = safe_next(request.session.pop(NEXT_KEY, None))
-        try:
-            organizer = await authenticate(request)
-        except LoginFailed as problem:
-            return show_error(str(problem))
-        except Exception:
-            log.exception("OIDC callback failed")
-            return show_error(f"The login with {provider} failed unexpectedly. Please try again.")
-        log_in(services, organizer)
-        return RedirectResponse(target, status_code=303)
-
-    @ui.page(ERROR_PATH)
-    def oidc_error_page() -> None:
-        message = nicegui_app.storage.user.pop(ERROR_KEY, None)
-        message = message or f"The login with {provider} did not complete."
-        with frame("Login failed"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            ui.label(f"Could not log in with {provider}").classes("text-2xl font-bold")
-            ui.label(message).classes("text-red-700").props("data-testid=oidc-error")
-            ui.link("Back to the login page", "/login").props("data-testid=oidc-back")

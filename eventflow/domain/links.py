@@ -9,6 +9,10 @@ def event_url(base_url: str, slug: str) -> str:
     return f"{base_url.rstrip('/')}/e/{slug}"
 
 
+def event_path(slug: str) -> str:
+    return f"/e/{slug}"
+
+
 def ticket_url(base_url: str, ticket_id: str, access_key: str) -> str:
     """The holder's wallet; the access key is the capability, so the link is the ticket."""
     return f"{base_url.rstrip('/')}{ticket_path(ticket_id, access_key)}"

@@ -2,7 +2,7 @@
 
 Each method answers one screen's or one route's question in as few store reads as it can, so a
 page render or a live refresh costs one hop off the event loop (see `Services.off_loop`), not one
-per figure. Writes go through the use-case services (`Ticketing`, `Organizing`, `Checkout`, ...).
+per figure. Writes go through the use-case services (`Catalog`, `Ticketing`, `Checkout`, ...).
 """
 
 from __future__ import annotations
@@ -101,6 +101,10 @@ class Queries:
         return sorted(events, key=lambda event: (event.starts_at, event.id))
 
     # ---------------------------------------------------------------- buyers
+    def reservation(self, reservation_id: str) -> Reservation | None:
+        """The reservation as stored (a hold past its end is not released here: see Ticketing)."""
+        return self._store.get_reservation(reservation_id)
+
     def reservation_view(self, reservation_id: str) -> ReservationView:
         reservation = self._store.get_reservation(reservation_id)
         if reservation is None:

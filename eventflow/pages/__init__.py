@@ -1,4 +1,6 @@
-"""NiceGUI screens, one module per screen; `register` attaches them all to the app."""
+"""NiceGUI screens, one module per screen; `register` attaches them all to the app.
+
+Screens import components (eventflow/pages/components), never each other."""
 
 from __future__ import annotations
 
@@ -6,9 +8,6 @@ from eventflow.services import Services
 
 
 def register(services: Services) -> None:
-    from eventflow.pages.components.door_assets import install_door_assets
-
-    install_door_assets()
     from eventflow.pages import (
         account,
         checkout,
@@ -19,13 +18,20 @@ def register(services: Services) -> None:
         event_page,
         home,
         login,
+        not_found,
         order,
         payments_setup,
         scanner,
         stripe_return,
         ticket,
     )
+    from eventflow.pages.components.door_assets import install_door_assets
 
+    install_door_assets()
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
-                   event_editor, event_dashboard, scanner, stripe_return, payments_setup):
+                   event_editor, event_dashboard, scanner, stripe_return, payments_setup, not_found):
         screen.register(services)
+    if services.settings.oidc_issuer:
+        from eventflow.pages import oidc_login
+
+        oidc_login.register(services)

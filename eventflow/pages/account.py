@@ -3,45 +3,43 @@
 from __future__ import annotations
 
 from nicegui import ui
+from starlette.responses import RedirectResponse
 
 from eventflow.domain.errors import DomainError
+from eventflow.domain.models import Organizer
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.qr import qr_svg
 from eventflow.pages.components.session import log_in, require_organizer
 from eventflow.services import Services
 
 
-def register(services: Services) -> None:
-    accounts = services.accounts
+def recovery_codes_dialog(codes: list[str]) -> None:
+    # At the page root: the card whose button opened it is rebuilt right after.
+    with ui.context.client.content, ui.dialog(value=True).props("persistent") as dialog, ui.card().classes("gap-2"):
+        ui.label("Save your recovery codes").classes("text-lg font-semibold")
+        ui.label("Each works once if you lose your phone. They will not be shown again.") \
+            .classes("text-sm text-slate-600")
+        ui.label("\n".join(codes)).classes("font-mono whitespace-pre select-all").props("data-testid=recovery-codes")
+        ui.button("I saved them", on_click=dialog.close).props("data-testid=recovery-saved")
 
+
+def register(services: Services) -> None:
     @ui.page("/account")
-    def account_page() -> None:
-        organizer = require_organizer(services, "/account")
-        if organizer is None:
-            return
+    async def account_page() -> RedirectResponse | None:
+        organizer = await require_organizer(services, "/account")
+        if isinstance(organizer, RedirectResponse):
+            return organizer
+        accounts = services.accounts
+
+        async def reload() -> None:
+            two_factor_card.refresh(await services.off_loop(accounts.organizer, organizer.id))
+
         @ui.refreshable
-        def two_factor_card() -> None:
-            current = accounts.organizer(organizer.id)
+        def two_factor_card(current: Organizer) -> None:
             with ui.card().classes("w-full gap-3").props("data-testid=two-factor"):
                 ui.label("Two-factor login").classes("text-lg font-semibold")
                 if current.totp_secret:
-                    ui.label("On: login asks for a code from your authenticator app.").classes(
-                        "text-emerald-700"
-                    ).props("data-testid=two-factor-on")
-                    ui.label(f"{len(current.recovery_code_hashes)} unused recovery codes left.").classes(
-                        "text-sm text-slate-600"
-                    )
-                    code = ui.input("Code to turn it off").props("outlined dense")
-
-                    def disable() -> None:
-                        try:
-                            accounts.disable_totp(organizer.id, code.value or "")
-                        except DomainError as problem:
-                            ui.notify(problem.detail, type="negative")
-                            return
-                        two_factor_card.refresh()
-
-                    ui.button("Turn off", on_click=disable).props("flat color=negative")
+                    two_factor_on(current)
                     return
                 ui.label("Off. Turn it on so a stolen password alone cannot open your account.").classes(
                     "text-slate-600"
@@ -49,6 +47,25 @@ def register(services: Services) -> None:
                 ui.button("Turn on two-factor login", icon="security", on_click=lambda: setup.refresh(True)) \
                     .props("data-testid=two-factor-start")
                 setup(False)
+
+        def two_factor_on(current: Organizer) -> None:
+            ui.label("On: login asks for a code from your authenticator app.").classes(
+                "text-emerald-700"
+            ).props("data-testid=two-factor-on")
+            ui.label(f"{len(current.recovery_code_hashes)} unused recovery codes left.").classes(
+                "text-sm text-slate-600"
+            )
+            code = ui.input("Code to turn it off").props("outlined dense")
+
+            async def disable() -> None:
+                try:
+                    await services.off_loop(accounts.disable_totp, organizer.id, code.value or "")
+                except DomainError as problem:
+                    ui.notify(problem.detail, type="negative")
+                    return
+                await reload()
+
+            ui.button("Turn off", on_click=disable).props("flat color=negative")
 
         @ui.refreshable
         def setup(show: bool) -> None:
@@ -64,41 +81,32 @@ def register(services: Services) -> None:
             code = ui.input("Code").props("inputmode=numeric autocomplete=one-time-code outlined dense "
                                           "data-testid=totp-code")
 
-            def confirm() -> None:
+            async def confirm() -> None:
                 try:
-                    recovery = accounts.enable_totp(organizer.id, secret, code.value or "")
+                    recovery = await services.off_loop(accounts.enable_totp, organizer.id, secret, code.value or "")
                 except DomainError as problem:
                     ui.notify(problem.detail, type="negative")
                     return
-                # At the page root: the card this button lives in is rebuilt right below.
-                with ui.context.client.content, ui.dialog(value=True).props("persistent") as dialog, \
-                        ui.card().classes("gap-2"):
-                    ui.label("Save your recovery codes").classes("text-lg font-semibold")
-                    ui.label("Each works once if you lose your phone. They will not be shown again.") \
-                        .classes("text-sm text-slate-600")
-                    ui.label("\n".join(recovery)).classes("font-mono whitespace-pre select-all").props(
-                        "data-testid=recovery-codes"
-                    )
-                    ui.button("I saved them", on_click=dialog.close).props("data-testid=recovery-saved")
-                two_factor_card.refresh()
+                recovery_codes_dialog(recovery)
+                await reload()
 
             ui.button("Confirm and turn on", on_click=confirm).props("data-testid=totp-confirm")
+
+        async def everywhere() -> None:
+            updated = await services.off_loop(accounts.log_out_everywhere, organizer.id)
+            log_in(services, updated)  # this browser stays logged in with a fresh session
+            ui.notify("Logged out everywhere else", type="positive")
 
         with frame("Account", organizer):
             ui.label("Your account").classes("text-2xl font-bold")
             ui.label(f"{organizer.name} · {organizer.email}").classes("text-slate-600")
-            two_factor_card()
+            two_factor_card(organizer)
             with ui.card().classes("w-full"):
                 ui.label("Sessions").classes("text-lg font-semibold")
                 ui.label("Lost a laptop? End every session and API token, then log in again here.").classes(
                     "text-sm text-slate-600"
                 )
-
-                def everywhere() -> None:
-                    updated = accounts.log_out_everywhere(organizer.id)
-                    log_in(services, updated)  # this browser stays logged in with a fresh session
-                    ui.notify("Logged out everywhere else", type="positive")
-
                 ui.button("Log out everywhere", icon="logout", on_click=everywhere).props(
                     "outline data-testid=logout-everywhere"
                 )
+        return None

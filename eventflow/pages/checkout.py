@@ -6,99 +6,111 @@ The reservation id is unguessable and is the buyer's capability: no account need
 from __future__ import annotations
 
 from nicegui import run, ui
+from starlette.responses import Response
 
 from eventflow.domain.checkout import Paid
 from eventflow.domain.errors import DomainError, NotFound
-from eventflow.domain.models import Reservation, ReservationStatus
+from eventflow.domain.links import event_path, order_path
+from eventflow.domain.models import ReservationStatus
+from eventflow.domain.queries import ReservationView
 from eventflow.pages.components.breakdown import price_breakdown
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.session import redirect
 from eventflow.services import Services
-
-
-def tier_names(services: Services, reservation: Reservation) -> dict[str, str]:
-    return {t.id: t.name for t in services.ticketing.store.get_tiers(reservation.event_id)}
 
 
 def hold_over(event_slug: str) -> None:
     with ui.card().classes("w-full bg-amber-50").props("data-testid=hold-expired"):
         ui.label("Your hold ran out").classes("text-xl font-semibold")
         ui.label("The tickets went back on sale. You have not been charged.")
-        ui.button("Choose tickets again", on_click=lambda: ui.navigate.to(f"/e/{event_slug}"))
+        ui.button("Choose tickets again", on_click=lambda: ui.navigate.to(event_path(event_slug)))
 
 
 def register(services: Services) -> None:
+    ticketing, queries = services.ticketing, services.queries
+
+    def read(reservation_id: str) -> ReservationView:
+        # Ticketing's read, not a bare query: a hold past its end is released on the spot.
+        reservation = ticketing.get_reservation(reservation_id)
+        event = queries.event(reservation.event_id)
+        if event is None:
+            raise NotFound("No such event")
+        return ReservationView(reservation, event, queries.tier_names(event.id))
+
     @ui.page("/checkout/{reservation_id}")
-    def checkout_page(reservation_id: str) -> None:
-        ticketing = services.ticketing
+    async def checkout_page(reservation_id: str) -> Response | None:
         try:
-            reservation = ticketing.get_reservation(reservation_id)
+            view = await services.off_loop(read, reservation_id)
         except NotFound:
             not_found("checkout")
-            return
+            return None
+        reservation, event = view.reservation, view.event
         if reservation.status is ReservationStatus.CONFIRMED:
-            ui.navigate.to(f"/r/{reservation.id}")
-            return
-        event = ticketing.store.get_event(reservation.event_id)
-        assert event is not None
+            return redirect(order_path(reservation.id))
         with frame("Checkout"):
             ui.label(event.title).classes("text-2xl font-bold")
-            if reservation.status is not ReservationStatus.HELD:
-                if reservation.status is ReservationStatus.CANCELLED:
-                    ui.label("You cancelled this reservation; the tickets are back on sale.")
-                    ui.button("Back to the event", on_click=lambda: ui.navigate.to(f"/e/{event.slug}"))
-                else:
-                    hold_over(event.slug)
-                return
-            names = tier_names(services, reservation)
-            with ui.card().classes("w-full") as card:
-                countdown = ui.label().classes("text-amber-800 font-medium").props("data-testid=countdown")
-                price_breakdown([(names.get(line.tier_id, "Ticket"), line) for line in reservation.lines],
-                                reservation.currency, reservation.fee_mode)
-                ui.label(f"Tickets go to {reservation.buyer.email}").classes("text-sm text-slate-600")
-                error = ui.label().classes("text-red-700")
-                total = reservation.total_minor
-                pay = ui.button(
-                    f"Pay {money(total, reservation.currency)}" if total else "Get my free tickets",
-                    on_click=lambda: start_payment(),
-                ).classes("w-full").props("size=lg data-testid=pay")
-                ui.button("Cancel and release the tickets", on_click=lambda: cancel()).props(
-                    "flat color=grey data-testid=cancel"
-                ).classes("w-full")
-            expired = ui.column().classes("w-full")
+            if reservation.status is ReservationStatus.HELD:
+                await held_tickets(view)
+            elif reservation.status is ReservationStatus.CANCELLED:
+                ui.label("You cancelled this reservation; the tickets are back on sale.")
+                ui.button("Back to the event", on_click=lambda: ui.navigate.to(event_path(event.slug)))
+            else:
+                hold_over(event.slug)
+        return None
 
-        def tick() -> None:
+    async def held_tickets(view: ReservationView) -> None:
+        """The breakdown with Pay and Cancel, and the countdown that turns it into "hold ran out"."""
+        reservation, event = view.reservation, view.event
+        with ui.card().classes("w-full") as card:
+            countdown = ui.label().classes("text-amber-800 font-medium").props("data-testid=countdown")
+            price_breakdown([(view.tier_names.get(line.tier_id, "Ticket"), line) for line in reservation.lines],
+                            reservation.currency, reservation.fee_mode)
+            ui.label(f"Tickets go to {reservation.buyer.email}").classes("text-sm text-slate-600")
+            error = ui.label().classes("text-red-700")
+            total = reservation.total_minor
+            pay = ui.button(
+                f"Pay {money(total, reservation.currency)}" if total else "Get my free tickets",
+                on_click=lambda: start_payment(),
+            ).classes("w-full").props("size=lg data-testid=pay")
+            ui.button("Cancel and release the tickets", on_click=lambda: cancel()).props(
+                "flat color=grey data-testid=cancel"
+            ).classes("w-full")
+        expired = ui.column().classes("w-full")
+
+        async def tick() -> None:
             remaining = (reservation.expires_at - ticketing.clock.now()).total_seconds()
             if remaining > 0:
                 minutes, seconds = divmod(int(remaining), 60)
                 countdown.text = f"Tickets held for you for {minutes}:{seconds:02d}"
                 return
             timer.cancel()
-            ticketing.expire(reservation.id)  # gives them back now, not at the next reaper pass
+            # Gives them back now, not at the next reaper pass.
+            await services.off_loop(ticketing.expire, reservation.id)
             card.set_visibility(False)
             with expired:
                 hold_over(event.slug)
 
-        timer = ui.timer(1.0, tick)
-        tick()
-
         async def start_payment() -> None:
             pay.disable()
-            try:  # off the event loop: a payment provider may take seconds (and retry) to answer
+            try:  # always a thread: a payment provider may take seconds (and retry) to answer
                 result = await run.io_bound(services.checkout.start, reservation.id)
             except DomainError as problem:
                 error.text = problem.detail
                 pay.enable()
                 return
-            if isinstance(result, Paid):
-                ui.navigate.to(f"/r/{reservation.id}")
-            else:
-                ui.navigate.to(result.payment_url)
+            if result is not None:  # None only when the app is shutting down
+                ui.navigate.to(order_path(reservation.id) if isinstance(result, Paid) else result.payment_url)
 
-        def cancel() -> None:
+        async def cancel() -> None:
             try:
-                ticketing.cancel(reservation.id)
+                await services.off_loop(ticketing.cancel, reservation.id)
             except DomainError as problem:
                 error.text = problem.detail
                 return
-            ui.navigate.to(f"/e/{event.slug}")
+            ui.navigate.to(event_path(event.slug))
+
+        timer = ui.timer(1.0, tick)
+        await tick()
+
+

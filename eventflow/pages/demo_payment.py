@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import run, ui
+from starlette.responses import Response
 
 from eventflow.domain.errors import DomainError, NotFound, SoldOut
+from eventflow.domain.links import checkout_path, order_path
 from eventflow.domain.models import ReservationStatus
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.session import redirect
 from eventflow.services import Services
 
 
 def register(services: Services) -> None:
     @ui.page("/pay/demo/{reservation_id}")
-    def demo_payment_page(reservation_id: str) -> None:
+    async def demo_payment_page(reservation_id: str) -> Response | None:
         if services.checkout.gateway.name != "demo":  # real payments configured: no free tickets here
             not_found("payment")
-            return
+            return None
         try:
-            reservation = services.ticketing.get_reservation(reservation_id)
+            reservation = await services.off_loop(services.ticketing.get_reservation, reservation_id)
         except NotFound:
             not_found("payment")
-            return
+            return None
         if reservation.status is ReservationStatus.CONFIRMED:
-            ui.navigate.to(f"/r/{reservation.id}")
-            return
+            return redirect(order_path(reservation.id))
         with frame("Demo payment"):
             ui.label("TEST MODE · demo payment provider · no money moves").classes(
                 "w-full text-center p-2 rounded bg-amber-300 text-amber-950 font-bold tracking-wide"
@@ -39,14 +41,15 @@ def register(services: Services) -> None:
                 pay = ui.button("Pay (test)", on_click=lambda: complete()).classes("w-full").props(
                     "size=lg color=positive data-testid=demo-pay"
                 )
-                back = f"/checkout/{reservation.id}"
+                back = checkout_path(reservation.id)
                 ui.button("Back to checkout", on_click=lambda: ui.navigate.to(back)) \
                     .props("flat color=grey").classes("w-full")
 
-        def complete() -> None:
+        async def complete() -> None:
             pay.disable()
-            try:
-                services.checkout.payment_succeeded(reservation.id, payment_ref=f"demo_{reservation.id}")
+            try:  # always a thread, not off_loop: confirming mails the tickets (SMTP may be slow)
+                await run.io_bound(services.checkout.payment_succeeded, reservation.id,
+                                   payment_ref=f"demo_{reservation.id}")
             except SoldOut:
                 message.text = ("Your hold ran out and the tickets sold out meanwhile. "
                                 "You have not been charged.")
@@ -55,4 +58,6 @@ def register(services: Services) -> None:
                 message.text = problem.detail
                 pay.enable()
                 return
-            ui.navigate.to(f"/r/{reservation.id}")
+            ui.navigate.to(order_path(reservation.id))
+
+        return None

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from nicegui import ui
+from starlette.responses import RedirectResponse
 
 from eventflow.domain.accounts import SecondFactorRequired
 from eventflow.domain.errors import DomainError
 from eventflow.pages.components.frame import frame
-from eventflow.pages.components.session import current_organizer, log_in, log_out, safe_next
+from eventflow.pages.components.session import current_organizer, log_in, log_out, redirect, safe_next
 from eventflow.services import Services
 
 
 def register(services: Services) -> None:
     @ui.page("/login")
-    def login_page(next: str = "/dashboard") -> None:
+    async def login_page(next: str = "/dashboard") -> RedirectResponse | None:
         target = safe_next(next)
-        if current_organizer(services) is not None:
-            ui.navigate.to(target)
-            return
+        if await current_organizer(services) is not None:
+            return redirect(target)
         with frame("Log in"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
             ui.label("Organizer login").classes("text-2xl font-bold")
             email = ui.input("Email").props(
@@ -32,11 +32,11 @@ def register(services: Services) -> None:
             code.set_visibility(False)
             error = ui.label().classes("text-red-700").props("data-testid=login-error")
 
-            def submit() -> None:
+            async def submit() -> None:
                 error.text = ""
                 try:
-                    organizer = services.accounts.authenticate(
-                        email.value or "", password.value or "", code.value or None
+                    organizer = await services.off_loop(
+                        services.accounts.authenticate, email.value or "", password.value or "", code.value or None
                     )
                 except SecondFactorRequired as problem:
                     code.set_visibility(True)
@@ -59,6 +59,7 @@ def register(services: Services) -> None:
             with ui.row().classes("gap-1 text-sm"):
                 ui.label("New here?")
                 ui.link("Create an organizer account", "/signup")
+        return None
 
     @ui.page("/signup")
     def signup_page() -> None:
@@ -73,10 +74,10 @@ def register(services: Services) -> None:
             )
             error = ui.label().classes("text-red-700").props("data-testid=signup-error")
 
-            def submit() -> None:
+            async def submit() -> None:
                 try:
-                    organizer = services.accounts.sign_up(
-                        email.value or "", password.value or "", name.value or ""
+                    organizer = await services.off_loop(
+                        services.accounts.sign_up, email.value or "", password.value or "", name.value or ""
                     )
                 except DomainError as problem:
                     error.text = problem.detail
@@ -92,6 +93,6 @@ def register(services: Services) -> None:
                 ui.link("Log in", "/login")
 
     @ui.page("/logout")
-    def logout_page() -> None:
+    def logout_page() -> RedirectResponse:
         log_out()
-        ui.navigate.to("/login")
+        return redirect("/login")

@@ -3,30 +3,37 @@
 from __future__ import annotations
 
 from nicegui import ui
+from starlette.responses import Response
 
 from eventflow.domain.errors import NotFound
-from eventflow.domain.models import ReservationStatus
+from eventflow.domain.links import checkout_path, ticket_path
+from eventflow.domain.models import ReservationStatus, Ticket, TicketStatus
+from eventflow.domain.queries import OrderView
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.session import redirect
 from eventflow.services import Services
 
 
 def register(services: Services) -> None:
+    def read(reservation_id: str) -> OrderView | str:
+        """The order, or where to go instead: the checkout while it is not paid yet."""
+        # Ticketing's read, not a bare query: a hold past its end is released on the spot.
+        reservation = services.ticketing.get_reservation(reservation_id)
+        if reservation.status is not ReservationStatus.CONFIRMED:
+            return checkout_path(reservation.id)
+        return services.queries.order_view(reservation_id)
+
     @ui.page("/r/{reservation_id}")
-    def order_page(reservation_id: str) -> None:
-        ticketing = services.ticketing
+    async def order_page(reservation_id: str) -> Response | None:
         try:
-            reservation = ticketing.get_reservation(reservation_id)
+            view = await services.off_loop(read, reservation_id)
         except NotFound:
             not_found("order")
-            return
-        if reservation.status is not ReservationStatus.CONFIRMED:
-            ui.navigate.to(f"/checkout/{reservation.id}")
-            return
-        order = services.checkout.order_of(reservation)
-        event = ticketing.store.get_event(order.event_id)
-        assert event is not None
-        names = {t.id: t.name for t in ticketing.store.get_tiers(event.id)}
+            return None
+        if isinstance(view, str):
+            return redirect(view)
+        event, order = view.event, view.order
         with frame("Your tickets"):
             with ui.column().classes("w-full items-center text-center gap-1"):
                 ui.icon("check_circle", size="56px").classes("text-emerald-600")
@@ -37,16 +44,20 @@ def register(services: Services) -> None:
                 ui.label(f"Order {order.id} · {money(order.total_minor, order.currency)} · "
                          f"tickets sent to {order.buyer.email}").classes("text-sm text-slate-500")
             for number, ticket in enumerate(order.tickets, 1):
-                with ui.card().classes("w-full"):
-                    with ui.row().classes("w-full items-center justify-between no-wrap"):
-                        with ui.column().classes("gap-0"):
-                            ui.label(f"Ticket {number} · {names.get(ticket.tier_id, 'Ticket')}").classes(
-                                "font-semibold"
-                            )
-                            ui.label(ticket.holder_name).classes("text-sm text-slate-600")
-                        if ticket.status == "void":  # refunded: it no longer gets anyone in
-                            ui.label("Refunded").classes("text-slate-500").props(f"data-testid=refunded-{number}")
-                        else:
-                            ui.button("Open ticket", icon="qr_code_2",
-                                      on_click=lambda t=ticket: ui.navigate.to(f"/t/{t.id}?k={t.access_key}")) \
-                                .props(f"data-testid=open-ticket-{number}")
+                ticket_card(number, ticket, view.tier_names)
+        return None
+
+
+def ticket_card(number: int, ticket: Ticket, tier_names: dict[str, str]) -> None:
+    with ui.card().classes("w-full"):
+        with ui.row().classes("w-full items-center justify-between no-wrap"):
+            with ui.column().classes("gap-0"):
+                ui.label(f"Ticket {number} · {tier_names.get(ticket.tier_id, 'Ticket')}").classes("font-semibold")
+                ui.label(ticket.holder_name).classes("text-sm text-slate-600")
+            if ticket.status is TicketStatus.VOID:  # refunded: it no longer gets anyone in
+                ui.label("Refunded").classes("text-slate-500").props(f"data-testid=refunded-{number}")
+            else:
+                path = ticket_path(ticket.id, ticket.access_key)
+                ui.button("Open ticket", icon="qr_code_2", on_click=lambda: ui.navigate.to(path)) \
+                    .props(f"data-testid=open-ticket-{number}")
+

@@ -9,26 +9,47 @@ from __future__ import annotations
 
 from nicegui import run, ui
 
-from eventflow.domain.errors import DomainError
-from eventflow.domain.models import ReservationStatus
-from eventflow.domain.payments.records import PaymentState
+from eventflow.domain.errors import DomainError, NotFound
+from eventflow.domain.links import event_path, order_path
+from eventflow.domain.models import Reservation, ReservationStatus
+from eventflow.domain.payments.records import Payment, PaymentState
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
+# What the buyer reads for each way a payment can end short of tickets: (headline, detail).
+ENDINGS = {
+    PaymentState.FAILED: ("Payment failed", "Your bank did not complete the payment. You have not been charged."),
+    PaymentState.AWAITING: ("Your bank is processing the payment",
+                            "We hold your order and email your tickets as soon as the payment is confirmed."),
+    PaymentState.EXPIRED: ("Your hold ran out", "The tickets went back on sale. You have not been charged."),
+}
+
+
+def refunded_text(payment: Payment) -> str:
+    amount = money(payment.amount_minor, payment.currency)
+    return ("Your payment arrived after your hold on the tickets had ended, and they sold out in the "
+            f"meantime. We have refunded the full {amount}; it reaches your card in 5-10 days. "
+            "We have emailed you about it too.")
+
 
 def register(services: Services) -> None:
-    store = services.ticketing.store
+    queries = services.queries
+
+    def read_state(reservation_id: str) -> tuple[Payment | None, Reservation | None]:
+        return queries.payment(reservation_id), queries.reservation(reservation_id)
 
     @ui.page("/pay/stripe/return/{reservation_id}")
     async def stripe_return_page(reservation_id: str) -> None:
         payments = services.payments
-        reservation = store.get_reservation(reservation_id)
-        if payments is None or reservation is None:
+        try:
+            view = await services.off_loop(queries.reservation_view, reservation_id)
+        except NotFound:
+            view = None
+        if payments is None or view is None:
             not_found("payment")
             return
-        event = store.get_event(reservation.event_id)
-        assert event is not None
+        event = view.event
         with frame("Payment"):
             ui.label(event.title).classes("text-2xl font-bold")
             with ui.card().classes("w-full items-center text-center gap-2"):
@@ -36,7 +57,8 @@ def register(services: Services) -> None:
                 headline = ui.label("Confirming your payment…").classes("text-xl font-semibold").props(
                     "data-testid=payment-status")
                 detail = ui.label("This takes a few seconds.").classes("text-slate-600")
-                back = ui.button("Back to the event", on_click=lambda: ui.navigate.to(f"/e/{event.slug}")).props("flat")
+                back = ui.button("Back to the event", on_click=lambda: ui.navigate.to(event_path(event.slug))) \
+                    .props("flat")
                 back.set_visibility(False)
 
         def finished(title: str, text: str) -> None:
@@ -46,28 +68,19 @@ def register(services: Services) -> None:
             back.set_visibility(True)
 
         async def check() -> None:
-            try:
+            try:  # a thread, not off_loop: this asks Stripe over the network, whatever the store
                 payment = await run.io_bound(payments.sync, reservation_id)
+                current = await services.off_loop(queries.reservation, reservation_id)
             except DomainError:  # Stripe slow or another request settling it: look again shortly
-                payment = payments.store.get_payment(reservation_id)
-            current = store.get_reservation(reservation_id)
+                payment, current = await services.off_loop(read_state, reservation_id)
             state = payment.state if payment else None
             if current is not None and current.status is ReservationStatus.CONFIRMED and state is PaymentState.PAID:
                 timer.cancel()
-                ui.navigate.to(f"/r/{reservation_id}")
-            elif state in (PaymentState.REFUNDING, PaymentState.REFUNDED):
-                amount = money(payment.amount_minor, payment.currency)  # type: ignore[union-attr]
-                finished("Sold out while you paid: refunded",
-                         f"Your payment arrived after your hold on the tickets had ended, and they sold out in the "
-                         f"meantime. We have refunded the full {amount}; it reaches your card in 5-10 days. "
-                         "We have emailed you about it too.")
-            elif state is PaymentState.FAILED:
-                finished("Payment failed", "Your bank did not complete the payment. You have not been charged.")
-            elif state is PaymentState.AWAITING:
-                finished("Your bank is processing the payment",
-                         "We hold your order and email your tickets as soon as the payment is confirmed.")
-            elif state is PaymentState.EXPIRED:
-                finished("Your hold ran out", "The tickets went back on sale. You have not been charged.")
+                ui.navigate.to(order_path(reservation_id))
+            elif payment is not None and state in (PaymentState.REFUNDING, PaymentState.REFUNDED):
+                finished("Sold out while you paid: refunded", refunded_text(payment))
+            elif state is not None and state in ENDINGS:
+                finished(*ENDINGS[state])
 
         timer = ui.timer(1.5, check)
         await check()

@@ -73,12 +73,12 @@ class Site:
     ) -> tuple[Event, list[Tier]]:
         ticketing = self.services.ticketing
         starts = self.clock.now() + timedelta(days=20)
-        event = ticketing.create_event(organizer.id, title="Lantern Market", starts_at=starts,
+        event = ticketing.catalog.create_event(organizer.id, title="Lantern Market", starts_at=starts,
                                        ends_at=starts + timedelta(hours=6), timezone="Europe/Berlin",
                                        venue="Old Harbour", currency="EUR")
-        made = [ticketing.add_tier(organizer.id, event.id, **tier) for tier in tiers]
+        made = [ticketing.catalog.add_tier(organizer.id, event.id, **tier) for tier in tiers]
         if publish:
-            event = ticketing.publish(organizer.id, event.id)
+            event = ticketing.catalog.publish(organizer.id, event.id)
         return event, made
 
     def tier(self, tier_id: str, event_id: str) -> Tier:
@@ -154,6 +154,24 @@ async def until(condition: Callable[[], Any], timeout: float = 3.0) -> Any:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s: {condition}")
         await asyncio.sleep(0.02)
+
+
+async def open_not_found(user: User, path: str) -> None:
+    """`user.open` for a page that answers 404: NiceGUI's `User.open` insists on 200, so the 404 is
+    checked here and the page is then opened as usual (to look at what it says)."""
+    real_get = user.http_client.get
+
+    async def get(url: str, **kwargs: Any) -> httpx.Response:
+        response = await real_get(url, **kwargs)
+        assert response.status_code == 404, f"{url} answered {response.status_code}, not 404"
+        response.status_code = 200
+        return response
+
+    user.http_client.get = get  # type: ignore[method-assign]
+    try:
+        await user.open(path)
+    finally:
+        user.http_client.get = real_get  # type: ignore[method-assign]
 
 
 def path_now(user: User) -> str:
@@ -403,3 +421,13 @@ async def test_an_open_checkout_turns_into_hold_ran_out_when_time_is_up(site: Si
                             for e in user.current_layout.descendants()))
     await user.should_see("Your hold ran out")
     assert site.tier(tier.id, event.id).held == 0
+
+
+# ------------------------------------------------------------------ answers for pages that are not there
+async def test_another_organizers_event_is_not_found_on_the_dashboard(site: Site) -> None:
+    owner, other = site.organizer("Olga Owner"), site.organizer("Otto Other")
+    event, _ = site.event(owner, [{"name": "Entry", "price_minor": 0, "capacity": 10}])
+    await log_in(site, other)
+    for path in (f"/dashboard/events/{event.id}", f"/dashboard/events/{event.id}/edit", "/dashboard/events/nope"):
+        await open_not_found(site.user, path)
+        await site.user.should_see("This event does not exist")

@@ -22,7 +22,7 @@ from eventflow.domain.models import Buyer
 from eventflow.domain.payments.records import PaymentState
 from eventflow.domain.reservations import LineRequest
 from tests.conftest import FAST_HASHER
-from tests.pages.test_pages_user import Site, by_testid, log_in, path_now, simulated_user, until
+from tests.pages.test_pages_user import Site, by_testid, log_in, open_not_found, path_now, simulated_user, until
 from tests.stripe_fake import FakeStripe
 
 pytestmark = pytest.mark.anyio
@@ -106,7 +106,7 @@ async def test_the_demo_payment_page_does_not_exist_with_stripe(stripe_site) -> 
     organizer = onboarded(site, fake)
     event, tiers = site.event(organizer, [{"name": "Lantern", "price_minor": 1800, "capacity": 5}])
     reservation = site.services.ticketing.reserve(event.id, [LineRequest(tiers[0].id, 1)], Buyer("b@x.org", "Bo"))
-    await site.user.open(f"/pay/demo/{reservation.id}")
+    await open_not_found(site.user, f"/pay/demo/{reservation.id}")
     await site.user.should_see("This payment does not exist")
     assert site.services.ticketing.get_reservation(reservation.id).status.value == "held"
 

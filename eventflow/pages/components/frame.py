@@ -38,7 +38,9 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
     )
 
 
-def not_found(what: str = "page") -> None:
-    with frame("Not found"):
+def not_found(what: str = "page", organizer: Organizer | None = None) -> None:
+    """The readable "not found" page, answered with HTTP 404 (an unknown event, order, ticket...)."""
+    ui.status_code(404)
+    with frame("Not found", organizer):
         ui.label(f"This {what} does not exist (or is not public yet).").classes("text-lg")
         ui.link("Back to all events", "/")

@@ -3,7 +3,7 @@ Stripe balance and payouts, and refunds of card orders (whole order or single ti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,56 +11,84 @@ from nicegui import run, ui
 
 from eventflow.domain.analytics import orders_fingerprint, search_attendees
 from eventflow.domain.errors import DomainError
-from eventflow.domain.models import Event, Order, Organizer
-from eventflow.domain.payments.records import Refund
-from eventflow.domain.payments.refunds import VOID, event_ledger
-from eventflow.domain.payments.settle import StripePayments
+from eventflow.domain.models import Event, Order, Organizer, TicketStatus
+from eventflow.domain.payments.ledger import event_ledger
+from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.pages.components.formatting import money
+from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
 
 SHOWN_ORDERS = 25
 
 
-async def account_balance(payments: StripePayments, account_id: str) -> None:
-    """Balance and recent payouts of the connected account, asked from Stripe with its account header."""
-    with ui.card().classes("w-full gap-1").props("data-testid=stripe-balance"):
-        ui.label("Your Stripe balance").classes("font-semibold")
-        try:
-            balance, payouts = await run.io_bound(payments.balance_and_payouts, account_id)
-        except DomainError as problem:
-            ui.label(f"Stripe did not answer: {problem.detail}").classes("text-sm text-red-700")
-            return
-        with ui.row().classes("gap-6"):
-            for label, amounts, testid in (("Available", balance.available, "balance-available"),
-                                           ("Pending", balance.pending, "balance-pending")):
-                text = ", ".join(money(m.amount_minor, m.currency) for m in amounts) or "0"
-                ui.label(f"{label}: {text}").props(f"data-testid={testid}")
-        if not payouts:
-            ui.label("No payouts yet.").classes("text-sm text-slate-500")
-        for payout in payouts:
-            ui.label(f"Payout {money(payout.amount_minor, payout.currency)} · {payout.status} · arrives "
-                     f"{payout.arrival_date:%d %b %Y}").classes("text-sm").props("data-testid=payout")
+class MoneyPanel:
+    """Ledger, Stripe balance and refunds. The dashboard calls `show(orders)` with the orders it read
+    on every change; the panel redraws only when orders or refunds changed."""
 
+    def __init__(self, services: Services, organizer: Organizer, event: Event, orders: Sequence[Order],
+                 refunds: list[Refund], account: ConnectedAccount | None) -> None:
+        self.services, self.organizer, self.event = services, organizer, event
+        self.payments = services.payments
+        self.orders, self.refunds, self.query = list(orders), refunds, ""
+        self.key = self.key_of(orders, refunds)
+        with ui.card().classes("w-full gap-2").props("data-testid=money-panel") as self.card:
+            ui.label("Money").classes("text-lg font-semibold")
+            self.ledger()
+            if self.payments is not None:
+                self.stripe_account(account)
+            with ui.row().classes("w-full items-center justify-between"):
+                ui.label("Card orders").classes("font-medium")
+                ui.input("Search", on_change=lambda e: self.search(e.value or "")) \
+                    .props("dense outlined clearable debounce=250").classes("w-56")
+            self.card_orders()
 
-def money_panel(services: Services, organizer: Organizer, event: Event,
-                orders: Sequence[Order]) -> Callable[[Sequence[Order]], None]:
-    """Ledger, Stripe balance and refunds. Returns `show(orders)`, which the dashboard calls with
-    the orders it read on every change; the panel is rebuilt only when orders or refunds changed."""
-    payments = services.payments
-    store = services.ticketing.store
-    search = {"query": ""}
-    def read_refunds() -> list[Refund]:
-        return payments.store.list_refunds(event.id) if payments else []
+    @classmethod
+    async def create(cls, services: Services, organizer: Organizer, event: Event,
+                     orders: Sequence[Order]) -> MoneyPanel:
+        payments = services.payments
 
+        def read() -> tuple[list[Refund], ConnectedAccount | None]:
+            account = payments.account(organizer.id) if payments is not None else None
+            return services.queries.refunds(event.id), account
+
+        refunds, account = await services.off_loop(read)
+        return cls(services, organizer, event, orders, refunds, account)
+
+    @staticmethod
     def key_of(orders: Sequence[Order], refunds: Sequence[Refund]) -> tuple[Any, ...]:
         return orders_fingerprint(orders), tuple((r.id, r.status) for r in refunds)
 
-    refunds = read_refunds()
-    shown: dict[str, Any] = {"orders": list(orders), "refunds": refunds, "key": key_of(orders, refunds)}
+    async def show(self, orders: Sequence[Order]) -> None:
+        refunds = await self.services.off_loop(self.services.queries.refunds, self.event.id)
+        key = self.key_of(orders, refunds)
+        if key == self.key:
+            return
+        self.orders, self.refunds, self.key = list(orders), refunds, key
+        self.ledger.refresh()
+        self.card_orders.refresh()
 
-    @ui.refreshable
-    def ledger() -> None:
-        book = event_ledger(event, shown["orders"], shown["refunds"])
+    def search(self, query: str) -> None:
+        self.query = query
+        self.card_orders.refresh()
+
+    def stripe_account(self, account: ConnectedAccount | None) -> None:
+        payments = self.payments
+        if payments is None:
+            return
+        if account is None:
+            ui.link("Connect Stripe to take card payments →", "/dashboard/payments")
+            return
+        balance_slot = ui.column().classes("w-full")
+
+        async def load_balance() -> None:  # after the page is out: Stripe may take a moment
+            with balance_slot:
+                await account_balance(payments, account.account_id)
+
+        ui.timer(0.1, load_balance, once=True)
+
+    @ui.refreshable_method
+    def ledger(self) -> None:
+        book = event_ledger(self.event, self.orders, self.refunds)
         with ui.row().classes("w-full gap-3"):
             for label, value, testid in (
                 ("Charged", book.charged_minor, "ledger-charged"),
@@ -70,45 +98,45 @@ def money_panel(services: Services, organizer: Organizer, event: Event,
             ):
                 with ui.column().classes("gap-0 min-w-[8rem]"):
                     ui.label(label).classes("text-xs uppercase text-slate-500")
-                    ui.label(money(value, event.currency)).classes("text-lg font-semibold") \
+                    ui.label(money(value, self.event.currency)).classes("text-lg font-semibold") \
                         .props(f"data-testid={testid}")
         if book.pending_refunds:
             ui.label(f"{book.pending_refunds} refund(s) waiting for Stripe; retried automatically.") \
                 .classes("text-sm text-amber-800")
 
-    @ui.refreshable
-    def card_orders() -> None:
-        if payments is None:
+    @ui.refreshable_method
+    def card_orders(self) -> None:
+        if self.payments is None:
             ui.label("Refunds are available for card payments (Stripe); this server uses the demo provider.") \
                 .classes("text-sm text-slate-500")
             return
-        paid = [o for o in shown["orders"] if o.payment_ref.startswith("pi_")]
-        listed = list(reversed(search_attendees(paid, search["query"])))[:SHOWN_ORDERS]
-        zone = ZoneInfo(event.timezone)
-        for order in listed:
-            valid = [t for t in order.tickets if t.status != VOID]
+        paid = [o for o in self.orders if o.payment_ref.startswith("pi_")]
+        zone = ZoneInfo(self.event.timezone)
+        for order in list(reversed(search_attendees(paid, self.query)))[:SHOWN_ORDERS]:
+            valid = [t for t in order.tickets if t.status is not TicketStatus.VOID]
             with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
                     .props(f"data-testid=card-order-{order.id}"):
                 ui.label(f"{order.created_at.astimezone(zone):%d %b %H:%M} · {order.buyer.name} · "
                          f"{len(valid)}/{len(order.tickets)} valid · {money(order.total_minor, order.currency)}")
                 if valid:
-                    ui.button("Refund…", on_click=lambda o=order: refund_dialog(o)).props(
+                    ui.button("Refund…", on_click=lambda o=order: self.refund_dialog(o)).props(
                         f"flat dense color=negative data-testid=refund-{order.id}")
-        for refund in reversed(shown["refunds"][-10:]):
+        for refund in reversed(self.refunds[-10:]):
             ui.label(f"Refund {money(refund.amount_minor, refund.currency)} · {refund.reason.value} · "
                      f"{refund.status.value} · {len(refund.ticket_ids)} ticket(s)").classes(
                 "text-xs text-slate-500").props("data-testid=refund-row")
 
-    def refund_dialog(order: Order) -> None:
+    async def refund_dialog(self, order: Order) -> None:
+        payments = self.payments
         assert payments is not None
-        names = {t.id: t.name for t in store.get_tiers(event.id)}
+        names = await self.services.off_loop(self.services.queries.tier_names, self.event.id)
         # Opened from a row that a refresh may rebuild: the dialog belongs to the panel itself.
-        with panel, ui.dialog() as dialog, ui.card().classes("min-w-[22rem]"):
+        with self.card, ui.dialog() as dialog, ui.card().classes("min-w-[22rem]"):
             ui.label(f"Refund {order.buyer.name}'s order").classes("text-lg font-semibold")
             boxes = {
                 t.id: ui.checkbox(f"{names.get(t.tier_id, 'Ticket')} · {t.id}", value=True).props(
                     f"data-testid=refund-ticket-{t.id}")
-                for t in order.tickets if t.status != VOID
+                for t in order.tickets if t.status is not TicketStatus.VOID
             }
             restock = ui.checkbox("Put refunded tickets back on sale", value=payments.config.restock_refunds) \
                 .props("data-testid=refund-restock")
@@ -120,47 +148,18 @@ def money_panel(services: Services, organizer: Organizer, event: Event,
                 if not chosen:
                     ui.notify("Choose at least one ticket", type="warning")
                     return
-                try:
-                    done = await run.io_bound(payments.refunds.refund_order, organizer.id, event.id, order.id,
-                                              chosen, bool(restock.value))
+                try:  # always a thread: this asks Stripe over the network
+                    done = await run.io_bound(payments.refunds.refund_order, self.organizer.id, self.event.id,
+                                              order.id, chosen, bool(restock.value))
                 except DomainError as problem:
                     ui.notify(problem.detail, type="negative")
                     return
                 dialog.close()
-                ui.notify(f"Refunded {money(done.amount_minor, done.currency)}", type="positive")
-                show(store.list_orders(event.id))
+                if done is not None:  # None only when the app is shutting down
+                    ui.notify(f"Refunded {money(done.amount_minor, done.currency)}", type="positive")
+                await self.show(await self.services.off_loop(self.services.queries.orders, self.event.id))
 
             with ui.row():
                 ui.button("Keep", on_click=dialog.close).props("flat")
                 ui.button("Refund selected tickets", on_click=refund).props("color=negative data-testid=refund-confirm")
         dialog.open()
-
-    def show(orders: Sequence[Order]) -> None:
-        refunds = read_refunds()
-        key = key_of(orders, refunds)
-        if key == shown["key"]:
-            return
-        shown.update(orders=list(orders), refunds=refunds, key=key)
-        ledger.refresh()
-        card_orders.refresh()
-    with ui.card().classes("w-full gap-2").props("data-testid=money-panel") as panel:
-        ui.label("Money").classes("text-lg font-semibold")
-        ledger()
-        if payments is not None:
-            account = payments.account(organizer.id)
-            if account is None:
-                ui.link("Connect Stripe to take card payments →", "/dashboard/payments")
-            else:
-                balance_slot = ui.column().classes("w-full")
-
-                async def load_balance() -> None:  # after the page is out: Stripe may take a moment
-                    with balance_slot:
-                        await account_balance(payments, account.account_id)  # type: ignore[union-attr]
-
-                ui.timer(0.1, load_balance, once=True)
-        with ui.row().classes("w-full items-center justify-between"):
-            ui.label("Card orders").classes("font-medium")
-            ui.input("Search", on_change=lambda e: (search.update(query=e.value or ""), card_orders.refresh())) \
-                .props("dense outlined clearable debounce=250").classes("w-56")
-        card_orders()
-    return show

@@ -8,17 +8,19 @@ from collections.abc import Callable
 from nicegui import ui
 
 from eventflow.domain.errors import DomainError, SoldOut, ValidationFailed
+from eventflow.domain.links import checkout_path
 from eventflow.domain.models import Buyer, EventView, ReservationLine, Tier
 from eventflow.domain.money import FeeMode, TicketPrice
-from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.domain.reservations import LineRequest
 from eventflow.pages.components.breakdown import price_breakdown
+from eventflow.services import Services
 
 
 class PurchasePanel:
     """Per-visitor state: how many of each tier, and the form that turns them into a hold."""
 
-    def __init__(self, ticketing: Ticketing, view: EventView) -> None:
-        self.ticketing = ticketing
+    def __init__(self, services: Services, view: EventView) -> None:
+        self.services = services
         self.view = view
         self.quantities: dict[str, int] = {tier.id: 0 for tier in view.tiers}
         self.tiers_by_id = {tier.id: tier for tier in view.tiers}
@@ -109,9 +111,9 @@ class PurchasePanel:
             return
         self.button.disable()
         try:
-            reservation = self.ticketing.reserve(
-                self.view.event.id, lines, Buyer(email=self.email.value, name=self.name.value),
-                idempotency_key=self.idempotency_key,
+            reservation = await self.services.off_loop(
+                self.services.ticketing.reserve, self.view.event.id, lines,
+                Buyer(email=self.email.value, name=self.name.value), idempotency_key=self.idempotency_key,
             )
         except SoldOut as error:
             names = [t.name for t in self.view.tiers if t.id in error.tier_ids]
@@ -124,7 +126,7 @@ class PurchasePanel:
             self.idempotency_key = secrets.token_urlsafe(16)
             self.button.enable()
             return
-        ui.navigate.to(f"/checkout/{reservation.id}")
+        ui.navigate.to(checkout_path(reservation.id))
 
     def show_error(self, text: str) -> None:
         self.error.text = text

@@ -1,0 +1,81 @@
+"""The organizer's Stripe account on the dashboard screens: its state with the one next step, its
+balance and payouts, and the editor's notice while paid tiers cannot go on sale yet."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from eventflow.domain.errors import DomainError
+from eventflow.domain.models import Organizer
+from eventflow.domain.payments.records import ConnectedAccount
+from eventflow.domain.payments.settle import StripePayments
+from eventflow.pages.components.formatting import money
+
+
+def account_status(payments: StripePayments, organizer: Organizer, account: ConnectedAccount | None) -> None:
+    """The account's state in the organizer's words, with the one next step."""
+
+    async def onboard() -> None:
+        try:  # always a thread: this asks Stripe over the network
+            url = await run.io_bound(payments.start_onboarding, organizer)
+        except DomainError as problem:
+            ui.notify(problem.detail, type="negative")
+            return
+        if url:  # None only when the app is shutting down
+            ui.navigate.to(url)
+
+    with ui.card().classes("w-full gap-2").props("data-testid=stripe-account"):
+        ui.label("Card payments").classes("text-lg font-semibold")
+        if account is None:
+            ui.label("Connect a Stripe account to sell paid tickets. Money from each sale goes straight to it, "
+                     "less the platform fee; Stripe pays it out to your bank.").classes("text-slate-600")
+            ui.button("Set up payouts with Stripe", icon="account_balance", on_click=onboard).props(
+                "data-testid=start-onboarding")
+            return
+        state = "ready" if account.charges_enabled else "onboarding not finished"
+        ui.label(f"Stripe account {account.account_id}: {state}").classes("font-medium").props(
+            "data-testid=account-state")
+        with ui.row().classes("gap-4 text-sm"):
+            for label, on in (("Charges", account.charges_enabled), ("Payouts", account.payouts_enabled),
+                              ("Details submitted", account.details_submitted)):
+                ui.label(f"{'✓' if on else '✗'} {label}").classes("text-emerald-700" if on else "text-red-700")
+        if account.requirements_due:
+            ui.label("Stripe still needs: " + ", ".join(account.requirements_due)).classes("text-sm text-amber-800")
+        if not account.charges_enabled:
+            ui.label("Paid tiers can go on sale once charges are enabled.").classes("text-sm text-slate-600")
+            ui.button("Continue onboarding with Stripe", on_click=onboard).props("data-testid=continue-onboarding")
+
+
+async def account_balance(payments: StripePayments, account_id: str) -> None:
+    """Balance and recent payouts of the connected account, asked from Stripe with its account header."""
+    with ui.card().classes("w-full gap-1").props("data-testid=stripe-balance"):
+        ui.label("Your Stripe balance").classes("font-semibold")
+        try:
+            answer = await run.io_bound(payments.balance_and_payouts, account_id)
+        except DomainError as problem:
+            ui.label(f"Stripe did not answer: {problem.detail}").classes("text-sm text-red-700")
+            return
+        if answer is None:  # the app is shutting down
+            return
+        balance, payouts = answer
+        with ui.row().classes("gap-6"):
+            for label, amounts, testid in (("Available", balance.available, "balance-available"),
+                                           ("Pending", balance.pending, "balance-pending")):
+                text = ", ".join(money(m.amount_minor, m.currency) for m in amounts) or "0"
+                ui.label(f"{label}: {text}").props(f"data-testid={testid}")
+        if not payouts:
+            ui.label("No payouts yet.").classes("text-sm text-slate-500")
+        for payout in payouts:
+            ui.label(f"Payout {money(payout.amount_minor, payout.currency)} · {payout.status} · arrives "
+                     f"{payout.arrival_date:%d %b %Y}").classes("text-sm").props("data-testid=payout")
+
+
+def paid_sales_notice(account: ConnectedAccount | None) -> None:
+    """On the event editor (card payments on): why paid tiers cannot go on sale yet, and where to fix it."""
+    if account is not None and account.charges_enabled:
+        return
+    with ui.row().classes("w-full items-center gap-2 p-2 rounded bg-amber-50 text-amber-900 text-sm") \
+            .props("data-testid=paid-sales-notice"):
+        ui.icon("info")
+        ui.label("Paid tiers can go on sale once Stripe has enabled charges on your account.")
+        ui.link("Set up payments →", "/dashboard/payments")
