@@ -245,7 +245,6 @@ def _subject(obj: dict[str, Any]) -> PaymentSubject | None:
         return ChargeInfo(
             charge_id=obj["id"], payment_intent_id=_id(obj.get("payment_intent")),
             amount_minor=int(obj.get("amount", 0)), amount_refunded_minor=int(obj.get("amount_refunded", 0)),
-            currency=str(obj.get("currency", "")).upper(),
         )
     if kind == "payment_intent":
         return intent_info(obj)
@@ -270,7 +269,7 @@ def session_info(data: dict[str, Any]) -> SessionInfo:
         session_id=data["id"], state=SESSION_STATES.get(status, SessionState.OPEN),
         paid=status == "complete" and data.get("payment_status") == "paid",
         reservation_id=metadata.get("reservation_id") or data.get("client_reference_id"), url=data.get("url"),
-        amount_minor=int(data.get("amount_total") or 0), currency=str(data.get("currency") or "").upper(),
+        amount_minor=int(data.get("amount_total") or 0),
         payment_intent_id=_id(data.get("payment_intent")), created=_instant(data.get("created")),
     )
 

@@ -1,8 +1,9 @@
-"""Card payments in the running app: building them from configuration, and their background jobs.
+"""The app's background jobs, and card payments built from configuration.
 
-Two loops run on every instance (each step is safe on many instances at once): expiring the
-Checkout Sessions of holds that ended, every few seconds, and the reconciliation pass, every
-five minutes (`python -m eventflow.app.reconcile` runs one pass by hand).
+Loops run on every instance (each step is safe on many instances at once): releasing ended holds,
+every few seconds; with Stripe on, expiring the Checkout Sessions of holds that ended, every few
+seconds too, and the reconciliation pass, every five minutes (`python -m eventflow.app.reconcile`
+runs one pass by hand).
 """
 
 from __future__ import annotations
@@ -16,19 +17,22 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from eventflow.config import Settings
-from eventflow.domain.payments.refunds import RefundNotifier
+from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.settle import PaymentsConfig, StripePayments
-from eventflow.domain.ports import PaymentStore, TicketMailer
+from eventflow.domain.ports import PaymentStore
 from eventflow.domain.reservations import Ticketing
 
 if TYPE_CHECKING:
     from eventflow.services import Services
 
-log = logging.getLogger("eventflow.payments")
+log = logging.getLogger("eventflow.jobs")
 
 
-def build_payments(settings: Settings, ticketing: Ticketing, mailer: TicketMailer) -> StripePayments:
-    from eventflow.adapters.stripe import StripeConnect
+def build_payments(
+    settings: Settings, ticketing: Ticketing, store: PaymentStore, mailer: PaymentMailer
+) -> StripePayments:
+    """Card payments through Stripe; `store` is the app's store (every backend keeps payments too)."""
+    from eventflow.adapters.stripe import StripeConnect  # the SDK is imported only when Stripe is on
 
     assert settings.stripe_secret_key and settings.stripe_webhook_secret
     gateway = StripeConnect(
@@ -36,10 +40,8 @@ def build_payments(settings: Settings, ticketing: Ticketing, mailer: TicketMaile
         timeout_seconds=settings.stripe_timeout_seconds, max_network_retries=settings.stripe_max_retries,
         webhook_tolerance_seconds=settings.stripe_webhook_tolerance_seconds,
     )
-    store: PaymentStore = ticketing.store  # type: ignore[assignment]  # both stores implement PaymentStore too
-    notifier: RefundNotifier = mailer  # type: ignore[assignment]  # the mailers also send refund notices
     payments = StripePayments(
-        ticketing, store, gateway, mailer, notifier,
+        ticketing, store, gateway, mailer, mailer,
         PaymentsConfig(
             public_url=settings.public_url,
             test_mode=settings.stripe_secret_key.startswith(("sk_test_", "rk_test_")),
@@ -48,7 +50,7 @@ def build_payments(settings: Settings, ticketing: Ticketing, mailer: TicketMaile
         ),
         checkpoint=crash_point(settings.crash_points),
     )
-    ticketing.paid_sales_gate = payments
+    ticketing.catalog.paid_sales_gate = payments
     return payments
 
 
@@ -64,6 +66,18 @@ def crash_point(configured: str | None) -> Callable[[str], None] | None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     return checkpoint
+
+
+async def reap_expired_holds(services: Services) -> None:
+    """Release ended holds every few seconds; safe with many instances doing the same."""
+    while True:
+        await asyncio.sleep(services.settings.reaper_interval_seconds)
+        try:
+            released = await asyncio.to_thread(services.ticketing.release_expired_holds)
+            if released:
+                log.info("released %d expired holds", released)
+        except Exception:
+            log.exception("releasing expired holds failed")
 
 
 async def run_payment_jobs(services: Services) -> None:

@@ -305,6 +305,10 @@ class PaymentStore(Protocol):
         (free, expired at `now`, or already its own)."""
 
 
+class StoreWithPayments(Store, PaymentStore, Protocol):
+    """Both ports on one object, as every backend provides them: what `open_store` returns."""
+
+
 class PaidSalesGate(Protocol):
     """Whether an organizer's paid tiers may go on sale (card payments set up); raises if not."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from eventflow.domain.ports import Store
+from eventflow.domain.ports import StoreWithPayments
 
 
-def open_store(url: str | None, data_dir: Path) -> Store:
+def open_store(url: str | None, data_dir: Path) -> StoreWithPayments:
     """Open the store named by EVENTFLOW_STORE (`sqlite:///path` or `dynamodb://TABLE?...`)."""
     if not url:
         url = f"sqlite:///{(data_dir / 'eventflow.db').resolve()}"

@@ -84,14 +84,14 @@ class Shop:
         assert self.organizer is not None
         ticketing = self.services.ticketing
         starts = self.clock.now() + timedelta(days=30)
-        event = ticketing.create_event(
+        event = ticketing.catalog.create_event(
             self.organizer.id, title="Harbour Lights", starts_at=starts, ends_at=starts + timedelta(hours=4),
             timezone="Europe/Berlin", venue="Pier 3", currency=currency, fee_mode=fee_mode,
         )
-        tiers = [ticketing.add_tier(self.organizer.id, event.id, name=f"Tier {n}", price_minor=price,
+        tiers = [ticketing.catalog.add_tier(self.organizer.id, event.id, name=f"Tier {n}", price_minor=price,
                                     capacity=capacity)
                  for n, (price, capacity) in enumerate(zip(prices, capacities, strict=True))]
-        return ticketing.publish(self.organizer.id, event.id), tiers
+        return ticketing.catalog.publish(self.organizer.id, event.id), tiers
 
     def reserve(self, event: Event, *lines: tuple[Tier, int], email: str = "buyer@example.com") -> Reservation:
         return self.services.ticketing.reserve(

@@ -10,14 +10,16 @@ import contextlib
 import random
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from eventflow.domain.clock import ManualClock
 from eventflow.domain.errors import Conflict
 from eventflow.domain.models import ReservationStatus
 from eventflow.domain.payments.records import PaymentState, RefundReason
 from tests.payments.conftest import Shop, assert_ledger, make_shop
-from tests.stripe_fake import StripeError
+from tests.stripe_fake import FakeStripe, StripeError
 
 HOLD = timedelta(minutes=15)
 
@@ -192,7 +194,9 @@ def test_expiring_the_session_races_a_payment(ready_shop: Shop) -> None:
     assert_ledger(shop)
 
 
-def test_stripe_500s_and_a_timeout_while_creating_the_session_retry_with_the_same_key(tmp_path, clock, fake) -> None:  # type: ignore[no-untyped-def]
+def test_stripe_500s_and_a_timeout_while_creating_the_session_retry_with_the_same_key(
+    tmp_path: Path, clock: ManualClock, fake: FakeStripe
+) -> None:
     shop = make_shop(tmp_path, clock, fake, stripe_timeout_seconds=1)
     shop.onboard()
     event, tiers = shop.event()
@@ -209,7 +213,9 @@ def test_stripe_500s_and_a_timeout_while_creating_the_session_retry_with_the_sam
     assert_ledger(shop)
 
 
-def test_stripe_down_during_checkout_then_back_makes_one_session(tmp_path, clock, fake) -> None:  # type: ignore[no-untyped-def]
+def test_stripe_down_during_checkout_then_back_makes_one_session(
+    tmp_path: Path, clock: ManualClock, fake: FakeStripe
+) -> None:
     shop = make_shop(tmp_path, clock, fake, stripe_timeout_seconds=1, stripe_max_retries=1)
     shop.onboard()
     event, tiers = shop.event()

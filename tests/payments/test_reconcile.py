@@ -9,9 +9,11 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+from eventflow.domain.clock import ManualClock
 from eventflow.domain.payments.reconciliation import LEASE_NAME, Reconciler
 from eventflow.domain.payments.records import PaymentState
 from tests.payments.conftest import SECRET_KEY, Shop, assert_ledger, make_shop
+from tests.stripe_fake import FakeStripe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +26,7 @@ def run_command(data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_reconcile_command_settles_a_lost_webhook(tmp_path, clock, fake) -> None:  # type: ignore[no-untyped-def]
+def test_the_reconcile_command_settles_a_lost_webhook(tmp_path: Path, clock: ManualClock, fake: FakeStripe) -> None:
     shop = make_shop(tmp_path, clock, fake)
     shop.onboard()
     fake.drop_types.add("checkout.session.completed")
@@ -51,7 +53,7 @@ def test_a_pass_is_skipped_while_another_instance_holds_the_lease(ready_shop: Sh
     assert not shop.services.reconciler.run_once().skipped
 
 
-def test_passes_running_at_once_settle_everything_once(tmp_path, clock, fake) -> None:  # type: ignore[no-untyped-def]
+def test_passes_running_at_once_settle_everything_once(tmp_path: Path, clock: ManualClock, fake: FakeStripe) -> None:
     shop = make_shop(tmp_path, clock, fake)
     shop.onboard()
     fake.drop_types.update({"checkout.session.completed", "checkout.session.expired"})
@@ -63,7 +65,7 @@ def test_passes_running_at_once_settle_everything_once(tmp_path, clock, fake) ->
     for _, session_id in ended[:20]:
         fake.pay(session_id)
     # Several instances, each with its own reconciler, and no lease to keep them apart.
-    shop.store.acquire_lease = lambda *args: True  # type: ignore[method-assign]
+    shop.store.acquire_lease = lambda *args: True
     reconcilers = [Reconciler(shop.payments) for _ in range(4)]
     barrier = threading.Barrier(len(reconcilers))
     reports = []

@@ -6,14 +6,17 @@ from __future__ import annotations
 import email
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from eventflow.domain.clock import ManualClock
 from eventflow.domain.money import FeeMode
 from eventflow.domain.payments.gateway import CheckoutRequest, LineItem
 from eventflow.domain.payments.records import PaymentState, RefundReason
 from eventflow.domain.payments.settle import SESSION_GRACE
 from tests.payments.conftest import Shop, assert_ledger
+from tests.stripe_fake import FakeStripe
 
 
 def test_onboarding_makes_an_express_account_and_account_updated_enables_charges(shop: Shop) -> None:
@@ -39,9 +42,9 @@ def test_onboarding_makes_an_express_account_and_account_updated_enables_charges
 
     # Paid tiers cannot go on sale yet, with a message that says why and what to do.
     starts = shop.clock.now() + timedelta(days=9)
-    event = ticketing.create_event(shop.organizer.id, title="Paid gig", starts_at=starts,
+    event = ticketing.catalog.create_event(shop.organizer.id, title="Paid gig", starts_at=starts,
                                    ends_at=starts + timedelta(hours=2), timezone="UTC", currency="EUR")
-    ticketing.add_tier(shop.organizer.id, event.id, name="Entry", price_minor=1500, capacity=50)
+    ticketing.catalog.add_tier(shop.organizer.id, event.id, name="Entry", price_minor=1500, capacity=50)
     refused = shop.client.post(f"/api/v1/events/{event.id}/publish", headers=shop.auth)
     assert refused.status_code == 409 and refused.json()["error"] == "payments_not_ready"
     assert "charges" in refused.json()["detail"] and "Dashboard → Payments" in refused.json()["detail"]
@@ -61,10 +64,10 @@ def test_free_events_go_on_sale_without_onboarding(shop: Shop) -> None:
     ticketing = shop.services.ticketing
     organizer = ticketing.sign_up("free@example.com", "correct horse", "Free")
     starts = shop.clock.now() + timedelta(days=9)
-    event = ticketing.create_event(organizer.id, title="Open day", starts_at=starts,
+    event = ticketing.catalog.create_event(organizer.id, title="Open day", starts_at=starts,
                                    ends_at=starts + timedelta(hours=2), timezone="UTC", currency="EUR")
-    ticketing.add_tier(organizer.id, event.id, name="Free", price_minor=0, capacity=50)
-    assert ticketing.publish(organizer.id, event.id).status.value == "published"
+    ticketing.catalog.add_tier(organizer.id, event.id, name="Free", price_minor=0, capacity=50)
+    assert ticketing.catalog.publish(organizer.id, event.id).status.value == "published"
 
 
 def test_checkout_session_is_a_destination_charge_matching_the_breakdown(ready_shop: Shop) -> None:
@@ -225,7 +228,7 @@ def test_refunds_single_tickets_then_the_rest_with_fee_and_transfer_in_proportio
     assert_ledger(shop)
 
 
-def test_a_refund_can_leave_the_tickets_off_sale(tmp_path, clock, fake) -> None:  # type: ignore[no-untyped-def]
+def test_a_refund_can_leave_the_tickets_off_sale(tmp_path: Path, clock: ManualClock, fake: FakeStripe) -> None:
     from tests.payments.conftest import make_shop
 
     shop = make_shop(tmp_path, clock, fake, refund_restock=False)

@@ -84,7 +84,6 @@ class SessionInfo:
     reservation_id: str | None  # the reservation it was made for (None: not made by EventFlow)
     url: str | None = None
     amount_minor: int = 0
-    currency: str = ""
     payment_intent_id: str | None = None
     created: datetime | None = None
 
@@ -112,7 +111,6 @@ class ChargeInfo:
     payment_intent_id: str | None
     amount_minor: int
     amount_refunded_minor: int
-    currency: str
 
 
 class PaymentOutcome(Enum):

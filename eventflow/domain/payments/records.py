@@ -1,11 +1,12 @@
 """What EventFlow remembers about card payments: connected accounts, one payment per reservation,
-refunds. Plain records; the rules that move them live in `payments.py` and `refunds.py`."""
+refunds. Plain records; the rules that move them live in `settle.py` and `refunds.py`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +31,6 @@ class PaymentState(StrEnum):
     REFUNDED = "refunded"  # paid and given back in full (late payment without capacity, duplicate)
     EXPIRED = "expired"  # the session ended unpaid
     FAILED = "failed"  # a delayed payment (bank debit...) failed
-
-
-SETTLED_STATES = frozenset({PaymentState.PAID, PaymentState.REFUNDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +60,9 @@ class Payment:
     refund_id: str | None = None
     last_error: str | None = None  # the last decline, shown to nobody but the organizer's logs
 
-    def changed(self, now: datetime, **changes: object) -> Payment:
-        return replace(self, updated_at=now, **changes)  # type: ignore[arg-type]
+    def changed(self, now: datetime, **changes: Any) -> Payment:
+        """A copy with `changes` (field names; an unknown one raises) and `updated_at` now."""
+        return replace(self, updated_at=now, **changes)
 
 
 class RefundStatus(StrEnum):

@@ -15,13 +15,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
-from eventflow.domain.models import Buyer, Event, Order, Ticket, TicketStatus
+from eventflow.domain.models import Order, Ticket, TicketStatus
 from eventflow.domain.money import FeeMode, round_half_up_div
 from eventflow.domain.payments.errors import PaymentProviderUnavailable, PaymentRefused
 from eventflow.domain.payments.gateway import ChargeInfo, ConnectGateway, GatewayError, RefundOutcome
+from eventflow.domain.payments.ports import RefundNotifier
 from eventflow.domain.payments.records import Payment, Refund, RefundReason, RefundStatus
 from eventflow.domain.ports import PaymentStore
 from eventflow.domain.reservations import Ticketing
@@ -29,12 +29,6 @@ from eventflow.domain.reservations import Ticketing
 log = logging.getLogger(__name__)
 
 PENDING_GRACE = timedelta(minutes=1)  # younger pending refunds may still be in flight: leave them be
-
-
-class RefundNotifier(Protocol):
-    """Tells a buyer their money is on its way back (and why)."""
-
-    def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None: ...
 
 
 def ticket_refund_amounts(

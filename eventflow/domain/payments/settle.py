@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from eventflow.domain.checkout import mail_tickets
 from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut
@@ -40,6 +41,7 @@ from eventflow.domain.payments.gateway import (
     SessionState,
 )
 from eventflow.domain.payments.onboarding import Onboarding
+from eventflow.domain.payments.ports import RefundNotifier
 from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
@@ -48,7 +50,7 @@ from eventflow.domain.payments.records import (
     RefundReason,
     RefundStatus,
 )
-from eventflow.domain.payments.refunds import RefundNotifier, Refunds, payment_refund
+from eventflow.domain.payments.refunds import Refunds, payment_refund
 from eventflow.domain.ports import PaymentStore, TicketMailer
 from eventflow.domain.reservations import Ticketing
 
@@ -386,7 +388,7 @@ class StripePayments:
         finally:
             self.store.release_payment_claim(reservation_id, owner)
 
-    def _update(self, payment: Payment, **changes: object) -> Payment:
+    def _update(self, payment: Payment, **changes: Any) -> Payment:
         """Apply `changes` with compare-and-set, re-reading when a non-deciding writer (a new
         decline message, say) got in first."""
         for _ in range(10):
