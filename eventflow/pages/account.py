@@ -23,90 +23,99 @@ def recovery_codes_dialog(codes: list[str]) -> None:
         ui.button("I saved them", on_click=dialog.close).props("data-testid=recovery-saved")
 
 
+class TwoFactorCard:
+    """Two-factor login: on (with a code to turn it off) or off (with the set-up steps)."""
+
+    def __init__(self, services: Services, organizer: Organizer) -> None:
+        self.services, self.organizer = services, organizer
+        self.card(organizer)
+
+    async def reload(self) -> None:
+        self.card.refresh(await self.services.off_loop(self.services.accounts.organizer, self.organizer.id))
+
+    @ui.refreshable_method
+    def card(self, current: Organizer) -> None:
+        with ui.card().classes("w-full gap-3").props("data-testid=two-factor"):
+            ui.label("Two-factor login").classes("text-lg font-semibold")
+            if current.totp_secret:
+                self.turned_on(current)
+                return
+            ui.label("Off. Turn it on so a stolen password alone cannot open your account.").classes(
+                "text-slate-600"
+            )
+            ui.button("Turn on two-factor login", icon="security", on_click=lambda: self.setup.refresh(True)) \
+                .props("data-testid=two-factor-start")
+            self.setup(False)
+
+    def turned_on(self, current: Organizer) -> None:
+        ui.label("On: login asks for a code from your authenticator app.").classes("text-emerald-700") \
+            .props("data-testid=two-factor-on")
+        ui.label(f"{len(current.recovery_code_hashes)} unused recovery codes left.").classes("text-sm text-slate-600")
+        code = ui.input("Code to turn it off").props("outlined dense")
+
+        async def disable() -> None:
+            try:
+                await self.services.off_loop(self.services.accounts.disable_totp, self.organizer.id, code.value or "")
+            except DomainError as problem:
+                ui.notify(problem.detail, type="negative")
+                return
+            await self.reload()
+
+        ui.button("Turn off", on_click=disable).props("flat color=negative")
+
+    @ui.refreshable_method
+    def setup(self, show: bool) -> None:
+        if not show:
+            return
+        accounts = self.services.accounts
+        secret = accounts.new_totp_secret()
+        uri = accounts.provisioning_uri(self.organizer, secret)
+        ui.label("1. Scan this with your authenticator app").classes("font-medium")
+        ui.html(qr_svg(uri), sanitize=False).classes("w-56 bg-white p-2").props("data-testid=totp-qr")
+        ui.label("or type this key:").classes("text-sm text-slate-600")
+        ui.label(secret).classes("font-mono tracking-wider select-all").props("data-testid=totp-secret")
+        ui.label("2. Enter the 6-digit code it shows").classes("font-medium")
+        code = ui.input("Code").props("inputmode=numeric autocomplete=one-time-code outlined dense "
+                                      "data-testid=totp-code")
+
+        async def confirm() -> None:
+            try:
+                recovery = await self.services.off_loop(accounts.enable_totp, self.organizer.id, secret,
+                                                        code.value or "")
+            except DomainError as problem:
+                ui.notify(problem.detail, type="negative")
+                return
+            recovery_codes_dialog(recovery)
+            await self.reload()
+
+        ui.button("Confirm and turn on", on_click=confirm).props("data-testid=totp-confirm")
+
+
+def sessions_card(services: Services, organizer: Organizer) -> None:
+    async def everywhere() -> None:
+        updated = await services.off_loop(services.accounts.log_out_everywhere, organizer.id)
+        log_in(services, updated)  # this browser stays logged in with a fresh session
+        ui.notify("Logged out everywhere else", type="positive")
+
+    with ui.card().classes("w-full"):
+        ui.label("Sessions").classes("text-lg font-semibold")
+        ui.label("Lost a laptop? End every session and API token, then log in again here.").classes(
+            "text-sm text-slate-600"
+        )
+        ui.button("Log out everywhere", icon="logout", on_click=everywhere).props(
+            "outline data-testid=logout-everywhere"
+        )
+
+
 def register(services: Services) -> None:
     @ui.page("/account")
     async def account_page() -> RedirectResponse | None:
         organizer = await require_organizer(services, "/account")
         if isinstance(organizer, RedirectResponse):
             return organizer
-        accounts = services.accounts
-
-        async def reload() -> None:
-            two_factor_card.refresh(await services.off_loop(accounts.organizer, organizer.id))
-
-        @ui.refreshable
-        def two_factor_card(current: Organizer) -> None:
-            with ui.card().classes("w-full gap-3").props("data-testid=two-factor"):
-                ui.label("Two-factor login").classes("text-lg font-semibold")
-                if current.totp_secret:
-                    two_factor_on(current)
-                    return
-                ui.label("Off. Turn it on so a stolen password alone cannot open your account.").classes(
-                    "text-slate-600"
-                )
-                ui.button("Turn on two-factor login", icon="security", on_click=lambda: setup.refresh(True)) \
-                    .props("data-testid=two-factor-start")
-                setup(False)
-
-        def two_factor_on(current: Organizer) -> None:
-            ui.label("On: login asks for a code from your authenticator app.").classes(
-                "text-emerald-700"
-            ).props("data-testid=two-factor-on")
-            ui.label(f"{len(current.recovery_code_hashes)} unused recovery codes left.").classes(
-                "text-sm text-slate-600"
-            )
-            code = ui.input("Code to turn it off").props("outlined dense")
-
-            async def disable() -> None:
-                try:
-                    await services.off_loop(accounts.disable_totp, organizer.id, code.value or "")
-                except DomainError as problem:
-                    ui.notify(problem.detail, type="negative")
-                    return
-                await reload()
-
-            ui.button("Turn off", on_click=disable).props("flat color=negative")
-
-        @ui.refreshable
-        def setup(show: bool) -> None:
-            if not show:
-                return
-            secret = accounts.new_totp_secret()
-            uri = accounts.provisioning_uri(organizer, secret)
-            ui.label("1. Scan this with your authenticator app").classes("font-medium")
-            ui.html(qr_svg(uri), sanitize=False).classes("w-56 bg-white p-2").props("data-testid=totp-qr")
-            ui.label("or type this key:").classes("text-sm text-slate-600")
-            ui.label(secret).classes("font-mono tracking-wider select-all").props("data-testid=totp-secret")
-            ui.label("2. Enter the 6-digit code it shows").classes("font-medium")
-            code = ui.input("Code").props("inputmode=numeric autocomplete=one-time-code outlined dense "
-                                          "data-testid=totp-code")
-
-            async def confirm() -> None:
-                try:
-                    recovery = await services.off_loop(accounts.enable_totp, organizer.id, secret, code.value or "")
-                except DomainError as problem:
-                    ui.notify(problem.detail, type="negative")
-                    return
-                recovery_codes_dialog(recovery)
-                await reload()
-
-            ui.button("Confirm and turn on", on_click=confirm).props("data-testid=totp-confirm")
-
-        async def everywhere() -> None:
-            updated = await services.off_loop(accounts.log_out_everywhere, organizer.id)
-            log_in(services, updated)  # this browser stays logged in with a fresh session
-            ui.notify("Logged out everywhere else", type="positive")
-
         with frame("Account", organizer):
             ui.label("Your account").classes("text-2xl font-bold")
             ui.label(f"{organizer.name} · {organizer.email}").classes("text-slate-600")
-            two_factor_card(organizer)
-            with ui.card().classes("w-full"):
-                ui.label("Sessions").classes("text-lg font-semibold")
-                ui.label("Lost a laptop? End every session and API token, then log in again here.").classes(
-                    "text-sm text-slate-600"
-                )
-                ui.button("Log out everywhere", icon="logout", on_click=everywhere).props(
-                    "outline data-testid=logout-everywhere"
-                )
+            TwoFactorCard(services, organizer)
+            sessions_card(services, organizer)
         return None
