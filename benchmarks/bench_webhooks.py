@@ -136,7 +136,7 @@ def bench_reconciliation(open_count: int, targets: Targets) -> None:
                                   PaymentsConfig(public_url="http://bench.test", test_mode=True))
         ticketing.catalog.paid_sales_gate = payments
         organizer = ticketing.sign_up("recon@example.com", "long enough", "Recon")
-        account = payments._save_account(organizer.id, gateway.create_account(organizer.id, organizer.email, "k1"))
+        account = payments.onboarding.save(organizer.id, gateway.create_account(organizer.id, organizer.email, "k1"))
         fake.complete_onboarding(account.account_id)
         payments.refresh_account(organizer.id)
         start = clock.now() + timedelta(days=30)
