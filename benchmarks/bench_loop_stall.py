@@ -46,8 +46,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -260,12 +262,89 @@ class Helpers:
                 process.join(timeout=5)
 
 
+Sample = tuple[list[float], int, float]  # health latencies, failed requests, seconds taken
+
+
+@dataclass
+class Clients:
+    """The open pages (one pipe per load-generator process) and the dashboard (None if left out)."""
+
+    pages: list[Connection]
+    connected: int
+    dashboard: Connection | None
+    label: str  # e.g. "200 pages + dashboard"
+
+
+@dataclass
+class SalesPhase:
+    health: Sample
+    sent: list[float] = field(default_factory=list)  # monotonic send time of each successful sale
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    moto_requests: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0  # from the first sale to the last answer
+    cpu: list[float] = field(default_factory=list)  # cores, per process of Helpers + server, moto, us
+    other_cpu: float = 0.0
+
+
+def open_clients(args: argparse.Namespace, server: Server, seeded: Seeded, helpers: Helpers) -> Clients:
+    import bench_live
+
+    dashboard = None
+    if not args.no_dashboard:
+        cookie = dashboard_login_cookie(server.url, seeded.email, seeded.event_id)
+        dashboard = helpers.start(dashboard_main, server.url, seeded.event_id, cookie)
+        recv(dashboard, 60)
+    workers = max(1, -(-args.pages // 250))
+    shares = [args.pages // workers + (1 if i < args.pages % workers else 0) for i in range(workers)]
+    pages = [helpers.start(bench_live.worker_main, server.url, seeded.slug, share, args.ramp / workers, 3.0)
+             for share in shares]
+    connected = 0
+    for pipe in pages:
+        _, ok, failed, errors, _ = recv(pipe, args.pages / args.ramp + 120)
+        connected += ok
+        if failed:
+            print(f"  {failed} page clients failed to connect: {dict(errors)}")
+    print(f"{connected}/{args.pages} event pages and {0 if dashboard is None else 1} dashboard open")
+    return Clients(pages, connected, dashboard, f"{connected} pages" + ("" if dashboard is None else " + dashboard"))
+
+
+def sales_phase(args: argparse.Namespace, server: Server, seeded: Seeded, moto: Moto, helpers: Helpers,
+                sample: Callable[[float], Sample]) -> SalesPhase:
+    """--rate sales per second for --seconds while the sampler samples health; CPU and moto counted."""
+    pids = [server.pid, moto.process.pid, *(p.pid for p in helpers.processes), os.getpid()]
+    meter = CpuMeter([pid for pid in pids if pid is not None])
+    phase = SalesPhase(health=([], 0, 0.0))
+    sales = threading.Thread(target=run_sales, daemon=True, args=(
+        server.url, seeded, args.rate, args.seconds, phase.sent, phase.latencies, phase.errors))
+    moto_before = moto.count()
+    started = time.monotonic()
+    sales.start()
+    phase.health = sample(args.seconds)
+    sales.join(timeout=args.seconds + 120)
+    phase.moto_requests = moto.count() - moto_before
+    phase.seconds = time.monotonic() - started
+    phase.cpu, phase.other_cpu, _ = meter.shares()
+    return phase
+
+
+def close_clients(args: argparse.Namespace, clients: Clients, sold_total: int) -> tuple[list[Any], Any]:
+    """Let the pages see the last sale (up to --grace), then collect what pages and dashboard saw."""
+    for pipe in clients.pages:
+        pipe.send(("finish", CAPACITY - sold_total, args.grace))
+    page_results = [recv(pipe, args.grace + 60) for pipe in clients.pages]
+    dashboard_result = None
+    if clients.dashboard is not None:
+        time.sleep(2.0)  # the dashboard's refresh after the last sale
+        clients.dashboard.send(("finish",))
+        dashboard_result = recv(clients.dashboard, 60)
+    return page_results, dashboard_result
+
+
 def run(args: argparse.Namespace) -> int:
     import bench_live
 
     code_dir = Path(args.code_dir).resolve()
-    targets = Targets()
-    opened = "" if args.no_dashboard else " + dashboard"
     storage = Path(tempfile.mkdtemp(prefix="eventflow-loop-stall-storage-"))
     entry = entry_script(code_dir)
     moto = Moto(max_seconds=args.seconds + args.idle_seconds + args.reference_seconds + 600)
@@ -280,61 +359,20 @@ def run(args: argparse.Namespace) -> int:
             seeded = seed(server.url)
             for _ in range(args.warm_sales):  # imports and first calls of the checkout path
                 sell_one(server.url, seeded.tier_id, seeded.event_id)
-            bench_live.fetch_page(f"{server.url}/e/{seeded.slug}")
+            bench_live.fetch_page(f"{server.url}/e/{seeded.slug}")  # first page build: templates, imports
             host, port = server.url.removeprefix("http://").split(":")
             interval = args.sample_ms / 1000
             sampler = helpers.start(sampler_main, host, int(port), interval)
 
-            def sample(seconds: float) -> tuple[list[float], int, float]:
+            def sample(seconds: float) -> Sample:
                 sampler.send(("sample", seconds))
                 return recv(sampler, seconds + 120)
 
-            reference = sample(args.reference_seconds)
-            print(health_report("reference (nothing open)", reference, interval))
-
-            dashboard = None
-            if not args.no_dashboard:
-                cookie = dashboard_login_cookie(server.url, seeded.email, seeded.event_id)
-                dashboard = helpers.start(dashboard_main, server.url, seeded.event_id, cookie)
-                recv(dashboard, 60)
-            workers = max(1, -(-args.pages // 250))
-            shares = [args.pages // workers + (1 if i < args.pages % workers else 0) for i in range(workers)]
-            pages = [helpers.start(bench_live.worker_main, server.url, seeded.slug, share,
-                                   args.ramp / workers, 3.0) for share in shares]
-            connected = 0
-            for pipe in pages:
-                _, ok, failed, errors, _ = recv(pipe, args.pages / args.ramp + 120)
-                connected += ok
-                if failed:
-                    print(f"  {failed} page clients failed to connect: {dict(errors)}")
-            print(f"{connected}/{args.pages} event pages and {0 if dashboard is None else 1} dashboard open")
-            idle = sample(args.idle_seconds)
-            print(health_report(f"{connected} pages{opened} open, no sales", idle, interval))
-
-            pids = [server.pid, moto.process.pid, *(p.pid for p in helpers.processes), os.getpid()]
-            meter = CpuMeter([pid for pid in pids if pid is not None])
-            sent: list[float] = []
-            sale_latencies: list[float] = []
-            sale_errors: list[str] = []
-            sales = threading.Thread(target=run_sales, daemon=True, args=(
-                server.url, seeded, args.rate, args.seconds, sent, sale_latencies, sale_errors))
-            moto_before = moto.count()
-            sales_started = time.monotonic()
-            sales.start()
-            loaded = sample(args.seconds)
-            sales.join(timeout=args.seconds + 120)
-            moto_requests = moto.count() - moto_before
-            sales_seconds = time.monotonic() - sales_started
-            cpu, other, _ = meter.shares()
-            sold_total = args.warm_sales + len(sent)
-            for pipe in pages:
-                pipe.send(("finish", CAPACITY - sold_total, args.grace))
-            page_results = [recv(pipe, args.grace + 60) for pipe in pages]
-            time.sleep(2.0)  # the dashboard's refresh after the last sale
-            dashboard_result = None
-            if dashboard is not None:
-                dashboard.send(("finish",))
-                dashboard_result = recv(dashboard, 60)
+            print(health_report("reference (nothing open)", sample(args.reference_seconds), interval))
+            clients = open_clients(args, server, seeded, helpers)
+            print(health_report(f"{clients.label} open, no sales", sample(args.idle_seconds), interval))
+            phase = sales_phase(args, server, seeded, moto, helpers, sample)
+            page_results, dashboard_result = close_clients(args, clients, args.warm_sales + len(phase.sent))
             sampler.send(("stop",))
             log = server.log_tail(50_000)
     finally:
@@ -342,37 +380,46 @@ def run(args: argparse.Namespace) -> int:
         moto.stop()
         shutil.rmtree(storage, ignore_errors=True)
         shutil.rmtree(entry.parent, ignore_errors=True)
+    return report(args, clients, phase, page_results, dashboard_result, log)
 
-    label = f"{connected} pages{opened}, {args.rate:g} sales/s"
-    print(health_report(f"{label}", loaded, interval))
-    print(line("sale: reserve + checkout + demo pay", sale_latencies, len(sale_errors)))
-    if sale_errors:
-        print(f"  sale errors, e.g. {sale_errors[:3]}")
-    page_latencies, missing = page_update_latencies(page_results, sorted(sent), CAPACITY - args.warm_sales)
+
+def report(args: argparse.Namespace, clients: Clients, phase: SalesPhase, page_results: list[Any],
+           dashboard_result: Any, log: str) -> int:
+    targets = Targets()
+    interval = args.sample_ms / 1000
+    print(health_report(f"{clients.label}, {args.rate:g} sales/s", phase.health, interval))
+    print(line("sale: reserve + checkout + demo pay", phase.latencies, len(phase.errors)))
+    if phase.errors:
+        print(f"  sale errors, e.g. {phase.errors[:3]}")
+    page_latencies, missing = page_update_latencies(page_results, sorted(phase.sent),
+                                                    CAPACITY - args.warm_sales)
     dropped = sum(result[2] for result in page_results)
     print(line("event pages: sale -> 'N left' update", page_latencies)
           + f"; {missing} (sale, page) pairs missing, {dropped} sockets dropped")
-    total = sum(moto_requests.values())
-    print(f"moto served {total} requests from the first sale to the last answer ({sales_seconds:.1f} s, "
-          f"{total / sales_seconds:.0f}/s): " + ", ".join(f"{k} {v}" for k, v in moto_requests.most_common()))
+    total = sum(phase.moto_requests.values())
+    print(f"moto served {total} requests from the first sale to the last answer ({phase.seconds:.1f} s, "
+          f"{total / phase.seconds:.0f}/s): "
+          + ", ".join(f"{k} {v}" for k, v in phase.moto_requests.most_common()))
     if dashboard_result is not None:
         _, dashboard_updates, dashboard_sold, still_connected = dashboard_result
-        during = [t for t in dashboard_updates if sent and t >= min(sent)]
-        shown = max(dashboard_sold, default=0)
+        during = [t for t in dashboard_updates if phase.sent and t >= min(phase.sent)]
+        shown, sold_total = max(dashboard_sold, default=0), args.warm_sales + len(phase.sent)
         print(f"dashboard: {len(during)} updates during the sales, showed {shown} tickets sold at the "
               f"end (expected {sold_total}), socket still connected: {still_connected}")
         targets.check("the dashboard stayed live and showed every sale", shown == sold_total and still_connected)
     names = ["server", "moto", "sampler", *(["dashboard client"] if dashboard_result else []),
-             *[f"page clients {i + 1}" for i in range(len(pages))], "sales (this process)"]
-    print("CPU during sales (cores): " + ", ".join(f"{n} {c:.2f}" for n, c in zip(names, cpu, strict=True))
-          + f", other processes on the machine {other:.2f}; load average now "
+             *[f"page clients {i + 1}" for i in range(len(clients.pages))], "sales (this process)"]
+    print("CPU during sales (cores): "
+          + ", ".join(f"{n} {c:.2f}" for n, c in zip(names, phase.cpu, strict=True))
+          + f", other processes on the machine {phase.other_cpu:.2f}; load average now "
           + " ".join(common.load_average()))
     warnings = [entry for entry in log.splitlines() if "ERROR" in entry or "Traceback" in entry]
     if warnings:
         print(f"server log: {len(warnings)} error lines, e.g. {warnings[:3]}")
-    p99 = percentile(loaded[0], 99) * 1000
+    p99 = percentile(phase.health[0], 99) * 1000
     targets.check(f"health p99 during sales {p99:.1f} ms < {TARGET_P99_MS:.0f} ms", p99 < TARGET_P99_MS)
-    targets.check("every sale succeeded", not sale_errors and len(sent) == round(args.rate * args.seconds))
+    targets.check("every sale succeeded",
+                  not phase.errors and len(phase.sent) == round(args.rate * args.seconds))
     return targets.exit_code()
 
 

@@ -158,12 +158,17 @@ def dashboard_login_cookie(base_url: str, email: str, event_id: str) -> str:
         target = f"/dashboard/events/{event_id}"
         driver.get(f"{base_url}/login?next={urllib.parse.quote(target)}")
         wait = WebDriverWait(driver, 30)
+
+        def element(testid: str) -> Any:
+            selector = f'[data-testid="{testid}"]'
+            return wait.until(lambda d: d.find_element(By.CSS_SELECTOR, selector))
+
         for testid, text in (("login-email", email), ("login-password", PASSWORD)):
-            field = wait.until(lambda d, t=testid: d.find_element(By.CSS_SELECTOR, f'[data-testid="{t}"]'))
+            field = element(testid)
             if field.tag_name != "input":
                 field = field.find_element(By.TAG_NAME, "input")
             field.send_keys(text)
-        driver.find_element(By.CSS_SELECTOR, '[data-testid="login-submit"]').click()
+        element("login-submit").click()
         wait.until(lambda d: d.current_url.endswith(target)
                    and d.find_elements(By.CSS_SELECTOR, '[data-testid="tier-table"]'))
         return "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
