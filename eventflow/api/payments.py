@@ -11,6 +11,7 @@ import asyncio
 from datetime import datetime
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
@@ -118,8 +119,8 @@ def refund_out(refund: Refund) -> RefundOut:
     )
 
 
-@router.post("/stripe/webhook", responses=ERRORS)
-async def stripe_webhook(request: Request) -> dict[str, str]:
+@router.post("/stripe/webhook", response_model=dict[str, str], responses=ERRORS)
+async def stripe_webhook(request: Request) -> dict[str, str] | JSONResponse:
     """Stripe's signed webhooks: verified (signature and age), each event id handled once.
 
     400 `bad_signature` changes nothing; 409 `payment_busy` and 503 make Stripe deliver again later."""

@@ -192,7 +192,7 @@ def _routes_using(dependency: Any) -> set[tuple[str, str]]:
     for route in api_module.router.routes:
         if isinstance(route, APIRoute) and _depends_on(route, dependency):
             path = route.path.removeprefix(api_module.router.prefix)
-            found |= {(method, path) for method in route.methods}
+            found |= {(method, path) for method in route.methods or ()}
     return found
 
 
@@ -443,7 +443,7 @@ def test_organizer_pages_of_a_show_b_nothing(world: Organizers, browser) -> None
 
 @pytest.mark.browser
 def test_log_out_everywhere_on_the_account_page_ends_api_tokens_and_other_sessions(
-    world: Organizers, browser  # type: ignore[no-untyped-def]  # noqa: F811
+    world: Organizers, browser: Any  # noqa: F811
 ) -> None:
     url = world.url
     with httpx.Client(base_url=f"{url}/api/v1", timeout=10) as client:

@@ -73,7 +73,7 @@ class Inbox:
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         tls = server.transport.get_extra_info("ssl_object") is not None  # STARTTLS or TLS from the start
         with self._lock:
-            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,  # type: ignore[arg-type]
+            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,
                                           tls, login))
         return "250 Message accepted for delivery"
 

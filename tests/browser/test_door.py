@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,15 +32,16 @@ class Door:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._app: Iterator[str] | None = None
+        self._app: AbstractContextManager[str] | None = None
 
     def start(self) -> None:
-        self._app = running_app(self.data_dir, port=self.port, EVENTFLOW_BASE_URL=self.url)
-        self._app.__enter__()  # type: ignore[attr-defined]
+        app = running_app(self.data_dir, port=self.port, EVENTFLOW_BASE_URL=self.url)
+        app.__enter__()
+        self._app = app
 
     def stop(self) -> None:
         if self._app is not None:
-            self._app.__exit__(None, None, None)  # type: ignore[attr-defined]
+            self._app.__exit__(None, None, None)
             self._app = None
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:  # type: ignore[no-untyped-def]
