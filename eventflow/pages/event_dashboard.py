@@ -36,6 +36,7 @@ class EventDashboard:
     def __init__(self, services: Services, organizer: Organizer, event: Event, activity: EventActivity) -> None:
         self.services, self.organizer, self.event = services, organizer, event
         self.keys = ActivityKeys.of(activity)
+        self.client = ui.context.client
 
     async def build(self, activity: EventActivity, staff: list[StaffAccess]) -> None:
         self.header()
@@ -67,7 +68,11 @@ class EventDashboard:
 
     async def refresh(self) -> None:
         """On every change the hub reports: one read for all panels, then only what moved."""
-        activity = await self.services.off_loop(self.services.queries.event_activity, self.event.id)
+        queries, event_id = self.services.queries, self.event.id
+        activity, refunds = await self.services.off_loop(
+            lambda: (queries.event_activity(event_id), queries.refunds(event_id)))
+        if self.client.is_deleted:  # closed while we read
+            return
         keys = ActivityKeys.of(activity)
         self.figures.show(activity)  # held counts move with every hold and release
         if keys.sales != self.keys.sales:
@@ -76,7 +81,7 @@ class EventDashboard:
         if keys.door != self.keys.door:
             self.door.panel.refresh(activity)
         self.keys = keys
-        await self.money.show(activity.orders)
+        self.money.show(activity.orders, refunds)
 
 
 def register(services: Services) -> None:
@@ -95,12 +100,6 @@ def register(services: Services) -> None:
         with frame(event.title, organizer):
             await dashboard.build(activity, staff)
 
-        client = ui.context.client
-
-        async def refresh() -> None:
-            if not client.is_deleted:
-                await dashboard.refresh()
-
-        unsubscribe = services.hub.subscribe(event.id, LiveRefresh(refresh, f"dashboard {event.id}"))
-        client.on_delete(unsubscribe)
+        unsubscribe = services.hub.subscribe(event.id, LiveRefresh(dashboard.refresh, f"dashboard {event.id}"))
+        ui.context.client.on_delete(unsubscribe)
         return None

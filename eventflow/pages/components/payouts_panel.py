@@ -22,8 +22,8 @@ SHOWN_ORDERS = 25
 
 
 class MoneyPanel:
-    """Ledger, Stripe balance and refunds. The dashboard calls `show(orders)` with the orders it read
-    on every change; the panel redraws only when orders or refunds changed."""
+    """Ledger, Stripe balance and refunds. The dashboard calls `show(orders, refunds)` with what it
+    read on every change; the panel redraws only when orders or refunds changed."""
 
     def __init__(self, services: Services, organizer: Organizer, event: Event, orders: Sequence[Order],
                  refunds: list[Refund], account: ConnectedAccount | None) -> None:
@@ -58,8 +58,7 @@ class MoneyPanel:
     def key_of(orders: Sequence[Order], refunds: Sequence[Refund]) -> tuple[Any, ...]:
         return orders_fingerprint(orders), tuple((r.id, r.status) for r in refunds)
 
-    async def show(self, orders: Sequence[Order]) -> None:
-        refunds = await self.services.off_loop(self.services.queries.refunds, self.event.id)
+    def show(self, orders: Sequence[Order], refunds: list[Refund]) -> None:
         key = self.key_of(orders, refunds)
         if key == self.key:
             return
@@ -157,7 +156,8 @@ class MoneyPanel:
                 dialog.close()
                 if done is not None:  # None only when the app is shutting down
                     ui.notify(f"Refunded {money(done.amount_minor, done.currency)}", type="positive")
-                await self.show(await self.services.off_loop(self.services.queries.orders, self.event.id))
+                queries, event_id = self.services.queries, self.event.id
+                self.show(*await self.services.off_loop(lambda: (queries.orders(event_id), queries.refunds(event_id))))
 
             with ui.row():
                 ui.button("Keep", on_click=dialog.close).props("flat")
