@@ -28,9 +28,10 @@ connection; latency = answer - send):
 3. sales: --rate sales per second for --seconds, each a reserve (POST .../reservations, 1 ticket),
    checkout and demo payment (POST .../checkout, POST /demo-payments/{id}/pay), sent on schedule.
 
-Printed per phase: health p50/p95/p99/max, and the same counted from each sample's scheduled time
-(a stall then also charges the samples it delayed). Also: the open pages' update latency, how many
-updates the dashboard got, CPU of each process. Target: health p99 < 50 ms during sales.
+Printed per phase: health p50/p95/p99/max, p99 corrected for coordinated omission (a stall also
+stands for the samples it kept the sampler from sending) and the share of the phase spent waiting on
+answers >= 50 ms. Also: the open pages' update latency, the dashboard's updates and final "Tickets
+sold", moto's requests by operation, CPU of each process. Target: health p99 < 50 ms during sales.
 """
 
 from __future__ import annotations
