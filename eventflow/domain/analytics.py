@@ -125,19 +125,35 @@ ORDER_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_
                  "price_minor", "fee_minor", "currency"]
 
 
+# A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (`=HYPERLINK(...)`, `+cmd|' /C calc'!A0`, `@SUM(...)`): OWASP's list for CSV injection.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str | int) -> str | int:
+    """A text cell a spreadsheet shows as text: a leading formula character gets a single quote
+    before it (OWASP's advice; spreadsheets hide the quote). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier]) -> str:
-    """One row per ticket, so a spreadsheet counts heads; amounts in minor units."""
+    """One row per ticket, so a spreadsheet counts heads; amounts in minor units.
+
+    Buyers type their own names (and organizers their tier names): every text cell goes through
+    `spreadsheet_safe`, so opening the export never runs a formula someone typed at checkout."""
     names = {tier.id: tier.name for tier in tiers}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(ORDER_COLUMNS)
     for order in orders:
         for ticket in order.tickets:
-            writer.writerow([
+            writer.writerow([spreadsheet_safe(cell) for cell in (
                 order.id, order.created_at.isoformat(), order.buyer.name, order.buyer.email, ticket.id,
-                names.get(ticket.tier_id, ticket.tier_id), ticket.status, ticket.price_minor,
+                names.get(ticket.tier_id, ticket.tier_id), str(ticket.status), ticket.price_minor,
                 ticket.fee_minor, order.currency,
-            ])
+            )])
     return buffer.getvalue()
 
 
