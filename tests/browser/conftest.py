@@ -1,4 +1,9 @@
-"""Headless Debian chromium driven by selenium through /usr/bin/chromedriver."""
+"""Headless Debian chromium driven by selenium through /usr/bin/chromedriver.
+
+Screens are always taken (so the screenshot code runs in every test run), but they are written to
+docs/screens/ only when EVENTFLOW_SCREENSHOTS=1; otherwise to a temporary folder, so that `./test`
+leaves the tracked PNGs (and `git status`) untouched.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+_scratch_screens: tempfile.TemporaryDirectory[str] | None = None  # removed when the test process exits
 PHONE = (390, 844)
 DESKTOP = (1280, 800)
 
@@ -66,13 +72,24 @@ def browser() -> Iterator[Browser]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def screens_folder() -> Path:
+    """docs/screens when EVENTFLOW_SCREENSHOTS=1 (refreshing the README's pictures), else a temporary folder."""
+    global _scratch_screens
+    if os.environ.get("EVENTFLOW_SCREENSHOTS") == "1":
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        return SCREENS
+    if _scratch_screens is None:
+        _scratch_screens = tempfile.TemporaryDirectory(prefix="ef-screens-")
+    return Path(_scratch_screens.name)
+
+
 def screenshot(driver, name: str, testid: str | None = None) -> Path:  # type: ignore[no-untyped-def]
-    """Save a screen for docs/screens (linked from the README): the top of the page, or the element `testid`."""
+    """Take a screen (linked from the README when saved to docs/screens, see screens_folder): the top of the
+    page, or the element `testid`."""
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    path = SCREENS / f"{name}.png"
+    path = screens_folder() / f"{name}.png"
     if testid is None:
         driver.execute_script("window.scrollTo(0, 0)")
     else:
