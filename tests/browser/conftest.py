@@ -83,7 +83,7 @@ def screens_folder() -> Path:
     return Path(_scratch_screens.name)
 
 
-def screenshot(driver, name: str, testid: str | None = None) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(driver, name: str, testid: str | None = None) -> Path:
     """Take a screen (linked from the README when saved to docs/screens, see screens_folder): the top of the
     page, or the element `testid`."""
     from selenium.common.exceptions import StaleElementReferenceException
