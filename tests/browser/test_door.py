@@ -3,7 +3,6 @@ two offline devices admitting one ticket, a revoked device, and the wallet offli
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -152,7 +151,10 @@ def test_scanner_camera_offline_reload_and_sync(door: Door, browser, tmp_path: P
     hide_result(scanner)
     # Ticket 0 stays in front of the camera: read once, not again while it stays in view.
     handled_at = scanner.execute_script("return window.eventflowScanner.lastCode.at")
-    time.sleep(4)
+    # Wait until the camera has read it again later than the 3 s after which an absent code counts
+    # as new (scanner.js CAMERA_GONE_MS): only then does "not handled again" prove anything.
+    until(scanner, 15, lambda d: d.execute_script(
+        "return Math.max(0, ...window.eventflowScanner.inView.values()) > arguments[0] + 3500", handled_at))
     assert scanner.execute_script("return window.eventflowScanner.lastCode.at") == handled_at
     assert scanner.execute_script("return window.eventflowScanner.inView.size") == 1  # still filming it
     assert result(scanner)[0] == ""  # nothing shown over the (hidden) result
