@@ -1,5 +1,5 @@
-"""The money of card payments, in integer minor units: checkout line items, proportional refunds,
-the event ledger."""
+"""The money of card payments, in integer minor units: checkout line items, proportional refunds
+(ties included: half up, by hand), the event ledger."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from eventflow.domain.models import (
     ReservationStatus,
     Ticket,
 )
-from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.domain.money import FeeMode, TicketPrice, round_half_up_div
 from eventflow.domain.payments.ledger import event_ledger
 from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus
 from eventflow.domain.payments.refunds import ticket_refund_amounts
@@ -110,3 +110,35 @@ def test_ledger_counts_late_payments_refunded_without_an_order() -> None:
         4160 + 4160, 160 + 160, 2080 + 4160, 80 + 160)
     assert book.net_platform_fee_minor == 80 and book.organizer_net_minor == 8320 - 6240 - 80 == 2000
     assert book.orders == 1 and book.pending_refunds == 0
+
+
+# Ties: the fee given back lands exactly on .5. Half up, floor and half-to-even (Python's round)
+# answer differently, so each expectation is worked out by hand here, never with round().
+@pytest.mark.parametrize(("prices", "fee_mode", "fees", "first_refund", "second_refund"), [
+    # fees 45 + 55 = 100 of 1600 paid; first ticket: 100 * 600 / 1600 = 37.5 -> 38 (floor would say 37)
+    ((600, 1000), FeeMode.ORGANIZER_ABSORBS, (45, 55), (600, 38), (1000, 62)),
+    # fees 60 + 80 = 140 of 3200; 140 * 1200 / 3200 = 52.5 -> 53 (floor and half-to-even would say 52)
+    ((1200, 2000), FeeMode.ORGANIZER_ABSORBS, (60, 80), (1200, 53), (2000, 87)),
+    # fees 100 + 208 (2.5 % of 7100 = 177.5 -> 178, + 30) = 308 of 2900 + 7308 = 10208 paid;
+    # 308 * 2900 / 10208 = 87.5 -> 88 (floor would say 87)
+    ((2800, 7100), FeeMode.BUYER_PAYS, (100, 208), (2900, 88), (7308, 220)),
+])
+def test_refund_fee_ties_round_half_up(prices, fee_mode, fees, first_refund, second_refund) -> None:  # type: ignore[no-untyped-def]
+    r = reservation([(price, 1) for price in prices], "EUR", fee_mode)
+    assert tuple(line.unit_fee_minor for line in r.lines) == fees
+    order = order_of(r)
+    first = ticket_refund_amounts(order, fee_mode, [order.tickets[0]], [])
+    assert first == first_refund
+    done = [Refund("rf1", "evt", r.id, order.id, "pi_1", (order.tickets[0].id,), (), *first, "EUR",
+                   RefundReason.ORGANIZER, True, RefundStatus.SUCCEEDED, NOW)]
+    # The rest of the fee goes back with the last ticket: together exactly the whole fee.
+    assert ticket_refund_amounts(order, fee_mode, [order.tickets[1]], done) == second_refund
+    assert first_refund[1] + second_refund[1] == sum(fees)
+
+
+@pytest.mark.parametrize(("numerator", "denominator", "expected"), [
+    (75, 2, 38), (105, 2, 53), (1, 2, 1), (5, 2, 3),  # ties go up, from odd and from even alike
+    (31, 10, 3), (36, 10, 4), (0, 7, 0), (14, 7, 2),
+])
+def test_round_half_up_div_by_hand(numerator: int, denominator: int, expected: int) -> None:
+    assert round_half_up_div(numerator, denominator) == expected
