@@ -57,7 +57,7 @@ def order_of(r: Reservation) -> Order:
     ([(3000, 1), (1500, 4)], "JPY", FeeMode.BUYER_PAYS),
     ([(12345, 2)], "KWD", FeeMode.BUYER_PAYS),
 ])
-def test_line_items_add_up_to_what_the_buyer_saw(prices, currency, fee_mode) -> None:  # type: ignore[no-untyped-def]
+def test_line_items_add_up_to_what_the_buyer_saw(prices, currency, fee_mode) -> None:
     r = reservation(prices, currency, fee_mode)
     items = checkout_lines(r, event(currency, fee_mode), {"tier0": "Early", "tier1": "Late"})
     assert sum(i.unit_amount_minor * i.quantity for i in items) == r.total_minor
@@ -71,7 +71,7 @@ def test_line_items_add_up_to_what_the_buyer_saw(prices, currency, fee_mode) -> 
 
 @pytest.mark.parametrize("fee_mode", [FeeMode.BUYER_PAYS, FeeMode.ORGANIZER_ABSORBS])
 @pytest.mark.parametrize("prices", [[(1000, 1), (10000, 1)], [(999, 7)], [(1, 3), (5, 2)], [(123457, 2), (3, 1)]])
-def test_refunding_ticket_by_ticket_gives_back_exactly_the_whole_fee(prices, fee_mode) -> None:  # type: ignore[no-untyped-def]
+def test_refunding_ticket_by_ticket_gives_back_exactly_the_whole_fee(prices, fee_mode) -> None:
     r = reservation(prices, "EUR", fee_mode)
     order = order_of(r)
     done: list[Refund] = []
@@ -123,7 +123,7 @@ def test_ledger_counts_late_payments_refunded_without_an_order() -> None:
     # 308 * 2900 / 10208 = 87.5 -> 88 (floor would say 87)
     ((2800, 7100), FeeMode.BUYER_PAYS, (100, 208), (2900, 88), (7308, 220)),
 ])
-def test_refund_fee_ties_round_half_up(prices, fee_mode, fees, first_refund, second_refund) -> None:  # type: ignore[no-untyped-def]
+def test_refund_fee_ties_round_half_up(prices, fee_mode, fees, first_refund, second_refund) -> None:
     r = reservation([(price, 1) for price in prices], "EUR", fee_mode)
     assert tuple(line.unit_fee_minor for line in r.lines) == fees
     order = order_of(r)
