@@ -47,6 +47,19 @@ class Unauthorized(DomainError):
     status = 401
 
 
+class TooManyAttempts(DomainError):
+    """Too many failed attempts; wait a little and try again."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int, detail: str = "") -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(detail or f"Too many failed attempts. Please try again in {minutes} minute"
+                         f"{'' if minutes == 1 else 's'}.")
+        self.retry_after = retry_after  # seconds until the next attempt may succeed
+
+
 class MethodNotAllowed(DomainError):
     """This method is not allowed here."""
 

@@ -50,6 +50,7 @@ class Organizer:
     totp_secret: str | None = None  # set once two-factor login is confirmed
     recovery_code_hashes: tuple[str, ...] = ()  # sha256 of each unused recovery code
     session_epoch: int = 0  # bumped by "log out everywhere": older sessions and tokens stop working
+    totp_last_step: int = 0  # the 30-second step of the last TOTP code accepted: no code works twice
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,7 @@ class Ticketing:
         self.listener: AvailabilityListener = listener or NoListener()
         self.hold_duration = hold_duration
         self._secret = secret_key.encode()
-        self.accounts = Accounts(store, clock, password_hasher)
+        self.accounts = Accounts(store, clock, password_hasher, secret_key=secret_key)
         # Where holds are priced from; shared with the app's `Catalog` so its edits reach pricing at once.
         self.catalog = catalog or Catalog(store, clock, self.listener)
 

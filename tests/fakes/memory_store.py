@@ -96,7 +96,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
                 self._organizers[organizer.id] = replace(
                     stored, name=organizer.name, password_hash=organizer.password_hash,
                     totp_secret=organizer.totp_secret, recovery_code_hashes=organizer.recovery_code_hashes,
-                    session_epoch=organizer.session_epoch,
+                    session_epoch=organizer.session_epoch, totp_last_step=organizer.totp_last_step,
                 )
 
     def add_identity(self, identity: str, organizer_id: str) -> None:

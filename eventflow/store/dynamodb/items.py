@@ -126,7 +126,7 @@ def organizer_item(organizer: Organizer) -> Item:
         "password_hash": s(organizer.password_hash),
         "created_at": time_value(organizer.created_at),
         "recovery_code_hashes": {"L": [s(code) for code in organizer.recovery_code_hashes]},
-        "session_epoch": n(organizer.session_epoch),
+        "session_epoch": n(organizer.session_epoch), "totp_last_step": n(organizer.totp_last_step),
     }
     set_optional(item, "totp_secret", organizer.totp_secret)
     return item
@@ -147,6 +147,7 @@ def organizer_from(item: Item) -> Organizer:
         totp_secret=opt_s(item, "totp_secret"),
         recovery_code_hashes=tuple(v["S"] for v in item.get("recovery_code_hashes", {}).get("L", [])),
         session_epoch=int(item.get("session_epoch", {"N": "0"})["N"]),
+        totp_last_step=int(item.get("totp_last_step", {"N": "0"})["N"]),
     )
 
 

@@ -113,10 +113,10 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
         values: Item = {
             ":name": s(organizer.name), ":password": s(organizer.password_hash),
             ":codes": {"L": [s(code) for code in organizer.recovery_code_hashes]},
-            ":epoch": n(organizer.session_epoch),
+            ":epoch": n(organizer.session_epoch), ":step": n(organizer.totp_last_step),
         }
         update = "SET #name = :name, password_hash = :password, recovery_code_hashes = :codes," \
-                 " session_epoch = :epoch"
+                 " session_epoch = :epoch, totp_last_step = :step"
         if organizer.totp_secret is None:
             update += " REMOVE totp_secret"
         else:

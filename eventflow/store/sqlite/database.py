@@ -17,7 +17,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS organizers (
     id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
     password_hash TEXT NOT NULL, created_at TEXT NOT NULL, totp_secret TEXT,
-    recovery_code_hashes TEXT NOT NULL DEFAULT '[]', session_epoch INTEGER NOT NULL DEFAULT 0
+    recovery_code_hashes TEXT NOT NULL DEFAULT '[]', session_epoch INTEGER NOT NULL DEFAULT 0,
+    totp_last_step INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS identities (
     identity TEXT PRIMARY KEY, organizer_id TEXT NOT NULL REFERENCES organizers (id)
@@ -124,6 +125,14 @@ class SqliteDatabase:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+
+    def add_missing_column(self, table: str, column: str, definition: str) -> None:
+        """A column added to the schema after files were created with it (CREATE TABLE IF NOT EXISTS
+        leaves existing tables as they are)."""
+        db = self._db()
+        if column not in {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}:
+            with self._write() as writing:
+                writing.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def ping(self) -> None:
         self._db().execute("SELECT 1").fetchone()

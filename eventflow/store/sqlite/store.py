@@ -56,12 +56,13 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         super().__init__(path, busy_timeout_ms)
         self._db().executescript(SCHEMA + PAYMENTS_SCHEMA)
+        self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
 
     # ---------------------------------------------------------------- organizers
     def add_organizer(self, organizer: Organizer) -> None:
         try:
             with self._write() as db:
-                db.execute("INSERT INTO organizers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", organizer_row(organizer))
+                db.execute("INSERT INTO organizers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", organizer_row(organizer))
         except sqlite3.IntegrityError:
             raise EmailTaken() from None
 
@@ -77,9 +78,10 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
         with self._write() as db:
             db.execute(
                 "UPDATE organizers SET name = ?, password_hash = ?, totp_secret = ?,"
-                " recovery_code_hashes = ?, session_epoch = ? WHERE id = ?",
+                " recovery_code_hashes = ?, session_epoch = ?, totp_last_step = ? WHERE id = ?",
                 (organizer.name, organizer.password_hash, organizer.totp_secret,
-                 json.dumps(list(organizer.recovery_code_hashes)), organizer.session_epoch, organizer.id),
+                 json.dumps(list(organizer.recovery_code_hashes)), organizer.session_epoch,
+                 organizer.totp_last_step, organizer.id),
             )
 
     def add_identity(self, identity: str, organizer_id: str) -> None:
