@@ -11,6 +11,8 @@ retry after a timeout gets the object made by the first attempt instead of a sec
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,6 +27,7 @@ from eventflow.domain.payments.gateway import (
     ChargeInfo,
     CheckoutRequest,
     GatewayError,
+    MalformedEvent,
     Money,
     PaymentEvent,
     PaymentEventKind,
@@ -53,6 +56,15 @@ EVENT_KINDS: dict[str, PaymentEventKind] = {
     "account.updated": PaymentEventKind.ACCOUNT_UPDATED,
 }
 SESSION_STATES = {"open": SessionState.OPEN, "complete": SessionState.COMPLETE, "expired": SessionState.EXPIRED}
+# The object each kind of event is about; a signed event about anything else is malformed.
+SUBJECT_OF_KIND: dict[PaymentEventKind, type[PaymentSubject]] = {
+    PaymentEventKind.SESSION_CHANGED: SessionInfo, PaymentEventKind.SESSION_PAYMENT_FAILED: SessionInfo,
+    PaymentEventKind.CARD_DECLINED: PaymentIntentInfo, PaymentEventKind.CHARGE_REFUNDED: ChargeInfo,
+    PaymentEventKind.ACCOUNT_UPDATED: AccountInfo,
+}
+# What reading a signed body that is not a well-formed event raises (a key missing, a list where an
+# object belongs, text where a number belongs, a timestamp beyond the calendar).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError)
 STATUS_OF_SESSION_STATE = {state: status for status, state in SESSION_STATES.items()}
 # A payment intent in any other status (processing, requires_action...) is still pending.
 PAYMENT_OUTCOMES = {
@@ -194,18 +206,69 @@ class StripeConnect:
 
     # ------------------------------------------------------------ webhooks
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        """Verify the signature and its age, then read the body: BadSignature for a delivery that
+        does not verify, MalformedEvent for a signed body that is not an event EventFlow can read."""
         try:
-            event = self.client.construct_event(payload, signature, self._webhook_secret, self._tolerance)
-        except (stripe.SignatureVerificationError, ValueError) as error:
+            text = payload.decode("utf-8")
+            stripe.WebhookSignature.verify_header(text, signature, self._webhook_secret, self._tolerance)
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
             raise BadSignature(str(error)) from None
-        data = event.to_dict()
-        obj = (data.get("data") or {}).get("object") or {}
-        event_type = str(data["type"])
-        return PaymentEvent(event_id=data["id"], kind=EVENT_KINDS.get(event_type), provider_type=event_type,
-                            subject=_subject(obj))
+        assert signature is not None  # it verified
+        # The SDK only refuses signatures older than the tolerance; one dated ahead (a clock far off,
+        # or a captured delivery kept for later) is refused the same way.
+        signed_at = _signed_at(signature)
+        if signed_at > time.time() + self._tolerance:
+            raise BadSignature(f"Timestamp in the future, beyond the tolerance zone ({signed_at})")
+        try:
+            return webhook_event(json.loads(text))
+        except MALFORMED as error:
+            raise MalformedEvent(f"{type(error).__name__}: {error}") from None
 
 
 # ---------------------------------------------------------------- SDK objects -> records
+def webhook_event(data: Any) -> PaymentEvent:
+    """A webhook's parsed JSON body as a record; raises one of MALFORMED when it is not a
+    well-formed event (only what EventFlow acts on is read: an ignored type needs an id and a type)."""
+    if not isinstance(data, dict):
+        raise TypeError("the body is not a JSON object")
+    event_id, event_type = _text(data["id"]), _text(data["type"])
+    kind = EVENT_KINDS.get(event_type)
+    if kind is None:
+        return PaymentEvent(event_id=event_id, kind=None, provider_type=event_type, subject=None)
+    obj = data["data"]["object"]
+    if not isinstance(obj, dict):
+        raise TypeError("data.object is not a JSON object")
+    subject = _subject(obj)
+    if not isinstance(subject, SUBJECT_OF_KIND[kind]):
+        raise ValueError(f"a {event_type} event about {obj.get('object')!r}")
+    return PaymentEvent(event_id=event_id, kind=kind, provider_type=event_type, subject=subject)
+
+
+def _signed_at(header: str) -> int:
+    """The `t=` of a Stripe-Signature header that verified (the first one, as the SDK reads it)."""
+    return int(next(value for key, _, value in (item.partition("=") for item in header.split(",")) if key == "t"))
+
+
+def _text(value: Any) -> str:
+    """A required id or name: text, not empty."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None or value == "" else _text(value)
+
+
+def _amount(value: Any) -> int:
+    """Minor units: an integer (absent is 0); Stripe never sends a fraction, text or true/false."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer amount, got {type(value).__name__}")
+    return value
+
+
 def _call(operation: Callable[[], T]) -> T:
     try:
         return operation()
@@ -222,12 +285,12 @@ def _message(error: stripe.StripeError) -> str:
 def _id(value: Any) -> str | None:
     """An id, whether the field came expanded (an object) or not."""
     if isinstance(value, dict):
-        return value.get("id")
-    return value or None
+        return _text(value.get("id"))
+    return _optional_text(value)
 
 
 def _instant(seconds: Any) -> datetime:
-    return datetime.fromtimestamp(int(seconds or 0), tz=UTC)
+    return datetime.fromtimestamp(_amount(seconds), tz=UTC)
 
 
 def _with_query(url: str, parameter: str) -> str:
@@ -243,8 +306,8 @@ def _subject(obj: dict[str, Any]) -> PaymentSubject | None:
         return account_info(obj)
     if kind == "charge":
         return ChargeInfo(
-            charge_id=obj["id"], payment_intent_id=_id(obj.get("payment_intent")),
-            amount_minor=int(obj.get("amount", 0)), amount_refunded_minor=int(obj.get("amount_refunded", 0)),
+            charge_id=_text(obj["id"]), payment_intent_id=_id(obj.get("payment_intent")),
+            amount_minor=_amount(obj.get("amount")), amount_refunded_minor=_amount(obj.get("amount_refunded")),
         )
     if kind == "payment_intent":
         return intent_info(obj)
@@ -255,9 +318,10 @@ def account_info(data: dict[str, Any]) -> AccountInfo:
     requirements = data.get("requirements") or {}
     due = list(requirements.get("past_due") or []) + list(requirements.get("currently_due") or [])
     return AccountInfo(
-        account_id=data["id"], charges_enabled=bool(data.get("charges_enabled")),
+        account_id=_text(data["id"]), charges_enabled=bool(data.get("charges_enabled")),
         payouts_enabled=bool(data.get("payouts_enabled")), details_submitted=bool(data.get("details_submitted")),
-        requirements_due=tuple(dict.fromkeys(due)), disabled_reason=requirements.get("disabled_reason"),
+        requirements_due=tuple(dict.fromkeys(_text(item) for item in due)),
+        disabled_reason=_optional_text(requirements.get("disabled_reason")),
     )
 
 
@@ -266,10 +330,10 @@ def session_info(data: dict[str, Any]) -> SessionInfo:
     status = str(data.get("status") or "")
     return SessionInfo(
         # A status Stripe may add one day is taken as still open: nothing is decided on it.
-        session_id=data["id"], state=SESSION_STATES.get(status, SessionState.OPEN),
+        session_id=_text(data["id"]), state=SESSION_STATES.get(status, SessionState.OPEN),
         paid=status == "complete" and data.get("payment_status") == "paid",
-        reservation_id=metadata.get("reservation_id") or data.get("client_reference_id"), url=data.get("url"),
-        amount_minor=int(data.get("amount_total") or 0),
+        reservation_id=_optional_text(metadata.get("reservation_id") or data.get("client_reference_id")),
+        url=_optional_text(data.get("url")), amount_minor=_amount(data.get("amount_total")),
         payment_intent_id=_id(data.get("payment_intent")), created=_instant(data.get("created")),
     )
 
@@ -277,9 +341,10 @@ def session_info(data: dict[str, Any]) -> SessionInfo:
 def intent_info(data: dict[str, Any]) -> PaymentIntentInfo:
     error = data.get("last_payment_error") or {}
     return PaymentIntentInfo(
-        payment_intent_id=data["id"],
+        payment_intent_id=_text(data["id"]),
         outcome=PAYMENT_OUTCOMES.get(str(data.get("status") or ""), PaymentOutcome.PENDING),
-        reservation_id=(data.get("metadata") or {}).get("reservation_id"), failure_message=error.get("message"),
+        reservation_id=_optional_text((data.get("metadata") or {}).get("reservation_id")),
+        failure_message=_optional_text(error.get("message")),
     )
 
 

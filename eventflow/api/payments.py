@@ -8,6 +8,7 @@ payment without holding a thread; its work runs in the thread pool too."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 
 from fastapi import Request
@@ -20,13 +21,14 @@ from eventflow.api.errors import ERRORS, error_response
 from eventflow.api.schemas import Strict
 from eventflow.domain.errors import NotFound
 from eventflow.domain.payments.errors import PaymentBusy
-from eventflow.domain.payments.gateway import BadSignature
+from eventflow.domain.payments.gateway import BadSignature, MalformedEvent
 from eventflow.domain.payments.ledger import event_ledger
 from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.services import Services
 
 router = resource_router()
+log = logging.getLogger(__name__)
 WEBHOOK_BUSY_RETRIES = 20
 
 
@@ -123,7 +125,9 @@ def refund_out(refund: Refund) -> RefundOut:
 async def stripe_webhook(request: Request) -> dict[str, str] | JSONResponse:
     """Stripe's signed webhooks: verified (signature and age), each event id handled once.
 
-    400 `bad_signature` changes nothing; 409 `payment_busy` and 503 make Stripe deliver again later."""
+    400 `bad_signature` (no signature, a wrong one, older or newer than the tolerance) and 400
+    `malformed_event` (signed, but not an event we can read) change nothing; 409 `payment_busy` and
+    503 make Stripe deliver again later."""
     payments = card_payments(services(request))
     payload = await request.body()
     signature = request.headers.get("stripe-signature")
@@ -132,6 +136,10 @@ async def stripe_webhook(request: Request) -> dict[str, str] | JSONResponse:
             outcome = await run_in_threadpool(payments.handle_webhook, payload, signature)
         except BadSignature as problem:
             return error_response(400, "bad_signature", f"The Stripe-Signature header does not verify: {problem}")
+        except MalformedEvent as problem:
+            # Signed with our secret, so worth a look: Stripe changed a payload or the secret leaked.
+            log.warning("signed Stripe webhook refused as malformed: %s", problem)
+            return error_response(400, "malformed_event", f"The event cannot be read: {problem}")
         except PaymentBusy:
             # Another request is settling the same payment (a matter of milliseconds): wait a little
             # rather than make Stripe redeliver much later.

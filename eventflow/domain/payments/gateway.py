@@ -27,6 +27,11 @@ class BadSignature(Exception):
     """A webhook whose signature does not verify (or is too old): ignore it."""
 
 
+class MalformedEvent(Exception):
+    """A correctly signed webhook that cannot be read (a field missing or of the wrong type, an
+    object that does not fit the event's type): refused, nothing changes."""
+
+
 @dataclass(frozen=True, slots=True)
 class AccountInfo:
     account_id: str
