@@ -16,7 +16,7 @@ from eventflow.api.deps import ServicesDep, resource_router
 from eventflow.api.errors import ERRORS
 from eventflow.api.schemas import Strict, model_response
 from eventflow.domain.checkout import Paid, PaymentRequired
-from eventflow.domain.codes import code_valid_until, qr_payload
+from eventflow.domain.codes import code_valid_until
 from eventflow.domain.errors import NotFound
 from eventflow.domain.links import ticket_url
 from eventflow.domain.models import Buyer, Order, Reservation
@@ -178,7 +178,7 @@ def ticket_out(app: Services, view: TicketView) -> TicketOut:
     return TicketOut(
         ticket_id=ticket.id, event_id=ticket.event_id, tier_id=ticket.tier_id,
         holder=ticket.holder_name, status=ticket.status.value,
-        qr_payload=qr_payload(ticket, now), valid_until=code_valid_until(now),
+        qr_payload=app.door.qr_payload(ticket, now), valid_until=code_valid_until(now),
         checked_in_at=view.checkin.scanned_at if view.checkin else None,
     )
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fastapi import Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from eventflow.api.deps import OrganizerDep, ServicesDep, StaffDep, resource_router
 from eventflow.api.errors import ERRORS
 from eventflow.api.schemas import Strict, model_response
-from eventflow.domain.checkin import OfflineScan, ScanOutcome, ScanResult
-from eventflow.domain.codes import door_rules
+from eventflow.domain.checkin import MAX_SYNC_BATCH, OfflineScan, ScanOutcome, ScanResult
+from eventflow.domain.codes import STEP_SECONDS, door_rules
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import CheckIn, Event, StaffAccess
 from eventflow.services import Services
@@ -70,9 +71,11 @@ class ManifestTicketOut(BaseModel):
     order: str
     tier: int  # index into the manifest's `tiers`
     holder: str
-    secret: str
     status: str
     checked_in_at: datetime | None = None  # left out while not checked in (keeps 10,000 tickets < 2 MB)
+    # Legacy EF1 codes: the ticket's TOTP secret, only for tickets sold before signed codes and only
+    # until the event is over (docs/door.md); left out for every other ticket.
+    ef1_secret: str | None = None
 
 
 class ManifestOut(BaseModel):
@@ -84,12 +87,27 @@ class ManifestOut(BaseModel):
     digits: int
     accepted_steps: list[int]
     stale_lookback_steps: int  # an older code within this many steps is a screenshot (`stale_code`)
+    # Signed EF2 codes: the event's Ed25519 public key (raw 32 bytes, base64url). It verifies codes;
+    # nothing in the manifest can make one.
+    public_key: str
+    # Offline scans are believed only inside the door window and not before this manifest was
+    # fetched: uploads carry `stamp` back with each scan (`manifest_stamp`).
+    stamp: str
+    opens_at: datetime
+    closes_at: datetime
     tiers: list[str]
     tickets: list[ManifestTicketOut]
 
 
 class ScanIn(Strict):
     code: str = Field(max_length=200)
+    device_id: str = Field(max_length=64)
+
+
+class AdmitIn(Strict):
+    """Staff found the guest by name and checked an ID: no code to show."""
+
+    ticket_id: str = Field(max_length=64)
     device_id: str = Field(max_length=64)
 
 
@@ -105,18 +123,21 @@ class ScanOut(BaseModel):
     result: str
     ticket: ScannedTicketOut | None
     double_admission: bool = False
+    reason: str | None = None  # why an offline scan was refused unread (outside_door_window, ...)
 
 
 class OfflineScanIn(Strict):
     ticket_id: str = Field(max_length=64)
-    code: str = Field(max_length=200)  # the rotating digits, or the whole QR payload EF1.<ticket_id>.<code>
-    scanned_at: AwareDatetime
-    nonce: str = Field(max_length=100)
+    code: str = Field(max_length=200)  # the whole QR payload (EF2 or EF1), or an EF1 code's 8 digits
+    scanned_at: AwareDatetime  # the device's clock
+    nonce: str = Field(max_length=100)  # counts once per event and device
+    manifest_stamp: str | None = Field(default=None, max_length=40)  # `stamp` of the manifest it judged with
+    id_checked: bool = False  # admitted by name after an ID check (`code` is then ignored)
 
 
 class SyncIn(Strict):
     device_id: str = Field(max_length=64)
-    scans: list[OfflineScanIn] = Field(max_length=500)
+    scans: list[OfflineScanIn] = Field(max_length=MAX_SYNC_BATCH)  # more: 422 before any scan is looked at
 
 
 class SyncResultOut(ScanOut):
@@ -139,6 +160,7 @@ def scan_out(outcome: ScanOutcome) -> ScanOut:
             checked_in_by=outcome.checkin.device_id if outcome.checkin else None,
         ) if shown and ticket is not None else None,
         double_admission=outcome.double_admission,
+        reason=outcome.reason.value if outcome.reason else None,
     )
 
 
@@ -160,9 +182,12 @@ def manifest_out(app: Services, staff: StaffAccess) -> ManifestOut:
     tiers = sorted({t.tier for t in manifest.tickets})
     position = {name: n for n, name in enumerate(tiers)}
     return ManifestOut(
-        event_id=event.id, title=event.title, generated_at=manifest.generated_at, **door_rules(), tiers=tiers,
-        tickets=[ManifestTicketOut(id=t.id, order=t.order, tier=position[t.tier], holder=t.holder, secret=t.secret,
-                                   status=t.status.value, checked_in_at=t.checked_in_at) for t in manifest.tickets],
+        event_id=event.id, title=event.title, generated_at=manifest.generated_at, **door_rules(),
+        public_key=manifest.public_key, stamp=manifest.stamp, opens_at=manifest.opens_at,
+        closes_at=manifest.closes_at, tiers=tiers,
+        tickets=[ManifestTicketOut(id=t.id, order=t.order, tier=position[t.tier], holder=t.holder,
+                                   status=t.status.value, checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret)
+                 for t in manifest.tickets],
     )
 
 
@@ -182,10 +207,22 @@ async def checkin_scan(event_id: str, body: ScanIn, app: ServicesDep, staff: Sta
     return model_response(await app.off_loop(scan_at_door, app, staff, body))
 
 
+def admit_at_door(app: Services, staff: StaffAccess, body: AdmitIn) -> ScanOut:
+    event = staff_event(app, staff)
+    return scan_out(app.door.admit_checked_id(event, body.ticket_id, device_name(staff, body.device_id)))
+
+
+@router.post("/events/{event_id}/checkin/admit", response_model=ScanOut, responses=ERRORS)
+async def checkin_admit(event_id: str, body: AdmitIn, app: ServicesDep, staff: StaffDep) -> Response:
+    """Admit a guest found by name after an ID check (no code): door devices cannot make codes."""
+    return model_response(await app.off_loop(admit_at_door, app, staff, body))
+
+
 def sync_offline_scans(app: Services, staff: StaffAccess, body: SyncIn) -> SyncOut:
     outcomes = app.door.sync(
         staff_event(app, staff), device_name(staff, body.device_id),
-        [OfflineScan(s.ticket_id, s.code, s.scanned_at, s.nonce) for s in body.scans],
+        [OfflineScan(s.ticket_id, s.code, s.scanned_at, s.nonce, s.manifest_stamp, s.id_checked) for s in body.scans],
+        scope=f"{staff.id}:{body.device_id}", device_since=staff.created_at,
     )
     return SyncOut(results=[
         SyncResultOut(nonce=scan.nonce, **scan_out(outcome).model_dump())
@@ -197,6 +234,27 @@ def sync_offline_scans(app: Services, staff: StaffAccess, body: SyncIn) -> SyncO
 async def checkin_sync(event_id: str, body: SyncIn, app: ServicesDep, staff: StaffDep) -> Response:
     """A device's offline scans, each judged at its own `scanned_at`; sending a batch again is safe."""
     return model_response(await app.off_loop(sync_offline_scans, app, staff, body))
+
+
+# ------------------------------------------------------------------ signed codes for a wallet (ticket holders)
+class WalletCodesOut(BaseModel):
+    ticket_id: str
+    step_seconds: int
+    first_step: int  # unix time // step_seconds of the first signature
+    signatures: list[str]  # step first_step + n shows `EF2.<ticket_id>.<step>.<signatures[n]>`
+
+
+def wallet_codes_out(app: Services, ticket_id: str, key: str) -> WalletCodesOut:
+    view = app.queries.ticket_view(ticket_id, key)  # NotFound unless the key matches
+    codes = app.door.wallet_codes(view.ticket)
+    return WalletCodesOut(ticket_id=ticket_id, step_seconds=STEP_SECONDS, first_step=codes.first_step,
+                          signatures=codes.signatures)
+
+
+@router.get("/tickets/{ticket_id}/door-codes", response_model=WalletCodesOut, responses=ERRORS)
+async def ticket_door_codes(ticket_id: str, app: ServicesDep, key: str = Query(max_length=200)) -> Response:
+    """The ticket's signed door codes for the next hours, so its wallet works offline."""
+    return model_response(await app.off_loop(wallet_codes_out, app, ticket_id, key))
 
 
 # ------------------------------------------------------------------ who came in (organizers)

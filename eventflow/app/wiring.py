@@ -26,6 +26,7 @@ from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
+from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import NotFound
 from eventflow.domain.payments.errors import PaymentsNotReady
 from eventflow.domain.payments.ports import PaymentMailer
@@ -58,7 +59,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         checkout=checkout,
         staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else None),
         covers=CoverImages(settings.data_dir / "covers"),
-        door=DoorCheckIn(store, clock, listener=hub), payments=payments,
+        door=DoorCheckIn(store, clock, DoorKeys(secret), listener=hub), payments=payments,
         reconciler=Reconciler(payments) if payments else None,
     )
 

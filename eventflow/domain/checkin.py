@@ -4,22 +4,51 @@ Online, the server decides (one conditional write per admission, so two devices 
 admit a ticket). Offline, each device decides from its cached manifest and uploads its scans
 later; when two devices admitted the same ticket, both scans are kept as a double admission,
 the earlier one counting as the check-in.
+
+Door devices can verify codes but not make them: the manifest carries the event's public key
+(domain/door_keys.py), never a ticket secret, except the legacy `EF1` secrets of tickets sold
+before signed codes existed, and only until their event is over (docs/door.md).
+
+An offline scan's `scanned_at` is the device's word, so it is bounded: not in the future, not
+outside the event's door window, and not before the device had the manifest it judged with (the
+manifest's stamp, issued by the server). Each scan's nonce counts once per (event, device).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from eventflow.domain.clock import Clock
-from eventflow.domain.codes import CodeAge, code_age, parse_payload
+from eventflow.domain.codes import (
+    ACCEPTED_STEPS,
+    STEP_SECONDS,
+    CodeAge,
+    DoorCode,
+    LegacyCode,
+    SignedCode,
+    code_age,
+    is_legacy_digits,
+    is_ticket_id,
+    parse_payload,
+    signed_code_age,
+    step_age,
+    step_of,
+)
+from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Ticket, TicketStatus
 from eventflow.domain.ports import AvailabilityListener, NoListener, Store
 
 MAX_SYNC_BATCH = 500
-CLOCK_SKEW_ALLOWED = timedelta(minutes=5)  # an offline scan "from the future" beyond this is refused
+CLOCK_SKEW_ALLOWED = timedelta(minutes=5)  # a device clock this far off the server's is still believed
+DOORS_OPEN_BEFORE = timedelta(hours=12)  # offline scans are believed from this long before the start...
+DOORS_CLOSE_AFTER = timedelta(hours=2)  # ...until this long after the end (late arrivals, clocks)
+# Tickets sold before this instant may still show legacy EF1 codes from a wallet cached on a phone;
+# their TOTP secrets stay in the manifest until their event is over. Later tickets never had one.
+SIGNED_CODES_SINCE = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+WALLET_HOURS = 4  # signed codes a wallet gets at a time; it asks for more below three hours left
 
 
 class ScanResult(StrEnum):
@@ -31,6 +60,17 @@ class ScanResult(StrEnum):
     VOID = "void"
 
 
+class Refusal(StrEnum):
+    """Why an offline scan was refused before its code was looked at (the `reason` in the API)."""
+
+    MALFORMED = "malformed_code"
+    FROM_THE_FUTURE = "scanned_in_the_future"
+    OUTSIDE_DOOR_WINDOW = "outside_door_window"
+    UNKNOWN_MANIFEST = "unknown_manifest"
+    BEFORE_MANIFEST = "scanned_before_manifest"
+    LEGACY_CODE_EXPIRED = "legacy_code_after_event"
+
+
 @dataclass(frozen=True, slots=True)
 class ScanOutcome:
     result: ScanResult
@@ -38,23 +78,26 @@ class ScanOutcome:
     tier_name: str | None = None
     checkin: CheckIn | None = None  # the ticket's check-in (when and by which device)
     double_admission: bool = False
+    reason: Refusal | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OfflineScan:
     ticket_id: str
-    code: str  # the rotating digits, or the whole QR payload `EF1.<ticket_id>.<code>`
-    scanned_at: datetime
+    code: str  # the whole QR payload (EF2 or EF1), or an EF1 code's bare digits
+    scanned_at: datetime  # the device's clock
     nonce: str
+    manifest_stamp: str | None = None  # the stamp of the manifest the device judged with
+    id_checked: bool = False  # staff admitted by name after checking an ID: no code shown
 
-    def digits(self) -> str | None:
-        """The rotating code this scan shows; None for a payload that is not ours or names another ticket."""
-        if "." not in self.code:
-            return self.code
-        parsed = parse_payload(self.code)
-        if parsed is None or parsed[0] != self.ticket_id:
+    def door_code(self) -> DoorCode | None:
+        """The code this scan shows; None for a payload that is not ours or names another ticket."""
+        if not is_ticket_id(self.ticket_id):
             return None
-        return parsed[1]
+        if is_legacy_digits(self.code):
+            return LegacyCode(self.ticket_id, self.code)
+        parsed = parse_payload(self.code)
+        return parsed if parsed is not None and parsed.ticket_id == self.ticket_id else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,85 +106,159 @@ class ManifestTicket:
     order: str
     tier: str
     holder: str
-    secret: str
     status: TicketStatus
     checked_in_at: datetime | None
+    legacy_secret: str | None = None  # EF1 TOTP secret: only tickets sold before signed codes
 
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
     event_id: str
     generated_at: datetime
+    stamp: str  # the server's proof of `generated_at`; offline uploads carry it back
+    public_key: str  # the event's Ed25519 key (base64url): verifies EF2 codes, cannot make them
+    opens_at: datetime  # the door window offline scans must fall in
+    closes_at: datetime
     tickets: list[ManifestTicket] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class WalletCodes:
+    """Consecutive signed steps of one ticket: step `first_step + n` shows `EF2.<id>.<step>.<signatures[n]>`."""
+
+    first_step: int
+    signatures: list[str]
+
+
+def door_window(event: Event) -> tuple[datetime, datetime]:
+    return event.starts_at - DOORS_OPEN_BEFORE, event.ends_at + DOORS_CLOSE_AFTER
+
+
 class DoorCheckIn:
-    def __init__(self, store: Store, clock: Clock, listener: AvailabilityListener | None = None) -> None:
+    def __init__(self, store: Store, clock: Clock, keys: DoorKeys, listener: AvailabilityListener | None = None,
+                 signed_codes_since: datetime = SIGNED_CODES_SINCE) -> None:
         self.store = store
         self.clock = clock
+        self.keys = keys
         self.listener: AvailabilityListener = listener or NoListener()  # dashboards refresh on admissions
+        self.signed_codes_since = signed_codes_since
 
+    # ---------------------------------------------------------------- what devices get
     def manifest(self, event: Event) -> Manifest:
-        """What a scanner caches to verify codes with no network: ticket secrets and states."""
-        tiers = {t.id: t.name for t in self.store.get_tiers(event.id)}
+        """What a scanner caches to verify codes with no network: the public key and ticket states."""
+        now = self.clock.now()
+        tiers = self._tier_names(event)
         checked_in = {c.ticket_id: c.scanned_at for c in self.store.list_checkins(event.id)}
+        opens_at, closes_at = door_window(event)
+        legacy_open = now <= closes_at
         tickets = [
-            ManifestTicket(t.id, order.id, tiers.get(t.tier_id, ""), t.holder_name, t.secret, t.status,
-                           checked_in.get(t.id))
+            ManifestTicket(t.id, order.id, tiers.get(t.tier_id, ""), t.holder_name, t.status, checked_in.get(t.id),
+                           t.secret if legacy_open and order.created_at < self.signed_codes_since else None)
             for order in self.store.list_orders(event.id)
             for t in order.tickets
         ]
-        return Manifest(event.id, self.clock.now(), tickets)
+        return Manifest(event.id, now, self.keys.manifest_stamp(event.id, now), self.keys.public_key(event.id),
+                        opens_at, closes_at, tickets)
 
+    def wallet_codes(self, ticket: Ticket, hours: float = WALLET_HOURS) -> WalletCodes:
+        """Signed codes of a ticket from the step before now for `hours`: what a wallet carries
+        so it keeps showing codes the door accepts with no network for that long."""
+        first = step_of(self.clock.now()) + min(ACCEPTED_STEPS)
+        count = int(hours * 3600) // STEP_SECONDS + 1 - min(ACCEPTED_STEPS)
+        return WalletCodes(first, [self.keys.sign(ticket.event_id, ticket.id, step)
+                                   for step in range(first, first + count)])
+
+    def qr_payload(self, ticket: Ticket, at: datetime) -> str:
+        """The code a ticket shows at `at` (EF2)."""
+        return self.keys.payload(ticket.event_id, ticket.id, step_of(at))
+
+    # ---------------------------------------------------------------- online
     def scan(self, event: Event, payload: str, device_id: str) -> ScanOutcome:
         """An online scan: the server's word is final across all devices."""
         device_id = _device(device_id)
-        parsed = parse_payload(payload)
-        if parsed is None:
-            return ScanOutcome(ScanResult.INVALID)
-        ticket_id, code = parsed
+        code = parse_payload(payload)
+        if code is None:
+            return ScanOutcome(ScanResult.INVALID, reason=Refusal.MALFORMED)
         now = self.clock.now()
-        outcome = self._judge(event, ticket_id, code, now)
+        if isinstance(code, LegacyCode) and now > door_window(event)[1]:
+            return ScanOutcome(ScanResult.INVALID, reason=Refusal.LEGACY_CODE_EXPIRED)
+        return self._admit_online(event, self._judge(event, code, now, {}), device_id, now)
+
+    def admit_checked_id(self, event: Event, ticket_id: str, device_id: str) -> ScanOutcome:
+        """Staff found the guest by name and checked an ID: admitted without a code (online)."""
+        device_id = _device(device_id)
+        now = self.clock.now()
+        return self._admit_online(event, self._judge_ticket(event, ticket_id, {}), device_id, now)
+
+    def _admit_online(self, event: Event, outcome: ScanOutcome, device_id: str, now: datetime) -> ScanOutcome:
         if outcome.result is not ScanResult.ADMITTED:
             return outcome
         assert outcome.ticket is not None
-        checkin = CheckIn(ticket_id, event.id, device_id, now, nonce=f"online:{device_id}:{now.isoformat()}")
+        checkin = CheckIn(outcome.ticket.id, event.id, device_id, now, nonce=f"online:{device_id}:{now.isoformat()}")
         stored, created = self.store.admit(checkin)
         if created:
             self.listener.availability_changed(event.id)
         result = ScanResult.ADMITTED if created else ScanResult.ALREADY_CHECKED_IN
         return ScanOutcome(result, outcome.ticket, outcome.tier_name, stored)
 
-    def sync(self, event: Event, device_id: str, scans: list[OfflineScan]) -> list[ScanOutcome]:
-        """Upload of a device's offline admissions; safe to send again (each nonce counts once)."""
+    # ---------------------------------------------------------------- offline uploads
+    def sync(self, event: Event, device_id: str, scans: list[OfflineScan], scope: str | None = None,
+             device_since: datetime | None = None) -> list[ScanOutcome]:
+        """Upload of a device's offline admissions; safe to send again (each nonce counts once per
+        event and device). `scope` names the device for its nonces (default: `device_id`);
+        `device_since`: when the device's access began (the earliest a scan without a stamp may be)."""
         device_id = _device(device_id)
         if len(scans) > MAX_SYNC_BATCH:
             raise ValidationFailed(f"Send at most {MAX_SYNC_BATCH} scans at a time")
-        now = self.clock.now()
-        outcomes = []
-        for scan in scans:
+        for scan in scans:  # the whole batch is checked before any of it is judged or stored
             if not 1 <= len(scan.nonce) <= 100:
                 raise ValidationFailed("Every scan needs a nonce of 1-100 characters")
             if scan.scanned_at.tzinfo is None:
                 raise ValidationFailed("scanned_at needs a timezone")
-            outcomes.append(self._sync_one(event, device_id, scan, now))
-        return outcomes
+        now = self.clock.now()
+        tiers: dict[str, dict[str, str]] = {}
+        nonce_scope = f"{event.id}|{scope or device_id}|"
+        return [self._sync_one(event, device_id, scan, now, nonce_scope + scan.nonce, device_since, tiers)
+                for scan in scans]
 
-    def _sync_one(self, event: Event, device_id: str, scan: OfflineScan, now: datetime) -> ScanOutcome:
-        code = scan.digits()
-        if code is None or scan.scanned_at > now + CLOCK_SKEW_ALLOWED:
-            judged = ScanOutcome(ScanResult.INVALID)
-        else:
-            judged = self._judge(event, scan.ticket_id, code, scan.scanned_at)
+    def _refusal(self, event: Event, scan: OfflineScan, code: DoorCode | None, now: datetime,
+                 device_since: datetime | None) -> Refusal | None:
+        """The checks that need neither the store nor a signature: the cheap half of an upload."""
+        if code is None and not scan.id_checked:
+            return Refusal.MALFORMED
+        if scan.scanned_at > now + CLOCK_SKEW_ALLOWED:
+            return Refusal.FROM_THE_FUTURE
+        opens_at, closes_at = door_window(event)
+        if not opens_at <= scan.scanned_at <= closes_at:
+            return Refusal.OUTSIDE_DOOR_WINDOW
+        fetched = device_since
+        if scan.manifest_stamp is not None:
+            fetched = self.keys.stamp_time(event.id, scan.manifest_stamp)
+            if fetched is None:
+                return Refusal.UNKNOWN_MANIFEST
+        if fetched is not None and scan.scanned_at < fetched - CLOCK_SKEW_ALLOWED:
+            return Refusal.BEFORE_MANIFEST
+        if isinstance(code, SignedCode) and step_age(code.step, scan.scanned_at) is CodeAge.INVALID:
+            return Refusal.MALFORMED
+        return None
+
+    def _sync_one(self, event: Event, device_id: str, scan: OfflineScan, now: datetime, nonce: str,
+                  device_since: datetime | None, tiers: dict[str, dict[str, str]]) -> ScanOutcome:
+        code = None if scan.id_checked else scan.door_code()
+        refusal = self._refusal(event, scan, code, now, device_since)
+        if refusal is not None:  # decided by the upload alone: nothing to remember
+            return ScanOutcome(ScanResult.INVALID, reason=refusal)
+        judged = (self._judge_ticket(event, scan.ticket_id, tiers) if code is None
+                  else self._judge(event, code, scan.scanned_at, tiers))
         if judged.result is not ScanResult.ADMITTED:
-            self.store.record_scan_result(scan.nonce, event.id, judged.result.value)
+            self.store.record_scan_result(nonce, event.id, judged.result.value)
             return judged
-        checkin = CheckIn(scan.ticket_id, event.id, device_id, scan.scanned_at, scan.nonce, offline=True)
+        checkin = CheckIn(scan.ticket_id, event.id, device_id, scan.scanned_at, nonce, offline=True)
         stored, created = self.store.admit(checkin)
         if created:
             self.listener.availability_changed(event.id)
-        if created or stored.nonce == scan.nonce:
-            result = self.store.record_scan_result(scan.nonce, event.id, ScanResult.ADMITTED.value)
+        if created or stored.nonce == nonce or (stored.nonce == scan.nonce and stored.device_id == device_id):
+            result = self.store.record_scan_result(nonce, event.id, ScanResult.ADMITTED.value)
             return ScanOutcome(ScanResult(result), judged.ticket, judged.tier_name, stored)
         # Someone else's check-in was first to reach the server. If that was another device,
         # both let the person in while offline: keep both scans, earlier one first.
@@ -150,24 +267,48 @@ class DoorCheckIn:
             first, second = sorted((stored, checkin), key=lambda c: (c.scanned_at, c.nonce))
             self.store.add_double_admission(DoubleAdmission(scan.ticket_id, event.id, first, second))
             self.listener.availability_changed(event.id)
-        result = self.store.record_scan_result(scan.nonce, event.id, ScanResult.ALREADY_CHECKED_IN.value)
+        result = self.store.record_scan_result(nonce, event.id, ScanResult.ALREADY_CHECKED_IN.value)
         return ScanOutcome(ScanResult(result), judged.ticket, judged.tier_name, stored, double_admission=double)
 
-    def _judge(self, event: Event, ticket_id: str, code: str, at: datetime) -> ScanOutcome:
+    # ---------------------------------------------------------------- the verdict
+    def _judge_ticket(self, event: Event, ticket_id: str, tiers: dict[str, dict[str, str]]) -> ScanOutcome:
+        """ADMITTED when the ticket is a valid one of this event; the code is judged by the caller."""
         ticket = self.store.get_ticket(ticket_id)
         if ticket is None:
             return ScanOutcome(ScanResult.INVALID)
-        tier_name = next((t.name for t in self.store.get_tiers(ticket.event_id) if t.id == ticket.tier_id), None)
+        if ticket.event_id not in tiers:
+            tiers[ticket.event_id] = {t.id: t.name for t in self.store.get_tiers(ticket.event_id)}
+        tier_name = tiers[ticket.event_id].get(ticket.tier_id)
         if ticket.event_id != event.id:
             return ScanOutcome(ScanResult.WRONG_EVENT, ticket, tier_name)
         if ticket.status is TicketStatus.VOID:
             return ScanOutcome(ScanResult.VOID, ticket, tier_name)
-        age = code_age(ticket.secret, code, at)
-        if age is CodeAge.STALE:
-            return ScanOutcome(ScanResult.STALE_CODE, ticket, tier_name)
-        if age is not CodeAge.VALID:
-            return ScanOutcome(ScanResult.INVALID, ticket, tier_name)
         return ScanOutcome(ScanResult.ADMITTED, ticket, tier_name)
+
+    def _judge(self, event: Event, code: DoorCode, at: datetime, tiers: dict[str, dict[str, str]]) -> ScanOutcome:
+        outcome = self._judge_ticket(event, code.ticket_id, tiers)
+        if outcome.result is not ScanResult.ADMITTED:
+            return outcome
+        assert outcome.ticket is not None
+        if isinstance(code, SignedCode):
+            age = signed_code_age(self.keys, event.id, code, at)
+        elif self.has_legacy_code(outcome.ticket):
+            age = code_age(outcome.ticket.secret, code.digits, at)
+        else:  # sold after signed codes shipped: no EF1 code of it was ever shown
+            age = CodeAge.INVALID
+        if age is CodeAge.STALE:
+            return ScanOutcome(ScanResult.STALE_CODE, outcome.ticket, outcome.tier_name)
+        if age is not CodeAge.VALID:
+            return ScanOutcome(ScanResult.INVALID, outcome.ticket, outcome.tier_name)
+        return outcome
+
+    def has_legacy_code(self, ticket: Ticket) -> bool:
+        """Whether a wallet may still show EF1 codes of this ticket (sold before signed codes)."""
+        order = self.store.get_order(ticket.order_id)
+        return order is not None and order.created_at < self.signed_codes_since
+
+    def _tier_names(self, event: Event) -> dict[str, str]:
+        return {t.id: t.name for t in self.store.get_tiers(event.id)}
 
 
 def _device(device_id: str) -> str:

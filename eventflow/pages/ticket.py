@@ -1,18 +1,21 @@
 """`/t/{ticket_id}?k=ACCESS_KEY`: the ticket wallet, a large QR code that rotates every 30 s.
 
-The code is computed in the browser (eventflow/static/wallet.js) with the code window of
-domain/codes.py, so it keeps rotating with no network; the service worker serves an offline copy
-of this page after a reload. Once the door admitted the ticket, the wallet says when ("Checked in
-at 20:15", in the event's timezone). "Add to home screen" works through the web app manifest."""
+The page hands eventflow/static/wallet.js the ticket's signed codes for the next hours (EF2,
+docs/door.md); the wallet shows the one of the current step, so it keeps rotating with no network,
+and fetches more while online. The service worker serves an offline copy of this page after a
+reload. Once the door admitted the ticket, the wallet says when ("Checked in at 20:15", in the
+event's timezone). "Add to home screen" works through the web app manifest."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from eventflow.domain.checkin import WalletCodes
 from eventflow.domain.codes import door_rules
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import Event
@@ -28,17 +31,20 @@ class Wallet:
     view: TicketView
     event: Event
     tier_name: str
+    codes: WalletCodes
 
 
 def wallet_ticket(wallet: Wallet) -> dict[str, Any]:
     """What wallet.js shows (and keeps in localStorage for the offline copy of the page)."""
     ticket, event, checkin = wallet.view.ticket, wallet.event, wallet.view.checkin
     return {
-        "id": ticket.id, "secret": ticket.secret, "holder": ticket.holder_name, "tier": wallet.tier_name,
+        "id": ticket.id, "holder": ticket.holder_name, "tier": wallet.tier_name,
         "status": ticket.status.value, "event_title": event.title,
         "when": event_when(event.starts_at, event.ends_at, event.timezone),
         "checked_in": checkin.scanned_at.astimezone(ZoneInfo(event.timezone)).strftime("%H:%M") if checkin else None,
         **door_rules(),
+        "codes": {"first_step": wallet.codes.first_step, "signatures": wallet.codes.signatures},
+        "codes_url": f"/api/v1/tickets/{quote(ticket.id)}/door-codes?key={quote(ticket.access_key)}",
     }
 
 
@@ -48,7 +54,8 @@ def register(services: Services) -> None:
         event = services.queries.event(view.ticket.event_id)
         if event is None:
             raise NotFound("No such event")
-        return Wallet(view, event, services.queries.tier_names(event.id).get(view.ticket.tier_id, "Ticket"))
+        tier_name = services.queries.tier_names(event.id).get(view.ticket.tier_id, "Ticket")
+        return Wallet(view, event, tier_name, services.door.wallet_codes(view.ticket))
 
     @ui.page("/t/{ticket_id}", reconnect_timeout=3600)
     async def ticket_page(ticket_id: str, k: str = "") -> None:

@@ -1,7 +1,10 @@
 /*
  * EventFlow door logic, shared by the scanner and the ticket wallet; depends on no websocket.
  *
- * - TOTP (RFC 6238, HMAC-SHA1) with WebCrypto, as pyotp computes it.
+ * - Signed codes `EF2.<ticket>.<step>.<signature>`: verified with the event's Ed25519 public key
+ *   from the manifest (WebCrypto). The door can check them, never make them (docs/door.md).
+ * - Legacy codes `EF1.<ticket>.<8 digits>`: TOTP (RFC 6238, HMAC-SHA1) with WebCrypto, as pyotp
+ *   computes it; the manifest carries a secret only for tickets sold before signed codes.
  * - The offline verdict on a scanned code, in the server's words (admitted, stale_code, ...).
  * - A tiny IndexedDB key-value store (one object store per name).
  * Everything here works with the network gone.
@@ -82,23 +85,78 @@
     return "invalid";
   }
 
-  /* The offline verdict on `code` shown for manifest `ticket` (undefined: not in the manifest), in
-     the words the server's /checkin/scan answers with. `admittedBefore`: the device knows it is in. */
+  function base64urlDecode(text) {
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - text.length % 4) % 4));
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  }
+
+  const publicKeys = new Map();
+
+  async function eventKey(publicKey) {
+    let key = publicKeys.get(publicKey);
+    if (!key) {
+      key = await crypto.subtle.importKey("raw", base64urlDecode(publicKey), { name: "Ed25519" }, false, ["verify"]);
+      publicKeys.set(publicKey, key);
+    }
+    return key;
+  }
+
+  /* 'valid' / 'stale' as the step sits around `millis` (codes.step_age), once the event's key
+     vouches for the signature; else 'invalid'. The cheap step check comes first. */
+  async function signedAge(rules, code, millis) {
+    const offset = code.step - stepAt(rules, millis);
+    const accepted = rules.accepted_steps;
+    let age = "invalid";
+    if (offset >= Math.min(...accepted) && offset <= Math.max(...accepted)) age = "valid";
+    else if (offset < Math.min(...accepted) && offset >= -(rules.stale_lookback_steps || 0)) age = "stale";
+    if (age === "invalid" || !rules.public_key) return "invalid";
+    const message = new TextEncoder().encode(`EF2.${code.ticketId}.${code.step}`);
+    try {
+      const good = await crypto.subtle.verify({ name: "Ed25519" }, await eventKey(rules.public_key), code.signature, message);
+      return good ? age : "invalid";
+    } catch (error) {
+      return "invalid"; // a key or signature this browser cannot read
+    }
+  }
+
+  /* The offline verdict on a parsed `code` (parsePayload) shown for manifest `ticket` (undefined:
+     not in the manifest), in the words the server's /checkin/scan answers with. `rules` is the
+     manifest. `admittedBefore`: the device knows it is in. */
   async function verdict(rules, ticket, code, millis, admittedBefore) {
     if (!ticket) return "unknown";
     if (ticket.status === "void") return "void";
     if (admittedBefore) return "already_checked_in";
-    const age = await codeAge(rules, ticket.secret, code, millis);
+    let age = "invalid";
+    if (code.kind === "EF2") {
+      age = await signedAge(rules, code, millis);
+    } else if (ticket.ef1_secret && !(rules.closes_at && millis > Date.parse(rules.closes_at))) {
+      age = await codeAge(rules, ticket.ef1_secret, code.code, millis);
+    }
     return { valid: "admitted", stale: "stale_code" }[age] || "invalid";
   }
 
-  /* `EF1.<ticket id>.<code>` -> {ticketId, code}; null when it is not one of our codes. Without
-     rules (no manifest yet) any run of digits passes, so the scanner can say "unknown". */
+  /* Whether an offline scan at `millis` falls in the manifest's door window (the server refuses
+     uploads outside it, so the device does too). */
+  function doorOpen(manifest, millis) {
+    if (!manifest || !manifest.opens_at) return true;
+    return Date.parse(manifest.opens_at) <= millis && millis <= Date.parse(manifest.closes_at);
+  }
+
+  /* A scanned text -> {kind: "EF2", ticketId, step, signature} or {kind: "EF1", ticketId, code};
+     null when it is not one of our codes (codes.parse_payload on the server). Without rules (no
+     manifest yet) any run of digits passes, so the scanner can say "unknown". */
   function parsePayload(text, rules) {
-    const parts = String(text || "").trim().split(".");
+    const clean = String(text || "").trim();
+    if (clean.length > 200 || !/^[\x21-\x7e]*$/.test(clean)) return null; // printable ASCII only
+    const parts = clean.split(".");
+    const ticketId = /^[A-Za-z0-9_-]{1,64}$/;
+    if (parts.length === 4 && parts[0] === "EF2" && ticketId.test(parts[1]) && /^\d{1,12}$/.test(parts[2])
+        && /^[A-Za-z0-9_-]{86}$/.test(parts[3])) {
+      return { kind: "EF2", ticketId: parts[1], step: Number(parts[2]), signature: base64urlDecode(parts[3]) };
+    }
     const digits = rules && rules.digits ? new RegExp(`^\\d{${rules.digits}}$`) : /^\d+$/;
-    if (parts.length !== 3 || parts[0] !== "EF1" || !parts[1] || !digits.test(parts[2])) return null;
-    return { ticketId: parts[1], code: parts[2] };
+    if (parts.length !== 3 || parts[0] !== "EF1" || !ticketId.test(parts[1]) || !digits.test(parts[2])) return null;
+    return { kind: "EF1", ticketId: parts[1], code: parts[2] };
   }
 
   /* IndexedDB as a few named key-value stores. */
@@ -133,5 +191,5 @@
     return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  window.EventFlowDoor = { hotp, stepAt, codeAt, codeAge, verdict, parsePayload, openStore, randomId };
+  window.EventFlowDoor = { hotp, stepAt, codeAt, codeAge, signedAge, verdict, doorOpen, parsePayload, openStore, randomId };
 })();

@@ -181,7 +181,8 @@
       try {
         const answer = await this.request("POST", "/checkin/sync", {
           device_id: this.deviceId,
-          scans: scans.map(({ ticket_id, code, scanned_at, nonce }) => ({ ticket_id, code, scanned_at, nonce })),
+          scans: scans.map(({ ticket_id, code, scanned_at, nonce, manifest_stamp, id_checked }) =>
+            ({ ticket_id, code, scanned_at, nonce, manifest_stamp, id_checked: !!id_checked })),
         });
         for (const result of answer.results) await this.kv.delete("queue", result.nonce);
         this.lastSync = answer.results;
@@ -192,14 +193,18 @@
     }
 
     // ------------------------------------------------------------------ scanning
-    async handle(text) {
+    /* A scanned or typed code; or, with `idChecked` (a ticket id), a guest staff found by name and
+       whose ID they checked: admitted without a code, since door devices cannot make codes. */
+    async handle(text, idChecked) {
       text = String(text || "").trim();
-      if (!text) return;
+      if (!text && !idChecked) return;
       const now = Date.now();
-      this.lastCode = { text, at: now };
+      this.lastCode = { text: text || "id:" + idChecked, at: now };
       if (this.online && !this.revoked) {
         try {
-          const answer = await this.request("POST", "/checkin/scan", { code: text, device_id: this.deviceId });
+          const answer = idChecked
+            ? await this.request("POST", "/checkin/admit", { ticket_id: idChecked, device_id: this.deviceId })
+            : await this.request("POST", "/checkin/scan", { code: text, device_id: this.deviceId });
           if ((answer.result === "admitted" || answer.result === "already_checked_in") && answer.ticket) {
             // Remember it on the device too, so an offline reload still knows this person is in.
             const known = this.tickets.get(answer.ticket.ticket_id);
@@ -214,28 +219,34 @@
           /* network failed: decide locally below */
         }
       }
-      const outcome = await this.validateOffline(text, now);
-      this.showResult(outcome.result, outcome.ticket, true);
+      const outcome = await this.validateOffline(text, now, idChecked);
+      this.showResult(outcome.result, outcome.ticket, true, outcome.override);
     }
 
-    /* Local decision against the cached manifest (its code window too); admitted scans are queued for upload. */
-    async validateOffline(text, now) {
+    /* Local decision against the cached manifest (its public key, code window and door window);
+       admitted scans are queued for upload with the manifest's stamp. */
+    async validateOffline(text, now, idChecked) {
       const started = performance.now();
       try {
-        const parsed = Door.parsePayload(text, this.manifest);
-        if (!parsed || !this.manifest) return { result: parsed ? "unknown" : "invalid" };
-        const ticket = this.tickets.get(parsed.ticketId);
+        const parsed = idChecked ? null : Door.parsePayload(text, this.manifest);
+        if ((!parsed && !idChecked) || !this.manifest) return { result: parsed || idChecked ? "unknown" : "invalid" };
+        const ticket = this.tickets.get(idChecked || parsed.ticketId);
         if (!ticket) return { result: "unknown" };
         const shown = { ticket_id: ticket.id, holder: ticket.holder, tier: ticket.tier };
+        if (!Door.doorOpen(this.manifest, now)) return { result: "invalid", ticket: shown, override: "Outside door hours" };
         const local = await this.kv.get("admitted", this.eventId + ":" + ticket.id);
-        const result = await Door.verdict(this.manifest, ticket, parsed.code, now, !!(ticket.checked_in_at || local));
+        const before = !!(ticket.checked_in_at || local);
+        const result = idChecked
+          ? (ticket.status === "void" ? "void" : before ? "already_checked_in" : "admitted")
+          : await Door.verdict(this.manifest, ticket, parsed, now, before);
         if (result === "already_checked_in") {
           const by = local ? (local.by || "this device") : null;
           return { result, ticket: { ...shown, checked_in_at: ticket.checked_in_at || local.scanned_at, checked_in_by: by } };
         }
         if (result !== "admitted") return { result, ticket: shown };
-        const scan = { event_id: this.eventId, ticket_id: ticket.id, code: parsed.code,
-                       scanned_at: new Date(now).toISOString(), nonce: Door.randomId("scan_") };
+        const scan = { event_id: this.eventId, ticket_id: ticket.id, code: idChecked ? "" : text, id_checked: !!idChecked,
+                       scanned_at: new Date(now).toISOString(), nonce: Door.randomId("scan_"),
+                       manifest_stamp: this.manifest.stamp };
         await this.kv.put("queue", scan.nonce, scan);
         await this.kv.put("admitted", this.eventId + ":" + ticket.id, scan);
         this.updateStatus();
@@ -299,12 +310,11 @@
         row.type = "button";
         row.className = "ef-match";
         row.textContent = `${ticket.holder} · ${ticket.tier}` + (ticket.checked_in_at ? " (in)" : "");
-        // A guest without their phone: staff check the ID, then admit with the current code.
-        row.addEventListener("click", async () => {
-          const code = await Door.codeAt(this.manifest, ticket.secret, Date.now());
+        // A guest without their phone: staff check the ID, then admit by name (no code needed).
+        row.addEventListener("click", () => {
           this.el.search.value = "";
           this.el.results.innerHTML = "";
-          this.handle(`EF1.${ticket.id}.${code}`);
+          this.handle("", ticket.id);
         });
         this.el.results.appendChild(row);
       }

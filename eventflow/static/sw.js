@@ -3,7 +3,7 @@
  * Scanner (/scan/...) and ticket (/t/...) pages are fetched from the network when possible;
  * when that fails, a static copy of the page that runs the same socket-free modules is served.
  */
-const CACHE = "eventflow-door-v2"; // v2: the code window comes from the manifest / ticket JSON
+const CACHE = "eventflow-door-v3"; // v3: signed EF2 codes (wallet carries them, scanner verifies)
 const SHELL = [
   "/door/offline-scan.html", "/door/offline-ticket.html", "/door/door.js", "/door/scanner.js",
   "/door/wallet.js", "/door/door.css", "/door/zxing.min.js", "/door/app.webmanifest",

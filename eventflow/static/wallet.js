@@ -1,13 +1,18 @@
 /*
- * EventFlow ticket wallet: the rotating QR code, computed in the browser every step from the
- * ticket's secret, so the code keeps rotating (and the door accepts it) with no network at all.
- * The ticket JSON carries the server's code window (step_seconds, digits, ...) and, once the door
- * admitted it, when ("checked_in": "20:15" in the event's timezone). The ticket is kept in
- * localStorage; the service worker's offline copy of the page reads it back.
+ * EventFlow ticket wallet: the rotating QR code. The ticket JSON carries the server's signed codes
+ * for the next hours (`codes`: first_step and one Ed25519 signature per 30 s step, docs/door.md),
+ * so the code keeps rotating (and the door accepts it) with no network for that long; while
+ * online the wallet fetches more (`codes_url`) before fewer than three hours are left. It also
+ * carries the code window (step_seconds, ...) and, once the door admitted it, when
+ * ("checked_in": "20:15" in the event's timezone). The ticket is kept in localStorage; the service
+ * worker's offline copy of the page reads it back. A ticket saved by an older wallet (a TOTP
+ * `secret`, legacy EF1 codes) keeps working the old way until it is opened online again.
  */
 (function () {
   "use strict";
   const Door = window.EventFlowDoor;
+  const REFILL_BELOW_S = 3 * 3600; // fetch more signed codes when fewer than this many seconds are left
+  const REFILL_RETRY_MS = 60000;
 
   function storageKey(ticketId) {
     return "eventflow-ticket:" + ticketId;
@@ -18,6 +23,7 @@
       this.root = root;
       this.ticket = ticket;
       this.shownStep = null;
+      this.refillAt = 0;
     }
 
     start() {
@@ -55,18 +61,58 @@
       this.timer = setInterval(() => this.tick(), 1000);
     }
 
+    /* The payload to show at `now`; null when the wallet has no code for it (ran out offline). */
+    async payloadAt(now) {
+      const ticket = this.ticket;
+      const step = Door.stepAt(ticket, now);
+      if (ticket.codes) {
+        const signature = ticket.codes.signatures[step - ticket.codes.first_step];
+        return signature ? `EF2.${ticket.id}.${step}.${signature}` : null;
+      }
+      if (ticket.secret) return `EF1.${ticket.id}.${await Door.codeAt(ticket, ticket.secret, now)}`;
+      return null;
+    }
+
+    /* Seconds of signed codes left from `now`. */
+    codesLeft(now) {
+      const codes = this.ticket.codes;
+      if (!codes) return 0;
+      const end = (codes.first_step + codes.signatures.length) * this.ticket.step_seconds;
+      return end - now / 1000;
+    }
+
+    async refill(now) {
+      if (!navigator.onLine || !this.ticket.codes_url || now < this.refillAt) return;
+      if (this.codesLeft(now) >= REFILL_BELOW_S) return;
+      this.refillAt = now + REFILL_RETRY_MS;
+      try {
+        const response = await fetch(this.ticket.codes_url, { cache: "no-store" });
+        if (!response.ok) return;
+        const fresh = await response.json();
+        this.ticket = { ...this.ticket, codes: { first_step: fresh.first_step, signatures: fresh.signatures } };
+        delete this.ticket.secret;
+        localStorage.setItem(storageKey(this.ticket.id), JSON.stringify(this.ticket));
+        this.shownStep = null;
+      } catch (error) { /* offline after all: try again later */ }
+    }
+
     async tick() {
       const now = Date.now();
       const step = Door.stepAt(this.ticket, now);
       if (step !== this.shownStep) {
         this.shownStep = step;
-        const payload = `EF1.${this.ticket.id}.${await Door.codeAt(this.ticket, this.ticket.secret, now)}`;
-        this.qr.replaceChildren(this.writer.write(payload, 320, 320));
-        this.qr.dataset.payload = payload;
+        const payload = await this.payloadAt(now);
+        if (payload) {
+          this.qr.replaceChildren(this.writer.write(payload, 320, 320));
+        } else {
+          this.qr.textContent = "Connect to the internet once to refresh this ticket's codes.";
+        }
+        this.qr.dataset.payload = payload || "";
       }
       const left = this.ticket.step_seconds - Math.floor(now / 1000) % this.ticket.step_seconds;
       this.countdown.textContent = `New code in ${left} s`;
       this.offlineNote.hidden = navigator.onLine;
+      this.refill(now);
     }
   }
 

@@ -1,6 +1,10 @@
-"""The door's contract over real HTTP: the code window travels in the manifest, a ticket says when it
-was admitted, offline uploads take the whole QR payload, and one code gets one verdict online and
-offline (the offline verdict is the scanner's own JavaScript, eventflow/static/door.js, under node)."""
+"""The door's contract over real HTTP: the code window and the event's public key travel in the
+manifest, a ticket says when it was admitted, offline uploads take the whole QR payload, and one
+code gets one verdict online and offline (the offline verdict is the scanner's own JavaScript,
+eventflow/static/door.js, under node).
+
+The server here runs with a known secret key, so a test can play the server's past self and make
+the signed code a wallet showed hours ago (DoorKeys derives the same event keys)."""
 
 from __future__ import annotations
 
@@ -15,13 +19,21 @@ from typing import Any
 import httpx
 import pytest
 
-from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STALE_LOOKBACK_STEPS, STEP_SECONDS, ticket_code
+from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STALE_LOOKBACK_STEPS, STEP_SECONDS, step_of
+from eventflow.domain.door_keys import DoorKeys
+from tests.server import running_app
 
 DOOR_JS = Path(__file__).resolve().parents[2] / "eventflow" / "static" / "door.js"
-EVENT = {
-    "title": "Door Night", "starts_at": "2027-03-05T19:00:00+01:00", "ends_at": "2027-03-05T23:30:00+01:00",
-    "timezone": "Europe/Berlin", "venue": "Hall", "currency": "EUR", "fee_mode": "buyer_pays",
-}
+SECRET_KEY = "door tests " + secrets.token_hex(8)
+KEYS = DoorKeys(SECRET_KEY)
+
+
+def door_event() -> dict[str, str]:
+    """An event starting in an hour: its door is open, so offline uploads of scans made now count."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    ends = starts + timedelta(hours=4)
+    return {"title": "Door Night", "starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
+            "timezone": "Europe/Berlin", "venue": "Hall", "currency": "EUR", "fee_mode": "buyer_pays"}
 
 
 class Door:
@@ -32,7 +44,7 @@ class Door:
         signup = api.post("/auth/signup", json={"email": f"door-{secrets.token_hex(4)}@example.com",
                                                 "password": "long enough", "name": "Door"}).json()
         self.organizer = {"Authorization": f"Bearer {signup['token']}"}
-        self.event = api.post("/events", json=EVENT, headers=self.organizer).json()
+        self.event = api.post("/events", json=door_event(), headers=self.organizer).json()
         tier = api.post(f"/events/{self.event['id']}/tiers", headers=self.organizer,
                         json={"name": "Entry", "price_minor": 1000, "capacity": 20, "max_per_order": 10}).json()
         assert api.post(f"/events/{self.event['id']}/publish", headers=self.organizer).status_code == 200
@@ -51,8 +63,9 @@ class Door:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def secret(self, n: int) -> str:
-        return next(t["secret"] for t in self.manifest()["tickets"] if t["id"] == self.tickets[n]["ticket_id"])
+    def signed(self, n: int, at: datetime) -> str:
+        """The EF2 code ticket `n`'s wallet showed at `at` (made with the server's key, as the server would)."""
+        return KEYS.payload(self.event["id"], self.tickets[n]["ticket_id"], step_of(at))
 
     def ticket(self, n: int) -> dict[str, Any]:
         ticket = self.tickets[n]
@@ -65,24 +78,39 @@ class Door:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def sync(self, *scans: dict[str, str]) -> list[str]:
-        response = self.api.post(self.path("sync"), headers=self.staff, json={"device_id": "gate-2", "scans": [
+    def sync_results(self, *scans: dict[str, Any], device_id: str = "gate-2") -> list[dict[str, Any]]:
+        response = self.api.post(self.path("sync"), headers=self.staff, json={"device_id": device_id, "scans": [
             {"scanned_at": datetime.now(UTC).isoformat(), "nonce": secrets.token_hex(6), **scan} for scan in scans]})
         assert response.status_code == 200, response.text
-        return [result["result"] for result in response.json()["results"]]
+        results: list[dict[str, Any]] = response.json()["results"]
+        return results
+
+    def sync(self, *scans: dict[str, Any]) -> list[str]:
+        return [result["result"] for result in self.sync_results(*scans)]
+
+
+@pytest.fixture(scope="module")
+def door_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A server of our own, with a secret key the tests know."""
+    with running_app(tmp_path_factory.mktemp("door"), EVENTFLOW_SECRET_KEY=SECRET_KEY) as url:
+        yield url
 
 
 @pytest.fixture
-def api(app_url: str):  # type: ignore[no-untyped-def]
-    with httpx.Client(base_url=f"{app_url}/api/v1", timeout=10) as client:
+def api(door_app: str):  # type: ignore[no-untyped-def]
+    with httpx.Client(base_url=f"{door_app}/api/v1", timeout=10) as client:
         yield client
 
 
 def test_the_manifest_carries_the_code_window_of_domain_codes(api: httpx.Client) -> None:
-    manifest = Door(api, tickets=1).manifest()
+    door = Door(api, tickets=1)
+    manifest = door.manifest()
     assert manifest["step_seconds"] == STEP_SECONDS and manifest["digits"] == CODE_DIGITS
     assert manifest["accepted_steps"] == list(ACCEPTED_STEPS)
     assert manifest["stale_lookback_steps"] == STALE_LOOKBACK_STEPS
+    assert manifest["public_key"] == KEYS.public_key(door.event["id"])  # verifies codes, cannot make them
+    assert KEYS.stamp_time(door.event["id"], manifest["stamp"]) is not None
+    assert all(set(t) <= {"id", "order", "tier", "holder", "status", "checked_in_at"} for t in manifest["tickets"])
 
 
 def test_a_ticket_says_when_it_was_checked_in(api: httpx.Client) -> None:
@@ -99,13 +127,14 @@ def test_a_ticket_says_when_it_was_checked_in(api: httpx.Client) -> None:
     assert bad_key.status_code == 404 and bad_key.json()["error"] == "not_found"
 
 
-def test_sync_takes_the_digits_or_the_whole_qr_payload(api: httpx.Client) -> None:
+def test_sync_takes_the_whole_qr_payload(api: httpx.Client) -> None:
     door = Door(api, tickets=3)
     ids = [t["ticket_id"] for t in door.tickets]
     payloads = [door.ticket(n)["qr_payload"] for n in range(3)]
-    digits = payloads[0].rsplit(".", 1)[1]
+    assert all(p.startswith("EF2.") for p in payloads)
+    stamp = door.manifest()["stamp"]
     assert door.sync(
-        {"ticket_id": ids[0], "code": digits},          # the rotating digits, as before
+        {"ticket_id": ids[0], "code": payloads[0], "manifest_stamp": stamp},  # as the scanner uploads it
         {"ticket_id": ids[1], "code": payloads[1]},     # the whole payload, as /scan takes it
         {"ticket_id": ids[2], "code": payloads[1]},     # ticket 1's payload filed under ticket 2
         {"ticket_id": ids[2], "code": "EF1.nonsense"},  # not one of our payloads
@@ -115,7 +144,8 @@ def test_sync_takes_the_digits_or_the_whole_qr_payload(api: httpx.Client) -> Non
 
 
 def offline_verdict(manifest: dict[str, Any], ticket_id: str, code: str, at: datetime) -> str:
-    """What the scanner decides with no network: door.js's `verdict` on the cached manifest."""
+    """What the scanner decides with no network: door.js's `verdict` on the cached manifest
+    (`code` is the scanned text; Ed25519 is verified by node's WebCrypto, as by the browser's)."""
     script = f"""
         globalThis.window = globalThis;
         require({json.dumps(str(DOOR_JS))});
@@ -123,7 +153,9 @@ def offline_verdict(manifest: dict[str, Any], ticket_id: str, code: str, at: dat
         process.stdin.on("data", (chunk) => input += chunk).on("end", async () => {{
           const {{ manifest, ticketId, code, millis }} = JSON.parse(input);
           const ticket = manifest.tickets.find((t) => t.id === ticketId);
-          process.stdout.write(await window.EventFlowDoor.verdict(manifest, ticket, code, millis, false));
+          const parsed = window.EventFlowDoor.parsePayload(code, manifest);
+          process.stdout.write(parsed ? await window.EventFlowDoor.verdict(manifest, ticket, parsed, millis, false)
+                                      : "invalid");
         }});"""
     node = shutil.which("node")
     assert node is not None
@@ -143,9 +175,10 @@ def test_one_code_one_verdict_online_and_offline(api: httpx.Client, age: timedel
     door = Door(api, tickets=2)
     ticket_id = door.tickets[0]["ticket_id"]
     now = datetime.now(UTC)
-    code = ticket_code(door.secret(0), now - age)
+    code = door.signed(0, now - age)
     manifest = door.manifest()  # fetched before the online scan: the ticket is not in yet
     assert offline_verdict(manifest, ticket_id, code, now) == verdict
-    assert door.scan(f"EF1.{ticket_id}.{code}")["result"] == verdict
+    assert door.scan(code)["result"] == verdict
     other = door.tickets[1]["ticket_id"]
-    assert door.sync({"ticket_id": other, "code": ticket_code(door.secret(1), now - age)}) == [verdict]
+    assert door.sync({"ticket_id": other, "code": door.signed(1, now - age), "manifest_stamp": manifest["stamp"]}) \
+        == [verdict]
