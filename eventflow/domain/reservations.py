@@ -153,7 +153,7 @@ class Ticketing:
         if event.status is EventStatus.DRAFT:
             raise NotFound("No such event")
         if event.status is not EventStatus.PUBLISHED:
-            raise NotOnSale("This event is not on sale")
+            raise NotOnSale()
         now = self.clock.now()
         priced: list[ReservationLine] = []
         for tier_id, quantity in quantities.items():

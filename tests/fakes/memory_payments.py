@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventflow.domain.errors import Conflict
+from eventflow.domain.errors import TicketsBeingRefunded
 from eventflow.domain.models import Tier
 from eventflow.domain.payments.records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
 from tests.fakes.round_trip import as_stored
@@ -146,7 +146,7 @@ class InMemoryPaymentsMixin:
             if existing is not None:
                 return existing, False
             if any(ticket_id in self._refunded_tickets for ticket_id in refund.ticket_ids):
-                raise Conflict("Some of these tickets are being refunded already")
+                raise TicketsBeingRefunded()
             self._refunded_tickets.update((ticket_id, refund.id) for ticket_id in refund.ticket_ids)
             self._refunds[refund.id] = as_stored(refund)
         return refund, True

@@ -18,12 +18,16 @@ from datetime import datetime
 
 from eventflow.domain.errors import (
     CapacityBelowSold,
-    Conflict,
     EmailTaken,
-    NotFound,
+    EventNotFound,
+    LoginTaken,
     NotOnSale,
+    OrganizerNotFound,
+    SlugTaken,
     SoldOut,
+    StaffAccessExists,
     StaleCatalog,
+    TierExists,
 )
 from eventflow.domain.models import (
     CheckIn,
@@ -102,7 +106,9 @@ class InMemoryStore(InMemoryPaymentsMixin):
     def add_identity(self, identity: str, organizer_id: str) -> None:
         with self._lock:
             if identity in self._identities:
-                raise Conflict("This login is already linked to an account")
+                raise LoginTaken()
+            if organizer_id not in self._organizers:
+                raise OrganizerNotFound()
             self._identities[identity] = organizer_id
 
     def find_organizer_by_identity(self, identity: str) -> Organizer | None:
@@ -114,7 +120,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
     def add_event(self, event: Event) -> None:
         with self._lock:
             if event.id in self._events or self._slug_taken(event.slug, by_other_than=None):
-                raise Conflict("This event address is taken")
+                raise SlugTaken()
             self._events[event.id] = as_stored(event)
 
     def save_event(self, event: Event) -> None:
@@ -122,7 +128,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
             if event.id not in self._events:
                 return
             if self._slug_taken(event.slug, by_other_than=event.id):
-                raise Conflict("This event address is taken")
+                raise SlugTaken()
             self._events[event.id] = as_stored(event)
 
     def _slug_taken(self, slug: str, by_other_than: str | None) -> bool:
@@ -147,9 +153,9 @@ class InMemoryStore(InMemoryPaymentsMixin):
     def add_tier(self, tier: Tier) -> None:
         with self._lock:
             if tier.event_id not in self._events:
-                raise NotFound("No such event")
+                raise EventNotFound()
             if tier.id in self._tiers:
-                raise Conflict(f"Tier {tier.id} already exists")
+                raise TierExists()
             self._tiers[tier.id] = as_stored(replace(tier, held=0, sold=0))  # counts start at zero
 
     def update_tier(self, tier: Tier) -> Tier:
@@ -158,10 +164,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
             if stored is None or stored.version != tier.version:
                 raise StaleCatalog(tier.id)
             if stored.held + stored.sold > tier.capacity:
-                raise CapacityBelowSold(
-                    f"{tier.name}: capacity cannot go below {stored.held + stored.sold}"
-                    f" ({stored.sold} sold, {stored.held} held right now)"
-                )
+                raise CapacityBelowSold.of_tier(tier.name, stored.held, stored.sold)
             saved = as_stored(replace(tier, event_id=stored.event_id, held=stored.held, sold=stored.sold,
                                       version=stored.version + 1))
             self._tiers[tier.id] = saved
@@ -189,14 +192,14 @@ class InMemoryStore(InMemoryPaymentsMixin):
                 return existing, False
             event = self._events.get(reservation.event_id)
             if event is None or event.status is not EventStatus.PUBLISHED:
-                raise NotOnSale("This event is not on sale")
+                raise NotOnSale()
             changed: dict[str, Tier] = {}  # nothing is written until every line fits
             for line in reservation.lines:
                 tier = changed.get(line.tier_id) or self._tiers.get(line.tier_id)
                 if tier is None or tier.event_id != reservation.event_id or tier.version != line.tier_version:
                     raise StaleCatalog(line.tier_id)
                 if tier.held + tier.sold + line.quantity > tier.capacity:
-                    raise SoldOut("Not enough tickets left", tier_ids=(line.tier_id,))
+                    raise SoldOut(tier_ids=(line.tier_id,))
                 changed[line.tier_id] = replace(tier, held=tier.held + line.quantity)
             self._write_tiers(changed)
             self._reservations[reservation.id] = as_stored(reservation)
@@ -247,7 +250,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
                     tier.held >= line.quantity if held else tier.held + tier.sold + line.quantity <= tier.capacity
                 )
                 if tier is None or not fits:
-                    raise SoldOut("Not enough tickets left", tier_ids=(line.tier_id,))
+                    raise SoldOut(tier_ids=(line.tier_id,))
                 changed[line.tier_id] = replace(
                     tier, held=tier.held - line.quantity if held else tier.held, sold=tier.sold + line.quantity
                 )
@@ -331,7 +334,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
     def add_staff(self, staff: StaffAccess) -> None:
         with self._lock:
             if staff.id in self._staff or any(s.token_hash == staff.token_hash for s in self._staff.values()):
-                raise Conflict("This staff access already exists")
+                raise StaffAccessExists()
             self._staff[staff.id] = as_stored(staff)
 
     def save_staff(self, staff: StaffAccess) -> None:
