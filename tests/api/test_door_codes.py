@@ -8,7 +8,9 @@ the signed code a wallet showed hours ago (DoorKeys derives the same event keys)
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -19,7 +21,15 @@ from typing import Any
 import httpx
 import pytest
 
-from eventflow.domain.codes import ACCEPTED_STEPS, CODE_DIGITS, STALE_LOOKBACK_STEPS, STEP_SECONDS, step_of
+from eventflow.domain.codes import (
+    ACCEPTED_STEPS,
+    CODE_DIGITS,
+    STALE_LOOKBACK_STEPS,
+    STEP_SECONDS,
+    door_rules,
+    step_of,
+    ticket_code,
+)
 from eventflow.domain.door_keys import DoorKeys
 from tests.server import running_app
 
@@ -182,3 +192,18 @@ def test_one_code_one_verdict_online_and_offline(api: httpx.Client, age: timedel
     other = door.tickets[1]["ticket_id"]
     assert door.sync({"ticket_id": other, "code": door.signed(1, now - age), "manifest_stamp": manifest["stamp"]}) \
         == [verdict]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the scanner's JavaScript")
+def test_offline_a_legacy_code_needs_the_secret_the_manifest_keeps_only_for_old_tickets() -> None:
+    """EF1 offline: admitted for a ticket the manifest has an `ef1_secret` for (sold before signed
+    codes), `invalid` for any other, and `invalid` once the door window has closed."""
+    secret = base64.b32encode(os.urandom(20)).decode()
+    now = datetime.now(UTC)
+    code = f"EF1.tkt_old.{ticket_code(secret, now)}"
+    closes = (now + timedelta(hours=1)).isoformat()
+    old = {"id": "tkt_old", "status": "valid", "ef1_secret": secret}
+    manifest = {**door_rules(), "public_key": KEYS.public_key("evt_x"), "closes_at": closes, "tickets": [old]}
+    assert offline_verdict(manifest, "tkt_old", code, now) == "admitted"
+    assert offline_verdict({**manifest, "tickets": [{**old, "ef1_secret": None}]}, "tkt_old", code, now) == "invalid"
+    assert offline_verdict(manifest, "tkt_old", code, now + timedelta(hours=2)) == "invalid"
