@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(Exception):
+    """The server cannot start with this configuration or data dir; the message is one sentence
+    for the operator (printed instead of a traceback)."""
 
 
 class Settings(BaseSettings):
@@ -52,12 +58,37 @@ class Settings(BaseSettings):
         return (self.base_url or f"http://localhost:{self.port}").rstrip("/")
 
     def resolved_secret_key(self) -> str:
-        """The configured secret, or one generated on first start and kept in the data dir."""
+        """The configured secret, or one generated on first start and kept in the data dir (0600).
+
+        Raises ConfigurationError when the file cannot be read or is empty: signing sessions and
+        tokens with an empty key would let anyone forge them."""
         if self.secret_key:
             return self.secret_key
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "secret_key"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        try:
+            if not path.exists():
+                create_private_file(path, secrets.token_urlsafe(48).encode())
+            key = path.read_text().strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigurationError(f"The secret key file {path} cannot be read or created ({error}).") from None
+        if not key:
+            raise ConfigurationError(
+                f"The secret key file {path} is empty: restore it from a backup, or delete it to have a new one "
+                "generated (which ends every login and voids everything signed with the old key).")
+        return key
+
+
+def create_private_file(path: Path, content: bytes) -> None:
+    """Create `path` readable by its owner only (0600), whole or not at all; a file already there
+    (another process starting at the same moment) is kept. Its folder is created 0700."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+        os.link(draft, path)  # fails when the file exists: the first writer's content stays
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink(missing_ok=True)

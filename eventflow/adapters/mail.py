@@ -3,12 +3,14 @@
 `smtp://user:pass@host:587?starttls=true` or `smtps://user:pass@host:465` (add `cafile=/path.pem`
 to trust a private certificate authority); without a URL the
 message is written to `<data dir>/mail/<order id>.eml` and its path logged, so a fresh install
-shows exactly what a buyer would receive.
+shows exactly what a buyer would receive. The files hold ticket links (each one admits someone), so
+they are created readable by the server's user only (0600, in a 0700 folder).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -87,16 +89,20 @@ class FileMailer:
         self._base_url = base_url
 
     def send_tickets(self, order: Order, event: Event) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
         path = self._directory / f"{order.id}.eml"
-        path.write_bytes(bytes(tickets_message(order, event, self._base_url)))
+        self._write(path, bytes(tickets_message(order, event, self._base_url)))
         log.info("tickets of order %s for %s written to %s", order.id, order.buyer.email, path)
 
     def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
         path = self._directory / f"{refund.id}.eml"
-        path.write_bytes(bytes(refund_message(refund, buyer, event, self._base_url)))
+        self._write(path, bytes(refund_message(refund, buyer, event, self._base_url)))
         log.info("refund notice %s for %s written to %s", refund.id, buyer.email, path)
+
+    def _write(self, path: Path, message: bytes) -> None:
+        self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(message)
 
 
 class SmtpMailer:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import sys
 from pathlib import Path
 
 import uvicorn
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from nicegui import app as nicegui_app
 from nicegui import ui
+from pydantic import ValidationError
 
 from eventflow import api
 from eventflow.adapters.covers import CoverImages
@@ -20,8 +23,10 @@ from eventflow.adapters.live import AvailabilityHub
 from eventflow.adapters.mail import FileMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.app.demo_data import seed_demo
+from eventflow.app.headers import SecurityHeaders
 from eventflow.app.jobs import build_payments, reap_expired_holds, run_payment_jobs
-from eventflow.config import Settings
+from eventflow.app.startup import open_checked_store, prepare_data_dir
+from eventflow.config import ConfigurationError, Settings
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
@@ -35,15 +40,16 @@ from eventflow.domain.queries import Queries
 from eventflow.domain.reservations import Ticketing
 from eventflow.domain.staff import DoorStaff
 from eventflow.services import Services
-from eventflow.store import open_store
 
 log = logging.getLogger("eventflow")
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Raises ConfigurationError (one sentence) when the data dir, secret key or database is unusable."""
     clock = clock or SystemClock()
+    prepare_data_dir(settings)
     secret = settings.resolved_secret_key()
-    store = open_store(settings.store, settings.data_dir)
+    store = open_checked_store(settings)
     hub = AvailabilityHub(store, poll_seconds=settings.live_poll_seconds)
     catalog = Catalog(store, clock, listener=hub)
     ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration, catalog=catalog)
@@ -95,7 +101,26 @@ def install(services: Services) -> None:
 
 
 def run(settings: Settings | None = None) -> None:
-    settings = settings or Settings()
+    """Serve EventFlow; a configuration it cannot start with exits with one sentence on stderr."""
+    # Everything the server creates (database and its WAL, secret key, mail, uploads, NiceGUI's
+    # session storage) is for its own user only.
+    os.umask(0o077)
+    try:
+        serve(settings or Settings())
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = "EVENTFLOW_" + "_".join(str(part) for part in first["loc"]).upper()
+        stop(f"{field} is not valid: {first['msg']}.")
+    except ConfigurationError as error:
+        stop(str(error))
+
+
+def stop(sentence: str) -> None:
+    print(f"EventFlow cannot start. {sentence}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def serve(settings: Settings) -> None:
     # A thousand open pages are ~2 M tracked objects; with the default thresholds a full collection
     # (1-3 s, everything paused) ran every few seconds and delayed live updates. Collect far less often.
     gc.set_threshold(100_000, 50, 100)
@@ -111,6 +136,8 @@ def run(settings: Settings | None = None) -> None:
     # NiceGUI's session, storage and gzip middleware: about 3x the reservations per second.
     root = FastAPI(title="EventFlow API", version="1", description="Public JSON API of EventFlow (/api/v1).")
     root.state.eventflow = services
+    # On the root app, so pages, API, static files and docs all carry them.
+    root.add_middleware(SecurityHeaders, base_url=settings.public_url)
     api.install_error_handlers(root)
     root.include_router(api.router)
     ui.run_with(
@@ -118,6 +145,9 @@ def run(settings: Settings | None = None) -> None:
         title="EventFlow",
         favicon="🎟",
         storage_secret=settings.resolved_secret_key(),
+        # The session cookie (the login's binding secret, pages/components/session.py) travels only
+        # over https when the site is served over https; SameSite=lax keeps cross-site POSTs out.
+        session_middleware_kwargs={"https_only": settings.public_url.startswith("https://"), "same_site": "lax"},
         reconnect_timeout=10,
     )
     log.info("EventFlow on http://%s:%d (API reference at /docs)", settings.host, settings.port)
