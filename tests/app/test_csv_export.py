@@ -21,7 +21,7 @@ EVENT = {
 
 
 @pytest.fixture
-def api(app_url: str):  # type: ignore[no-untyped-def]
+def api(app_url: str):
     with httpx.Client(base_url=f"{app_url}/api/v1", timeout=10) as client:
         yield client
 

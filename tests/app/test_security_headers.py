@@ -15,7 +15,6 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from eventflow.app.headers import SecurityHeaders
-from tests.browser.conftest import browser  # noqa: F401  (the headless chromium fixture, used below)
 from tests.server import running_app
 
 with warnings.catch_warnings():
@@ -87,13 +86,13 @@ def test_the_widget_hook_lets_only_its_paths_be_framed_by_the_named_sites() -> N
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
-def csp_violations(driver) -> list[str]:  # type: ignore[no-untyped-def]
+def csp_violations(driver) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser")
             if "Content Security Policy" in entry["message"] or "Content-Security-Policy" in entry["message"]]
 
 
 @pytest.mark.browser
-def test_pages_work_under_the_policy(app_url: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_pages_work_under_the_policy(app_url: str, browser) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
