@@ -9,7 +9,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.qr import qr_svg
-from eventflow.pages.components.session import log_in, require_organizer
+from eventflow.pages.components.session import client_address, renew_session, require_organizer
 from eventflow.services import Services
 
 
@@ -55,7 +55,8 @@ class TwoFactorCard:
 
         async def disable() -> None:
             try:
-                await self.services.off_loop(self.services.accounts.disable_totp, self.organizer.id, code.value or "")
+                await self.services.off_loop(self.services.accounts.disable_totp, self.organizer.id, code.value or "",
+                                             client=client_address())
             except DomainError as problem:
                 ui.notify(problem.detail, type="negative")
                 return
@@ -94,7 +95,7 @@ class TwoFactorCard:
 def sessions_card(services: Services, organizer: Organizer) -> None:
     async def everywhere() -> None:
         updated = await services.off_loop(services.accounts.log_out_everywhere, organizer.id)
-        log_in(services, updated)  # this browser stays logged in with a fresh session
+        renew_session(services, updated)  # this browser stays logged in with a fresh token
         ui.notify("Logged out everywhere else", type="positive")
 
     with ui.card().classes("w-full"):

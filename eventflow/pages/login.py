@@ -1,14 +1,29 @@
-"""`/login`, `/signup`, `/logout`: organizer accounts (password, then the 2FA code if enabled)."""
+"""`/login`, `/signup`, `/logout`: organizer accounts (password, then the 2FA code if enabled).
+
+The forms talk over the websocket; a proven login is handed to `/login/done`, an HTTP request
+that can set the session cookie (pages/components/session.py). Logging out is a POST (the
+header's button); `GET /logout` only asks, so a link or an image elsewhere cannot log anyone out."""
 
 from __future__ import annotations
 
-from nicegui import ui
+from urllib.parse import quote
+
+from nicegui import app, ui
 from starlette.responses import RedirectResponse
 
 from eventflow.domain.accounts import SecondFactorRequired
 from eventflow.domain.errors import DomainError
-from eventflow.pages.components.frame import frame
-from eventflow.pages.components.session import current_organizer, log_in, log_out, redirect, safe_next
+from eventflow.pages.components.frame import frame, logout_form
+from eventflow.pages.components.session import (
+    DONE_PATH,
+    client_address,
+    current_organizer,
+    end_session,
+    hand_over,
+    redirect,
+    safe_next,
+    take_over,
+)
 from eventflow.services import Services
 
 
@@ -31,12 +46,16 @@ def register(services: Services) -> None:
             )
             code.set_visibility(False)
             error = ui.label().classes("text-red-700").props("data-testid=login-error")
+            handed_over: list[str] = []  # a second click (or Enter) while the first one logs in does nothing
 
             async def submit() -> None:
+                if handed_over:
+                    return
                 error.text = ""
                 try:
                     organizer = await services.off_loop(
-                        services.accounts.authenticate, email.value or "", password.value or "", code.value or None
+                        services.accounts.authenticate, email.value or "", password.value or "", code.value or None,
+                        client=client_address(),
                     )
                 except SecondFactorRequired as problem:
                     code.set_visibility(True)
@@ -46,15 +65,15 @@ def register(services: Services) -> None:
                 except DomainError as problem:
                     error.text = problem.detail
                     return
-                log_in(services, organizer)
-                ui.navigate.to(target)
+                handed_over.append(hand_over(services, organizer, target))
+                ui.navigate.to(handed_over[0])
 
             for field in (email, password, code):
                 field.on("keydown.enter", submit)
             ui.button("Log in", on_click=submit).classes("w-full").props("size=lg data-testid=login-submit")
             if services.settings.oidc_issuer:
                 ui.button(f"Log in with {services.settings.oidc_provider_name}", icon="key",
-                          on_click=lambda: ui.navigate.to(f"/auth/oidc/login?next={target}")) \
+                          on_click=lambda: ui.navigate.to(f"/auth/oidc/login?next={quote(target)}")) \
                     .classes("w-full").props("outline data-testid=login-oidc")
             with ui.row().classes("gap-1 text-sm"):
                 ui.label("New here?")
@@ -82,8 +101,7 @@ def register(services: Services) -> None:
                 except DomainError as problem:
                     error.text = problem.detail
                     return
-                log_in(services, organizer)
-                ui.navigate.to("/dashboard")
+                ui.navigate.to(hand_over(services, organizer, "/dashboard"))
 
             ui.button("Create account", on_click=submit).classes("w-full").props(
                 "size=lg data-testid=signup-submit"
@@ -92,7 +110,26 @@ def register(services: Services) -> None:
                 ui.label("Already have one?")
                 ui.link("Log in", "/login")
 
+    @ui.page(DONE_PATH)
+    async def login_done(nonce: str = "", next: str = "/dashboard") -> None:
+        """Bind the login the form proved, then go on (navigating, not redirecting: see session.py)."""
+        target = safe_next(next)
+        logged_in = take_over(nonce) or await current_organizer(services) is not None  # or a reload
+        destination = target if logged_in else f"/login?next={quote(target)}"
+        # Once this answer (with the cookie) has arrived and the page is connected.
+        ui.context.client.on_connect(lambda: ui.navigate.to(destination))
+
     @ui.page("/logout")
-    def logout_page() -> RedirectResponse:
-        log_out()
+    async def logout_page() -> RedirectResponse | None:
+        organizer = await current_organizer(services)
+        if organizer is None:
+            return redirect("/login")
+        with frame("Log out", organizer), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+            ui.label(f"Log out {organizer.email}?").classes("text-xl font-semibold")
+            logout_form("Log out", "logout-confirm", "q-btn bg-primary text-white px-4 py-2 rounded")
+        return None
+
+    @app.post("/logout", include_in_schema=False)
+    def log_out() -> RedirectResponse:
+        end_session()
         return redirect("/login")

@@ -1,25 +1,32 @@
-"""`/auth/oidc/login`, `/auth/oidc/callback`, `/auth/oidc/error`: "Log in with <provider>".
+"""`/auth/oidc/login`, `/auth/oidc/callback`, `/auth/oidc/confirm`, `/auth/oidc/error`: "Log in with <provider>".
 
 Registered only when an OpenID issuer is configured; the protocol is eventflow/adapters/oidc.py.
 The login and callback are plain FastAPI routes: NiceGUI's RequestTrackingMiddleware puts every
-HTTP request in `app.storage.user`'s context, so `log_in` works here and the callback can answer
+HTTP request in `app.storage.user`'s context, so the callback can start the session and answer
 with a real 303 redirect. Failures never reach the user as a 500: they land on the error page,
 which explains what happened and links back to /login.
+
+The provider's word alone does not open an account protected by more: one with two-factor login
+asks for its code, and a password account with the same email is linked only after its password
+(and code) are given once, on the confirm page (Accounts.login_with_identity / confirm_identity).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from fastapi import Request
 from nicegui import app, ui
 from starlette.responses import RedirectResponse, Response
 
 from eventflow.adapters.oidc import LoginFailed, OidcClient
+from eventflow.domain.accounts import IdentityToConfirm
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
 from eventflow.pages.components.frame import frame
-from eventflow.pages.components.session import log_in, redirect, safe_next
+from eventflow.pages.components.session import client_address, hand_over, redirect, safe_next, start_session
 from eventflow.services import Services
 
 log = logging.getLogger("eventflow.pages.oidc_login")
@@ -27,6 +34,9 @@ log = logging.getLogger("eventflow.pages.oidc_login")
 LOGIN_PATH = "/auth/oidc/login"
 CALLBACK_PATH = "/auth/oidc/callback"
 ERROR_PATH = "/auth/oidc/error"
+CONFIRM_PATH = "/auth/oidc/confirm"
+CONFIRM_KEY = "oidc_confirm"  # the login waiting for the account's password/code, in app.storage.user
+CONFIRM_SECONDS = 600
 NEXT_KEY = "eventflow_oidc_next"  # where to go after the login, in the session cookie
 ERROR_KEY = "oidc_error"  # the message the error page shows, in app.storage.user
 
@@ -40,11 +50,20 @@ def register(services: Services) -> None:
         app.storage.user[ERROR_KEY] = message
         return redirect(ERROR_PATH)
 
-    async def organizer_of(request: Request) -> Organizer:
+    async def organizer_of(request: Request, target: str) -> Organizer | None:
+        """The organizer to log in, or None when the account must be confirmed first (then the
+        login waits in user storage for the confirm page)."""
         who = await oidc.identity(request)
         try:
             return await services.off_loop(services.accounts.login_with_identity, who.issuer, who.subject,
                                            who.email, who.name, who.email_verified)
+        except IdentityToConfirm as confirm:
+            app.storage.user[CONFIRM_KEY] = {
+                "issuer": who.issuer, "subject": who.subject, "organizer_id": confirm.organizer_id,
+                "email": confirm.email, "password": confirm.needs_password, "code": confirm.needs_code,
+                "next": target, "until": time.time() + CONFIRM_SECONDS,
+            }
+            return None
         except DomainError as problem:
             raise LoginFailed(problem.detail) from problem
 
@@ -63,14 +82,24 @@ def register(services: Services) -> None:
     async def oidc_callback(request: Request) -> RedirectResponse:
         target = safe_next(request.session.pop(NEXT_KEY, None))
         try:
-            organizer = await organizer_of(request)
+            organizer = await organizer_of(request, target)
         except LoginFailed as problem:
             return show_error(str(problem))
         except Exception:
             log.exception("OIDC callback failed")
             return show_error(f"The login with {provider} failed unexpectedly. Please try again.")
-        log_in(services, organizer)
+        if organizer is None:
+            return redirect(CONFIRM_PATH)
+        start_session(services.tokens.session_token(organizer))
         return redirect(target)
+
+    @ui.page(CONFIRM_PATH)
+    def oidc_confirm_page() -> RedirectResponse | None:
+        pending: Any = app.storage.user.get(CONFIRM_KEY)
+        if not isinstance(pending, dict) or float(pending.get("until", 0)) < time.time():
+            return redirect("/login")
+        confirm_form(services, provider, pending)
+        return None
 
     @ui.page(ERROR_PATH)
     def oidc_error_page() -> None:
@@ -79,3 +108,38 @@ def register(services: Services) -> None:
             ui.label(f"Could not log in with {provider}").classes("text-2xl font-bold")
             ui.label(message).classes("text-red-700").props("data-testid=oidc-error")
             ui.link("Back to the login page", "/login").props("data-testid=oidc-back")
+
+
+def confirm_form(services: Services, provider: str, pending: dict[str, Any]) -> None:
+    """The account's password (to link the identity, once) and/or its two-factor code."""
+    with frame("Confirm your login"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+        ui.label(f"Confirm it is you, {pending['email']}").classes("text-2xl font-bold")
+        ui.label(
+            f"Your EventFlow account needs its password to link your {provider} login (once)."
+            if pending["password"] else "Your account has two-factor login on: enter its code."
+        ).classes("text-slate-600")
+        password = ui.input("EventFlow password", password=True).props(
+            "autocomplete=current-password outlined data-testid=confirm-password")
+        password.set_visibility(bool(pending["password"]))
+        code = ui.input("6-digit code or a recovery code").props(
+            "autocomplete=one-time-code inputmode=numeric outlined data-testid=confirm-code")
+        code.set_visibility(bool(pending["code"]))
+        error = ui.label().classes("text-red-700").props("data-testid=confirm-error")
+
+        async def submit() -> None:
+            try:
+                organizer = await services.off_loop(
+                    services.accounts.confirm_identity, pending["issuer"], pending["subject"],
+                    pending["organizer_id"], password.value or None, code.value or None, client=client_address(),
+                )
+            except DomainError as problem:
+                code.set_visibility(code.visible or problem.code == "totp_required")
+                error.text = problem.detail
+                return
+            app.storage.user.pop(CONFIRM_KEY, None)
+            ui.navigate.to(hand_over(services, organizer, str(pending["next"])))
+
+        for field in (password, code):
+            field.on("keydown.enter", submit)
+        ui.button("Continue", on_click=submit).classes("w-full").props("size=lg data-testid=confirm-submit")
+        ui.link("Cancel", "/login")

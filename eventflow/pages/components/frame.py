@@ -28,13 +28,21 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
             with ui.row().classes("items-center gap-3 text-sm"):
                 ui.link("Dashboard", "/dashboard").classes("text-slate-700")
                 ui.link("Account", "/account").classes("text-slate-700")
-                ui.link("Log out", "/logout").classes("text-slate-700").props("data-testid=logout")
+                logout_form("Log out", "logout", "text-slate-700 underline cursor-pointer bg-transparent")
     width = "max-w-5xl" if organizer else "max-w-2xl"
     with ui.column().classes(f"w-full {width} mx-auto px-4 py-4 gap-4") as content:
         yield content
     # A plain footer, not ui.footer: a fixed bar would cover the buy button on small phones.
     ui.label("EventFlow · fair-trade ticketing for independent organizers").classes(
         "w-full text-center text-xs text-slate-400 py-4"
+    )
+
+
+def logout_form(label: str, testid: str, classes: str) -> None:
+    """A button that logs out with a POST (a plain form: it works before the websocket connects)."""
+    ui.html(
+        f'<form method="post" action="/logout" class="m-0"><button type="submit" class="{classes}" '
+        f'data-testid="{testid}">{label}</button></form>', sanitize=False,
     )
 
 
