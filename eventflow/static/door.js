@@ -101,6 +101,16 @@
     return key;
   }
 
+  /* Import the manifest's key and verify once, so the first scan at the door is not the one
+     that pays for setting up WebCrypto (it must decide in under 50 ms). */
+  async function prepare(manifest) {
+    if (!manifest || !manifest.public_key) return;
+    try {
+      await crypto.subtle.verify({ name: "Ed25519" }, await eventKey(manifest.public_key), new Uint8Array(64),
+                                 new Uint8Array(1));
+    } catch (error) { /* reported at the first scan */ }
+  }
+
   /* 'valid' / 'stale' as the step sits around `millis` (codes.step_age), once the event's key
      vouches for the signature; else 'invalid'. The cheap step check comes first. */
   async function signedAge(rules, code, millis) {
@@ -191,5 +201,5 @@
     return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  window.EventFlowDoor = { hotp, stepAt, codeAt, codeAge, signedAge, verdict, doorOpen, parsePayload, openStore, randomId };
+  window.EventFlowDoor = { hotp, stepAt, codeAt, codeAge, signedAge, prepare, verdict, doorOpen, parsePayload, openStore, randomId };
 })();

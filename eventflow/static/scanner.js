@@ -132,6 +132,7 @@
     // ------------------------------------------------------------------ manifest and sync
     useManifest(manifest) {
       this.manifest = manifest;
+      Door.prepare(manifest);
       const tiers = manifest.tiers || [];
       this.tickets = new Map(manifest.tickets.map((ticket) =>
         [ticket.id, { ...ticket, tier: typeof ticket.tier === "number" ? tiers[ticket.tier] : ticket.tier }]));

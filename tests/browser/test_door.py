@@ -1,11 +1,18 @@
 """The door in real browsers: camera scans, offline admissions, an offline reload, sync,
-two offline devices admitting one ticket, a revoked device, and the wallet offline."""
+two offline devices admitting one ticket, a revoked device, and the wallet offline.
+
+Codes are signed (EF2): the scanner verifies them offline with chromium's WebCrypto Ed25519 and
+the event's public key; a forged code is refused there too. The server runs with a known secret
+key so a test can check what the wallet shows hours ahead (DoorKeys derives the same keys)."""
 
 from __future__ import annotations
 
+import base64
+import os
+import secrets
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,15 +20,37 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
+from eventflow.domain.codes import step_of
+from eventflow.domain.door_keys import DoorKeys
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.fake_camera import write_qr_video
 from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
-from tests.browser.test_live_event_page import make_event
 from tests.server import free_port, running_app
 
 pytestmark = pytest.mark.browser
 OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 ONLINE = {**OFFLINE, "offline": False}
+SECRET_KEY = "browser door " + secrets.token_hex(8)
+
+
+def make_event(api_url: str, capacities: tuple[int, ...]) -> dict:
+    """A published event starting in an hour (its door is open, so offline scans made now count)."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    with httpx.Client(base_url=f"{api_url}/api/v1", timeout=10) as api:
+        email = f"door-{secrets.token_hex(4)}@example.com"
+        signup = {"email": email, "password": "long enough", "name": "Door"}
+        token = api.post("/auth/signup", json=signup).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        event = api.post("/events", headers=auth, json={
+            "title": "Rooftop Cinema", "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=3)).isoformat(), "timezone": "Europe/London", "venue": "Roof 5",
+            "currency": "GBP", "fee_mode": "buyer_pays",
+        }).json()
+        for capacity in capacities:
+            api.post(f"/events/{event['id']}/tiers", headers=auth,
+                     json={"name": "Deckchair", "price_minor": 1500, "capacity": capacity, "max_per_order": 10})
+        api.post(f"/events/{event['id']}/publish", headers=auth)
+        return {**api.get(f"/events/{event['id']}").json(), "organizer_token": token, "organizer_email": email}
 
 
 class Door:
@@ -34,7 +63,8 @@ class Door:
         self._app: AbstractContextManager[str] | None = None
 
     def start(self) -> None:
-        app = running_app(self.data_dir, port=self.port, EVENTFLOW_BASE_URL=self.url)
+        app = running_app(self.data_dir, port=self.port, EVENTFLOW_BASE_URL=self.url,
+                          EVENTFLOW_SECRET_KEY=SECRET_KEY)
         app.__enter__()
         self._app = app
 
@@ -123,7 +153,7 @@ def queued(driver) -> int:  # type: ignore[no-untyped-def]
 def install_service_worker(driver, base_url: str) -> None:  # type: ignore[no-untyped-def]
     """Register the service worker from a plain page first, so the scanner's first load is already
     controlled (and the camera sees the ticket exactly once)."""
-    driver.get(f"{base_url}/api/v1/health")
+    driver.get(f"{base_url}/door/door.css")  # a page whose CSP allows workers (the API's allows nothing)
     driver.execute_script("navigator.serviceWorker.register('/door-sw.js', {scope: '/'})")
     until(driver, 15, lambda d: d.execute_script(
         "return navigator.serviceWorker.getRegistration('/').then(r => !!(r && r.active))"))
@@ -175,6 +205,12 @@ def test_scanner_camera_offline_reload_and_sync(door: Door, browser, tmp_path: P
     validation_ms = float(scanner.find_element(By.CSS_SELECTOR, "[data-last-validation-ms]")
                           .get_attribute("data-last-validation-ms"))
     assert validation_ms < 50, f"offline validation took {validation_ms} ms"
+    assert queued(scanner) == 1
+    hide_result(scanner)
+    # A code made by anyone but the server (here: a random signature) is refused offline too.
+    forged = later[2].rsplit(".", 1)[0] + "." + base64.urlsafe_b64encode(os.urandom(64)).rstrip(b"=").decode()
+    type_code(scanner, forged)
+    wait_result(scanner, "invalid", offline=True)
     assert queued(scanner) == 1
     screenshot(scanner, "scanner-offline-phone")
     hide_result(scanner)
@@ -292,3 +328,29 @@ def test_wallet_says_when_the_ticket_was_checked_in(door: Door, browser) -> None
     phone.refresh()  # the wallet shows it from its next load on
     note = until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="checked-in"]').text)
     assert note == f"Checked in at {at:%H:%M}"
+
+
+def test_wallet_offline_still_shows_valid_codes_three_hours_later(door: Door, browser) -> None:  # type: ignore[no-untyped-def]
+    """The phone fetched its ticket once, then lost the network: three hours later (its clock
+    moved on, the page reloaded offline) it shows the signed code of that moment."""
+    door.setup_event(tickets=1)
+    ticket = door.tickets[0]
+    phone = browser(PHONE)
+    install_service_worker(phone, door.url)
+    phone.get(ticket["url"])
+    until(phone, 10, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+    until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="qr"]').get_attribute("data-payload"))
+    network(phone, online=False)
+    door.stop()
+    later = timedelta(hours=3, minutes=1)
+    phone.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        f"(() => {{ const real = Date.now; Date.now = () => real() + {later.total_seconds() * 1000}; }})();")})
+    phone.refresh()
+    until(phone, 10, lambda d: "(offline)" in d.title)
+    payload = until(phone, 10, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="qr"]')
+                    .get_attribute("data-payload"))
+    assert phone.find_element(By.CSS_SELECTOR, '[data-testid="qr"] svg')
+    prefix, ticket_id, step, _ = payload.split(".")
+    assert (prefix, ticket_id) == ("EF2", ticket["ticket_id"])
+    assert abs(int(step) - step_of(datetime.now(UTC) + later)) <= 1
+    assert payload == DoorKeys(SECRET_KEY).payload(door.event["id"], ticket_id, int(step))  # the server's signature
