@@ -98,7 +98,7 @@ def test_pages_work_under_the_policy(app_url: str, browser) -> None:
 
     from tests.browser.test_live_event_page import make_event
 
-    event = make_event(app_url, capacities=(10,))
+    event = make_event(app_url, capacities=(10, 10))
     driver = browser()
     for path in ("/", f"/e/{event['slug']}", "/login", "/signup"):
         driver.get(f"{app_url}{path}")
@@ -113,4 +113,12 @@ def test_pages_work_under_the_policy(app_url: str, browser) -> None:
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return window.did_handshake === true"))
     by_testid(driver, f"plus-{tier}").click()
     until(driver, 5, lambda d: by_testid(d, f"qty-{tier}").text == "1")
+    assert csp_violations(driver) == []
+    # The ticket page: the wallet module, its service worker and the rotating QR code.
+    free = event["tiers"][1]["id"]
+    held = httpx.post(f"{app_url}/api/v1/events/{event['id']}/reservations", timeout=10, json={
+        "lines": [{"tier_id": free, "quantity": 1}], "buyer": {"email": "csp@example.com", "name": "C"}})
+    [ticket] = httpx.post(f"{app_url}/api/v1/reservations/{held.json()['id']}/checkout", timeout=10).json()["tickets"]
+    driver.get(app_url + "/" + ticket["url"].split("/", 3)[3])
+    until(driver, 15, lambda d: by_testid(d, "qr").get_attribute("data-payload"))
     assert csp_violations(driver) == []
