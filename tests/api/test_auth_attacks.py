@@ -246,3 +246,30 @@ def test_the_session_cookie_is_secure_under_https(tmp_path: Path) -> None:
 def test_the_session_cookie_is_not_marked_secure_over_plain_http(site: Site) -> None:
     cookie = httpx.get(f"{site.url}/login").headers["set-cookie"].lower()
     assert "secure" not in cookie and "httponly" in cookie
+
+
+def test_a_database_from_before_totp_steps_gets_the_column(tmp_path: Path) -> None:
+    """Files created before `totp_last_step` existed open, keep their organizers, and remember steps."""
+    import sqlite3
+
+    from eventflow.store.codec import instant_to_text
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE organizers (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+            " password_hash TEXT NOT NULL, created_at TEXT NOT NULL, totp_secret TEXT,"
+            " recovery_code_hashes TEXT NOT NULL DEFAULT '[]', session_epoch INTEGER NOT NULL DEFAULT 0)"
+        )
+        created = instant_to_text(SystemClock().now())
+        old.execute("INSERT INTO organizers VALUES ('org_old', 'old@example.com', 'Old', 'x', ?,"
+                    " 'JBSWY3DPEHPK3PXP', '[]', 2)", (created,))
+    opened = SqliteStore(path)
+    try:
+        organizer = opened.get_organizer("org_old")
+        assert organizer is not None and organizer.totp_last_step == 0 and organizer.session_epoch == 2
+        opened.save_organizer(replace(organizer, totp_last_step=58_000_000))
+        assert opened.get_organizer("org_old") == replace(organizer, totp_last_step=58_000_000)
+    finally:
+        opened.close()
+    SqliteStore(path).close()  # and it opens again, the column already there
