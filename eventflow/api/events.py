@@ -10,11 +10,11 @@ from typing import Literal
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from eventflow.api.deps import OrganizerDep, ServicesDep, current_organizer, resource_router
 from eventflow.api.errors import ERRORS
-from eventflow.api.schemas import Strict, model_response
+from eventflow.api.schemas import CatalogInstant, Strict, model_response
 from eventflow.domain.analytics import orders_csv
 from eventflow.domain.errors import NotFound, Unauthorized
 from eventflow.domain.links import event_url
@@ -27,8 +27,8 @@ router = resource_router()
 
 class EventIn(Strict):
     title: str = Field(max_length=200)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: CatalogInstant
+    ends_at: CatalogInstant
     timezone: str = Field(max_length=64)
     venue: str = Field(default="", max_length=300)
     currency: str = Field(min_length=3, max_length=3)
@@ -41,8 +41,8 @@ class TierIn(Strict):
     price_minor: StrictInt
     capacity: StrictInt
     max_per_order: StrictInt | None = None
-    sales_start: AwareDatetime | None = None
-    sales_end: AwareDatetime | None = None
+    sales_start: CatalogInstant | None = None
+    sales_end: CatalogInstant | None = None
     hidden: StrictBool = False
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventflow.domain.clock import Clock
+from eventflow.domain.dates import require_instant, require_sales_within_event
 from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
 from eventflow.domain.models import (
     MAX_TICKETS_PER_RESERVATION,
@@ -36,11 +37,6 @@ MAX_TIERS_PER_EVENT = 50
 DEFAULT_MAX_PER_ORDER = 10
 
 
-def require_aware(name: str, instant: datetime | None) -> None:
-    if instant is not None and instant.tzinfo is None:
-        raise ValidationFailed(f"{name} needs a timezone (e.g. 2026-07-01T20:00:00+02:00)", field=name)
-
-
 def clean_event_details(
     *, title: str, starts_at: datetime, ends_at: datetime, timezone: str, venue: str, currency: str,
     description: str, fee_mode: FeeMode | str,
@@ -49,8 +45,8 @@ def clean_event_details(
     title = title.strip()
     if not title or len(title) > 200:
         raise ValidationFailed("Give the event a title (up to 200 characters)", field="title")
-    require_aware("starts_at", starts_at)
-    require_aware("ends_at", ends_at)
+    require_instant("starts_at", starts_at)
+    require_instant("ends_at", ends_at)
     if ends_at <= starts_at:
         raise ValidationFailed("The event must end after it starts", field="ends_at")
     try:
@@ -90,14 +86,24 @@ def clean_tier_details(
     if not 1 <= max_per_order <= MAX_TICKETS_PER_RESERVATION:
         raise ValidationFailed(f"max_per_order must be between 1 and {MAX_TICKETS_PER_RESERVATION}",
                                field="max_per_order")
-    require_aware("sales_start", sales_start)
-    require_aware("sales_end", sales_end)
+    require_instant("sales_start", sales_start)
+    require_instant("sales_end", sales_end)
     if sales_start and sales_end and sales_end <= sales_start:
         raise ValidationFailed("Sales must end after they start", field="sales_end")
     return {
         "name": name, "price_minor": price_minor, "capacity": capacity, "max_per_order": max_per_order,
         "sales_start": sales_start, "sales_end": sales_end, "hidden": hidden,
     }
+
+
+def require_tier_sales_fit(tiers: list[Tier], ends_at: datetime) -> None:
+    """A new end for the event must not leave a tier selling after it (change the tier first)."""
+    for tier in tiers:
+        try:
+            require_sales_within_event(tier.sales_start, tier.sales_end, ends_at, tier.name)
+        except ValidationFailed as problem:
+            raise ValidationFailed(f"{problem.detail}: change the tier's sales window first, or end the event"
+                                   " later", field="ends_at") from None
 
 
 class CatalogCache:
@@ -198,9 +204,12 @@ class Catalog:
         event = self.own_event(organizer_id, event_id)
         details = clean_event_details(title=title, starts_at=starts_at, ends_at=ends_at, timezone=timezone,
                                       venue=venue, currency=currency, description=description, fee_mode=fee_mode)
+        tiers = self.store.get_tiers(event_id)
         money_terms_change = details["currency"] != event.currency or details["fee_mode"] is not event.fee_mode
-        if money_terms_change and any(t.held or t.sold for t in self.store.get_tiers(event_id)):
+        if money_terms_change and any(t.held or t.sold for t in tiers):
             raise Conflict("Currency and fee mode cannot change once tickets are held or sold")
+        if details["ends_at"] != event.ends_at:
+            require_tier_sales_fit(tiers, details["ends_at"])
         updated = replace(event, **details)
         self.store.save_event(updated)
         self._changed(event_id)
@@ -257,6 +266,7 @@ class Catalog:
         fields = clean_tier_details(name=name, price_minor=price_minor, capacity=capacity,
                                     max_per_order=max_per_order, sales_start=sales_start, sales_end=sales_end,
                                     hidden=hidden)
+        require_sales_within_event(sales_start, sales_end, event.ends_at)
         existing = self.store.get_tiers(event_id)
         if len(existing) >= MAX_TIERS_PER_EVENT:
             raise ValidationFailed(f"An event can have at most {MAX_TIERS_PER_EVENT} tiers")
@@ -287,6 +297,7 @@ class Catalog:
         fields = clean_tier_details(name=name, price_minor=price_minor, capacity=capacity,
                                     max_per_order=max_per_order, sales_start=sales_start, sales_end=sales_end,
                                     hidden=hidden)
+        require_sales_within_event(sales_start, sales_end, event.ends_at)
         self._require_paid_sales_allowed_for(event, was_paid=tier.price_minor > 0, price_minor=price_minor)
         if price_minor != tier.price_minor and tier.sold:
             raise Conflict("The price cannot change after tickets were sold; add a new tier instead")

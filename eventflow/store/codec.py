@@ -1,4 +1,4 @@
-"""Conversions shared by the stores: instants as sortable UTC text, reservation lines as dicts."""
+"""Conversions shared by the stores: instants as sortable, fixed-width UTC text; reservation lines as dicts."""
 
 from __future__ import annotations
 
@@ -17,10 +17,17 @@ def instant_to_text(instant: datetime | None) -> str | None: ...
 
 
 def instant_to_text(instant: datetime | None) -> str | None:
-    """UTC, fixed width, so text order is time order (used for expiry range scans)."""
+    """UTC, fixed width, so text order is time order (used for expiry and listing range scans).
+
+    The year is written with four digits by hand: strftime's `%Y` gives `154`, not `0154`, for
+    years below 1000 on glibc, which broke both the width and the read back. Naive instants are
+    refused rather than read as the server's local time."""
     if instant is None:
         return None
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if instant.utcoffset() is None:
+        raise ValueError(f"an instant without a timezone cannot be stored: {instant!r}")
+    utc = instant.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 @overload
@@ -32,9 +39,12 @@ def text_to_instant(text: str | None) -> datetime | None: ...
 
 
 def text_to_instant(text: str | None) -> datetime | None:
+    """The instant `instant_to_text` wrote; also reads the unpadded years (`154-06-01T...`) that
+    earlier versions wrote, so such a record can still be read, shown and corrected."""
     if text is None:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    year, _, rest = text.partition("-")
+    return datetime.strptime(f"{int(year):04d}-{rest}", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def line_to_dict(line: ReservationLine) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from nicegui import ui
 from nicegui.elements.mixins.value_element import ValueElement
@@ -21,16 +21,26 @@ FEE_MODES = {"buyer_pays": "Buyers pay the fee on top", "organizer_absorbs": "I 
 
 
 def local_input(instant: datetime | None, timezone: str) -> str:
-    return instant.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M") if instant else ""
+    """The instant as a datetime-local input's value (four-digit year, as the input expects)."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(ZoneInfo(timezone))
+    return f"{local.year:04d}-{local:%m-%dT%H:%M}"
 
 
 def parse_local(text: str | None, timezone: str, field: str, required: bool = True) -> datetime | None:
+    """A datetime-local input's text as an instant in the event's timezone; the range is the
+    catalog's rule (domain/dates.py), so the page and the API refuse the same dates."""
     if not text:
         if required:
             raise ValidationFailed("Pick a date and time", field=field)
         return None
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(timezone))
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(f"Unknown timezone {timezone!r}", field="timezone") from None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=zone)
     except ValueError:
         raise ValidationFailed("Use a date and time like 2026-12-31T20:00", field=field) from None
 
@@ -131,10 +141,12 @@ class TierForm:
                 .props(f"outlined dense data-testid=tier-max-{key}").classes("w-24")
             self.fields["sales_start"] = ui.input("Sales start", value=local_input(
                 tier.sales_start if tier else None, event.timezone)) \
-                .props("type=datetime-local outlined dense stack-label clearable").classes("w-52")
+                .props(f"type=datetime-local outlined dense stack-label clearable data-testid=tier-sales-start-{key}") \
+                .classes("w-52")
             self.fields["sales_end"] = ui.input("Sales end", value=local_input(
                 tier.sales_end if tier else None, event.timezone)) \
-                .props("type=datetime-local outlined dense stack-label clearable").classes("w-52")
+                .props(f"type=datetime-local outlined dense stack-label clearable data-testid=tier-sales-end-{key}") \
+                .classes("w-52")
             self.fields["hidden"] = ui.checkbox("Hidden (link only)", value=tier.hidden if tier else False)
 
     def values(self) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""Which instants the catalogue accepts: one rule for events and ticket sales, checked in the domain.
+
+Every instant an organizer sets (an event's start and end, a tier's sales window) must carry a
+timezone and fall within the years 2000..2100 (UTC). The range is fixed rather than relative to the
+clock on purpose: an event from last year can still be edited, tests on a manual clock see the same
+rule as production, and every accepted instant is one the stores write as fixed-width text and read
+back (store/codec.py), so no organizer can save a date that later breaks a page for everyone.
+
+A tier's sales window must also fit its event: sales cannot start or end after the event ends.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from eventflow.domain.errors import ValidationFailed
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+EXAMPLE = "2026-07-01T20:00:00+02:00"
+
+
+def instant_problem(instant: datetime) -> str | None:
+    """What is wrong with an instant the catalogue is given, or None when it is acceptable."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        return f"needs a timezone (e.g. {EXAMPLE})"
+    # Aware datetimes compare as instants, without converting (which could overflow near year 1 or 9999).
+    if not EARLIEST <= instant <= LATEST:
+        return f"must be a date between the years {EARLIEST.year} and {LATEST.year} (not {instant.year:04d})"
+    return None
+
+
+def require_instant(field: str, instant: datetime | None) -> None:
+    """Refuse (naming `field`) an instant without a timezone or outside 2000..2100."""
+    problem = None if instant is None else instant_problem(instant)
+    if problem:
+        raise ValidationFailed(f"{field} {problem}", field=field)
+
+
+def require_sales_within_event(sales_start: datetime | None, sales_end: datetime | None,
+                               event_ends_at: datetime, tier_name: str = "") -> None:
+    """Refuse a sales window that starts or ends after the event is over (naming the field)."""
+    whose = f" of {tier_name}" if tier_name else ""
+    if sales_start is not None and sales_start >= event_ends_at:
+        raise ValidationFailed(f"sales_start{whose} must be before the event ends", field="sales_start")
+    if sales_end is not None and sales_end > event_ends_at:
+        raise ValidationFailed(f"sales_end{whose} must not be after the event ends", field="sales_end")
