@@ -167,6 +167,7 @@ NOT_ABOUT_AN_EVENT = {("POST", "/events"), ("GET", "/payments/account"), ("POST"
 STAFF_ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/events/{event_id}/checkin/manifest", None),
     ("POST", "/events/{event_id}/checkin/scan", {"code": "EF1.tkt_x.12345678", "device_id": "door-1"}),
+    ("POST", "/events/{event_id}/checkin/admit", {"ticket_id": "tkt_x", "device_id": "door-1"}),
     ("POST", "/events/{event_id}/checkin/sync", {"device_id": "door-1", "scans": [
         {"ticket_id": "tkt_x", "code": "12345678", "scanned_at": "2027-05-01T19:00:00Z", "nonce": "n-1"}]}),
 ]
