@@ -61,6 +61,7 @@ class Seeded:
     organizer: dict[str, str]
     staff: dict[str, str]
     values: dict[str, str]  # parameter or body field name -> a real value of it
+    event_page: str  # the seeded event's public page
 
     def headers(self, method: str, path: str) -> dict[str, str]:
         return self.staff if (method, path) in STAFF_OPERATIONS else self.organizer
@@ -88,7 +89,7 @@ def seed(url: str, pay: Pay, onboard: Callable[[httpx.Client, dict[str, str]], N
               "key": ticket["key"], "staff_id": spare.json()["staff_id"],  # DELETE revokes the spare one
               "tier_id": event["tiers"][0]["id"], "order_id": paid["order_id"],
               "timezone": "Europe/Berlin", "currency": "EUR"}
-    return Seeded(url, organizer, bearer(staff.json()["token"]), values)
+    return Seeded(url, organizer, bearer(staff.json()["token"]), values, f"/e/{event['slug']}")
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +240,13 @@ def test_every_operation_of_the_served_openapi_is_walked(demo_schema: Any) -> No
     assert served == set(OPERATIONS)
     assert ("POST", "/api/v1/events/{event_id}/checkin/scan") in STAFF_OPERATIONS  # the staff token's routes
     assert len(PAYMENT_OPERATIONS) >= 8  # refunds, ledger, account, onboarding, payouts, checkout, webhook
+
+
+def test_after_all_that_the_public_site_still_answers(demo_schema: Any, demo_server: Seeded) -> None:
+    """Runs last: whatever the fuzzing stored (odd dates, names, tiers on the seeded event), the home
+    page, the event's page and its reads still answer; one organizer's input cannot take them down."""
+    event_id = demo_server.values["event_id"]
+    with httpx.Client(base_url=demo_server.url, timeout=10, headers=demo_server.organizer) as client:
+        for path in ("/", demo_server.event_page, f"/api/v1/events/{event_id}",
+                     f"/api/v1/events/{event_id}/orders.csv"):
+            assert client.get(path).status_code == 200, path
