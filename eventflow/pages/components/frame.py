@@ -50,5 +50,6 @@ def not_found(what: str = "page", organizer: Organizer | None = None) -> None:
     """The readable "not found" page, answered with HTTP 404 (an unknown event, order, ticket...)."""
     ui.status_code(404)
     with frame("Not found", organizer):
-        ui.label(f"This {what} does not exist (or is not public yet).").classes("text-lg")
+        ui.label(f"No such {what}.").classes("text-lg font-semibold")
+        ui.label("It does not exist, or is not public yet.").classes("text-slate-600")
         ui.link("Back to all events", "/")
