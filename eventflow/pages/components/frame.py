@@ -51,5 +51,5 @@ def not_found(what: str = "page", organizer: Organizer | None = None) -> None:
     ui.status_code(404)
     with frame("Not found", organizer):
         ui.label(f"No such {what}.").classes("text-lg font-semibold")
-        ui.label("It does not exist, or is not public yet.").classes("text-slate-600")
+        ui.label(f"This {what} does not exist (or is not public yet).").classes("text-slate-600")
         ui.link("Back to all events", "/")
