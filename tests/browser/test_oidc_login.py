@@ -262,3 +262,41 @@ def test_next_never_leaves_the_site(oidc_app, provider) -> None:  # type: ignore
         callback = app_client.get(back.headers["location"])
         assert callback.status_code == 303
         assert callback.headers["location"] == "/dashboard"
+
+
+
+def sign_up_by_api(app_url: str, email: str, password: str) -> None:
+    response = httpx.post(f"{app_url}/api/v1/auth/signup", json={"email": email, "password": password, "name": "Pat"})
+    assert response.status_code == 201, response.text
+
+
+def test_a_password_login_with_a_foreign_next_lands_on_the_dashboard(oidc_app, browser) -> None:  # type: ignore[no-untyped-def]
+    """The form logs in over the websocket and the browser is sent on by script: in a real browser,
+    `/\\host` or a tab after the slash (which chromium would follow off the site) end on /dashboard."""
+    sign_up_by_api(oidc_app.url, "pat@example.com", "pat's long password")
+    window = browser()
+    for evil in ("/%5Cevil.example/phish", "/%09/evil.example", "//evil.example"):
+        window.get(f"{oidc_app.url}/login?next={evil}")
+        by_testid(window, "login-email").send_keys("pat@example.com")
+        by_testid(window, "login-password").send_keys("pat's long password")
+        by_testid(window, "login-submit").click()
+        assert_logged_in_on(window, "/dashboard")
+        assert urlsplit(window.current_url).netloc == urlsplit(oidc_app.url).netloc
+        by_testid(window, "logout").click()  # a POST from the header
+        WebDriverWait(window, 10).until(lambda d: path_of(d) == "/login")
+
+
+def test_the_idp_is_linked_to_a_password_account_only_after_its_password(  # type: ignore[no-untyped-def]
+    oidc_app, provider, store, browser
+) -> None:
+    sign_up_by_api(oidc_app.url, "lin@example.com", "lin's long password")
+    provider.user = {"sub": "idp-lin", "email": "lin@example.com", "email_verified": True, "name": "Lin"}
+    window = browser()
+    click_idp_button(window, oidc_app.url, "/account")
+    WebDriverWait(window, 15).until(lambda d: path_of(d) == "/auth/oidc/confirm")
+    assert store.find_organizer_by_identity(f"{provider.issuer}|idp-lin") is None
+    by_testid(window, "confirm-password").send_keys("lin's long password")
+    by_testid(window, "confirm-submit").click()
+    assert_logged_in_on(window, "/account")
+    linked = store.find_organizer_by_identity(f"{provider.issuer}|idp-lin")
+    assert linked is not None and linked.email == "lin@example.com"
