@@ -4,7 +4,8 @@ Organizer A runs an event with buyers and door staff; organizer B (a valid accou
 tries every organizer route of the JSON API and every organizer page against A's ids. Everything
 is refused with a JSON 403/404, nothing of A's changes, and no answer carries A's buyers. Staff
 tokens open one event only and die with revocation; API tokens die with "log out everywhere"
-and with age.
+and with age. This app has demo payments, so its refund and money routes answer 404 to everyone:
+test_authorization_stripe.py walks them again on an app with Stripe configured.
 """
 
 from __future__ import annotations
