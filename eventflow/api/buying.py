@@ -90,6 +90,9 @@ def reservation_out(reservation: Reservation) -> ReservationOut:
 
 @router.post("/events/{event_id}/reservations", status_code=201, response_model=ReservationOut, responses=ERRORS)
 async def reserve(event_id: str, body: ReservationIn, app: ServicesDep) -> Response:
+    """Hold tickets until `expires_at`. With an `idempotency_key`, a retry of the same request (same
+    lines and buyer) gets the same reservation back; the same key with another request is
+    `409 idempotency_key_reused`."""
     reservation = await app.off_loop(
         app.ticketing.reserve,
         event_id,

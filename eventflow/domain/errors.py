@@ -127,6 +127,12 @@ class NotOnSale(Conflict):
     code = "not_on_sale"
 
 
+class IdempotencyKeyReused(Conflict):
+    """This idempotency key was already used for a different request; send a new key."""
+
+    code = "idempotency_key_reused"
+
+
 class HoldExpired(Conflict):
     """The hold on these tickets has expired."""
 

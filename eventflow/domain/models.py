@@ -189,6 +189,8 @@ class Reservation:
     idempotency_key: str | None = None
     order_id: str | None = None
     closed_at: datetime | None = None
+    # What was asked for (see reservations.request_fingerprint): a reused key must ask the same.
+    request_fingerprint: str | None = None
 
     @property
     def quantity(self) -> int:

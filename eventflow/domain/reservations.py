@@ -2,6 +2,12 @@
 
 `Ticketing` is the only writer of held/sold counts (through the store's conditional writes).
 Events and tiers themselves belong to `Catalog` (domain/catalog.py), which prices holds read from.
+
+A client may send an idempotency key, so a retried request gets the reservation it already made.
+The reservation id derives from (event, key), and the store hands back an existing reservation
+for that id whatever was asked; so, as Stripe does, each reservation keeps a fingerprint of its
+request (event, lines, buyer) and the same key with another request is `IdempotencyKeyReused`
+(409), never someone else's reservation.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +29,7 @@ from eventflow.domain.clock import Clock
 from eventflow.domain.errors import (
     Conflict,
     HoldExpired,
+    IdempotencyKeyReused,
     NotFound,
     NotOnSale,
     ReservationClosed,
@@ -51,6 +59,20 @@ from eventflow.domain.ports import AvailabilityListener, NoListener, Store
 class LineRequest:
     tier_id: str
     quantity: int
+
+
+def request_fingerprint(event_id: str, quantities: dict[str, int], buyer: Buyer) -> str:
+    """What a reservation request asks for, as a hash: the event, the tickets per tier (in any
+    order, lines of one tier added up) and the buyer, normalised as `Ticketing.reserve` stores them."""
+    asked = {"event": event_id, "lines": sorted(quantities.items()), "buyer": [buyer.email, buyer.name]}
+    return hashlib.sha256(json.dumps(asked, separators=(",", ":")).encode()).hexdigest()
+
+
+def fingerprint_of(reservation: Reservation) -> str:
+    """The reservation's request fingerprint; for one stored before fingerprints, worked out from
+    what it holds (the same fields, so the same hash)."""
+    return reservation.request_fingerprint or request_fingerprint(
+        reservation.event_id, reservation.quantities(), reservation.buyer)
 
 
 class Ticketing:
@@ -122,6 +144,9 @@ class Ticketing:
                 continue
             if created:
                 self.notify_changed(event_id)
+            elif fingerprint_of(stored) != reservation.request_fingerprint:
+                # Another request under a key already used: nothing of that reservation is told.
+                raise IdempotencyKeyReused()
             return stored
         raise Conflict("The tiers changed while reserving; please try again")
 
@@ -188,6 +213,7 @@ class Ticketing:
             created_at=now,
             expires_at=now + self.hold_duration,
             idempotency_key=idempotency_key,
+            request_fingerprint=request_fingerprint(event.id, quantities, buyer),
         )
 
     def get_reservation(self, reservation_id: str) -> Reservation:

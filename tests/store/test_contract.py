@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from eventflow.domain.errors import CapacityBelowSold, Conflict, EmailTaken, NotOnSale, SoldOut, StaleCatalog
-from eventflow.domain.models import CheckIn, DoubleAdmission, EventStatus, ReservationStatus, StaffAccess
+from eventflow.domain.models import Buyer, CheckIn, DoubleAdmission, EventStatus, ReservationStatus, StaffAccess
 from eventflow.domain.ports import Store
 from eventflow.domain.reservations import LineRequest
 from tests.conftest import BUYER, make_service, publish_event
@@ -82,6 +82,18 @@ def test_same_idempotency_key_gives_same_reservation_once(service, store: Store)
     first = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER, idempotency_key="k1")
     again = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER, idempotency_key="k1")
     assert again.id == first.id
+    assert counts(store, event.id)[tiers[0].id] == (100, 2, 0)
+
+
+def test_a_reservation_keeps_its_request_fingerprint(service, store: Store) -> None:
+    """The store gives back an existing reservation for its id whatever was asked, so it must keep
+    the fingerprint the domain compares a reused key's request with."""
+    event, tiers = publish_event(service)
+    first = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER, idempotency_key="k1")
+    assert first.request_fingerprint and store.get_reservation(first.id) == first
+    other = replace(first, buyer=Buyer("mallory@example.com", "Mallory"), request_fingerprint="f" * 64)
+    existing, created = store.reserve(other)
+    assert (existing, created) == (first, False)
     assert counts(store, event.id)[tiers[0].id] == (100, 2, 0)
 
 

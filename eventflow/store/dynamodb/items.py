@@ -241,6 +241,7 @@ def reservation_item(r: Reservation) -> Item:
     set_optional(item, "idempotency_key", r.idempotency_key)
     set_optional(item, "order_id", r.order_id)
     set_optional(item, "closed_at", t2s(r.closed_at))
+    set_optional(item, "request_fingerprint", r.request_fingerprint)
     if r.status is ReservationStatus.HELD:
         item["GSI2PK"] = s(hold_partition(r.id))
         item["GSI2SK"] = s(f"{t2s(r.expires_at)}#{r.id}")
@@ -257,7 +258,7 @@ def reservation_from(item: Item) -> Reservation:
         created_at=instant(item, "created_at"),
         expires_at=instant(item, "expires_at"),
         idempotency_key=opt_s(item, "idempotency_key"), order_id=opt_s(item, "order_id"),
-        closed_at=opt_instant(item, "closed_at"),
+        closed_at=opt_instant(item, "closed_at"), request_fingerprint=opt_s(item, "request_fingerprint"),
     )
 
 

@@ -50,7 +50,7 @@ class SqliteInventoryMixin(SqliteDatabase):
                 if taken != 1:
                     self._raise_why_not(db, reservation.event_id, line.tier_id, line.tier_version)
             db.execute(
-                "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 reservation_row(reservation),
             )
         return reservation, True

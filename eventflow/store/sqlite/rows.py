@@ -91,7 +91,7 @@ def reservation_row(r: Reservation) -> tuple[Any, ...]:
     return (
         r.id, r.event_id, json.dumps([line_to_dict(line) for line in r.lines]), r.buyer.email,
         r.buyer.name, r.currency, r.fee_mode.value, r.status.value, t2s(r.created_at),
-        t2s(r.expires_at), r.idempotency_key, r.order_id, t2s(r.closed_at),
+        t2s(r.expires_at), r.idempotency_key, r.order_id, t2s(r.closed_at), r.request_fingerprint,
     )
 
 
@@ -103,7 +103,7 @@ def reservation_from(row: sqlite3.Row) -> Reservation:
         fee_mode=FeeMode(row["fee_mode"]), status=ReservationStatus(row["status"]),
         created_at=s2t(row["created_at"]), expires_at=s2t(row["expires_at"]),
         idempotency_key=row["idempotency_key"], order_id=row["order_id"],
-        closed_at=s2t(row["closed_at"]),
+        closed_at=s2t(row["closed_at"]), request_fingerprint=row["request_fingerprint"],
     )
 
 

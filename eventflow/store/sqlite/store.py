@@ -57,6 +57,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
         super().__init__(path, busy_timeout_ms)
         self._db().executescript(SCHEMA + PAYMENTS_SCHEMA)
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
+        self.add_missing_column("reservations", "request_fingerprint", "TEXT")
 
     # ---------------------------------------------------------------- organizers
     def add_organizer(self, organizer: Organizer) -> None:
