@@ -68,7 +68,7 @@ def _item(store: DynamoStore, pk: str, sk: str) -> dict[str, Any] | None:
 # ------------------------------------------------------------------ requests on the wire
 def test_a_reservation_is_one_request_and_so_is_a_refusal(service: Ticketing, store: DynamoStore) -> None:
     event, tiers = publish_event(service, capacities=(100, 50, 3))
-    service.event_view(event.id)  # the service prices from its catalog cache
+    service.catalog.event_view(event.id)  # the service prices from its catalog cache
     requests = Requests(store.client)
     service.reserve(event.id, [LineRequest(tiers[0].id, 2), LineRequest(tiers[2].id, 3)], BUYER)
     assert requests.take() == {"TransactWriteItems": 1}
@@ -232,7 +232,7 @@ def test_endless_conflicts_give_up(store: DynamoStore, clock: ManualClock) -> No
     flaky = Flaky(store.client, conflicts=100)
     giving_up = DynamoStore(TABLE, client=flaky, max_attempts=3, backoff_base=0.001)
     reservation = make_service(giving_up, clock)._price(
-        service.event_view(event.id), {tiers[0].id: 1}, BUYER, "res_conflicted", None
+        service.catalog.event_view(event.id), {tiers[0].id: 1}, BUYER, "res_conflicted", None
     )
     with pytest.raises(ClientError):
         giving_up.reserve(reservation)
