@@ -16,7 +16,7 @@ from tests.pages.test_pages_user import Site, by_testid, element, error_message,
 site = test_pages_user.site
 anyio_backend = test_pages_user.anyio_backend
 pytestmark = pytest.mark.anyio
-OUT_OF_RANGE = "must be a date between the years 2000 and 2100"
+OUT_OF_RANGE = "Must be a date between the years 2000 and 2100"
 
 
 async def test_a_new_event_in_the_year_154_is_refused_next_to_its_start(site: Site) -> None:

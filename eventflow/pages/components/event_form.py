@@ -54,9 +54,18 @@ def show_error(fields: dict[str, ValueElement], problem: DomainError, fallback: 
     """Put the message next to its field when the error names one, else in the form's banner."""
     field = getattr(problem, "field", None)
     if field in fields:
-        mark_error(fields[field], problem.detail)
+        mark_error(fields[field], beside_field(problem.detail, field))
     else:
         fallback.text = problem.detail
+
+
+def beside_field(detail: str, field: str) -> str:
+    """A message shown under its field, without the API's field name it starts with:
+    "starts_at must be a date ..." reads "Must be a date ..." under "Starts"."""
+    if not detail.startswith(f"{field} "):
+        return detail
+    rest = detail.removeprefix(f"{field} ")
+    return rest[:1].upper() + rest[1:]
 
 
 def mark_error(element: ui.element, message: str) -> None:
