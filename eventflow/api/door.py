@@ -261,8 +261,9 @@ async def ticket_door_codes(ticket_id: str, app: ServicesDep, key: str = Query(m
 class CheckInOut(BaseModel):
     ticket_id: str
     device_id: str
-    scanned_at: datetime
+    scanned_at: datetime  # offline: the device's claim
     offline: bool
+    received_at: datetime | None = None  # when the server learned of it (None: recorded before this was kept)
 
 
 class DoubleAdmissionOut(BaseModel):
@@ -273,7 +274,7 @@ class DoubleAdmissionOut(BaseModel):
 
 def checkin_out(checkin: CheckIn) -> CheckInOut:
     return CheckInOut(ticket_id=checkin.ticket_id, device_id=checkin.device_id, scanned_at=checkin.scanned_at,
-                      offline=checkin.offline)
+                      offline=checkin.offline, received_at=checkin.received_at)
 
 
 @router.get("/events/{event_id}/checkin/checkins", responses=ERRORS)

@@ -194,7 +194,8 @@ class DoorCheckIn:
         if outcome.result is not ScanResult.ADMITTED:
             return outcome
         assert outcome.ticket is not None
-        checkin = CheckIn(outcome.ticket.id, event.id, device_id, now, nonce=f"online:{device_id}:{now.isoformat()}")
+        checkin = CheckIn(outcome.ticket.id, event.id, device_id, now, nonce=f"online:{device_id}:{now.isoformat()}",
+                          received_at=now)
         stored, created = self.store.admit(checkin)
         if created:
             self.listener.availability_changed(event.id)
@@ -253,7 +254,8 @@ class DoorCheckIn:
         if judged.result is not ScanResult.ADMITTED:
             self.store.record_scan_result(nonce, event.id, judged.result.value)
             return judged
-        checkin = CheckIn(scan.ticket_id, event.id, device_id, scan.scanned_at, nonce, offline=True)
+        checkin = CheckIn(scan.ticket_id, event.id, device_id, scan.scanned_at, nonce, offline=True,
+                          received_at=self.clock.now())
         stored, created = self.store.admit(checkin)
         if created:
             self.listener.availability_changed(event.id)

@@ -271,6 +271,9 @@ class CheckIn:
     scanned_at: datetime  # when the door device admitted the person (its clock, maybe offline)
     nonce: str  # the device's id for this scan: uploading it again changes nothing
     offline: bool = False
+    # When the server learned of it. Offline, `scanned_at` is only the device's claim; the two side by side
+    # show a late upload or a device clock that is off. None for check-ins recorded before it was kept.
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,10 +71,12 @@ def line_from_dict(data: dict[str, Any]) -> ReservationLine:
 
 def checkin_to_dict(checkin: CheckIn) -> dict[str, Any]:
     return {"ticket_id": checkin.ticket_id, "event_id": checkin.event_id, "device_id": checkin.device_id,
-            "scanned_at": instant_to_text(checkin.scanned_at), "nonce": checkin.nonce, "offline": checkin.offline}
+            "scanned_at": instant_to_text(checkin.scanned_at), "nonce": checkin.nonce, "offline": checkin.offline,
+            "received_at": instant_to_text(checkin.received_at) if checkin.received_at else None}
 
 
 def checkin_from_dict(data: dict[str, Any]) -> CheckIn:
     return CheckIn(ticket_id=data["ticket_id"], event_id=data["event_id"], device_id=data["device_id"],
                    scanned_at=text_to_instant(str(data["scanned_at"])), nonce=data["nonce"],
-                   offline=bool(data["offline"]))
+                   offline=bool(data["offline"]),
+                   received_at=text_to_instant(str(data["received_at"])) if data.get("received_at") else None)

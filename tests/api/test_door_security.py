@@ -138,3 +138,17 @@ def test_a_signed_code_still_makes_a_small_qr(api: httpx.Client) -> None:
     qr.add_data(payload)
     qr.make(fit=True)
     assert qr.version <= 6
+
+
+def test_an_upload_keeps_the_devices_claim_beside_the_servers_receive_time(api: httpx.Client) -> None:
+    """#6: `scanned_at` of an offline scan is the device's word; the server's own clock is kept beside it."""
+    door = Door(api, tickets=1)
+    stamp = door.manifest()["stamp"]
+    claimed = datetime.now(UTC) - timedelta(seconds=40)  # scanned offline, uploaded 40 s later
+    uploaded_from = datetime.now(UTC)
+    assert door.sync({"ticket_id": door.tickets[0]["ticket_id"], "code": door.signed(0, claimed),
+                      "scanned_at": claimed.isoformat(), "manifest_stamp": stamp}) == ["admitted"]
+    [checkin] = api.get(door.path("checkins"), headers=door.organizer).json()
+    assert datetime.fromisoformat(checkin["scanned_at"]) == claimed
+    received = datetime.fromisoformat(checkin["received_at"])
+    assert uploaded_from - timedelta(seconds=1) <= received <= datetime.now(UTC) + timedelta(seconds=1)

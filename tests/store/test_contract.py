@@ -305,6 +305,17 @@ def test_first_admission_wins(service, store: Store, clock) -> None:
     assert store.list_checkins(event.id) == [first]
 
 
+def test_a_checkin_keeps_when_the_server_received_it(service, store: Store, clock) -> None:
+    event, tiers = publish_event(service)
+    order = service.confirm(service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER).id, "demo")
+    device_claim = clock.now() - timedelta(minutes=3)  # an offline device's clock, uploaded later
+    offline = replace(_checkin(order.tickets[0].id, event.id, "door-1", device_claim, "n1", True),
+                      received_at=clock.now())
+    older = _checkin(order.tickets[1].id, event.id, "door-1", clock.now(), "n2")  # recorded before it was kept
+    assert store.admit(offline) == (offline, True) and store.admit(older) == (older, True)
+    assert store.list_checkins(event.id) == [offline, older]
+
+
 def test_scan_results_are_remembered_per_nonce(service, store: Store) -> None:
     event, _ = publish_event(service)
     assert store.record_scan_result("nonce-1", event.id, "admitted") == "admitted"

@@ -342,6 +342,7 @@ def checkin_value(checkin: CheckIn) -> Item:
         "device_id": s(checkin.device_id),
         "scanned_at": time_value(checkin.scanned_at),
         "nonce": s(checkin.nonce), "offline": {"BOOL": bool(checkin.offline)},
+        **({"received_at": time_value(checkin.received_at)} if checkin.received_at else {}),
     }
 
 
@@ -357,6 +358,7 @@ def checkin_from(item: Item) -> CheckIn:
         ticket_id=item["ticket_id"]["S"], event_id=item["event_id"]["S"], device_id=item["device_id"]["S"],
         scanned_at=instant(item, "scanned_at"),
         nonce=item["nonce"]["S"], offline=bool(item["offline"]["BOOL"]),
+        received_at=opt_instant(item, "received_at"),
     )
 
 

@@ -68,7 +68,7 @@ CREATE INDEX IF NOT EXISTS tickets_by_event ON tickets (event_id);
 CREATE INDEX IF NOT EXISTS orders_by_event ON orders (event_id, created_at);
 CREATE TABLE IF NOT EXISTS checkins (
     ticket_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, device_id TEXT NOT NULL,
-    scanned_at TEXT NOT NULL, nonce TEXT NOT NULL, offline INTEGER NOT NULL
+    scanned_at TEXT NOT NULL, nonce TEXT NOT NULL, offline INTEGER NOT NULL, received_at TEXT
 );
 CREATE INDEX IF NOT EXISTS checkins_by_event ON checkins (event_id, scanned_at);
 CREATE TABLE IF NOT EXISTS scan_results (

@@ -49,6 +49,7 @@ def checkin_from(row: sqlite3.Row) -> CheckIn:
     return CheckIn(
         ticket_id=row["ticket_id"], event_id=row["event_id"], device_id=row["device_id"],
         scanned_at=s2t(row["scanned_at"]), nonce=row["nonce"], offline=bool(row["offline"]),
+        received_at=s2t(row["received_at"]) if row["received_at"] else None,
     )
 
 
@@ -152,7 +153,7 @@ def staff_row(staff: StaffAccess) -> tuple[Any, ...]:
 def checkin_row(checkin: CheckIn) -> tuple[Any, ...]:
     return (
         checkin.ticket_id, checkin.event_id, checkin.device_id, t2s(checkin.scanned_at), checkin.nonce,
-        int(checkin.offline),
+        int(checkin.offline), t2s(checkin.received_at) if checkin.received_at else None,
     )
 
 

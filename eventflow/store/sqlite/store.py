@@ -58,6 +58,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
         self._db().executescript(SCHEMA + PAYMENTS_SCHEMA)
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
+        self.add_missing_column("checkins", "received_at", "TEXT")
 
     # ---------------------------------------------------------------- organizers
     def add_organizer(self, organizer: Organizer) -> None:
@@ -200,7 +201,9 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
     def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
         with self._write() as db:
             created = db.execute(
-                "INSERT OR IGNORE INTO checkins VALUES (?, ?, ?, ?, ?, ?)", checkin_row(checkin)
+                "INSERT OR IGNORE INTO checkins"
+                " (ticket_id, event_id, device_id, scanned_at, nonce, offline, received_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", checkin_row(checkin)
             ).rowcount == 1
             row = db.execute("SELECT * FROM checkins WHERE ticket_id = ?", (checkin.ticket_id,)).fetchone()
         return checkin_from(row), created
