@@ -364,7 +364,8 @@ def run(args: argparse.Namespace) -> int:
             bench_live.fetch_page(f"{server.url}/e/{seeded.slug}")  # first page build: templates, imports
             host, port = server.url.removeprefix("http://").split(":")
             interval = args.sample_ms / 1000
-            sampler = helpers.start(sampler_main, host, int(port), interval)
+            print(f"sampling GET {args.path} every {args.sample_ms:g} ms (expecting {args.ok_status})")
+            sampler = helpers.start(sampler_main, host, int(port), interval, args.path, args.ok_status)
 
             def sample(seconds: float) -> Sample:
                 sampler.send(("sample", seconds))
@@ -436,6 +437,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference-seconds", type=float, default=10.0, help="nothing-open phase (default 10)")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="pages open, no sales (default 10)")
     parser.add_argument("--sample-ms", type=float, default=20.0, help="health sampling period (default 20)")
+    parser.add_argument("--path", default="/api/v1/health",
+                        help="what the sampler GETs (default /api/v1/health, which reads the store); "
+                             "/api/v1/loop-probe answers a JSON 404 from the API's catch-all with no store "
+                             "call, so it shows the event loop alone (use with --ok-status 404)")
+    parser.add_argument("--ok-status", type=int, default=200, help="status the sampled path answers (default 200)")
     parser.add_argument("--warm-sales", type=int, default=3, help="untimed sales before the phases (default 3)")
     parser.add_argument("--no-dashboard", action="store_true",
                         help="leave the organizer dashboard out (to see what the event pages alone cost)")

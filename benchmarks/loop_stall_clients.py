@@ -105,8 +105,9 @@ class Moto:
 
 
 # ------------------------------------------------------------------ health sampler process
-def sampler_main(conn: Connection, host: str, port: int, interval: float) -> None:
-    """On ("sample", seconds): GET /api/v1/health every `interval` for that long; answers
+def sampler_main(conn: Connection, host: str, port: int, interval: float, path: str = "/api/v1/health",
+                 ok_status: int = 200) -> None:
+    """On ("sample", seconds): GET `path` every `interval` for that long; answers
     (latencies, failed requests, seconds taken). A slow answer skips the slots it covered instead of queueing."""
     while (message := conn.recv())[0] == "sample":
         # a fresh keep-alive connection per phase: the server closes idle ones between phases
@@ -120,10 +121,10 @@ def sampler_main(conn: Connection, host: str, port: int, interval: float) -> Non
             time.sleep(max(0.0, next_send - time.perf_counter()))
             sent = time.perf_counter()
             try:
-                connection.request("GET", "/api/v1/health")
+                connection.request("GET", path)
                 response = connection.getresponse()
                 response.read()
-                ok = response.status == 200
+                ok = response.status == ok_status
             except (OSError, http.client.HTTPException):
                 ok = False
                 connection.close()

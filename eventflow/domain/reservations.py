@@ -144,7 +144,7 @@ class Ticketing:
                 continue
             if created:
                 self.notify_changed(event_id)
-            elif fingerprint_of(stored) != reservation.request_fingerprint:
+            elif idempotency_key and fingerprint_of(stored) != reservation.request_fingerprint:
                 # Another request under a key already used: nothing of that reservation is told.
                 raise IdempotencyKeyReused()
             return stored
@@ -213,7 +213,9 @@ class Ticketing:
             created_at=now,
             expires_at=now + self.hold_duration,
             idempotency_key=idempotency_key,
-            request_fingerprint=request_fingerprint(event.id, quantities, buyer),
+            # Only a client's key can bring a second request to this id (a random id cannot), so only then is
+            # the request worth a hash: a reserve without a key skips the JSON dump and SHA-256.
+            request_fingerprint=request_fingerprint(event.id, quantities, buyer) if idempotency_key else None,
         )
 
     def get_reservation(self, reservation_id: str) -> Reservation:
