@@ -11,7 +11,7 @@ from typing import ParamSpec, TypeVar
 
 from eventflow.adapters.covers import CoverImages
 from eventflow.adapters.live import AvailabilityHub
-from eventflow.adapters.threads import off_loop
+from eventflow.adapters.threads import in_thread, off_loop
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
 from eventflow.domain.accounts import Accounts
@@ -47,8 +47,14 @@ class Services:
     reconciler: Reconciler | None = None
 
     async def off_loop(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Await a domain call that reaches the store (or a provider) without blocking the loop."""
+        """Await a domain call that reaches the store without blocking the loop."""
         return await off_loop(self.ticketing.inline_safe, call, *args, **kwargs)
+
+    async def in_thread(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Await a call that talks to an outside system (payment provider, mail server) or works through a
+        batch (background jobs): always in a worker thread, whatever the store, since such a call is never
+        cheaper than the hop."""
+        return await in_thread(call, *args, **kwargs)
 
     @property
     def accounts(self) -> Accounts:

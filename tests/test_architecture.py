@@ -88,3 +88,15 @@ def test_no_module_sprawls() -> None:
         if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert long_modules == {}
+
+
+def test_work_leaves_the_event_loop_in_one_place() -> None:
+    """Threads for blocking calls are started by adapters/threads.py only (off_loop / in_thread)."""
+    hops = ("to_thread", "run_in_threadpool", "io_bound", "cpu_bound", "run_in_executor", "ThreadPoolExecutor")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in python_modules() if path != PACKAGE / "adapters" / "threads.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if any(hop in line for hop in hops)
+    ]
+    assert offenders == []

@@ -24,3 +24,9 @@ async def off_loop(inline_safe: bool, call: Callable[P, T], *args: P.args, **kwa
     if inline_safe:
         return call(*args, **kwargs)
     return await anyio.to_thread.run_sync(functools.partial(call, *args, **kwargs))
+
+
+async def in_thread(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run `call` in a worker thread whatever the store: a payment provider's or mail server's round trip, or a
+    background batch, is never cheaper than the hop."""
+    return await off_loop(False, call, *args, **kwargs)

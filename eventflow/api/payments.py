@@ -14,7 +14,6 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
-from starlette.concurrency import run_in_threadpool
 
 from eventflow.api.deps import OrganizerDep, ServicesDep, resource_router, services
 from eventflow.api.errors import ERRORS, error_response
@@ -133,7 +132,7 @@ async def stripe_webhook(request: Request) -> dict[str, str] | JSONResponse:
     signature = request.headers.get("stripe-signature")
     for attempt in range(WEBHOOK_BUSY_RETRIES + 1):
         try:
-            outcome = await run_in_threadpool(payments.handle_webhook, payload, signature)
+            outcome = await services(request).in_thread(payments.handle_webhook, payload, signature)
         except BadSignature as problem:
             return error_response(400, "bad_signature", f"The Stripe-Signature header does not verify: {problem}")
         except MalformedEvent as problem:

@@ -73,7 +73,7 @@ async def reap_expired_holds(services: Services) -> None:
     while True:
         await asyncio.sleep(services.settings.reaper_interval_seconds)
         try:
-            released = await asyncio.to_thread(services.ticketing.release_expired_holds)
+            released = await services.in_thread(services.ticketing.release_expired_holds)
             if released:
                 log.info("released %d expired holds", released)
         except Exception:
@@ -90,12 +90,12 @@ async def run_payment_jobs(services: Services) -> None:
     while True:
         await asyncio.sleep(settings.reaper_interval_seconds)
         try:
-            await asyncio.to_thread(payments.expire_ended_sessions)
+            await services.in_thread(payments.expire_ended_sessions)
         except Exception:
             log.exception("expiring sessions of ended holds failed")
         if loop.time() >= next_reconcile:
             next_reconcile = loop.time() + settings.reconcile_interval_seconds
             try:
-                await asyncio.to_thread(reconciler.run_once)
+                await services.in_thread(reconciler.run_once)
             except Exception:
                 log.exception("reconciliation failed")

@@ -5,9 +5,10 @@ The reservation id is unguessable and is the buyer's capability: no account need
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.responses import Response
 
+from eventflow.adapters.threads import in_thread
 from eventflow.domain.checkout import Paid
 from eventflow.domain.errors import DomainError, NotFound
 from eventflow.domain.links import event_path, order_path
@@ -94,7 +95,7 @@ def register(services: Services) -> None:
         async def start_payment() -> None:
             pay.disable()
             try:  # always a thread: a payment provider may take seconds (and retry) to answer
-                result = await run.io_bound(services.checkout.start, reservation.id)
+                result = await in_thread(services.checkout.start, reservation.id)
             except DomainError as problem:
                 error.text = problem.detail
                 pay.enable()

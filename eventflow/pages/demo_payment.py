@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.responses import Response
 
+from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError, NotFound, SoldOut
 from eventflow.domain.links import checkout_path, order_path
 from eventflow.domain.models import ReservationStatus
@@ -48,7 +49,7 @@ def register(services: Services) -> None:
         async def complete() -> None:
             pay.disable()
             try:  # always a thread, not off_loop: confirming mails the tickets (SMTP may be slow)
-                await run.io_bound(services.checkout.payment_succeeded, reservation.id,
+                await in_thread(services.checkout.payment_succeeded, reservation.id,
                                    payment_ref=f"demo_{reservation.id}")
             except SoldOut:
                 message.text = ("Your hold ran out and the tickets sold out meanwhile. "

@@ -7,9 +7,10 @@ again at once) or, for an expired link, to `/dashboard/payments/refresh` (a new 
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.responses import RedirectResponse
 
+from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import require_organizer
@@ -50,7 +51,7 @@ def register(services: Services) -> None:
         if services.payments is None:
             return None
         try:  # don't wait for account.updated: ask Stripe now
-            await run.io_bound(services.payments.refresh_account, organizer.id)
+            await in_thread(services.payments.refresh_account, organizer.id)
         except DomainError as problem:
             ui.notify(problem.detail, type="warning")
         ui.navigate.to(HERE)
@@ -64,7 +65,7 @@ def register(services: Services) -> None:
         if services.payments is None:
             return None
         try:
-            url = await run.io_bound(services.payments.start_onboarding, organizer)
+            url = await in_thread(services.payments.start_onboarding, organizer)
         except DomainError as problem:
             with frame("Payments", organizer):
                 ui.label(problem.detail).classes("text-red-700")

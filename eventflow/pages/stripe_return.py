@@ -7,8 +7,9 @@ payment came after the hold and the tickets had sold out meanwhile.
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
+from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError, NotFound
 from eventflow.domain.links import event_path, order_path
 from eventflow.domain.models import Reservation, ReservationStatus
@@ -69,7 +70,7 @@ def register(services: Services) -> None:
 
         async def check() -> None:
             try:  # a thread, not off_loop: this asks Stripe over the network, whatever the store
-                payment = await run.io_bound(payments.sync, reservation_id)
+                payment = await in_thread(payments.sync, reservation_id)
                 current = await services.off_loop(queries.reservation, reservation_id)
             except DomainError:  # Stripe slow or another request settling it: look again shortly
                 payment, current = await services.off_loop(read_state, reservation_id)

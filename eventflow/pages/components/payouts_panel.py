@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nicegui import run, ui
+from nicegui import ui
 
+from eventflow.adapters.threads import in_thread
 from eventflow.domain.analytics import orders_fingerprint, search_attendees
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer, TicketStatus
@@ -148,7 +149,7 @@ class MoneyPanel:
                     ui.notify("Choose at least one ticket", type="warning")
                     return
                 try:  # always a thread: this asks Stripe over the network
-                    done = await run.io_bound(payments.refunds.refund_order, self.organizer.id, self.event.id,
+                    done = await in_thread(payments.refunds.refund_order, self.organizer.id, self.event.id,
                                               order.id, chosen, bool(restock.value))
                 except DomainError as problem:
                     ui.notify(problem.detail, type="negative")

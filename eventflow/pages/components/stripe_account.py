@@ -3,8 +3,9 @@ balance and payouts, and the editor's notice while paid tiers cannot go on sale 
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
+from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
 from eventflow.domain.payments.records import ConnectedAccount
@@ -17,7 +18,7 @@ def account_status(payments: StripePayments, organizer: Organizer, account: Conn
 
     async def onboard() -> None:
         try:  # always a thread: this asks Stripe over the network
-            url = await run.io_bound(payments.start_onboarding, organizer)
+            url = await in_thread(payments.start_onboarding, organizer)
         except DomainError as problem:
             ui.notify(problem.detail, type="negative")
             return
@@ -51,7 +52,7 @@ async def account_balance(payments: StripePayments, account_id: str) -> None:
     with ui.card().classes("w-full gap-1").props("data-testid=stripe-balance"):
         ui.label("Your Stripe balance").classes("font-semibold")
         try:
-            answer = await run.io_bound(payments.balance_and_payouts, account_id)
+            answer = await in_thread(payments.balance_and_payouts, account_id)
         except DomainError as problem:
             ui.label(f"Stripe did not answer: {problem.detail}").classes("text-sm text-red-700")
             return
