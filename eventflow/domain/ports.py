@@ -85,6 +85,18 @@ class Store(Protocol):
     def list_published_events(self) -> list[Event]:
         """Every published event, ordered by (starts_at, id)."""
 
+    def list_upcoming_published(
+        self, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Event]:
+        """One page of the home page's listing: published events that have not ended
+        (`ends_at > now`), ordered by (starts_at, id) — id breaks ties between events starting
+        at the same instant, so the order is total and stable. Keyset-paged: with `after` =
+        (starts_at, id) of the previous page's last event, only events strictly after that key
+        come back; at most `limit` of them (limit >= 1). Paging from `after=None` until a page is
+        shorter than `limit` returns every such event exactly once (as long as none is edited
+        meanwhile). Reads an index from the cursor on (passing over published events that already
+        ended), stopping once the page is full: never every event."""
+
     def add_tier(self, tier: Tier) -> None:
         """Store a new tier with nothing held or sold (whatever `tier.held` / `tier.sold` say).
         EventNotFound when its event does not exist; TierExists when its id does."""
@@ -137,6 +149,15 @@ class Store(Protocol):
     def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
         """Held reservations whose hold ended at or before `now`, ordered by (expires_at, id), at
         most `limit`."""
+
+    def release_expired(self, now: datetime, limit: int = 500) -> list[Reservation]:
+        """The reaper's batch: close up to `limit` held reservations whose hold ended at or before
+        `now` as EXPIRED, earliest (expires_at, id) first, and give their tickets back.
+
+        Returns the reservations this call closed (status EXPIRED, closed_at = now), each exactly
+        once across every concurrent caller (as `release`): a hold another caller closed meanwhile
+        is skipped, never given back twice. Fewer than `limit` returned means none were left due,
+        or another caller took them; a full batch means more may be due (call again to drain)."""
 
     def get_order(self, order_id: str) -> Order | None:
         """The order with its tickets in issue order (as `confirm` stored them)."""

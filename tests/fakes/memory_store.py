@@ -150,6 +150,15 @@ class InMemoryStore(InMemoryPaymentsMixin):
         with self._lock:
             return sorted((e for e in self._events.values() if e.status is EventStatus.PUBLISHED), key=_by_start)
 
+    def list_upcoming_published(
+        self, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Event]:
+        with self._lock:
+            upcoming = sorted((e for e in self._events.values()
+                               if e.status is EventStatus.PUBLISHED and e.ends_at > now
+                               and (after is None or _by_start(e) > after)), key=_by_start)
+            return upcoming[:max(limit, 1)]
+
     def add_tier(self, tier: Tier) -> None:
         with self._lock:
             if tier.event_id not in self._events:
@@ -215,21 +224,25 @@ class InMemoryStore(InMemoryPaymentsMixin):
         if status not in (ReservationStatus.CANCELLED, ReservationStatus.EXPIRED):
             raise ValueError("release closes a hold as cancelled or expired")
         with self._lock:
-            reservation = self._reservations.get(reservation_id)
-            if reservation is None or reservation.status is not ReservationStatus.HELD:
-                return None
-            if status is ReservationStatus.EXPIRED and reservation.expires_at > now:
-                return None
-            changed: dict[str, Tier] = {}
-            for line in reservation.lines:
-                tier = changed.get(line.tier_id) or self._tiers.get(line.tier_id)
-                if tier is None or tier.held < line.quantity:
-                    raise RuntimeError(f"held count of tier {line.tier_id} is inconsistent")
-                changed[line.tier_id] = replace(tier, held=tier.held - line.quantity)
-            self._write_tiers(changed)
-            closed = as_stored(replace(reservation, status=status, closed_at=now))
-            self._reservations[reservation_id] = closed
-            return closed
+            return self._release(reservation_id, status, now)
+
+    def _release(self, reservation_id: str, status: ReservationStatus, now: datetime) -> Reservation | None:
+        """`release` with the lock held."""
+        reservation = self._reservations.get(reservation_id)
+        if reservation is None or reservation.status is not ReservationStatus.HELD:
+            return None
+        if status is ReservationStatus.EXPIRED and reservation.expires_at > now:
+            return None
+        changed: dict[str, Tier] = {}
+        for line in reservation.lines:
+            tier = changed.get(line.tier_id) or self._tiers.get(line.tier_id)
+            if tier is None or tier.held < line.quantity:
+                raise RuntimeError(f"held count of tier {line.tier_id} is inconsistent")
+            changed[line.tier_id] = replace(tier, held=tier.held - line.quantity)
+        self._write_tiers(changed)
+        closed = as_stored(replace(reservation, status=status, closed_at=now))
+        self._reservations[reservation_id] = closed
+        return closed
 
     def confirm(self, reservation_id: str, order: Order, now: datetime) -> tuple[Order, bool]:
         with self._lock:
@@ -277,6 +290,16 @@ class InMemoryStore(InMemoryPaymentsMixin):
                 key=lambda r: (r.expires_at, r.id),
             )
         return [r.id for r in due[: max(limit, 0)]]
+
+    def release_expired(self, now: datetime, limit: int = 500) -> list[Reservation]:
+        with self._lock:  # the whole batch under one lock, like SQLite's one write transaction
+            due = sorted(
+                (r for r in self._reservations.values()
+                 if r.status is ReservationStatus.HELD and r.expires_at <= now),
+                key=lambda r: (r.expires_at, r.id),
+            )[: max(limit, 0)]
+            released = [self._release(r.id, ReservationStatus.EXPIRED, now) for r in due]
+        return [r for r in released if r is not None]
 
     def get_order(self, order_id: str) -> Order | None:
         with self._lock:

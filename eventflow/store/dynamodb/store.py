@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 from eventflow.domain.errors import (
@@ -33,6 +34,7 @@ from eventflow.domain.errors import (
     TierExists,
 )
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier, TierCount
+from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
 from eventflow.store.dynamodb.door import DynamoDoorMixin
@@ -227,6 +229,33 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
         events = [event_from(item) for item in self._batch_get(keys)]
         published = [e for e in events if e.status is EventStatus.PUBLISHED]
         return sorted(published, key=lambda e: (e.starts_at, e.id))
+
+    def list_upcoming_published(
+        self, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Event]:
+        """Query the sparse GSI2 `PUBLISHED` partition from the cursor's key on (`GSI2SK` is
+        `<starts_at>#<id>`, fixed width, so key order is (starts_at, id) order), a chunk of keys at
+        a time; BatchGetItem those events (consistent; status re-checked, the index may lag) and
+        keep the ones not ended, until the page is full. The index is KEYS_ONLY, so events that
+        ended are passed over after their read (docs/dynamodb.md)."""
+        limit = max(limit, 1)
+        page: list[Event] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name, "IndexName": dynamodb_table.GSI2, "Limit": max(limit, 25),
+            "KeyConditionExpression": "GSI2PK = :pk", "ExpressionAttributeValues": {":pk": s("PUBLISHED")},
+        }
+        if after is not None:  # a key attribute cannot be compared with "" in DynamoDB: no cursor, no bound
+            kwargs["KeyConditionExpression"] += " AND GSI2SK > :after"
+            kwargs["ExpressionAttributeValues"][":after"] = s(f"{t2s(after[0])}#{after[1]}")
+        while len(page) < limit:
+            response = self._call(self.client.query, **kwargs)
+            keys = [(item["PK"]["S"], item["SK"]["S"]) for item in response.get("Items", [])]
+            events = sorted((event_from(item) for item in self._batch_get(keys)), key=lambda e: (e.starts_at, e.id))
+            page += [e for e in events if e.status is EventStatus.PUBLISHED and e.ends_at > now]
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return page[:limit]
 
     def add_tier(self, tier: Tier) -> None:
         """Put the tier (held = sold = 0) and append its id to the event's TIERLIST item."""

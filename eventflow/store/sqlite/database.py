@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS events (
     fee_mode TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_organizer ON events (organizer_id, created_at);
+-- The home page's keyset-paged listing: published events in (starts_at, id) order, ends_at covered
+-- so events that already ended are passed over inside the index.
+CREATE INDEX IF NOT EXISTS published_events_by_start ON events (starts_at, id, ends_at) WHERE status = 'published';
 CREATE TABLE IF NOT EXISTS tiers (
     id TEXT PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events (id), name TEXT NOT NULL,
     price_minor INTEGER NOT NULL, capacity INTEGER NOT NULL, max_per_order INTEGER NOT NULL,

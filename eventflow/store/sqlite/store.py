@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from eventflow.domain.errors import (
@@ -143,6 +144,19 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
 
     def list_published_events(self) -> list[Event]:
         rows = self._db().execute("SELECT * FROM events WHERE status = 'published' ORDER BY starts_at, id")
+        return [event_from(row) for row in rows]
+
+    def list_upcoming_published(
+        self, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Event]:
+        # Row-value comparison walks the partial index `published_events_by_start` from the cursor.
+        start, after_id = (t2s(after[0]), after[1]) if after else ("", "")
+        rows = self._db().execute(
+            "SELECT * FROM events"
+            " WHERE status = 'published' AND (starts_at, id) > (?, ?) AND ends_at > ?"
+            " ORDER BY starts_at, id LIMIT ?",
+            (start, after_id, t2s(now), max(limit, 1)),
+        )
         return [event_from(row) for row in rows]
 
     def add_tier(self, tier: Tier) -> None:
