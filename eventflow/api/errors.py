@@ -1,4 +1,5 @@
-"""How the API says no: every error leaves as `{"error": code, "detail": text}` with a 4xx status.
+"""How the API says no: every error leaves as `{"error": code, "detail": text}` with a 4xx status
+(or 503 `store_busy`, with Retry-After, when the store is overloaded).
 
 Domain errors carry their own status and code; request validation, malformed JSON, unknown paths
 and wrong methods are translated here, so no route answers with FastAPI's or the web app's defaults."""
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound
+from eventflow.domain.errors import DomainError, MethodNotAllowed, NotFound, StoreBusy
 
 
 class ErrorOut(BaseModel):
@@ -35,7 +36,10 @@ def error_response(status: int, code: str, detail: Any) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.detail)
+        response = error_response(exc.status, exc.code, exc.detail)
+        if isinstance(exc, StoreBusy):  # overload: tell clients when a retry has a fair chance
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -60,6 +60,17 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after  # seconds until the next attempt may succeed
 
 
+class StoreBusy(DomainError):
+    """EventFlow is very busy right now. Please try again in a moment."""
+
+    code = "store_busy"
+    status = 503
+
+    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after  # seconds after which a retry has a fair chance
+
+
 class MethodNotAllowed(DomainError):
     """This method is not allowed here."""
 

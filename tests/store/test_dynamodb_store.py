@@ -15,7 +15,7 @@ pytest.importorskip("moto")
 from botocore.exceptions import ClientError
 
 from eventflow.domain.clock import ManualClock
-from eventflow.domain.errors import Conflict, SoldOut
+from eventflow.domain.errors import Conflict, SoldOut, StoreBusy
 from eventflow.domain.models import EventStatus, ReservationStatus
 from eventflow.domain.reservations import LineRequest, Ticketing
 from eventflow.store.dynamodb.store import HOLD_SHARDS, DynamoStore
@@ -234,7 +234,7 @@ def test_endless_conflicts_give_up(store: DynamoStore, clock: ManualClock) -> No
     reservation = make_service(giving_up, clock)._price(
         service.catalog.event_view(event.id), {tiers[0].id: 1}, BUYER, "res_conflicted", None
     )
-    with pytest.raises(ClientError):
+    with pytest.raises(StoreBusy):  # the API's 503 store_busy, not an unhandled ClientError
         giving_up.reserve(reservation)
     assert len(flaky.tokens) == 3
     assert store.get_reservation("res_conflicted") is None

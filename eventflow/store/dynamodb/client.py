@@ -3,9 +3,15 @@ goes through here.
 
 `TableClient` holds boto3's low-level client (thread-safe: one serves every thread) and the table
 name, and sends requests with bounded, jittered retries on what retrying can fix (transaction
-conflicts, throttling). A transaction refused because one of its conditions failed is a definite
-answer, never retried: it surfaces as `ConditionFailed`, which says which items failed and, where
-asked for (`ReturnValuesOnConditionCheckFailure`), what they held.
+conflicts, throttling, a dropped connection). A transaction refused because one of its conditions
+failed is a definite answer, never retried: it surfaces as `ConditionFailed`, which says which items
+failed and, where asked for (`ReturnValuesOnConditionCheckFailure`), what they held.
+
+The retries are the only retry layer (botocore's own are switched off) and bounded in time as well
+as in attempts: the request runs in a worker thread that other requests need, so when DynamoDB
+keeps throttling or transactions keep conflicting past `retry_budget` seconds, it gives up with the
+domain's `StoreBusy` (the API answers 503 with Retry-After) instead of holding the thread. See
+docs/dynamodb.md, "Overload".
 """
 
 from __future__ import annotations
@@ -15,8 +21,13 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
+from itertools import count
 from typing import Any, TypeVar
 
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
+
+from eventflow.domain.errors import StoreBusy
 from eventflow.store.dynamodb import table as dynamodb_table
 
 Item = dict[str, dict[str, Any]]
@@ -37,6 +48,13 @@ RETRYABLE_ERRORS = frozenset(
      "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
      "InternalServerError"}
 )
+# No answer at all (connection refused or dropped, read timeout): resent as the very same request
+# (same ClientRequestToken), as botocore would have done.
+NETWORK_ERRORS = (BotoConnectionError, HTTPClientError)
+# Total time a request may spend retrying, sleeps included; see docs/dynamodb.md, "Overload".
+RETRY_BUDGET_SECONDS = 1.0
+# What a buyer hears when the budget is spent; `StoreBusy.retry_after` says when to try again.
+BUSY = "Lots of people are buying right now. Please try again in a moment."
 
 
 class ConditionFailed(Exception):
@@ -83,6 +101,7 @@ class TableClient:
         max_attempts: int = 8,
         backoff_base: float = 0.02,
         backoff_cap: float = 1.0,
+        retry_budget: float = RETRY_BUDGET_SECONDS,
     ) -> None:
         if not table_name:
             raise ValueError("DynamoStore needs a table name")
@@ -92,6 +111,7 @@ class TableClient:
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
+        self._retry_budget = retry_budget
 
     def create_table(self, wait: bool = True) -> bool:
         return dynamodb_table.create_table(self.client, self.table_name, wait=wait)
@@ -103,19 +123,35 @@ class TableClient:
         if self._owns_client and hasattr(self.client, "close"):
             self.client.close()
 
-    def _sleep_before_retry(self, attempt: int) -> None:
-        """Exponential backoff with full jitter."""
-        time.sleep(random.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt)))
+    def _deadline(self) -> float:
+        return time.monotonic() + self._retry_budget
+
+    def _pause(self, attempt: int, deadline: float) -> bool:
+        """Backoff with full jitter before retry `attempt + 1`, never sleeping past `deadline`;
+        False (no sleep) when the attempts or the time are spent."""
+        remaining = deadline - time.monotonic()
+        if attempt + 1 >= self._max_attempts or remaining <= 0:
+            return False
+        backoff = random.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt))
+        time.sleep(min(remaining, backoff))
+        return True
 
     def _call(self, operation: Callable[..., T], **kwargs: Any) -> T:
-        """One request, retried on transaction conflicts and throttling."""
-        for attempt in range(self._max_attempts):
+        """One request, retried on transaction conflicts, throttling and dropped connections.
+
+        Raises StoreBusy when conflicts or throttling outlast the retry budget."""
+        deadline = self._deadline()
+        for attempt in count():
             try:
                 return operation(**kwargs)
-            except self.client.exceptions.ClientError as error:
-                if error_code(error) not in RETRYABLE_ERRORS or attempt + 1 == self._max_attempts:
+            except NETWORK_ERRORS:
+                if not self._pause(attempt, deadline):
                     raise
-            self._sleep_before_retry(attempt)
+            except self.client.exceptions.ClientError as error:
+                if error_code(error) not in RETRYABLE_ERRORS:
+                    raise
+                if not self._pause(attempt, deadline):
+                    raise StoreBusy(BUSY) from error
         raise AssertionError("unreachable")
 
     def _transact(self, items: list[dict[str, Any]], token_seed: str | None = None) -> None:
@@ -123,9 +159,10 @@ class TableClient:
 
         Raises ConditionFailed when a condition failed (a definite answer, never retried).
         `token_seed` makes the request idempotent: the ClientRequestToken is derived from it,
-        the request's content and the attempt number, so a resend of the very same request
-        (lost response) cannot apply twice, while a retry after a cancellation or with
-        different content is never mistaken for it (IdempotentParameterMismatch)."""
+        the request's content and the number of answered attempts, so a resend of the very same
+        request (lost response) cannot apply twice, while a retry after a cancellation or with
+        different content is never mistaken for it (IdempotentParameterMismatch).
+        Raises StoreBusy when conflicts or throttling outlast the retry budget."""
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items")
         digest = None
@@ -133,26 +170,33 @@ class TableClient:
             digest = hashlib.sha256(
                 token_seed.encode() + json.dumps(items, sort_keys=True).encode()
             ).hexdigest()
-        for attempt in range(self._max_attempts):
+        deadline = self._deadline()
+        answered = 0  # attempts DynamoDB answered (refused): the next one is a new request
+        for attempt in count():
             kwargs: dict[str, Any] = {"TransactItems": items}
             if digest is not None:
-                kwargs["ClientRequestToken"] = f"{digest[:30]}-{attempt}"
+                kwargs["ClientRequestToken"] = f"{digest[:30]}-{answered}"
             try:
                 self.client.transact_write_items(**kwargs)
                 return
+            except NETWORK_ERRORS:
+                if not self._pause(attempt, deadline):
+                    raise
+                continue
             except self.client.exceptions.ClientError as error:
                 code = error_code(error)
-                last = attempt + 1 == self._max_attempts
                 if code == "TransactionCanceledException":
                     reasons = error.response.get("CancellationReasons") or []
                     codes = {reason.get("Code") for reason in reasons}
                     if "ConditionalCheckFailed" in codes:
                         raise ConditionFailed(reasons) from None
-                    if not codes & RETRYABLE_REASONS or last:
+                    if not codes & RETRYABLE_REASONS:
                         raise
-                elif code not in RETRYABLE_ERRORS or last:
+                elif code not in RETRYABLE_ERRORS:
                     raise
-            self._sleep_before_retry(attempt)
+                if not self._pause(attempt, deadline):
+                    raise StoreBusy(BUSY) from error
+            answered += 1
 
     def _get(self, pk: str, sk: str, projection: str | None = None) -> Item | None:
         kwargs: dict[str, Any] = {
@@ -181,15 +225,16 @@ class TableClient:
             if names:
                 request["ExpressionAttributeNames"] = names
             pending: dict[str, Any] = {self.table_name: request}
-            for attempt in range(self._max_attempts):
+            deadline = self._deadline()
+            for attempt in count():
                 response = self._call(self.client.batch_get_item, RequestItems=pending)
                 found.extend(response.get("Responses", {}).get(self.table_name, []))
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                self._sleep_before_retry(attempt)
-            else:
-                raise RuntimeError("BatchGetItem kept returning unprocessed keys")
+                # Unprocessed keys are DynamoDB's way of throttling a batch.
+                if not self._pause(attempt, deadline):
+                    raise StoreBusy(BUSY)
         return found
 
     def _query(self, **kwargs: Any) -> Iterable[Item]:
@@ -222,7 +267,9 @@ def _new_client(region_name: str | None, endpoint_url: str | None) -> Any:
         endpoint_url=endpoint_url,
         config=Config(
             max_pool_connections=64,
-            retries={"mode": "standard", "max_attempts": 4},
+            # One attempt: `TableClient` is the one retry layer, bounded in time (botocore's
+            # would multiply its attempts and sleep up to 20 s between its own).
+            retries={"mode": "standard", "total_max_attempts": 1},
             connect_timeout=3,
             read_timeout=10,
             tcp_keepalive=True,
