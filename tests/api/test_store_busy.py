@@ -43,7 +43,7 @@ def on_sale(table: DynamoStore) -> tuple[Event, list[Tier]]:
 def throttled_api(table: DynamoStore, tmp_path: Path) -> Iterator[str]:
     """The JSON API served over HTTP (as `serve` mounts it) on a DynamoDB store whose every
     transaction DynamoDB throttles; yields its base URL."""
-    settings = Settings(_env_file=None, data_dir=tmp_path, store=f"dynamodb://{TABLE}?region={REGION}",
+    settings = Settings(data_dir=tmp_path, store=f"dynamodb://{TABLE}?region={REGION}",
                         secret_key="s" * 32)
     services = build_services(settings)
     store = services.ticketing.store
