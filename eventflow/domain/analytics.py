@@ -14,7 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from eventflow.domain.models import CheckIn, Event, Order, TicketStatus, Tier
-from eventflow.domain.money import FeeMode
+from eventflow.domain.money import FeeMode, platform_fee_minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,28 @@ class EventSales:
     @property
     def net_minor(self) -> int:
         return sum(t.net_minor for t in self.tiers)
+
+
+@dataclass(frozen=True, slots=True)
+class CounterSales:
+    """An event's headline figures from its tiers' live counters alone (no order is read), so
+    the dashboard's cost does not grow with sales. `sold` is the tiers' counter: a refund that
+    restocked lowered it; one that did not (the seat stays off sale) still counts. Revenue is
+    sold x each tier's current price (less the platform fee when the organizer absorbs it), so a
+    price edited after sales, or a refund without restock, makes it differ from what was paid."""
+
+    sold: int
+    capacity: int
+    net_minor: int
+
+
+def sales_from_counters(event: Event, tiers: Sequence[Tier]) -> CounterSales:
+    absorbed = event.fee_mode is FeeMode.ORGANIZER_ABSORBS
+    net = sum(
+        tier.sold * (tier.price_minor - (platform_fee_minor(tier.price_minor, event.currency) if absorbed else 0))
+        for tier in tiers
+    )
+    return CounterSales(sum(t.sold for t in tiers), sum(t.capacity for t in tiers), net)
 
 
 def event_sales(event: Event, tiers: Sequence[Tier], orders: Sequence[Order]) -> EventSales:

@@ -39,6 +39,14 @@ class EventActivity:
 
 
 @dataclass(frozen=True, slots=True)
+class EventPage:
+    """One page of upcoming published events, soonest first, and the cursor of the next page."""
+
+    events: list[Event]
+    next_after: tuple[datetime, str] | None  # (starts_at, id) of the last event; None on the last page
+
+
+@dataclass(frozen=True, slots=True)
 class ReservationView:
     """A buyer's reservation with what its screens name: the event and each tier's name."""
 
@@ -99,6 +107,22 @@ class Queries:
         """Published events that have not ended yet, soonest first."""
         events = [event for event in self._store.list_published_events() if event.ends_at > now]
         return sorted(events, key=lambda event: (event.starts_at, event.id))
+
+    def upcoming_public_page(
+        self, now: datetime, limit: int, after: tuple[datetime, str] | None = None
+    ) -> EventPage:
+        """One page of published events not ended yet, soonest first, keyset-paged by (starts_at, id):
+        reads `limit + 1` events from the store's index to know whether another page follows."""
+        events = self._store.list_upcoming_published(now, limit + 1, after)
+        if len(events) <= limit:
+            return EventPage(events, None)
+        shown = events[:limit]
+        return EventPage(shown, (shown[-1].starts_at, shown[-1].id))
+
+    def organizer_events_with_tiers(self, organizer_id: str) -> list[tuple[Event, list[Tier]]]:
+        """The organizer's events with their tiers' live counters, for the dashboard's figures:
+        one read per event, however many orders it has."""
+        return [(event, self._store.get_tiers(event.id)) for event in self._store.list_events(organizer_id)]
 
     # ---------------------------------------------------------------- buyers
     def reservation(self, reservation_id: str) -> Reservation | None:

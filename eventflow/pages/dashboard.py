@@ -7,7 +7,7 @@ from datetime import datetime
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
-from eventflow.domain.analytics import EventSales, event_sales
+from eventflow.domain.analytics import CounterSales, sales_from_counters
 from eventflow.domain.models import Event, EventStatus, Organizer
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame
@@ -22,6 +22,12 @@ STATUS_BADGES = {
 }
 
 
+# The figures come from the tiers' counters, not from the orders: say what they count.
+FIGURES_NOTE = ("Sold counts tickets taken off sale: a refund that put its ticket back on sale is not counted, "
+                "one that did not still is. Revenue is tickets sold × each tier's current price "
+                "(less our fee when you absorb it).")
+
+
 def group(event: Event, now: datetime) -> str:
     if event.status is EventStatus.CANCELLED:
         return "cancelled"
@@ -33,10 +39,11 @@ def group(event: Event, now: datetime) -> str:
 def register(services: Services) -> None:
     queries = services.queries
 
-    def read(organizer: Organizer) -> list[tuple[Event, EventSales]]:
-        """Every event of the organizer with its sales, in one hop off the event loop."""
-        return [(event, event_sales(event, queries.tiers(event.id), queries.orders(event.id)))
-                for event in queries.organizer_events(organizer.id)]
+    def read(organizer: Organizer) -> list[tuple[Event, CounterSales]]:
+        """Every event of the organizer with its figures from the tiers' live counters (no order
+        is loaded: the cost follows the number of events, not of sales), in one hop off the loop."""
+        return [(event, sales_from_counters(event, tiers))
+                for event, tiers in queries.organizer_events_with_tiers(organizer.id)]
 
     @ui.page("/dashboard")
     async def dashboard_page() -> RedirectResponse | None:
@@ -62,11 +69,13 @@ def register(services: Services) -> None:
                 ui.label(STATUS_BADGES[key][0]).classes("text-lg font-semibold mt-2")
                 for event, sales in shown:
                     event_card(event, sales, key)
+            if events:
+                ui.label(FIGURES_NOTE).classes("text-xs text-slate-500").props("data-testid=figures-note")
         return None
 
 
-def event_card(event: Event, sales: EventSales, key: str) -> None:
-    capacity = sum(t.capacity for t in sales.tiers)
+def event_card(event: Event, sales: CounterSales, key: str) -> None:
+    capacity = sales.capacity
     label, badge = STATUS_BADGES[key]
     with ui.link(target=f"/dashboard/events/{event.id}").classes("w-full no-underline text-inherit"), \
             ui.card().classes("w-full hover:shadow-md").props(f"data-testid=event-{event.id}"):
