@@ -20,7 +20,7 @@ from eventflow.config import Settings
 from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.settle import PaymentsConfig, StripePayments
 from eventflow.domain.ports import PaymentStore
-from eventflow.domain.reservations import Ticketing
+from eventflow.domain.reservations import REAPER_BATCH, Ticketing
 
 if TYPE_CHECKING:
     from eventflow.services import Services
@@ -73,11 +73,24 @@ async def reap_expired_holds(services: Services) -> None:
     while True:
         await asyncio.sleep(services.settings.reaper_interval_seconds)
         try:
-            released = await services.in_thread(services.ticketing.release_expired_holds)
+            released = await drain_expired_holds(services)
             if released:
                 log.info("released %d expired holds", released)
         except Exception:
             log.exception("releasing expired holds failed")
+
+
+async def drain_expired_holds(services: Services, batch: int = REAPER_BATCH) -> int:
+    """Release batch after batch while a batch comes back full, so a backlog (a rush of abandoned
+    carts) is gone in one pass, not at one batch per interval. Each batch is its own hop to a worker
+    thread, so the loop and the buyers' writes get their turn between batches. A batch cut short
+    by another instance's reaper ends this pass: that instance is draining too."""
+    total = 0
+    while True:
+        released = await services.in_thread(services.ticketing.release_expired_holds, batch)
+        total += released
+        if released < batch:
+            return total
 
 
 async def run_payment_jobs(services: Services) -> None:

@@ -20,7 +20,7 @@ from eventflow.domain.models import EventStatus, Order, Reservation, Reservation
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb import table as dynamodb_table
-from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
+from eventflow.store.dynamodb.client import MAX_TRANSACTION_ITEMS, ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import (
     HOLD_SHARDS,
     integer,
@@ -232,6 +232,58 @@ class DynamoInventoryMixin(TableClient):
                     break
         return [reservation_id for _, reservation_id in sorted(due)[:limit]]
 
+    def release_expired(self, now: datetime, limit: int = 500) -> list[Reservation]:
+        """The due holds from GSI2, their lines by one consistent BatchGetItem per 100, then one
+        transaction per group of holds (`_release_group`) instead of one per hold."""
+        closed_at = s2t(t2s(now))
+        ids = self.expired_reservation_ids(now, limit)
+        found = map(reservation_from, self._batch_get((f"RES#{rid}", "RES") for rid in ids))
+        due = sorted(
+            (r for r in found if r.status is ReservationStatus.HELD and r.expires_at <= closed_at),
+            key=lambda r: (r.expires_at, r.id),
+        )
+        released: list[Reservation] = []
+        for group in _release_groups(due):
+            released.extend(self._release_group(group, now))
+        return [replace(r, status=ReservationStatus.EXPIRED, closed_at=closed_at) for r in released]
+
+    def _release_group(self, group: list[Reservation], now: datetime) -> list[Reservation]:
+        """One TransactWriteItems: each hold closed as EXPIRED (conditional on still being held and
+        due, as in `release`), each tier of the group given back its summed quantity in one Update
+        (a transaction may not touch an item twice). When holds' conditions fail (another reaper,
+        a cancel or a payment closed them), the rest is tried again without them."""
+        values: Item = {
+            ":held": s(ReservationStatus.HELD.value), ":status": s(ReservationStatus.EXPIRED.value),
+            ":now": time_value(now),
+        }
+        while group:
+            items: list[dict[str, Any]] = [{"Update": {
+                "TableName": self.table_name, "Key": key(f"RES#{reservation.id}", "RES"),
+                "UpdateExpression": "SET #status = :status, closed_at = :now REMOVE GSI2PK, GSI2SK",
+                "ConditionExpression": "#status = :held AND expires_at <= :now",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values,
+            }} for reservation in group]
+            tiers = _summed_lines(group)
+            items.extend({"Update": {
+                "TableName": self.table_name, "Key": key(f"EVENT#{event_id}", f"TIER#{tier_id}"),
+                "UpdateExpression": "SET held = held - :q, available = available + :q",
+                "ConditionExpression": "held >= :q",
+                "ExpressionAttributeValues": {":q": n(quantity)},
+            }} for (event_id, tier_id), quantity in tiers.items())
+            try:
+                self._transact(items)
+            except ConditionFailed as cancelled:
+                # A tier's summed condition fails too when it counted holds closed meanwhile.
+                taken = {r.id for index, r in enumerate(group) if cancelled.failed(index)}
+                if not taken:  # only a tier refused: settle it hold by hold (each reads afresh)
+                    singles = (self.release(r.id, ReservationStatus.EXPIRED, now) for r in group)
+                    return [r for r in singles if r is not None]
+                group = [r for r in group if r.id not in taken]
+                continue
+            return group
+        return []
+
     # ---------------------------------------------------------------- orders and tickets
     def get_order(self, order_id: str) -> Order | None:
         """GetItem of the order, then one BatchGetItem of its tickets (<= 50)."""
@@ -286,3 +338,30 @@ class DynamoInventoryMixin(TableClient):
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={":status": s(status)},
             )
+
+
+def _summed_lines(holds: list[Reservation]) -> dict[tuple[str, str], int]:
+    """Tickets held per (event, tier) over a group of holds."""
+    summed: dict[tuple[str, str], int] = {}
+    for reservation in holds:
+        for tier_id, quantity in tier_quantities(reservation.lines).items():
+            summed[(reservation.event_id, tier_id)] = summed.get((reservation.event_id, tier_id), 0) + quantity
+    return summed
+
+
+def _release_groups(holds: list[Reservation]) -> list[list[Reservation]]:
+    """The holds cut into groups of one transaction each: a hold's item plus its group's distinct
+    tier items stay within MAX_TRANSACTION_ITEMS."""
+    groups: list[list[Reservation]] = []
+    group: list[Reservation] = []
+    tiers: set[tuple[str, str]] = set()
+    for reservation in holds:
+        mine = {(reservation.event_id, line.tier_id) for line in reservation.lines}
+        if group and len(group) + 1 + len(tiers | mine) > MAX_TRANSACTION_ITEMS:
+            groups.append(group)
+            group, tiers = [], set()
+        group.append(reservation)
+        tiers |= mine
+    if group:
+        groups.append(group)
+    return groups

@@ -8,11 +8,13 @@ file can never oversell; the CHECK constraint on `tiers` is a second line of def
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 
 from eventflow.domain.errors import NotOnSale, SoldOut, StaleCatalog
 from eventflow.domain.models import EventStatus, Order, Reservation, ReservationStatus, Ticket
 from eventflow.store.codec import instant_to_text as t2s
+from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.sqlite.database import SqliteDatabase
 from eventflow.store.sqlite.rows import (
     order_from,
@@ -138,6 +140,44 @@ class SqliteInventoryMixin(SqliteDatabase):
             (t2s(now), limit),
         )
         return [row["id"] for row in rows]
+
+    def release_expired(self, now: datetime, limit: int = 500) -> list[Reservation]:
+        """One write transaction for the whole batch: the due holds are read under the write lock
+        (so no other writer can close them in between), each closed conditionally on still being
+        held and due, and every tier given back its summed quantity in one UPDATE."""
+        if limit <= 0:
+            return []
+        stamp = t2s(now)
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT * FROM reservations WHERE status = 'held' AND expires_at <= ?"
+                " ORDER BY expires_at, id LIMIT ?",
+                (stamp, limit),
+            ).fetchall()
+            if not rows:
+                return []
+            closed = db.executemany(
+                "UPDATE reservations SET status = 'expired', closed_at = ?"
+                " WHERE id = ? AND status = 'held' AND expires_at <= ?",
+                [(stamp, row["id"], stamp) for row in rows],
+            ).rowcount
+            if closed != len(rows):
+                raise RuntimeError("held reservations changed inside a write transaction")
+            expired = [
+                replace(reservation_from(row), status=ReservationStatus.EXPIRED, closed_at=s2t(stamp))
+                for row in rows
+            ]
+            given_back: dict[str, int] = {}
+            for reservation in expired:
+                for line in reservation.lines:
+                    given_back[line.tier_id] = given_back.get(line.tier_id, 0) + line.quantity
+            updated = db.executemany(
+                "UPDATE tiers SET held = held - ? WHERE id = ? AND held >= ?",
+                [(quantity, tier_id, quantity) for tier_id, quantity in given_back.items()],
+            ).rowcount
+            if updated != len(given_back):
+                raise RuntimeError("held count of a tier is inconsistent")
+        return expired
 
     # ---------------------------------------------------------------- orders and tickets
     def get_order(self, order_id: str) -> Order | None:
