@@ -33,13 +33,17 @@ def error_response(status: int, code: str, detail: Any) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    response = error_response(exc.status, exc.code, exc.detail)
+    if isinstance(exc, StoreBusy):  # overload: tell clients when a retry has a fair chance
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        response = error_response(exc.status, exc.code, exc.detail)
-        if isinstance(exc, StoreBusy):  # overload: tell clients when a retry has a fair chance
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return domain_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
