@@ -41,8 +41,7 @@ RETRYABLE_REASONS = frozenset(
     {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
      "RequestLimitExceeded", "InternalServerError"}
 )
-# Error codes of a whole request worth retrying (botocore already retries throttling itself,
-# but not these transaction-specific ones).
+# Error codes of a whole request worth retrying (botocore retries nothing: see `_new_client`).
 RETRYABLE_ERRORS = frozenset(
     {"TransactionConflictException", "TransactionInProgressException",
      "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
