@@ -103,11 +103,6 @@ class Queries:
     def organizer_events(self, organizer_id: str) -> list[Event]:
         return self._store.list_events(organizer_id)
 
-    def upcoming_public_events(self, now: datetime) -> list[Event]:
-        """Published events that have not ended yet, soonest first."""
-        events = [event for event in self._store.list_published_events() if event.ends_at > now]
-        return sorted(events, key=lambda event: (event.starts_at, event.id))
-
     def upcoming_public_page(
         self, now: datetime, limit: int, after: tuple[datetime, str] | None = None
     ) -> EventPage:
