@@ -77,6 +77,9 @@ async def test_a_page_past_the_last_event_says_so_and_links_back(site: Site) -> 
     await site.user.open("/?after=99999999999999999_evt")
     await site.user.should_see("No more events on sale after these.")
     assert shows(site) == [] and element(site.user, "first-page").props["href"] == "/"
+    for other in ("/?page=2", "/?page=zzz", "/?after="):  # a page number is not our link: the first page
+        await site.user.open(other)
+        assert len(shows(site)) == 2
 
 
 async def test_the_dashboard_counts_sold_tickets_from_the_tiers_without_reading_orders(
