@@ -59,6 +59,11 @@ class CountingStore:
             self.releases[reservation_id] += 1
         return released
 
+    def release_expired(self, now: datetime, limit: int = 500) -> list[Reservation]:
+        released = self._store.release_expired(now, limit)
+        self.releases.update(reservation.id for reservation in released)
+        return released
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
@@ -178,6 +183,17 @@ class InventoryMachine(RuleBasedStateMachine):
         assert released == len(due)
         for reservation_id in due:
             self.expected[reservation_id].status = EXPIRED
+
+    @rule(limit=st.sampled_from([1, 2, 50]))
+    def batch_reaper(self, limit: int) -> None:
+        """The reaper's batch: the earliest due holds, at most `limit`, each released once."""
+        now = self.clock.now()
+        due = sorted((r.expires_at, rid) for rid, r in self.expected.items()
+                     if r.status is HELD and r.expires_at <= now)
+        released = self.store.release_expired(now, limit)
+        assert [r.id for r in released] == [rid for _, rid in due[:limit]]
+        for reservation in released:
+            self.expected[reservation.id].status = EXPIRED
 
     # ---------------------------------------------------------------- invariants
     @invariant()
