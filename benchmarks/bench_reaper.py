@@ -11,8 +11,8 @@ is drained completely, timed:
   notification per hold), repeated until none is left. The real job did one such batch per 5 s reaper
   interval, so it never exceeded 100 holds/s whatever this loop reaches; both figures are printed.
 * batched (now): `Ticketing.release_expired_holds()` batch after batch while a batch comes back full, as
-  `app.jobs.drain_expired_holds` does (one SQLite write transaction per 500 holds; DynamoDB: one
-  BatchGetItem per 100 holds and one TransactWriteItems per ~96).
+  `app.jobs.drain_expired_holds` does (one SQLite write transaction per REAPER_BATCH holds; DynamoDB:
+  one BatchGetItem per 100 holds and one TransactWriteItems per ~96).
 
 Printed: holds/s, the longest single batch (how long a buyer's reserve may wait for SQLite's write lock),
 availability notifications, and on DynamoDB the requests sent (counted with botocore's event hooks), since
