@@ -11,8 +11,8 @@ is drained completely, timed:
   notification per hold), repeated until none is left. The real job did one such batch per 5 s reaper
   interval, so it never exceeded 100 holds/s whatever this loop reaches; both figures are printed.
 * batched (now): `Ticketing.release_expired_holds()` batch after batch while a batch comes back full, as
-  `app.jobs.drain_expired_holds` does (one SQLite write transaction per REAPER_BATCH holds; DynamoDB:
-  one BatchGetItem per 100 holds and one TransactWriteItems per ~96).
+  `app.jobs.drain_expired_holds` does (`Ticketing.reaper_batch` per batch: SQLite one write transaction
+  of 200 holds; DynamoDB 1,000 holds: one BatchGetItem per 100 and one TransactWriteItems per ~96).
 
 Printed: holds/s, the longest single batch (how long a buyer's reserve may wait for SQLite's write lock),
 availability notifications, and on DynamoDB the requests sent (counted with botocore's event hooks), since
@@ -104,14 +104,12 @@ def one_by_one(backlog: Backlog) -> list[float]:
 
 def batched(backlog: Backlog) -> list[float]:
     """`app.jobs.drain_expired_holds` without the event loop: batch after batch while full."""
-    from eventflow.domain.reservations import REAPER_BATCH
-
     service, batches = backlog.service, []
     while True:
         started = time.perf_counter()
-        released = service.release_expired_holds(REAPER_BATCH)
+        released = service.release_expired_holds(service.reaper_batch)
         batches.append(time.perf_counter() - started)
-        if released < REAPER_BATCH:
+        if released < service.reaper_batch:
             return batches
 
 
@@ -145,11 +143,11 @@ def run(label: str, make_store: Callable[[], Any], holds: int, way: Callable[[Ba
     started = time.perf_counter()
     batches = way(backlog)
     elapsed = time.perf_counter() - started
+    counts = requests() if requests is not None else {}  # before the check's own reads
     check_drained(backlog)
     rate = holds / elapsed
     sent = ""
     if requests is not None:
-        counts = requests()
         sent = f", {sum(counts.values())} requests ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
     print(f"  {label:<11} {holds:>6} holds in {elapsed:7.2f} s = {rate:8,.0f} holds/s; longest batch "
           f"{max(batches) * 1000:7.1f} ms; {backlog.listener.calls} notifications{sent}  (setup {setup:.1f} s)")

@@ -20,7 +20,7 @@ from eventflow.config import Settings
 from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.settle import PaymentsConfig, StripePayments
 from eventflow.domain.ports import PaymentStore
-from eventflow.domain.reservations import REAPER_BATCH, Ticketing
+from eventflow.domain.reservations import Ticketing
 
 if TYPE_CHECKING:
     from eventflow.services import Services
@@ -80,11 +80,12 @@ async def reap_expired_holds(services: Services) -> None:
             log.exception("releasing expired holds failed")
 
 
-async def drain_expired_holds(services: Services, batch: int = REAPER_BATCH) -> int:
+async def drain_expired_holds(services: Services, batch: int | None = None) -> int:
     """Release batch after batch while a batch comes back full, so a backlog (a rush of abandoned
     carts) is gone in one pass, not at one batch per interval. Each batch is its own hop to a worker
     thread, so the loop and the buyers' writes get their turn between batches. A batch cut short
     by another instance's reaper ends this pass: that instance is draining too."""
+    batch = batch or services.ticketing.reaper_batch
     total = 0
     while True:
         released = await services.in_thread(services.ticketing.release_expired_holds, batch)
