@@ -340,6 +340,27 @@ _VARIANT_SCRIPT = """
 import sys
 sys.path.insert(0, {root!r})
 VARIANTS = {variants!r}
+TRIVIAL_ROUTE = {trivial!r}
+
+if TRIVIAL_ROUTE:
+    # The benchmark's reference, not part of the product: the cheapest async route, put first on the
+    # root app the server hands to uvicorn (the app the JSON API lives on: same middleware, same
+    # uvicorn settings). Added where uvicorn.run receives the app, since serve() builds it locally.
+    import uvicorn as _uvicorn
+    from starlette.responses import Response as _BenchResponse
+
+    _uvicorn_run = _uvicorn.run
+
+    async def _bench_trivial():
+        return _BenchResponse(b"{{}}", media_type="application/json")
+
+    def _run_with_trivial(app, *args, **kwargs):
+        app.add_api_route({trivial_path!r}, _bench_trivial, methods=["GET"], include_in_schema=False)
+        # before NiceGUI's mount at "/", which would otherwise match first
+        app.router.routes.insert(0, app.router.routes.pop())
+        return _uvicorn_run(app, *args, **kwargs)
+
+    _uvicorn.run = _run_with_trivial
 
 if "gc-thresholds" in VARIANTS:
     import gc
@@ -424,13 +445,19 @@ if __name__ in {{"__main__", "__mp_main__"}}:
 """
 
 
-def variant_script(variants: list[str], app_dir: Path | None = None) -> Path:
-    """An entry point serving the app with the named proposed changes patched in (see VARIANTS)."""
+TRIVIAL_PATH = "/_bench/trivial"
+
+
+def variant_script(variants: list[str], app_dir: Path | None = None, trivial_route: bool = False) -> Path:
+    """An entry point serving the app with the named proposed changes patched in (see VARIANTS);
+    with trivial_route, also GET TRIVIAL_PATH: `async def` returning b"{}" on the same root app."""
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         raise ValueError(f"unknown variants {sorted(unknown)}; known: {sorted(VARIANTS)}")
-    path = Path(tempfile.gettempdir()) / f"eventflow-bench-{'-'.join(sorted(variants))}.py"
-    path.write_text(_VARIANT_SCRIPT.format(root=str(app_dir or ROOT), variants=sorted(variants)))
+    name = "-".join(sorted(variants)) or "plain"
+    path = Path(tempfile.gettempdir()) / f"eventflow-bench-{name}{'-trivial' if trivial_route else ''}.py"
+    path.write_text(_VARIANT_SCRIPT.format(root=str(app_dir or ROOT), variants=sorted(variants),
+                                           trivial=trivial_route, trivial_path=TRIVIAL_PATH))
     return path
 
 
@@ -460,13 +487,16 @@ def app_dir(args: Any) -> Path | None:
     return args._app_dir
 
 
-def server_script(args: Any) -> Path | str:
-    """--variant (patched entry point) or --server-script (default main.py), printing which."""
+def server_script(args: Any, trivial_route: bool = False) -> Path | str:
+    """--variant (patched entry point) or --server-script (default main.py), printing which.
+
+    trivial_route: serve main.py (and any variants) through the generated entry point that also
+    mounts GET TRIVIAL_PATH, the benchmark's reference route (not with a custom --server-script)."""
     directory = app_dir(args)
-    if getattr(args, "variant", None):
-        for name in args.variant:
+    if getattr(args, "variant", None) or (trivial_route and args.server_script == "main.py"):
+        for name in getattr(args, "variant", None) or []:
             print(f"variant {name}: {VARIANTS[name]}")
-        return variant_script(args.variant, directory)
+        return variant_script(getattr(args, "variant", None) or [], directory, trivial_route)
     if directory is not None and args.server_script == "main.py":
         return directory / "main.py"
     return args.server_script
