@@ -41,6 +41,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import psutil
@@ -96,6 +97,12 @@ def record_cpu(result: PhaseResult, meter: CpuMeter) -> None:
     result.other_cpu = other * elapsed
 
 
+def warm_up_url(url: str) -> str:
+    """The server's health URL, fetched once per connection to open it before a phase (any path)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/api/v1/health"
+
+
 async def closed_loop(name: str, method: str, url: str, body: Any, expect: int, concurrency: int,
                       per_buyer: int, max_seconds: float, server: psutil.Process) -> PhaseResult:
     """`concurrency` buyers, each sending `per_buyer` requests back to back (bounded by time)."""
@@ -105,8 +112,7 @@ async def closed_loop(name: str, method: str, url: str, body: Any, expect: int, 
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         # open the connections first (not timed), so the phase measures requests, not TCP set-up
-        await asyncio.gather(*(session.get(url.rsplit("/api/", 1)[0] + "/api/v1/health")
-                               for _ in range(concurrency)))
+        await asyncio.gather(*(session.get(warm_up_url(url)) for _ in range(concurrency)))
         deadline = time.monotonic() + max_seconds
         start_gate = asyncio.Event()
 
@@ -147,8 +153,7 @@ async def open_loop(name: str, method: str, url: str, body: Any, expect: int, bu
     total = int(rate * seconds)
     connector = aiohttp.TCPConnector(limit=buyers)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-        await asyncio.gather(*(session.get(url.rsplit("/api/", 1)[0] + "/api/v1/health")
-                               for _ in range(min(buyers, 200))))
+        await asyncio.gather(*(session.get(warm_up_url(url)) for _ in range(min(buyers, 200))))
         meter = CpuMeter([server.pid, me.pid])
         started = time.perf_counter()
 
@@ -230,7 +235,7 @@ def profiled(args: argparse.Namespace, pid: int, name: str) -> Any:
     """py-spy on the server for one phase when --profile DIR is given (figures then carry its cost)."""
     if not args.profile:
         return contextlib.nullcontext()
-    return PySpy(pid, Path(args.profile) / f"{name}.txt")
+    return PySpy(pid, Path(args.profile) / f"{name}.txt", gil=not args.profile_all_threads)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -334,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
                              + "; ".join(f"{k}: {v}" for k, v in common.VARIANTS.items()))
     parser.add_argument("--profile", metavar="DIR", default="",
                         help="record the server with py-spy (GIL holder) during each closed-loop phase")
+    parser.add_argument("--profile-all-threads", action="store_true",
+                        help="with --profile: sample every running thread, not only the GIL holder "
+                             "(shows time in SQLite, which runs with the GIL released)")
     args = parser.parse_args(argv)
     common.print_machine()
     print("note: the load generator (this process) shares the machine's cores with the server")
