@@ -103,7 +103,14 @@
         this.shownStep = step;
         const payload = await this.payloadAt(now);
         if (payload) {
-          this.qr.replaceChildren(this.writer.write(payload, 320, 320));
+          const svg = this.writer.write(payload, 320, 320);
+          // A viewBox lets the code scale to a narrow phone instead of being clipped at the card's edge
+          // (a signed code is a version 6 QR: its right finder pattern fell outside a 390 px screen).
+          svg.setAttribute("viewBox", "0 0 320 320");
+          svg.setAttribute("shape-rendering", "crispEdges"); // no hairline seams between scaled modules
+          svg.removeAttribute("width");
+          svg.removeAttribute("height");
+          this.qr.replaceChildren(svg);
         } else {
           this.qr.textContent = "Connect to the internet once to refresh this ticket's codes.";
         }
