@@ -192,6 +192,9 @@ class Store(Protocol):
     def list_checkins(self, event_id: str) -> list[CheckIn]:
         """The event's check-ins ordered by (scanned_at, ticket_id)."""
 
+    def get_checkin(self, event_id: str, ticket_id: str) -> CheckIn | None:
+        """The ticket's check-in (the first admission), or None: not admitted, or an unknown ticket."""
+
     def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
         """Remember the outcome of a scan nonce; returns the outcome stored first (idempotent sync)."""
 

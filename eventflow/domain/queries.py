@@ -155,7 +155,7 @@ class Queries:
 
     def checkin_of(self, ticket: Ticket) -> CheckIn | None:
         """When and where the ticket was admitted, if it was."""
-        return next((c for c in self._store.list_checkins(ticket.event_id) if c.ticket_id == ticket.id), None)
+        return self._store.get_checkin(ticket.event_id, ticket.id)
 
     # ---------------------------------------------------------------- organizers' event figures
     def orders(self, event_id: str) -> list[Order]:

@@ -341,6 +341,11 @@ class InMemoryStore(InMemoryPaymentsMixin):
             return sorted((c for c in self._checkins.values() if c.event_id == event_id),
                           key=lambda c: (c.scanned_at, c.ticket_id))
 
+    def get_checkin(self, event_id: str, ticket_id: str) -> CheckIn | None:
+        with self._lock:
+            checkin = self._checkins.get(ticket_id)
+            return checkin if checkin is not None and checkin.event_id == event_id else None
+
     def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
         with self._lock:
             return self._scan_results.setdefault(nonce, result)

@@ -303,6 +303,9 @@ def test_first_admission_wins(service, store: Store, clock) -> None:
     again, created_again = store.admit(_checkin(ticket.id, event.id, "door-2", clock.now(), "n2", True))
     assert not created_again and again == first
     assert store.list_checkins(event.id) == [first]
+    assert store.get_checkin(event.id, ticket.id) == first
+    assert store.get_checkin(event.id, order.tickets[1].id) is None  # not admitted
+    assert store.get_checkin("evt_other", ticket.id) is None  # another event's ticket
 
 
 def test_a_checkin_keeps_when_the_server_received_it(service, store: Store, clock) -> None:

@@ -88,6 +88,10 @@ class DynamoDoorMixin(TableClient):
         checkins = [checkin_from(item) for item in self._partition_items(f"EVENT#{event_id}", "CHECKIN#")]
         return sorted(checkins, key=lambda c: (c.scanned_at, c.ticket_id))
 
+    def get_checkin(self, event_id: str, ticket_id: str) -> CheckIn | None:
+        item = self._get(f"EVENT#{event_id}", f"CHECKIN#{ticket_id}")
+        return checkin_from(item) if item is not None else None
+
     def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
         try:
             self._call(

@@ -74,17 +74,9 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
 
     inline_safe = False  # every call is a network round trip; see Store.inline_safe
 
-    def __init__(
-        self,
-        table_name: str,
-        region_name: str | None = None,
-        endpoint_url: str | None = None,
-        client: Any = None,
-        max_attempts: int = 8,
-        backoff_base: float = 0.02,
-        backoff_cap: float = 1.0,
-    ) -> None:
-        super().__init__(table_name, region_name, endpoint_url, client, max_attempts, backoff_base, backoff_cap)
+    def __init__(self, table_name: str, **options: Any) -> None:
+        """`options` are `TableClient`'s (region, endpoint, client, retry settings and budget)."""
+        super().__init__(table_name, **options)
         # Which tiers each event has, as last read: lets the live poller fetch every watched event's
         # counters in ONE BatchGetItem. A tier added on another instance shows within the TTL.
         self._tier_keys: dict[str, tuple[float, list[tuple[str, str]]]] = {}

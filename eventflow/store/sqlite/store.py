@@ -228,6 +228,12 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
         )
         return [checkin_from(row) for row in rows]
 
+    def get_checkin(self, event_id: str, ticket_id: str) -> CheckIn | None:
+        row = self._db().execute(
+            "SELECT * FROM checkins WHERE ticket_id = ? AND event_id = ?", (ticket_id, event_id)
+        ).fetchone()
+        return checkin_from(row) if row is not None else None
+
     def record_scan_result(self, nonce: str, event_id: str, result: str) -> str:
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO scan_results VALUES (?, ?, ?)", (nonce, event_id, result))
