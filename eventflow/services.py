@@ -21,6 +21,7 @@ from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.links import staff_link
 from eventflow.domain.models import Organizer
+from eventflow.domain.outbox import Outbox
 from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.queries import Queries
@@ -43,6 +44,7 @@ class Services:
     queries: Queries
     covers: CoverImages
     door: DoorCheckIn
+    outbox: Outbox  # mail to buyers, sent once by the outbox job (domain/outbox.py)
     payments: StripePayments | None = None  # card payments, when Stripe is configured
     reconciler: Reconciler | None = None
 

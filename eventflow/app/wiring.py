@@ -33,6 +33,7 @@ from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import NotFound
+from eventflow.domain.outbox import Outbox
 from eventflow.domain.payments.errors import PaymentsNotReady
 from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.reconciliation import Reconciler
@@ -66,6 +67,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else None),
         covers=CoverImages(settings.data_dir / "covers"),
         door=DoorCheckIn(store, clock, DoorKeys(secret), listener=hub), payments=payments,
+        outbox=Outbox(store, clock),
         reconciler=Reconciler(payments) if payments else None,
     )
 

@@ -19,6 +19,7 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
+from eventflow.domain.outbox import OutboxStore
 from eventflow.domain.payments.records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
 
 
@@ -329,8 +330,9 @@ class PaymentStore(Protocol):
         (free, expired at `now`, or already its own)."""
 
 
-class StoreWithPayments(Store, PaymentStore, Protocol):
-    """Both ports on one object, as every backend provides them: what `open_store` returns."""
+class StoreWithPayments(Store, PaymentStore, OutboxStore, Protocol):
+    """The ports on one object, as every backend provides them (the outbox's: domain/outbox.py):
+    what `open_store` returns."""
 
 
 class PaidSalesGate(Protocol):

@@ -44,11 +44,12 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
+from tests.fakes.memory_outbox import InMemoryOutboxMixin
 from tests.fakes.memory_payments import InMemoryPaymentsMixin
 from tests.fakes.round_trip import as_stored
 
 
-class InMemoryStore(InMemoryPaymentsMixin):
+class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -68,6 +69,7 @@ class InMemoryStore(InMemoryPaymentsMixin):
         self._scan_results: dict[str, str] = {}  # nonce -> outcome stored first
         self._double_admissions: dict[tuple[str, str], DoubleAdmission] = {}
         InMemoryPaymentsMixin.__init__(self)
+        InMemoryOutboxMixin.__init__(self)
 
     def ping(self) -> None:
         return None

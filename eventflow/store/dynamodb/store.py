@@ -39,6 +39,7 @@ from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
 from eventflow.store.dynamodb.door import DynamoDoorMixin
 from eventflow.store.dynamodb.inventory import DynamoInventoryMixin
+from eventflow.store.dynamodb.outbox import DynamoOutboxMixin
 from eventflow.store.dynamodb.items import (
     HOLD_SHARDS,
     b,
@@ -63,7 +64,7 @@ __all__ = ["HOLD_SHARDS", "DynamoStore"]
 TIER_KEYS_TTL_SECONDS = 30.0
 
 
-class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin):
+class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin, DynamoOutboxMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 

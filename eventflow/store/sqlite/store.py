@@ -32,6 +32,7 @@ from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Organizer, 
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.sqlite.database import SCHEMA
 from eventflow.store.sqlite.inventory import SqliteInventoryMixin
+from eventflow.store.sqlite.outbox import OUTBOX_SCHEMA, SqliteOutboxMixin
 from eventflow.store.sqlite.payments import PAYMENTS_SCHEMA, SqlitePaymentsMixin
 from eventflow.store.sqlite.rows import (
     checkin_from,
@@ -49,14 +50,14 @@ from eventflow.store.sqlite.rows import (
 )
 
 
-class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin):
+class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
 
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         super().__init__(path, busy_timeout_ms)
-        self._db().executescript(SCHEMA + PAYMENTS_SCHEMA)
+        self._db().executescript(SCHEMA + PAYMENTS_SCHEMA + OUTBOX_SCHEMA)
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
         self.add_missing_column("checkins", "received_at", "TEXT")

@@ -1,0 +1,8 @@
+"""The outbox contract (tests/store/test_contract_outbox.py) on InMemoryStore."""
+
+from __future__ import annotations
+
+from tests.fakes.contract import contract_tests
+from tests.store import test_contract_outbox
+
+globals().update(contract_tests(test_contract_outbox))
