@@ -15,6 +15,7 @@ from eventflow.adapters.threads import in_thread, off_loop
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
 from eventflow.domain.accounts import Accounts
+from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
@@ -45,6 +46,7 @@ class Services:
     covers: CoverImages
     door: DoorCheckIn
     outbox: Outbox  # mail to buyers, sent once by the outbox job (domain/outbox.py)
+    cancellations: Cancellations  # cancel / postpone an event, void an order (domain/cancellation.py)
     payments: StripePayments | None = None  # card payments, when Stripe is configured
     reconciler: Reconciler | None = None
 

@@ -1,9 +1,9 @@
 """The public JSON API (`/api/v1`): thin translation between HTTP and the domain services.
 
 One module per resource: `auth`, `events`, `buying` (reservations, checkout, tickets), `door`
-(staff links, check-in), `payments` (Stripe Connect), `health`; `deps` holds what routes depend
-on, `errors` how they fail: every error leaves as `{"error": code, "detail": text}` with a 4xx
-status (see `install_error_handlers`).
+(staff links, check-in), `payments` (Stripe Connect), `orders` (cancel, postpone, void), `health`;
+`deps` holds what routes depend on, `errors` how they fail: every error leaves as
+`{"error": code, "detail": text}` with a 4xx status (see `install_error_handlers`).
 
 Where routes run (one rule):
 - Routes of buyers and door staff (what a ticket drop or a door queue hammers) are `async` and
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from eventflow.api import auth, buying, door, events, health, payments
+from eventflow.api import auth, buying, door, events, health, orders, payments
 from eventflow.api.deps import PREFIX, TAGS
 from eventflow.api.errors import add_unknown_route, install_error_handlers
 
@@ -28,7 +28,7 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
 # The resources' routes are gathered flat (each keeps its full path, tags and dependencies) rather
 # than with `include_router`, which in this FastAPI nests routers lazily: the catch-all's 405 check
 # and the authorization tests walk `router.routes` as plain APIRoutes.
-for resource in (health, auth, events, buying, door, payments):
+for resource in (health, auth, events, buying, door, payments, orders):
     router.routes.extend(resource.router.routes)
 add_unknown_route(router)  # the catch-all must stay the last route
 

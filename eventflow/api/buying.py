@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field, StrictInt
 
 from eventflow.api.deps import ServicesDep, resource_router
 from eventflow.api.errors import ERRORS
-from eventflow.api.schemas import Strict, model_response
+from eventflow.api.schemas import Strict, documented_body, json_body, json_response, model_response
+from eventflow.domain.checkin import ticket_status_word
 from eventflow.domain.checkout import Paid, PaymentRequired
 from eventflow.domain.codes import code_valid_until
 from eventflow.domain.errors import NotFound
@@ -180,7 +181,7 @@ def ticket_out(app: Services, view: TicketView) -> TicketOut:
     now = app.ticketing.clock.now()
     return TicketOut(
         ticket_id=ticket.id, event_id=ticket.event_id, tier_id=ticket.tier_id,
-        holder=ticket.holder_name, status=ticket.status.value,
+        holder=ticket.holder_name, status=ticket_status_word(ticket, view.event),
         qr_payload=app.door.qr_payload(ticket, now), valid_until=code_valid_until(now),
         checked_in_at=view.checkin.scanned_at if view.checkin else None,
     )

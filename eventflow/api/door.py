@@ -97,6 +97,7 @@ class ManifestOut(BaseModel):
     closes_at: datetime
     tiers: list[str]
     tickets: list[ManifestTicketOut]
+    event_status: str = "published"  # "cancelled": every ticket is refused (`event_cancelled`), offline too
 
 
 class ScanIn(Strict):
@@ -187,7 +188,7 @@ def manifest_out(app: Services, staff: StaffAccess) -> ManifestOut:
         closes_at=manifest.closes_at, tiers=tiers,
         tickets=[ManifestTicketOut(id=t.id, order=t.order, tier=position[t.tier], holder=t.holder,
                                    status=t.status.value, checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret)
-                 for t in manifest.tickets],
+                 for t in manifest.tickets], event_status=manifest.event_status.value,
     )
 
 

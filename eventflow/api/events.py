@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from eventflow.api.deps import OrganizerDep, ServicesDep, current_organizer, resource_router
 from eventflow.api.errors import ERRORS
+from eventflow.api.orders import ChangeOut, change_out
 from eventflow.api.schemas import CatalogInstant, Strict, model_response
 from eventflow.domain.analytics import orders_csv
 from eventflow.domain.errors import NotFound, Unauthorized
@@ -76,6 +77,8 @@ class EventOut(BaseModel):
     status: str
     url: str
     tiers: list[TierOut]
+    # A cancelled event: its refund batch's progress (failures listed to its organizer only).
+    change: ChangeOut | None = None
 
 
 def tier_out(tier: Tier, event: Event) -> TierOut:
@@ -130,6 +133,8 @@ def orders_export(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -
 
 def event_for_viewer(request: Request, app: Services, event_id: str) -> EventOut:
     view = app.catalog.event_view(event_id)
+    if view.event.status is EventStatus.CANCELLED:
+        return cancelled_event_out(request, app, view.event, view.tiers)
     if view.event.status is EventStatus.DRAFT:
         # A draft is visible to its organizer only; to everyone else it does not exist.
         try:
@@ -140,6 +145,18 @@ def event_for_viewer(request: Request, app: Services, event_id: str) -> EventOut
             raise NotFound("No such event")
         return event_out(app, view.event, view.tiers, public=False)
     return event_out(app, view.event, view.tiers, public=True)
+
+
+def cancelled_event_out(request: Request, app: Services, event: Event, tiers: tuple[Tier, ...]) -> EventOut:
+    """A cancelled event with its refund progress (one more read, for cancelled events only)."""
+    try:
+        owner = current_organizer(request) == event.organizer_id
+    except Unauthorized:
+        owner = False
+    out = event_out(app, event, tiers, public=not owner)
+    change = app.queries.event_change(event.id)
+    out.change = change_out(change, owner) if change else None
+    return out
 
 
 # A sync route would cost three thread-pool hops (dependency, body, response validation), and with

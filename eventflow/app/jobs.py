@@ -97,6 +97,19 @@ async def drain_expired_holds(services: Services, batch: int | None = None) -> i
 async def run_payment_jobs(services: Services) -> None:
     """Expire sessions of ended holds every reaper interval; reconcile every reconcile interval."""
     payments, reconciler = services.payments, services.reconciler
+async def run_event_changes(services: Services) -> None:
+    """Cancellations and postponements: settle their orders every reaper interval. Each event's batch
+    runs under a lease (one instance at a time) and resumes from its saved cursor after a restart."""
+    while True:
+        await asyncio.sleep(services.settings.reaper_interval_seconds)
+        try:
+            settled = await services.in_thread(services.cancellations.run_due)
+            if settled:
+                log.info("settled %d orders of cancelled or postponed events", settled)
+        except Exception:
+            log.exception("settling orders of cancelled or postponed events failed")
+
+
     assert payments is not None and reconciler is not None
     settings = services.settings
     loop = asyncio.get_running_loop()

@@ -7,6 +7,7 @@ import gc
 import logging
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -24,9 +25,10 @@ from eventflow.adapters.mail import FileMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.app.demo_data import seed_demo
 from eventflow.app.headers import SecurityHeaders
-from eventflow.app.jobs import build_payments, reap_expired_holds, run_payment_jobs
+from eventflow.app.jobs import build_payments, crash_point, reap_expired_holds, run_event_changes, run_payment_jobs
 from eventflow.app.startup import open_checked_store, prepare_data_dir
 from eventflow.config import ConfigurationError, Settings
+from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
@@ -61,13 +63,17 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     payments = build_payments(settings, ticketing, store, mailer) if settings.stripe_enabled else None
     checkout = Checkout(ticketing, payments or DemoPayments(base_url=""), mailer)
+    outbox = Outbox(store, clock)
+    cancellations = Cancellations(
+        ticketing, store, outbox, payments.refunds if payments else None, settings.public_url,
+        lease=timedelta(seconds=settings.payment_lease_seconds), checkpoint=crash_point(settings.crash_points))
     return Services(
         settings=settings, catalog=catalog, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub,
         checkout=checkout,
         staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else None),
         covers=CoverImages(settings.data_dir / "covers"),
         door=DoorCheckIn(store, clock, DoorKeys(secret), listener=hub), payments=payments,
-        outbox=Outbox(store, clock),
+        outbox=outbox, cancellations=cancellations,
         reconciler=Reconciler(payments) if payments else None,
     )
 
@@ -91,6 +97,7 @@ def install(services: Services) -> None:
     async def start_background_jobs() -> None:
         services.hub.start()
         nicegui_app.state.reaper = asyncio.create_task(reap_expired_holds(services))
+        nicegui_app.state.event_changes = asyncio.create_task(run_event_changes(services))
         if services.payments is not None:
             nicegui_app.state.payment_jobs = asyncio.create_task(run_payment_jobs(services))
 

@@ -231,8 +231,18 @@ class Catalog:
         return self._set_status(self._open_event(organizer_id, event_id), EventStatus.DRAFT)
 
     def cancel(self, organizer_id: str, event_id: str) -> Event:
-        """Final: sales stop for good (refunds are the payments' business)."""
+        """Final: sales stop for good and the door refuses its tickets. Refunds and mails to buyers:
+        `cancellation.Cancellations.cancel`, which calls this first."""
         return self._set_status(self._open_event(organizer_id, event_id), EventStatus.CANCELLED)
+
+    def reschedule(self, organizer_id: str, event_id: str, *, starts_at: datetime, ends_at: datetime) -> Event:
+        """Postpone (or move) an event: new start and end under the same rules as an edit; everything
+        else stays. Telling the buyers is `cancellation.Cancellations.postpone`'s business."""
+        event = self._open_event(organizer_id, event_id)
+        return self.update_event(
+            organizer_id, event_id, title=event.title, starts_at=starts_at, ends_at=ends_at,
+            timezone=event.timezone, venue=event.venue, currency=event.currency, description=event.description,
+            fee_mode=event.fee_mode)
 
     def _open_event(self, organizer_id: str, event_id: str) -> Event:
         """The organizer's event, refused once cancelled: cancelling is final."""

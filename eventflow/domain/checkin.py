@@ -38,7 +38,7 @@ from eventflow.domain.codes import (
 )
 from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import ValidationFailed
-from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Ticket, TicketStatus
+from eventflow.domain.models import CheckIn, DoubleAdmission, Event, EventStatus, Ticket, TicketStatus
 from eventflow.domain.ports import AvailabilityListener, NoListener, Store
 
 MAX_SYNC_BATCH = 500
@@ -58,6 +58,7 @@ class ScanResult(StrEnum):
     STALE_CODE = "stale_code"
     WRONG_EVENT = "wrong_event"
     VOID = "void"
+    EVENT_CANCELLED = "event_cancelled"  # the organizer cancelled the event: no ticket of it gets in
 
 
 class Refusal(StrEnum):
@@ -120,6 +121,7 @@ class Manifest:
     opens_at: datetime  # the door window offline scans must fall in
     closes_at: datetime
     tickets: list[ManifestTicket] = field(default_factory=list)
+    event_status: EventStatus = EventStatus.PUBLISHED  # "cancelled": the scanner refuses every ticket offline
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,7 @@ class DoorCheckIn:
             for t in order.tickets
         ]
         return Manifest(event.id, now, self.keys.manifest_stamp(event.id, now), self.keys.public_key(event.id),
-                        opens_at, closes_at, tickets)
+                        opens_at, closes_at, tickets, event.status)
 
     def wallet_codes(self, ticket: Ticket, hours: float = WALLET_HOURS) -> WalletCodes:
         """Signed codes of a ticket from the step before now for `hours`: what a wallet carries
@@ -283,6 +285,8 @@ class DoorCheckIn:
         tier_name = tiers[ticket.event_id].get(ticket.tier_id)
         if ticket.event_id != event.id:
             return ScanOutcome(ScanResult.WRONG_EVENT, ticket, tier_name)
+        if event.status is EventStatus.CANCELLED:  # before the batch has voided its tickets, and after
+            return ScanOutcome(ScanResult.EVENT_CANCELLED, ticket, tier_name)
         if ticket.status is TicketStatus.VOID:
             return ScanOutcome(ScanResult.VOID, ticket, tier_name)
         return ScanOutcome(ScanResult.ADMITTED, ticket, tier_name)
@@ -311,6 +315,14 @@ class DoorCheckIn:
 
     def _tier_names(self, event: Event) -> dict[str, str]:
         return {t.id: t.name for t in self.store.get_tiers(event.id)}
+
+
+def ticket_status_word(ticket: Ticket, event: Event | None) -> str:
+    """A ticket's status as the holder's API shows it: `event_cancelled` once its event is
+    cancelled (whatever the batch has reached), else `valid` or `void`."""
+    if event is not None and event.status is EventStatus.CANCELLED:
+        return ScanResult.EVENT_CANCELLED.value
+    return ticket.status.value
 
 
 def _device(device_id: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from eventflow.domain.errors import NotFound
+from eventflow.domain.event_changes import EventChange
 from eventflow.domain.models import (
     CheckIn,
     DoubleAdmission,
@@ -72,6 +73,7 @@ class TicketView:
     ticket: Ticket
     checkin: CheckIn | None  # None until the door admitted it
 
+    event: Event | None = None  # its event: a cancelled event's ticket shows `event_cancelled`
 
 class Queries:
     """Read-only questions over the store (and the card-payment records when card payments are on)."""
@@ -151,7 +153,11 @@ class Queries:
         ticket = self._store.get_ticket(ticket_id)
         if ticket is None or not _same(ticket.access_key, access_key):
             raise NotFound("No such ticket")
-        return TicketView(ticket, self.checkin_of(ticket))
+        return TicketView(ticket, self.checkin_of(ticket), self._store.get_event(ticket.event_id))
+
+    def event_change(self, event_id: str) -> EventChange | None:
+        """The event's cancellation or postponement and its batch's progress (domain/cancellation.py)."""
+        return self._store.get_event_change(event_id)
 
     def checkin_of(self, ticket: Ticket) -> CheckIn | None:
         """When and where the ticket was admitted, if it was."""

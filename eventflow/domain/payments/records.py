@@ -76,6 +76,9 @@ class RefundReason(StrEnum):
     LATE_SOLD_OUT = "late_payment_sold_out"  # paid after the hold ended, nothing left to sell
     DUPLICATE = "duplicate_payment"  # a second payment for a reservation already paid
     EXTERNAL = "refunded_outside_eventflow"  # seen in charge.refunded, made in Stripe's dashboard
+    EVENT_CANCELLED = "event_cancelled"  # the organizer cancelled the event: everything back (cancellation.py)
+    ORDER_VOIDED = "order_voided"  # the organizer voided the order (cancellation.py)
+    BUYER_REQUEST = "requested_by_buyer"  # the event was postponed and the buyer asked for their money
 
 
 @dataclass(frozen=True, slots=True)

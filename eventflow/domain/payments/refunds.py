@@ -66,6 +66,54 @@ def payment_refund(
     )
 
 
+# Refunds that the batch or the organizer's "void" make and mail about themselves (cancellation.py):
+# the pending-refund retry finishes them without a refund notice of its own.
+MAILED_BY_CALLER = frozenset({RefundReason.EVENT_CANCELLED, RefundReason.ORDER_VOIDED, RefundReason.BUYER_REQUEST})
+
+
+def rest_of_order_refund(
+    order: Order, earlier: Sequence[Refund], reason: RefundReason, prefix: str, restock: bool, now: datetime,
+) -> Refund | None:
+    """Everything of `order` not given back yet, as one refund: the rest of what the buyer paid
+    (platform fee included) and every ticket no earlier refund claimed. None when nothing is left.
+
+    `earlier` are the order's refunds of any status. The id is `rf_<prefix>_<order>_<attempt>`,
+    attempt counting this prefix's FAILED refunds: retried after a crash it is the same refund,
+    retried after Stripe refused it is a new one."""
+    live = [r for r in earlier if r.status is not RefundStatus.FAILED]
+    claimed = {t for r in live for t in r.ticket_ids}
+    tickets = [t for t in order.tickets if t.id not in claimed and t.status is not TicketStatus.VOID]
+    amount = max(0, order.total_minor - sum(r.amount_minor for r in live))
+    fee = max(0, (order.fee_minor if order.total_minor else 0) - sum(r.fee_minor for r in live))
+    if not tickets and amount == 0:
+        return None
+    stem = f"rf_{prefix}_{order.id}_"
+    attempt = sum(1 for r in earlier if r.id.startswith(stem) and r.status is RefundStatus.FAILED)
+    return Refund(
+        id=f"{stem}{attempt}", event_id=order.event_id, reservation_id=order.reservation_id, order_id=order.id,
+        payment_intent_id=order.payment_ref, ticket_ids=tuple(t.id for t in tickets),
+        tier_quantities=tuple(sorted(Counter(t.tier_id for t in tickets).items())), amount_minor=amount,
+        fee_minor=min(fee, amount), currency=order.currency, reason=reason, restock=restock,
+        status=RefundStatus.PENDING, created_at=now,
+    )
+
+
+def record_without_provider(ticketing: Ticketing, store: PaymentStore, refund: Refund) -> Refund:
+    """A refund no payment provider has to make: a free order (nothing paid), an order paid with
+    the demo provider (test mode: no money moved; its `payment_intent_id` is the demo reference),
+    or nothing left to pay back. Recorded like any other, so its tickets are claimed, voided and
+    counted once; idempotent per refund id."""
+    stored, _ = store.start_refund(refund)
+    if stored.status is not RefundStatus.PENDING:
+        return stored
+    for ticket_id in stored.ticket_ids:
+        ticketing.store.set_ticket_status(ticket_id, TicketStatus.VOID)
+    finished = store.finish_refund(stored.id, RefundStatus.SUCCEEDED, ticketing.clock.now())
+    if finished is not None:
+        ticketing.notify_changed(finished.event_id)
+    return finished or store.get_refund(stored.id) or stored
+
+
 class Refunds:
     def __init__(
         self, ticketing: Ticketing, store: PaymentStore, gateway: ConnectGateway, notifier: RefundNotifier,
@@ -161,7 +209,8 @@ class Refunds:
                 log.warning("pending refund %s: %s", refund.id, problem.detail)
                 continue
             done += 1
-            if finished.status is RefundStatus.SUCCEEDED and finished.reason is not RefundReason.EXTERNAL:
+            told_elsewhere = finished.reason is RefundReason.EXTERNAL or finished.reason in MAILED_BY_CALLER
+            if finished.status is RefundStatus.SUCCEEDED and not told_elsewhere:
                 self.tell_buyer(finished)
         return done
 
