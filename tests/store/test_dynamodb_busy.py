@@ -86,7 +86,7 @@ def test_throttled_reads_give_up_busy_within_the_budget(store: DynamoStore, cloc
 def test_the_time_budget_bounds_even_a_generous_attempt_budget(store: DynamoStore, clock: ManualClock) -> None:
     event, tiers = publish_event(make_service(store, clock))
     throttled = Throttling(store.client)
-    patient = DynamoStore(TABLE, client=throttled, max_attempts=1000, backoff_base=0.05)
+    patient = DynamoStore(TABLE, client=throttled, max_attempts=1000)
     started = time.monotonic()
     with pytest.raises(StoreBusy):
         make_service(patient, clock).reserve(event.id, [LineRequest(tiers[0].id, 1)], BUYER)

@@ -213,7 +213,7 @@ class Flaky:
 
 def test_conflicts_are_retried_with_fresh_tokens(store: DynamoStore, clock: ManualClock) -> None:
     flaky = Flaky(store.client, conflicts=3)
-    retrying = DynamoStore(TABLE, client=flaky, backoff_base=0.001)
+    retrying = DynamoStore(TABLE, client=flaky)
     service = make_service(retrying, clock)
     event, tiers = publish_event(service)
     flaky.tokens.clear()
@@ -230,7 +230,7 @@ def test_endless_conflicts_give_up(store: DynamoStore, clock: ManualClock) -> No
     service = make_service(store, clock)
     event, tiers = publish_event(service)
     flaky = Flaky(store.client, conflicts=100)
-    giving_up = DynamoStore(TABLE, client=flaky, max_attempts=3, backoff_base=0.001)
+    giving_up = DynamoStore(TABLE, client=flaky, max_attempts=3)
     reservation = make_service(giving_up, clock)._price(
         service.catalog.event_view(event.id), {tiers[0].id: 1}, BUYER, "res_conflicted", None
     )

@@ -2,23 +2,24 @@
 goes through here.
 
 `TableClient` holds boto3's low-level client (thread-safe: one serves every thread) and the table
-name, and sends requests with bounded, jittered retries on what retrying can fix (transaction
-conflicts, throttling, a dropped connection). A transaction refused because one of its conditions
-failed is a definite answer, never retried: it surfaces as `ConditionFailed`, which says which items
-failed and, where asked for (`ReturnValuesOnConditionCheckFailure`), what they held.
+name, and sends requests with bounded retries on what retrying can fix (transaction conflicts,
+throttling, a dropped connection). A transaction refused because one of its conditions failed is a
+definite answer, never retried: it surfaces as `ConditionFailed`, which says which items failed and,
+where asked for (`ReturnValuesOnConditionCheckFailure`), what they held.
 
-The retries are the only retry layer (botocore's own are switched off) and bounded in time as well
-as in attempts: the request runs in a worker thread that other requests need, so when DynamoDB
-keeps throttling or transactions keep conflicting past `retry_budget` seconds, it gives up with the
-domain's `StoreBusy` (the API answers 503 with Retry-After) instead of holding the thread. See
-docs/dynamodb.md, "Overload".
+The retries are the only retry layer (botocore's own are switched off), and they never sleep: the
+request runs in a worker thread of the pool that serves every other request, and a thread asleep in
+a backoff is a thread no buyer can use. A conflict is resent at once (the round trip is the pause;
+on a sharded tier the caller's next plan usually names another item anyway); throttling gets one
+immediate second try and then fails fast as the domain's `StoreBusy` (the API answers 503 with
+Retry-After, and the client's own retry a second later is the backoff). See docs/dynamodb.md,
+"Overload".
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import random
 import time
 from collections.abc import Callable, Iterable
 from itertools import count
@@ -41,6 +42,8 @@ RETRYABLE_REASONS = frozenset(
     {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
      "RequestLimitExceeded", "InternalServerError"}
 )
+# ... of which these mean "over the partition's limit": retrying at once only adds load.
+THROTTLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
 # Error codes of a whole request worth retrying (botocore retries nothing: see `_new_client`).
 RETRYABLE_ERRORS = frozenset(
     {"TransactionConflictException", "TransactionInProgressException",
@@ -50,8 +53,13 @@ RETRYABLE_ERRORS = frozenset(
 # No answer at all (connection refused or dropped, read timeout): resent as the very same request
 # (same ClientRequestToken), as botocore would have done.
 NETWORK_ERRORS = (BotoConnectionError, HTTPClientError)
-# Total time a request may spend retrying, sleeps included; see docs/dynamodb.md, "Overload".
+THROTTLE_ERRORS = frozenset(
+    {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
+)
+# Total time a request may spend retrying; see docs/dynamodb.md, "Overload".
 RETRY_BUDGET_SECONDS = 1.0
+# Attempts of a throttled request: one immediate second try (a burst may have passed), then 503.
+THROTTLED_ATTEMPTS = 2
 # What a buyer hears when the budget is spent; `StoreBusy.retry_after` says when to try again.
 BUSY = "Lots of people are buying right now. Please try again in a moment."
 
@@ -98,8 +106,6 @@ class TableClient:
         endpoint_url: str | None = None,
         client: Any = None,
         max_attempts: int = 8,
-        backoff_base: float = 0.02,
-        backoff_cap: float = 1.0,
         retry_budget: float = RETRY_BUDGET_SECONDS,
     ) -> None:
         if not table_name:
@@ -108,8 +114,6 @@ class TableClient:
         self._owns_client = client is None
         self.client = client if client is not None else _new_client(region_name, endpoint_url)
         self._max_attempts = max_attempts
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
         self._retry_budget = retry_budget
 
     def create_table(self, wait: bool = True) -> bool:
@@ -125,36 +129,35 @@ class TableClient:
     def _deadline(self) -> float:
         return time.monotonic() + self._retry_budget
 
-    def _pause(self, attempt: int, deadline: float) -> bool:
-        """Backoff with full jitter before retry `attempt + 1`, never sleeping past `deadline`;
-        False (no sleep) when the attempts or the time are spent."""
-        remaining = deadline - time.monotonic()
-        if attempt + 1 >= self._max_attempts or remaining <= 0:
-            return False
-        backoff = random.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt))
-        time.sleep(min(remaining, backoff))
-        return True
+    def _again(self, attempt: int, deadline: float, throttled: bool = False) -> bool:
+        """Whether retry `attempt + 1` may be sent, at once: never a sleep (see the module's
+        docstring). False when the attempts or the time are spent; a throttled request gets
+        `THROTTLED_ATTEMPTS` at most."""
+        limit = min(self._max_attempts, THROTTLED_ATTEMPTS) if throttled else self._max_attempts
+        return attempt + 1 < limit and time.monotonic() < deadline
 
     def _call(self, operation: Callable[..., T], **kwargs: Any) -> T:
-        """One request, retried on transaction conflicts, throttling and dropped connections.
+        """One request, resent at once on transaction conflicts and dropped connections (within
+        the attempts and the time budget), once on throttling.
 
-        Raises StoreBusy when conflicts or throttling outlast the retry budget."""
+        Raises StoreBusy when conflicts or throttling outlast that."""
         deadline = self._deadline()
         for attempt in count():
             try:
                 return operation(**kwargs)
             except NETWORK_ERRORS:
-                if not self._pause(attempt, deadline):
+                if not self._again(attempt, deadline):
                     raise
             except self.client.exceptions.ClientError as error:
-                if error_code(error) not in RETRYABLE_ERRORS:
+                code = error_code(error)
+                if code not in RETRYABLE_ERRORS:
                     raise
-                if not self._pause(attempt, deadline):
+                if not self._again(attempt, deadline, code in THROTTLE_ERRORS):
                     raise StoreBusy(BUSY) from error
         raise AssertionError("unreachable")
 
     def _transact(self, items: list[dict[str, Any]], token_seed: str | None = None) -> None:
-        """TransactWriteItems with bounded retries on conflicts/throttling.
+        """TransactWriteItems with bounded, immediate retries on conflicts/throttling.
 
         Raises ConditionFailed when a condition failed (a definite answer, never retried).
         `token_seed` makes the request idempotent: the ClientRequestToken is derived from it,
@@ -179,11 +182,12 @@ class TableClient:
                 self.client.transact_write_items(**kwargs)
                 return
             except NETWORK_ERRORS:
-                if not self._pause(attempt, deadline):
+                if not self._again(attempt, deadline):
                     raise
                 continue
             except self.client.exceptions.ClientError as error:
                 code = error_code(error)
+                throttled = code in THROTTLE_ERRORS
                 if code == "TransactionCanceledException":
                     reasons = error.response.get("CancellationReasons") or []
                     codes = {reason.get("Code") for reason in reasons}
@@ -191,9 +195,10 @@ class TableClient:
                         raise ConditionFailed(reasons) from None
                     if not codes & RETRYABLE_REASONS:
                         raise
+                    throttled = bool(codes & THROTTLE_REASONS)
                 elif code not in RETRYABLE_ERRORS:
                     raise
-                if not self._pause(attempt, deadline):
+                if not self._again(attempt, deadline, throttled):
                     raise StoreBusy(BUSY) from error
             answered += 1
 
@@ -211,7 +216,7 @@ class TableClient:
         names: dict[str, str] | None = None,
     ) -> list[Item]:
         """Consistent BatchGetItem of any number of keys (100 per request), unprocessed keys
-        retried with backoff. Missing items are simply absent from the result."""
+        retried (at once, once: they mean throttling). Missing items are simply absent from the result."""
         unique = list(dict.fromkeys(keys))
         found: list[Item] = []
         for start in range(0, len(unique), BATCH_GET_KEYS):
@@ -232,7 +237,7 @@ class TableClient:
                 if not pending:
                     break
                 # Unprocessed keys are DynamoDB's way of throttling a batch.
-                if not self._pause(attempt, deadline):
+                if not self._again(attempt, deadline, throttled=True):
                     raise StoreBusy(BUSY)
         return found
 

@@ -7,7 +7,8 @@ Items (access patterns in docs/dynamodb.md; payment items in `payments.py`):
     EMAIL#<email>   / EMAIL            email uniqueness (-> organizer id)
     IDENTITY#<iss|sub> / IDENTITY      external login (-> organizer id)
     EVENT#<id>      / EVENT            event; GSI1 `ORG#<org>` by start, GSI2 `PUBLISHED` if published
-    EVENT#<id>      / TIER#<id>        tier with live held / sold / available
+    EVENT#<id>      / TIER#<id>        tier with live held / sold / available (+ event status)
+    EVENT#<id>      / TIER#<id>#SHARD#<k>  a sharded tier's counters (store/dynamodb/shards.py)
     EVENT#<id>      / TIERLIST         ids of the event's tiers (lets tier_counts batch-read tiers)
     EVENT#<id>      / STAFF#<id>       door staff access
     EVENT#<id>      / CHECKIN#<ticket> a ticket's check-in (first write wins)
@@ -16,8 +17,8 @@ Items (access patterns in docs/dynamodb.md; payment items in `payments.py`):
     STAFFTOKEN#<h>  / STAFFTOKEN       staff token uniqueness (-> event id, staff id)
     SCAN#<nonce>    / SCAN             outcome of a door scan nonce (first write wins)
     RES#<id>        / RES              reservation; GSI2 `HOLD#<shard>` by expiry while held
-    ORDER#<id>      / ORDER            order + its ticket ids; GSI1 `ORDERS#<event>` by creation
-    TICKET#<id>     / TICKET           ticket; GSI1 `ORDERS#<event>` right after its order
+    ORDER#<id>      / ORDER            order + its ticket ids; GSI1 `ORDERS#<event>#<0-7>` by creation
+    TICKET#<id>     / TICKET           ticket; GSI1 in its order's partition, right after its order
 
 Sort keys of the indexes are `<fixed-width UTC time>#<id>`, so every listing read from an index
 comes back in (time, id) order, the order the `Store` port promises.
@@ -53,6 +54,10 @@ from eventflow.store.dynamodb.client import Item, key
 # Held reservations are spread over GSI2 partitions `HOLD#0` .. `HOLD#7`: every hold opened or
 # closed on the platform writes one, and a single GSI partition throttles at about 1,000 writes/s.
 HOLD_SHARDS = 8
+# An event's orders and tickets are spread over GSI1 partitions `ORDERS#<event>#0` .. `#7` by a hash
+# of the order id (a ticket goes with its order, so it still sorts right after it); listings merge
+# the partitions, plus `ORDERS#<event>`, where orders written before the spread still are.
+ORDER_SHARDS = 8
 
 
 # -------------------------------------------------------------------- attribute values
@@ -110,6 +115,17 @@ def tier_quantities(lines: Iterable[ReservationLine]) -> dict[str, int]:
     for line in lines:
         quantities[line.tier_id] = quantities.get(line.tier_id, 0) + line.quantity
     return quantities
+
+
+def order_partition(order: Order) -> str:
+    """The GSI1 partition of an order and its tickets."""
+    digest = hashlib.blake2b(order.id.encode(), digest_size=2).digest()
+    return f"ORDERS#{order.event_id}#{int.from_bytes(digest, 'big') % ORDER_SHARDS}"
+
+
+def order_partitions(event_id: str) -> list[str]:
+    """Every GSI1 partition that may hold the event's orders: the shards and the one before them."""
+    return [f"ORDERS#{event_id}#{shard}" for shard in range(ORDER_SHARDS)] + [f"ORDERS#{event_id}"]
 
 
 def hold_partition(reservation_id: str) -> str:
@@ -187,16 +203,21 @@ def event_from(item: Item) -> Event:
     )
 
 
-def tier_item(tier: Tier) -> Item:
-    """A new tier starts with nothing held or sold, whatever the object says (the port's rule)."""
+def tier_item(tier: Tier, event_status: str, shards: int = 1) -> Item:
+    """A new tier starts with nothing held or sold, whatever the object says (the port's rule).
+    It carries its event's status (holds check it here, not on the event item) and, when sharded,
+    its shard count, with its capacity on the shard items instead (store/dynamodb/shards.py)."""
     item = {
         **key(f"EVENT#{tier.event_id}", f"TIER#{tier.id}"), "kind": s("tier"),
         "id": s(tier.id), "event_id": s(tier.event_id), "name": s(tier.name),
         "price_minor": n(tier.price_minor), "capacity": n(tier.capacity),
         "max_per_order": n(tier.max_per_order), "hidden": {"BOOL": bool(tier.hidden)},
         "position": n(tier.position), "held": n(0), "sold": n(0),
-        "available": n(tier.capacity), "version": n(tier.version),
+        "available": n(tier.capacity if shards <= 1 else 0), "version": n(tier.version),
+        "event_status": s(event_status),
     }
+    if shards > 1:
+        item["shards"] = n(shards)
     set_optional(item, "sales_start", t2s(tier.sales_start))
     set_optional(item, "sales_end", t2s(tier.sales_end))
     return item
@@ -265,7 +286,7 @@ def reservation_from(item: Item) -> Reservation:
 def order_item(order: Order) -> Item:
     return {
         **key(f"ORDER#{order.id}", "ORDER"), "kind": s("order"),
-        "GSI1PK": s(f"ORDERS#{order.event_id}"), "GSI1SK": s(order_sort_key(order)),
+        "GSI1PK": s(order_partition(order)), "GSI1SK": s(order_sort_key(order)),
         "id": s(order.id), "reservation_id": s(order.reservation_id),
         "event_id": s(order.event_id), "buyer_email": s(order.buyer.email),
         "buyer_name": s(order.buyer.name), "currency": s(order.currency),
@@ -297,7 +318,7 @@ def ticket_item(ticket: Ticket, order: Order, index: int) -> Item:
     """A ticket; in GSI1 it sorts right after its order (`<order key>#<issue number>`)."""
     return {
         **key(f"TICKET#{ticket.id}", "TICKET"), "kind": s("ticket"),
-        "GSI1PK": s(f"ORDERS#{order.event_id}"), "GSI1SK": s(f"{order_sort_key(order)}#{index:04d}"),
+        "GSI1PK": s(order_partition(order)), "GSI1SK": s(f"{order_sort_key(order)}#{index:04d}"),
         "id": s(ticket.id), "order_id": s(ticket.order_id), "event_id": s(ticket.event_id),
         "tier_id": s(ticket.tier_id), "holder_name": s(ticket.holder_name),
         "access_key": s(ticket.access_key), "secret": s(ticket.secret),

@@ -16,55 +16,48 @@ Details and access patterns in docs/dynamodb.md.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
 from eventflow.domain.errors import (
-    CapacityBelowSold,
     Conflict,
     EmailTaken,
-    EventNotFound,
     LoginTaken,
     OrganizerNotFound,
     SlugTaken,
-    StaleCatalog,
-    TierExists,
 )
-from eventflow.domain.models import Event, EventStatus, Organizer, Tier, TierCount
+from eventflow.domain.models import Event, EventStatus, Organizer
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.dynamodb import table as dynamodb_table
+from eventflow.store.dynamodb.cancellations import DynamoCancellationsMixin
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
+from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
 from eventflow.store.dynamodb.door import DynamoDoorMixin
 from eventflow.store.dynamodb.inventory import DynamoInventoryMixin
-from eventflow.store.dynamodb.outbox import DynamoOutboxMixin
 from eventflow.store.dynamodb.items import (
     HOLD_SHARDS,
-    b,
     email_item,
     event_from,
     event_item,
-    integer,
     n,
     organizer_from,
     organizer_item,
     put_new,
     s,
     slug_item,
-    tier_from,
-    tier_item,
-    time_value,
 )
+from eventflow.store.dynamodb.outbox import DynamoOutboxMixin
 from eventflow.store.dynamodb.payments import DynamoPaymentsMixin
+from eventflow.store.dynamodb.sales_stats import DynamoSalesStatsMixin
+from eventflow.store.dynamodb.shards import MAX_SHARDS, SHARD_CAPACITY, ShardHints
 
 __all__ = ["HOLD_SHARDS", "DynamoStore"]
 
-TIER_KEYS_TTL_SECONDS = 30.0
 
-
-class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin, DynamoOutboxMixin):
+class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
+                  DynamoCancellationsMixin, DynamoOutboxMixin, DynamoSalesStatsMixin,
+                  DynamoDisputesMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 
@@ -75,9 +68,17 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin, Dy
 
     inline_safe = False  # every call is a network round trip; see Store.inline_safe
 
-    def __init__(self, table_name: str, **options: Any) -> None:
-        """`options` are `TableClient`'s (region, endpoint, client, retry settings and budget)."""
+    def __init__(
+        self, table_name: str, shard_capacity: int = SHARD_CAPACITY, max_shards: int = MAX_SHARDS,
+        **options: Any,
+    ) -> None:
+        """`options` are `TableClient`'s (region, endpoint, client, retry settings and budget).
+        A tier created with a capacity of at least 2 * `shard_capacity` gets
+        min(`max_shards`, capacity // `shard_capacity`) counter shards (0: never sharded)."""
         super().__init__(table_name, **options)
+        self.shard_capacity = shard_capacity
+        self.max_shards = max_shards
+        self._hints = ShardHints()
         # Which tiers each event has, as last read: lets the live poller fetch every watched event's
         # counters in ONE BatchGetItem. A tier added on another instance shows within the TTL.
         self._tier_keys: dict[str, tuple[float, list[tuple[str, str]]]] = {}
@@ -159,21 +160,32 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin, Dy
             raise SlugTaken() from None
 
     def save_event(self, event: Event) -> None:
-        """Overwrite the event item (tiers are separate items, so inventory is never touched).
+        """Overwrite the event item (tiers are separate items, so inventory is never touched),
+        and copy its status to the counters of its tiers, where holds check it: a closing status
+        before the event is written (sales stop before the event reads closed), and every status
+        after it, conditional on the event still having it (docs/dynamodb.md, "On sale").
 
         The common case (same slug) is one conditional PutItem; a changed slug moves the
         slug item in a transaction (SlugTaken when the new one is taken). An event that does
         not exist fails the condition and its slug read, and nothing is written."""
+        if event.status is not EventStatus.PUBLISHED and self._get(f"EVENT#{event.id}", "EVENT") is not None:
+            self.sync_on_sale(event.id, event.status, checked=False)
+        if self._put_event(event):
+            self.sync_on_sale(event.id, event.status, checked=True)
+
+    def _put_event(self, event: Event) -> bool:
+        """Write the event item (moving its slug item if the slug changed); False when there is
+        no such event."""
         with suppress(self.client.exceptions.ConditionalCheckFailedException):
             self._call(
                 self.client.put_item, TableName=self.table_name, Item=event_item(event),
                 ConditionExpression="attribute_exists(PK) AND slug = :slug",
                 ExpressionAttributeValues={":slug": s(event.slug)},
             )
-            return
+            return True
         current = self._get(f"EVENT#{event.id}", "EVENT", projection="slug")
         if current is None:
-            return
+            return False
         old_slug = current["slug"]["S"]
         try:
             self._transact([
@@ -189,6 +201,7 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin, Dy
             if cancelled.failed(0):
                 raise SlugTaken() from None
             raise Conflict("The event changed while saving; please try again") from None
+        return True
 
     def get_event(self, event_id: str) -> Event | None:
         item = self._get(f"EVENT#{event_id}", "EVENT")
@@ -249,123 +262,3 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin, Dy
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return page[:limit]
-
-    def add_tier(self, tier: Tier) -> None:
-        """Put the tier (held = sold = 0) and append its id to the event's TIERLIST item."""
-        try:
-            self._transact([
-                put_new(self.table_name, tier_item(tier)),
-                {"Update": {
-                    "TableName": self.table_name,
-                    "Key": key(f"EVENT#{tier.event_id}", "TIERLIST"),
-                    "UpdateExpression": "SET tier_ids = list_append("
-                                        "if_not_exists(tier_ids, :empty), :one)",
-                    "ExpressionAttributeValues": {":empty": {"L": []}, ":one": {"L": [s(tier.id)]}},
-                }},
-                {"ConditionCheck": {
-                    "TableName": self.table_name, "Key": key(f"EVENT#{tier.event_id}", "EVENT"),
-                    "ConditionExpression": "attribute_exists(PK)",
-                }},
-            ])
-        except ConditionFailed as cancelled:
-            if cancelled.failed(2):
-                raise EventNotFound() from None
-            raise TierExists() from None
-        with self._tier_keys_lock:
-            self._tier_keys.pop(tier.event_id, None)
-
-    def update_tier(self, tier: Tier) -> Tier:
-        """A consistent read of the stored tier (for its capacity), then one conditional
-        UpdateItem: version unchanged, and `available >= old capacity - new capacity` (the new
-        capacity covers held + sold at the moment of the write). Returns the stored tier."""
-        tier_key = key(f"EVENT#{tier.event_id}", f"TIER#{tier.id}")
-        current = self._get(tier_key["PK"]["S"], tier_key["SK"]["S"])
-        if current is None or integer(current, "version") != tier.version:
-            raise StaleCatalog(tier.id)
-        growth = tier.capacity - integer(current, "capacity")
-        names = {"#name": "name", "#capacity": "capacity", "#position": "position", "#hidden": "hidden"}
-        values: Item = {
-            ":name": s(tier.name), ":price": n(tier.price_minor), ":capacity": n(tier.capacity),
-            ":max": n(tier.max_per_order), ":hidden": b(tier.hidden),
-            ":position": n(tier.position), ":growth": n(growth), ":shrink": n(-growth),
-            ":version": n(tier.version), ":one": n(1),
-        }
-        sets = [
-            "#name = :name", "price_minor = :price", "#capacity = :capacity", "max_per_order = :max",
-            "#hidden = :hidden", "#position = :position", "available = available + :growth",
-            "version = version + :one",
-        ]
-        removes = []
-        for name, instant in (("sales_start", tier.sales_start), ("sales_end", tier.sales_end)):
-            if instant is None:
-                removes.append(name)
-            else:
-                sets.append(f"{name} = :{name}")
-                values[f":{name}"] = time_value(instant)
-        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        try:
-            response = self._call(
-                self.client.update_item, TableName=self.table_name, Key=tier_key, UpdateExpression=update,
-                ConditionExpression="version = :version AND available >= :shrink",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException as error:
-            old = error.response.get("Item") or self._get(tier_key["PK"]["S"], tier_key["SK"]["S"])
-            if old is None or integer(old, "version") != tier.version:
-                raise StaleCatalog(tier.id) from None
-            held, sold = integer(old, "held"), integer(old, "sold")
-            raise CapacityBelowSold.of_tier(tier.name, held, sold) from None
-        return tier_from(response["Attributes"])
-
-    def get_tiers(self, event_id: str) -> list[Tier]:
-        items = self._partition_items(f"EVENT#{event_id}", "TIER#")
-        return sorted((tier_from(item) for item in items), key=lambda t: (t.position, t.id))
-
-    def tier_counts(self, event_ids: Sequence[str]) -> dict[str, list[TierCount]]:
-        """One consistent BatchGetItem of the tiers' counters (one request per 100 keys) once the
-        events' tier lists are known; events seen for the first time cost one more round."""
-        counts: dict[str, list[TierCount]] = {event_id: [] for event_id in event_ids}
-        if not event_ids:
-            return counts
-        tier_keys = self._tier_keys_of(list(counts))
-        tiers = self._batch_get(
-            tier_keys,
-            projection="event_id, id, #capacity, held, sold, #position",
-            names={"#capacity": "capacity", "#position": "position"},
-        )
-        rows = sorted(tiers, key=lambda item: (integer(item, "position"), item["id"]["S"]))
-        for item in rows:
-            event_id = item["event_id"]["S"]
-            if event_id in counts:
-                counts[event_id].append(TierCount(
-                    item["id"]["S"], integer(item, "capacity"), integer(item, "held"), integer(item, "sold"),
-                ))
-        return counts
-
-    def _tier_keys_of(self, event_ids: list[str]) -> list[tuple[str, str]]:
-        """Keys of the events' tiers: cached, or read from their TIERLIST items in one batch."""
-        tier_keys: list[tuple[str, str]] = []
-        unknown: list[str] = []
-        now = time.monotonic()
-        with self._tier_keys_lock:
-            for event_id in event_ids:
-                cached = self._tier_keys.get(event_id)
-                if cached is not None and now - cached[0] < TIER_KEYS_TTL_SECONDS:
-                    tier_keys.extend(cached[1])
-                else:
-                    unknown.append(event_id)
-        if not unknown:
-            return tier_keys
-        lists = self._batch_get(
-            ((f"EVENT#{event_id}", "TIERLIST") for event_id in unknown), projection="PK, tier_ids"
-        )
-        found: dict[str, list[tuple[str, str]]] = {event_id: [] for event_id in unknown}
-        for item in lists:
-            event_id = item["PK"]["S"].removeprefix("EVENT#")
-            found[event_id] = [(item["PK"]["S"], f"TIER#{t['S']}") for t in item.get("tier_ids", {}).get("L", [])]
-        with self._tier_keys_lock:
-            for event_id, keys in found.items():
-                self._tier_keys[event_id] = (now, keys)
-                tier_keys.extend(keys)
-        return tier_keys
