@@ -1,5 +1,8 @@
 """Sales figures for the organizer's dashboard, as plain numbers and pandas frames.
 
+The live dashboard computes its figures from the store's aggregates (`SalesSummary`, see
+domain/sales_stats.py): `tier_sales`, `sales_series`, `summary_ledger`. The functions over lists of
+orders remain for the CSV export, the API and as the specification the aggregates are tested against.
 Money stays in integer minor units; only the chart axis divides by the currency's exponent.
 """
 
@@ -9,12 +12,17 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
 from eventflow.domain.models import CheckIn, Event, Order, TicketStatus, Tier
 from eventflow.domain.money import FeeMode, platform_fee_minor
+from eventflow.domain.payments.ledger import EventLedger
+from eventflow.domain.payments.records import Refund, RefundStatus
+from eventflow.domain.sales_stats import SalesSummary, sale_hour
+
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,55 @@ def event_sales(event: Event, tiers: Sequence[Tier], orders: Sequence[Order]) ->
         for tier in tiers
     )
     return EventSales(rows, len(orders), sum(order.total_minor for order in orders))
+
+
+def tier_sales(event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> EventSales:
+    """`event_sales` from the store's aggregates: the same figures, whatever the number of orders."""
+    per_tier = summary.per_tier()
+    absorbed = event.fee_mode is FeeMode.ORGANIZER_ABSORBS
+    rows = []
+    for tier in tiers:
+        _, gross, fees = per_tier.get(tier.id, (0, 0, 0))
+        rows.append(TierSales(
+            tier_id=tier.id, name=tier.name, capacity=tier.capacity, held=tier.held, sold=tier.sold,
+            remaining=tier.available, gross_minor=gross, fee_minor=fees, net_minor=gross - (fees if absorbed else 0)))
+    return EventSales(tuple(rows), summary.orders, summary.charged_minor)
+
+
+def sales_series(summary: SalesSummary, tiers: Sequence[Tier], since: datetime | None = None) -> list[
+        tuple[str, list[datetime], list[int]]]:
+    """Cumulative valid tickets per tier by the end of each hour with sales: (tier name, instants,
+    totals), each curve starting from zero at the hour sales opened (`since`) or the first sale's hour."""
+    ends = sorted({bucket.hour + HOUR for bucket in summary.buckets})
+    if not ends:
+        return []
+    start = min(sale_hour(since), ends[0] - HOUR) if since is not None else ends[0] - HOUR
+    sold = {(bucket.tier_id, bucket.hour + HOUR): bucket.tickets for bucket in summary.buckets}
+    selling = {tier_id for tier_id, _ in sold}
+    series = []
+    for tier in tiers:
+        if tier.id not in selling:
+            continue
+        total, totals = 0, [0]
+        for end in ends:
+            total += sold.get((tier.id, end), 0)
+            totals.append(total)
+        series.append((tier.name, [start, *ends], totals))
+    return series
+
+
+def summary_ledger(event: Event, summary: SalesSummary, refunds: Sequence[Refund]) -> EventLedger:
+    """`event_ledger` from the aggregates: orders, charges and fees from the summary, refunds as listed."""
+    live = [r for r in refunds if r.status is not RefundStatus.FAILED]
+    orderless = [r for r in live if r.order_id is None]  # late or second payments, refunded whole
+    return EventLedger(
+        currency=event.currency, orders=summary.orders,
+        charged_minor=summary.charged_minor + sum(r.amount_minor for r in orderless),
+        platform_fee_minor=summary.order_fee_minor + sum(r.fee_minor for r in orderless),
+        refunded_minor=sum(r.amount_minor for r in live),
+        fee_refunded_minor=sum(r.fee_minor for r in live),
+        pending_refunds=sum(1 for r in live if r.status is RefundStatus.PENDING),
+    )
 
 
 def sales_over_time(

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eventflow.domain.models import CheckIn, Order, TicketStatus
+from eventflow.domain.models import CheckIn, DoubleAdmission, Order, TicketStatus, Tier
 
 RECENT_ADMISSIONS = 8  # the door panel's "recent scans"
 ATTENDEES_PAGE = 25  # the attendee table's page
@@ -88,6 +88,19 @@ class DoorSummary:
 
     def admitted_in(self, tier_id: str) -> int:
         return dict(self.admitted).get(tier_id, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFigures:
+    """What the event dashboard reads on every change: tiers with live counts, the two summaries, and
+    the (rare) double admissions with their holders' names. Its size follows tiers, hours of sales
+    and double admissions, never the number of orders."""
+
+    tiers: list[Tier]
+    sales: SalesSummary
+    door: DoorSummary
+    doubles: list[DoubleAdmission]
+    double_holders: dict[str, str]  # ticket id -> holder name
 
 
 def summary_from_rows(

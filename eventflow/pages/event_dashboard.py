@@ -1,20 +1,24 @@
 """`/dashboard/events/{id}`: live sales per tier, money, a sales chart, attendees, door staff.
 
 Subscribes to the availability hub like the public page, so every sale, hold, release or
-admission anywhere updates these figures without a reload. Each change reads the event's
-activity once for all panels (off the event loop), updates figures and tables in place (an
-organizer paging through attendees stays on their page), and redraws a panel only when what it
-shows has changed."""
+admission anywhere updates these figures without a reload. Each change reads, in one hop off the
+event loop, only what the store keeps aggregated (tiers, the sales and door summaries, refunds) and,
+when sales moved, the one page of attendees on screen: the work per change does not grow with the
+number of orders. Figures and tables update in place (an organizer paging through attendees stays
+on their page); a panel is redrawn only when what it shows has changed."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from eventflow.domain.analytics import orders_csv
-from eventflow.domain.models import Event, Organizer, StaffAccess
-from eventflow.domain.queries import EventActivity
-from eventflow.pages.components.event_panels import ActivityKeys, Attendees, DoorPanel, SalesChart, SalesFigures
+from eventflow.domain.models import Event, Order, Organizer, StaffAccess
+from eventflow.domain.payments.records import Refund
+from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures
+from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRequest, SalesChart, SalesFigures
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.live_refresh import LiveRefresh
@@ -22,6 +26,16 @@ from eventflow.pages.components.payouts_panel import MoneyPanel
 from eventflow.pages.components.session import require_own_event
 from eventflow.pages.components.staff_panel import StaffPanel
 from eventflow.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One refresh's read. The pages are None when sales did not move (nothing to re-read)."""
+
+    figures: EventFigures
+    refunds: list[Refund]
+    attendees: tuple[PageRequest, list[Order]] | None
+    card_orders: list[Order] | None
 
 
 class EventDashboard:
@@ -33,19 +47,20 @@ class EventDashboard:
     money: MoneyPanel
     attendees: Attendees
 
-    def __init__(self, services: Services, organizer: Organizer, event: Event, activity: EventActivity) -> None:
+    def __init__(self, services: Services, organizer: Organizer, event: Event, shown: EventFigures) -> None:
         self.services, self.organizer, self.event = services, organizer, event
-        self.keys = ActivityKeys.of(activity)
+        self.shown = shown
         self.client = ui.context.client
 
-    async def build(self, activity: EventActivity, staff: list[StaffAccess]) -> None:
+    async def build(self, first_page: list[Order], staff: list[StaffAccess]) -> None:
+        shown = self.shown
         self.header()
         self.figures = SalesFigures(self.event)
-        self.figures.show(activity)
-        self.chart = SalesChart(self.event, activity)
-        self.door = DoorPanel(self.event, activity)
-        self.money = await MoneyPanel.create(self.services, self.organizer, self.event, activity.orders)
-        self.attendees = Attendees(self.event, activity)
+        self.figures.show(shown.tiers, shown.sales)
+        self.chart = SalesChart(self.event, shown.tiers, shown.sales)
+        self.door = DoorPanel(self.event, shown)
+        self.money = await MoneyPanel.create(self.services, self.organizer, self.event, shown.sales)
+        self.attendees = Attendees(self.services, self.event, shown.tiers, first_page)
         StaffPanel(self.services, self.organizer, self.event, staff)
 
     def header(self) -> None:
@@ -61,27 +76,50 @@ class EventDashboard:
                 ui.button("Export CSV", icon="download", on_click=self.export).props("flat data-testid=export-csv")
 
     async def export(self) -> None:
-        queries = self.services.queries
-        orders, tiers = await self.services.off_loop(
-            lambda: (queries.orders(self.event.id), queries.tiers(self.event.id)))
-        ui.download.content(orders_csv(orders, tiers), f"{self.event.slug}-orders.csv", "text/csv")
+        """Every order, on purpose (the organizer asked for the file): read and written in a worker
+        thread, so a large event's export never stalls the loop that serves buyers."""
+        queries, event_id = self.services.queries, self.event.id
+
+        def export() -> str:
+            return orders_csv(queries.orders(event_id), queries.tiers(event_id))
+
+        ui.download.content(await self.services.in_thread(export), f"{self.event.slug}-orders.csv", "text/csv")
+
+    def read(self) -> Reading:
+        """The refresh's read (off the loop): aggregates always; the attendee and card-order pages on
+        screen only when sales moved (a sale, a refund, a renamed tier)."""
+        queries, event_id = self.services.queries, self.event.id
+        figures = queries.event_figures(event_id)
+        refunds = queries.refunds(event_id)
+        if not self.sales_moved(figures):
+            return Reading(figures, refunds, None, None)
+        request = self.attendees.request()
+        card_page = (MoneyPanel.card_page_of(self.services, event_id, self.money.query)
+                     if self.money.wants_card_page() else None)
+        return Reading(figures, refunds, (request, queries.orders_page(*request)), card_page)
+
+    def sales_moved(self, figures: EventFigures) -> bool:
+        before = self.shown
+        return figures.sales != before.sales or [(t.id, t.name) for t in figures.tiers] != [
+            (t.id, t.name) for t in before.tiers]
 
     async def refresh(self) -> None:
         """On every change the hub reports: one read for all panels, then only what moved."""
-        queries, event_id = self.services.queries, self.event.id
-        activity, refunds = await self.services.off_loop(
-            lambda: (queries.event_activity(event_id), queries.refunds(event_id)))
+        reading = await self.services.off_loop(self.read)
         if self.client.is_deleted:  # closed while we read
             return
-        keys = ActivityKeys.of(activity)
-        self.figures.show(activity)  # held counts move with every hold and release
-        if keys.sales != self.keys.sales:
-            self.chart.show(activity)
-            self.attendees.show(activity)
-        if keys.door != self.keys.door:
-            self.door.panel.refresh(activity)
-        self.keys = keys
-        self.money.show(activity.orders, refunds)
+        figures, before = reading.figures, self.shown
+        self.figures.show(figures.tiers, figures.sales)  # held counts move with every hold and release
+        if self.sales_moved(figures):
+            self.chart.show(figures.tiers, figures.sales)
+        if reading.attendees is not None:
+            self.attendees.names_changed(figures.tiers)
+            self.attendees.show(*reading.attendees)
+        if (figures.door, figures.doubles, [(t.name, t.sold) for t in figures.tiers]) != (
+                before.door, before.doubles, [(t.name, t.sold) for t in before.tiers]):
+            self.door.panel.refresh(figures)
+        self.money.show(figures.sales, reading.refunds, reading.card_orders)
+        self.shown = figures
 
 
 def register(services: Services) -> None:
@@ -92,13 +130,15 @@ def register(services: Services) -> None:
             return found  # to the login page, or the "no such event" page already shown
         organizer, event = found
 
-        def read() -> tuple[EventActivity, list[StaffAccess]]:
-            return services.queries.event_activity(event.id), services.staff.list_staff(organizer.id, event.id)
+        def read() -> tuple[EventFigures, list[Order], list[StaffAccess]]:
+            queries = services.queries
+            return (queries.event_figures(event.id), queries.orders_page(event.id, None, ATTENDEES_PAGE + 1),
+                    services.staff.list_staff(organizer.id, event.id))
 
-        activity, staff = await services.off_loop(read)
-        dashboard = EventDashboard(services, organizer, event, activity)
+        figures, first_page, staff = await services.off_loop(read)
+        dashboard = EventDashboard(services, organizer, event, figures)
         with frame(event.title, organizer):
-            await dashboard.build(activity, staff)
+            await dashboard.build(first_page, staff)
 
         unsubscribe = services.hub.subscribe(event.id, LiveRefresh(dashboard.refresh, f"dashboard {event.id}"))
         ui.context.client.on_delete(unsubscribe)

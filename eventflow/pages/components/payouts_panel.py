@@ -3,35 +3,36 @@ Stripe balance and payouts, and refunds of card orders (whole order or single ti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
 from eventflow.adapters.threads import in_thread
-from eventflow.domain.analytics import orders_fingerprint, search_attendees
+from eventflow.domain.analytics import summary_ledger
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer, TicketStatus
-from eventflow.domain.payments.ledger import event_ledger
 from eventflow.domain.payments.records import ConnectedAccount, Refund
+from eventflow.domain.sales_stats import SalesSummary
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
 
 SHOWN_ORDERS = 25
+CARD_PAYMENTS = "pi_"  # a Stripe PaymentIntent id: the orders a refund can be asked for here
 
 
 class MoneyPanel:
-    """Ledger, Stripe balance and refunds. The dashboard calls `show(orders, refunds)` with what it
-    read on every change; the panel redraws only when orders or refunds changed."""
+    """Ledger, Stripe balance and refunds. The ledger comes from the store's sales aggregates and the
+    refunds; the card orders are the newest SHOWN_ORDERS paid by card (searched in the store). The
+    dashboard calls `show` with what it read on every change; the panel redraws only what changed."""
 
-    def __init__(self, services: Services, organizer: Organizer, event: Event, orders: Sequence[Order],
-                 refunds: list[Refund], account: ConnectedAccount | None) -> None:
+    def __init__(self, services: Services, organizer: Organizer, event: Event, summary: SalesSummary,
+                 refunds: list[Refund], account: ConnectedAccount | None, card_page: list[Order]) -> None:
         self.services, self.organizer, self.event = services, organizer, event
         self.payments = services.payments
-        self.orders, self.refunds, self.query = list(orders), refunds, ""
-        self.key = self.key_of(orders, refunds)
+        self.summary, self.refunds, self.card_page, self.query = summary, refunds, card_page, ""
+        self.key = self.key_of(summary, refunds)
         with ui.card().classes("w-full gap-2").props("data-testid=money-panel") as self.card:
             ui.label("Money").classes("text-lg font-semibold")
             self.ledger()
@@ -45,30 +46,41 @@ class MoneyPanel:
 
     @classmethod
     async def create(cls, services: Services, organizer: Organizer, event: Event,
-                     orders: Sequence[Order]) -> MoneyPanel:
+                     summary: SalesSummary) -> MoneyPanel:
         payments = services.payments
 
-        def read() -> tuple[list[Refund], ConnectedAccount | None]:
+        def read() -> tuple[list[Refund], ConnectedAccount | None, list[Order]]:
             account = payments.account(organizer.id) if payments is not None else None
-            return services.queries.refunds(event.id), account
+            page = cls.card_page_of(services, event.id, "") if payments is not None else []
+            return services.queries.refunds(event.id), account, page
 
-        refunds, account = await services.off_loop(read)
-        return cls(services, organizer, event, orders, refunds, account)
+        refunds, account, page = await services.off_loop(read)
+        return cls(services, organizer, event, summary, refunds, account, page)
 
     @staticmethod
-    def key_of(orders: Sequence[Order], refunds: Sequence[Refund]) -> tuple[Any, ...]:
-        return orders_fingerprint(orders), tuple((r.id, r.status) for r in refunds)
+    def card_page_of(services: Services, event_id: str, query: str) -> list[Order]:
+        return services.queries.orders_page(event_id, None, SHOWN_ORDERS, query, CARD_PAYMENTS)
 
-    def show(self, orders: Sequence[Order], refunds: list[Refund]) -> None:
-        key = self.key_of(orders, refunds)
-        if key == self.key:
+    def wants_card_page(self) -> bool:
+        return self.payments is not None
+
+    @staticmethod
+    def key_of(summary: SalesSummary, refunds: list[Refund]) -> tuple[Any, ...]:
+        return summary, tuple((r.id, r.status) for r in refunds)
+
+    def show(self, summary: SalesSummary, refunds: list[Refund], card_page: list[Order] | None) -> None:
+        """Redraw when sales or refunds changed; `card_page` None when it was not re-read."""
+        key = self.key_of(summary, refunds)
+        if key == self.key and card_page is None:
             return
-        self.orders, self.refunds, self.key = list(orders), refunds, key
+        self.summary, self.refunds, self.key = summary, refunds, key
+        self.card_page = self.card_page if card_page is None else card_page
         self.ledger.refresh()
         self.card_orders.refresh()
 
-    def search(self, query: str) -> None:
+    async def search(self, query: str) -> None:
         self.query = query
+        self.card_page = await self.services.off_loop(self.card_page_of, self.services, self.event.id, query)
         self.card_orders.refresh()
 
     def stripe_account(self, account: ConnectedAccount | None) -> None:
@@ -88,7 +100,7 @@ class MoneyPanel:
 
     @ui.refreshable_method
     def ledger(self) -> None:
-        book = event_ledger(self.event, self.orders, self.refunds)
+        book = summary_ledger(self.event, self.summary, self.refunds)
         with ui.row().classes("w-full gap-3"):
             for label, value, testid in (
                 ("Charged", book.charged_minor, "ledger-charged"),
@@ -110,9 +122,8 @@ class MoneyPanel:
             ui.label("Refunds are available for card payments (Stripe); this server uses the demo provider.") \
                 .classes("text-sm text-slate-500")
             return
-        paid = [o for o in self.orders if o.payment_ref.startswith("pi_")]
         zone = ZoneInfo(self.event.timezone)
-        for order in list(reversed(search_attendees(paid, self.query)))[:SHOWN_ORDERS]:
+        for order in self.card_page:
             valid = [t for t in order.tickets if t.status is not TicketStatus.VOID]
             with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
                     .props(f"data-testid=card-order-{order.id}"):
@@ -157,8 +168,10 @@ class MoneyPanel:
                 dialog.close()
                 if done is not None:  # None only when the app is shutting down
                     ui.notify(f"Refunded {money(done.amount_minor, done.currency)}", type="positive")
-                queries, event_id = self.services.queries, self.event.id
-                self.show(*await self.services.off_loop(lambda: (queries.orders(event_id), queries.refunds(event_id))))
+                queries, event_id, query = self.services.queries, self.event.id, self.query
+                self.show(*await self.services.off_loop(lambda: (
+                    queries.event_figures(event_id).sales, queries.refunds(event_id),
+                    self.card_page_of(self.services, event_id, query))))
 
             with ui.row():
                 ui.button("Keep", on_click=dialog.close).props("flat")
