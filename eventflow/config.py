@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     base_url: str | None = None  # public address used in links; defaults to http://localhost:PORT
     hold_minutes: float = Field(default=15, gt=0, le=24 * 60)
     reaper_interval_seconds: float = Field(default=5, gt=0)
+    outbox_interval_seconds: float = Field(default=5, gt=0)  # the outbox job: due mail, then reminders
     live_poll_seconds: float = Field(default=1, gt=0)
     demo_data: bool = True  # seed the demo organizer and event on first start
     stripe_secret_key: str | None = None

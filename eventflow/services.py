@@ -15,6 +15,7 @@ from eventflow.adapters.threads import in_thread, off_loop
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
 from eventflow.domain.accounts import Accounts
+from eventflow.domain.attendee_messages import AttendeeMessages
 from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
@@ -22,10 +23,11 @@ from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.links import staff_link
 from eventflow.domain.models import Organizer
-from eventflow.domain.outbox import Outbox
+from eventflow.domain.outbox import Outbox, OutboxSender
 from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.queries import Queries
+from eventflow.domain.reminders import Reminders
 from eventflow.domain.reservations import Ticketing
 from eventflow.domain.staff import DoorStaff
 
@@ -46,6 +48,9 @@ class Services:
     covers: CoverImages
     door: DoorCheckIn
     outbox: Outbox  # mail to buyers, sent once by the outbox job (domain/outbox.py)
+    outbox_sender: OutboxSender  # the outbox job's sender (app/jobs.py run_outbox)
+    reminders: Reminders  # the day-before reminder, per event on/off
+    messages: AttendeeMessages  # the organizer's messages to attendees
     cancellations: Cancellations  # cancel / postpone an event, void an order (domain/cancellation.py)
     payments: StripePayments | None = None  # card payments, when Stripe is configured
     reconciler: Reconciler | None = None

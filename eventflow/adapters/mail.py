@@ -1,4 +1,8 @@
-"""Mail adapter: tickets go out over SMTP when EVENTFLOW_SMTP_URL is set, else as .eml files.
+"""Mail adapter: mail goes out over SMTP when EVENTFLOW_SMTP_URL is set, else as .eml files.
+
+Both mailers send any `OutgoingMail` (`send`, what the outbox job calls); `OutboxMailer` puts the
+tickets mail through the outbox (domain/outbox.py) and tries it at once, so a buyer has it as soon
+as the order exists and a failed try is retried by the job, never sent twice.
 
 `smtp://user:pass@host:587?starttls=true` or `smtps://user:pass@host:465` (add `cafile=/path.pem`
 to trust a private certificate authority); without a URL the
@@ -11,16 +15,19 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
-from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from eventflow.domain.links import event_url, ticket_url
+from eventflow.adapters.calendar import calendar_attachment
+from eventflow.domain.attendee_mail import tickets_mail
+from eventflow.domain.links import event_url
 from eventflow.domain.models import Buyer, Event, Order
 from eventflow.domain.money import format_money
+from eventflow.domain.outbox import Outbox, OutboxSender, OutboxStatus, OutgoingMail
 from eventflow.domain.payments.records import Refund, RefundReason
 
 log = logging.getLogger(__name__)
@@ -28,32 +35,29 @@ log = logging.getLogger(__name__)
 DEFAULT_SENDER = "EventFlow <tickets@eventflow.local>"
 
 
-def tickets_message(order: Order, event: Event, base_url: str, sender: str = DEFAULT_SENDER) -> EmailMessage:
-    links = [ticket_url(base_url, t.id, t.access_key) for t in order.tickets]
-    total = format_money(order.total_minor, order.currency, locale="en_GB")
+def build_message(mail: OutgoingMail, sender: str = DEFAULT_SENDER) -> EmailMessage:
+    """The MIME message of an `OutgoingMail`: text, its HTML alternative, then the attachments."""
     message = EmailMessage()
-    message["Subject"] = f"Your tickets for {event.title}"
+    message["Subject"] = mail.subject
     message["From"] = sender
-    message["To"] = f"{order.buyer.name} <{order.buyer.email}>"
-    text_lines = [
-        f"Hi {order.buyer.name},",
-        "",
-        f"Here are your {len(order.tickets)} ticket(s) for {event.title}.",
-        f"Order {order.id}, total paid {total}.",
-        "",
-        *[f"Ticket {n}: {link}" for n, link in enumerate(links, 1)],
-        "",
-        "Open a ticket at the door: its QR code changes every 30 seconds, so screenshots won't work.",
-    ]
-    message.set_content("\n".join(text_lines))
-    items = "".join(f'<li><a href="{escape(link)}">Ticket {n}</a></li>' for n, link in enumerate(links, 1))
-    message.add_alternative(
-        f"<p>Hi {escape(order.buyer.name)},</p><p>Here are your tickets for "
-        f"<b>{escape(event.title)}</b> (order {escape(order.id)}, total {escape(total)}).</p>"
-        f"<ul>{items}</ul><p>The QR code on each ticket changes every 30 seconds.</p>",
-        subtype="html",
-    )
+    message["To"] = mail.to
+    message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
+    for attachment in mail.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=attachment.filename)
     return message
+
+
+def tickets_message(order: Order, event: Event, base_url: str, sender: str = DEFAULT_SENDER) -> EmailMessage:
+    return build_message(ticket_mail(order, event, base_url), sender)
+
+
+def ticket_mail(order: Order, event: Event, base_url: str) -> OutgoingMail:
+    """The tickets mail with the event's .ics attached."""
+    return tickets_mail(order, event, base_url, calendar_attachment(event, base_url, order))
 
 
 def refund_message(refund: Refund, buyer: Buyer, event: Event, base_url: str,
@@ -89,9 +93,13 @@ class FileMailer:
         self._base_url = base_url
 
     def send_tickets(self, order: Order, event: Event) -> None:
-        path = self._directory / f"{order.id}.eml"
-        self._write(path, bytes(tickets_message(order, event, self._base_url)))
-        log.info("tickets of order %s for %s written to %s", order.id, order.buyer.email, path)
+        self.send(ticket_mail(order, event, self._base_url), f"tickets:{order.id}")
+
+    def send(self, mail: OutgoingMail, reference: str = "") -> None:
+        """Write the mail to `<reference>.eml` (an outbox key; `tickets:<order id>` is `<order id>.eml`)."""
+        path = self._directory / f"{file_stem(reference or mail.to)}.eml"
+        self._write(path, bytes(build_message(mail)))
+        log.info("mail %r for %s written to %s", mail.subject, mail.to, path)
 
     def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
         path = self._directory / f"{refund.id}.eml"
@@ -123,8 +131,12 @@ class SmtpMailer:
         self._timeout = timeout
 
     def send_tickets(self, order: Order, event: Event) -> None:
-        self._send(tickets_message(order, event, self._base_url, self._sender))
+        self.send(ticket_mail(order, event, self._base_url))
         log.info("tickets of order %s mailed to %s", order.id, order.buyer.email)
+
+    def send(self, mail: OutgoingMail, reference: str = "") -> None:
+        """Hand the mail to the server; raises unless the server accepted it."""
+        self._send(build_message(mail, self._sender))
 
     def _send(self, message: EmailMessage) -> None:
         # Certificates are verified: a password must never reach a server that only claims the name.
@@ -143,3 +155,40 @@ class SmtpMailer:
     def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
         self._send(refund_message(refund, buyer, event, self._base_url, self._sender))
         log.info("refund notice %s mailed to %s", refund.id, buyer.email)
+
+
+def file_stem(reference: str) -> str:
+    """A file name for an outbox key: the order id for a tickets mail (as before the outbox), else the
+    key with anything but letters, digits, `@._-` replaced."""
+    if reference.startswith("tickets:"):
+        reference = reference.removeprefix("tickets:")
+    return re.sub(r"[^A-Za-z0-9@._-]", "_", reference)[:200] or "mail"
+
+
+class OutboxMailer:
+    """The app's `PaymentMailer`: tickets through the outbox (key `tickets:<order id>`), tried at once.
+
+    A failed first try raises (the checkout logs it; the sale stands) and stays in the outbox, where
+    the outbox job retries it with backoff. Refund notices go straight to the mail server."""
+
+    def __init__(self, outbox: Outbox, sender: OutboxSender, mailer: FileMailer | SmtpMailer,
+                 base_url: str) -> None:
+        self._outbox = outbox
+        self._sender = sender
+        self._mailer = mailer
+        self._base_url = base_url
+
+    def send_tickets(self, order: Order, event: Event) -> None:
+        key = f"tickets:{order.id}"
+        self._outbox.enqueue(key, ticket_mail(order, event, self._base_url), event_id=event.id, batch="tickets")
+        status = self._sender.send_now(key)
+        if status not in (OutboxStatus.SENT, None):
+            message = self._outbox.store.get_outbox_message(key)
+            raise MailNotSent(f"queued for a retry ({message.last_error if message else status.value})")
+
+    def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
+        self._mailer.send_refund_notice(refund, buyer, event)
+
+
+class MailNotSent(Exception):
+    """The first try of a queued mail failed; the outbox retries it."""

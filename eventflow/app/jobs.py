@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import signal
+import socket
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -94,9 +96,41 @@ async def drain_expired_holds(services: Services, batch: int | None = None) -> i
             return total
 
 
-async def run_payment_jobs(services: Services) -> None:
-    """Expire sessions of ended holds every reaper interval; reconcile every reconcile interval."""
-    payments, reconciler = services.payments, services.reconciler
+OUTBOX_LEASE = timedelta(seconds=60)
+OUTBOX_BATCH = 100
+
+
+async def run_outbox(services: Services) -> None:
+    """Every outbox interval: send due mail (one instance at a time, under the `outbox` lease), then
+    queue the reminders whose time has come (safe on every instance: one outbox key per order)."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    while True:
+        await asyncio.sleep(services.settings.outbox_interval_seconds)
+        try:
+            await drain_outbox(services, owner)
+        except Exception:
+            log.exception("sending the outbox failed")
+        try:
+            queued = await services.in_thread(services.reminders.queue_due)
+            if queued:
+                log.info("queued %d reminders", queued)
+        except Exception:
+            log.exception("queueing reminders failed")
+
+
+async def drain_outbox(services: Services, owner: str, batch: int = OUTBOX_BATCH) -> int:
+    """Send batch after batch while this instance holds the lease and batches come back full. The lease
+    only saves other instances the effort: each message is claimed on its own before it is sent."""
+    store, clock = services.outbox.store, services.outbox.clock
+    sent = 0
+    while await services.in_thread(store.acquire_lease, "outbox", owner, clock.now(), clock.now() + OUTBOX_LEASE):
+        tried, accepted = await services.in_thread(services.outbox_sender.send_batch, batch)
+        sent += accepted
+        if tried < batch:
+            break
+    return sent
+
+
 async def run_event_changes(services: Services) -> None:
     """Cancellations and postponements: settle their orders every reaper interval. Each event's batch
     runs under a lease (one instance at a time) and resumes from its saved cursor after a restart."""
@@ -110,6 +144,9 @@ async def run_event_changes(services: Services) -> None:
             log.exception("settling orders of cancelled or postponed events failed")
 
 
+async def run_payment_jobs(services: Services) -> None:
+    """Expire sessions of ended holds every reaper interval; reconcile every reconcile interval."""
+    payments, reconciler = services.payments, services.reconciler
     assert payments is not None and reconciler is not None
     settings = services.settings
     loop = asyncio.get_running_loop()

@@ -21,13 +21,21 @@ from eventflow import api
 from eventflow.adapters.covers import CoverImages
 from eventflow.adapters.demo_payments import DemoPayments
 from eventflow.adapters.live import AvailabilityHub
-from eventflow.adapters.mail import FileMailer, SmtpMailer
+from eventflow.adapters.mail import FileMailer, OutboxMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.app.demo_data import seed_demo
 from eventflow.app.headers import SecurityHeaders
-from eventflow.app.jobs import build_payments, crash_point, reap_expired_holds, run_event_changes, run_payment_jobs
+from eventflow.app.jobs import (
+    build_payments,
+    crash_point,
+    reap_expired_holds,
+    run_event_changes,
+    run_outbox,
+    run_payment_jobs,
+)
 from eventflow.app.startup import open_checked_store, prepare_data_dir
 from eventflow.config import ConfigurationError, Settings
+from eventflow.domain.attendee_messages import AttendeeMessages
 from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
@@ -35,11 +43,12 @@ from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import NotFound
-from eventflow.domain.outbox import Outbox
+from eventflow.domain.outbox import Outbox, OutboxSender
 from eventflow.domain.payments.errors import PaymentsNotReady
 from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.queries import Queries
+from eventflow.domain.reminders import Reminders
 from eventflow.domain.reservations import Ticketing
 from eventflow.domain.staff import DoorStaff
 from eventflow.services import Services
@@ -56,14 +65,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     hub = AvailabilityHub(store, poll_seconds=settings.live_poll_seconds)
     catalog = Catalog(store, clock, listener=hub)
     ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration, catalog=catalog)
-    mailer: PaymentMailer = (
+    server = (
         SmtpMailer(settings.smtp_url, settings.public_url)
         if settings.smtp_url
         else FileMailer(settings.data_dir / "mail", settings.public_url)
     )
+    outbox, outbox_sender = Outbox(store, clock), OutboxSender(store, clock, server)
+    mailer: PaymentMailer = OutboxMailer(outbox, outbox_sender, server, settings.public_url)  # tickets via the outbox
     payments = build_payments(settings, ticketing, store, mailer) if settings.stripe_enabled else None
     checkout = Checkout(ticketing, payments or DemoPayments(base_url=""), mailer)
-    outbox = Outbox(store, clock)
     cancellations = Cancellations(
         ticketing, store, outbox, payments.refunds if payments else None, settings.public_url,
         lease=timedelta(seconds=settings.payment_lease_seconds), checkpoint=crash_point(settings.crash_points))
@@ -73,7 +83,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else None),
         covers=CoverImages(settings.data_dir / "covers"),
         door=DoorCheckIn(store, clock, DoorKeys(secret), listener=hub), payments=payments,
-        outbox=outbox, cancellations=cancellations,
+        outbox=outbox, cancellations=cancellations, outbox_sender=outbox_sender,
+        reminders=Reminders(store, outbox, clock, settings.public_url),
+        messages=AttendeeMessages(store, outbox, settings.public_url),
         reconciler=Reconciler(payments) if payments else None,
     )
 
@@ -97,6 +109,7 @@ def install(services: Services) -> None:
     async def start_background_jobs() -> None:
         services.hub.start()
         nicegui_app.state.reaper = asyncio.create_task(reap_expired_holds(services))
+        nicegui_app.state.outbox = asyncio.create_task(run_outbox(services))
         nicegui_app.state.event_changes = asyncio.create_task(run_event_changes(services))
         if services.payments is not None:
             nicegui_app.state.payment_jobs = asyncio.create_task(run_payment_jobs(services))

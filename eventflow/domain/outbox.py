@@ -5,7 +5,7 @@ the organizer, the reminder) calls `Outbox.enqueue(key, mail)`. The key is the i
 ("cancel:<order_id>", "reminder:<order_id>"): a key enqueued before is refused (False), so a
 retried batch or a webhook delivered twice never mails anyone twice.
 
-`OutboxSender.send_due` (run by app/jobs.py under a lease, so one instance sends) takes due
+`OutboxSender.send_batch` (run by app/jobs.py under a lease, so one instance sends) takes due
 messages one at a time: it marks the message SENDING in the store *before* handing it to the mail
 server, then SENT after the server accepted it. A failure the mail server reports puts it back to
 PENDING with exponential backoff, up to `max_attempts`, then FAILED (the organizer can retry it).
@@ -92,6 +92,15 @@ class OutboxBatch:
         return self.counts.get(status, 0)
 
 
+@dataclass(frozen=True, slots=True)
+class EventMailSettings:
+    """An event's mail to attendees: whether the day-before reminder goes out, and when it was queued."""
+
+    event_id: str
+    reminder: bool = True  # on unless the organizer turns it off
+    reminders_queued_at: datetime | None = None  # every order's reminder was enqueued then (once per event)
+
+
 class OutboxStore(Protocol):
     """The outbox's rows (every backend; checked by tests/store/test_contract_outbox.py).
 
@@ -128,11 +137,21 @@ class OutboxStore(Protocol):
     def outbox_problems(self, event_id: str, limit: int) -> list[OutboxMessage]:
         """The event's FAILED and UNKNOWN messages, ordered by (updated_at, key), at most `limit`."""
 
+    def get_event_mail_settings(self, event_id: str) -> EventMailSettings | None:
+        """None when never saved (the defaults apply)."""
+
+    def acquire_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """`PaymentStore.acquire_lease`, the same named leases: the outbox job holds `outbox`."""
+
+    def save_event_mail_settings(self, settings: EventMailSettings) -> None:
+        """Insert or overwrite the event's settings."""
+
 
 class MailSender(Protocol):
-    """Hands one mail to the mail server (adapters/mail.py); raises when it was not accepted."""
+    """Hands one mail to the mail server (adapters/mail.py); raises when it was not accepted.
+    `reference` is the outbox key (the file mailer names its .eml files after it)."""
 
-    def send(self, mail: OutgoingMail) -> None: ...
+    def send(self, mail: OutgoingMail, reference: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -191,20 +210,29 @@ class OutboxSender:
         self.mailer = mailer
         self.policy = policy or RetryPolicy()
 
-    def send_due(self, limit: int = 100) -> int:
-        """Send up to `limit` due messages; returns how many the mail server accepted."""
+    def send_batch(self, limit: int = 100) -> tuple[int, int]:
+        """Send up to `limit` due messages: (how many were due and tried, how many the server accepted)."""
         self.give_up_stale_sends()
-        sent = 0
-        for message in self.store.due_outbox_messages(self.clock.now(), limit):
-            sent += self.send_one(message)
-        return sent
+        due = self.store.due_outbox_messages(self.clock.now(), limit)
+        return len(due), sum(self.send_one(message) for message in due)
+
+    def send_now(self, key: str) -> OutboxStatus | None:
+        """Try one message at once if it is due (the tickets mail, right after the sale); returns its
+        status afterwards, None for an unknown key. Claimed like any other send: never twice."""
+        message = self.store.get_outbox_message(key)
+        if message is None:
+            return None
+        if message.status is OutboxStatus.PENDING and message.next_attempt_at <= self.clock.now():
+            self.send_one(message)
+            message = self.store.get_outbox_message(key) or message
+        return message.status
 
     def send_one(self, message: OutboxMessage) -> bool:
         claimed = self.store.start_outbox_send(message.key, message.attempts, self.clock.now())
         if claimed is None:
             return False  # another sender took it (or it changed): theirs to send
         try:
-            self.mailer.send(claimed.mail)
+            self.mailer.send(claimed.mail, claimed.key)
         except Exception as error:  # any failure of the mail server is a failed try
             self.fail(claimed, f"{type(error).__name__}: {error}"[:500])
             return False

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventflow.domain.outbox import OutboxBatch, OutboxMessage, OutboxStatus
+from eventflow.domain.outbox import EventMailSettings, OutboxBatch, OutboxMessage, OutboxStatus
 from tests.fakes.round_trip import as_stored
 
 PROBLEMS = (OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
@@ -23,6 +23,7 @@ class InMemoryOutboxMixin:
 
     def __init__(self) -> None:
         self._outbox: dict[str, OutboxMessage] = {}
+        self._mail_settings: dict[str, EventMailSettings] = {}
 
     def add_outbox_message(self, message: OutboxMessage) -> bool:
         with self._lock:
@@ -95,3 +96,11 @@ class InMemoryOutboxMixin:
         with self._lock:
             rows = [m for m in self._outbox.values() if m.event_id == event_id and m.status in PROBLEMS]
         return sorted(rows, key=lambda m: (m.updated_at, m.key))[:limit]
+
+    def get_event_mail_settings(self, event_id: str) -> EventMailSettings | None:
+        with self._lock:
+            return self._mail_settings.get(event_id)
+
+    def save_event_mail_settings(self, settings: EventMailSettings) -> None:
+        with self._lock:
+            self._mail_settings[settings.event_id] = as_stored(settings)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from eventflow.domain.outbox import MailAttachment, OutboxMessage, OutboxStatus, OutgoingMail
+from eventflow.domain.outbox import EventMailSettings, MailAttachment, OutboxMessage, OutboxStatus, OutgoingMail
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 MAIL = OutgoingMail(to="Ada <ada@example.com>", subject="Doors open at 7", text="See you there\nÄ ✓",
@@ -167,3 +167,13 @@ def test_an_events_batches_count_every_status_and_problems_are_listed(store: Any
     assert store.outbox_problems("ev1", 10)[1].last_error == "550 no such user"
     assert [m.key for m in store.outbox_problems("ev1", 1)] == ["m1-2"]
     assert store.outbox_batches("nothing") == [] and store.outbox_problems("nothing", 10) == []
+
+
+def test_an_events_mail_settings_are_saved_and_overwritten(store: Any) -> None:
+    assert store.get_event_mail_settings("ev1") is None
+    store.save_event_mail_settings(EventMailSettings("ev1", reminder=False))
+    assert store.get_event_mail_settings("ev1") == EventMailSettings("ev1", False, None)
+    queued = datetime(2026, 6, 1, 14, 0, tzinfo=UTC) + timedelta(microseconds=7)
+    store.save_event_mail_settings(EventMailSettings("ev1", reminder=True, reminders_queued_at=queued))
+    assert store.get_event_mail_settings("ev1") == EventMailSettings("ev1", True, queued)
+    assert store.get_event_mail_settings("ev2") is None

@@ -4,6 +4,7 @@
                             GSI2 `OUTBOX_DUE` / `<next_attempt_at>#<key>` while pending,
                             `OUTBOX_SENDING` / `<updated_at>#<key>` while being sent;
                             GSI1 `OUTBOX#<event>` / `<created_at>#<key>` (an event's progress)
+    EVENT#<id> / MAILSETTINGS  the event's reminder on/off and when its reminders were queued
 
 The key is the item's key, so "enqueued once" is a `attribute_not_exists(PK)` put; every status
 change is an UpdateItem conditional on the status (and, for a claim, the attempt count), so two
@@ -16,11 +17,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from eventflow.domain.outbox import OutboxBatch, OutboxMessage, OutboxStatus, mail_from_json, mail_to_json
+from eventflow.domain.outbox import (
+    EventMailSettings,
+    OutboxBatch,
+    OutboxMessage,
+    OutboxStatus,
+    mail_from_json,
+    mail_to_json,
+)
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.client import Item, TableClient, key
-from eventflow.store.dynamodb.items import instant, integer, n, s, time_value
+from eventflow.store.dynamodb.items import b, instant, integer, n, opt_instant, s, time_value
 
 DUE = "OUTBOX_DUE"
 SENDING = "OUTBOX_SENDING"
@@ -157,3 +165,16 @@ class DynamoOutboxMixin(TableClient):
             values={":failed": s(OutboxStatus.FAILED.value), ":unknown": s(OutboxStatus.UNKNOWN.value)})
         problems = [_message(item) for item in items]
         return sorted(problems, key=lambda m: (m.updated_at, m.key))[:limit]
+
+    def get_event_mail_settings(self, event_id: str) -> EventMailSettings | None:
+        item = self._get(f"EVENT#{event_id}", "MAILSETTINGS")
+        if item is None:
+            return None
+        return EventMailSettings(event_id, bool(item["reminder"]["BOOL"]), opt_instant(item, "reminders_queued_at"))
+
+    def save_event_mail_settings(self, settings: EventMailSettings) -> None:
+        item: Item = {**key(f"EVENT#{settings.event_id}", "MAILSETTINGS"), "kind": s("mail_settings"),
+                      "reminder": b(settings.reminder)}
+        if settings.reminders_queued_at is not None:
+            item["reminders_queued_at"] = time_value(settings.reminders_queued_at)
+        self._call(self.client.put_item, TableName=self.table_name, Item=item)

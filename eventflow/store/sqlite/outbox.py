@@ -9,7 +9,14 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from eventflow.domain.outbox import OutboxBatch, OutboxMessage, OutboxStatus, mail_from_json, mail_to_json
+from eventflow.domain.outbox import (
+    EventMailSettings,
+    OutboxBatch,
+    OutboxMessage,
+    OutboxStatus,
+    mail_from_json,
+    mail_to_json,
+)
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.sqlite.database import SqliteDatabase
@@ -23,6 +30,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at, key) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_sending ON outbox (updated_at, key) WHERE status = 'sending';
 CREATE INDEX IF NOT EXISTS outbox_by_event ON outbox (event_id, batch, status);
+CREATE TABLE IF NOT EXISTS event_mail_settings (
+    event_id TEXT PRIMARY KEY, reminder INTEGER NOT NULL, reminders_queued_at TEXT
+);
 """
 
 PROBLEMS = "('failed', 'unknown')"
@@ -109,3 +119,14 @@ class SqliteOutboxMixin(SqliteDatabase):
             f"SELECT * FROM outbox WHERE event_id = ? AND status IN {PROBLEMS} ORDER BY updated_at, key LIMIT ?",
             (event_id, limit)).fetchall()
         return [message_from(row) for row in rows]
+
+    def get_event_mail_settings(self, event_id: str) -> EventMailSettings | None:
+        row = self._db().execute("SELECT * FROM event_mail_settings WHERE event_id = ?", (event_id,)).fetchone()
+        if row is None:
+            return None
+        return EventMailSettings(row["event_id"], bool(row["reminder"]), s2t(row["reminders_queued_at"]))
+
+    def save_event_mail_settings(self, settings: EventMailSettings) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO event_mail_settings VALUES (?, ?, ?)",
+                       (settings.event_id, int(settings.reminder), t2s(settings.reminders_queued_at)))
