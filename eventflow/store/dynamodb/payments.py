@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from eventflow.domain.errors import TicketsBeingRefunded
+from eventflow.domain.errors import Conflict, TicketsBeingRefunded
 from eventflow.domain.payments.records import (
     ConnectedAccount,
     Payment,
@@ -37,13 +37,15 @@ from eventflow.domain.payments.records import (
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb import table as dynamodb_table
-from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
+from eventflow.store.dynamodb.client import ConditionFailed, Item, key
 from eventflow.store.dynamodb.items import b, instant, n, opt_s, put_new, s, time_value
+from eventflow.store.dynamodb.sales_stats import refund_stats_updates
+from eventflow.store.dynamodb.tiers import DynamoTiersMixin
 
 LISTED_STATES = frozenset({PaymentState.OPEN, PaymentState.AWAITING})
 
 
-class DynamoPaymentsMixin(TableClient):
+class DynamoPaymentsMixin(DynamoTiersMixin):
     """The `PaymentStore` port on the table (the same client and retries as the rest of the store)."""
 
     # ---------------------------------------------------------------- connected accounts
@@ -250,27 +252,32 @@ class DynamoPaymentsMixin(TableClient):
             return None
         finished = replace(refund, status=status, finished_at=s2t(t2s(now)),
                            stripe_refund_id=stripe_refund_id or refund.stripe_refund_id, failure=failure)
-        items: list[dict[str, Any]] = [{"Put": {
-            "TableName": self.table_name, "Item": _refund_item(finished),
-            "ConditionExpression": "#status = :pending", "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {":pending": s(RefundStatus.PENDING.value)},
-        }}]
-        if status is RefundStatus.FAILED:
-            items.extend({"Delete": {"TableName": self.table_name, "Key": key(f"REFUNDTICKET#{t}", "REFUNDTICKET")}}
-                         for t in refund.ticket_ids)
-        elif refund.restock:
-            items.extend({"Update": {
-                "TableName": self.table_name, "Key": key(f"EVENT#{refund.event_id}", f"TIER#{tier_id}"),
-                "UpdateExpression": "SET sold = sold - :q, available = available + :q",
-                "ConditionExpression": "sold >= :q", "ExpressionAttributeValues": {":q": n(quantity)},
-            }} for tier_id, quantity in refund.tier_quantities)
-        try:
-            self._transact(items)
-        except ConditionFailed as cancelled:
-            if cancelled.failed(0):
-                return None
-            raise RuntimeError(f"sold counts of refund {refund_id} are inconsistent") from None
-        return finished
+        for _ in range(4):
+            items: list[dict[str, Any]] = [{"Put": {
+                "TableName": self.table_name, "Item": _refund_item(finished),
+                "ConditionExpression": "#status = :pending", "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":pending": s(RefundStatus.PENDING.value)},
+            }}]
+            if status is RefundStatus.FAILED:
+                items.extend({"Delete": {"TableName": self.table_name, "Key": key(f"REFUNDTICKET#{t}", "REFUNDTICKET")}}
+                             for t in refund.ticket_ids)
+            elif refund.restock:
+                items.extend({"Update": {
+                    "TableName": self.table_name, "Key": key(f"EVENT#{refund.event_id}", sk),
+                    "UpdateExpression": "SET sold = sold - :q, available = available + :q",
+                    "ConditionExpression": "sold >= :q", "ExpressionAttributeValues": {":q": n(quantity)},
+                }} for sk, quantity in self.restock_counters(refund.event_id, refund.tier_quantities))
+            items.extend(refund_stats_updates(self, refund, status))  # its tickets leave the dashboard's aggregates
+            try:
+                self._transact(items)
+            except ConditionFailed as cancelled:
+                if cancelled.failed(0):
+                    return None
+                if refund.restock and any(self._shards_of(refund.event_id, t) > 1 for t, _ in refund.tier_quantities):
+                    continue  # a sharded tier's counters moved since they were read: plan again
+                raise RuntimeError(f"sold counts of refund {refund_id} are inconsistent") from None
+            return finished
+        raise Conflict("The tier kept changing while refunding; please try again")
 
     def get_refund(self, refund_id: str) -> Refund | None:
         pointer = self._get(f"REFUND#{refund_id}", "REFUND", projection="event_id")

@@ -183,6 +183,21 @@ class DynamoTiersMixin(TableClient):
             self._hints.saw(tier_id, shards, amounts)
         return amounts
 
+    def restock_counters(self, event_id: str, quantities: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+        """(counter SK, quantity) giving refunded tickets back: the tier item, or, for a sharded
+        tier, shards whose `sold` covers it (planned from a consistent read; any shard will do,
+        the invariant is over the sum)."""
+        counters: list[tuple[str, int]] = []
+        for tier_id, quantity in quantities:
+            if self._shards_of(event_id, tier_id) <= 1:
+                counters.append((tier_sk(tier_id), quantity))
+                continue
+            plan = plan_take(self._counter_amounts(event_id, tier_id, "sold"), quantity)
+            if plan is None:
+                raise RuntimeError(f"sold counts of tier {tier_id} are inconsistent")
+            counters.extend(plan.items())
+        return counters
+
     def _shards_of(self, event_id: str, tier_id: str) -> int:
         """A tier's shard count (fixed when it is created): hinted, else one read of its item."""
         known = self._hints.shards(tier_id)
