@@ -13,7 +13,7 @@ from eventflow.domain.clock import ManualClock
 from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from eventflow.domain.event_changes import ChangeKind
-from eventflow.domain.models import Buyer, Event, EventStatus, Order, Tier, TicketStatus
+from eventflow.domain.models import Buyer, Event, EventStatus, Order, TicketStatus, Tier
 from eventflow.domain.outbox import Outbox
 from eventflow.domain.payments.ledger import event_ledger
 from eventflow.domain.payments.records import RefundStatus
@@ -196,8 +196,8 @@ def test_postpone_keeps_tickets_tells_buyers_and_refunds_on_request_until_the_de
     cancellations = batch(service, store)
     new_start = event.starts_at + timedelta(days=60)
     with pytest.raises(ValidationFailed):
-        cancellations.postpone(event.organizer_id, event.id, starts_at=new_start, ends_at=new_start + timedelta(hours=3),
-                               refund_deadline=clock.now() - timedelta(days=1))
+        cancellations.postpone(event.organizer_id, event.id, starts_at=new_start,
+                               ends_at=new_start + timedelta(hours=3), refund_deadline=clock.now() - timedelta(days=1))
     change = cancellations.postpone(
         event.organizer_id, event.id, starts_at=new_start, ends_at=new_start + timedelta(hours=3),
         refund_deadline=clock.now() + timedelta(days=14), message="The band is ill; same place, new date.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -124,6 +124,8 @@ class Refunds:
         self.gateway = gateway
         self.notifier = notifier
         self.restock_default = restock_default
+        # Named points where a fault test may kill the process (eventflow.app.jobs.crash_point); no-op otherwise.
+        self.checkpoint: Callable[[str], None] = lambda name: None
 
     # ------------------------------------------------------------ from the dashboard
     def refund_order(
@@ -189,6 +191,7 @@ class Refunds:
         if info.outcome is not RefundOutcome.ACCEPTED:
             self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), info.refund_id, info.outcome.value)
             raise PaymentRefused(f"Stripe could not refund: the refund {info.outcome}")
+        self.checkpoint(f"refund_accepted:{stored.reason.value}")  # Stripe has it; we have not written it yet
         for ticket_id in stored.ticket_ids:
             self.ticketing.store.set_ticket_status(ticket_id, TicketStatus.VOID)
         finished = self.store.finish_refund(stored.id, RefundStatus.SUCCEEDED, clock.now(), info.refund_id)
