@@ -84,6 +84,15 @@ class ConditionFailed(Exception):
         return self.reasons[index].get("Item") or None
 
 
+class Contended(Exception):
+    """A transaction cancelled by a conflict on an item the caller said it could swap for another
+    (a shard of a tier): `items` are the indexes of the conflicting ones."""
+
+    def __init__(self, items: set[int]) -> None:
+        super().__init__(sorted(items))
+        self.items = items
+
+
 def key(pk: str, sk: str) -> Item:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
@@ -156,7 +165,9 @@ class TableClient:
                     raise StoreBusy(BUSY) from error
         raise AssertionError("unreachable")
 
-    def _transact(self, items: list[dict[str, Any]], token_seed: str | None = None) -> None:
+    def _transact(
+        self, items: list[dict[str, Any]], token_seed: str | None = None, reroutable: frozenset[int] = frozenset(),
+    ) -> None:
         """TransactWriteItems with bounded, immediate retries on conflicts/throttling.
 
         Raises ConditionFailed when a condition failed (a definite answer, never retried).
@@ -164,7 +175,9 @@ class TableClient:
         the request's content and the number of answered attempts, so a resend of the very same
         request (lost response) cannot apply twice, while a retry after a cancellation or with
         different content is never mistaken for it (IdempotentParameterMismatch).
-        Raises StoreBusy when conflicts or throttling outlast the retry budget."""
+        Raises StoreBusy when conflicts or throttling outlast the retry budget, and Contended at
+        once when items among `reroutable` conflicted (the caller plans them elsewhere instead).
+        """
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items")
         digest = None
@@ -196,6 +209,9 @@ class TableClient:
                     if not codes & RETRYABLE_REASONS:
                         raise
                     throttled = bool(codes & THROTTLE_REASONS)
+                    conflicted = {i for i, r in enumerate(reasons) if r.get("Code") == "TransactionConflict"}
+                    if conflicted & reroutable:
+                        raise Contended(conflicted & reroutable) from None
                 elif code not in RETRYABLE_ERRORS:
                     raise
                 if not self._again(attempt, deadline, throttled):

@@ -13,14 +13,15 @@ from typing import Any
 
 from eventflow.domain.errors import NotOnSale, SoldOut, StaleCatalog, StoreBusy
 from eventflow.domain.models import EventStatus, Reservation
-from eventflow.store.dynamodb.client import BUSY, ConditionFailed, Item, key
+from eventflow.store.dynamodb.client import BUSY, ConditionFailed, Contended, Item, key
 from eventflow.store.dynamodb.items import integer, n, reservation_from, reservation_item, s, tier_quantities
 from eventflow.store.dynamodb.shards import Takes, plan_take, takes_value, tier_sk
 from eventflow.store.dynamodb.tiers import DynamoTiersMixin
 
 # Plans tried per reserve: a shard found dry (or taken from meanwhile) is planned again from a
-# fresh read of every shard, and that plan can itself lose a race.
-RESERVE_ROUNDS = 4
+# fresh read of every shard, a shard another hold is writing (TransactionConflict) is swapped for
+# another at once, and the new plan can itself lose a race.
+RESERVE_ROUNDS = 8
 
 
 class DynamoHoldsMixin(DynamoTiersMixin):
@@ -37,10 +38,18 @@ class DynamoHoldsMixin(DynamoTiersMixin):
         quantities = tier_quantities(reservation.lines)
         takes: Takes = {tier: self._first_take(reservation.event_id, tier, q) for tier, q in quantities.items()}
         legacy_opened = False
-        for _ in range(RESERVE_ROUNDS):
+        for attempt in range(RESERVE_ROUNDS):
             items, counters = self._hold_items(reservation, takes)
+            shards = frozenset(i for i, (tier, sk) in enumerate(counters) if sk != tier_sk(tier))
             try:
-                self._transact(items, token_seed=reservation.id)
+                # each round is a new request (a new token); a resend within a round is not
+                self._transact(items, token_seed=f"{reservation.id}#{attempt}", reroutable=shards)
+            except Contended as contended:  # another hold is writing that shard: take another one
+                for index in contended.items:
+                    tier_id, sk = counters[index]
+                    self._hints.avoid(tier_id, sk)
+                    takes[tier_id] = self._first_take(reservation.event_id, tier_id, sum(takes[tier_id].values()))
+                continue
             except ConditionFailed as cancelled:
                 existing = self._existing(reservation, cancelled, len(items) - 1)
                 if existing is not None:

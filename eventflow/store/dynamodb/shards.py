@@ -124,6 +124,7 @@ class ShardHints:
     def __init__(self) -> None:
         self._shards: dict[str, int] = {}
         self._available: dict[str, dict[str, int]] = {}
+        self._avoid: dict[str, str] = {}  # tier -> the shard whose write conflicted last
         self._lock = threading.Lock()
 
     def shards(self, tier_id: str) -> int | None:
@@ -141,11 +142,17 @@ class ShardHints:
         shards believed to have enough; uniform when nothing is known."""
         with self._lock:
             known = dict(self._available.get(tier_id, {}))
-        sks = counter_sks(tier_id, shards)
+            avoid = self._avoid.pop(tier_id, None)
+        sks = [sk for sk in counter_sks(tier_id, shards) if sk != avoid] or counter_sks(tier_id, shards)
         fits = [sk for sk in sks if known.get(sk, quantity) >= quantity]
         if not fits:
             return random.choice(sks)
         return random.choices(fits, weights=[max(1, known.get(sk, 1)) for sk in fits])[0]
+
+    def avoid(self, tier_id: str, sk: str) -> None:
+        """Steer the next pick away from a shard another hold is writing right now."""
+        with self._lock:
+            self._avoid[tier_id] = sk
 
     def took(self, tier_id: str, plan: dict[str, int]) -> None:
         with self._lock:
