@@ -104,6 +104,9 @@ def _truthy(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
+DISPUTE_FEES = {"usd": 1500, "eur": 2000, "gbp": 2000, "jpy": 2000}  # minor units, like Stripe's
+
+
 class FakeStripe:
     def __init__(self, webhook_secret: str = "whsec_local_test", clock: Clock | None = None) -> None:
         self.webhook_secret = webhook_secret
@@ -116,6 +119,7 @@ class FakeStripe:
         self.intents: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.disputes: dict[str, dict[str, Any]] = {}
         self.payouts: dict[str, list[dict[str, Any]]] = {}
         self.events: list[dict[str, Any]] = []
         self.fee_refunds: list[dict[str, Any]] = []  # application fee refunds, one per refund
@@ -290,6 +294,8 @@ class FakeStripe:
                 refunds = [r for r in self.refunds.values()
                            if not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"]]
                 return self._list(refunds, params, "/v1/refunds")
+            case "GET", ["disputes", dispute_id]:
+                return self._public(self._get(self.disputes, dispute_id, "dispute"))
             case "GET", ["balance"]:
                 return self._balance(record.stripe_account or "platform")
             case "GET", ["payouts"]:
@@ -509,6 +515,56 @@ class FakeStripe:
                 "last_payment_error": {"message": message, "code": "card_declined"},
             }
             self._emit("payment_intent.payment_failed", self.intents[intent_id])
+
+    # ------------------------------------------------------------ chargebacks
+
+    def open_dispute(self, intent_id: str, reason: str = "fraudulent", amount: int | None = None,
+                     emit: bool = True) -> dict[str, Any]:
+        """The buyer's bank disputes a charge: amount and fee withdrawn from the platform,
+        `charge.dispute.created` (or nothing when `emit` is False: emit later with `emit_dispute`)."""
+        with self.lock:
+            intent = self._get(self.intents, intent_id, "payment_intent")
+            charge = self.charges[intent["latest_charge"]]
+            disputed = charge["amount"] - charge["amount_refunded"] if amount is None else amount
+            fee = DISPUTE_FEES.get(charge["currency"], 1500)
+            dispute_id = f"dp_{secrets.token_hex(10)}"
+            self.disputes[dispute_id] = {
+                "id": dispute_id, "object": "dispute", "amount": disputed, "currency": charge["currency"],
+                "charge": charge["id"], "payment_intent": intent_id, "reason": reason,
+                "status": "needs_response", "created": self.now(), "is_charge_refundable": False,
+                "evidence_details": {"due_by": self.now() + 7 * 86400, "has_evidence": False},
+                "balance_transactions": [{"id": f"txn_{secrets.token_hex(8)}", "object": "balance_transaction",
+                                          "amount": -disputed - fee, "fee": fee, "currency": charge["currency"]}],
+            }
+            charge["disputed"] = True
+            self._move("platform", charge["currency"], -disputed - fee)
+            if emit:
+                self._emit("charge.dispute.created", self.disputes[dispute_id])
+            return self._public(self.disputes[dispute_id])
+
+    def update_dispute(self, dispute_id: str, status: str = "under_review", emit: bool = True) -> dict[str, Any]:
+        """Evidence sent (`under_review`) or a final word (`won`/`lost`: `charge.dispute.closed`)."""
+        with self.lock:
+            dispute = self._get(self.disputes, dispute_id, "dispute")
+            dispute["status"] = status
+            if status == "under_review":
+                dispute["evidence_details"]["has_evidence"] = True
+            if status == "won":  # the money and (here) the fee come back: nothing moved in the end
+                fee = dispute["balance_transactions"][0]["fee"]
+                dispute["balance_transactions"].append(
+                    {"id": f"txn_{secrets.token_hex(8)}", "object": "balance_transaction",
+                     "amount": dispute["amount"] + fee, "fee": -fee, "currency": dispute["currency"]})
+                self._move("platform", dispute["currency"], dispute["amount"] + fee)
+            kind = "charge.dispute.closed" if status in ("won", "lost", "warning_closed") else "charge.dispute.updated"
+            if emit:
+                self._emit(kind, dispute)
+            return self._public(dispute)
+
+    def emit_dispute(self, dispute_id: str, event_type: str, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """A dispute event carrying `snapshot` (the dispute as it was then), whatever it is now."""
+        with self.lock:
+            self._get(self.disputes, dispute_id, "dispute")
+            return self._emit(event_type, snapshot)
 
     def expire_by_stripe(self, session_id: str) -> None:
         with self.lock:

@@ -26,6 +26,7 @@ from eventflow.domain.payments.gateway import (
     Balance,
     ChargeInfo,
     CheckoutRequest,
+    DisputeInfo,
     GatewayError,
     MalformedEvent,
     Money,
@@ -40,6 +41,7 @@ from eventflow.domain.payments.gateway import (
     SessionInfo,
     SessionState,
 )
+from eventflow.domain.payments.records import DisputeStatus
 
 T = TypeVar("T")
 RETRYABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
@@ -54,13 +56,22 @@ EVENT_KINDS: dict[str, PaymentEventKind] = {
     "payment_intent.payment_failed": PaymentEventKind.CARD_DECLINED,
     "charge.refunded": PaymentEventKind.CHARGE_REFUNDED,
     "account.updated": PaymentEventKind.ACCOUNT_UPDATED,
+    "charge.dispute.created": PaymentEventKind.DISPUTE_CHANGED,
+    "charge.dispute.updated": PaymentEventKind.DISPUTE_CHANGED,
+    "charge.dispute.closed": PaymentEventKind.DISPUTE_CHANGED,
 }
 SESSION_STATES = {"open": SessionState.OPEN, "complete": SessionState.COMPLETE, "expired": SessionState.EXPIRED}
 # The object each kind of event is about; a signed event about anything else is malformed.
 SUBJECT_OF_KIND: dict[PaymentEventKind, type[PaymentSubject]] = {
     PaymentEventKind.SESSION_CHANGED: SessionInfo, PaymentEventKind.SESSION_PAYMENT_FAILED: SessionInfo,
     PaymentEventKind.CARD_DECLINED: PaymentIntentInfo, PaymentEventKind.CHARGE_REFUNDED: ChargeInfo,
-    PaymentEventKind.ACCOUNT_UPDATED: AccountInfo,
+    PaymentEventKind.ACCOUNT_UPDATED: AccountInfo, PaymentEventKind.DISPUTE_CHANGED: DisputeInfo,
+}
+# A dispute in any other status (needs_response, warning_needs_response...) is open. An inquiry
+# closed without a chargeback (warning_closed) moved no money: for EventFlow it is won.
+DISPUTE_STATUSES = {
+    "under_review": DisputeStatus.UNDER_REVIEW, "warning_under_review": DisputeStatus.UNDER_REVIEW,
+    "won": DisputeStatus.WON, "warning_closed": DisputeStatus.WON, "lost": DisputeStatus.LOST,
 }
 # What reading a signed body that is not a well-formed event raises (a key missing, a list where an
 # object belongs, text where a number belongs, a timestamp beyond the calendar).
@@ -188,6 +199,9 @@ class StripeConnect:
                 return refund_info(refund)
         return None
 
+    def retrieve_dispute(self, dispute_id: str) -> DisputeInfo:
+        return dispute_info(_call(lambda: self.client.v1.disputes.retrieve(dispute_id)).to_dict())
+
     # ------------------------------------------------------------ the organizer's money
     def balance(self, account_id: str) -> Balance:
         data = _call(lambda: self.client.v1.balance.retrieve(options={"stripe_account": account_id})).to_dict()
@@ -311,6 +325,8 @@ def _subject(obj: dict[str, Any]) -> PaymentSubject | None:
         )
     if kind == "payment_intent":
         return intent_info(obj)
+    if kind == "dispute":
+        return dispute_info(obj)
     return None
 
 
@@ -352,3 +368,16 @@ def refund_info(data: dict[str, Any]) -> RefundInfo:
     return RefundInfo(refund_id=data["id"],
                       outcome=REFUND_OUTCOMES.get(str(data.get("status") or ""), RefundOutcome.ACCEPTED),
                       amount_minor=int(data.get("amount") or 0))
+
+
+def dispute_info(data: dict[str, Any]) -> DisputeInfo:
+    transactions = data.get("balance_transactions") or []
+    return DisputeInfo(
+        dispute_id=_text(data["id"]), payment_intent_id=_id(data.get("payment_intent")),
+        amount_minor=_amount(data.get("amount")), currency=str(data.get("currency") or "").upper(),
+        status=DISPUTE_STATUSES.get(str(data.get("status") or ""), DisputeStatus.OPEN),
+        reason=str(data.get("reason") or ""),
+        # The dispute fee is the fee of its balance transactions (a returned fee comes back negative).
+        fee_minor=max(0, sum(_amount(t.get("fee")) for t in transactions if isinstance(t, dict))),
+        created=_instant(data.get("created")),
+    )

@@ -187,7 +187,8 @@ def manifest_out(app: Services, staff: StaffAccess) -> ManifestOut:
         public_key=manifest.public_key, stamp=manifest.stamp, opens_at=manifest.opens_at,
         closes_at=manifest.closes_at, tiers=tiers,
         tickets=[ManifestTicketOut(id=t.id, order=t.order, tier=position[t.tier], holder=t.holder,
-                                   status=t.status.value, checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret)
+                                   status="disputed" if t.disputed else t.status.value,
+                                   checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret)
                  for t in manifest.tickets], event_status=manifest.event_status.value,
     )
 

@@ -19,9 +19,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from eventflow.config import Settings
+from eventflow.domain.outbox import Outbox
+from eventflow.domain.payments.disputes import Disputes
 from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.settle import PaymentsConfig, StripePayments
-from eventflow.domain.ports import PaymentStore
+from eventflow.domain.ports import StoreWithPayments
 from eventflow.domain.reservations import Ticketing
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ log = logging.getLogger("eventflow.jobs")
 
 
 def build_payments(
-    settings: Settings, ticketing: Ticketing, store: PaymentStore, mailer: PaymentMailer
+    settings: Settings, ticketing: Ticketing, store: StoreWithPayments, mailer: PaymentMailer
 ) -> StripePayments:
     """Card payments through Stripe; `store` is the app's store (every backend keeps payments too)."""
     from eventflow.adapters.stripe import StripeConnect  # the SDK is imported only when Stripe is on
@@ -51,6 +53,7 @@ def build_payments(
             restock_refunds=settings.refund_restock,
         ),
         checkpoint=crash_point(settings.crash_points),
+        disputes=Disputes(store, gateway, Outbox(store, ticketing.clock), ticketing.clock, settings.public_url),
     )
     ticketing.catalog.paid_sales_gate = payments
     return payments

@@ -44,6 +44,7 @@ from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import NotFound
 from eventflow.domain.outbox import Outbox, OutboxSender
+from eventflow.domain.payments.disputes import DoorDisputes
 from eventflow.domain.payments.errors import PaymentsNotReady
 from eventflow.domain.payments.ports import PaymentMailer
 from eventflow.domain.payments.reconciliation import Reconciler
@@ -84,7 +85,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         checkout=checkout,
         staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else None),
         covers=CoverImages(settings.data_dir / "covers"),
-        door=DoorCheckIn(store, clock, DoorKeys(secret), listener=hub), payments=payments,
+        door=DoorCheckIn(store, clock, DoorKeys(secret), listener=hub,
+                         disputes=DoorDisputes(store) if payments else None), payments=payments,
         outbox=outbox, cancellations=cancellations, outbox_sender=outbox_sender,
         reminders=Reminders(store, outbox, clock, settings.public_url),
         messages=AttendeeMessages(store, outbox, settings.public_url),

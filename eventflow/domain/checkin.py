@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from eventflow.domain.clock import Clock
 from eventflow.domain.codes import (
@@ -58,6 +59,7 @@ class ScanResult(StrEnum):
     STALE_CODE = "stale_code"
     WRONG_EVENT = "wrong_event"
     VOID = "void"
+    DISPUTED = "disputed"  # the payment is charged back and the organizer refuses such tickets
     EVENT_CANCELLED = "event_cancelled"  # the organizer cancelled the event: no ticket of it gets in
 
 
@@ -110,6 +112,7 @@ class ManifestTicket:
     status: TicketStatus
     checked_in_at: datetime | None
     legacy_secret: str | None = None  # EF1 TOTP secret: only tickets sold before signed codes
+    disputed: bool = False  # its payment is charged back and the organizer refuses such tickets
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +139,19 @@ def door_window(event: Event) -> tuple[datetime, datetime]:
     return event.starts_at - DOORS_OPEN_BEFORE, event.ends_at + DOORS_CLOSE_AFTER
 
 
+class DisputedOrders(Protocol):
+    """Chargebacks at the door (`payments.disputes.DoorDisputes`): per order None (not disputed),
+    True (disputed, refused) or False (disputed, the organizer lets such tickets in)."""
+
+    def verdict(self, organizer_id: str, order_id: str) -> bool | None: ...
+
+    def verdicts(self, organizer_id: str, event_id: str) -> dict[str, bool]: ...
+
+
 class DoorCheckIn:
     def __init__(self, store: Store, clock: Clock, keys: DoorKeys, listener: AvailabilityListener | None = None,
-                 signed_codes_since: datetime = SIGNED_CODES_SINCE) -> None:
+                 signed_codes_since: datetime = SIGNED_CODES_SINCE, disputes: DisputedOrders | None = None) -> None:
+        self.disputes = disputes
         self.store = store
         self.clock = clock
         self.keys = keys
@@ -153,9 +166,11 @@ class DoorCheckIn:
         checked_in = {c.ticket_id: c.scanned_at for c in self.store.list_checkins(event.id)}
         opens_at, closes_at = door_window(event)
         legacy_open = now <= closes_at
+        refused = self.disputes.verdicts(event.organizer_id, event.id) if self.disputes else {}
         tickets = [
             ManifestTicket(t.id, order.id, tiers.get(t.tier_id, ""), t.holder_name, t.status, checked_in.get(t.id),
-                           t.secret if legacy_open and order.created_at < self.signed_codes_since else None)
+                           t.secret if legacy_open and order.created_at < self.signed_codes_since else None,
+                           disputed=refused.get(order.id, False))
             for order in self.store.list_orders(event.id)
             for t in order.tickets
         ]
@@ -289,6 +304,8 @@ class DoorCheckIn:
             return ScanOutcome(ScanResult.EVENT_CANCELLED, ticket, tier_name)
         if ticket.status is TicketStatus.VOID:
             return ScanOutcome(ScanResult.VOID, ticket, tier_name)
+        if self.disputes is not None and self.disputes.verdict(event.organizer_id, ticket.order_id):
+            return ScanOutcome(ScanResult.DISPUTED, ticket, tier_name)
         return ScanOutcome(ScanResult.ADMITTED, ticket, tier_name)
 
     def _judge(self, event: Event, code: DoorCode, at: datetime, tiers: dict[str, dict[str, str]]) -> ScanOutcome:

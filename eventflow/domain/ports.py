@@ -20,6 +20,7 @@ from eventflow.domain.models import (
     TierCount,
 )
 from eventflow.domain.outbox import OutboxStore
+from eventflow.domain.payments.dispute_store import DisputeStore
 from eventflow.domain.payments.records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
 
 
@@ -330,7 +331,7 @@ class PaymentStore(Protocol):
         (free, expired at `now`, or already its own)."""
 
 
-class StoreWithPayments(Store, PaymentStore, OutboxStore, Protocol):
+class StoreWithPayments(Store, PaymentStore, OutboxStore, DisputeStore, Protocol):
     """The ports on one object, as every backend provides them (the outbox's: domain/outbox.py):
     what `open_store` returns."""
 

@@ -135,6 +135,7 @@
   async function verdict(rules, ticket, code, millis, admittedBefore) {
     if (!ticket) return "unknown";
     if (ticket.status === "void") return "void";
+    if (ticket.status === "disputed") return "disputed"; // charged back; the organizer refuses such tickets
     if (admittedBefore) return "already_checked_in";
     let age = "invalid";
     if (code.kind === "EF2") {

@@ -22,6 +22,7 @@
     stale_code: "Old code: screenshot?",
     wrong_event: "Ticket for another event",
     void: "Refunded ticket",
+    disputed: "Payment disputed: refused",
     unknown: "Ticket not in this device's list",
   };
 

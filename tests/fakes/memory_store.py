@@ -44,12 +44,13 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
+from tests.fakes.memory_disputes import InMemoryDisputesMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
 from tests.fakes.memory_payments import InMemoryPaymentsMixin
 from tests.fakes.round_trip import as_stored
 
 
-class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin):
+class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputesMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -70,6 +71,7 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin):
         self._double_admissions: dict[tuple[str, str], DoubleAdmission] = {}
         InMemoryPaymentsMixin.__init__(self)
         InMemoryOutboxMixin.__init__(self)
+        InMemoryDisputesMixin.__init__(self)
 
     def ping(self) -> None:
         return None

@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import Enum, StrEnum, auto
 from typing import Protocol
 
+from eventflow.domain.payments.records import DisputeStatus
+
 
 class GatewayError(Exception):
     """The provider did not do what was asked. `retryable` when trying again later may work
@@ -118,6 +120,20 @@ class ChargeInfo:
     amount_refunded_minor: int
 
 
+@dataclass(frozen=True, slots=True)
+class DisputeInfo:
+    """A chargeback as the provider sees it now."""
+
+    dispute_id: str
+    payment_intent_id: str | None
+    amount_minor: int
+    currency: str  # upper case
+    status: DisputeStatus
+    reason: str
+    fee_minor: int = 0  # the provider's dispute fee, as far as it has been charged
+    created: datetime | None = None
+
+
 class PaymentOutcome(Enum):
     """How the attempt to collect a payment stands."""
 
@@ -163,9 +179,10 @@ class PaymentEventKind(Enum):
     CARD_DECLINED = auto()  # one attempt failed; the session stays open for another
     CHARGE_REFUNDED = auto()  # money went back, by EventFlow or in the provider's dashboard
     ACCOUNT_UPDATED = auto()  # an organizer's connected account changed
+    DISPUTE_CHANGED = auto()  # a chargeback opened, changed or closed
 
 
-PaymentSubject = SessionInfo | AccountInfo | ChargeInfo | PaymentIntentInfo
+PaymentSubject = SessionInfo | AccountInfo | ChargeInfo | PaymentIntentInfo | DisputeInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +233,8 @@ class ConnectGateway(Protocol):
     def find_refund(self, payment_intent_id: str, refund_key: str) -> RefundInfo | None:
         """The refund made earlier for `refund_key`, if there is one."""
         ...
+
+    def retrieve_dispute(self, dispute_id: str) -> DisputeInfo: ...
 
     def balance(self, account_id: str) -> Balance: ...
 

@@ -1,14 +1,18 @@
 """The event's money ledger: the platform's own account of what buyers paid for an event, what
 went back to them, and what the organizer and the platform keep (the dashboard's money panel and
-`GET /api/v1/events/{id}/ledger`)."""
+`GET /api/v1/events/{id}/ledger`).
+
+Chargebacks: an open dispute moves nothing yet (its amount is shown as at stake); a won one moves
+nothing; a lost one takes its amount and the processor's dispute fee out of what the organizer
+keeps (the provider took both from the platform, which recovers them from the organizer)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from eventflow.domain.models import Event, Order
-from eventflow.domain.payments.records import Refund, RefundStatus
+from eventflow.domain.payments.records import Dispute, DisputeStatus, Refund, RefundStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,10 @@ class EventLedger:
     refunded_minor: int  # given back to buyers (refunds not failed)
     fee_refunded_minor: int  # platform fees given back with them
     pending_refunds: int
+    disputes_open: int = 0  # chargebacks not decided yet
+    disputed_open_minor: int = 0  # at stake in them
+    dispute_lost_minor: int = 0  # taken back by buyers' banks in lost disputes
+    dispute_fees_minor: int = 0  # the processor's fees on lost disputes
 
     @property
     def net_platform_fee_minor(self) -> int:
@@ -30,10 +38,21 @@ class EventLedger:
     @property
     def organizer_net_minor(self) -> int:
         """What the organizer keeps: charged, less refunds, less the platform's net fees."""
-        return self.charged_minor - self.refunded_minor - self.net_platform_fee_minor
+        return (self.charged_minor - self.refunded_minor - self.net_platform_fee_minor
+                - self.dispute_lost_minor - self.dispute_fees_minor)
+
+    def with_disputes(self, disputes: Sequence[Dispute]) -> EventLedger:
+        """This ledger with the event's disputes and their outcomes counted."""
+        still_open = [d for d in disputes if not d.status.closed]
+        lost = [d for d in disputes if d.status is DisputeStatus.LOST]
+        return replace(self, disputes_open=len(still_open), disputed_open_minor=sum(d.amount_minor for d in still_open),
+                       dispute_lost_minor=sum(d.amount_minor for d in lost),
+                       dispute_fees_minor=sum(d.fee_minor for d in lost))
 
 
-def event_ledger(event: Event, orders: Sequence[Order], refunds: Sequence[Refund]) -> EventLedger:
+def event_ledger(
+    event: Event, orders: Sequence[Order], refunds: Sequence[Refund], disputes: Sequence[Dispute] = ()
+) -> EventLedger:
     live = [r for r in refunds if r.status is not RefundStatus.FAILED]
     orderless = [r for r in live if r.order_id is None]  # late or second payments, refunded whole
     return EventLedger(
@@ -43,4 +62,4 @@ def event_ledger(event: Event, orders: Sequence[Order], refunds: Sequence[Refund
         refunded_minor=sum(r.amount_minor for r in live),
         fee_refunded_minor=sum(r.fee_minor for r in live),
         pending_refunds=sum(1 for r in live if r.status is RefundStatus.PENDING),
-    )
+    ).with_disputes(disputes)

@@ -107,3 +107,48 @@ class Refund:
     def transfer_reversal_minor(self) -> int:
         """What comes back from the organizer's account: the refund less the platform's share."""
         return self.amount_minor - self.fee_minor
+
+
+class DisputeStatus(StrEnum):
+    """Where a chargeback stands (the provider's finer statuses mapped to what the organizer acts on)."""
+
+    OPEN = "open"  # the buyer's bank asked; evidence may still be sent (inquiries included)
+    UNDER_REVIEW = "under_review"  # evidence sent, the bank decides
+    WON = "won"  # decided for the organizer (or an inquiry closed without a chargeback): nothing moves
+    LOST = "lost"  # decided for the buyer: the amount and the dispute fee are gone
+
+    @property
+    def closed(self) -> bool:
+        return self in (DisputeStatus.WON, DisputeStatus.LOST)
+
+    @property
+    def rank(self) -> int:
+        """Disputes only move forward: a stale read never reopens a closed one."""
+        return {DisputeStatus.OPEN: 0, DisputeStatus.UNDER_REVIEW: 1}.get(self, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    """A buyer's chargeback of one payment (one record per provider dispute, however often and in
+    whatever order its notifications arrive)."""
+
+    id: str  # the provider's dispute id
+    event_id: str
+    organizer_id: str
+    reservation_id: str
+    order_id: str | None  # None when the disputed payment never became an order
+    payment_intent_id: str
+    amount_minor: int  # what the buyer's bank took back (or may take)
+    fee_minor: int  # the provider's dispute fee
+    currency: str
+    status: DisputeStatus
+    reason: str  # the bank's reason, in the provider's words (fraudulent, product_not_received...)
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    organizer_told: bool = False  # the organizer's mail is queued (exactly once per dispute)
+
+    @property
+    def flags_tickets(self) -> bool:
+        """Its order's tickets are flagged at the door until the dispute is won."""
+        return self.status is not DisputeStatus.WON

@@ -23,6 +23,7 @@ from eventflow.domain.checkout import mail_tickets
 from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut
 from eventflow.domain.models import Event, Organizer, Reservation, new_id
 from eventflow.domain.money import FeeMode
+from eventflow.domain.payments.disputes import Disputes
 from eventflow.domain.payments.errors import PaymentBusy, PaymentsNotReady, ask_provider
 from eventflow.domain.payments.gateway import (
     AccountInfo,
@@ -30,6 +31,7 @@ from eventflow.domain.payments.gateway import (
     ChargeInfo,
     CheckoutRequest,
     ConnectGateway,
+    DisputeInfo,
     GatewayError,
     LineItem,
     PaymentEvent,
@@ -96,6 +98,7 @@ class StripePayments:
         notifier: RefundNotifier,
         config: PaymentsConfig,
         checkpoint: Callable[[str], None] | None = None,
+        disputes: Disputes | None = None,
     ) -> None:
         self.ticketing = ticketing
         self.store = store
@@ -106,6 +109,7 @@ class StripePayments:
         self.test_mode = config.test_mode
         self.onboarding = Onboarding(store, gateway, self.clock, config.public_url)
         self.refunds = Refunds(ticketing, store, gateway, notifier, restock_default=config.restock_refunds)
+        self.disputes = disputes  # chargebacks (disputes.py); None: their notifications are only logged
         # Named points where a fault test may kill the process (eventflow.app.jobs); no-op otherwise.
         self.checkpoint = checkpoint or (lambda name: None)
 
@@ -225,6 +229,11 @@ class StripePayments:
                 self._note_decline(intent)
             case PaymentEventKind.CHARGE_REFUNDED, ChargeInfo() as charge:
                 self.refunds.charge_refunded(charge)
+            case PaymentEventKind.DISPUTE_CHANGED, DisputeInfo() as dispute:
+                if self.disputes is None:
+                    log.warning("dispute %s notified, but disputes are not set up here", dispute.dispute_id)
+                else:
+                    self.disputes.dispute_changed(dispute, self._deciding)
 
     # ------------------------------------------------------------ settling a session
     def apply_session(self, session: SessionInfo, payment: Payment | None = None) -> None:
