@@ -18,6 +18,9 @@ import os
 import re
 import smtplib
 import ssl
+import threading
+import time
+from contextlib import suppress
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -33,6 +36,7 @@ from eventflow.domain.payments.records import Refund, RefundReason
 log = logging.getLogger(__name__)
 
 DEFAULT_SENDER = "EventFlow <tickets@eventflow.local>"
+REUSE_SECONDS = 60.0  # an idle connection older than this is closed, not reused
 
 
 def build_message(mail: OutgoingMail, sender: str = DEFAULT_SENDER) -> EmailMessage:
@@ -129,6 +133,7 @@ class SmtpMailer:
         self._sender = unquote(options.get("from", "")) or DEFAULT_SENDER
         self._base_url = base_url
         self._timeout = timeout
+        self._local = threading.local()  # each thread's open connection (smtplib's are not thread-safe)
 
     def send_tickets(self, order: Order, event: Event) -> None:
         self.send(ticket_mail(order, event, self._base_url))
@@ -139,18 +144,55 @@ class SmtpMailer:
         self._send(build_message(mail, self._sender))
 
     def _send(self, message: EmailMessage) -> None:
+        """Send over this thread's open connection (the outbox job sends hundreds in a row: one
+        handshake, not one each); any error closes it, and the next send opens a new one."""
+        smtp = self._connection()
+        try:
+            smtp.send_message(message)
+        except BaseException:
+            self._close_connection()
+            raise
+        self._local.used_at = time.monotonic()
+
+    def _connection(self) -> smtplib.SMTP:
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        if smtp is not None:
+            idle = time.monotonic() - self._local.used_at
+            try:
+                # Idle a while: ask whether the server still listens (servers drop idle sessions).
+                if idle < REUSE_SECONDS and (idle < 2 or smtp.noop()[0] == 250):
+                    return smtp
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._close_connection()
+        smtp = self._open()
+        self._local.smtp, self._local.used_at = smtp, time.monotonic()
+        return smtp
+
+    def _open(self) -> smtplib.SMTP:
         # Certificates are verified: a password must never reach a server that only claims the name.
         tls = ssl.create_default_context(cafile=self._cafile)
         if self._ssl:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(self._host, self._port, timeout=self._timeout, context=tls)
         else:
             smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
-        with smtp:
+        try:
             if self._starttls:
                 smtp.starttls(context=tls)
             if self._user:
                 smtp.login(self._user, self._password or "")
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _close_connection(self) -> None:
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            with suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
 
     def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
         self._send(refund_message(refund, buyer, event, self._base_url, self._sender))

@@ -22,6 +22,7 @@ from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRe
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.pages.components.messages_panel import MessagesPanel
 from eventflow.pages.components.payouts_panel import MoneyPanel
 from eventflow.pages.components.session import require_own_event
 from eventflow.pages.components.staff_panel import StaffPanel
@@ -62,6 +63,7 @@ class EventDashboard:
         self.money = await MoneyPanel.create(self.services, self.organizer, self.event, shown.sales)
         self.attendees = Attendees(self.services, self.event, shown.tiers, first_page)
         StaffPanel(self.services, self.organizer, self.event, staff)
+        MessagesPanel(self.services, self.organizer, self.event, shown.tiers)  # messages, reminder (H6)
 
     def header(self) -> None:
         event = self.event

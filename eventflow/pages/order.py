@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, ui
 from starlette.responses import Response
 
+from eventflow.adapters.calendar import event_calendar
+from eventflow.domain.attendee_mail import venue_map_url
 from eventflow.domain.errors import NotFound
 from eventflow.domain.links import checkout_path, ticket_path
 from eventflow.domain.models import ReservationStatus, Ticket, TicketStatus
@@ -23,6 +25,16 @@ def register(services: Services) -> None:
         if reservation.status is not ReservationStatus.CONFIRMED:
             return checkout_path(reservation.id)
         return services.queries.order_view(reservation_id)
+
+    @app.get("/r/{reservation_id}/calendar.ics", include_in_schema=False)
+    async def order_calendar(reservation_id: str) -> Response:
+        """"Add to calendar": the event as an .ics file, to whoever has the order's address (as the page)."""
+        view = await services.off_loop(read, reservation_id)
+        if isinstance(view, str):
+            raise NotFound("No tickets for this order yet")
+        ics = event_calendar(view.event, services.settings.public_url, view.order)
+        return Response(ics, media_type="text/calendar; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{view.event.slug}.ics"', "Cache-Control": "no-store"})
 
     @ui.page("/r/{reservation_id}")
     async def order_page(reservation_id: str) -> Response | None:
@@ -43,6 +55,7 @@ def register(services: Services) -> None:
                 ui.label(event_when(event.starts_at, event.ends_at, event.timezone)).classes("text-slate-600")
                 ui.label(f"Order {order.id} · {money(order.total_minor, order.currency)} · "
                          f"tickets sent to {order.buyer.email}").classes("text-sm text-slate-500")
+                calendar_links(event.venue, reservation_id)
             for number, ticket in enumerate(order.tickets, 1):
                 ticket_card(number, ticket, view.tier_names)
         return None
@@ -61,3 +74,11 @@ def ticket_card(number: int, ticket: Ticket, tier_names: dict[str, str]) -> None
                 ui.button("Open ticket", icon="qr_code_2", on_click=lambda: ui.navigate.to(path)) \
                     .props(f"data-testid=open-ticket-{number}")
 
+
+
+def calendar_links(venue: str, reservation_id: str) -> None:
+    """The venue with its map, and "Add to calendar" (the .ics of this order)."""
+    with ui.row().classes("items-center justify-center gap-3 text-sm"):
+        if venue.strip():
+            ui.link(venue, venue_map_url(venue), new_tab=True).props("data-testid=venue-map")
+        ui.link("Add to calendar", f"/r/{reservation_id}/calendar.ics").props("data-testid=add-to-calendar")
