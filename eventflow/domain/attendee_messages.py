@@ -72,12 +72,10 @@ class AttendeeMessages:
         message_id = hashlib.sha256("\x00".join((event_id, tier_id or "*", subject, text)).encode()).hexdigest()[:16]
         batch = f"message:{message_id}"
         people = self.recipients(organizer_id, event_id, tier_id)
-        queued = sum(
-            self.outbox.enqueue(f"{batch}:{person.email.strip().lower()}",
-                                organizer_message_mail(event, person.email, person.name, subject, text,
-                                                       self.base_url),
-                                event_id=event_id, batch=batch)
-            for person in people)
+        queued = self.outbox.enqueue_many([
+            (f"{batch}:{person.email.strip().lower()}",
+             organizer_message_mail(event, person.email, person.name, subject, text, self.base_url))
+            for person in people], event_id=event_id, batch=batch)
         return MessageSent(batch, len(people), queued)
 
 

@@ -109,6 +109,10 @@ class OutboxStore(Protocol):
     def add_outbox_message(self, message: OutboxMessage) -> bool:
         """Store a new PENDING message; False (and nothing changes) when its key exists, whatever its status."""
 
+    def add_outbox_messages(self, messages: Sequence[OutboxMessage]) -> int:
+        """`add_outbox_message` for many (a fan-out): each key on its own (a taken key is skipped, the
+        rest are stored); returns how many were new. Cheaper per message than one call each."""
+
     def get_outbox_message(self, key: str) -> OutboxMessage | None: ...
 
     def due_outbox_messages(self, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -186,8 +190,13 @@ class Outbox:
 
     def enqueue_many(self, items: Sequence[tuple[str, OutgoingMail]], *, event_id: str = "",
                      batch: str = "") -> int:
-        """Queue many mails (a fan-out, in a worker thread); returns how many were new."""
-        return sum(self.enqueue(key, mail, event_id=event_id, batch=batch) for key, mail in items)
+        """`enqueue` for a fan-out (call it in a worker thread): returns how many keys were new."""
+        now = self.clock.now()
+        if any(not key for key, _ in items):
+            raise ValueError("an outbox key is needed")
+        return self.store.add_outbox_messages([
+            OutboxMessage(key=key, mail=mail, created_at=now, next_attempt_at=now, event_id=event_id,
+                          batch=batch or key, updated_at=now) for key, mail in items])
 
     def retry(self, key: str) -> bool:
         """The organizer's "send again" for a FAILED or UNKNOWN message."""

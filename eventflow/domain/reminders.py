@@ -72,10 +72,9 @@ class Reminders:
         settings = self.settings(event.id)
         if not settings.reminder or settings.reminders_queued_at is not None:
             return 0
-        queued = 0
-        for order in self.store.list_orders(event.id):
-            if any(t.status is TicketStatus.VALID for t in order.tickets):
-                queued += self.outbox.enqueue(f"reminder:{order.id}", reminder_mail(order, event, self.base_url),
-                                              event_id=event.id, batch="reminder")
+        queued = self.outbox.enqueue_many([
+            (f"reminder:{order.id}", reminder_mail(order, event, self.base_url))
+            for order in self.store.list_orders(event.id)
+            if any(t.status is TicketStatus.VALID for t in order.tickets)], event_id=event.id, batch="reminder")
         self.store.save_event_mail_settings(replace(settings, reminders_queued_at=now))
         return queued

@@ -5,6 +5,7 @@ A mixin like SqliteOutboxMixin; shares the store's one lock, so every status cha
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -33,6 +34,9 @@ class InMemoryOutboxMixin:
                 message, status=OutboxStatus.PENDING, attempts=0, last_error="",
                 updated_at=message.updated_at or message.created_at))
             return True
+
+    def add_outbox_messages(self, messages: Sequence[OutboxMessage]) -> int:
+        return sum(self.add_outbox_message(message) for message in messages)
 
     def get_outbox_message(self, key: str) -> OutboxMessage | None:
         with self._lock:

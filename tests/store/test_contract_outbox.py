@@ -35,6 +35,16 @@ def test_a_key_is_enqueued_once_and_read_back_whole(store: Any) -> None:
     assert store.get_outbox_message("nope") is None
 
 
+def test_a_fan_out_stores_the_new_keys_and_skips_the_taken_ones(store: Any) -> None:
+    store.add_outbox_message(message("k1"))
+    other = OutgoingMail("eve@example.com", "other", "x")
+    fan_out = [message("k0"), message("k1", mail=other), message("k2"), message("k2", mail=other)]
+    assert store.add_outbox_messages(fan_out) == 2
+    assert store.get_outbox_message("k1").mail == MAIL and store.get_outbox_message("k2").mail == MAIL
+    assert [m.key for m in store.due_outbox_messages(T0, 10)] == ["k0", "k1", "k2"]
+    assert store.add_outbox_messages([]) == 0
+
+
 def test_a_key_stays_taken_after_it_was_sent(store: Any) -> None:
     store.add_outbox_message(message("k1"))
     assert store.start_outbox_send("k1", 0, T0) is not None

@@ -121,7 +121,8 @@ class MessagesPanel:
         def read() -> tuple[list[OutboxBatch], list[OutboxMessage]]:
             return outbox.batches(event_id), outbox.problems(event_id, 20)
 
-        batches, problems = await self.services.off_loop(read)
+        # In a worker thread even on SQLite: counting a 50,000-mail fan-out takes ~0.1 s.
+        batches, problems = await self.services.in_thread(read)
         if self.progress.client.is_deleted:
             return
         self.progress.clear()

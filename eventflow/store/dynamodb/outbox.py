@@ -14,6 +14,7 @@ being sent when its sender died" a Query from the front, never a scan.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,10 @@ class DynamoOutboxMixin(TableClient):
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def add_outbox_messages(self, messages: Sequence[OutboxMessage]) -> int:
+        # One conditional put each: BatchWriteItem takes no conditions, and a taken key must stay as it is.
+        return sum(self.add_outbox_message(message) for message in messages)
 
     def get_outbox_message(self, key: str) -> OutboxMessage | None:
         item = self._get(_pk(key), "OUTBOX")

@@ -7,6 +7,7 @@ is one conditional UPDATE, so two senders (threads or processes) never both clai
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from eventflow.domain.outbox import (
@@ -38,6 +39,16 @@ CREATE TABLE IF NOT EXISTS event_mail_settings (
 PROBLEMS = "('failed', 'unknown')"
 
 
+FAN_OUT_CHUNK = 500  # rows per write transaction of a fan-out: a few ms of the write lock each
+INSERT = "INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, '') ON CONFLICT (key) DO NOTHING"
+
+
+def _row(message: OutboxMessage) -> tuple[str, ...]:
+    return (message.key, message.event_id, message.batch, message.mail.to, message.mail.subject,
+            mail_to_json(message.mail), t2s(message.created_at), t2s(message.next_attempt_at),
+            t2s(message.updated_at or message.created_at))
+
+
 def message_from(row: sqlite3.Row) -> OutboxMessage:
     return OutboxMessage(
         key=row["key"], mail=mail_from_json(row["mail"]), created_at=s2t(row["created_at"]),
@@ -49,12 +60,15 @@ def message_from(row: sqlite3.Row) -> OutboxMessage:
 class SqliteOutboxMixin(SqliteDatabase):
     def add_outbox_message(self, message: OutboxMessage) -> bool:
         with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, '') ON CONFLICT (key) DO NOTHING",
-                (message.key, message.event_id, message.batch, message.mail.to, message.mail.subject,
-                 mail_to_json(message.mail), t2s(message.created_at), t2s(message.next_attempt_at),
-                 t2s(message.updated_at or message.created_at)))
-            return cursor.rowcount == 1
+            return db.execute(INSERT, _row(message)).rowcount == 1
+
+    def add_outbox_messages(self, messages: Sequence[OutboxMessage]) -> int:
+        added = 0
+        for start in range(0, len(messages), FAN_OUT_CHUNK):  # the write lock is held one chunk at a time
+            with self._write() as db:
+                for message in messages[start:start + FAN_OUT_CHUNK]:
+                    added += db.execute(INSERT, _row(message)).rowcount
+        return added
 
     def get_outbox_message(self, key: str) -> OutboxMessage | None:
         row = self._db().execute("SELECT * FROM outbox WHERE key = ?", (key,)).fetchone()
