@@ -16,6 +16,7 @@ from eventflow.domain.errors import CapacityBelowSold, DomainError
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
+from eventflow.pages.components.cancel_panel import CancelPanel
 from eventflow.pages.components.event_form import EventForm, TierForm, clear_errors, mark_error, show_error
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import require_organizer, require_own_event
@@ -37,7 +38,9 @@ class EventEditor:
         with ui.row().classes("w-full items-center justify-between"):
             ui.label(event.title).classes("text-2xl font-bold")
             ui.link("Open live dashboard →", f"/dashboard/events/{event.id}")
+        self.panel = CancelPanel(self.services, self.organizer, event, self.reread_status)
         self.status_bar(event)
+        self.panel.build()
         if self.services.payments is not None:
             paid_sales_notice(account)
         self.details()
@@ -54,8 +57,12 @@ class EventEditor:
             elif current.status is EventStatus.PUBLISHED:
                 ui.link("View public page", event_path(current.slug), new_tab=True)
                 ui.button("Unpublish", on_click=lambda: self.change(self.catalog.unpublish)).props("flat")
+            if current.status is EventStatus.PUBLISHED:
+                ui.button("Postpone", icon="event_repeat", on_click=self.panel.confirm_postpone).props(
+                    "flat data-testid=postpone")
             if current.status is not EventStatus.CANCELLED:
-                ui.button("Cancel event", on_click=self.confirm_cancel).props("flat color=negative")
+                ui.button("Cancel event", on_click=self.panel.confirm_cancel).props(
+                    "flat color=negative data-testid=cancel-event")
 
     async def change(self, action: StatusChange) -> None:
         try:
@@ -65,16 +72,10 @@ class EventEditor:
             return
         self.status_bar.refresh(current)
 
-    def confirm_cancel(self) -> None:
-        async def cancel() -> None:
-            dialog.close()
-            await self.change(self.catalog.cancel)
-
-        with ui.dialog(value=True) as dialog, ui.card():
-            ui.label("Cancel this event? Sales stop at once and this cannot be undone.")
-            with ui.row():
-                ui.button("Keep it", on_click=dialog.close).props("flat")
-                ui.button("Cancel event", on_click=cancel).props("color=negative")
+    async def reread_status(self) -> None:
+        """After a cancellation or postponement (pages/components/cancel_panel.py): the new status."""
+        current = await self.services.off_loop(self.catalog.own_event, self.organizer.id, self.event.id)
+        self.status_bar.refresh(current)
 
     # ------------------------------------------------------------ details and cover
     def details(self) -> None:

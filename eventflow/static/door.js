@@ -134,6 +134,7 @@
      manifest. `admittedBefore`: the device knows it is in. */
   async function verdict(rules, ticket, code, millis, admittedBefore) {
     if (!ticket) return "unknown";
+    if (rules && rules.event_status === "cancelled") return "event_cancelled"; // every ticket, void or not
     if (ticket.status === "void") return "void";
     if (ticket.status === "disputed") return "disputed"; // charged back; the organizer refuses such tickets
     if (admittedBefore) return "already_checked_in";

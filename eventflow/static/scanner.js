@@ -21,7 +21,8 @@
     invalid: "Not a valid ticket",
     stale_code: "Old code: screenshot?",
     wrong_event: "Ticket for another event",
-    void: "Refunded ticket",
+    void: "Void ticket (refunded or voided)",
+    event_cancelled: "Event cancelled: no entry",
     disputed: "Payment disputed: refused",
     unknown: "Ticket not in this device's list",
   };
@@ -172,6 +173,7 @@
         await this.kv.put("manifests", this.eventId, manifest);
         this.useManifest(manifest);
         this.el.banner.hidden = true;
+        if (manifest.event_status === "cancelled") this.showBanner("This event is cancelled: every ticket is refused.", "error");
       } catch (error) { /* offline: keep the cached manifest */ }
     }
 
@@ -239,7 +241,8 @@
         const local = await this.kv.get("admitted", this.eventId + ":" + ticket.id);
         const before = !!(ticket.checked_in_at || local);
         const result = idChecked
-          ? (ticket.status === "void" ? "void" : before ? "already_checked_in" : "admitted")
+          ? (this.manifest.event_status === "cancelled" ? "event_cancelled"
+            : ticket.status === "void" ? "void" : before ? "already_checked_in" : "admitted")
           : await Door.verdict(this.manifest, ticket, parsed, now, before);
         if (result === "already_checked_in") {
           const by = local ? (local.by || "this device") : null;
