@@ -13,6 +13,7 @@ from eventflow.domain.models import ReservationStatus, Ticket, TicketStatus
 from eventflow.domain.queries import OrderView
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.refund_request import change_notice
 from eventflow.pages.components.session import redirect
 from eventflow.services import Services
 
@@ -56,6 +57,7 @@ def register(services: Services) -> None:
                 ui.label(f"Order {order.id} · {money(order.total_minor, order.currency)} · "
                          f"tickets sent to {order.buyer.email}").classes("text-sm text-slate-500")
                 calendar_links(event.venue, reservation_id)
+            await change_notice(services, event, order)  # cancelled or postponed (refund_request.py)
             for number, ticket in enumerate(order.tickets, 1):
                 ticket_card(number, ticket, view.tier_names)
         return None
