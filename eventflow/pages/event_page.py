@@ -1,12 +1,16 @@
 """`/e/{slug}`: the public event page with each tier's live remaining count.
 
-The page never polls: it subscribes to the availability hub, which reads the store once per
-change and calls every open page of the event; each page then updates only the counts that moved.
+The page never polls. Each change of the event's counts reaches every open page as ONE socket.io
+message per event (components/live_counts.py, written into the badges by static/live_counts.js);
+the page's own hub subscription only keeps the server's copy of the counts right, silently.
+What never changes is rendered as a few `ui.html` blocks: every NiceGUI element costs memory on
+every open page, and a popular event has thousands of them open.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 
 from nicegui import ui
 
@@ -15,32 +19,44 @@ from eventflow.domain.models import Event, EventStatus, EventView, TierCount
 from eventflow.domain.money import FeeMode, fee_description
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts, serve_script
 from eventflow.pages.components.purchase import PurchasePanel
-from eventflow.pages.components.tier_card import TierRow, tier_card
+from eventflow.pages.components.tier_card import TierRow, live_state, tier_card
 from eventflow.services import Services
 
+ICON = '<i class="q-icon notranslate material-icons" aria-hidden="true">{}</i>'
 
-def event_header(event: Event, has_cover: bool) -> None:
-    """Cover, title, when and where, a cancellation notice, the description."""
+
+def event_header(event: Event, has_cover: bool) -> str:
+    """Cover, title, when and where, a cancellation notice, as HTML (the description follows)."""
+    parts = []
     if has_cover:
-        cover = ui.image(f"/covers/{event.id}.jpg").classes("w-full rounded-lg max-h-80").props("fit=cover")
-        cover.props["alt"] = event.title  # set directly: a title may contain quotes
-    with ui.column().classes("gap-1"):
-        ui.label(event.title).classes("text-3xl font-bold leading-tight")
-        with ui.row().classes("items-center gap-1 text-slate-700"):
-            ui.icon("event")
-            ui.label(event_when(event.starts_at, event.ends_at, event.timezone))
-        if event.venue:
-            with ui.row().classes("items-center gap-1 text-slate-600"):
-                ui.icon("place")
-                ui.label(event.venue)
+        parts.append(f'<img src="/covers/{escape(event.id)}.jpg" alt="{escape(event.title)}" '
+                     'class="w-full rounded-lg max-h-80 object-cover">')
+    parts.append(f'<h1 class="text-3xl font-bold leading-tight">{escape(event.title)}</h1>')
+    when = escape(event_when(event.starts_at, event.ends_at, event.timezone))
+    parts.append(f'<div class="flex items-center gap-1 text-slate-700">{ICON.format("event")}<span>{when}</span></div>')
+    if event.venue:
+        parts.append(f'<div class="flex items-center gap-1 text-slate-600">{ICON.format("place")}'
+                     f'<span>{escape(event.venue)}</span></div>')
     if event.status is EventStatus.CANCELLED:
-        ui.label("This event has been cancelled.").classes("w-full p-3 rounded bg-red-100 text-red-900 font-medium")
-    if event.description:
-        ui.markdown(event.description).classes("text-slate-800")
+        parts.append('<div class="w-full p-3 rounded bg-red-100 text-red-900 font-medium">'
+                     'This event has been cancelled.</div>')
+    return "".join(parts)
+
+
+def tickets_heading(event: Event) -> str:
+    note = ""
+    if event.fee_mode is FeeMode.BUYER_PAYS:
+        note = (f'<div class="text-xs text-slate-500">Platform fee: {escape(fee_description(event.currency))}, '
+                "shown before you pay. Free tickets have no fee.</div>")
+    return f'<div class="text-xl font-semibold">Tickets</div>{note}'
 
 
 def register(services: Services) -> None:
+    serve_script()
+    live = LiveCounts(services.hub, live_state)
+
     @ui.page("/e/{slug}")
     async def event_page(slug: str) -> None:
         try:
@@ -49,29 +65,29 @@ def register(services: Services) -> None:
             not_found("event")
             return
         event = view.event
+        ui.add_head_html(f'<script src="{SCRIPT_URL}"></script>')
         with frame(event.title):
-            event_header(event, services.covers.exists(event.id))
-            ui.label("Tickets").classes("text-xl font-semibold mt-2")
+            ui.html(event_header(event, services.covers.exists(event.id)), sanitize=False).classes(
+                "w-full flex flex-col gap-1")
+            if event.description:
+                ui.markdown(event.description).classes("text-slate-800")
+            ui.html(tickets_heading(event), sanitize=False).classes("mt-2")
             panel = PurchasePanel(services, view) if event.status is EventStatus.PUBLISHED else None
             rows = tickets(view, panel, services.ticketing.clock.now())
             if panel is not None:
                 panel.form()
-            if event.fee_mode is FeeMode.BUYER_PAYS:
-                ui.label(
-                    f"Platform fee: {fee_description(event.currency)}, shown before you pay. "
-                    "Free tickets have no fee."
-                ).classes("text-xs text-slate-500")
 
-        def show_counts(counts: list[TierCount]) -> None:  # the hub read them: no store call here
+        def remember_counts(counts: list[TierCount]) -> None:  # the hub read them: no store call here
             for count in counts:
                 row = rows.get(count.tier_id)
                 if row is not None:
-                    row.show(count)
+                    row.remember(count)
                 if panel is not None:
                     panel.availability_changed(count.tier_id, count.available)
 
-        unsubscribe = services.hub.subscribe(event.id, show_counts)
-        ui.context.client.on_delete(unsubscribe)
+        client = ui.context.client
+        client.on_delete(services.hub.subscribe(event.id, remember_counts))
+        live.watch(event.id, client)
 
 
 def tickets(view: EventView, panel: PurchasePanel | None, now: datetime) -> dict[str, TierRow]:

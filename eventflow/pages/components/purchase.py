@@ -33,15 +33,14 @@ class PurchasePanel:
         return max(0, min(tier.max_per_order, self.available.get(tier.id, 0)))
 
     def stepper(self, tier: Tier) -> None:
-        """[-] n [+] for one tier, bounded by max-per-order and what is left."""
-        with ui.row().classes("items-center gap-1 no-wrap"):
-            minus = ui.button(icon="remove", on_click=lambda: self.change(tier, -1)).props(
-                f"round dense flat aria-label='One less {tier.name}' data-testid=minus-{tier.id}"
-            )
-            count = ui.label("0").classes("w-6 text-center text-lg").props(f"data-testid=qty-{tier.id}")
-            plus = ui.button(icon="add", on_click=lambda: self.change(tier, +1)).props(
-                f"round dense aria-label='One more {tier.name}' data-testid=plus-{tier.id}"
-            )
+        """[-] n [+] for one tier (placed in the caller's row), bounded by max-per-order and what is left."""
+        minus = ui.button(icon="remove", on_click=lambda: self.change(tier, -1)).props(
+            f"round dense flat aria-label='One less {tier.name}' data-testid=minus-{tier.id}"
+        )
+        count = ui.label("0").classes("w-6 text-center text-lg").props(f"data-testid=qty-{tier.id}")
+        plus = ui.button(icon="add", on_click=lambda: self.change(tier, +1)).props(
+            f"round dense aria-label='One more {tier.name}' data-testid=plus-{tier.id}"
+        )
 
         def refresh() -> None:
             quantity = self.quantities[tier.id]
@@ -58,13 +57,19 @@ class PurchasePanel:
         self.summary.refresh()
 
     def availability_changed(self, tier_id: str, available: int) -> None:
-        self.available[tier_id] = available
+        """Called on every live change for every open page: sends nothing unless this page's
+        stepper must change (what is left went below its limit, or came back)."""
         tier = self.tiers_by_id.get(tier_id)
-        if tier is not None and tier_id in self.steppers:
-            if self.quantities[tier_id] > self.limit(tier):
-                self.quantities[tier_id] = self.limit(tier)
-                self.summary.refresh()
-            self.steppers[tier_id]()
+        if tier is None:
+            return
+        before = self.limit(tier)
+        self.available[tier_id] = available
+        if self.limit(tier) == before or tier_id not in self.steppers:
+            return
+        if self.quantities[tier_id] > self.limit(tier):
+            self.quantities[tier_id] = self.limit(tier)
+            self.summary.refresh()
+        self.steppers[tier_id]()
 
     def chosen_lines(self) -> list[tuple[str, ReservationLine]]:
         event = self.view.event

@@ -1,10 +1,17 @@
 """One tier on the public event page: name, price (with the buyer's fee), the live "left" badge and
-either the quantity stepper or why it is not on sale."""
+either the quantity stepper or why it is not on sale.
+
+Each open page is a NiceGUI client whose every element costs memory (~4-6 KiB each, see
+docs/benchmarks.md), so what never changes is one `ui.html` and only the parts that do (the badge,
+the stepper) are elements. The badge is updated in the browser by the event's live message
+(components/live_counts.py); the server keeps the same text without sending it again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
+from typing import Any
 
 from nicegui import ui
 
@@ -18,6 +25,14 @@ BADGE_CLASSES = {
     "few": "bg-amber-100 text-amber-900",
     "none": "bg-slate-200 text-slate-600",
 }
+CARD_CLASSES = "w-full items-center no-wrap gap-1 p-4 rounded-lg bg-white shadow"
+
+
+class LiveBadge(ui.label):
+    """A label whose text changes reach the browser through the live message, not an `update`."""
+
+    def _handle_text_change(self, text: str) -> None:
+        self._text_to_model_text(text)
 
 
 @dataclass
@@ -26,19 +41,28 @@ class TierRow:
 
     capacity: int
     available: int
-    badge: ui.label
-    card: ui.card
+    badge: LiveBadge
+    card: ui.row
 
-    def show(self, count: TierCount) -> None:
+    def remember(self, count: TierCount) -> None:
+        """Keep the server's copy of the badge right, silently: the browser already got the change."""
         if count.available == self.available and count.capacity == self.capacity:
             return
         self.capacity, self.available = count.capacity, count.available
         self.badge.text = availability_text(count.available, count.capacity)
-        self.badge.classes(replace=badge_classes(count.available, count.capacity))
-        if count.available == 0:
-            self.card.classes(add="opacity-60")
-        else:
-            self.card.classes(remove="opacity-60")
+        with self.badge.classes.suspend_updates(), self.card.classes.suspend_updates():
+            self.badge.classes(replace=badge_classes(count.available, count.capacity))
+            if count.available == 0:
+                self.card.classes(add="opacity-60")
+            else:
+                self.card.classes(remove="opacity-60")
+
+
+def live_state(count: TierCount) -> dict[str, Any]:
+    """One tier in the live message: what live_counts.js writes into the badge and the card."""
+    return {"id": count.tier_id, "available": count.available,
+            "text": availability_text(count.available, count.capacity),
+            "classes": badge_classes(count.available, count.capacity)}
 
 
 def sale_window_text(tier: Tier, now: datetime) -> str:
@@ -49,32 +73,32 @@ def sale_window_text(tier: Tier, now: datetime) -> str:
 
 def badge_classes(available: int, capacity: int) -> str:
     kind = availability_band(available, capacity).value
-    return f"px-2 py-1 rounded-full text-sm font-medium whitespace-nowrap {BADGE_CLASSES[kind]}"
+    return f"self-start px-2 py-1 rounded-full text-sm font-medium whitespace-nowrap {BADGE_CLASSES[kind]}"
+
+
+def tier_text(tier: Tier, currency: str, fee_mode: FeeMode, not_on_sale: str | None) -> str:
+    """The tier's fixed part as HTML: name, price, the buyer's fee, why it cannot be bought."""
+    price = TicketPrice.of(tier.price_minor, currency, fee_mode)
+    fee = (f' <span class="text-sm text-slate-500">+ {escape(money(price.fee_minor, currency))} fee</span>'
+           if fee_mode is FeeMode.BUYER_PAYS and price.fee_minor else "")
+    why = f'<div class="text-xs text-slate-500">{escape(not_on_sale)}</div>' if not_on_sale else ""
+    return (f'<div class="text-lg font-semibold">{escape(tier.name)}</div>'
+            f'<div class="text-base">{escape(price_label(tier.price_minor, currency))}{fee}</div>{why}')
 
 
 def tier_card(
     tier: Tier, currency: str, fee_mode: FeeMode, panel: PurchasePanel | None, now: datetime
 ) -> TierRow:
     """`panel` is None when this tier cannot be bought right now (event or tier not on sale)."""
-    price = TicketPrice.of(tier.price_minor, currency, fee_mode)
-    with ui.card().classes("w-full").props(f"data-testid=tier-{tier.id}") as card:
-        with ui.row().classes("w-full items-center justify-between no-wrap gap-3"):
-            with ui.column().classes("gap-0 min-w-0"):
-                ui.label(tier.name).classes("text-lg font-semibold")
-                with ui.row().classes("items-baseline gap-2"):
-                    ui.label(price_label(tier.price_minor, currency)).classes("text-base")
-                    if fee_mode is FeeMode.BUYER_PAYS and price.fee_minor:
-                        ui.label(f"+ {money(price.fee_minor, currency)} fee").classes(
-                            "text-sm text-slate-500"
-                        )
-            with ui.column().classes("items-end gap-2"):
-                badge = ui.label(availability_text(tier.available, tier.capacity)).classes(
-                    badge_classes(tier.available, tier.capacity)
-                ).props(f"data-testid=available-{tier.id}")
-                if panel is not None:
-                    panel.stepper(tier)
-                else:
-                    ui.label(sale_window_text(tier, now)).classes("text-xs text-slate-500")
+    not_on_sale = None if panel is not None else sale_window_text(tier, now)
+    with ui.row().classes(CARD_CLASSES).props(f"data-testid=tier-{tier.id}") as card:
+        with ui.column().classes("grow gap-1 min-w-0 mr-2"):
+            ui.html(tier_text(tier, currency, fee_mode, not_on_sale), sanitize=False)
+            badge = LiveBadge(availability_text(tier.available, tier.capacity)).classes(
+                badge_classes(tier.available, tier.capacity)
+            ).props(f"data-testid=available-{tier.id}")
+        if panel is not None:
+            panel.stepper(tier)
     if tier.available == 0:
         card.classes("opacity-60")
     return TierRow(capacity=tier.capacity, available=tier.available, badge=badge, card=card)

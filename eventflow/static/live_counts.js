@@ -1,0 +1,56 @@
+// Live "N left" badges on the public event page (/e/{slug}).
+//
+// The server sends ONE socket.io message per availability change of an event to every open page of
+// that event (eventflow/pages/components/live_counts.py):
+//   {"event": "<id>", "tiers": [{"id", "available", "text", "classes"}, ...]}
+// This writes each tier's text and colour into its badge ([data-testid=available-<tier>]) and dims
+// a sold-out card ([data-testid=tier-<tier>]). The server keeps the same text and classes on its
+// side of the badge, so whatever NiceGUI renders later agrees with what is shown here.
+// Served from our own origin: the pages' Content-Security-Policy allows it (app/headers.py).
+(function () {
+  "use strict";
+  var MESSAGE = "eventflow_counts";
+
+  function setText(element, text) {
+    // Change the text node Vue rendered rather than replacing it, so Vue's own later patches
+    // (if the server ever re-sends the badge) still land on the node that is shown.
+    var node = element.firstChild;
+    if (node && node.nodeType === Node.TEXT_NODE && !node.nextSibling) {
+      if (node.nodeValue !== text) node.nodeValue = text;
+    } else if (element.textContent !== text) {
+      element.textContent = text;
+    }
+  }
+
+  function show(message) {
+    if (!message || !Array.isArray(message.tiers)) return;
+    message.tiers.forEach(function (tier) {
+      var badge = document.querySelector('[data-testid="available-' + tier.id + '"]');
+      if (badge) {
+        setText(badge, String(tier.text));
+        if (typeof tier.classes === "string" && badge.className !== tier.classes) badge.className = tier.classes;
+      }
+      var card = document.querySelector('[data-testid="tier-' + tier.id + '"]');
+      if (card) card.classList.toggle("opacity-60", tier.available === 0);
+    });
+  }
+
+  function listen(socket) {
+    if (socket && socket.on) socket.on(MESSAGE, show); // the handler survives reconnects
+  }
+
+  // NiceGUI assigns window.socket when its Vue app mounts: listen from that very moment, so no
+  // message can arrive before the handler is there.
+  if (window.socket) {
+    listen(window.socket);
+  } else {
+    var current;
+    Object.defineProperty(window, "socket", {
+      configurable: true,
+      get: function () { return current; },
+      set: function (socket) { current = socket; listen(socket); },
+    });
+  }
+
+  window.eventflowShowCounts = show; // for tests and the console
+})();
