@@ -1,7 +1,7 @@
 """`OutboxStore` on DynamoDB: one item per outgoing mail (a part of `DynamoStore`).
 
     OUTBOX#<key> / OUTBOX   the message: mail as JSON, status, attempts, times, last error;
-                            GSI2 `OUTBOX_DUE` / `<next_attempt_at>#<key>` while pending,
+                            GSI2 `OUTBOX_DUE#<0-7>` / `<next_attempt_at>#<key>` while pending,
                             `OUTBOX_SENDING` / `<updated_at>#<key>` while being sent;
                             GSI1 `OUTBOX#<event>` / `<created_at>#<key>` (an event's progress)
     EVENT#<id> / MAILSETTINGS  the event's reminder on/off and when its reminders were queued
@@ -14,6 +14,7 @@ being sent when its sender died" a Query from the front, never a scan.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -31,7 +32,14 @@ from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.client import Item, TableClient, key
 from eventflow.store.dynamodb.items import b, instant, integer, n, opt_instant, s, time_value
 
-DUE = "OUTBOX_DUE"
+DUE_SHARDS = 8  # a 50,000-mail fan-out writes the index at ~8x one partition's rate
+
+
+def _due(message_key: str) -> str:
+    """The GSI2 partition of a pending message: a stable spread over DUE_SHARDS (like holds)."""
+    digest = hashlib.blake2b(message_key.encode(), digest_size=2).digest()
+    return f"OUTBOX_DUE#{int.from_bytes(digest, 'big') % DUE_SHARDS}"
+
 SENDING = "OUTBOX_SENDING"
 
 
@@ -47,7 +55,7 @@ def _item(m: OutboxMessage) -> Item:
         "next_attempt_at": time_value(m.next_attempt_at), "updated_at": time_value(m.updated_at or m.created_at),
         "last_error": s(""),
         "GSI1PK": s(f"OUTBOX#{m.event_id}"), "GSI1SK": s(f"{t2s(m.created_at)}#{m.key}"),
-        "GSI2PK": s(DUE), "GSI2SK": s(f"{t2s(m.next_attempt_at)}#{m.key}"),
+        "GSI2PK": s(_due(m.key)), "GSI2SK": s(f"{t2s(m.next_attempt_at)}#{m.key}"),
     }
 
 
@@ -76,25 +84,31 @@ class DynamoOutboxMixin(TableClient):
         item = self._get(_pk(key), "OUTBOX")
         return _message(item) if item else None
 
-    def _listed(self, partition: str, bound: datetime, limit: int) -> list[OutboxMessage]:
-        """Messages of a GSI2 partition up to `bound` (keys from the index, items read consistently)."""
-        keys: list[tuple[str, str]] = []
+    def _listed_keys(self, partition: str, bound: datetime, limit: int) -> list[tuple[str, str, str]]:
+        """(GSI2SK, PK, SK) of a GSI2 partition's first `limit` entries before `bound`, in index order."""
+        keys: list[tuple[str, str, str]] = []
         for item in self._query(
             IndexName=dynamodb_table.GSI2, KeyConditionExpression="GSI2PK = :pk AND GSI2SK < :bound",
             ExpressionAttributeValues={":pk": s(partition), ":bound": s(f"{t2s(bound)}$")}, Limit=min(limit, 1000),
         ):
-            keys.append((item["PK"]["S"], item["SK"]["S"]))
+            keys.append((item["GSI2SK"]["S"], item["PK"]["S"], item["SK"]["S"]))
             if len(keys) >= limit:
                 break
-        return [_message(item) for item in self._batch_get(keys)]
+        return keys
+
+    def _listed(self, partitions: list[str], bound: datetime, limit: int) -> list[OutboxMessage]:
+        """The first `limit` entries of these GSI2 partitions, merged by sort key (`<time>#<key>`), read
+        consistently by key: the index only says where to look."""
+        keys = sorted(k for partition in partitions for k in self._listed_keys(partition, bound, limit))[:limit]
+        return [_message(item) for item in self._batch_get((pk, sk) for _, pk, sk in keys)]
 
     def due_outbox_messages(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        due = [m for m in self._listed(DUE, now, limit)  # re-checked: the index may lag
-               if m.status == OutboxStatus.PENDING and m.next_attempt_at <= now]
+        due = [m for m in self._listed([f"OUTBOX_DUE#{n}" for n in range(DUE_SHARDS)], now, limit)
+               if m.status == OutboxStatus.PENDING and m.next_attempt_at <= now]  # re-checked: the index may lag
         return sorted(due, key=lambda m: (m.next_attempt_at, m.key))
 
     def stale_outbox_sends(self, started_before: datetime, limit: int) -> list[OutboxMessage]:
-        stale = [m for m in self._listed(SENDING, started_before, limit)
+        stale = [m for m in self._listed([SENDING], started_before, limit)
                  if m.status == OutboxStatus.SENDING and m.updated_at is not None and m.updated_at <= started_before]
         return sorted(stale, key=lambda m: (m.updated_at, m.key))
 
@@ -133,7 +147,7 @@ class DynamoOutboxMixin(TableClient):
         if status == OutboxStatus.PENDING:
             due = next_attempt_at or now
             update += ", GSI2PK = :pk, GSI2SK = :sk"
-            values[":pk"], values[":sk"] = s(DUE), s(f"{t2s(due)}#{key}")
+            values[":pk"], values[":sk"] = s(_due(key)), s(f"{t2s(due)}#{key}")
         else:
             update += " REMOVE GSI2PK, GSI2SK"
         return self._update(key, update, "#status = :sending", values) is not None
@@ -143,7 +157,7 @@ class DynamoOutboxMixin(TableClient):
             key, "SET #status = :pending, next_attempt_at = :now, updated_at = :now, GSI2PK = :pk, GSI2SK = :sk",
             "#status IN (:failed, :unknown)",
             {":pending": s(OutboxStatus.PENDING.value), ":failed": s(OutboxStatus.FAILED.value),
-             ":unknown": s(OutboxStatus.UNKNOWN.value), ":now": time_value(now), ":pk": s(DUE),
+             ":unknown": s(OutboxStatus.UNKNOWN.value), ":now": time_value(now), ":pk": s(_due(key)),
              ":sk": s(f"{t2s(now)}#{key}")}) is not None
 
     def _event_items(self, event_id: str, **kwargs: Any) -> list[Item]:
