@@ -28,7 +28,8 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
 # The resources' routes are gathered flat (each keeps its full path, tags and dependencies) rather
 # than with `include_router`, which in this FastAPI nests routers lazily: the catch-all's 405 check
 # and the authorization tests walk `router.routes` as plain APIRoutes.
-for resource in (health, auth, events, buying, door, payments, orders):
+# Buying first: the router tries routes in order, and a ticket drop's reservations are the hottest.
+for resource in (buying, health, auth, events, door, payments, orders):
     router.routes.extend(resource.router.routes)
 add_unknown_route(router)  # the catch-all must stay the last route
 

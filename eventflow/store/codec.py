@@ -7,6 +7,8 @@ from typing import Any, overload
 
 from eventflow.domain.models import CheckIn, ReservationLine
 
+INSTANT_WIDTH = len("2026-01-31T20:00:00.000000Z")
+
 
 @overload
 def instant_to_text(instant: datetime) -> str: ...
@@ -19,15 +21,17 @@ def instant_to_text(instant: datetime | None) -> str | None: ...
 def instant_to_text(instant: datetime | None) -> str | None:
     """UTC, fixed width, so text order is time order (used for expiry and listing range scans).
 
-    The year is written with four digits by hand: strftime's `%Y` gives `154`, not `0154`, for
-    years below 1000 on glibc, which broke both the width and the read back. Naive instants are
-    refused rather than read as the server's local time."""
+    The year has four digits (isoformat pads it; strftime's `%Y` gave `154`, not `0154`, for years
+    below 1000 on glibc, which broke both the width and the read back). Naive instants are refused
+    rather than read as the server's local time."""
     if instant is None:
         return None
     if instant.utcoffset() is None:
         raise ValueError(f"an instant without a timezone cannot be stored: {instant!r}")
-    utc = instant.astimezone(UTC)
-    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
+    # isoformat (about half the cost of the strftime format spec it replaces; a reserve stores three
+    # instants) writes the same fixed-width text as before, microseconds always: files need no migration.
+    utc = instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 @overload
@@ -43,6 +47,9 @@ def text_to_instant(text: str | None) -> datetime | None:
     earlier versions wrote, so such a record can still be read, shown and corrected."""
     if text is None:
         return None
+    if len(text) == INSTANT_WIDTH and text[4] == "-" and text[-1] == "Z":
+        # The fixed width this module writes: parsed by C code (3.11 reads the Z).
+        return datetime.fromisoformat(text)
     year, _, rest = text.partition("-")
     return datetime.strptime(f"{int(year):04d}-{rest}", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 

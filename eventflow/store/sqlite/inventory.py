@@ -25,40 +25,47 @@ from eventflow.store.sqlite.rows import (
     ticket_row,
 )
 
+INSERT_RESERVATION = "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# A line's hold: the tier of this event at the version it was priced from, with room for the
+# quantity, of an event still on sale (?1 quantity, ?2 tier, ?3 event, ?4 tier version).
+TAKE_HOLD = (
+    "UPDATE tiers SET held = held + ?1 WHERE id = ?2 AND event_id = ?3 AND version = ?4"
+    " AND held + sold + ?1 <= capacity"
+    " AND (SELECT status FROM events WHERE id = ?3) = 'published'"
+)
+
 
 class SqliteInventoryMixin(SqliteDatabase):
     """The `Store` port's inventory and order operations on the file."""
 
     # ---------------------------------------------------------------- holds
     def reserve(self, reservation: Reservation) -> tuple[Reservation, bool]:
+        """Three statements in one write transaction (a reserve is what a ticket drop hammers): the
+        row first (an existing id, i.e. a retried idempotency key, fails on the primary key and gets
+        the stored reservation back), then per line one conditional UPDATE that also checks the event
+        is on sale; a refused line rolls the whole transaction back and says why."""
+        row = reservation_row(reservation)
         with self._write() as db:
-            existing = db.execute(
-                "SELECT * FROM reservations WHERE id = ?", (reservation.id,)
-            ).fetchone()
-            if existing is not None:
+            try:
+                db.execute(INSERT_RESERVATION, row)
+            except sqlite3.IntegrityError:
+                existing = db.execute("SELECT * FROM reservations WHERE id = ?", (reservation.id,)).fetchone()
+                if existing is None:
+                    raise
                 return reservation_from(existing), False
-            event = db.execute(
-                "SELECT status FROM events WHERE id = ?", (reservation.event_id,)
-            ).fetchone()
-            if event is None or event["status"] != EventStatus.PUBLISHED.value:
-                raise NotOnSale()
             for line in reservation.lines:
                 taken = db.execute(
-                    "UPDATE tiers SET held = held + :q WHERE id = :tier AND event_id = :event"
-                    " AND version = :version AND held + sold + :q <= capacity",
-                    {"q": line.quantity, "tier": line.tier_id, "event": reservation.event_id,
-                     "version": line.tier_version},
+                    TAKE_HOLD, (line.quantity, line.tier_id, reservation.event_id, line.tier_version)
                 ).rowcount
                 if taken != 1:
                     self._raise_why_not(db, reservation.event_id, line.tier_id, line.tier_version)
-            db.execute(
-                "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                reservation_row(reservation),
-            )
         return reservation, True
 
     @staticmethod
     def _raise_why_not(db: sqlite3.Connection, event_id: str, tier_id: str, version: int) -> None:
+        event = db.execute("SELECT status FROM events WHERE id = ?", (event_id,)).fetchone()
+        if event is None or event["status"] != EventStatus.PUBLISHED.value:
+            raise NotOnSale()
         row = db.execute(
             "SELECT version FROM tiers WHERE id = ? AND event_id = ?", (tier_id, event_id)
         ).fetchone()
