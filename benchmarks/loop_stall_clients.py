@@ -190,7 +190,10 @@ def sold_in(payload: dict[str, Any]) -> int | None:
 async def dashboard_async(conn: Connection, base_url: str, event_id: str, cookie: str) -> None:
     import aiohttp
     import socketio
-    from bench_live import QUERY_RE, SOCKET_PATH
+    try:  # where bench_live.py's socket.io helpers live now (they moved out of it)
+        from live_clients import QUERY_RE, SOCKET_PATH
+    except ImportError:
+        from bench_live import QUERY_RE, SOCKET_PATH
 
     updates: list[float] = []
     sold: list[int] = []

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +22,7 @@ from eventflow.domain.models import CheckIn, Event, Order, TicketStatus, Tier
 from eventflow.domain.money import FeeMode, platform_fee_minor
 from eventflow.domain.payments.ledger import EventLedger
 from eventflow.domain.payments.records import Refund, RefundStatus
-from eventflow.domain.sales_stats import SalesSummary, sale_hour
+from eventflow.domain.sales_stats import SalesBucket, SalesSummary, sale_hour
 
 HOUR = timedelta(hours=1)
 
@@ -121,26 +123,25 @@ def tier_sales(event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> Ev
     return EventSales(tuple(rows), summary.orders, summary.charged_minor)
 
 
-def sales_series(summary: SalesSummary, tiers: Sequence[Tier], since: datetime | None = None) -> list[
+def sales_series(buckets: Iterable[SalesBucket], tiers: Sequence[Tier], since: datetime | None = None) -> list[
         tuple[str, list[datetime], list[int]]]:
     """Cumulative valid tickets per tier by the end of each hour with sales: (tier name, instants,
     totals), each curve starting from zero at the hour sales opened (`since`) or the first sale's hour."""
-    ends = sorted({bucket.hour + HOUR for bucket in summary.buckets})
+    sold: dict[tuple[str, datetime], int] = {}
+    for bucket in buckets:
+        sold[bucket.tier_id, bucket.hour + HOUR] = sold.get((bucket.tier_id, bucket.hour + HOUR), 0) + bucket.tickets
+    ends = sorted({end for _, end in sold})
     if not ends:
         return []
     start = min(sale_hour(since), ends[0] - HOUR) if since is not None else ends[0] - HOUR
-    sold = {(bucket.tier_id, bucket.hour + HOUR): bucket.tickets for bucket in summary.buckets}
     selling = {tier_id for tier_id, _ in sold}
-    series = []
-    for tier in tiers:
-        if tier.id not in selling:
-            continue
-        total, totals = 0, [0]
-        for end in ends:
-            total += sold.get((tier.id, end), 0)
-            totals.append(total)
-        series.append((tier.name, [start, *ends], totals))
-    return series
+    return [(tier.name, [start, *ends], [0, *accumulate(sold.get((tier.id, end), 0) for end in ends)])
+            for tier in tiers if tier.id in selling]
+
+
+def sales_key(summary: SalesSummary) -> tuple[Any, ...]:
+    """What changes with every sale and every refund that voids tickets (not with the chart's window)."""
+    return summary.orders, summary.charged_minor, summary.order_fee_minor, summary.tiers
 
 
 def summary_ledger(event: Event, summary: SalesSummary, refunds: Sequence[Refund]) -> EventLedger:

@@ -51,25 +51,35 @@ class SalesBucket:
 
 
 @dataclass(frozen=True, slots=True)
+class TierTotals:
+    """Valid tickets of one tier over every hour, with their prices and platform fees."""
+
+    tier_id: str
+    tickets: int
+    gross_minor: int
+    fee_minor: int
+
+
+@dataclass(frozen=True, slots=True)
 class SalesSummary:
     """An event's sales. Order figures count every order ever placed (refunds do not undo them: the
-    ledger subtracts refunds itself); ticket figures count valid tickets only."""
+    ledger subtracts refunds itself); ticket figures count valid tickets only. The totals are always
+    complete; `buckets` (the chart's hours) only from `since` on when asked so, so a live dashboard
+    re-reads only the hour still filling, not every hour the event has been on sale."""
 
     orders: int
     charged_minor: int  # what buyers paid: the sum of order totals
     order_fee_minor: int  # platform fees of orders that charged something (the ledger's rule)
+    tiers: tuple[TierTotals, ...]  # by tier id; none with every figure zero
     buckets: tuple[SalesBucket, ...]  # ordered by (hour, tier_id); none with every figure zero
+    since: datetime | None = None  # buckets of hours before this one are left out
 
     def per_tier(self) -> dict[str, tuple[int, int, int]]:
         """tier id -> (valid tickets, gross, fees) over every hour."""
-        totals: dict[str, tuple[int, int, int]] = {}
-        for bucket in self.buckets:
-            tickets, gross, fees = totals.get(bucket.tier_id, (0, 0, 0))
-            totals[bucket.tier_id] = (tickets + bucket.tickets, gross + bucket.gross_minor, fees + bucket.fee_minor)
-        return totals
+        return {t.tier_id: (t.tickets, t.gross_minor, t.fee_minor) for t in self.tiers}
 
 
-EMPTY_SALES = SalesSummary(0, 0, 0, ())
+EMPTY_SALES = SalesSummary(0, 0, 0, (), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +93,9 @@ class Admission:
 @dataclass(frozen=True, slots=True)
 class DoorSummary:
     admitted: tuple[tuple[str, int], ...]  # (tier id, people admitted), by tier id; "" = unknown ticket
-    arrivals: tuple[tuple[datetime, int], ...]  # (UTC 5-minute slot, admissions), in time order
+    arrivals: tuple[tuple[datetime, int], ...]  # (UTC 5-minute slot, admissions) from `since`, in time order
     recent: tuple[Admission, ...]  # the latest check-ins, newest first: (scanned_at, ticket_id) descending
+    since: datetime | None = None  # arrivals of slots before this one are left out
 
     def admitted_in(self, tier_id: str) -> int:
         return dict(self.admitted).get(tier_id, 0)
@@ -104,32 +115,42 @@ class EventFigures:
 
 
 def summary_from_rows(
-    order_rows: Iterable[tuple[int, int, int]], bucket_rows: Iterable[tuple[datetime, str, int, int, int]]
+    order_rows: Iterable[tuple[int, int, int]], bucket_rows: Iterable[tuple[datetime, str, int, int, int]],
+    since: datetime | None = None,
 ) -> SalesSummary:
-    """Assemble a summary from stored aggregate rows: (orders, charged, fees) rows are summed;
-    (hour, tier, tickets, gross, fees) rows are merged per (hour, tier), empty ones left out."""
+    """Assemble a summary from every stored aggregate row: (orders, charged, fees) rows are summed;
+    (hour, tier, tickets, gross, fees) rows are merged per (hour, tier) and per tier, empty ones left
+    out, hours before `since` counted in the totals only."""
     orders = charged = fees = 0
     for count, charged_minor, fee_minor in order_rows:
         orders, charged, fees = orders + count, charged + charged_minor, fees + fee_minor
     merged: dict[tuple[datetime, str], tuple[int, int, int]] = {}
+    per_tier: dict[str, tuple[int, int, int]] = {}
     for hour, tier_id, tickets, gross, fee in bucket_rows:
-        was = merged.get((hour, tier_id), (0, 0, 0))
-        merged[hour, tier_id] = (was[0] + tickets, was[1] + gross, was[2] + fee)
-    buckets = tuple(SalesBucket(hour, tier_id, *figures) for (hour, tier_id), figures in sorted(merged.items())
-                    if any(figures))
-    return SalesSummary(orders, charged, fees, buckets)
+        was = per_tier.get(tier_id, (0, 0, 0))
+        per_tier[tier_id] = (was[0] + tickets, was[1] + gross, was[2] + fee)
+        if since is None or hour >= since:
+            was = merged.get((hour, tier_id), (0, 0, 0))
+            merged[hour, tier_id] = (was[0] + tickets, was[1] + gross, was[2] + fee)
+    return SalesSummary(
+        orders, charged, fees,
+        tuple(TierTotals(tier_id, *figures) for tier_id, figures in sorted(per_tier.items()) if any(figures)),
+        tuple(SalesBucket(hour, tier_id, *figures) for (hour, tier_id), figures in sorted(merged.items())
+              if any(figures)),
+        since,
+    )
 
 
-def sales_summary_of(orders: Sequence[Order]) -> SalesSummary:
+def sales_summary_of(orders: Sequence[Order], since: datetime | None = None) -> SalesSummary:
     """The summary by a full scan of the event's orders (the specification)."""
     rows = [(sale_hour(o.created_at), t.tier_id, 1, t.price_minor, t.fee_minor)
             for o in orders for t in o.tickets if t.status is not TicketStatus.VOID]
     totals = [(1, o.total_minor, o.fee_minor if o.total_minor else 0) for o in orders]
-    return summary_from_rows(totals, rows)
+    return summary_from_rows(totals, rows, since)
 
 
 def door_summary_of(checkins: Sequence[CheckIn], tiers_and_holders: Mapping[str, tuple[str, str]],
-                    recent: int = RECENT_ADMISSIONS) -> DoorSummary:
+                    recent: int = RECENT_ADMISSIONS, since: datetime | None = None) -> DoorSummary:
     """The door summary by a full scan of check-ins; `tiers_and_holders`: ticket id -> (tier id, holder)."""
     admitted: dict[str, int] = {}
     arrivals: dict[datetime, int] = {}
@@ -137,11 +158,12 @@ def door_summary_of(checkins: Sequence[CheckIn], tiers_and_holders: Mapping[str,
         tier_id = tiers_and_holders.get(checkin.ticket_id, ("", ""))[0]
         admitted[tier_id] = admitted.get(tier_id, 0) + 1
         slot = arrival_slot(checkin.scanned_at)
-        arrivals[slot] = arrivals.get(slot, 0) + 1
+        if since is None or slot >= since:
+            arrivals[slot] = arrivals.get(slot, 0) + 1
     latest = sorted(checkins, key=lambda c: (c.scanned_at, c.ticket_id), reverse=True)[:max(recent, 0)]
     return DoorSummary(
         tuple(sorted(admitted.items())), tuple(sorted(arrivals.items())),
-        tuple(Admission(c, tiers_and_holders.get(c.ticket_id, ("", ""))[1]) for c in latest),
+        tuple(Admission(c, tiers_and_holders.get(c.ticket_id, ("", ""))[1]) for c in latest), since,
     )
 
 

@@ -10,11 +10,12 @@ on their page); a panel is redrawn only when what it shows has changed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
-from eventflow.domain.analytics import orders_csv
+from eventflow.domain.analytics import orders_csv, sales_key
 from eventflow.domain.models import Event, Order, Organizer, StaffAccess
 from eventflow.domain.payments.records import Refund
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures
@@ -87,11 +88,13 @@ class EventDashboard:
 
         ui.download.content(await self.services.in_thread(export), f"{self.event.slug}-orders.csv", "text/csv")
 
-    def read(self) -> Reading:
-        """The refresh's read (off the loop): aggregates always; the attendee and card-order pages on
-        screen only when sales moved (a sale, a refund, a renamed tier)."""
+    def read(self, since: datetime | None, held: dict[str, int], arrivals_since: datetime | None) -> Reading:
+        """The refresh's read (off the loop): totals and the chart's latest hour always (every hour when
+        a refund changed an older one); the attendee and card-order pages on screen only when sales moved."""
         queries, event_id = self.services.queries, self.event.id
-        figures = queries.event_figures(event_id)
+        figures = queries.event_figures(event_id, since, arrivals_since)
+        if since is not None and not SalesChart.consistent(held, figures.sales):
+            figures = queries.event_figures(event_id, None, arrivals_since)
         refunds = queries.refunds(event_id)
         if not self.sales_moved(figures):
             return Reading(figures, refunds, None, None)
@@ -102,12 +105,13 @@ class EventDashboard:
 
     def sales_moved(self, figures: EventFigures) -> bool:
         before = self.shown
-        return figures.sales != before.sales or [(t.id, t.name) for t in figures.tiers] != [
+        return sales_key(figures.sales) != sales_key(before.sales) or [(t.id, t.name) for t in figures.tiers] != [
             (t.id, t.name) for t in before.tiers]
 
     async def refresh(self) -> None:
         """On every change the hub reports: one read for all panels, then only what moved."""
-        reading = await self.services.off_loop(self.read)
+        since = self.chart.since()
+        reading = await self.services.off_loop(self.read, since, self.chart.held_before(since), self.door.since())
         if self.client.is_deleted:  # closed while we read
             return
         figures, before = reading.figures, self.shown
@@ -117,9 +121,9 @@ class EventDashboard:
         if reading.attendees is not None:
             self.attendees.names_changed(figures.tiers)
             self.attendees.show(*reading.attendees)
-        if (figures.door, figures.doubles, [(t.name, t.sold) for t in figures.tiers]) != (
-                before.door, before.doubles, [(t.name, t.sold) for t in before.tiers]):
-            self.door.panel.refresh(figures)
+        admitted = (figures.door.admitted, figures.door.recent, figures.doubles) != (
+            before.door.admitted, before.door.recent, before.doubles)
+        self.door.show(figures, admitted)
         self.money.show(figures.sales, reading.refunds, reading.card_orders)
         self.shown = figures
 

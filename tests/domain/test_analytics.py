@@ -89,7 +89,7 @@ def test_figures_from_the_summary_equal_the_figures_from_every_order(service: Ti
                       created_at=clock.now())]
     assert summary_ledger(event, summary, refunds) == event_ledger(event, orders, refunds)
     frame = sales_over_time(orders, store_tiers, "Europe/Berlin", since=event.created_at)
-    series = {name: totals for name, _, totals in sales_series(summary, store_tiers, since=event.created_at)}
+    series = {name: totals for name, _, totals in sales_series(summary.buckets, store_tiers, since=event.created_at)}
     assert series == {"Tier 0": [0, 3, 3], "Tier 1": [0, 0, 2], "Tier 2": [0, 0, 1]}  # from zero, hour by hour
     assert {name: totals[-1] for name, totals in series.items()} == {t.name: int(frame[t.name].iloc[-1])
                                                                       for t in store_tiers}

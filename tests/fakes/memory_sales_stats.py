@@ -31,15 +31,17 @@ class InMemorySalesStatsMixin:
         return [replace(o, tickets=tuple(self._tickets[t.id] for t in o.tickets))
                 for o in self._orders.values() if o.event_id == event_id]
 
-    def sales_summary(self, event_id: str) -> SalesSummary:
+    def sales_summary(self, event_id: str, since: datetime | None = None) -> SalesSummary:
         with self._lock:
-            return sales_summary_of(self._orders_of(event_id))
+            return sales_summary_of(self._orders_of(event_id), since)
 
-    def door_summary(self, event_id: str, recent: int = RECENT_ADMISSIONS) -> DoorSummary:
+    def door_summary(self, event_id: str, recent: int = RECENT_ADMISSIONS,
+                     since: datetime | None = None) -> DoorSummary:
         with self._lock:
             checkins = [c for c in self._checkins.values() if c.event_id == event_id]
             known = {c.ticket_id: self._tickets[c.ticket_id] for c in checkins if c.ticket_id in self._tickets}
-            return door_summary_of(checkins, {t.id: (t.tier_id, t.holder_name) for t in known.values()}, recent)
+            return door_summary_of(checkins, {t.id: (t.tier_id, t.holder_name) for t in known.values()}, recent,
+                                   since)
 
     def orders_page(
         self, event_id: str, after: tuple[datetime, str] | None, limit: int, search: str = "",

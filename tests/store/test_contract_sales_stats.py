@@ -82,6 +82,14 @@ def test_figures_equal_a_full_scan_after_sales_refunds_and_admissions(service, s
     sales, door = scanned(store, event.id)
     assert store.sales_summary(event.id) == sales
     assert store.door_summary(event.id) == door
+    orders_now, checkins_now = store.list_orders(event.id), store.list_checkins(event.id)
+    holders = {t.id: (t.tier_id, t.holder_name) for o in orders_now for t in o.tickets}
+    for since in (sales.buckets[1].hour, sales.buckets[-1].hour, sales.buckets[-1].hour + timedelta(hours=1)):
+        partial = store.sales_summary(event.id, since)  # the chart's latest hours, totals complete
+        assert partial == sales_summary_of(orders_now, since) and partial.tiers == sales.tiers
+    slot = door.arrivals[3][0]
+    assert store.door_summary(event.id, since=slot) == door_summary_of(checkins_now, holders, since=slot)
+    assert store.door_summary(event.id, since=slot).arrivals == tuple(a for a in door.arrivals if a[0] >= slot)
     assert sales.orders == 18 and len({b.hour for b in sales.buckets}) == 3
     assert sum(n for _, n in door.admitted) == 7 and door.admitted_in("") == 1
     assert [a.checkin.nonce for a in store.door_summary(event.id, recent=2).recent] == ["n5", "n4"]

@@ -7,12 +7,19 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from eventflow.store.sqlite.store import SqliteStore
 from tests.conftest import make_service, publish_event
 from tests.store.test_contract_sales_stats import admit, refund, scanned, sell
 
 
-def test_an_old_file_is_backfilled_once_on_open(tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("older", [
+    "DROP TABLE sales_stats; DROP TABLE door_stats; DROP TABLE sales_totals; DROP TABLE door_totals;"
+    " DROP INDEX orders_by_event_newest;",  # from before the aggregates
+    "DROP TABLE sales_totals; DROP TABLE door_totals; DELETE FROM sales_stats;",  # an earlier layout of them
+])
+def test_an_old_file_is_backfilled_once_on_open(tmp_path: Path, clock, older: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "old.db"
     store = SqliteStore(path)
     service = make_service(store, clock)
@@ -27,7 +34,7 @@ def test_an_old_file_is_backfilled_once_on_open(tmp_path: Path, clock) -> None: 
     expected = scanned(store, event.id)
     store.close()
     with sqlite3.connect(path) as old:  # the file as an older version left it
-        old.executescript("DROP TABLE sales_stats; DROP TABLE door_stats; DROP INDEX orders_by_event_newest;")
+        old.executescript(older)
 
     reopened = SqliteStore(path)
     assert (reopened.sales_summary(event.id), reopened.door_summary(event.id)) == expected

@@ -7,7 +7,10 @@ property and cost more CPU per change than everything else the dashboard does.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import functools
+import time
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +19,9 @@ from nicegui import ui
 
 from eventflow.domain.analytics import sales_series, tier_sales
 from eventflow.domain.models import Event, Order, Tier
-from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesSummary
-from eventflow.pages.components.formatting import money
+from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
+from eventflow.pages.components.formatting import money as format_money
+from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
 
 TIER_COLUMNS = [
@@ -29,19 +33,37 @@ TIER_COLUMNS = [
     {"name": "fees", "label": "Fees", "field": "fees"},
     {"name": "net", "label": "Net", "field": "net"},
 ]
+CHART_EVERY = 1.0  # seconds between two redraws of the sales chart
 ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
     ("name", "Name"), ("email", "Email"), ("tickets", "Tickets"), ("tiers", "Tiers"),
     ("total", "Paid"), ("time", "When"), ("id", "Order"))]
 
 
-def _local(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+@functools.lru_cache(maxsize=4096)
+def money(minor: int, currency: str) -> str:
+    """`formatting.money`, remembered: Babel's formatting was a quarter of a refresh's CPU."""
+    return format_money(minor, currency)
 
 
-def sales_figure(event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> dict[str, Any]:
+class LocalTimes:
+    """Chart labels in the event's time zone, each instant formatted once per page."""
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+        self.texts: dict[datetime, str] = {}
+
+    def __call__(self, instant: datetime) -> str:
+        text = self.texts.get(instant)
+        if text is None:
+            text = self.texts[instant] = instant.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        return text
+
+
+def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBucket],
+                 local: LocalTimes | None = None) -> dict[str, Any]:
     """Cumulative tickets sold per tier, hour by hour (local time), from sales opening."""
-    zone = ZoneInfo(event.timezone)
-    series = sales_series(summary, tiers, since=event.created_at)
+    local = local or LocalTimes(event.timezone)
+    series = sales_series(buckets, tiers, since=event.created_at)
     layout: dict[str, Any] = {
         "margin": {"l": 40, "r": 10, "t": 10, "b": 40}, "height": 280, "legend": {"orientation": "h"},
         "yaxis": {"title": {"text": "tickets sold"}}, "xaxis": {"title": {"text": f"time ({event.timezone})"}},
@@ -49,7 +71,8 @@ def sales_figure(event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> 
     if not series:
         layout["annotations"] = [{"text": "No sales yet", "showarrow": False, "font": {"size": 16, "color": "#64748b"}}]
         layout["xaxis"], layout["yaxis"] = {"visible": False}, {"visible": False}
-    data = [{"type": "scatter", "x": [_local(h, zone) for h in hours], "y": totals, "mode": "lines+markers",
+    # tuples, not lists: NiceGUI wraps every list it is handed in an observable, element by element
+    data = [{"type": "scatter", "x": tuple(local(h) for h in hours), "y": tuple(totals), "mode": "lines+markers",
              "name": name, "line": {"shape": "hv"}} for name, hours, totals in series]
     return {"data": data, "layout": layout}
 
@@ -88,45 +111,114 @@ class SalesFigures:
 
 
 class SalesChart:
+    """The sales curve. It keeps the hourly buckets it was shown, so a refresh reads only the hour still
+    filling (`since`) and merges it in; `consistent` tells when a refund changed an older hour. It is
+    redrawn at most every CHART_EVERY seconds (the last change always drawn)."""
+
     def __init__(self, event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> None:
-        self.event = event
+        self.event, self.local = event, LocalTimes(event.timezone)
+        self.buckets: dict[tuple[datetime, str], SalesBucket] = {(b.hour, b.tier_id): b for b in summary.buckets}
+        self.tiers, self.drawn, self.pending = list(tiers), time.monotonic(), False
         with ui.card().classes("w-full"):
             ui.label("Sales over time").classes("text-lg font-semibold")
-            self.chart = ui.plotly(sales_figure(event, tiers, summary)).classes("w-full") \
-                .props("data-testid=sales-chart")
+            self.chart = ui.plotly(sales_figure(event, tiers, self.buckets.values(), self.local)) \
+                .classes("w-full").props("data-testid=sales-chart")
+
+    def since(self) -> datetime | None:
+        """The latest hour shown (still filling): what a refresh re-reads from; None reads every hour."""
+        return max((hour for hour, _ in self.buckets), default=None)
+
+    def held_before(self, since: datetime | None) -> dict[str, int]:
+        """Tickets per tier in the buckets before `since`, which a refresh does not re-read."""
+        held: dict[str, int] = {}
+        for (hour, tier_id), bucket in self.buckets.items():
+            if since is not None and hour < since:
+                held[tier_id] = held.get(tier_id, 0) + bucket.tickets
+        return held
+
+    @staticmethod
+    def consistent(held: dict[str, int], summary: SalesSummary) -> bool:
+        """Whether the kept buckets plus the re-read ones add up to the tiers' totals."""
+        counted = dict(held)
+        for bucket in summary.buckets:
+            counted[bucket.tier_id] = counted.get(bucket.tier_id, 0) + bucket.tickets
+        return {k: v for k, v in counted.items() if v} == {t.tier_id: t.tickets for t in summary.tiers if t.tickets}
 
     def show(self, tiers: Sequence[Tier], summary: SalesSummary) -> None:
-        self.chart.figure = sales_figure(self.event, tiers, summary)
-        self.chart.update()
+        """Merge the re-read hours in; redraw now, or once CHART_EVERY has passed since the last redraw
+        (the whole figure goes to the browser: at several sales a second, once in a while is enough)."""
+        since = summary.since
+        self.buckets = {key: b for key, b in self.buckets.items() if since is not None and key[0] < since}
+        self.buckets.update(((b.hour, b.tier_id), b) for b in summary.buckets)
+        self.tiers = list(tiers)
+        if self.pending:
+            return
+        wait = self.drawn + CHART_EVERY - time.monotonic()
+        if wait <= 0:
+            self.draw()
+        else:
+            self.pending = True
+            asyncio.get_running_loop().call_later(wait, self.draw)
+
+    def draw(self) -> None:
+        self.pending, self.drawn = False, time.monotonic()
+        if not self.chart.is_deleted:
+            self.chart.figure = sales_figure(self.event, self.tiers, self.buckets.values(), self.local)
+            self.chart.update()
 
 
 class DoorPanel:
-    """Who is inside per tier, arrivals, tickets admitted twice, the latest scans."""
+    """Who is inside per tier, arrivals, tickets admitted twice, the latest scans. The per-tier labels
+    follow every sale in place; the rest is redrawn only when someone is admitted."""
 
     def __init__(self, event: Event, figures: EventFigures) -> None:
-        self.event = event
-        self.zone = ZoneInfo(event.timezone)
-        self.panel(figures)
-
-    @ui.refreshable_method
-    def panel(self, figures: EventFigures) -> None:
+        self.event, self.local = event, LocalTimes(event.timezone)
+        self.zone = self.local.zone
+        self.arrivals: dict[datetime, int] = dict(figures.door.arrivals)
         with ui.card().classes("w-full gap-2").props("data-testid=door-panel"):
             ui.label("Door").classes("text-lg font-semibold")
-            with ui.row().classes("gap-6"):
-                for tier in figures.tiers:
-                    ui.label(f"{tier.name}: {figures.door.admitted_in(tier.id)} / {tier.sold} in") \
-                        .props("data-testid=door-tier")
-            self.arrivals_chart(figures)
-            self.doubles(figures)
-            self.recent_scans(figures)
+            self.tier_row = ui.row().classes("gap-6")
+            self.labels: dict[str, ui.label] = {}
+            self.chart = ui.plotly(self.arrivals_figure()).classes("w-full")
+            self.chart.set_visibility(bool(self.arrivals))
+            self.scans(figures)
+        self.show_tiers(figures)
 
-    def arrivals_chart(self, figures: EventFigures) -> None:
-        if figures.door.arrivals:
-            slots = [_local(slot, self.zone) for slot, _ in figures.door.arrivals]
-            counts = [count for _, count in figures.door.arrivals]
-            ui.plotly({"data": [{"type": "bar", "x": slots, "y": counts, "name": "arrivals"}],
-                       "layout": {"height": 200, "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
-                                  "yaxis": {"title": {"text": "per 5 min"}}}}).classes("w-full")
+    def since(self) -> datetime | None:
+        """The latest 5-minute slot shown (still filling): what a refresh re-reads from."""
+        return max(self.arrivals, default=None)
+
+    def show_tiers(self, figures: EventFigures) -> None:
+        if list(self.labels) != [t.id for t in figures.tiers]:
+            self.tier_row.clear()
+            with self.tier_row:
+                self.labels = {t.id: ui.label().props("data-testid=door-tier") for t in figures.tiers}
+        for tier in figures.tiers:
+            self.labels[tier.id].set_text(f"{tier.name}: {figures.door.admitted_in(tier.id)} / {tier.sold} in")
+
+    def show(self, figures: EventFigures, admitted: bool) -> None:
+        self.show_tiers(figures)
+        if not admitted:
+            return
+        since = figures.door.since
+        self.arrivals = {slot: n for slot, n in self.arrivals.items() if since is not None and slot < since}
+        self.arrivals.update(figures.door.arrivals)
+        self.chart.figure = self.arrivals_figure()
+        self.chart.set_visibility(bool(self.arrivals))
+        self.chart.update()
+        self.scans.refresh(figures)
+
+    def arrivals_figure(self) -> dict[str, Any]:
+        slots = sorted(self.arrivals)
+        return {"data": [{"type": "bar", "x": tuple(self.local(slot) for slot in slots),
+                          "y": tuple(self.arrivals[slot] for slot in slots), "name": "arrivals"}],
+                "layout": {"height": 200, "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
+                           "yaxis": {"title": {"text": "per 5 min"}}}}
+
+    @ui.refreshable_method
+    def scans(self, figures: EventFigures) -> None:
+        self.doubles(figures)
+        self.recent_scans(figures)
 
     def doubles(self, figures: EventFigures) -> None:
         if not figures.doubles:
@@ -171,8 +263,10 @@ class Attendees:
                 ui.label("Attendees").classes("text-lg font-semibold")
                 ui.input("Search name, email, order", on_change=lambda e: self.search(e.value or "")).props(
                     "dense outlined clearable debounce=250 data-testid=attendee-search").classes("w-72")
-            self.table = ui.table(columns=ATTENDEE_COLUMNS, rows=[], row_key="id", pagination={"rowsPerPage": 0}) \
+            self.table = ui.table(columns=[*ATTENDEE_COLUMNS, ACTIONS_COLUMN], rows=[], row_key="id",
+                                  pagination={"rowsPerPage": 0}) \
                 .classes("w-full").props("flat dense hide-bottom data-testid=attendees")
+            add_order_actions(self.table, services, event, self.load)  # "Void / refund" per order (H5)
             with ui.row().classes("w-full items-center justify-end gap-2"):
                 self.newer = ui.button("Newer", icon="chevron_left", on_click=self.newer_page) \
                     .props("flat dense data-testid=attendees-newer")

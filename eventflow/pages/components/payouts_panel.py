@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from nicegui import ui
 
 from eventflow.adapters.threads import in_thread
-from eventflow.domain.analytics import summary_ledger
+from eventflow.domain.analytics import sales_key, summary_ledger
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer, TicketStatus
 from eventflow.domain.payments.records import ConnectedAccount, Refund
@@ -66,7 +66,7 @@ class MoneyPanel:
 
     @staticmethod
     def key_of(summary: SalesSummary, refunds: list[Refund]) -> tuple[Any, ...]:
-        return summary, tuple((r.id, r.status) for r in refunds)
+        return sales_key(summary), tuple((r.id, r.status) for r in refunds)
 
     def show(self, summary: SalesSummary, refunds: list[Refund], card_page: list[Order] | None) -> None:
         """Redraw when sales or refunds changed; `card_page` None when it was not re-read."""

@@ -4,12 +4,16 @@ Items live in their own partition per event, `STATS#<event>`, so reading them ne
 event's orders (docs/dynamodb.md, "Dashboard aggregates"):
 
     SALE#<hour>#<tier>#<shard>   ADDed by confirm's transaction, lowered by finish_refund's (SUCCEEDED)
+    TOTAL#<tier>#<shard>         the same figures over every hour, ADDed by the same transactions
     DOOR#<slot>#<tier>           ADDed by admit's transaction (first check-ins only)
+    ADMITTED#<tier>              the same count over every slot
     RECENT#<scanned_at>#<ticket> the check-in with its holder's name, put by the same transaction
 
-A sale's figures go to one of SALE_SHARDS items per (hour, tier), chosen by its order id, so the
-sales of a hot tier in one hour do not all write (and conflict on) one item; readers add the shards
-up. The transactions' writers call the module-level functions below with their open item lists.
+A sale's figures go to one of SALE_SHARDS items per (hour, tier) and per tier, chosen by its order
+id, so the sales of a hot tier do not all write (and conflict on) one item; readers add the shards
+up. Totals are read from the TOTAL items (tiers x shards), the chart's hours from a range of SALE
+keys, so a live dashboard reads the hour still filling, not every hour of sales. The transactions'
+writers call the module-level functions below with their open item lists.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from eventflow.domain.sales_stats import (
     Admission,
     DoorSummary,
     SalesSummary,
+    TierTotals,
     arrival_slot,
     matches,
     sale_hour,
@@ -33,9 +38,9 @@ from eventflow.domain.sales_stats import (
 )
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
-from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import checkin_from, checkin_item, checkin_value, n, order_from, s, ticket_from
+from eventflow.store.dynamodb.orders import orders_index
 
 SALE_SHARDS = 4
 _SALE_FIGURES = ("orders", "charged_minor", "order_fee_minor", "tickets", "gross_minor", "fee_minor")
@@ -56,13 +61,21 @@ def _add(table_name: str, event_id: str, sort_key: str, figures: dict[str, int])
     }}
 
 
-def _sale_key(hour: datetime, tier_id: str, order_id: str) -> str:
-    return f"SALE#{t2s(hour)}#{tier_id}#{zlib.crc32(order_id.encode()) % SALE_SHARDS}"
+def _shard(order_id: str) -> int:
+    return zlib.crc32(order_id.encode()) % SALE_SHARDS
+
+
+def _sale_adds(table_name: str, event_id: str, hour: datetime, tier_id: str, order_id: str,
+               figures: dict[str, int]) -> list[dict[str, Any]]:
+    """The (hour, tier) item and the tier's total item, both of the order's shard."""
+    shard = _shard(order_id)
+    return [_add(table_name, event_id, f"SALE#{t2s(hour)}#{tier_id}#{shard}", figures),
+            _add(table_name, event_id, f"TOTAL#{tier_id}#{shard}", figures)]
 
 
 # ---------------------------------------------------------------- inside the writers' transactions
 def sale_stats_updates(table_name: str, order: Order) -> list[dict[str, Any]]:
-    """For `confirm`: one ADD per tier of the order (<= 10: the order's figures on its first tier's)."""
+    """For `confirm`: two ADDs per tier of the order (<= 20: the order's figures on its first tier's)."""
     per_tier: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_SALE_FIGURES, 0))
     lead = per_tier[order.tickets[0].tier_id if order.tickets else ""]
     lead.update(orders=1, charged_minor=order.total_minor,
@@ -73,8 +86,8 @@ def sale_stats_updates(table_name: str, order: Order) -> list[dict[str, Any]]:
         figures["gross_minor"] += ticket.price_minor
         figures["fee_minor"] += ticket.fee_minor
     hour = sale_hour(order.created_at)
-    return [_add(table_name, order.event_id, _sale_key(hour, tier_id, order.id), figures)
-            for tier_id, figures in per_tier.items()]
+    return [update for tier_id, figures in per_tier.items()
+            for update in _sale_adds(table_name, order.event_id, hour, tier_id, order.id, figures)]
 
 
 def refund_stats_updates(client: TableClient, refund: Refund, status: RefundStatus) -> list[dict[str, Any]]:
@@ -92,8 +105,8 @@ def refund_stats_updates(client: TableClient, refund: Refund, status: RefundStat
         figures["tickets"] -= 1
         figures["gross_minor"] -= ticket.price_minor
         figures["fee_minor"] -= ticket.fee_minor
-    return [_add(client.table_name, refund.event_id, _sale_key(hour, tier_id, refund.order_id), figures)
-            for tier_id, figures in per_tier.items()]
+    return [update for tier_id, figures in per_tier.items()
+            for update in _sale_adds(client.table_name, refund.event_id, hour, tier_id, refund.order_id, figures)]
 
 
 def admit_counted(client: TableClient, checkin: CheckIn) -> Item | None:
@@ -111,6 +124,7 @@ def admit_counted(client: TableClient, checkin: CheckIn) -> Item | None:
                      "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
             _add(client.table_name, checkin.event_id, f"DOOR#{t2s(arrival_slot(checkin.scanned_at))}#{tier_id}",
                  {"admitted": 1}),
+            _add(client.table_name, checkin.event_id, f"ADMITTED#{tier_id}", {"admitted": 1}),
             {"Put": {"TableName": client.table_name, "Item": recent}},
         ])
     except ConditionFailed as refused:
@@ -121,27 +135,46 @@ def admit_counted(client: TableClient, checkin: CheckIn) -> Item | None:
     return None
 
 
+def _figure(item: Item, name: str) -> int:
+    return int(item.get(name, {"N": "0"})["N"])
+
+
 class DynamoSalesStatsMixin(TableClient):
     """The dashboard's reads: a consistent Query of the event's stats partition, and order pages."""
 
-    def sales_summary(self, event_id: str) -> SalesSummary:
-        items = list(self._partition_items(_partition(event_id), "SALE#"))
+    def _stats(self, event_id: str, prefix: str, since: str | None = None) -> list[Item]:
+        """The event's stats items of one kind; with `since`, only keys from `<prefix><since>` on."""
+        if since is None:
+            return list(self._partition_items(_partition(event_id), prefix))
+        return list(self._query(
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high", ConsistentRead=True,
+            ExpressionAttributeValues={":pk": s(_partition(event_id)), ":low": s(prefix + since),
+                                       ":high": s(prefix + "~")}))
 
-        def figure(item: Item, name: str) -> int:
-            return int(item.get(name, {"N": "0"})["N"])
+    def sales_summary(self, event_id: str, since: datetime | None = None) -> SalesSummary:
+        totals = self._stats(event_id, "TOTAL#")
+        hours = self._stats(event_id, "SALE#", t2s(since) if since else None)
+        per_tier: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for item in totals:
+            figures = per_tier[item["SK"]["S"].split("#")[1]]
+            for index, name in enumerate(("tickets", "gross_minor", "fee_minor")):
+                figures[index] += _figure(item, name)
+        buckets = summary_from_rows((), (
+            (s2t(i["SK"]["S"].split("#")[1]), i["SK"]["S"].split("#")[2], _figure(i, "tickets"),
+             _figure(i, "gross_minor"), _figure(i, "fee_minor")) for i in hours)).buckets
+        return SalesSummary(
+            sum(_figure(i, "orders") for i in totals), sum(_figure(i, "charged_minor") for i in totals),
+            sum(_figure(i, "order_fee_minor") for i in totals),
+            tuple(TierTotals(tier_id, *figures) for tier_id, figures in sorted(per_tier.items()) if any(figures)),
+            buckets, since)
 
-        return summary_from_rows(
-            ((figure(i, "orders"), figure(i, "charged_minor"), figure(i, "order_fee_minor")) for i in items),
-            ((s2t(i["SK"]["S"].split("#")[1]), i["SK"]["S"].split("#")[2], figure(i, "tickets"),
-              figure(i, "gross_minor"), figure(i, "fee_minor")) for i in items))
-
-    def door_summary(self, event_id: str, recent: int = RECENT_ADMISSIONS) -> DoorSummary:
-        admitted: dict[str, int] = defaultdict(int)
+    def door_summary(self, event_id: str, recent: int = RECENT_ADMISSIONS,
+                     since: datetime | None = None) -> DoorSummary:
+        admitted = {item["SK"]["S"].split("#")[1]: _figure(item, "admitted")
+                    for item in self._stats(event_id, "ADMITTED#")}
         arrivals: dict[datetime, int] = defaultdict(int)
-        for item in self._partition_items(_partition(event_id), "DOOR#"):
-            _, slot, tier_id = item["SK"]["S"].split("#")
-            admitted[tier_id] += int(item["admitted"]["N"])
-            arrivals[s2t(slot)] += int(item["admitted"]["N"])
+        for item in self._stats(event_id, "DOOR#", t2s(since) if since else None):
+            arrivals[s2t(item["SK"]["S"].split("#")[1])] += _figure(item, "admitted")
         latest: list[Item] = []
         if recent > 0:
             latest = self._call(
@@ -153,6 +186,7 @@ class DynamoSalesStatsMixin(TableClient):
             tuple(sorted((t, c) for t, c in admitted.items() if c)),
             tuple(sorted((t, c) for t, c in arrivals.items() if c)),
             tuple(Admission(checkin_from(item), item["holder_name"]["S"]) for item in latest),
+            since,
         )
 
     def orders_page(
@@ -163,12 +197,9 @@ class DynamoSalesStatsMixin(TableClient):
         it, so they come just before it), stopping once the page is full; a search filters on the way."""
         if limit <= 0:
             return []
-        condition, values = "GSI1PK = :pk", {":pk": s(f"ORDERS#{event_id}")}
-        if after is not None:
-            condition += " AND GSI1SK < :cursor"
-            values[":cursor"] = s(f"{t2s(after[0])}#{after[1]}")
-        items = self._query(IndexName=dynamodb_table.GSI1, KeyConditionExpression=condition,
-                            ExpressionAttributeValues=values, ScanIndexForward=False, Limit=min(8 * limit + 8, 1000))
+        cursor = f"{t2s(after[0])}#{after[1]}" if after is not None else None
+        # GSI1 spreads an event's orders over partitions (H3, orders.py): walk them merged
+        items = orders_index(self, event_id, descending=True, before=cursor, page=min(8 * limit + 8, 1000))
         page: list[Order] = []
         tickets: dict[str, Ticket] = {}
         for item in items:
