@@ -7,8 +7,11 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eventflow.domain.errors import ValidationFailed
+from eventflow.domain.processing_fees import ProcessingFees, ProcessorPrice, parse_processor_prices
 
 
 class ConfigurationError(Exception):
@@ -39,12 +42,31 @@ class Settings(BaseSettings):
     payment_lease_seconds: float = Field(default=30, gt=0)  # one instance decides a payment's outcome at a time
     reconcile_interval_seconds: float = Field(default=300, gt=0)
     refund_restock: bool = True  # refunded tickets go back on sale (the dashboard can choose per refund)
+    # Who carries the card processor's fee (docs/payments.md): `absorb` (default: the organizer, out of
+    # the transfer; buyers see the prices they were promised, and surcharging consumer cards is
+    # forbidden in the EEA and the UK) or `pass_on` (the buyer, as the line "Payment processing").
+    processing_fees: ProcessingFees = ProcessingFees.ABSORB
+    # Overrides of the processor's price table, e.g. "USD=2.9%+30,EUR=1.5%+25" (`*=0%`: no estimate)
+    processor_prices: str | None = None
     crash_points: str | None = None  # fault tests only: comma-separated points where the process kills itself
     smtp_url: str | None = None
     oidc_issuer: str | None = None  # e.g. https://accounts.example.com; enables "Log in with ..."
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_provider_name: str = "single sign-on"  # shown on the button: "Log in with <name>"
+
+    @field_validator("processor_prices")
+    @classmethod
+    def _readable_prices(cls, value: str | None) -> str | None:
+        try:
+            parse_processor_prices(value)
+        except ValidationFailed as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @property
+    def processor_price_table(self) -> dict[str, ProcessorPrice]:
+        return parse_processor_prices(self.processor_prices)
 
     @property
     def stripe_enabled(self) -> bool:

@@ -120,6 +120,10 @@ class FakeStripe:
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.disputes: dict[str, dict[str, Any]] = {}
+        self.transfers: dict[str, dict[str, Any]] = {}
+        # The processor's price per currency (lower case): (basis points, fixed), taken from the
+        # platform's balance on every charge, like Stripe with destination charges. None: free.
+        self.processor_prices: dict[str, tuple[int, int]] = {}
         self.payouts: dict[str, list[dict[str, Any]]] = {}
         self.events: list[dict[str, Any]] = []
         self.fee_refunds: list[dict[str, Any]] = []  # application fee refunds, one per refund
@@ -287,7 +291,12 @@ class FakeStripe:
             case "POST", ["checkout", "sessions", session_id, "expire"]:
                 return self._expire(session_id)
             case "GET", ["payment_intents", intent_id]:
-                return self._public(self._get(self.intents, intent_id, "payment_intent"))
+                intent = self._public(self._get(self.intents, intent_id, "payment_intent"))
+                if "latest_charge" in str(params.get("expand", "")) and intent.get("latest_charge"):
+                    intent["latest_charge"] = self._public(self.charges[intent["latest_charge"]])
+                return intent
+            case "POST", ["transfers", transfer_id, "reversals"]:
+                return self._reverse_transfer(transfer_id, params)
             case "POST", ["refunds"]:
                 return self._create_refund(params)
             case "GET", ["refunds"]:
@@ -437,6 +446,8 @@ class FakeStripe:
         if fee_refund:
             self.fee_refunds.append({"refund": refund_id, "charge": charge["id"], "amount": fee_refund})
             self._move("platform", charge["currency"], -fee_refund)
+        if not _truthy(params.get("refund_application_fee")) and not _truthy(params.get("reverse_transfer")):
+            self._move("platform", charge["currency"], -amount)  # the platform pays; reversals came separately
         if reversal:
             self.transfer_reversals.append({"refund": refund_id, "charge": charge["id"], "amount": reversal,
                                             "destination": charge["destination"]})
@@ -476,7 +487,8 @@ class FakeStripe:
             self.charges[charge_id] = {
                 "id": charge_id, "object": "charge", "amount": amount, "amount_refunded": 0, "refunded": False,
                 "currency": currency, "payment_intent": intent_id, "application_fee_amount": fee,
-                "destination": destination, "created": self.now(), "_fee_refunded": 0,
+                "destination": destination, "created": self.now(), "_fee_refunded": 0, "_processing_fee": 0,
+                "transfer": f"tr_{secrets.token_hex(10)}",
             }
             session.update(status="complete", payment_status="unpaid" if delayed else "paid", payment_intent=intent_id)
             if not delayed:
@@ -500,8 +512,31 @@ class FakeStripe:
 
     def _collect(self, charge_id: str) -> None:
         charge = self.charges[charge_id]
-        self._move("platform", charge["currency"], charge["application_fee_amount"])
-        self._move(charge["destination"], charge["currency"], charge["amount"] - charge["application_fee_amount"])
+        basis_points, fixed = self.processor_prices.get(charge["currency"], (0, 0))
+        charge["_processing_fee"] = -(-charge["amount"] * basis_points // 10_000) + fixed
+        self._move("platform", charge["currency"], charge["application_fee_amount"] - charge["_processing_fee"])
+        transferred = charge["amount"] - charge["application_fee_amount"]
+        self.transfers[charge["transfer"]] = {"id": charge["transfer"], "object": "transfer", "amount": transferred,
+                                              "amount_reversed": 0, "destination": charge["destination"],
+                                              "currency": charge["currency"], "source_transaction": charge_id}
+        self._move(charge["destination"], charge["currency"], transferred)
+
+    def _reverse_transfer(self, transfer_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        transfer = self._get(self.transfers, transfer_id, "transfer")
+        amount = int(params.get("amount", transfer["amount"] - transfer["amount_reversed"]))
+        if not 0 < amount <= transfer["amount"] - transfer["amount_reversed"]:
+            left = transfer["amount"] - transfer["amount_reversed"]
+            raise StripeError(400, "invalid_request_error",
+                              f"Reversal amount ({amount}) is greater than the transfer's unreversed amount ({left})")
+        transfer["amount_reversed"] += amount
+        reversal = {"id": f"trr_{secrets.token_hex(10)}", "object": "transfer_reversal", "amount": amount,
+                    "transfer": transfer_id, "metadata": params.get("metadata", {}), "created": self.now()}
+        refund_key = (params.get("metadata") or {}).get("eventflow_refund")
+        self.transfer_reversals.append({"refund": refund_key, "charge": transfer["source_transaction"],
+                                        "amount": amount, "destination": transfer["destination"], "explicit": True})
+        self._move(transfer["destination"], transfer["currency"], -amount)
+        self._move("platform", transfer["currency"], amount)
+        return reversal
 
     def decline(self, session_id: str, message: str = "Your card was declined.") -> None:
         """A failed attempt on the hosted page: the session stays open, payment_intent.payment_failed."""

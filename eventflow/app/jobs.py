@@ -51,6 +51,7 @@ def build_payments(
             test_mode=settings.stripe_secret_key.startswith(("sk_test_", "rk_test_")),
             lease=timedelta(seconds=settings.payment_lease_seconds),
             restock_refunds=settings.refund_restock,
+            processing=settings.processing_fees, processor_prices=settings.processor_price_table,
         ),
         checkpoint=crash_point(settings.crash_points),
         disputes=Disputes(store, gateway, Outbox(store, ticketing.clock), ticketing.clock, settings.public_url),

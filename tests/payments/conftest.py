@@ -123,7 +123,10 @@ def make_shop(tmp_path: Path, clock: ManualClock, fake: FakeStripe, **overrides:
     options: dict[str, Any] = {
         "data_dir": tmp_path, "demo_data": False, "base_url": "http://shop.test", "stripe_secret_key": SECRET_KEY,
         "stripe_webhook_secret": fake.webhook_secret, "stripe_api_base": fake.url, "stripe_timeout_seconds": 2,
-        "stripe_max_retries": 3, **overrides,
+        "stripe_max_retries": 3,
+        # The local Stripe charges no processor fee unless told to (`fake.processor_prices`), so the
+        # shop estimates none either; tests/payments/test_processing_fees.py sets both.
+        "processor_prices": "*=0%", **overrides,
     }
     settings = Settings(_env_file=None, **options)
     services = build_services(settings, clock=clock)

@@ -40,7 +40,8 @@ def app_env(fake: FakeStripe, port: int, **extra: str) -> dict[str, str]:
     return {
         "EVENTFLOW_BASE_URL": f"http://127.0.0.1:{port}", "EVENTFLOW_STRIPE_SECRET_KEY": SECRET,
         "EVENTFLOW_STRIPE_WEBHOOK_SECRET": fake.webhook_secret, "EVENTFLOW_STRIPE_API_BASE": fake.url,
-        "EVENTFLOW_PAYMENT_LEASE_SECONDS": "2", "EVENTFLOW_STRIPE_TIMEOUT_SECONDS": "5", **extra,
+        "EVENTFLOW_PAYMENT_LEASE_SECONDS": "2", "EVENTFLOW_STRIPE_TIMEOUT_SECONDS": "5",
+        "EVENTFLOW_PROCESSOR_PRICES": "*=0%", **extra,  # the local Stripe charges no processor fee
     }
 
 

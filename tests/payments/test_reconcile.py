@@ -35,7 +35,8 @@ def test_the_reconcile_command_settles_a_lost_webhook(tmp_path: Path, clock: Man
     fake.pay(session_id)
 
     result = run_command(tmp_path, EVENTFLOW_STRIPE_SECRET_KEY=SECRET_KEY,
-                         EVENTFLOW_STRIPE_WEBHOOK_SECRET=fake.webhook_secret, EVENTFLOW_STRIPE_API_BASE=fake.url)
+                         EVENTFLOW_STRIPE_WEBHOOK_SECRET=fake.webhook_secret, EVENTFLOW_STRIPE_API_BASE=fake.url,
+                         EVENTFLOW_PROCESSOR_PRICES="*=0%")
     assert result.returncode == 0, result.stderr
     assert "reconciliation: checked 1, settled 1" in result.stdout
     assert shop.store.get_payment(reservation.id).state is PaymentState.PAID

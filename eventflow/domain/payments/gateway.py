@@ -224,10 +224,14 @@ class ConnectGateway(Protocol):
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
 
     def create_refund(
-        self, payment_intent_id: str, amount_minor: int, refund_key: str, reservation_id: str
+        self, payment_intent_id: str, amount_minor: int, refund_key: str, reservation_id: str,
+        reversal_minor: int | None = None,
     ) -> RefundInfo:
-        """Refund with the platform fee and the transfer reversed in proportion. `refund_key` is
-        the idempotency key, and is kept with the refund so `find_refund` finds it again."""
+        """Refund with the platform fee and the transfer reversed in proportion; or, with
+        `reversal_minor` (a charge whose application fee holds the processor's fee, which the
+        processor keeps), the platform refunds and takes exactly `reversal_minor` back from the
+        organizer's transfer first. `refund_key` is the idempotency key (the reversal's is derived
+        from it), and is kept with the refund so `find_refund` finds it again."""
         ...
 
     def find_refund(self, payment_intent_id: str, refund_key: str) -> RefundInfo | None:

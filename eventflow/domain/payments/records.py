@@ -59,6 +59,9 @@ class Payment:
     order_id: str | None = None
     refund_id: str | None = None
     last_error: str | None = None  # the last decline, shown to nobody but the organizer's logs
+    # The processor's fee as estimated at checkout (domain/processing_fees.py): part of `fee_minor`,
+    # and of `amount_minor` when the buyer pays it ("Payment processing"); never refunded.
+    processing_minor: int = 0
 
     def changed(self, now: datetime, **changes: Any) -> Payment:
         """A copy with `changes` (field names; an unknown one raises) and `updated_at` now."""

@@ -22,6 +22,7 @@ from eventflow.domain.money import FeeMode, round_half_up_div
 from eventflow.domain.payments.errors import PaymentProviderUnavailable, PaymentRefused
 from eventflow.domain.payments.gateway import ChargeInfo, ConnectGateway, GatewayError, RefundOutcome
 from eventflow.domain.payments.ports import RefundNotifier
+from eventflow.domain.payments.processing import within_what_the_processor_left
 from eventflow.domain.payments.records import Payment, Refund, RefundReason, RefundStatus
 from eventflow.domain.ports import PaymentStore
 from eventflow.domain.reservations import Ticketing
@@ -173,14 +174,18 @@ class Refunds:
 
         Safe to call again for the same refund at any point: a pending refund is looked up at
         Stripe by its key before a new one is asked for."""
+        payment = self.store.get_payment(refund.reservation_id)
+        refund = within_what_the_processor_left(refund, payment, self.store)  # processing_fees.py
         stored, created = self.store.start_refund(refund)
         if stored.status is not RefundStatus.PENDING:
             return stored
         clock = self.ticketing.clock
+        fitted = payment is not None and payment.processing_minor and stored.order_id is not None
+        reversal = stored.transfer_reversal_minor if fitted else None
         try:
             info = None if created else self.gateway.find_refund(stored.payment_intent_id, stored.id)
             info = info or self.gateway.create_refund(
-                stored.payment_intent_id, stored.amount_minor, stored.id, stored.reservation_id)
+                stored.payment_intent_id, stored.amount_minor, stored.id, stored.reservation_id, reversal)
         except GatewayError as error:
             if error.retryable:
                 log.warning("refund %s not confirmed by Stripe yet (%s); it will be retried", stored.id, error)

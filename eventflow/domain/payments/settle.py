@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -54,6 +54,14 @@ from eventflow.domain.payments.records import (
 )
 from eventflow.domain.payments.refunds import Refunds, payment_refund
 from eventflow.domain.ports import PaymentStore, TicketMailer
+from eventflow.domain.processing_fees import (
+    PROCESSING_LINE,
+    PROCESSOR_PRICES,
+    ChargeSplit,
+    ProcessingFees,
+    ProcessorPrice,
+    split_charge,
+)
 from eventflow.domain.reservations import Ticketing
 
 log = logging.getLogger(__name__)
@@ -70,17 +78,24 @@ class PaymentsConfig:
     test_mode: bool
     lease: timedelta = timedelta(seconds=30)
     restock_refunds: bool = True
+    processing: ProcessingFees = ProcessingFees.ABSORB  # who carries the processor's fee
+    processor_prices: dict[str, ProcessorPrice] = field(default_factory=lambda: dict(PROCESSOR_PRICES))
 
 
-def checkout_lines(reservation: Reservation, event: Event, tier_names: dict[str, str]) -> tuple[LineItem, ...]:
+def checkout_lines(
+    reservation: Reservation, event: Event, tier_names: dict[str, str], processing_minor: int = 0
+) -> tuple[LineItem, ...]:
     """The buyer's breakdown as line items: each tier at its price, then the platform fee when the
-    buyer pays it. They add up to `reservation.total_minor` exactly."""
+    buyer pays it, then "Payment processing" when it is passed on (`processing_minor`, see
+    `ChargeSplit.buyer_processing_minor`). They add up to `reservation.total_minor` plus that exactly."""
     items = [
         LineItem(f"{tier_names.get(line.tier_id, 'Ticket')} · {event.title}", line.unit_price_minor, line.quantity)
         for line in reservation.lines
     ]
     if reservation.fee_mode is FeeMode.BUYER_PAYS and reservation.fee_minor:
         items.append(LineItem("Platform fee", reservation.fee_minor, 1))
+    if processing_minor:
+        items.append(LineItem(PROCESSING_LINE, processing_minor, 1))
     return tuple(items)
 
 
@@ -154,12 +169,14 @@ class StripePayments:
                 amount_minor=request.amount_minor, fee_minor=request.application_fee_minor,
                 currency=reservation.currency, state=PaymentState.OPEN, created_at=now,
                 hold_expires_at=reservation.expires_at, updated_at=now,
+                processing_minor=self.charge_split(reservation).processing_minor,
             )
             stored, _ = self.store.add_payment(created)
             return stored.url
         renewed = self.store.update_payment(payment.changed(
             now, session_id=session.session_id, url=session.url or "", generation=generation,
-            state=PaymentState.OPEN, created_at=now, account_id=account.account_id,
+            state=PaymentState.OPEN, created_at=now, account_id=account.account_id, amount_minor=request.amount_minor,
+            fee_minor=request.application_fee_minor, processing_minor=self.charge_split(reservation).processing_minor,
         ))
         current = renewed or self.store.get_payment(reservation.id)
         if current is None or current.state is not PaymentState.OPEN:
@@ -171,18 +188,27 @@ class StripePayments:
     ) -> CheckoutRequest:
         """Everything in it derives from the reservation, so a retry sends identical parameters."""
         names = {tier.id: tier.name for tier in self.ticketing.store.get_tiers(event.id)}
+        split = self.charge_split(reservation)
         base = self.config.public_url
         expires_at = min(reservation.expires_at + SESSION_GRACE, reservation.created_at + SESSION_MAX_LIFETIME)
         return CheckoutRequest(
             reservation_id=reservation.id, event_id=event.id, currency=reservation.currency,
-            line_items=checkout_lines(reservation, event, names),
-            application_fee_minor=reservation.fee_minor, destination_account=account.account_id,
+            line_items=checkout_lines(reservation, event, names, split.buyer_processing_minor),
+            application_fee_minor=split.application_fee_minor, destination_account=account.account_id,
             customer_email=reservation.buyer.email,
             success_url=f"{base}/pay/stripe/return/{reservation.id}",  # the adapter adds the session id
             cancel_url=f"{base}/checkout/{reservation.id}", expires_at=expires_at.replace(microsecond=0),
             description=f"{event.title}: {reservation.quantity} ticket(s), reservation {reservation.id}",
             idempotency_key=f"eventflow-checkout-{reservation.id}-{generation}",
         )
+
+    def charge_split(self, reservation: Reservation) -> ChargeSplit:
+        """The card charge for this reservation: what the buyer pays (with "Payment processing" when
+        passed on), the platform's application fee (platform fee + the processor's estimated fee),
+        the organizer's transfer. The checkout page, Stripe's line items and the payment record
+        all come from here."""
+        return split_charge(reservation.total_minor, reservation.fee_minor, reservation.currency,
+                            self.config.processing, self.config.processor_prices)
 
     def sync(self, reservation_id: str) -> Payment | None:
         """Ask Stripe how this reservation's session stands and act on it (the buyer's return page
@@ -352,12 +378,13 @@ class StripePayments:
             return None
         account = self.store.get_connected_account(event.organizer_id)
         now = self.clock.now()
+        split = self.charge_split(reservation)
         payment, _ = self.store.add_payment(Payment(
             reservation_id=reservation.id, event_id=event.id, organizer_id=event.organizer_id,
             account_id=account.account_id if account else "", session_id=session.session_id,
-            url=session.url or "", amount_minor=reservation.total_minor, fee_minor=reservation.fee_minor,
+            url=session.url or "", amount_minor=split.buyer_total_minor, fee_minor=split.application_fee_minor,
             currency=reservation.currency, state=PaymentState.OPEN, created_at=session.created or now,
-            hold_expires_at=reservation.expires_at, updated_at=now,
+            hold_expires_at=reservation.expires_at, updated_at=now, processing_minor=split.processing_minor,
         ))
         return payment
 

@@ -344,6 +344,7 @@ def _payment_item(payment: Payment) -> Item:
     item.update({name: s(getattr(payment, name)) for name in _PAYMENT_TEXT})
     item.update({name: n(getattr(payment, name)) for name in _PAYMENT_INTS})
     item.update({name: time_value(getattr(payment, name)) for name in _PAYMENT_TIMES})
+    item["processing_minor"] = n(payment.processing_minor)
     # Absent optional values are stored as NULL, so an update can clear them like any other field.
     item.update({name: s(value) if (value := getattr(payment, name)) is not None else {"NULL": True}
                  for name in _PAYMENT_OPTIONAL})
@@ -358,6 +359,7 @@ def _payment(item: Item) -> Payment:
     fields.update({name: int(item[name]["N"]) for name in _PAYMENT_INTS})
     fields.update({name: instant(item, name) for name in _PAYMENT_TIMES})
     fields.update({name: opt_s(item, name) for name in _PAYMENT_OPTIONAL})
+    fields["processing_minor"] = int(item["processing_minor"]["N"]) if "processing_minor" in item else 0
     return Payment(reservation_id=item["reservation_id"]["S"], state=PaymentState(item["state"]["S"]), **fields)
 
 

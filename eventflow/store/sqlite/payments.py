@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS payments (
     fee_minor INTEGER NOT NULL, currency TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL,
     hold_expires_at TEXT NOT NULL, updated_at TEXT NOT NULL, generation INTEGER NOT NULL,
     version INTEGER NOT NULL, payment_intent_id TEXT, order_id TEXT, refund_id TEXT, last_error TEXT,
-    lease_owner TEXT, lease_until TEXT
+    lease_owner TEXT, lease_until TEXT, processing_minor INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS payments_by_intent ON payments (payment_intent_id)
     WHERE payment_intent_id IS NOT NULL;
@@ -65,7 +65,7 @@ LISTED_STATES = frozenset({PaymentState.OPEN, PaymentState.AWAITING})
 _PAYMENT_FIELDS = (
     "reservation_id", "event_id", "organizer_id", "account_id", "session_id", "url", "amount_minor", "fee_minor",
     "currency", "state", "created_at", "hold_expires_at", "updated_at", "generation", "version",
-    "payment_intent_id", "order_id", "refund_id", "last_error",
+    "payment_intent_id", "order_id", "refund_id", "last_error", "processing_minor",
 )
 
 

@@ -62,6 +62,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
         self.add_missing_column("checkins", "received_at", "TEXT")
+        self.add_missing_column("payments", "processing_minor", "INTEGER NOT NULL DEFAULT 0")
 
     # ---------------------------------------------------------------- organizers
     def add_organizer(self, organizer: Organizer) -> None:
