@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from eventflow.domain.checkout import mail_tickets
-from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut
+from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut, ValidationFailed
 from eventflow.domain.models import Event, Organizer, Reservation, new_id
 from eventflow.domain.money import FeeMode
 from eventflow.domain.payments.disputes import Disputes
@@ -209,6 +209,14 @@ class StripePayments:
         all come from here."""
         return split_charge(reservation.total_minor, reservation.fee_minor, reservation.currency,
                             self.config.processing, self.config.processor_prices)
+
+    def buyer_processing(self, reservation: Reservation) -> int:
+        """The "Payment processing" line the buyer sees for this reservation (0 when absorbed, free,
+        or too small to take by card: paying then says why). Pure arithmetic, no store or provider."""
+        try:
+            return self.charge_split(reservation).buyer_processing_minor
+        except ValidationFailed:
+            return 0
 
     def sync(self, reservation_id: str) -> Payment | None:
         """Ask Stripe how this reservation's session stands and act on it (the buyer's return page

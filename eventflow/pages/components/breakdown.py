@@ -1,4 +1,6 @@
-"""The price breakdown the buyer sees before paying: each line, the platform fee, the total."""
+"""The price breakdown the buyer sees before paying: each line, the platform fee, the payment
+processing line when the operator passes the processor's fee on (the same lines as Stripe's
+Checkout, `settle.checkout_lines`), the total."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ from nicegui import ui
 
 from eventflow.domain.models import ReservationLine
 from eventflow.domain.money import FeeMode, fee_description
+from eventflow.domain.processing_fees import PROCESSING_LINE
 from eventflow.pages.components.formatting import money
 
 
 def price_breakdown(
-    lines: Sequence[tuple[str, ReservationLine]], currency: str, fee_mode: FeeMode
+    lines: Sequence[tuple[str, ReservationLine]], currency: str, fee_mode: FeeMode, processing_minor: int = 0
 ) -> None:
-    """`lines` pairs each tier's display name with its priced line."""
+    """`lines` pairs each tier's display name with its priced line; `processing_minor` is the
+    passed-on processor's fee (`ChargeSplit.buyer_processing_minor`, 0 when absorbed)."""
     subtotal = sum(line.subtotal_minor for _, line in lines)
     fee = sum(line.fee_minor for _, line in lines)
     total = sum(line.total_minor for _, line in lines)
@@ -27,9 +31,13 @@ def price_breakdown(
             with ui.row().classes("w-full justify-between no-wrap text-slate-600"):
                 ui.label(f"Platform fee ({fee_description(currency)})")
                 ui.label(money(fee, currency)).props("data-testid=fee")
+        if processing_minor:
+            with ui.row().classes("w-full justify-between no-wrap text-slate-600"):
+                ui.label(PROCESSING_LINE)
+                ui.label(money(processing_minor, currency)).props("data-testid=processing")
         ui.separator()
         with ui.row().classes("w-full justify-between no-wrap text-lg font-semibold"):
             ui.label("Total")
-            ui.label(money(total if fee_mode is FeeMode.BUYER_PAYS else subtotal, currency)).props(
+            ui.label(money((total if fee_mode is FeeMode.BUYER_PAYS else subtotal) + processing_minor, currency)).props(
                 "data-testid=total"
             )
