@@ -23,7 +23,7 @@ def text(site, testid: str) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("mode", [ProcessingFees.PASS_ON, ProcessingFees.ABSORB])
-async def test_checkout_shows_payment_processing_when_passed_on(stripe_site, mode) -> None:  # type: ignore[no-untyped-def]
+async def test_checkout_shows_payment_processing_when_passed_on(stripe_site, mode) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     site, fake = stripe_site
     payments = site.services.payments
     payments.config = replace(payments.config, processing=mode)
