@@ -193,13 +193,13 @@ class DynamoSalesStatsMixin(TableClient):
         self, event_id: str, after: tuple[datetime, str] | None, limit: int, search: str = "",
         payment_ref_prefix: str = "",
     ) -> list[Order]:
-        """Walks GSI1 `ORDERS#<event>` backwards from the cursor (each order's tickets sort right after
-        it, so they come just before it), stopping once the page is full; a search filters on the way."""
+        """Walks the event's GSI1 partitions backwards from the cursor, merged (orders.orders_index: each
+        order's tickets come just before it), stopping once the page is full; a search filters on the way."""
         if limit <= 0:
             return []
-        cursor = f"{t2s(after[0])}#{after[1]}" if after is not None else None
-        # GSI1 spreads an event's orders over partitions (H3, orders.py): walk them merged
-        items = orders_index(self, event_id, descending=True, before=cursor, page=min(8 * limit + 8, 1000))
+        before = f"{t2s(after[0])}#{after[1]}" if after is not None else None
+        # one page of every partition first; more only from those the merge drains
+        items = orders_index(self, event_id, descending=True, before=before, page=min(limit + 8, 1000))
         page: list[Order] = []
         tickets: dict[str, Ticket] = {}
         for item in items:
