@@ -160,6 +160,13 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/events/{event_id}/refunds", {"order_id": "{order_id}"}),
     ("GET", "/events/{event_id}/refunds", None),
     ("GET", "/events/{event_id}/ledger", None),
+    ("POST", "/events/{event_id}/cancel", {"message": "B cancels A's party"}),
+    ("POST", "/events/{event_id}/postpone", {"starts_at": "2030-01-01T20:00:00+00:00",
+                                             "ends_at": "2030-01-01T23:00:00+00:00",
+                                             "refund_deadline": "2029-12-01T20:00:00+00:00"}),
+    ("GET", "/events/{event_id}/change", None),
+    ("POST", "/events/{event_id}/change/retry", None),
+    ("POST", "/orders/{order_id}/void", {"reason": "B voids A's buyer"}),
 ]
 # Routes that act for the signed-in organizer on their own account, not on an event id.
 NOT_ABOUT_AN_EVENT = {("POST", "/events"), ("GET", "/payments/account"), ("POST", "/payments/onboarding"),
