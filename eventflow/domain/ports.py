@@ -22,6 +22,7 @@ from eventflow.domain.models import (
 from eventflow.domain.outbox import OutboxStore
 from eventflow.domain.payments.dispute_store import DisputeStore
 from eventflow.domain.payments.records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
+from eventflow.domain.sales_stats import RECENT_ADMISSIONS, DoorSummary, SalesSummary
 
 
 class Store(Protocol):
@@ -205,6 +206,30 @@ class Store(Protocol):
 
     def list_double_admissions(self, event_id: str) -> list[DoubleAdmission]:
         """The event's double admissions ordered by (ticket_id, second scan's nonce)."""
+
+    # the organizer dashboard's figures, kept up to date by the writes they count (domain/sales_stats.py)
+    def sales_summary(self, event_id: str, since: datetime | None = None) -> SalesSummary:
+        """The event's sales aggregates, equal to `sales_summary_of(list_orders(event_id), since)` whenever
+        every voided ticket was voided by a refund that then finished SUCCEEDED: `confirm` adds the order
+        and its tickets, `finish_refund` (SUCCEEDED) takes out the refund's tickets, in the same atomic
+        write. Totals are complete; hourly buckets only from the hour `since` on. Reads aggregates, never
+        the orders: per tier totals, plus the buckets asked for. Unknown event: empty."""
+
+    def door_summary(self, event_id: str, recent: int = RECENT_ADMISSIONS,
+                     since: datetime | None = None) -> DoorSummary:
+        """Admissions per tier and per 5-minute slot from the slot `since` on (counted by `admit` when it
+        records a first check-in) and the `recent` latest check-ins, newest first, with their holders'
+        names: equal to `door_summary_of` over `list_checkins`. Reads at most `recent` check-ins."""
+
+    def orders_page(
+        self, event_id: str, after: tuple[datetime, str] | None, limit: int, search: str = "",
+        payment_ref_prefix: str = "",
+    ) -> list[Order]:
+        """One page of the event's orders, newest first: ordered by (created_at, id) descending, keyset-paged
+        (`after` = (created_at, id) of the previous page's last order: only orders strictly before it), at
+        most `limit`, each with its tickets in issue order. `search` keeps orders whose buyer name or email,
+        order id or a ticket id contains it (any case); `payment_ref_prefix` those whose payment reference
+        starts with it. Without a search, reads the page from an index, never every order."""
 
     def ping(self) -> None:
         """Raise if the store does not answer."""

@@ -27,6 +27,7 @@ from eventflow.domain.models import (
 )
 from eventflow.domain.payments.records import Payment, Refund
 from eventflow.domain.ports import PaymentStore, Store
+from eventflow.domain.sales_stats import EventFigures
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +73,8 @@ class TicketView:
 
     ticket: Ticket
     checkin: CheckIn | None  # None until the door admitted it
-
     event: Event | None = None  # its event: a cancelled event's ticket shows `event_cancelled`
+
 
 class Queries:
     """Read-only questions over the store (and the card-payment records when card payments are on)."""
@@ -173,6 +174,21 @@ class Queries:
             self._store.get_tiers(event_id), self._store.list_orders(event_id),
             self._store.list_checkins(event_id), self._store.list_double_admissions(event_id),
         )
+
+    def event_figures(self, event_id: str, sales_since: datetime | None = None,
+                      arrivals_since: datetime | None = None) -> EventFigures:
+        """The event dashboard's read per change: aggregates kept by the store, never the orders (the
+        chart's hours and the arrivals' slots from the given ones on: a live page holds the rest)."""
+        doubles = self._store.list_double_admissions(event_id)
+        tickets = (self._store.get_ticket(ticket_id) for ticket_id in {d.ticket_id for d in doubles})
+        return EventFigures(self._store.get_tiers(event_id), self._store.sales_summary(event_id, sales_since),
+                            self._store.door_summary(event_id, since=arrivals_since), doubles,
+                            {t.id: t.holder_name for t in tickets if t is not None})
+
+    def orders_page(self, event_id: str, after: tuple[datetime, str] | None, limit: int, search: str = "",
+                    payment_ref_prefix: str = "") -> list[Order]:
+        """One page of the event's orders, newest first (see `Store.orders_page`)."""
+        return self._store.orders_page(event_id, after, limit, search, payment_ref_prefix)
 
     def checkins(self, event_id: str) -> list[CheckIn]:
         return self._store.list_checkins(event_id)

@@ -47,10 +47,12 @@ from eventflow.domain.models import (
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
 from tests.fakes.memory_payments import InMemoryPaymentsMixin
+from tests.fakes.memory_sales_stats import InMemorySalesStatsMixin
 from tests.fakes.round_trip import as_stored
 
 
-class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputesMixin):
+class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputesMixin,
+                    InMemorySalesStatsMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe

@@ -9,7 +9,6 @@ from eventflow.domain.models import CheckIn, DoubleAdmission, StaffAccess
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import (
     checkin_from,
-    checkin_item,
     double_from,
     double_item,
     put_new,
@@ -18,6 +17,7 @@ from eventflow.store.dynamodb.items import (
     staff_item,
     time_value,
 )
+from eventflow.store.dynamodb.sales_stats import admit_counted
 
 
 class DynamoDoorMixin(TableClient):
@@ -67,22 +67,10 @@ class DynamoDoorMixin(TableClient):
 
     # ---------------------------------------------------------------- door check-in
     def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
-        """One conditional PutItem (first write wins); when the ticket was checked in already,
-        the existing check-in comes back with the refusal (ALL_OLD), no second read."""
-        try:
-            self._call(
-                self.client.put_item, TableName=self.table_name, Item=checkin_item(checkin),
-                ConditionExpression="attribute_not_exists(PK)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException as error:
-            old = error.response.get("Item") or self._get(
-                f"EVENT#{checkin.event_id}", f"CHECKIN#{checkin.ticket_id}"
-            )
-            if old is None:
-                raise RuntimeError(f"check-in of {checkin.ticket_id} vanished") from None
-            return checkin_from(old), False
-        return checkin, True
+        """One transaction, its check-in Put conditional (first write wins); when the ticket was checked
+        in already, the existing check-in comes back with the refusal (ALL_OLD), no second read."""
+        old = admit_counted(self, checkin)  # one transaction with the dashboard's door counts (sales_stats.py)
+        return (checkin, True) if old is None else (checkin_from(old), False)
 
     def list_checkins(self, event_id: str) -> list[CheckIn]:
         checkins = [checkin_from(item) for item in self._partition_items(f"EVENT#{event_id}", "CHECKIN#")]

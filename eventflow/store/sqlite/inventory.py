@@ -24,6 +24,7 @@ from eventflow.store.sqlite.rows import (
     ticket_from,
     ticket_row,
 )
+from eventflow.store.sqlite.sales_stats import count_sale
 
 INSERT_RESERVATION = "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 # A line's hold: the tier of this event at the version it was priced from, with room for the
@@ -124,6 +125,7 @@ class SqliteInventoryMixin(SqliteDatabase):
             db.execute("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", order_row(order))
             db.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            [ticket_row(ticket) for ticket in order.tickets])
+            count_sale(db, order)  # the dashboard's aggregates, in the same transaction
         return order, True
 
     @staticmethod

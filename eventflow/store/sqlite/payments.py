@@ -25,6 +25,7 @@ from eventflow.domain.payments.records import (
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.sqlite.database import SqliteDatabase
+from eventflow.store.sqlite.sales_stats import count_refund
 
 PAYMENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS connected_accounts (
@@ -214,6 +215,7 @@ class SqlitePaymentsMixin(SqliteDatabase):
             if finished != 1:
                 return None
             refund = _refund(db.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone())
+            count_refund(db, refund)  # a succeeded refund's tickets leave the dashboard's aggregates
             if status is RefundStatus.FAILED:
                 db.execute("DELETE FROM refund_tickets WHERE refund_id = ?", (refund_id,))
             elif refund.restock:

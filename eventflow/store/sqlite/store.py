@@ -7,6 +7,7 @@
     store.py      this module: organizers, events and tiers, the door, and the assembled store
     inventory.py  holds, release, confirm, orders and tickets (the only writers of held/sold)
     payments.py   connected accounts, payments, webhook ids, refunds, leases
+    sales_stats.py  the dashboard's aggregates (sales per tier and hour, admissions) and order pages
 """
 
 from __future__ import annotations
@@ -49,9 +50,11 @@ from eventflow.store.sqlite.rows import (
     tier_from,
     tier_row,
 )
+from eventflow.store.sqlite.sales_stats import SqliteSalesStatsMixin, count_admission
 
 
-class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, SqliteDisputesMixin):
+class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, SqliteDisputesMixin,
+                  SqliteSalesStatsMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
@@ -62,6 +65,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
         self.add_missing_column("checkins", "received_at", "TEXT")
+        self.prepare_sales_stats()
         self.add_missing_column("payments", "processing_minor", "INTEGER NOT NULL DEFAULT 0")
 
     # ---------------------------------------------------------------- organizers
@@ -222,6 +226,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
                 " (ticket_id, event_id, device_id, scanned_at, nonce, offline, received_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)", checkin_row(checkin)
             ).rowcount == 1
+            count_admission(db, checkin, created)
             row = db.execute("SELECT * FROM checkins WHERE ticket_id = ?", (checkin.ticket_id,)).fetchone()
         return checkin_from(row), created
 
