@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     processing_fees: ProcessingFees = ProcessingFees.ABSORB
     # Overrides of the processor's price table, e.g. "USD=2.9%+30,EUR=1.5%+25" (`*=0%`: no estimate)
     processor_prices: str | None = None
+    # The platform's Stripe account country (ISO 3166, e.g. US): an organizer whose account is in
+    # another country is the merchant of record of their charges (`on_behalf_of`). Unset: never.
+    stripe_platform_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
     crash_points: str | None = None  # fault tests only: comma-separated points where the process kills itself
     smtp_url: str | None = None
     oidc_issuer: str | None = None  # e.g. https://accounts.example.com; enables "Log in with ..."

@@ -124,6 +124,7 @@ class FakeStripe:
         # The processor's price per currency (lower case): (basis points, fixed), taken from the
         # platform's balance on every charge, like Stripe with destination charges. None: free.
         self.processor_prices: dict[str, tuple[int, int]] = {}
+        self.account_country = "US"  # of the Express accounts made from now on
         self.payouts: dict[str, list[dict[str, Any]]] = {}
         self.events: list[dict[str, Any]] = []
         self.fee_refunds: list[dict[str, Any]] = []  # application fee refunds, one per refund
@@ -345,6 +346,7 @@ class FakeStripe:
         self.accounts[account_id] = {
             "id": account_id, "object": "account", "type": params.get("type", "express"),
             "email": params.get("email"), "metadata": params.get("metadata", {}), "created": self.now(),
+            "country": params.get("country", self.account_country),
             "charges_enabled": False, "payouts_enabled": False, "details_submitted": False,
             "capabilities": {name: "inactive" for name in params.get("capabilities", {})},
             "requirements": {"currently_due": ["business_profile.url", "external_account", "tos_acceptance.date"],
@@ -392,6 +394,8 @@ class FakeStripe:
             raise refuse("The destination account cannot receive transfers: its onboarding is not complete")
         if fee > amount:
             raise refuse("application_fee_amount cannot exceed the amount")
+        if intent_data.get("on_behalf_of") not in (None, destination):
+            raise refuse("on_behalf_of must be the same account as transfer_data[destination]")
         expires_at = int(params.get("expires_at", self.now() + 86400))
         if not self.now() + 1800 <= expires_at <= self.now() + 86400:
             raise refuse("expires_at must be between 30 minutes and 24 hours from now")
@@ -482,6 +486,7 @@ class FakeStripe:
                 "id": intent_id, "object": "payment_intent", "amount": amount, "currency": currency,
                 "status": "processing" if delayed else "succeeded", "metadata": intent_data.get("metadata", {}),
                 "application_fee_amount": fee, "transfer_data": {"destination": destination},
+                "on_behalf_of": intent_data.get("on_behalf_of"),
                 "latest_charge": charge_id, "last_payment_error": None, "created": self.now(),
             }
             self.charges[charge_id] = {

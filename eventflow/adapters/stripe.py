@@ -139,6 +139,8 @@ class StripeConnect:
         }
         if request.application_fee_minor:
             intent["application_fee_amount"] = request.application_fee_minor
+        if request.on_behalf_of:
+            intent["on_behalf_of"] = request.on_behalf_of
         params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
@@ -362,6 +364,7 @@ def account_info(data: dict[str, Any]) -> AccountInfo:
         payouts_enabled=bool(data.get("payouts_enabled")), details_submitted=bool(data.get("details_submitted")),
         requirements_due=tuple(dict.fromkeys(_text(item) for item in due)),
         disabled_reason=_optional_text(requirements.get("disabled_reason")),
+        country=(_optional_text(data.get("country")) or "").upper() or None,
     )
 
 

@@ -52,6 +52,7 @@ def build_payments(
             lease=timedelta(seconds=settings.payment_lease_seconds),
             restock_refunds=settings.refund_restock,
             processing=settings.processing_fees, processor_prices=settings.processor_price_table,
+            platform_country=settings.stripe_platform_country,
         ),
         checkpoint=crash_point(settings.crash_points),
         disputes=Disputes(store, gateway, Outbox(store, ticketing.clock), ticketing.clock, settings.public_url),

@@ -6,6 +6,7 @@ after any refund; every refund is fitted to what the processor left (its fee is 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.processing_fees import PROCESSING_LINE, PROCESSOR_PRICES, ProcessingFees
 from tests.payments.conftest import Shop, make_shop
+from tests.store.moto_server import REGION, in_process_table
 from tests.stripe_fake import FakeStripe
 
 PRICES = {"USD": (1000, 2500), "EUR": (1000, 2500), "JPY": (1500, 3000)}
@@ -75,3 +77,27 @@ def test_the_platform_never_pays_the_processor(charged_shop: Shop, currency: str
     for call in shop.fake.calls("POST", "/v1/refunds"):
         assert "refund_application_fee" not in call.params and "reverse_transfer" not in call.params
     assert all(r["explicit"] for r in shop.fake.transfer_reversals)
+
+
+@pytest.mark.parametrize(("organizer_country", "merchant", "kind"), [
+    ("DE", True, "sqlite"), ("DE", True, "dynamodb"), ("US", False, "sqlite"), ("us", False, "dynamodb")])
+def test_an_organizer_abroad_is_the_merchant_of_record(tmp_path: Path, clock: ManualClock, fake: FakeStripe,
+                                                       organizer_country: str, merchant: bool, kind: str) -> None:
+    fake.account_country = organizer_country
+    with ExitStack() as stack:
+        options = {"stripe_platform_country": "US"}
+        if kind == "dynamodb":
+            stack.enter_context(in_process_table("eventflow-merchant"))
+            options["store"] = f"dynamodb://eventflow-merchant?region={REGION}"
+        shop = make_shop(tmp_path, clock, fake, **options)
+        stack.callback(shop.client.close)
+        stack.callback(shop.store.close)
+        account_id = shop.onboard()
+        assert shop.store.get_connected_account(shop.organizer.id).country == organizer_country.upper()
+        event, tiers = shop.event(prices=(2500,), capacities=(10,))
+        _, session_id = shop.buy(event, (tiers[0], 1))
+        intent_data = shop.fake.sessions[session_id]["_intent_data"]
+        assert intent_data.get("on_behalf_of") == (account_id if merchant else None)
+        assert intent_data["transfer_data"]["destination"] == account_id
+        shop.fake.pay(session_id)
+        assert set(shop.fake.deliver_all()) == {200}

@@ -42,6 +42,7 @@ class AccountInfo:
     details_submitted: bool
     requirements_due: tuple[str, ...] = ()
     disabled_reason: str | None = None
+    country: str | None = None  # upper case ISO 3166
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,10 @@ class CheckoutRequest:
     expires_at: datetime
     description: str
     idempotency_key: str
+    # The organizer's account when it is in another country than the platform: the charge is
+    # settled by the organizer as merchant of record (their statement descriptor, their country's
+    # card rules and prices), still a destination charge with the platform's application fee.
+    on_behalf_of: str | None = None
 
     @property
     def amount_minor(self) -> int:

@@ -59,7 +59,7 @@ class Onboarding:
             organizer_id=organizer_id, account_id=info.account_id, charges_enabled=info.charges_enabled,
             payouts_enabled=info.payouts_enabled, details_submitted=info.details_submitted,
             requirements_due=info.requirements_due, disabled_reason=info.disabled_reason,
-            updated_at=self.clock.now(),
+            updated_at=self.clock.now(), country=info.country,
         )
         self.store.save_connected_account(account)
         return account

@@ -21,6 +21,7 @@ class ConnectedAccount:
     requirements_due: tuple[str, ...]  # what Stripe still needs from the organizer
     disabled_reason: str | None
     updated_at: datetime
+    country: str | None = None  # ISO 3166 code of the organizer's business (decides `on_behalf_of`)
 
 
 class PaymentState(StrEnum):

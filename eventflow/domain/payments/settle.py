@@ -80,6 +80,7 @@ class PaymentsConfig:
     restock_refunds: bool = True
     processing: ProcessingFees = ProcessingFees.ABSORB  # who carries the processor's fee
     processor_prices: dict[str, ProcessorPrice] = field(default_factory=lambda: dict(PROCESSOR_PRICES))
+    platform_country: str | None = None  # ISO 3166; organizers elsewhere are the merchant (on_behalf_of)
 
 
 def checkout_lines(
@@ -200,7 +201,13 @@ class StripePayments:
             cancel_url=f"{base}/checkout/{reservation.id}", expires_at=expires_at.replace(microsecond=0),
             description=f"{event.title}: {reservation.quantity} ticket(s), reservation {reservation.id}",
             idempotency_key=f"eventflow-checkout-{reservation.id}-{generation}",
+            on_behalf_of=account.account_id if self.abroad(account) else None,
         )
+
+    def abroad(self, account: ConnectedAccount) -> bool:
+        """Whether the organizer's account is in another country than the platform's (both known)."""
+        platform = self.config.platform_country
+        return bool(platform and account.country and account.country.upper() != platform.upper())
 
     def charge_split(self, reservation: Reservation) -> ChargeSplit:
         """The card charge for this reservation: what the buyer pays (with "Payment processing" when

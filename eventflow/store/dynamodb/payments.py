@@ -60,6 +60,8 @@ class DynamoPaymentsMixin(DynamoTiersMixin):
         }
         if account.disabled_reason:
             item["disabled_reason"] = s(account.disabled_reason)
+        if account.country:
+            item["country"] = s(account.country)
         pointer = {**key(f"STRIPEACCT#{account.account_id}", "STRIPEACCT"), "kind": s("account_pointer"),
                    "organizer_id": s(account.organizer_id)}
         self._transact([{"Put": {"TableName": self.table_name, "Item": item}},
@@ -329,6 +331,7 @@ def _account(item: Item) -> ConnectedAccount:
         details_submitted=bool(item["details_submitted"]["BOOL"]),
         requirements_due=tuple(json.loads(item["requirements_due"]["S"])),
         disabled_reason=opt_s(item, "disabled_reason"), updated_at=instant(item, "updated_at"),
+        country=opt_s(item, "country"),
     )
 
 

@@ -31,7 +31,7 @@ PAYMENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS connected_accounts (
     organizer_id TEXT PRIMARY KEY, account_id TEXT NOT NULL UNIQUE, charges_enabled INTEGER NOT NULL,
     payouts_enabled INTEGER NOT NULL, details_submitted INTEGER NOT NULL, requirements_due TEXT NOT NULL,
-    disabled_reason TEXT, updated_at TEXT NOT NULL
+    disabled_reason TEXT, updated_at TEXT NOT NULL, country TEXT
 );
 CREATE TABLE IF NOT EXISTS payments (
     reservation_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, organizer_id TEXT NOT NULL,
@@ -77,14 +77,16 @@ class SqlitePaymentsMixin(SqliteDatabase):
     def save_connected_account(self, account: ConnectedAccount) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT INTO connected_accounts VALUES (:org, :acct, :charges, :payouts, :details, :due, :reason, :at)"
+                "INSERT INTO connected_accounts (organizer_id, account_id, charges_enabled, payouts_enabled,"
+                " details_submitted, requirements_due, disabled_reason, updated_at, country)"
+                " VALUES (:org, :acct, :charges, :payouts, :details, :due, :reason, :at, :country)"
                 " ON CONFLICT (organizer_id) DO UPDATE SET account_id = :acct, charges_enabled = :charges,"
                 " payouts_enabled = :payouts, details_submitted = :details, requirements_due = :due,"
-                " disabled_reason = :reason, updated_at = :at",
+                " disabled_reason = :reason, updated_at = :at, country = :country",
                 {"org": account.organizer_id, "acct": account.account_id, "charges": int(account.charges_enabled),
                  "payouts": int(account.payouts_enabled), "details": int(account.details_submitted),
                  "due": json.dumps(list(account.requirements_due)), "reason": account.disabled_reason,
-                 "at": t2s(account.updated_at)},
+                 "at": t2s(account.updated_at), "country": account.country},
             )
 
     def get_connected_account(self, organizer_id: str) -> ConnectedAccount | None:
@@ -258,7 +260,7 @@ def _account(row: sqlite3.Row) -> ConnectedAccount:
         organizer_id=row["organizer_id"], account_id=row["account_id"], charges_enabled=bool(row["charges_enabled"]),
         payouts_enabled=bool(row["payouts_enabled"]), details_submitted=bool(row["details_submitted"]),
         requirements_due=tuple(json.loads(row["requirements_due"])), disabled_reason=row["disabled_reason"],
-        updated_at=s2t(row["updated_at"]),
+        updated_at=s2t(row["updated_at"]), country=row["country"],
     )
 
 

@@ -67,6 +67,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
         self.add_missing_column("checkins", "received_at", "TEXT")
         self.prepare_sales_stats()
         self.add_missing_column("payments", "processing_minor", "INTEGER NOT NULL DEFAULT 0")
+        self.add_missing_column("connected_accounts", "country", "TEXT")
 
     # ---------------------------------------------------------------- organizers
     def add_organizer(self, organizer: Organizer) -> None:
