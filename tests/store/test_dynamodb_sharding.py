@@ -17,6 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ pytest.importorskip("werkzeug")
 from botocore.exceptions import ClientError
 
 from eventflow.domain.clock import SystemClock
-from eventflow.domain.errors import SoldOut, StoreBusy
+from eventflow.domain.errors import CapacityBelowSold, Conflict, SoldOut, StaleCatalog, StoreBusy
 from eventflow.domain.models import Buyer, EventStatus, Reservation, Tier
 from eventflow.domain.reservations import LineRequest, Ticketing
 from eventflow.store.dynamodb.client import key
@@ -252,3 +253,54 @@ def test_reserves_on_two_tiers_never_conflict_with_each_other(endpoint: str) -> 
     assert after["other tier or event"] == 0  # ...and holds of A and B no longer share any item
     assert after["same tier"] > 0  # (holds on one unsharded tier still queue on its item)
     assert sharded["other tier or event"] == 0 and sharded["same tier"] < after["same tier"]
+
+
+@pytest.mark.slow
+def test_capacity_edits_racing_holds_on_a_sharded_tier_never_oversell(endpoint: str) -> None:
+    """An organizer shrinks and grows a sharded tier while 8 buyers hold it: each edit either
+    lands (every shard's version bumped with it) or is refused (CapacityBelowSold, StaleCatalog),
+    and the invariant over the sum holds against the capacity stored last."""
+    store = DynamoStore("eventflow-shard-edits", client=dynamodb_client(endpoint, THREADS * 2), shard_capacity=20)
+    store.create_table()
+    service = _service(store)
+    event_id, (tier,) = _published(service, (160,))  # 8 shards of 20
+    held: Counter[str] = Counter()
+    edits: Counter[str] = Counter()
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def buyer(seed: int) -> None:
+        rng = random.Random(seed)
+        while not stop.is_set():
+            try:
+                service.reserve(event_id, [LineRequest(tier.id, rng.randint(1, 3))], BUYER)
+            except (SoldOut, StaleCatalog, Conflict):  # Conflict: the catalog changed 3 times in a row
+                continue
+            with lock:
+                held["n"] += 1
+
+    def organizer() -> None:
+        rng = random.Random(99)
+        try:
+            for _ in range(24):
+                current = next(t for t in store.get_tiers(event_id) if t.id == tier.id)
+                target = max(1, current.held + current.sold + rng.randint(-15, 30))
+                try:
+                    store.update_tier(replace(current, capacity=target))
+                    edits["saved"] += 1
+                except (CapacityBelowSold, StaleCatalog, Conflict) as refusal:
+                    edits[type(refusal).__name__] += 1
+        finally:
+            stop.set()
+
+    with ThreadPoolExecutor(9) as pool:
+        futures = [pool.submit(buyer, n) for n in range(8)] + [pool.submit(organizer)]
+        for future in futures:
+            future.result()
+    final = next(t for t in store.get_tiers(event_id) if t.id == tier.id)
+    assert edits["saved"] > 0 and held["n"] > 0
+    shards = counters(store, event_id, tier.id)
+    assert all(c["available"] >= 0 for c in shards)
+    assert sum(c["held"] + c["sold"] + c["available"] for c in shards) == final.capacity
+    assert final.held + final.sold <= final.capacity
+    print(f"\nedits {dict(edits)}, holds {held['n']}, final capacity {final.capacity}, held {final.held}")

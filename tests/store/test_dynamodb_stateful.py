@@ -277,3 +277,34 @@ def test_dynamodb_inventory_invariants(aws: None) -> None:
         return store, close, raw_tier
 
     _run(open_store, DYNAMODB_EXAMPLES)
+
+
+@pytest.mark.slow
+def test_dynamodb_sharded_inventory_invariants(aws: None) -> None:
+    """The same machine on a store that shards every tier (`shard_capacity=1`: one or two tickets
+    per shard): `available` is checked over the SUM of the shards, and every shard's counts stay
+    non-negative."""
+    from eventflow.store.dynamodb.store import DynamoStore
+
+    def open_store() -> tuple[Store, Callable[[], None], Callable[[str, str], dict[str, int]]]:
+        store = DynamoStore(f"stateful-{uuid.uuid4().hex[:12]}", region_name="eu-west-1", shard_capacity=1)
+        store.create_table()
+
+        def raw_tier(event_id: str, tier_id: str) -> dict[str, int]:
+            items = store.client.query(
+                TableName=store.table_name, ConsistentRead=True,
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :tier)",
+                ExpressionAttributeValues={":pk": {"S": f"EVENT#{event_id}"}, ":tier": {"S": f"TIER#{tier_id}#SHARD#"}},
+            )["Items"]
+            assert len(items) > 1, "every tier is sharded"
+            counts = [{name: int(item[name]["N"]) for name in ("held", "sold", "available")} for item in items]
+            assert all(value >= 0 for shard in counts for value in shard.values()), counts
+            return {name: sum(shard[name] for shard in counts) for name in ("held", "sold", "available")}
+
+        def close() -> None:
+            store.client.delete_table(TableName=store.table_name)
+            store.close()
+
+        return store, close, raw_tier
+
+    _run(open_store, DYNAMODB_EXAMPLES)
