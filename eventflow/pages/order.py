@@ -47,6 +47,9 @@ def register(services: Services) -> None:
         if isinstance(view, str):
             return redirect(view)
         event, order = view.event, view.order
+        payment = await services.off_loop(services.queries.payment, reservation_id)
+        # Passed on, the processor's fee was paid on top of the order (processing_fees.py): say so.
+        processing = payment.amount_minor - order.total_minor if payment and payment.order_id == order.id else 0
         with frame("Your tickets"):
             with ui.column().classes("w-full items-center text-center gap-1"):
                 ui.icon("check_circle", size="56px").classes("text-emerald-600")
@@ -54,7 +57,9 @@ def register(services: Services) -> None:
                     "data-testid=order-confirmed"
                 )
                 ui.label(event_when(event.starts_at, event.ends_at, event.timezone)).classes("text-slate-600")
-                ui.label(f"Order {order.id} · {money(order.total_minor, order.currency)} · "
+                paid = money(order.total_minor + processing, order.currency) + (
+                    f" (incl. Payment processing {money(processing, order.currency)})" if processing > 0 else "")
+                ui.label(f"Order {order.id} · {paid} · "
                          f"tickets sent to {order.buyer.email}").classes("text-sm text-slate-500")
                 calendar_links(event.venue, reservation_id)
             await change_notice(services, event, order)  # cancelled or postponed (refund_request.py)

@@ -45,3 +45,14 @@ async def test_checkout_shows_payment_processing_when_passed_on(stripe_site, mod
     items = fake.sessions[url.rsplit("/", 1)[-1]]["_line_items"]
     shown = {i["price_data"]["product_data"]["name"]: int(i["price_data"]["unit_amount"]) for i in items}
     assert shown.get(PROCESSING_LINE, 0) == split.buyer_processing_minor
+    fake.pay(url.rsplit("/", 1)[-1])
+    for event_ in fake.take():
+        payload = fake.payload(event_)
+        payments.handle_webhook(payload, fake.sign(payload))
+    await site.user.open(f"/r/{reservation.id}")
+    order = site.services.queries.order_of(site.services.queries.reservation(reservation.id))
+    await site.user.should_see(f"Order {order.id} · {total}")
+    if mode is ProcessingFees.PASS_ON:
+        await site.user.should_see(f"incl. Payment processing {money(split.processing_minor, 'EUR')}")
+    else:
+        await site.user.should_not_see(PROCESSING_LINE)
