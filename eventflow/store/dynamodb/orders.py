@@ -88,10 +88,12 @@ def orders_index(
 ) -> Iterator[Item]:
     """The event's orders and tickets as GSI1 holds them, merged over its partitions in `GSI1SK`
     order (ascending: each order followed by its tickets; `descending`: each order's tickets just
-    before it), from `before` (exclusive, descending only) on. `page` is each Query's Limit: the
-    merge reads one page of every partition, then more only as it is consumed."""
+    before it), from `before` (exclusive, descending only) on. `page`: about how many items the
+    caller will consume; each partition's Query reads twice its fair share of that (the spread is a
+    hash, so roughly even), and a partition's next page is read only when the merge reaches it."""
     streams: list[Iterable[Item]] = []
-    for partition in order_partitions(event_id):
+    partitions = order_partitions(event_id)
+    for partition in partitions:
         condition, values = "GSI1PK = :pk", {":pk": s(partition)}
         if before is not None:
             condition += " AND GSI1SK < :before"
@@ -101,6 +103,6 @@ def orders_index(
             "ExpressionAttributeValues": values, "ScanIndexForward": not descending,
         }
         if page is not None:
-            kwargs["Limit"] = page
+            kwargs["Limit"] = min(1_000, max(16, 2 * page // len(partitions)))
         streams.append(table._query(**kwargs))
     return heapq.merge(*streams, key=lambda item: item["GSI1SK"]["S"], reverse=descending)
