@@ -9,6 +9,7 @@ name: it cannot conflict with them.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from eventflow.domain.errors import NotOnSale, SoldOut, StaleCatalog, StoreBusy
@@ -38,7 +39,10 @@ class DynamoHoldsMixin(DynamoTiersMixin):
         quantities = tier_quantities(reservation.lines)
         takes: Takes = {tier: self._first_take(reservation.event_id, tier, q) for tier, q in quantities.items()}
         legacy_opened = False
+        deadline = self._deadline()  # the retry budget bounds the whole hold, not each round
         for attempt in range(RESERVE_ROUNDS):
+            if attempt and time.monotonic() > deadline:
+                break
             items, counters = self._hold_items(reservation, takes)
             shards = frozenset(i for i, (tier, sk) in enumerate(counters) if sk != tier_sk(tier))
             try:
