@@ -75,9 +75,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     mailer: PaymentMailer = OutboxMailer(outbox, outbox_sender, server, settings.public_url)  # tickets via the outbox
     payments = build_payments(settings, ticketing, store, mailer) if settings.stripe_enabled else None
     checkout = Checkout(ticketing, payments or DemoPayments(base_url=""), mailer)
-    cancellations = Cancellations(
     if payments is not None:  # fault tests only: a kill point between Stripe's refund and ours
         payments.refunds.checkpoint = crash_point(settings.crash_points) or payments.refunds.checkpoint
+    cancellations = Cancellations(
         ticketing, store, outbox, payments.refunds if payments else None, settings.public_url,
         lease=timedelta(seconds=settings.payment_lease_seconds), checkpoint=crash_point(settings.crash_points))
     return Services(
