@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from eventflow.domain.event_changes import EventChange
 from eventflow.domain.models import (
     CheckIn,
     DoubleAdmission,
@@ -230,6 +231,16 @@ class Store(Protocol):
         most `limit`, each with its tickets in issue order. `search` keeps orders whose buyer name or email,
         order id or a ticket id contains it (any case); `payment_ref_prefix` those whose payment reference
         starts with it. Without a search, reads the page from an index, never every order."""
+
+    # cancellations and postponements: the batch that settles every order (domain/cancellation.py)
+    def save_event_change(self, change: EventChange) -> None:
+        """Insert or overwrite the event's change: one per event (keyed by event id), the latest wins."""
+
+    def get_event_change(self, event_id: str) -> EventChange | None: ...
+
+    def unfinished_event_changes(self, limit: int = 100) -> list[EventChange]:
+        """Changes whose batch is unfinished (`finished_at` None), ordered by (created_at, event_id), at
+        most `limit`; read from an index of unfinished ones, never every event."""
 
     def ping(self) -> None:
         """Raise if the store does not answer."""
