@@ -203,7 +203,10 @@ def list_refunds(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) ->
 def ledger(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> LedgerOut:
     """The platform's own account of the event's money: charged, fees, refunds, the organizer's net."""
     event = app.catalog.own_event(organizer_id, event_id)
-    book = event_ledger(event, app.queries.orders(event_id), app.queries.refunds(event_id))
+    orders = app.queries.orders(event_id)
+    disputes = app.payments.disputes.of_event(event_id) if app.payments and app.payments.disputes else []
+    book = event_ledger(event, orders, app.queries.refunds(event_id), disputes).with_processing(
+        app.queries.card_payments(orders))  # processing fees and chargebacks (docs/payments.md)
     return LedgerOut(
         currency=book.currency, orders=book.orders, charged_minor=book.charged_minor,
         platform_fee_minor=book.platform_fee_minor, refunded_minor=book.refunded_minor,

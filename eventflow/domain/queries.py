@@ -8,6 +8,7 @@ per figure. Writes go through the use-case services (`Catalog`, `Ticketing`, `Ch
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -206,6 +207,13 @@ class Queries:
 
     def payment(self, reservation_id: str) -> Payment | None:
         return self._payments.get_payment(reservation_id) if self._payments is not None else None
+
+    def card_payments(self, orders: Sequence[Order]) -> list[tuple[Order, Payment]]:
+        """Each paid order with its card payment (one read per order: the ledger's processing fees)."""
+        if self._payments is None:
+            return []
+        found = ((order, self._payments.get_payment(order.reservation_id)) for order in orders if order.total_minor)
+        return [(order, payment) for order, payment in found if payment is not None]
 
 
 def _same(a: str, b: str) -> bool:

@@ -20,7 +20,15 @@ from eventflow.domain.models import (
 )
 from eventflow.domain.money import FeeMode, TicketPrice, round_half_up_div
 from eventflow.domain.payments.ledger import event_ledger
-from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus
+from eventflow.domain.payments.records import (
+    Dispute,
+    DisputeStatus,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
 from eventflow.domain.payments.refunds import ticket_refund_amounts
 from eventflow.domain.payments.settle import checkout_lines
 
@@ -142,3 +150,26 @@ def test_refund_fee_ties_round_half_up(prices, fee_mode, fees, first_refund, sec
 ])
 def test_round_half_up_div_by_hand(numerator: int, denominator: int, expected: int) -> None:
     assert round_half_up_div(numerator, denominator) == expected
+
+
+def test_ledger_counts_processing_and_lost_disputes() -> None:
+    r = reservation([(2000, 2)])  # 4160 with the buyer paying 160 platform fee
+    order = order_of(r)
+
+    def payment(amount: int, processing: int) -> Payment:
+        return Payment(r.id, "evt", "org", "acct", "cs", "", amount, 160 + processing, "EUR", PaymentState.PAID, NOW,
+                       NOW, NOW, order_id=order.id, processing_minor=processing)
+
+    # passed on: the buyer paid 4160 + 130, all of it charged; the organizer keeps the tickets' 4000
+    passed = event_ledger(event(), [order], []).with_processing([(order, payment(4290, 130))])
+    assert (passed.charged_minor, passed.buyer_processing_minor, passed.processing_minor) == (4290, 130, 130)
+    assert passed.organizer_net_minor == 4000
+    # absorbed: the buyer paid 4160, the organizer keeps 4000 - 129
+    absorbed = event_ledger(event(), [order], []).with_processing([(order, payment(4160, 129))])
+    assert (absorbed.charged_minor, absorbed.organizer_net_minor) == (4160, 3871)
+    lost = Dispute("dp", "evt", "org", r.id, order.id, "pi_1", 4160, 2000, "EUR", DisputeStatus.LOST, "fraudulent",
+                   NOW, NOW)
+    won = Dispute("dp2", "evt", "org", r.id, order.id, "pi_1", 4160, 0, "EUR", DisputeStatus.WON, "", NOW, NOW)
+    book = event_ledger(event(), [order], [], [lost, won])
+    assert (book.dispute_lost_minor, book.dispute_fees_minor, book.disputes_open) == (4160, 2000, 0)
+    assert book.organizer_net_minor == 4000 - 4160 - 2000

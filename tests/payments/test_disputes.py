@@ -80,6 +80,8 @@ def test_dispute_webhooks_in_every_order_twice_each(ready_shop: Shop) -> None:
     assert book.disputes_open == 0 and book.disputed_open_minor == 0
     assert book.organizer_net_minor == (book.charged_minor - book.net_platform_fee_minor
                                         - book.dispute_lost_minor - book.dispute_fees_minor)
+    api = shop.client.get(f"/api/v1/events/{event.id}/ledger", headers=shop.auth).json()
+    assert api["organizer_net_minor"] == book.organizer_net_minor
 
 
 def test_an_open_dispute_flags_the_tickets_at_the_door_and_in_the_manifest(ready_shop: Shop) -> None:

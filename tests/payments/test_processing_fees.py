@@ -61,6 +61,8 @@ def test_the_platform_never_pays_the_processor(charged_shop: Shop, currency: str
     order = shop.store.get_order(shop.store.get_reservation(reservation.id).order_id)
     payment = shop.store.get_payment(reservation.id)
     assert payment.processing_minor == split.processing_minor and payment.amount_minor == split.buyer_total_minor
+    ledger = shop.client.get(f"/api/v1/events/{event.id}/ledger", headers=shop.auth).json()
+    assert ledger["charged_minor"] == split.buyer_total_minor and ledger["organizer_net_minor"] == split.organizer_minor
 
     # Refund ticket by ticket: the platform never dips below zero, the organizer's reversals never
     # exceed the transfer, and in the end the buyer has everything back but the processor's fee.
@@ -74,6 +76,8 @@ def test_the_platform_never_pays_the_processor(charged_shop: Shop, currency: str
     assert sum(r.fee_minor for r in refunds) == split.platform_fee_minor
     assert platform_balance(shop, currency) == 0  # the platform fee went back, the processor's part paid Stripe
     assert shop.fake.balances[payment.account_id]["pending"][currency.lower()] == 0
+    ledger = shop.client.get(f"/api/v1/events/{event.id}/ledger", headers=shop.auth).json()
+    assert ledger["refunded_minor"] == split.refundable_minor and ledger["organizer_net_minor"] == 0
     for call in shop.fake.calls("POST", "/v1/refunds"):
         assert "refund_application_fee" not in call.params and "reverse_transfer" not in call.params
     assert all(r["explicit"] for r in shop.fake.transfer_reversals)

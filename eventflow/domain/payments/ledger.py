@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from eventflow.domain.models import Event, Order
-from eventflow.domain.payments.records import Dispute, DisputeStatus, Refund, RefundStatus
+from eventflow.domain.payments.records import Dispute, DisputeStatus, Payment, Refund, RefundStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,8 @@ class EventLedger:
     disputed_open_minor: int = 0  # at stake in them
     dispute_lost_minor: int = 0  # taken back by buyers' banks in lost disputes
     dispute_fees_minor: int = 0  # the processor's fees on lost disputes
+    processing_minor: int = 0  # the processor's fees on the orders' charges (estimated at checkout)
+    buyer_processing_minor: int = 0  # the part buyers paid as "Payment processing" (in charged_minor)
 
     @property
     def net_platform_fee_minor(self) -> int:
@@ -38,8 +40,18 @@ class EventLedger:
     @property
     def organizer_net_minor(self) -> int:
         """What the organizer keeps: charged, less refunds, less the platform's net fees."""
-        return (self.charged_minor - self.refunded_minor - self.net_platform_fee_minor
+        return (self.charged_minor - self.refunded_minor - self.net_platform_fee_minor - self.processing_minor
                 - self.dispute_lost_minor - self.dispute_fees_minor)
+
+    def with_processing(self, paid: Sequence[tuple[Order, Payment]]) -> EventLedger:
+        """This ledger with the processor's fees on the orders' card payments: the platform took them
+        in its application fee and paid the processor, so they leave the organizer's net; passed on,
+        the buyers paid them on top of the orders (never refunded: domain/processing_fees.py)."""
+        mine = [(order, payment) for order, payment in paid if payment.order_id == order.id]
+        passed = sum(max(0, payment.amount_minor - order.total_minor) for order, payment in mine)
+        return replace(self, charged_minor=self.charged_minor - self.buyer_processing_minor + passed,
+                       buyer_processing_minor=passed,
+                       processing_minor=sum(payment.processing_minor for _, payment in mine))
 
     def with_disputes(self, disputes: Sequence[Dispute]) -> EventLedger:
         """This ledger with the event's disputes and their outcomes counted."""
