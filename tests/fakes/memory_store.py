@@ -44,6 +44,7 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
+from tests.fakes.memory_cancellations import InMemoryCancellationsMixin
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
 from tests.fakes.memory_payments import InMemoryPaymentsMixin
@@ -51,7 +52,7 @@ from tests.fakes.memory_sales_stats import InMemorySalesStatsMixin
 from tests.fakes.round_trip import as_stored
 
 
-class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputesMixin,
+class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputesMixin, InMemoryCancellationsMixin,
                     InMemorySalesStatsMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
@@ -74,6 +75,7 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputes
         InMemoryPaymentsMixin.__init__(self)
         InMemoryOutboxMixin.__init__(self)
         InMemoryDisputesMixin.__init__(self)
+        InMemoryCancellationsMixin.__init__(self)
 
     def ping(self) -> None:
         return None
