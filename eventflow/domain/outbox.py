@@ -255,6 +255,8 @@ class OutboxSender:
             self.store.finish_outbox_send(message.key, OutboxStatus.FAILED, now, error=error)
         else:
             retry_at = now + self.policy.delay(message.attempts)
+            log.info("outbox %s: try %d refused (%s); next try at %s", message.key, message.attempts, error,
+                     retry_at.isoformat())
             self.store.finish_outbox_send(message.key, OutboxStatus.PENDING, now, next_attempt_at=retry_at,
                                           error=error)
 
