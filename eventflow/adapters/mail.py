@@ -59,9 +59,9 @@ def tickets_message(order: Order, event: Event, base_url: str, sender: str = DEF
     return build_message(ticket_mail(order, event, base_url), sender)
 
 
-def ticket_mail(order: Order, event: Event, base_url: str) -> OutgoingMail:
+def ticket_mail(order: Order, event: Event, base_url: str, paid_minor: int | None = None) -> OutgoingMail:
     """The tickets mail with the event's .ics attached."""
-    return tickets_mail(order, event, base_url, calendar_attachment(event, base_url, order))
+    return tickets_mail(order, event, base_url, calendar_attachment(event, base_url, order), paid_minor)
 
 
 def refund_message(refund: Refund, buyer: Buyer, event: Event, base_url: str,
@@ -96,8 +96,8 @@ class FileMailer:
         self._directory = directory
         self._base_url = base_url
 
-    def send_tickets(self, order: Order, event: Event) -> None:
-        self.send(ticket_mail(order, event, self._base_url), f"tickets:{order.id}")
+    def send_tickets(self, order: Order, event: Event, paid_minor: int | None = None) -> None:
+        self.send(ticket_mail(order, event, self._base_url, paid_minor), f"tickets:{order.id}")
 
     def send(self, mail: OutgoingMail, reference: str = "") -> None:
         """Write the mail to `<reference>.eml` (an outbox key; `tickets:<order id>` is `<order id>.eml`)."""
@@ -135,8 +135,8 @@ class SmtpMailer:
         self._timeout = timeout
         self._local = threading.local()  # each thread's open connection (smtplib's are not thread-safe)
 
-    def send_tickets(self, order: Order, event: Event) -> None:
-        self.send(ticket_mail(order, event, self._base_url))
+    def send_tickets(self, order: Order, event: Event, paid_minor: int | None = None) -> None:
+        self.send(ticket_mail(order, event, self._base_url, paid_minor))
         log.info("tickets of order %s mailed to %s", order.id, order.buyer.email)
 
     def send(self, mail: OutgoingMail, reference: str = "") -> None:
@@ -220,9 +220,10 @@ class OutboxMailer:
         self._mailer = mailer
         self._base_url = base_url
 
-    def send_tickets(self, order: Order, event: Event) -> None:
+    def send_tickets(self, order: Order, event: Event, paid_minor: int | None = None) -> None:
         key = f"tickets:{order.id}"
-        self._outbox.enqueue(key, ticket_mail(order, event, self._base_url), event_id=event.id, batch="tickets")
+        self._outbox.enqueue(key, ticket_mail(order, event, self._base_url, paid_minor), event_id=event.id,
+                             batch="tickets")
         status = self._sender.send_now(key)
         if status not in (OutboxStatus.SENT, None):
             message = self._outbox.store.get_outbox_message(key)

@@ -54,10 +54,15 @@ def order_url(base_url: str, order: Order) -> str:
     return f"{base_url.rstrip('/')}{order_path(order.reservation_id)}"
 
 
-def tickets_mail(order: Order, event: Event, base_url: str, calendar: MailAttachment | None = None) -> OutgoingMail:
-    """The buyer's tickets: one link per ticket (each link is the ticket), when and where, the .ics."""
+def tickets_mail(order: Order, event: Event, base_url: str, calendar: MailAttachment | None = None,
+                 paid_minor: int | None = None) -> OutgoingMail:
+    """The buyer's tickets: one link per ticket (each link is the ticket), when and where, the .ics.
+    `paid_minor` above the order's total: the card also paid a passed-on "Payment processing" line."""
     links = [ticket_url(base_url, t.id, t.access_key) for t in order.tickets]
-    total = format_money(order.total_minor, order.currency, locale="en_GB")
+    processing = max(0, (paid_minor or 0) - order.total_minor)
+    total = format_money(order.total_minor + processing, order.currency, locale="en_GB") + (
+        f" (incl. Payment processing {format_money(processing, order.currency, locale='en_GB')})"
+        if processing else "")
     text = "\n".join([
         f"Hi {order.buyer.name},",
         "",

@@ -30,12 +30,13 @@ class Paid:
     order: Order
 
 
-def mail_tickets(ticketing: Ticketing, mailer: TicketMailer, order: Order) -> None:
-    """Mail an order's tickets; a mail failure is logged, never undoes the sale."""
+def mail_tickets(ticketing: Ticketing, mailer: TicketMailer, order: Order, paid_minor: int | None = None) -> None:
+    """Mail an order's tickets; a mail failure is logged, never undoes the sale. `paid_minor`: what
+    the card was charged, when a passed-on processing fee makes it more than the order's total."""
     event = ticketing.store.get_event(order.event_id)
     try:
         if event is not None:
-            mailer.send_tickets(order, event)
+            mailer.send_tickets(order, event, paid_minor)
     except Exception:  # the sale stands; the tickets stay reachable from the order page
         log.exception("mailing the tickets of order %s failed", order.id)
 

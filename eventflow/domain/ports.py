@@ -274,7 +274,9 @@ class PaymentGateway(Protocol):
 class TicketMailer(Protocol):
     """Delivers an order's tickets to the buyer."""
 
-    def send_tickets(self, order: Order, event: Event) -> None: ...
+    def send_tickets(self, order: Order, event: Event, paid_minor: int | None = None) -> None:
+        """`paid_minor`: what the card was charged when it differs from the order's total (a
+        passed-on "Payment processing" line, domain/processing_fees.py)."""
 
 
 # ---------------------------------------------------------------------- payments

@@ -61,6 +61,9 @@ def test_the_platform_never_pays_the_processor(charged_shop: Shop, currency: str
     order = shop.store.get_order(shop.store.get_reservation(reservation.id).order_id)
     payment = shop.store.get_payment(reservation.id)
     assert payment.processing_minor == split.processing_minor and payment.amount_minor == split.buyer_total_minor
+    mails = [m.read_text() for m in shop.mails()]
+    assert len(mails) == 1 and order.id in mails[0]
+    assert ("incl. Payment processing" in mails[0]) is (mode is ProcessingFees.PASS_ON)
     ledger = shop.client.get(f"/api/v1/events/{event.id}/ledger", headers=shop.auth).json()
     assert ledger["charged_minor"] == split.buyer_total_minor and ledger["organizer_net_minor"] == split.organizer_minor
 

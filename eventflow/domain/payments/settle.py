@@ -348,7 +348,7 @@ class StripePayments:
             self._refund_extra_payment(payment, session, intent)
             return
         # Mail before PAID: a crash in between mails twice, never zero times.
-        mail_tickets(self.ticketing, self.mailer, order)
+        mail_tickets(self.ticketing, self.mailer, order, payment.amount_minor)
         self._update(payment, state=PaymentState.PAID, order_id=order.id, payment_intent_id=intent,
                      session_id=session.session_id)
 
