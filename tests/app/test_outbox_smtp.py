@@ -66,7 +66,7 @@ def smtp_server(inbox: FlakyInbox) -> Iterator[int]:
         controller.stop()
 
 
-def queue(store: SqliteStore, clock: ManualClock, count: int) -> list[str]:
+def queue(store: Any, clock: ManualClock, count: int) -> list[str]:
     outbox = Outbox(store, clock)
     addresses = [f"guest{i:04}@example.com" for i in range(count)]
     for address in addresses:
@@ -212,3 +212,21 @@ def test_two_instances_jobs_mail_each_recipient_once(tmp_path: Path) -> None:
     assert inbox.recipients() == Counter({address: 1 for address in addresses})
     for store in stores:
         store.close()
+
+
+def test_on_dynamodb_a_flaky_server_and_a_restart_also_reach_everyone_once() -> None:
+    """The same on the DynamoDB store (moto in process; fewer messages: moto is slow per request)."""
+    from eventflow.store.dynamodb.store import DynamoStore
+    from tests.store.moto_server import REGION, in_process_table
+
+    clock, inbox = ManualClock(), FlakyInbox()
+    with in_process_table("outbox-smtp") as store, smtp_server(inbox) as port:
+        addresses = queue(store, clock, 120)
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", "https://tickets.example")
+        patient = RetryPolicy(max_attempts=50)
+        send_until_quiet(OutboxSender(store, clock, mailer, patient), clock, stop=lambda: len(inbox.accepted) >= 60)
+        restarted = DynamoStore("outbox-smtp", region_name=REGION)  # a new process on the same table
+        send_until_quiet(OutboxSender(restarted, clock, mailer, patient), clock)
+        assert inbox.tries > 120
+        assert inbox.recipients() == Counter({address: 1 for address in addresses})
+        assert Outbox(restarted, clock).batches("ev1")[0].counts == {OutboxStatus.SENT: 120}
