@@ -73,7 +73,7 @@ class SettledOut(BaseModel):
 
 
 def change_out(change: EventChange, owner: bool) -> ChangeOut:
-    busy = change.running
+    busy = change.busy
     status = {ChangeKind.CANCELLED: ("cancelling", "cancelled"),
               ChangeKind.POSTPONED: ("postponing", "postponed")}[change.kind][0 if busy else 1]
     failures = [FailureOut(order_id=o, reason=why) for o, why in change.failures] if owner else None

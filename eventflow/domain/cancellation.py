@@ -39,7 +39,16 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 5_000
 MAX_REASON = 500
-CHECKPOINT_EVERY = 1  # orders between saved cursors: every order, so a crash redoes at most one
+# After a cancellation, a hold taken before it may still be paid and turn into an order: Stripe's
+# session ends 32 minutes after the hold, and a late webhook or the reconciliation pass (every five
+# minutes) confirms it. The batch keeps looking for such orders, once a minute, for this long after
+# the longest hold.
+LATE_ORDERS_WINDOW = timedelta(hours=1)
+LOOK_FOR_LATE_ORDERS_EVERY = timedelta(minutes=1)
+# An order confirmed while the cancellation started may carry an instant a little before it and
+# commit after the batch read the orders, landing behind the cursor: orders from this long before
+# the cancellation on are checked again (by their mail's outbox key) on every later pass.
+RECHECK_BEFORE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,11 @@ class Settled:
 
 def order_key(order: Order) -> str:
     """The batch's cursor for an order: text order is the store's (created_at, id) order."""
-    return f"{order.created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}|{order.id}"
+    return _key(order.created_at, order.id)
+
+
+def _key(instant: datetime, order_id: str) -> str:
+    return f"{instant.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}|{order_id}"
 
 
 class Cancellations:
@@ -97,7 +110,8 @@ class Cancellations:
             event = self.catalog.cancel(organizer_id, event_id)  # sales stop before anything else
         change = EventChange(
             id=f"cancel_{event.id}", event_id=event.id, organizer_id=organizer_id, kind=ChangeKind.CANCELLED,
-            message=message, created_at=self._now(), total=len(self.store.list_orders(event.id)))
+            message=message, created_at=self._now(), total=len(self.store.list_orders(event.id)),
+            watch_until=self._now() + self.ticketing.hold_duration + LATE_ORDERS_WINDOW)
         self.store.save_event_change(change)
         return change
 
@@ -204,9 +218,10 @@ class Cancellations:
     def run_due(self) -> int:
         """Work through every unfinished cancellation or postponement this instance can lease;
         returns how many orders it settled."""
-        settled = 0
+        settled, now = 0, self._now()
         for change in self.store.unfinished_event_changes():
-            if self._lease(change.event_id):
+            resting = change.settled and change.checked_at and now - change.checked_at < LOOK_FOR_LATE_ORDERS_EVERY
+            if not resting and self._lease(change.event_id):
                 settled += self.work(change)
         return settled
 
@@ -224,10 +239,13 @@ class Cancellations:
         change = change.changed(total=max(change.total, len(orders)))
         lease_until = self._now() + self.lease / 2
         worked = 0
+        recheck_from = _key(change.created_at - RECHECK_BEFORE, "") if change.kind is ChangeKind.CANCELLED else None
         for order in orders:
             key = order_key(order)
             retrying = order.id in change.retry
-            if key <= change.cursor and not retrying:
+            missed = (recheck_from is not None and recheck_from < key <= change.cursor
+                      and order.id not in dict(change.failures) and not self._told(order))
+            if key <= change.cursor and not retrying and not missed:
                 continue
             if self._now() >= lease_until:
                 if not self._lease(event.id):
@@ -236,7 +254,11 @@ class Cancellations:
             change = self._one(change, event, order, refunds.get(order.id, []), key, retrying)
             worked += 1
             self.store.save_event_change(change)
-        self.store.save_event_change(change.changed(retry=(), finished_at=self._now()))
+        now = self._now()
+        if change.watch_until is not None and now < change.watch_until:  # late orders may still come
+            self.store.save_event_change(change.changed(retry=(), checked_at=now))
+        else:
+            self.store.save_event_change(change.changed(retry=(), finished_at=now))
         return worked
 
     def _one(self, change: EventChange, event: Event, order: Order, earlier: list[Refund], key: str,
@@ -264,6 +286,10 @@ class Cancellations:
         settled = self.settle(order, RefundReason.EVENT_CANCELLED, "cancel", restock=False, earlier=earlier)
         self.checkpoint(f"cancellation_refunded:{change.done + len(change.failures) + 1}")
         self._mail(f"cancel:{order.id}", order, event, "cancel", _cancelled_mail(event, change, settled, link))
+
+    def _told(self, order: Order) -> bool:
+        """Whether the batch finished this order (its mail, the last step, is in the outbox)."""
+        return self.outbox.store.get_outbox_message(f"cancel:{order.id}") is not None
 
     def _lease(self, event_id: str) -> bool:
         now = self._now()

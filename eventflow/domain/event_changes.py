@@ -39,6 +39,10 @@ class EventChange:
     refund_deadline: datetime | None = None  # postponed: buyers may ask for their money until then
     starts_at: datetime | None = None  # postponed: the new date
     ends_at: datetime | None = None
+    # Cancelled: a hold taken before the cancellation may still be paid (late) and become an order
+    # until about then; the batch stays open, looking for such orders now and then (`checked_at`).
+    watch_until: datetime | None = None
+    checked_at: datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ChangeKind(self.kind))
@@ -55,6 +59,16 @@ class EventChange:
     @property
     def running(self) -> bool:
         return self.finished_at is None
+
+    @property
+    def settled(self) -> bool:
+        """Every order known so far had its turn (done or failed) and no retry is waiting."""
+        return self.done + self.failed >= self.total and not self.retry
+
+    @property
+    def busy(self) -> bool:
+        """Work in hand: what "cancelling" / "postponing" means to the organizer."""
+        return self.running and not self.settled
 
     def changed(self, **changes: Any) -> EventChange:
         return replace(self, **changes)

@@ -62,7 +62,7 @@ def test_cancel_stops_sales_refunds_demo_orders_voids_free_ones_and_mails_each_b
 
     assert cancellations.run_due() == 8
     finished = store.get_event_change(event.id)
-    assert finished.done == 8 and finished.percent == 100 and not finished.running and finished.failures == ()
+    assert finished.done == 8 and finished.percent == 100 and not finished.busy and finished.failures == ()
     for order in orders:
         assert all(t.status is TicketStatus.VOID for t in store.get_order(order.id).tickets)
     refunds = store.list_refunds(event.id)
@@ -81,6 +81,29 @@ def test_cancel_stops_sales_refunds_demo_orders_voids_free_ones_and_mails_each_b
 
     assert cancellations.run_due() == 0  # finished: nothing is done twice
     assert len(store.list_refunds(event.id)) == 8
+
+
+def test_a_hold_paid_after_the_cancellation_is_refunded_too_then_the_batch_ends(
+    service: Ticketing, store: InMemoryStore, clock: ManualClock, shop: tuple[Event, list[Tier], list[Order]],
+) -> None:
+    event, tiers, _ = shop
+    late = service.reserve(event.id, [LineRequest(tiers[0].id, 1)], Buyer("late@example.com", "Lee"))
+    cancellations = batch(service, store)
+    cancellations.cancel(event.organizer_id, event.id, "Sorry")
+    assert cancellations.run_due() == 8
+    settled = store.get_event_change(event.id)
+    assert settled.running and not settled.busy and settled.percent == 100  # still watching for late orders
+    order, created = service.confirm_once(late.id, f"demo_{late.id}")  # its payment arrives after all
+    assert created
+    assert cancellations.run_due() == 0  # looked a moment ago: rests a minute
+    clock.advance(timedelta(minutes=1))
+    assert cancellations.run_due() == 1
+    assert store.get_event_change(event.id).done == 9 and store.get_event_change(event.id).total == 9
+    assert all(t.status is TicketStatus.VOID for t in store.get_order(order.id).tickets)
+    assert store.get_outbox_message(f"cancel:{order.id}") is not None
+    clock.advance(timedelta(hours=2))
+    assert cancellations.run_due() == 0
+    assert not store.get_event_change(event.id).running  # the window for late payments is over
 
 
 def test_the_door_refuses_a_cancelled_events_tickets_before_the_batch_has_run(
@@ -126,7 +149,7 @@ def test_a_batch_killed_halfway_is_finished_by_another_instance_without_doing_an
     clock.advance(LEASE)
     assert second.run_due() == 5
     done = store.get_event_change(event.id)
-    assert done.done == 8 and not done.running
+    assert done.done == 8 and not done.busy
     assert sorted(r.order_id for r in store.list_refunds(event.id)) == sorted(o.id for o in orders)
     assert mails(store, "cancel:") == sorted(f"cancel:{o.id}" for o in orders)
 
@@ -150,7 +173,7 @@ def test_failed_orders_wait_for_the_organizers_retry(
     cancellations.run_due()
     change = store.get_event_change(event.id)
     assert change.done == 7 and change.failures == ((orders[1].id, "Stripe refused the refund: card account closed"),)
-    assert change.percent == 87 and not change.running
+    assert change.percent == 87 and not change.busy
     assert f"cancel:{orders[1].id}" not in store._outbox
 
     broken.clear()
@@ -159,7 +182,7 @@ def test_failed_orders_wait_for_the_organizers_retry(
     assert cancellations.retry_failures(event.organizer_id, event.id).running
     assert cancellations.run_due() == 1
     change = store.get_event_change(event.id)
-    assert change.done == 8 and change.failures == () and change.percent == 100 and not change.running
+    assert change.done == 8 and change.failures == () and change.percent == 100 and not change.busy
     assert len(mails(store, "cancel:")) == 8
 
 

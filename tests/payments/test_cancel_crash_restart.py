@@ -86,7 +86,7 @@ def test_cancellation_killed_halfway_and_restarted_refunds_everyone_exactly_once
             assert halfway is not None and halfway.running and halfway.done < PAID + FREE
 
             with running_app(tmp_path, port=port, **env) as url:
-                wait_for(lambda: not store.get_event_change(event["id"]).running, 120, "the batch to finish")
+                wait_for(lambda: not store.get_event_change(event["id"]).busy, 120, "the batch to finish")
                 seen = httpx.get(f"{url}/api/v1/events/{event['id']}", headers=auth).json()
                 staff = httpx.post(f"{url}/api/v1/events/{event['id']}/staff", headers=auth,
                                    json={"label": "Gate"}).json()

@@ -21,7 +21,8 @@ def test_a_change_round_trips_whole(store: Any) -> None:
     saved = change("evt_a", T0.astimezone(berlin), done=2, cursor="2027-03-01T11:00:00.000000Z|ord_b",
                    failures=(("ord_c", "Stripe refused: card expired"),), retry=("ord_c",),
                    refund_deadline=T0 + timedelta(days=9), starts_at=T0 + timedelta(days=30),
-                   ends_at=T0 + timedelta(days=30, hours=3), message="Ünïcode ✓ \"quoted\"")
+                   ends_at=T0 + timedelta(days=30, hours=3), message="Ünïcode ✓ \"quoted\"",
+                   watch_until=T0 + timedelta(hours=2), checked_at=T0 + timedelta(minutes=5))
     store.save_event_change(saved)
     got = store.get_event_change("evt_a")
     assert got == saved

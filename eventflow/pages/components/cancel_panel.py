@@ -42,12 +42,12 @@ class CancelPanel:
         with self.container:
             if change is not None:
                 self.show(change)
-        self.timer.active = change is not None and change.running  # poll only while the batch runs
+        self.timer.active = change is not None and change.busy  # poll only while the batch runs
 
     def show(self, change: EventChange) -> None:
         cancelled = change.kind is ChangeKind.CANCELLED
-        title = ("Refunding every buyer" if change.running else "Cancelled: every buyer refunded and told") \
-            if cancelled else ("Telling every buyer about the new date" if change.running else "Postponed")
+        title = ("Refunding every buyer" if change.busy else "Cancelled: every buyer refunded and told") \
+            if cancelled else ("Telling every buyer about the new date" if change.busy else "Postponed")
         with ui.card().classes("w-full").props("data-testid=change-panel"):
             ui.label(title).classes("text-lg font-semibold")
             ui.linear_progress(value=change.percent / 100, show_value=False).props("data-testid=change-bar")
