@@ -125,6 +125,7 @@ class ScanOut(BaseModel):
     ticket: ScannedTicketOut | None
     double_admission: bool = False
     reason: str | None = None  # why an offline scan was refused unread (outside_door_window, ...)
+    disputed: bool = False  # admitted, but its payment is disputed (the organizer lets such tickets in)
 
 
 class OfflineScanIn(Strict):
@@ -162,6 +163,7 @@ def scan_out(outcome: ScanOutcome) -> ScanOut:
         ) if shown and ticket is not None else None,
         double_admission=outcome.double_admission,
         reason=outcome.reason.value if outcome.reason else None,
+        disputed=outcome.disputed,
     )
 
 

@@ -82,6 +82,7 @@ class ScanOutcome:
     checkin: CheckIn | None = None  # the ticket's check-in (when and by which device)
     double_admission: bool = False
     reason: Refusal | None = None
+    disputed: bool = False  # admitted although its payment is disputed (the organizer lets such tickets in)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +218,7 @@ class DoorCheckIn:
         if created:
             self.listener.availability_changed(event.id)
         result = ScanResult.ADMITTED if created else ScanResult.ALREADY_CHECKED_IN
-        return ScanOutcome(result, outcome.ticket, outcome.tier_name, stored)
+        return ScanOutcome(result, outcome.ticket, outcome.tier_name, stored, disputed=outcome.disputed)
 
     # ---------------------------------------------------------------- offline uploads
     def sync(self, event: Event, device_id: str, scans: list[OfflineScan], scope: str | None = None,
@@ -304,9 +305,10 @@ class DoorCheckIn:
             return ScanOutcome(ScanResult.EVENT_CANCELLED, ticket, tier_name)
         if ticket.status is TicketStatus.VOID:
             return ScanOutcome(ScanResult.VOID, ticket, tier_name)
-        if self.disputes is not None and self.disputes.verdict(event.organizer_id, ticket.order_id):
+        refused = self.disputes.verdict(event.organizer_id, ticket.order_id) if self.disputes else None
+        if refused:
             return ScanOutcome(ScanResult.DISPUTED, ticket, tier_name)
-        return ScanOutcome(ScanResult.ADMITTED, ticket, tier_name)
+        return ScanOutcome(ScanResult.ADMITTED, ticket, tier_name, disputed=refused is False)
 
     def _judge(self, event: Event, code: DoorCode, at: datetime, tiers: dict[str, dict[str, str]]) -> ScanOutcome:
         outcome = self._judge_ticket(event, code.ticket_id, tiers)

@@ -217,7 +217,8 @@
                               { scanned_at: answer.ticket.checked_in_at, by: answer.ticket.checked_in_by });
             this.updateStatus();
           }
-          return this.showResult(answer.result, answer.ticket, false);
+          return this.showResult(answer.result, answer.ticket, false,
+                                 answer.disputed ? "Admitted · payment disputed" : undefined);
         } catch (error) {
           if (this.revoked) return this.showResult("invalid", null, false, "Access revoked");
           /* network failed: decide locally below */

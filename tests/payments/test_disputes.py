@@ -100,9 +100,13 @@ def test_an_open_dispute_flags_the_tickets_at_the_door_and_in_the_manifest(ready
     [mail] = [m for m in (shop.services.outbox.store.get_outbox_message(f"dispute-opened-{opened['id']}"),) if m]
     assert mail.mail.to == shop.organizer.email and event.title in mail.mail.subject
     assert "refused at the door" in mail.mail.text
-    # The organizer lets disputed tickets in: admitted (and no longer refused offline).
+    # The organizer lets disputed tickets in: admitted, flagged (and no longer refused offline).
     shop.store.set_admits_disputed_tickets(shop.organizer.id, True)
-    assert scan(shop, event, order) is ScanResult.ADMITTED
+    door = shop.services.door
+    admitted = door.scan(event, door.qr_payload(order.tickets[0], shop.clock.now()), "door-1")
+    assert admitted.result is ScanResult.ADMITTED and admitted.disputed
+    calm_scan = door.scan(event, door.qr_payload(calm.tickets[1], shop.clock.now()), "door-1")
+    assert calm_scan.result is ScanResult.ADMITTED and not calm_scan.disputed
     assert not any(t.disputed for t in shop.services.door.manifest(event).tickets)
 
 
