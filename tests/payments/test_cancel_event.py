@@ -5,6 +5,7 @@ every ticket void; every buyer mailed once; the ledger at zero; the door refusin
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -130,4 +131,68 @@ def test_void_a_card_order_and_a_free_order_from_the_api(ready_shop: Shop) -> No
     assert shown["status"] == "void"
     assert shop.store.get_outbox_message(f"void:{paid_order.id}") is not None
     assert shop.store.get_outbox_message(f"void:{free_order.id}") is not None
+    assert_ledger(shop)
+
+
+def test_refunds_stripe_refuses_or_does_not_answer_wait_for_the_retry_button(ready_shop: Shop) -> None:
+    shop = ready_shop
+    event, tiers = shop.event(prices=(2500,), capacities=(10,))
+    for _ in range(3):
+        _, session_id = shop.buy(event, (tiers[0], 1))
+        shop.fake.pay(session_id)
+    shop.fake.deliver_all()
+    assert shop.client.post(f"/api/v1/events/{event.id}/cancel", headers=shop.auth, json={}).status_code == 202
+    shop.fake.fail_next("POST", "/v1/refunds", times=1, status=400)  # refused: the first order
+    shop.fake.fail_next("POST", "/v1/refunds", times=4, status=503)  # no answer through the SDK's 3 retries
+    shop.services.cancellations.run_due()
+    change = shop.client.get(f"/api/v1/events/{event.id}/change", headers=shop.auth).json()
+    assert change["progress"]["done"] == 1 and change["progress"]["failed"] == 2, change
+    reasons = sorted(f["reason"] for f in change["progress"]["failures"])
+    assert reasons[0].startswith("Stripe did not answer") and reasons[1].startswith("Stripe refused")
+    assert change["status"] == "cancelled" and change["progress"]["percent"] == 33  # nothing in hand: waits
+
+    retried = shop.client.post(f"/api/v1/events/{event.id}/change/retry", headers=shop.auth)
+    assert retried.status_code == 202 and retried.json()["status"] == "cancelling"
+    shop.services.cancellations.run_due()
+    change = shop.client.get(f"/api/v1/events/{event.id}/change", headers=shop.auth).json()
+    assert change["progress"] == {"done": 3, "total": 3, "failed": 0, "percent": 100, "failures": []}
+    for session in shop.fake.paid_sessions():
+        assert sum(r["amount"] for r in shop.fake.refunds_of(session["payment_intent"])) == session["amount_total"]
+    ledger = shop.client.get(f"/api/v1/events/{event.id}/ledger", headers=shop.auth).json()
+    assert ledger["refunded_minor"] == ledger["charged_minor"] and ledger["pending_refunds"] == 0
+    # (assert_ledger wants every refund succeeded: the refused attempt stays on record as failed)
+
+
+def test_postpone_then_a_buyer_asks_for_a_card_refund_before_the_deadline(ready_shop: Shop) -> None:
+    shop = ready_shop
+    event, tiers = shop.event(prices=(2500,), capacities=(10,))
+    reservation, session_id = shop.buy(event, (tiers[0], 2))
+    shop.fake.pay(session_id)
+    shop.fake.deliver_all()
+    new_start = event.starts_at + timedelta(days=14)
+    body = {"starts_at": new_start.isoformat(), "ends_at": (new_start + timedelta(hours=3)).isoformat(),
+            "refund_deadline": (shop.clock.now() + timedelta(days=7)).isoformat(), "message": "Singer is ill."}
+    early = {**body, "refund_deadline": (new_start + timedelta(days=1)).isoformat()}
+    refused = shop.client.post(f"/api/v1/events/{event.id}/postpone", headers=shop.auth, json=early)
+    assert refused.status_code == 422 and "before the new date" in refused.text
+    postponed = shop.client.post(f"/api/v1/events/{event.id}/postpone", headers=shop.auth, json=body)
+    assert postponed.status_code == 202 and postponed.json()["status"] == "postponing", postponed.text
+    assert shop.services.cancellations.run_due() == 1
+    seen = shop.client.get(f"/api/v1/events/{event.id}").json()
+    assert seen["status"] == "published" and seen["starts_at"].startswith(new_start.date().isoformat())
+
+    asked = shop.client.post(f"/api/v1/reservations/{reservation.id}/refund-request")
+    assert asked.status_code == 200, asked.text
+    order = shop.store.get_order(shop.store.get_reservation(reservation.id).order_id)
+    assert asked.json()["refunded_minor"] == order.total_minor
+    assert [r["amount"] for r in shop.fake.refunds_of(order.payment_ref)] == [order.total_minor]
+    again = shop.client.post(f"/api/v1/reservations/{reservation.id}/refund-request")
+    assert again.json()["refund_id"] == asked.json()["refund_id"]
+    assert len(shop.fake.refunds_of(order.payment_ref)) == 1
+    shop.clock.advance(timedelta(days=8))
+    other, other_session = shop.buy(event, (tiers[0], 1))
+    shop.fake.pay(other_session)
+    shop.fake.deliver_all()
+    late = shop.client.post(f"/api/v1/reservations/{other.id}/refund-request")
+    assert late.status_code == 409 and "deadline" in late.text
     assert_ledger(shop)
