@@ -101,7 +101,8 @@ class MessagesPanel:
 
     async def send(self, subject: str, text: str, tier_id: str | None) -> None:
         messages, organizer_id, event_id = self.services.messages, self.organizer.id, self.event.id
-        self.preview_box.clear()
+        self.preview_box.clear()  # the button goes at once: a second click has nothing to press
+        ui.notify("Queueing the message...")
         try:
             sent: MessageSent = await self.services.in_thread(
                 messages.send, organizer_id, event_id, subject, text, tier_id)
