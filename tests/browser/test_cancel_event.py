@@ -76,3 +76,26 @@ def test_organizer_cancels_from_the_editor_and_the_scanner_refuses_tickets(door:
     type_code(scanner, payloads[1])  # offline: the refreshed manifest refuses
     wait_result(scanner, "event_cancelled", offline=True)
     screenshot(scanner, "scanner-event-cancelled-phone")
+
+
+def test_organizer_voids_an_order_from_the_attendee_table(door: Door, browser) -> None:  # type: ignore[no-untyped-def]
+    door.setup_event(tickets=2)
+    ticket = door.tickets[0]
+    organizer = browser(DESKTOP)
+    organizer.get(f"{door.url}/login")
+    fill(organizer, "login-email", door.event["organizer_email"])
+    fill(organizer, "login-password", "long enough")
+    by_testid(organizer, "login-submit").click()
+    until(organizer, 10, lambda d: d.current_url.endswith("/dashboard"))
+    organizer.get(f"{door.url}/dashboard/events/{door.event['id']}")
+    button = until(organizer, 10, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid^="void-"]'))[0]
+    order_id = button.get_attribute("data-testid").removeprefix("void-")
+    organizer.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    reason = wait_testid(organizer, "void-reason")
+    (reason if reason.tag_name == "textarea" else reason.find_element(By.TAG_NAME, "textarea")).send_keys("Sold twice")
+    by_testid(organizer, "confirm-void").click()
+    until(organizer, 10, lambda d: door.api("GET", f"/tickets/{ticket['ticket_id']}",
+                                            params={"key": ticket["key"]}).json()["status"] == "void")
+    assert order_id.startswith("ord_")
+    screenshot(organizer, "dashboard-void-order-desktop")
