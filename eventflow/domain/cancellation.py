@@ -314,6 +314,8 @@ def _clean(text: str, limit: int, name: str) -> str:
 
 def _money_line(settled: Settled, event: Event) -> str:
     amount = format_money(settled.refunded_minor, event.currency)
+    if settled.order.total_minor and settled.refund is None:
+        return "Everything you paid for this order was refunded already."
     if settled.refund is None or settled.refunded_minor == 0:
         return "Nothing was paid for this order, so there is nothing to refund."
     if settled.demo:

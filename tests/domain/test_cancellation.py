@@ -3,6 +3,8 @@ with free and demo-paid orders (card orders through the Stripe stand-in: tests/p
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -152,6 +154,37 @@ def test_a_batch_killed_halfway_is_finished_by_another_instance_without_doing_an
     assert done.done == 8 and not done.busy
     assert sorted(r.order_id for r in store.list_refunds(event.id)) == sorted(o.id for o in orders)
     assert mails(store, "cancel:") == sorted(f"cancel:{o.id}" for o in orders)
+
+
+def test_four_instances_running_the_batch_at_once_refund_each_order_once(
+    service: Ticketing, store: InMemoryStore, shop: tuple[Event, list[Tier], list[Order]],
+) -> None:
+    event, _, orders = shop
+    instances = [batch(service, store) for _ in range(4)]
+    instances[0].cancel(event.organizer_id, event.id, "Storm")
+    start = threading.Barrier(len(instances))
+
+    def run(cancellations: Cancellations) -> int:
+        start.wait()
+        return cancellations.run_due()
+
+    with ThreadPoolExecutor(len(instances)) as pool:
+        settled = list(pool.map(run, instances))
+    assert sorted(settled) == [0, 0, 0, 8]  # the lease: one instance works, the others pass
+    assert sorted(r.order_id for r in store.list_refunds(event.id)) == sorted(o.id for o in orders)
+    assert store.get_event_change(event.id).done == 8
+
+
+def test_an_order_voided_before_the_cancellation_is_told_it_was_refunded_already(
+    service: Ticketing, store: InMemoryStore, shop: tuple[Event, list[Tier], list[Order]],
+) -> None:
+    event, _, orders = shop
+    cancellations = batch(service, store)
+    cancellations.void_order(event.organizer_id, orders[0].id, "duplicate")
+    cancellations.cancel(event.organizer_id, event.id, "Storm")
+    cancellations.run_due()
+    assert len([r for r in store.list_refunds(event.id) if r.order_id == orders[0].id]) == 1
+    assert "refunded already" in store.get_outbox_message(f"cancel:{orders[0].id}").mail.text
 
 
 def test_failed_orders_wait_for_the_organizers_retry(
