@@ -296,6 +296,8 @@ class FakeStripe:
                 if "latest_charge" in str(params.get("expand", "")) and intent.get("latest_charge"):
                     intent["latest_charge"] = self._public(self.charges[intent["latest_charge"]])
                 return intent
+            case "GET", ["transfers", transfer_id]:
+                return self._public(self._get(self.transfers, transfer_id, "transfer"))
             case "POST", ["transfers", transfer_id, "reversals"]:
                 return self._reverse_transfer(transfer_id, params)
             case "POST", ["refunds"]:

@@ -208,6 +208,16 @@ class StripeConnect:
         ))
         return refund_info(refund.to_dict())
 
+    def transfer_left(self, payment_intent_id: str) -> int:
+        transfer_id = self._transfer_of(payment_intent_id)
+        transfer = _call(lambda: self.client.v1.transfers.retrieve(transfer_id)).to_dict()
+        return _amount(transfer.get("amount")) - _amount(transfer.get("amount_reversed"))
+
+    def reverse_transfer(self, payment_intent_id: str, amount_minor: int, key: str) -> None:
+        transfer_id = self._transfer_of(payment_intent_id)
+        _call(lambda: self.client.v1.transfers.reversals.create(
+            transfer_id, {"amount": amount_minor, "metadata": {"eventflow_recovery": key}}, {"idempotency_key": key}))
+
     def _transfer_of(self, payment_intent_id: str) -> str:
         """The destination charge's transfer to the organizer."""
         intent = _call(lambda: self.client.v1.payment_intents.retrieve(

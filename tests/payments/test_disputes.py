@@ -73,6 +73,16 @@ def test_dispute_webhooks_in_every_order_twice_each(ready_shop: Shop) -> None:
         # won: the ticket is good again; lost: refused (the organizer has not chosen to admit)
         assert scan(shop, event, order) is (ScanResult.DISPUTED if outcome == "lost" else ScanResult.ADMITTED)
     assert dispute_mails(shop, event) == 6  # one per dispute, whatever arrived how often
+    for order, dispute_id, outcome in orders:  # lost: taken back from the organizer's transfer, once
+        charge_id = shop.fake.intents[order.payment_ref]["latest_charge"]
+        transfer = shop.fake.transfers[shop.fake.charges[charge_id]["transfer"]]
+        reversals = [r for r in shop.fake.transfer_reversals if r["charge"] == charge_id]
+        dispute = shop.store.get_dispute(dispute_id)
+        if outcome == "lost":
+            assert [r["amount"] for r in reversals] == [transfer["amount"]] == [dispute.recovery_minor]
+            assert dispute.recovered  # amount + fee exceed what the organizer was sent: all of it
+        else:
+            assert reversals == [] and dispute.recovery_minor is None
     book = event_ledger(event, shop.store.list_orders(event.id), shop.store.list_refunds(event.id), disputes)
     lost = [order for order, _, outcome in orders if outcome == "lost"]
     assert book.dispute_lost_minor == sum(order.total_minor for order in lost)
@@ -133,3 +143,19 @@ def test_a_dispute_about_a_payment_eventflow_never_took_is_acknowledged(ready_sh
     shop.fake.disputes[opened["id"]]["payment_intent"] = "pi_elsewhere"
     assert shop.fake.deliver(shop.fake.emit_dispute(opened["id"], "charge.dispute.created", snapshot)) == 200
     assert shop.store.list_disputes(event.id) == [] and dispute_mails(shop, event) == 0
+
+
+def test_a_lost_partial_dispute_takes_amount_and_fee_back_from_the_organizer(ready_shop: Shop) -> None:
+    shop = ready_shop
+    event, tiers = shop.event(prices=(2500,), capacities=(100,))
+    order = paid_order(shop, event, tiers[0])  # 2 x 25.00 + fees: 5000 transferred to the organizer
+    opened = shop.fake.open_dispute(order.payment_ref, amount=1000)
+    shop.fake.update_dispute(opened["id"], "lost")
+    assert shop.fake.deliver_all() == [200, 200]
+    dispute = shop.store.get_dispute(opened["id"])
+    assert (dispute.status, dispute.fee_minor, dispute.recovery_minor, dispute.recovered) == (
+        DisputeStatus.LOST, 2000, 1000 + 2000, True)
+    charge_id = shop.fake.intents[order.payment_ref]["latest_charge"]
+    assert [r["amount"] for r in shop.fake.transfer_reversals if r["charge"] == charge_id] == [3000]
+    account = shop.store.get_connected_account(shop.organizer.id).account_id
+    assert shop.fake.balances[account]["pending"]["eur"] == 5000 - 3000

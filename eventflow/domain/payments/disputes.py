@@ -27,7 +27,7 @@ from eventflow.domain.outbox import OutgoingMail
 from eventflow.domain.payments.dispute_store import DisputeStore
 from eventflow.domain.payments.errors import ask_provider
 from eventflow.domain.payments.gateway import ConnectGateway, DisputeInfo
-from eventflow.domain.payments.records import Dispute, Payment
+from eventflow.domain.payments.records import Dispute, DisputeStatus, Payment
 from eventflow.domain.ports import PaymentStore, Store
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,24 @@ class Disputes:
             if not dispute.organizer_told and self._tell_organizer(dispute):
                 dispute = replace(dispute, organizer_told=True)
                 self.store.save_dispute(dispute)
+            if dispute.status is DisputeStatus.LOST and not dispute.recovered:
+                dispute = self._recover(dispute)
             return dispute
+
+    def _recover(self, dispute: Dispute) -> Dispute:
+        """A lost dispute: the provider took the amount and its fee from the platform; take them back
+        from the organizer's transfer, as far as what is left of it allows (refunds may have reversed
+        some). The amount is recorded before the provider is asked, so a retry asks for the same."""
+        if dispute.recovery_minor is None:
+            left = ask_provider(self.gateway.transfer_left, dispute.payment_intent_id)
+            dispute = replace(dispute, recovery_minor=max(0, min(dispute.amount_minor + dispute.fee_minor, left)))
+            self.store.save_dispute(dispute)
+        if dispute.recovery_minor:
+            ask_provider(self.gateway.reverse_transfer, dispute.payment_intent_id, dispute.recovery_minor,
+                         f"eventflow-dispute-{dispute.id}")
+        dispute = replace(dispute, recovered=True)
+        self.store.save_dispute(dispute)
+        return dispute
 
     def _merged(self, stored: Dispute | None, info: DisputeInfo, payment: Payment) -> Dispute:
         now = self.clock.now()
@@ -105,8 +122,9 @@ class Disputes:
             f"A buyer's bank disputed a payment of {amount} for {event.title} "
             f"(order {dispute.order_id or 'not issued'}, reason: {dispute.reason or 'not given'}).\n\n"
             f"{door}\nThe dispute now stands: {dispute.status.value.replace('_', ' ')}. "
-            "Answer it with evidence in your Stripe dashboard before its deadline; if it is lost, the amount "
-            "and the card processor's dispute fee leave your takings.\n\n"
+            "Reply to this mail with your evidence (what was sold, when the tickets were sent or scanned) "
+            "before the bank's deadline: the platform answers the bank. If it is lost, the amount and the "
+            "card processor's dispute fee are taken back from your payout for this order.\n\n"
             f"The event's money panel: {self.public_url}/dashboard/events/{event.id}\n"
         )
         self.mail.enqueue(f"dispute-opened-{dispute.id}",

@@ -151,6 +151,10 @@ class Dispute:
     updated_at: datetime
     closed_at: datetime | None = None
     organizer_told: bool = False  # the organizer's mail is queued (exactly once per dispute)
+    # Lost: what is taken back from the organizer's transfer (amount + fee, as far as the transfer
+    # allows), decided before the provider is asked so a retry asks for the same; then done.
+    recovery_minor: int | None = None
+    recovered: bool = False
 
     @property
     def flags_tickets(self) -> bool:
