@@ -56,3 +56,23 @@ async def test_checkout_shows_payment_processing_when_passed_on(stripe_site, mod
         await site.user.should_see(f"incl. Payment processing {money(split.processing_minor, 'EUR')}")
     else:
         await site.user.should_not_see(PROCESSING_LINE)
+
+
+@pytest.mark.parametrize("mode", [ProcessingFees.PASS_ON, ProcessingFees.ABSORB])
+async def test_the_event_page_shows_the_all_in_price_before_reserving(stripe_site, mode) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    site, fake = stripe_site
+    payments = site.services.payments
+    payments.config = replace(payments.config, processing=mode)
+    organizer = onboarded(site, fake)
+    event, tiers = site.event(organizer, [{"name": "Lantern", "price_minor": 1800, "capacity": 20}])
+    await site.user.open(f"/e/{event.slug}")
+    by_testid(site.user, f"plus-{tiers[0].id}").click()
+    by_testid(site.user, f"plus-{tiers[0].id}").click()
+    await site.user.should_see("Total")
+    reservation = site.services.ticketing.reserve(event.id, [LineRequest(tiers[0].id, 2)], Buyer("b@x.org", "Bo"))
+    split = payments.charge_split(reservation)  # what the checkout will ask for: the same total
+    assert text(site, "total") == money(split.buyer_total_minor, "EUR")
+    if mode is ProcessingFees.PASS_ON:
+        assert text(site, "processing") == money(split.processing_minor, "EUR")
+    else:
+        await site.user.should_not_see(PROCESSING_LINE)

@@ -220,8 +220,13 @@ class StripePayments:
     def buyer_processing(self, reservation: Reservation) -> int:
         """The "Payment processing" line the buyer sees for this reservation (0 when absorbed, free,
         or too small to take by card: paying then says why). Pure arithmetic, no store or provider."""
+        return self.buyer_processing_of(reservation.total_minor, reservation.fee_minor, reservation.currency)
+
+    def buyer_processing_of(self, owed_minor: int, platform_fee_minor: int, currency: str) -> int:
+        """The same for a cart not reserved yet (the event page shows the all-in price up front)."""
         try:
-            return self.charge_split(reservation).buyer_processing_minor
+            return split_charge(owed_minor, platform_fee_minor, currency, self.config.processing,
+                                self.config.processor_prices).buyer_processing_minor
         except ValidationFailed:
             return 0
 

@@ -104,7 +104,11 @@ class PurchasePanel:
         if not lines:
             ui.label("Choose your tickets above.").classes("text-slate-500")
             return
-        price_breakdown(lines, self.view.event.currency, FeeMode(self.view.event.fee_mode))
+        currency, payments = self.view.event.currency, self.services.payments
+        # All-in price up front: a passed-on processing fee is shown before the buyer reserves.
+        processing = payments.buyer_processing_of(sum(line.total_minor for _, line in lines),
+                                                  sum(line.fee_minor for _, line in lines), currency) if payments else 0
+        price_breakdown(lines, currency, FeeMode(self.view.event.fee_mode), processing)
 
     async def reserve(self) -> None:
         self.error.set_visibility(False)
