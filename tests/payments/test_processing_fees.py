@@ -108,3 +108,32 @@ def test_an_organizer_abroad_is_the_merchant_of_record(tmp_path: Path, clock: Ma
         assert intent_data["transfer_data"]["destination"] == account_id
         shop.fake.pay(session_id)
         assert set(shop.fake.deliver_all()) == {200}
+
+
+def test_when_nothing_refundable_is_left_a_ticket_is_voided_without_a_refund(
+        tmp_path: Path, clock: ManualClock, fake: FakeStripe) -> None:
+    """Absorbed: €50.00 + €0.50 tickets, the processor keeps 1.52. Refunding the dear one first gives
+    back all that is left (48.98); the cheap one then goes back with nothing to pay: voided, recorded."""
+    fake.processor_prices = {"eur": (250, 25)}
+    shop = make_shop(tmp_path, clock, fake, processor_prices=None, processing_fees="absorb")
+    try:
+        shop.onboard()
+        event, tiers = shop.event(prices=(5000, 50), capacities=(10, 10), fee_mode="organizer_absorbs")
+        reservation, session_id = shop.buy(event, (tiers[0], 1), (tiers[1], 1))
+        shop.fake.pay(session_id)
+        assert set(shop.fake.deliver_all()) == {200}
+        order = shop.store.get_order(shop.store.get_reservation(reservation.id).order_id)
+        dear, cheap = sorted(order.tickets, key=lambda t: -t.price_minor)
+        amounts = []
+        for ticket in (dear, cheap):
+            response = shop.client.post(f"/api/v1/events/{event.id}/refunds", headers=shop.auth,
+                                        json={"order_id": order.id, "ticket_ids": [ticket.id]})
+            assert response.status_code == 201, response.text
+            amounts.append(response.json()["amount_minor"])
+        assert amounts == [5050 - 152, 0]
+        assert len(shop.fake.calls("POST", "/v1/refunds")) == 1
+        assert all(shop.store.get_ticket(t.id).status == "void" for t in order.tickets)
+        assert platform_balance(shop, "EUR") == 0
+    finally:
+        shop.client.close()
+        shop.store.close()

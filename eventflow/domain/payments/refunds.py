@@ -179,6 +179,8 @@ class Refunds:
         stored, created = self.store.start_refund(refund)
         if stored.status is not RefundStatus.PENDING:
             return stored
+        if stored.amount_minor == 0 and stored.order_id is not None:  # nothing left to pay back: tickets only
+            return record_without_provider(self.ticketing, self.store, stored)
         clock = self.ticketing.clock
         fitted = payment is not None and payment.processing_minor and stored.order_id is not None
         reversal = stored.transfer_reversal_minor if fitted else None
