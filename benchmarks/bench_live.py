@@ -68,8 +68,10 @@ class PhaseReport:
     connect_seconds: float
     sale_latencies: list[float]
     per_sale_max: list[float]  # slowest watcher of each sale, seconds
-    ramp_cpu: tuple[list[float], float, float]  # servers, generators, other
-    sales_cpu: tuple[list[float], float, float]
+    ramp_cpu: tuple[list[float], float, float, float]  # servers, generators, other (cores); seconds
+    idle_cpu: tuple[list[float], float, float, float]
+    sales_cpu: tuple[list[float], float, float, float]
+    messages: int  # count messages the watchers received during the sales
     workers: int
 
     @property
@@ -182,13 +184,15 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
         ramp_meter = CpuMeter([*server_pids, *(p.pid for p in processes)])
         connect_seconds = 0.0
         for pipe, instance in pipes:
-            _, ok, failed, errors, seconds = recv(pipe, k / args.ramp + 120)
+            _, ok, failed, errors, seconds = recv(pipe, 2 * k / args.ramp + 180)
             instance.connected += ok
             connect_seconds = max(connect_seconds, seconds)
             if failed:
                 print(f"  {failed} watchers failed to connect: {dict(errors.most_common(3))}")
         ramp_cpu = split_cpu(ramp_meter, n)
-        time.sleep(2.0)
+        idle_meter = CpuMeter([*server_pids, *(p.pid for p in processes)])
+        time.sleep(args.idle)  # watchers connected, no sales: what merely keeping them open costs
+        idle_cpu = split_cpu(idle_meter, n)
         for instance in instances:
             instance.rss_after = psutil.Process(instance.server.pid).memory_info().rss
 
@@ -222,13 +226,15 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
     return PhaseReport(
         clients=k, instances=instances, connect_seconds=connect_seconds, sale_latencies=sale_latencies,
         per_sale_max=[max(values, default=float("nan")) for values in per_sale],
-        ramp_cpu=ramp_cpu, sales_cpu=sales_cpu, workers=workers,
+        ramp_cpu=ramp_cpu, idle_cpu=idle_cpu, sales_cpu=sales_cpu, workers=workers,
+        messages=sum(len(seen) for (_, seen_lists, _, _), _ in results for seen in seen_lists),
     )
 
 
-def split_cpu(meter: CpuMeter, servers: int) -> tuple[list[float], float, float]:
-    ours, other, _ = meter.shares()
-    return ours[:servers], sum(ours[servers:]), other
+def split_cpu(meter: CpuMeter, servers: int) -> tuple[list[float], float, float, float]:
+    """(each server's CPU, the load generators', other processes', in cores; seconds measured)."""
+    ours, other, elapsed = meter.shares()
+    return ours[:servers], sum(ours[servers:]), other, elapsed
 
 
 def fetch_page(url: str) -> None:
@@ -237,8 +243,8 @@ def fetch_page(url: str) -> None:
         response.read()
 
 
-def cpu_text(cpu: tuple[list[float], float, float]) -> str:
-    servers, generators, other = cpu
+def cpu_text(cpu: tuple[list[float], float, float, float]) -> str:
+    servers, generators, other, _ = cpu
     return (f"server(s) {' + '.join(f'{s:.0%}' for s in servers)} of a core, load generators {generators:.0%}, "
             f"other processes {other:.0%}")
 
@@ -259,7 +265,14 @@ def report(r: PhaseReport, args: argparse.Namespace, targets: Targets) -> None:
     lat = r.latencies
     print(f"{label}: update latency {latency_text(lat)}; sale POST p50 "
           f"{percentile(r.sale_latencies, 50) * 1000:.0f} ms, max {max(r.sale_latencies) * 1000:.0f} ms")
-    print(f"{label}: server RSS per watcher {r.rss_per_watcher_kib:.0f} KiB; during sales: {cpu_text(r.sales_cpu)}")
+    print(f"{label}: server RSS per watcher {r.rss_per_watcher_kib:.0f} KiB; connected and idle: "
+          f"{cpu_text(r.idle_cpu)}; during sales: {cpu_text(r.sales_cpu)}")
+    servers, _, _, seconds = r.sales_cpu
+    idle_servers, _, _, _ = r.idle_cpu
+    busy = (sum(servers) - sum(idle_servers)) * seconds  # CPU seconds of the sales beyond keeping sockets open
+    print(f"{label}: {r.messages} count messages received during the sales; server CPU per message beyond "
+          f"idle {busy / max(1, r.messages) * 1e6:.0f} µs; idle CPU per watcher "
+          f"{sum(idle_servers) / max(1, r.connected) * 1e6:.0f} µs/s")
     print(f"{label}: slowest watcher per sale (ms): " + " ".join(f"{v * 1000:.0f}" for v in r.per_sale_max))
     complete = all(i.missing == 0 and i.dropped == 0 for i in r.instances) and r.connected == k
     targets.check(f"{label}: every watcher connected and got every update", complete)
@@ -278,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="app processes on one SQLite file; watchers split evenly (default 1)")
     parser.add_argument("--sales", type=int, default=50, help="sales per phase (default 50)")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between sales (default 0.1)")
-    parser.add_argument("--ramp", type=float, default=100.0, help="page fetches per second (default 100)")
+    parser.add_argument("--ramp", type=float, default=50.0, help="page fetches per second (default 50)")
     parser.add_argument("--workers", type=int, default=0,
                         help="load-generator processes (default: one per 1,000 raw / 250 socketio watchers)")
     parser.add_argument("--client", choices=sorted(PER_GENERATOR), default="raw",
@@ -293,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                              + "; ".join(f"{k}: {v}" for k, v in common.VARIANTS.items()))
     parser.add_argument("--profile", metavar="DIR", default="",
                         help="record the first server with py-spy during the sales into DIR (raw stacks)")
+    parser.add_argument("--idle", type=float, default=5.0,
+                        help="seconds with every watcher connected and no sales, CPU measured (default 5)")
     parser.add_argument("--grace", type=float, default=15.0,
                         help="seconds to wait after the last sale for stragglers (default 15)")
     args = parser.parse_args(argv)

@@ -2,7 +2,7 @@
 
 The page never polls. Each change of the event's counts reaches every open page as ONE socket.io
 message per event (components/live_counts.py, written into the badges by static/live_counts.js);
-the page's own hub subscription only keeps the server's copy of the counts right, silently.
+then the page's `remember_counts` keeps the server's copy of the counts right, silently.
 What never changes is rendered as a few `ui.html` blocks: every NiceGUI element costs memory on
 every open page, and a popular event has thousands of them open.
 """
@@ -85,9 +85,7 @@ def register(services: Services) -> None:
                 if panel is not None:
                     panel.availability_changed(count.tier_id, count.available)
 
-        client = ui.context.client
-        client.on_delete(services.hub.subscribe(event.id, remember_counts))
-        live.watch(event.id, client)
+        live.watch(event.id, ui.context.client, remember_counts)
 
 
 def tickets(view: EventView, panel: PurchasePanel | None, now: datetime) -> dict[str, TierRow]:

@@ -13,7 +13,7 @@ from nicegui import Client
 
 from eventflow.adapters.live import AvailabilityHub
 from eventflow.domain.clock import ManualClock
-from eventflow.domain.models import Buyer
+from eventflow.domain.models import Buyer, TierCount
 from eventflow.domain.reservations import LineRequest, Ticketing
 from eventflow.pages.components.live_counts import MESSAGE, LiveCounts
 from eventflow.pages.components.tier_card import live_state
@@ -36,6 +36,10 @@ class FakePage:
         self.id = client_id
         self.connect: list[Callable[[], None]] = []
         self.delete: list[Callable[[], None]] = []
+        self.counts: list[TierCount] = []
+
+    def remember(self, counts: list[TierCount]) -> None:
+        self.counts = counts
 
     def on_connect(self, handler: Callable[[], None]) -> None:
         self.connect.append(handler)
@@ -79,9 +83,9 @@ async def world(clock: ManualClock):  # type: ignore[no-untyped-def]
     await hub.stop()
 
 
-def page(live: LiveCounts, event_id: str, name: str) -> FakePage:
+def page(live: LiveCounts, event_id: str, name: str, log: list[Any] | None = None) -> FakePage:
     fake = FakePage(name)
-    live.watch(event_id, cast(Client, fake))
+    live.watch(event_id, cast(Client, fake), fake.remember if log is None else lambda c: log.append((name, c)))
     fake.connected()
     return fake
 
@@ -103,6 +107,32 @@ async def test_a_sale_is_one_emit_to_every_page_of_its_event_only(world) -> None
     assert payload["event"] == event.id
     first = next(t for t in payload["tiers"] if t["id"] == tier.id)
     assert first["available"] == 97 and first["text"] == "97 left" and "emerald" in first["classes"]
+    # Every page's server-side copy follows (after the message left).
+    await settle(lambda: all(p.counts for p in pages))
+    assert {next(c.available for c in p.counts if c.tier_id == tier.id) for p in pages} == {97}
+
+
+async def test_the_message_leaves_before_the_pages_bookkeeping_and_the_latest_counts_win(world) -> None:  # type: ignore[no-untyped-def]
+    _, ticketing, _, _ = world
+    hub = world[0]
+    order: list[Any] = []
+
+    async def emit(message: str, payload: dict[str, Any], rooms: list[str]) -> None:
+        order.append(("sent", payload["tiers"][0]["available"]))
+
+    live = LiveCounts(hub, live_state, emit=emit, chunk=10)
+    event, (tier,) = publish_event(ticketing, capacities=(1000,), prices=(0,))
+    for n in range(100):
+        page(live, event.id, f"p{n}", log=order)
+    ticketing.reserve(event.id, [LineRequest(tier.id, 1)], BUYER)
+    ticketing.reserve(event.id, [LineRequest(tier.id, 1)], BUYER)
+    await settle(lambda: order and order[-1][0] != "sent" and len(order) >= 101
+                 and all(c[0].available == 998 for _, c in order[-100:]))
+    assert order[0][0] == "sent"  # before any page's bookkeeping
+    last_sent = max(i for i, item in enumerate(order) if item[0] == "sent")
+    assert order[last_sent] == ("sent", 998)
+    remembered = {name: c[0].available for name, c in order[last_sent + 1:]}
+    assert remembered == {f"p{n}": 998 for n in range(100)}  # every page ends on the latest counts
 
 
 async def test_a_page_that_connects_after_a_change_catches_up_alone(world) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +140,7 @@ async def test_a_page_that_connects_after_a_change_catches_up_alone(world) -> No
     event, (tier, *_) = publish_event(ticketing, capacities=(10,), prices=(0,))
     page(live, event.id, "early")
     late = FakePage("late")
-    live.watch(event.id, cast(Client, late))  # built, socket not connected yet
+    live.watch(event.id, cast(Client, late), late.remember)  # built, socket not connected yet
 
     ticketing.reserve(event.id, [LineRequest(tier.id, 10)], BUYER)
     await settle(lambda: len(sent.messages) == 1)
@@ -138,3 +168,21 @@ async def test_the_last_page_closing_ends_the_subscription(world) -> None:  # ty
     ticketing.reserve(event.id, [LineRequest(tier.id, 1)], BUYER)
     await asyncio.sleep(0.05)
     assert len(sent.messages) == 1
+
+
+async def test_over_the_frame_budget_changes_ride_along_in_the_next_message(world) -> None:  # type: ignore[no-untyped-def]
+    hub, ticketing, _, _ = world
+    sent = Sent()
+    # 20 pages at 40 frames/s: at most one message per half second; the hub itself does not wait.
+    live = LiveCounts(hub, live_state, emit=sent, frames_per_second=40)
+    event, (tier,) = publish_event(ticketing, capacities=(1000,), prices=(0,))
+    for n in range(20):
+        page(live, event.id, f"p{n}")
+    ticketing.reserve(event.id, [LineRequest(tier.id, 1)], BUYER)
+    await settle(lambda: len(sent.messages) == 1)
+    for _ in range(3):  # three more sales inside the budget's pause
+        ticketing.reserve(event.id, [LineRequest(tier.id, 1)], BUYER)
+        await asyncio.sleep(0.02)
+    await settle(lambda: len(sent.messages) == 2)
+    await asyncio.sleep(0.6)
+    assert [m[1]["tiers"][0]["available"] for m in sent.messages] == [999, 996]  # not 999, 998, 997, 996

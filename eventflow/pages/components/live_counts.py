@@ -8,9 +8,10 @@ page's badge element instead made NiceGUI serialize and emit one `update` per pa
 page per change, and the page's ~45 elements cost ~300 KiB per watcher; see docs/benchmarks.md.)
 The browser side, eventflow/static/live_counts.js, writes the counts into the badges.
 
-The Python side of each page still learns the counts through its own hub subscription (the
-badge's text and the stepper limits stay right for server-side decisions), but that is silent:
-nothing is sent unless a page's buttons must change (sold out: its + button disables).
+The Python side of each page still learns the counts (the badge's text and the stepper limits stay
+right for server-side decisions), right AFTER the message left and in chunks, so thousands of
+pages' bookkeeping never delays the message; that is silent: nothing is sent unless a page's
+buttons must change (sold out: its + button disables).
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ SCRIPT = Path(__file__).resolve().parents[2] / "static" / "live_counts.js"
 # (message name, payload, the rooms to send it to); the default sends through NiceGUI's socket.io server.
 Emit = Callable[[str, dict[str, Any], list[str]], Coroutine[Any, Any, None]]
 Describe = Callable[[TierCount], dict[str, Any]]
+Remember = Callable[[list[TierCount]], None]
+# Websocket frames per second one event's fan-out may send. Each costs the server ~40-60 µs (a
+# write syscall, engine.io's per-socket queue and writer task, ASGI send wrappers; see
+# docs/benchmarks.md, live fan-out), so 10,000/s is about half a core. Up to 2,500 pages the hub's own
+# 0.25 s coalescing is the limit; with 5,000 open pages a message leaves at most every 0.5 s.
+FRAMES_PER_SECOND = 10_000.0
 
 
 async def emit_to_rooms(message: str, payload: dict[str, Any], rooms: list[str]) -> None:
@@ -48,24 +55,31 @@ def serve_script() -> None:
 
 @dataclass
 class Watchers:
-    """The open pages of one event and the last counts sent to them."""
+    """The open pages of one event, the last counts sent to them, and the change not yet delivered."""
 
-    clients: set[str] = field(default_factory=set)
+    pages: dict[str, Remember] = field(default_factory=dict)  # client id -> that page's silent update
     unsubscribe: Callable[[], None] = lambda: None
     last: dict[str, Any] | None = None
     version: int = 0  # how many messages were sent; a page compares it with what it was built with
+    pending: tuple[list[TierCount], dict[str, Any]] | None = None
+    sent_at: float = -1e9  # loop time of the last message to all pages
+    delivering: asyncio.Task[None] | None = None
 
 
 class LiveCounts:
-    def __init__(self, hub: AvailabilityHub, describe: Describe, emit: Emit = emit_to_rooms) -> None:
+    def __init__(self, hub: AvailabilityHub, describe: Describe, emit: Emit = emit_to_rooms,
+                 chunk: int = 250, frames_per_second: float = FRAMES_PER_SECOND) -> None:
         self._hub = hub
         self._describe = describe  # one tier's count as the browser shows it (text, badge classes)
         self._emit = emit
+        self._chunk = chunk  # pages updated between two yields to the event loop
+        self._frames_per_second = frames_per_second
         self._events: dict[str, Watchers] = {}
         self._sending: set[asyncio.Task[None]] = set()  # referenced until done (asyncio keeps weak refs)
 
-    def watch(self, event_id: str, client: Client) -> None:
-        """Call from the page handler: the page's socket gets every change of the event from now on.
+    def watch(self, event_id: str, client: Client, remember: Remember) -> None:
+        """Call from the page handler: the page's socket gets every change of the event from now on,
+        and `remember(counts)` keeps the page's server-side state right (after the message left).
 
         A change published between building the page and its socket joining is sent to the page
         alone when it connects (and after every reconnect that missed one)."""
@@ -73,7 +87,7 @@ class LiveCounts:
         if watchers is None:
             watchers = self._events[event_id] = Watchers()
             watchers.unsubscribe = self._hub.subscribe(event_id, lambda counts: self._publish(event_id, counts))
-        watchers.clients.add(client.id)
+        watchers.pages[client.id] = remember
         built_with = watchers.version
 
         def catch_up() -> None:
@@ -83,8 +97,8 @@ class LiveCounts:
                 self._send(watchers.last, [client.id])
 
         def leave() -> None:
-            watchers.clients.discard(client.id)
-            if not watchers.clients and self._events.get(event_id) is watchers:
+            watchers.pages.pop(client.id, None)
+            if not watchers.pages and self._events.get(event_id) is watchers:
                 watchers.unsubscribe()
                 del self._events[event_id]
 
@@ -93,25 +107,55 @@ class LiveCounts:
 
     def watching(self, event_id: str) -> int:
         watchers = self._events.get(event_id)
-        return len(watchers.clients) if watchers else 0
+        return len(watchers.pages) if watchers else 0
 
     def _publish(self, event_id: str, counts: list[TierCount]) -> None:
         """The hub's callback (on the event loop): one payload, one emit, for all pages of the event."""
         watchers = self._events.get(event_id)
-        if watchers is None or not watchers.clients:
+        if watchers is None or not watchers.pages:
             return
         payload = {"event": event_id, "tiers": [self._describe(count) for count in counts]}
         watchers.last = payload
         watchers.version += 1
-        self._send(payload, list(watchers.clients))
+        watchers.pending = (counts, payload)
+        if watchers.delivering is None or watchers.delivering.done():
+            watchers.delivering = self._start(self._deliver(watchers))
+
+    async def _deliver(self, watchers: Watchers) -> None:
+        """Send first (that is what the watchers wait for), then update each page's server-side copy
+        in chunks, yielding to the loop in between. One delivery per event at a time, in order; a
+        newer change cuts the page updates short, sends at once and then updates every page."""
+        loop = asyncio.get_running_loop()
+        while watchers.pending is not None:
+            # A message to N pages is N websocket frames; spacing the messages keeps the fan-out
+            # under the frame budget (changes in between ride along in the next message).
+            pause = watchers.sent_at + len(watchers.pages) / self._frames_per_second - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            counts, payload = watchers.pending
+            watchers.pending = None
+            watchers.sent_at = loop.time()
+            await self._emit(MESSAGE, payload, list(watchers.pages))
+            for n, remember in enumerate(list(watchers.pages.values()), start=1):
+                try:
+                    remember(counts)
+                except Exception:  # one broken page must not stop the others
+                    log.exception("a page failed to take the live counts")
+                if n % self._chunk == 0:
+                    await asyncio.sleep(0)
+                    if watchers.pending is not None:
+                        break
 
     def _send(self, payload: dict[str, Any], rooms: list[str]) -> None:
-        """Emit without blocking the caller (the hub's fan-out loop); messages leave in call order."""
-        task = asyncio.get_running_loop().create_task(self._emit(MESSAGE, payload, rooms))
-        self._sending.add(task)
-        task.add_done_callback(self._sent)
+        self._start(self._emit(MESSAGE, payload, rooms))
 
-    def _sent(self, task: asyncio.Task[None]) -> None:
+    def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._sending.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
         self._sending.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("sending live counts failed", exc_info=task.exception())
