@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from eventflow.domain.event_changes import EventChange
+from eventflow.domain.flyers import FlyerStore
 from eventflow.domain.models import (
     CheckIn,
     DoubleAdmission,
@@ -369,7 +370,7 @@ class PaymentStore(Protocol):
         (free, expired at `now`, or already its own)."""
 
 
-class StoreWithPayments(Store, PaymentStore, OutboxStore, DisputeStore, Protocol):
+class StoreWithPayments(Store, PaymentStore, OutboxStore, DisputeStore, FlyerStore, Protocol):
     """The ports on one object, as every backend provides them (the outbox's: domain/outbox.py):
     what `open_store` returns."""
 

@@ -34,6 +34,7 @@ from eventflow.store.dynamodb.cancellations import DynamoCancellationsMixin
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
 from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
 from eventflow.store.dynamodb.door import DynamoDoorMixin
+from eventflow.store.dynamodb.flyers import DynamoFlyersMixin
 from eventflow.store.dynamodb.inventory import DynamoInventoryMixin
 from eventflow.store.dynamodb.items import (
     HOLD_SHARDS,
@@ -57,7 +58,7 @@ __all__ = ["HOLD_SHARDS", "DynamoStore"]
 
 class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                   DynamoCancellationsMixin, DynamoOutboxMixin, DynamoSalesStatsMixin,
-                  DynamoDisputesMixin):
+                  DynamoDisputesMixin, DynamoFlyersMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 

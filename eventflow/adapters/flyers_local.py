@@ -1,0 +1,185 @@
+"""The local flyer engine (no key, no network): designed layouts rendered with Pillow, the A4 poster as
+a PDF with fpdf2, captions from templates.
+
+Every format is one layout scaled to its canvas: title, date and time, venue, the lowest price, and
+the QR of the event link (`?ref=flyer`) with the link under it. Text keeps a safe margin (on the A4
+poster at least 12 mm from the trim, so a print shop's bleed and cutting never reach it); the
+background runs to the edge. Templates (THEMES) differ in colours and decoration; `background`
+art (the AI engine's) replaces the template's background under a shade that keeps text readable."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import qrcode
+from fpdf import FPDF
+from fpdf.enums import TextMode
+from PIL import Image, ImageDraw, ImageFilter
+
+from eventflow.adapters import flyers_text as text
+from eventflow.adapters.flyers_captions import captions, hashtags
+from eventflow.domain.flyers import THEMES, FlyerDraft, FlyerFacts
+
+SQUARE = (1080, 1080)
+STORY = (1080, 1920)
+A4_MM = (210.0, 297.0)
+POSTER_PX = (1240, 1754)  # A4 at 150 dpi
+POSTER_SAFE_MM = 12.0
+
+
+@dataclass(frozen=True)
+class Template:
+    top: str  # background gradient, top to bottom
+    bottom: str
+    ink: str  # title and facts
+    accent: str  # price pill, rules, decoration
+    accent_ink: str  # text on the accent
+    muted: str  # small print
+
+
+TEMPLATES = {
+    "classic": Template("#f7f1e3", "#efe4cc", "#1d1a16", "#b3412f", "#ffffff", "#5b5246"),
+    "night": Template("#10142b", "#2a1846", "#f5f2ff", "#f2c14e", "#10142b", "#b9b3d6"),
+    "bold": Template("#ff4f3a", "#d81b60", "#ffffff", "#111111", "#ffffff", "#ffe3dc"),
+    "pastel": Template("#e8f4f2", "#f6e3ee", "#243447", "#6c63ff", "#ffffff", "#55657a"),
+}
+
+
+def template(style: str) -> Template:
+    return TEMPLATES.get(style.lower(), TEMPLATES[THEMES[0]])
+
+
+@dataclass
+class LocalFlyers:
+    """`FlyerGenerator` with Pillow; `render` is also the AI engine's layout."""
+
+    def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft:
+        return FlyerDraft(files=render(facts, style), captions=captions(facts, style),
+                          hashtags=hashtags(facts, style))
+
+
+def render(facts: FlyerFacts, style: str, background: Image.Image | None = None) -> dict[str, bytes]:
+    look = template(style)
+    square = canvas(facts, look, SQUARE, background)
+    story = canvas(facts, look, STORY, background)
+    poster = canvas(facts, look, POSTER_PX, background, safe=int(POSTER_PX[0] * POSTER_SAFE_MM / A4_MM[0]))
+    return {"poster_pdf": poster_pdf(poster, facts), "square_png": png(square), "story_png": png(story)}
+
+
+def png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False, compress_level=3)
+    return out.getvalue()
+
+
+def canvas(facts: FlyerFacts, look: Template, size: tuple[int, int], background: Image.Image | None = None,
+           safe: int | None = None) -> Image.Image:
+    width, height = size
+    image = backdrop(look, size, background)
+    margin = safe or int(min(width, height) * 0.075)
+    inner = width - 2 * margin
+    draw = ImageDraw.Draw(image)
+    unit = min(width, height) / 1080  # sizes are designed on the 1080 px square
+    portrait = height > width * 1.2
+    y = margin + (height * 0.14 if portrait else 0)
+
+    # the rule and the date line above the title
+    draw.rectangle((margin, y, margin + 120 * unit, y + 10 * unit), fill=look.accent)
+    y += 40 * unit
+    when = text.fit(facts.when, inner, 60 * unit, int(40 * unit), int(22 * unit), bold=True, max_lines=1)
+    text.draw_line(image, (margin, y), when.lines[0], when.size, look.ink)
+    y += when.line_height + 24 * unit
+
+    qr_side = int((300 if portrait else 250) * unit)
+    title_height = (height * 0.42 if portrait else height - y - margin - qr_side - 150 * unit)
+    title_size = int((128 if portrait else 112) * unit)
+    block = text.fit(facts.title, inner, title_height, title_size, int(40 * unit), max_lines=5)
+    for line in block.lines:
+        text.draw_line(image, (margin, y), line, block.size, look.ink)
+        y += block.line_height
+    y += 20 * unit
+    if facts.venue:
+        venue = text.fit(facts.venue, inner, 100 * unit, int(38 * unit), int(24 * unit), bold=False, max_lines=2)
+        for line in venue.lines:
+            text.draw_line(image, (margin, y), line, venue.size, look.ink, bold=False)
+            y += venue.line_height
+
+    # the price pill and the QR share the bottom band
+    bottom = height - margin
+    qr = qr_image(facts.url, qr_side, look)
+    image.paste(qr, (width - margin - qr_side, bottom - qr_side))
+    if facts.price:
+        pill = text.fit(facts.price, inner - qr_side - 60 * unit, 70 * unit, int(48 * unit), int(24 * unit),
+                        max_lines=1)
+        pad = 22 * unit
+        pill_width = text.line_width(pill.lines[0], pill.size) + 2 * pad
+        top = bottom - qr_side
+        draw.rounded_rectangle((margin, top, margin + pill_width, top + pill.line_height + pad), radius=int(pad),
+                               fill=look.accent)
+        text.draw_line(image, (margin + pad, top + pad / 2), pill.lines[0], pill.size, look.accent_ink)
+    link = text.fit(facts.url.split("://", 1)[-1].split("?", 1)[0], inner - qr_side - 40 * unit, 40 * unit,
+                    int(26 * unit), int(14 * unit), bold=False, max_lines=1)
+    text.draw_line(image, (margin, bottom - link.line_height), link.lines[0], link.size, look.muted, bold=False)
+    scan = text.fit("Scan for tickets", inner - qr_side - 40 * unit, 40 * unit, int(26 * unit), int(14 * unit),
+                    max_lines=1)
+    text.draw_line(image, (margin, bottom - link.line_height - scan.line_height), scan.lines[0], scan.size,
+                   look.muted)
+    return image
+
+
+def backdrop(look: Template, size: tuple[int, int], background: Image.Image | None) -> Image.Image:
+    width, height = size
+    if background is not None:
+        art = cover_fit(background.convert("RGB"), size)
+        shade = Image.new("RGB", size, look.top)
+        return Image.blend(art, shade, 0.55)  # the art shows through; the facts stay readable
+    gradient = Image.linear_gradient("L").resize(size)
+    image = Image.composite(Image.new("RGB", size, look.bottom), Image.new("RGB", size, look.top), gradient)
+    # soft circles: decoration that never sits under the text's edge-to-edge lines
+    glow = Image.new("L", size, 0)
+    glow_draw = ImageDraw.Draw(glow)
+    r = int(min(size) * 0.45)
+    glow_draw.ellipse((width - r, -r // 2, width + r, int(r * 1.5)), fill=90)
+    glow_draw.ellipse((-r // 2, height - r, int(r * 0.9), height + r // 2), fill=60)
+    glow = glow.filter(ImageFilter.GaussianBlur(min(size) / 30))
+    return Image.composite(Image.new("RGB", size, look.accent), image, glow)
+
+
+def cover_fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    scale = max(size[0] / image.width, size[1] / image.height)
+    resized = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+    left, top = (resized.width - size[0]) // 2, (resized.height - size[1]) // 2
+    return resized.crop((left, top, left + size[0], top + size[1]))
+
+
+def qr_image(url: str, side: int, look: Template) -> Image.Image:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    # dark on white whatever the template: phone scanners want contrast and a quiet zone
+    picture = code.make_image(fill_color="#111111", back_color="#ffffff").get_image().convert("RGB")
+    return picture.resize((side, side), Image.Resampling.NEAREST)
+
+
+def poster_pdf(poster: Image.Image, facts: FlyerFacts) -> bytes:
+    """An A4 page: the artwork edge to edge, and the facts as invisible text so the PDF is searchable
+    and its title can be copied."""
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_title(facts.title)
+    pdf.set_creator("EventFlow")
+    pdf.add_page()
+    jpeg = io.BytesIO()
+    poster.save(jpeg, "JPEG", quality=90)
+    pdf.image(jpeg, x=0, y=0, w=A4_MM[0], h=A4_MM[1])
+    pdf.add_font("DejaVu", "", str(text.LATIN))
+    pdf.set_font("DejaVu", size=10)
+    pdf.text_mode = TextMode.INVISIBLE
+    pdf.set_xy(POSTER_SAFE_MM, POSTER_SAFE_MM)
+    latin = text.charset(text.LATIN)  # the PDF's text font; other scripts are in the artwork only
+    words = ["".join(c for c in line if ord(c) in latin).strip()
+             for line in (facts.title, facts.when, facts.venue, facts.price, facts.url)]
+    for line in filter(None, words):
+        pdf.cell(A4_MM[0] - 2 * POSTER_SAFE_MM, 5, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -1,0 +1,244 @@
+"""Flyers: from an event to a print poster, a square post, a story and social captions.
+
+`Flyers` is the use case (the organizer's own events only; one generation at a time per event; a
+daily limit on the paid engine); `FlyerGenerator` is the port the two engines implement
+(adapters/flyers_local.py, the default, and adapters/flyers_openai.py). An engine that fails with
+`FlyerEngineFailed` is replaced by the local one for that flyer, and the organizer reads why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from eventflow.domain.clock import Clock
+from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
+from eventflow.domain.links import event_url
+from eventflow.domain.models import Event, Tier, new_id
+from eventflow.domain.money import format_money
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("poster_pdf", "square_png", "story_png")
+FILE_NAMES = {"poster_pdf": "poster.pdf", "square_png": "square.png", "story_png": "story.png"}
+CHANNELS = ("instagram", "x", "facebook", "email")
+X_LIMIT = 280  # X counts characters; Bluesky allows 300, so one text fits both
+THEMES = ("classic", "night", "bold", "pastel")  # the local designer's templates
+ENGINES = ("local", "openai")
+LOCAL = "local"
+OPENAI_DAILY_LIMIT = 10  # generations with the paid engine per organizer per UTC day (see Flyers)
+
+Captions = Mapping[str, tuple[str, ...]]
+
+
+class FlyerStatus(StrEnum):
+    READY = "ready"
+
+
+@dataclass(frozen=True)
+class FlyerFacts:
+    """What a flyer says, fixed before any engine runs: engines never invent a fact."""
+
+    event_id: str
+    title: str
+    when: str  # date and time in the event's timezone, e.g. "Sat 14 Mar 2027 · 20:00 (Europe/Berlin)"
+    day: str  # the date alone, for captions
+    time: str
+    venue: str
+    price: str  # "from €12", "Free entry" or "" (no tier on sale)
+    url: str  # the event page with ?ref=flyer
+    description: str
+
+
+@dataclass(frozen=True)
+class FlyerDraft:
+    """An engine's answer: the files by format (FORMATS) and 3 captions per channel (CHANNELS)."""
+
+    files: dict[str, bytes]
+    captions: dict[str, tuple[str, ...]]
+    hashtags: tuple[str, ...] = ()
+    cost_usd: float = 0.0  # what the generation cost the operator (the paid engine's estimate)
+
+
+@dataclass(frozen=True)
+class Flyer:
+    id: str
+    event_id: str
+    organizer_id: str
+    created_at: datetime
+    engine: str  # the engine that made it ("local" also when the asked one failed)
+    theme: str
+    style: str
+    captions: dict[str, tuple[str, ...]]
+    hashtags: tuple[str, ...] = ()
+    status: FlyerStatus = FlyerStatus.READY
+    asked_engine: str = LOCAL  # the engine the organizer chose (counted by the daily limit)
+    notice: str = ""  # why another engine made it, in the organizer's words
+    cost_usd: float = 0.0
+    files: tuple[str, ...] = FORMATS
+
+
+class FlyerEngineFailed(Exception):
+    """An engine could not make this flyer; the message is for the organizer."""
+
+
+class FlyerGenerator(Protocol):
+    """One engine: the facts and the organizer's theme/style in, finished files and captions out."""
+
+    def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft: ...
+
+
+class FlyerStore(Protocol):
+    """Flyer records (files live in `FlyerFiles`)."""
+
+    def save_flyer(self, flyer: Flyer) -> None:
+        """Insert or overwrite the flyer (keyed by its id)."""
+
+    def list_flyers(self, event_id: str) -> list[Flyer]:
+        """The event's flyers, newest first: ordered by (created_at, id) descending."""
+
+
+class FlyerFiles(Protocol):
+    def save(self, flyer_id: str, name: str, data: bytes) -> None: ...
+
+    def read(self, flyer_id: str, name: str) -> bytes | None: ...
+
+
+class EventReader(Protocol):
+    def get_event(self, event_id: str) -> Event | None: ...
+
+    def get_tiers(self, event_id: str) -> list[Tier]: ...
+
+    def list_events(self, organizer_id: str) -> list[Event]: ...
+
+
+class CoverSaver(Protocol):
+    def save(self, event_id: str, data: bytes) -> object: ...
+
+
+def flyer_facts(event: Event, tiers: list[Tier], base_url: str) -> FlyerFacts:
+    """The facts in the event's own timezone, the lowest public price through the money formatting."""
+    local = event.starts_at.astimezone(ZoneInfo(event.timezone))
+    day = format_datetime(local, "EEE d MMM y", locale="en")
+    time = format_datetime(local, "HH:mm", locale="en")
+    prices = [t.price_minor for t in tiers if not t.hidden]
+    if not prices:
+        price = ""
+    elif min(prices) == 0:
+        price = "Free entry"
+    else:
+        price = "from " + format_money(min(prices), event.currency).replace(".00", "")
+    return FlyerFacts(event_id=event.id, title=event.title.strip(), when=f"{day} · {time}", day=day, time=time,
+                      venue=event.venue.strip(), price=price, url=f"{event_url(base_url, event.slug)}?ref=flyer",
+                      description=event.description.strip())
+
+
+@dataclass
+class Flyers:
+    """Make, list and download an organizer's flyers; use one as the event's cover."""
+
+    store: EventReader
+    flyer_store: FlyerStore
+    files: FlyerFiles
+    engines: dict[str, FlyerGenerator]  # "local" always; "openai" when configured
+    clock: Clock
+    base_url: str
+    covers: CoverSaver | None = None
+    daily_limit: int = OPENAI_DAILY_LIMIT
+    _busy: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def own_event(self, organizer_id: str, event_id: str) -> Event:
+        event = self.store.get_event(event_id)
+        if event is None or event.organizer_id != organizer_id:
+            raise NotFound("No such event")
+        return event
+
+    def generate(self, organizer_id: str, event_id: str, theme: str = "", style: str = "",
+                 engine: str = LOCAL) -> Flyer:
+        """Make a flyer now (seconds: call it off the event loop). A second call for the same event
+        while one runs is refused (Conflict): one generation at a time per event."""
+        if engine not in ENGINES:
+            raise ValidationFailed(f"engine must be one of {', '.join(ENGINES)}", field="engine")
+        event = self.own_event(organizer_id, event_id)
+        with self._lock:
+            if event_id in self._busy:
+                raise Conflict("A flyer for this event is being made; wait for it to finish")
+            self._busy.add(event_id)
+        try:
+            return self._generate(event, theme.strip()[:200], style.strip()[:40] or THEMES[0], engine)
+        finally:
+            with self._lock:
+                self._busy.discard(event_id)
+
+    def busy(self, event_id: str) -> bool:
+        with self._lock:
+            return event_id in self._busy
+
+    def _generate(self, event: Event, theme: str, style: str, engine: str) -> Flyer:
+        facts = flyer_facts(event, self.store.get_tiers(event.id), self.base_url)
+        notice, used = "", engine
+        generator = self.engines.get(engine)
+        if generator is None:
+            notice, used, generator = "AI flyers are not set up on this server; made with the local designer.", \
+                LOCAL, self.engines[LOCAL]
+        elif engine != LOCAL and self.used_today(event.organizer_id, engine) >= self.daily_limit:
+            notice, used, generator = (f"You have used today's {self.daily_limit} AI flyers; made with the local "
+                                       "designer."), LOCAL, self.engines[LOCAL]
+        try:
+            draft = generator.generate(facts, theme, style)
+        except FlyerEngineFailed as error:
+            log.warning("flyer engine %s failed for event %s: %s", used, event.id, error)
+            notice, used = f"{error} Made with the local designer instead.", LOCAL
+            draft = self.engines[LOCAL].generate(facts, theme, style)
+        flyer = Flyer(id=new_id("fly"), event_id=event.id, organizer_id=event.organizer_id,
+                      created_at=self.clock.now(), engine=used, theme=theme, style=style,
+                      captions=draft.captions, hashtags=draft.hashtags, asked_engine=engine, notice=notice,
+                      cost_usd=draft.cost_usd, files=tuple(f for f in FORMATS if f in draft.files))
+        for name in flyer.files:
+            self.files.save(flyer.id, FILE_NAMES[name], draft.files[name])
+        self.flyer_store.save_flyer(flyer)
+        if draft.cost_usd:
+            log.info("flyer %s for organizer %s cost about $%.4f", flyer.id, event.organizer_id, draft.cost_usd)
+        return flyer
+
+    def used_today(self, organizer_id: str, engine: str) -> int:
+        """Flyers asked of `engine` by this organizer in the last 24 hours (the daily limit's count)."""
+        since = self.clock.now() - timedelta(days=1)
+        return sum(1 for event in self.store.list_events(organizer_id)
+                   for flyer in self.flyer_store.list_flyers(event.id)
+                   if flyer.asked_engine == engine and flyer.created_at >= since)
+
+    def flyers(self, organizer_id: str, event_id: str) -> list[Flyer]:
+        self.own_event(organizer_id, event_id)
+        return self.flyer_store.list_flyers(event_id)
+
+    def flyer(self, organizer_id: str, event_id: str, flyer_id: str) -> Flyer:
+        for flyer in self.flyers(organizer_id, event_id):
+            if flyer.id == flyer_id:
+                return flyer
+        raise NotFound("No such flyer")
+
+    def file(self, organizer_id: str, event_id: str, flyer_id: str, name: str) -> bytes:
+        """One file of the flyer by format (FORMATS) or file name (FILE_NAMES)."""
+        formats = {file_name: fmt for fmt, file_name in FILE_NAMES.items()}
+        fmt = formats.get(name, name)
+        flyer = self.flyer(organizer_id, event_id, flyer_id)
+        data = self.files.read(flyer.id, FILE_NAMES[fmt]) if fmt in flyer.files else None
+        if data is None:
+            raise NotFound("No such flyer file")
+        return data
+
+    def use_as_cover(self, organizer_id: str, event_id: str, flyer_id: str) -> None:
+        """The flyer's square post becomes the event's cover and social-share image."""
+        if self.covers is None:
+            raise ValidationFailed("Covers are not available on this server")
+        self.covers.save(event_id, self.file(organizer_id, event_id, flyer_id, "square_png"))
