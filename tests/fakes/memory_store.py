@@ -46,6 +46,7 @@ from eventflow.domain.models import (
 )
 from tests.fakes.memory_cancellations import InMemoryCancellationsMixin
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
+from tests.fakes.memory_flyers import InMemoryFlyersMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
 from tests.fakes.memory_payments import InMemoryPaymentsMixin
 from tests.fakes.memory_sales_stats import InMemorySalesStatsMixin
@@ -53,7 +54,7 @@ from tests.fakes.round_trip import as_stored
 
 
 class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputesMixin, InMemoryCancellationsMixin,
-                    InMemorySalesStatsMixin):
+                    InMemorySalesStatsMixin, InMemoryFlyersMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -76,6 +77,7 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputes
         InMemoryOutboxMixin.__init__(self)
         InMemoryDisputesMixin.__init__(self)
         InMemoryCancellationsMixin.__init__(self)
+        InMemoryFlyersMixin.__init__(self)
 
     def ping(self) -> None:
         return None

@@ -34,6 +34,7 @@ from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.sqlite.cancellations import CANCELLATIONS_SCHEMA, SqliteCancellationsMixin
 from eventflow.store.sqlite.database import SCHEMA
 from eventflow.store.sqlite.disputes import DISPUTES_SCHEMA, SqliteDisputesMixin
+from eventflow.store.sqlite.flyers import FLYERS_SCHEMA, SqliteFlyersMixin
 from eventflow.store.sqlite.inventory import SqliteInventoryMixin
 from eventflow.store.sqlite.outbox import OUTBOX_SCHEMA, SqliteOutboxMixin
 from eventflow.store.sqlite.payments import PAYMENTS_SCHEMA, SqlitePaymentsMixin
@@ -55,14 +56,15 @@ from eventflow.store.sqlite.sales_stats import SqliteSalesStatsMixin, count_admi
 
 
 class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, SqliteDisputesMixin,
-                  SqliteSalesStatsMixin, SqliteCancellationsMixin):
+                  SqliteSalesStatsMixin, SqliteCancellationsMixin, SqliteFlyersMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
 
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         super().__init__(path, busy_timeout_ms)
-        self._db().executescript(SCHEMA + PAYMENTS_SCHEMA + OUTBOX_SCHEMA + DISPUTES_SCHEMA + CANCELLATIONS_SCHEMA)
+        self._db().executescript(SCHEMA + PAYMENTS_SCHEMA + OUTBOX_SCHEMA + DISPUTES_SCHEMA + CANCELLATIONS_SCHEMA
+                                 + FLYERS_SCHEMA)
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
         self.add_missing_column("checkins", "received_at", "TEXT")
