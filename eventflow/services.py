@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ParamSpec, TypeVar
 
 from eventflow.adapters.covers import CoverImages
 from eventflow.adapters.live import AvailabilityHub
+from eventflow.adapters.loop_batch import LoopBatch
 from eventflow.adapters.threads import in_thread, off_loop
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
@@ -22,13 +24,13 @@ from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.links import staff_link
-from eventflow.domain.models import Organizer
+from eventflow.domain.models import Organizer, Reservation
 from eventflow.domain.outbox import Outbox, OutboxSender
 from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.queries import Queries
 from eventflow.domain.reminders import Reminders
-from eventflow.domain.reservations import Ticketing
+from eventflow.domain.reservations import ReserveRequest, Ticketing
 from eventflow.domain.staff import DoorStaff
 
 P = ParamSpec("P")
@@ -67,6 +69,19 @@ class Services:
 
     @property
     def accounts(self) -> Accounts:
+    async def reserve(self, request: ReserveRequest) -> Reservation:
+        """A buyer's reserve, awaited from the loop. On an embedded store the reserves of one loop
+        iteration are committed together (group commit: `LoopBatch` + `Ticketing.reserve_all`), each
+        answered once the batch is committed; otherwise one call off the loop, as any other."""
+        if not self.ticketing.inline_safe:
+            return await self.off_loop(self.ticketing.reserve, request.event_id, request.lines, request.buyer,
+                                       request.idempotency_key)
+        return await self._reserve_batch.submit(request)
+
+    @cached_property
+    def _reserve_batch(self) -> LoopBatch[ReserveRequest, Reservation]:
+        return LoopBatch(self.ticketing.reserve_all)
+
         return self.ticketing.accounts
 
     def organizer_for_token(self, token: str, kind: str = "organizer") -> Organizer:

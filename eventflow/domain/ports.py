@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -53,6 +54,15 @@ class Store(Protocol):
     # to a worker thread costs more than the call itself. False for a networked store (DynamoDB),
     # whose calls must not stall the loop.
     inline_safe: bool
+
+    def transaction_batch(self) -> AbstractContextManager[None]:
+        """Group commit: the calling thread's writes inside the block may share one transaction that
+        commits at the block's end (SQLite), each write still all-or-nothing on its own, its errors
+        raised as usual. Nothing written inside counts as durable before the block has exited; where
+        the transaction is shared, an exception escaping the block undoes every write made in it.
+        A store without a shared transaction (DynamoDB, the fake) makes each write on its own: there
+        the block changes nothing."""
+        ...
 
     # organizers
     def add_organizer(self, organizer: Organizer) -> None:

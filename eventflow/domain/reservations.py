@@ -28,6 +28,7 @@ from eventflow.domain.catalog import Catalog
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import (
     Conflict,
+    DomainError,
     HoldExpired,
     IdempotencyKeyReused,
     NotFound,
@@ -67,6 +68,16 @@ REAPER_BATCH_NETWORKED = 1000
 class LineRequest:
     tier_id: str
     quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveRequest:
+    """One buyer's reserve, as `Ticketing.reserve` takes it (for `Ticketing.reserve_all`)."""
+
+    event_id: str
+    lines: Sequence[LineRequest]
+    buyer: Buyer
+    idempotency_key: str | None = None
 
 
 def request_fingerprint(event_id: str, quantities: dict[str, int], buyer: Buyer) -> str:
@@ -157,6 +168,30 @@ class Ticketing:
                 raise IdempotencyKeyReused()
             return stored
         raise Conflict("The tiers changed while reserving; please try again")
+
+    def reserve_all(self, requests: Sequence[ReserveRequest]) -> list[Reservation | Exception]:
+        """Several buyers' reserves (those one event-loop iteration received) committed together
+        (`Store.transaction_batch`, group commit): each made exactly as `reserve` makes it, with its
+        own result or error in its place. Should anything but a buyer's error (DomainError) happen,
+        none of the batch is kept and each request is made again on its own, so it fails alone."""
+        try:
+            with self.store.transaction_batch():
+                return [self._reserve_or_refusal(request) for request in requests]
+        except Exception:
+            results: list[Reservation | Exception] = []
+            for request in requests:
+                try:
+                    results.append(self.reserve(request.event_id, request.lines, request.buyer,
+                                                request.idempotency_key))
+                except Exception as error:
+                    results.append(error)
+            return results
+
+    def _reserve_or_refusal(self, request: ReserveRequest) -> Reservation | Exception:
+        try:
+            return self.reserve(request.event_id, request.lines, request.buyer, request.idempotency_key)
+        except DomainError as refusal:
+            return refusal
 
     def _merge_lines(self, lines: Sequence[LineRequest]) -> dict[str, int]:
         if not lines:

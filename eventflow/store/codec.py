@@ -21,17 +21,18 @@ def instant_to_text(instant: datetime | None) -> str | None: ...
 def instant_to_text(instant: datetime | None) -> str | None:
     """UTC, fixed width, so text order is time order (used for expiry and listing range scans).
 
-    The year has four digits (isoformat pads it; strftime's `%Y` gave `154`, not `0154`, for years
-    below 1000 on glibc, which broke both the width and the read back). Naive instants are refused
+    The year has four digits (strftime's `%Y` gave `154`, not `0154`, for years below 1000 on
+    glibc, which broke both the width and the read back). Naive instants are refused
     rather than read as the server's local time."""
     if instant is None:
         return None
     if instant.utcoffset() is None:
         raise ValueError(f"an instant without a timezone cannot be stored: {instant!r}")
-    # isoformat (about half the cost of the strftime format spec it replaces; a reserve stores three
-    # instants) writes the same fixed-width text as before, microseconds always: files need no migration.
+    # %-formatting of the fields: the same fixed-width text as before (files need no migration) at
+    # about a third of the strftime format spec's cost (a reserve stores three instants).
     utc = instant if instant.tzinfo is UTC else instant.astimezone(UTC)
-    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (the fastest formatting here)
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond)
 
 
 @overload

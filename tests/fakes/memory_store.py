@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 
@@ -58,6 +59,10 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputes
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
+
+    def transaction_batch(self) -> AbstractContextManager[None]:
+        """Each call is atomic on its own under the lock (see Store.transaction_batch)."""
+        return nullcontext()
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -16,7 +16,7 @@ Details and access patterns in docs/dynamodb.md.
 from __future__ import annotations
 
 import threading
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +68,10 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
     and every write that follows them is conditional again."""
 
     inline_safe = False  # every call is a network round trip; see Store.inline_safe
+
+    def transaction_batch(self) -> AbstractContextManager[None]:
+        """No shared transaction across calls: each write stays its own (see Store.transaction_batch)."""
+        return nullcontext()
 
     def __init__(
         self, table_name: str, shard_capacity: int = SHARD_CAPACITY, max_shards: int = MAX_SHARDS,

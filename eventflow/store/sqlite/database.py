@@ -130,8 +130,20 @@ class SqliteDatabase:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the database's write lock up front (no upgrade
-        deadlocks between readers turning writers), committed on success, rolled back on error."""
+        deadlocks between readers turning writers), committed on success, rolled back on error.
+        Inside `transaction_batch` it is a savepoint of the batch's transaction instead: undone
+        alone on error, committed with the batch."""
         db = self._db()
+        if getattr(self._local, "batch", False):
+            db.execute("SAVEPOINT write")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK TO write")
+                db.execute("RELEASE write")
+                raise
+            db.execute("RELEASE write")
+            return
         # Threads of this process queue on a lock instead of SQLite's sleep-and-retry on the file
         # lock, which left the losers sleeping and made a long latency tail (other processes still
         # wait on the file lock through busy_timeout).
@@ -143,6 +155,23 @@ class SqliteDatabase:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+
+    @contextmanager
+    def transaction_batch(self) -> Iterator[None]:
+        """Group commit: the writes of this thread inside the block share one write transaction,
+        each still all-or-nothing on its own (a savepoint), committed together at the end; an error
+        escaping the block rolls all of them back. A commit (its WAL pages and locks) is most of a
+        reserve's cost, so a loop iteration's reserves committed as one cost far less each. Callers
+        answer nobody before the block has exited (the commit is the durability point)."""
+        if getattr(self._local, "batch", False):
+            yield  # already inside a batch: part of it
+            return
+        with self._write():
+            self._local.batch = True
+            try:
+                yield
+            finally:
+                self._local.batch = False
 
     def add_missing_column(self, table: str, column: str, definition: str) -> None:
         """A column added to the schema after files were created with it (CREATE TABLE IF NOT EXISTS

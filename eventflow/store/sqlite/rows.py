@@ -6,6 +6,8 @@ import json
 import sqlite3
 from typing import Any
 
+from pydantic_core import to_json
+
 from eventflow.domain.models import (
     Buyer,
     CheckIn,
@@ -90,7 +92,8 @@ def tier_from(row: sqlite3.Row) -> Tier:
 
 def reservation_row(r: Reservation) -> tuple[Any, ...]:
     return (
-        r.id, r.event_id, json.dumps([line_to_dict(line) for line in r.lines]), r.buyer.email,
+        # pydantic's Rust encoder: compact JSON, read back by json.loads like the spaced rows before.
+        r.id, r.event_id, to_json([line_to_dict(line) for line in r.lines]).decode(), r.buyer.email,
         r.buyer.name, r.currency, r.fee_mode.value, r.status.value, t2s(r.created_at),
         t2s(r.expires_at), r.idempotency_key, r.order_id, t2s(r.closed_at), r.request_fingerprint,
     )
