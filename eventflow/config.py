@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_provider_name: str = "single sign-on"  # shown on the button: "Log in with <name>"
+    # AI flyers (adapters/flyers_openai.py): enabled with a key; any OpenAI-compatible server via base_url.
+    # OPENAI_API_KEY / OPENAI_BASE_URL (the SDK's own names) are read when the EVENTFLOW_ ones are unset.
+    openai_api_key: str | None = Field(default_factory=lambda: os.environ.get("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL"))
+    openai_chat_model: str = "gpt-4o-mini"  # writes the image prompt and the captions (structured output)
+    openai_image_model: str = "gpt-image-1"  # renders the background art; the facts are laid on locally
+    openai_timeout_seconds: float = Field(default=60, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0, le=5)  # 429 and 5xx, honouring Retry-After
+    openai_daily_limit: int = Field(default=10, ge=0)  # AI flyers per organizer per 24 h: protects the key
 
     @field_validator("processor_prices")
     @classmethod

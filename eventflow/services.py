@@ -23,6 +23,7 @@ from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.errors import Unauthorized
+from eventflow.domain.flyers import Flyers
 from eventflow.domain.links import staff_link
 from eventflow.domain.models import Organizer, Reservation
 from eventflow.domain.outbox import Outbox, OutboxSender
@@ -56,6 +57,7 @@ class Services:
     cancellations: Cancellations  # cancel / postpone an event, void an order (domain/cancellation.py)
     payments: StripePayments | None = None  # card payments, when Stripe is configured
     reconciler: Reconciler | None = None
+    flyers: Flyers | None = None  # posters, posts and captions (domain/flyers.py); None in bare test setups
 
     async def off_loop(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await a domain call that reaches the store without blocking the loop."""

@@ -24,6 +24,7 @@ from eventflow.adapters.live import AvailabilityHub
 from eventflow.adapters.mail import FileMailer, OutboxMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.app.demo_data import seed_demo
+from eventflow.app.flyers import build_flyers
 from eventflow.app.headers import SecurityHeaders
 from eventflow.app.jobs import (
     build_payments,
@@ -91,6 +92,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         reminders=Reminders(store, outbox, clock, settings.public_url),
         messages=AttendeeMessages(store, outbox, settings.public_url),
         reconciler=Reconciler(payments) if payments else None,
+        flyers=build_flyers(settings, store, clock),
     )
 
 
