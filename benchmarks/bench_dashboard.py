@@ -25,6 +25,7 @@ Per code version (--ref, default the work tree; --baseline another commit, expor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import re
 import sqlite3
@@ -257,7 +258,8 @@ def measure(app: Path, label: str, args: argparse.Namespace) -> None:
         assert parent.poll(120) and parent.recv() == ("connected",)
         time.sleep(2.0)
         log_mark = len(server.log_path.read_text(errors="replace"))
-        with_dashboard = run_sales(server, seeded, args.rate, args.seconds)
+        with common.PySpy(server.pid, Path(args.profile)) if args.profile else contextlib.nullcontext():
+            with_dashboard = run_sales(server, seeded, args.rate, args.seconds)
         timings = refreshes(server, log_mark)
         parent.send("finish")
         _, updates, sold, connected = parent.recv() if parent.poll(60) else ("", [], [], False)
@@ -293,6 +295,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--events", type=int, default=50, help="events on /dashboard (0: skip)")
     parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument("--profile", default=None, help="py-spy the server (GIL holder) during the dashboard phase")
     parser.add_argument("--ref", default=None, help="a commit to measure instead of the work tree")
     parser.add_argument("--baseline", default=None, help="also measure this commit first")
     args = parser.parse_args()

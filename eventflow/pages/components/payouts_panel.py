@@ -14,7 +14,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer, TicketStatus
 from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
-from eventflow.pages.components.formatting import money
+from eventflow.pages.components.event_panels import money
 from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
 
@@ -73,10 +73,12 @@ class MoneyPanel:
         key = self.key_of(summary, refunds)
         if key == self.key and card_page is None:
             return
+        refunds_changed = key[1] != self.key[1]
         self.summary, self.refunds, self.key = summary, refunds, key
         self.card_page = self.card_page if card_page is None else card_page
-        self.ledger.refresh()
-        self.card_orders.refresh()
+        self.show_ledger()
+        if self.payments is not None and (card_page is not None or refunds_changed):
+            self.card_orders.refresh()
 
     async def search(self, query: str) -> None:
         self.query = query
@@ -98,23 +100,27 @@ class MoneyPanel:
 
         ui.timer(0.1, load_balance, once=True)
 
-    @ui.refreshable_method
     def ledger(self) -> None:
-        book = summary_ledger(self.event, self.summary, self.refunds)
+        """The ledger's figures, built once; `show_ledger` updates their text in place on every sale
+        (rebuilding the row was the largest part of the dashboard's work per sale)."""
+        self.ledger_labels: dict[str, ui.label] = {}
         with ui.row().classes("w-full gap-3"):
-            for label, value, testid in (
-                ("Charged", book.charged_minor, "ledger-charged"),
-                ("Platform fees", book.net_platform_fee_minor, "ledger-fees"),
-                ("Refunded", book.refunded_minor, "ledger-refunded"),
-                ("Net to you", book.organizer_net_minor, "ledger-net"),
-            ):
+            for label, testid in (("Charged", "ledger-charged"), ("Platform fees", "ledger-fees"),
+                                  ("Refunded", "ledger-refunded"), ("Net to you", "ledger-net")):
                 with ui.column().classes("gap-0 min-w-[8rem]"):
                     ui.label(label).classes("text-xs uppercase text-slate-500")
-                    ui.label(money(value, self.event.currency)).classes("text-lg font-semibold") \
+                    self.ledger_labels[testid] = ui.label().classes("text-lg font-semibold") \
                         .props(f"data-testid={testid}")
-        if book.pending_refunds:
-            ui.label(f"{book.pending_refunds} refund(s) waiting for Stripe; retried automatically.") \
-                .classes("text-sm text-amber-800")
+        self.pending_label = ui.label().classes("text-sm text-amber-800")
+        self.show_ledger()
+
+    def show_ledger(self) -> None:
+        book = summary_ledger(self.event, self.summary, self.refunds)
+        for testid, value in (("ledger-charged", book.charged_minor), ("ledger-fees", book.net_platform_fee_minor),
+                              ("ledger-refunded", book.refunded_minor), ("ledger-net", book.organizer_net_minor)):
+            self.ledger_labels[testid].set_text(money(value, self.event.currency))
+        self.pending_label.set_text(f"{book.pending_refunds} refund(s) waiting for Stripe; retried automatically.")
+        self.pending_label.set_visibility(bool(book.pending_refunds))
 
     @ui.refreshable_method
     def card_orders(self) -> None:
