@@ -117,7 +117,10 @@ class SalesChart:
 
     def __init__(self, event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> None:
         self.event, self.local = event, LocalTimes(event.timezone)
-        self.buckets: dict[tuple[datetime, str], SalesBucket] = {(b.hour, b.tier_id): b for b in summary.buckets}
+        self.buckets: dict[tuple[datetime, str], SalesBucket] = {}
+        self.tickets: dict[str, int] = {}  # per tier, over every bucket kept
+        self.latest: datetime | None = None
+        self.merge(summary)
         self.tiers, self.drawn, self.pending = list(tiers), time.monotonic(), False
         with ui.card().classes("w-full"):
             ui.label("Sales over time").classes("text-lg font-semibold")
@@ -126,15 +129,29 @@ class SalesChart:
 
     def since(self) -> datetime | None:
         """The latest hour shown (still filling): what a refresh re-reads from; None reads every hour."""
-        return max((hour for hour, _ in self.buckets), default=None)
+        return self.latest
 
     def held_before(self, since: datetime | None) -> dict[str, int]:
-        """Tickets per tier in the buckets before `since`, which a refresh does not re-read."""
-        held: dict[str, int] = {}
-        for (hour, tier_id), bucket in self.buckets.items():
-            if since is not None and hour < since:
-                held[tier_id] = held.get(tier_id, 0) + bucket.tickets
-        return held
+        """Tickets per tier in the buckets before `since` (the latest hour), which a refresh does not re-read."""
+        if since is None:
+            return {}
+        return {tier_id: count - (self.buckets[since, tier_id].tickets if (since, tier_id) in self.buckets else 0)
+                for tier_id, count in self.tickets.items()}
+
+    def merge(self, summary: SalesSummary) -> None:
+        """Take the re-read buckets (hours from `summary.since` on, or every hour) in place of those kept."""
+        since = summary.since
+        if since is None:
+            self.buckets, self.tickets, self.latest = {}, {}, None
+        else:
+            for tier_id in list(self.tickets):
+                dropped = self.buckets.pop((since, tier_id), None)
+                if dropped is not None:
+                    self.tickets[tier_id] -= dropped.tickets
+        for bucket in summary.buckets:
+            self.buckets[bucket.hour, bucket.tier_id] = bucket
+            self.tickets[bucket.tier_id] = self.tickets.get(bucket.tier_id, 0) + bucket.tickets
+            self.latest = bucket.hour if self.latest is None else max(self.latest, bucket.hour)
 
     @staticmethod
     def consistent(held: dict[str, int], summary: SalesSummary) -> bool:
@@ -147,9 +164,7 @@ class SalesChart:
     def show(self, tiers: Sequence[Tier], summary: SalesSummary) -> None:
         """Merge the re-read hours in; redraw now, or once CHART_EVERY has passed since the last redraw
         (the whole figure goes to the browser: at several sales a second, once in a while is enough)."""
-        since = summary.since
-        self.buckets = {key: b for key, b in self.buckets.items() if since is not None and key[0] < since}
-        self.buckets.update(((b.hour, b.tier_id), b) for b in summary.buckets)
+        self.merge(summary)
         self.tiers = list(tiers)
         if self.pending:
             return
