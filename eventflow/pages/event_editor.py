@@ -18,6 +18,7 @@ from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
 from eventflow.pages.components.cancel_panel import CancelPanel
 from eventflow.pages.components.event_form import EventForm, TierForm, clear_errors, mark_error, show_error
+from eventflow.pages.components.flyer_panel import flyer_panel
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import require_organizer, require_own_event
 from eventflow.pages.components.stripe_account import paid_sales_notice
@@ -45,6 +46,7 @@ class EventEditor:
             paid_sales_notice(account)
         self.details()
         self.tiers_editor(event, tiers)
+        flyer_panel(self.services, self.organizer, event)  # pages/components/flyer_panel.py
 
     # ------------------------------------------------------------ status
     @ui.refreshable_method

@@ -1,0 +1,158 @@
+"""The event editor's Flyer panel: pick a template and a theme, Generate, see the post and the story,
+copy captions, download the poster PDF / square post / story, use one as the event's cover; earlier
+flyers stay listed and downloadable.
+
+Generation runs in a worker thread (`Services.in_thread`: seconds of drawing, or the AI service's
+answer) while the page shows its progress; the domain allows one generation at a time per event.
+"""
+
+from __future__ import annotations
+
+import io
+
+from nicegui import ui
+from PIL import Image
+
+from eventflow.domain.errors import DomainError
+from eventflow.domain.flyers import CHANNELS, FILE_NAMES, THEMES, Flyer, Flyers
+from eventflow.domain.models import Event, Organizer
+from eventflow.services import Services
+
+CHANNEL_NAMES = {"instagram": "Instagram", "x": "X / Bluesky", "facebook": "Facebook", "email": "Mail intro"}
+DOWNLOADS = (("poster_pdf", "Poster (A4 PDF)", "picture_as_pdf"), ("square_png", "Square post", "crop_square"),
+             ("story_png", "Story", "smartphone"))
+THUMB = 280
+
+
+def flyer_panel(services: Services, organizer: Organizer, event: Event) -> None:
+    """The one-line hook of the event editor; nothing when flyers are not wired."""
+    if services.flyers is not None:
+        FlyerPanel(services, services.flyers, organizer, event).build()
+
+
+class FlyerPanel:
+    def __init__(self, services: Services, flyers: Flyers, organizer: Organizer, event: Event) -> None:
+        self.services, self.flyers, self.organizer, self.event = services, flyers, organizer, event
+
+    def build(self) -> None:
+        with ui.card().classes("w-full gap-2").props("data-testid=flyer-panel"):
+            ui.label("Flyer").classes("text-lg font-semibold")
+            ui.label("A print poster, a square post and a story with your title, date, venue, lowest price and "
+                     "a QR code of your event page, plus captions to post.").classes("text-sm text-slate-600")
+            with ui.row().classes("items-end gap-3 w-full"):
+                self.style = ui.select({t: t.capitalize() for t in THEMES}, value=THEMES[0], label="Template") \
+                    .props("dense outlined data-testid=flyer-style").classes("w-36")
+                self.theme = ui.input("Theme (optional)", placeholder="e.g. jazz by the sea") \
+                    .props("dense outlined maxlength=200 data-testid=flyer-theme").classes("grow")
+                engines = {"local": "Local designer"}
+                if "openai" in self.flyers.engines:
+                    engines["openai"] = "AI artwork"
+                self.engine = ui.toggle(engines, value="local").props("dense data-testid=flyer-engine")
+                self.engine.set_visibility(len(engines) > 1)
+                self.button = ui.button("Generate", icon="auto_awesome", on_click=self.generate) \
+                    .props("data-testid=flyer-generate")
+            with ui.row().classes("items-center gap-2") as self.progress:
+                ui.spinner(size="sm")
+                ui.label("Designing your flyer…").props("data-testid=flyer-progress")
+            self.progress.set_visibility(False)
+            self.result = ui.column().classes("w-full gap-2").props("data-testid=flyer-result")
+            self.history = ui.column().classes("w-full gap-1").props("data-testid=flyer-history")
+        ui.timer(0.1, self.show_latest, once=True)
+
+    async def show_latest(self) -> None:
+        listed = await self.services.off_loop(self.flyers.flyers, self.organizer.id, self.event.id)
+        if listed:
+            await self.show(listed[0])
+        self.show_history(listed)
+
+    async def generate(self) -> None:
+        self.button.disable()
+        self.progress.set_visibility(True)
+        try:
+            flyer = await self.services.in_thread(
+                self.flyers.generate, self.organizer.id, self.event.id, self.theme.value or "",
+                self.style.value or THEMES[0], self.engine.value or "local")
+        except DomainError as problem:
+            ui.notify(problem.detail, type="negative")
+            return
+        finally:
+            self.button.enable()
+            self.progress.set_visibility(False)
+        await self.show(flyer)
+        self.show_history(await self.services.off_loop(self.flyers.flyers, self.organizer.id, self.event.id))
+        ui.notify("Flyer ready", type="positive")
+
+    async def show(self, flyer: Flyer) -> None:
+        square = await self.services.in_thread(self.thumbnail, flyer, "square_png")
+        story = await self.services.in_thread(self.thumbnail, flyer, "story_png")
+        self.result.clear()
+        with self.result:
+            if flyer.notice:
+                ui.label(flyer.notice).classes("text-amber-800").props("data-testid=flyer-notice")
+            with ui.row().classes("gap-3 items-start"):
+                ui.image(square).classes(f"w-[{THUMB}px] rounded shadow").props("data-testid=flyer-square")
+                ui.image(story).classes(f"w-[{THUMB * 9 // 16}px] rounded shadow")
+                with ui.column().classes("gap-1"):
+                    for fmt, label, icon in DOWNLOADS:
+                        ui.button(label, icon=icon, on_click=lambda f=fmt: self.download(flyer, f)) \
+                            .props(f"flat dense data-testid=flyer-download-{fmt.split('_')[0]}")
+                    ui.button("Use as cover", icon="wallpaper", on_click=lambda: self.use_as_cover(flyer)) \
+                        .props("flat dense data-testid=flyer-cover")
+            self.captions(flyer)
+
+    def captions(self, flyer: Flyer) -> None:
+        with ui.tabs().classes("w-full") as tabs:
+            panes = {channel: ui.tab(channel, CHANNEL_NAMES[channel]) for channel in CHANNELS}
+        with ui.tab_panels(tabs, value=panes[CHANNELS[0]]).classes("w-full"):
+            for channel in CHANNELS:
+                with ui.tab_panel(panes[channel]).classes("gap-2"):
+                    for n, text in enumerate(flyer.captions.get(channel, ())):
+                        with ui.row().classes("w-full items-start no-wrap"):
+                            box = ui.textarea(value=text).props(
+                                f"outlined autogrow dense data-testid=caption-{channel}-{n}").classes("grow")
+                            ui.button(icon="content_copy", on_click=lambda b=box: self.copy(b.value or "")) \
+                                .props("flat dense round").tooltip("Copy")
+        if flyer.hashtags:
+            ui.label(" ".join(flyer.hashtags)).classes("text-sm text-slate-600")
+
+    def show_history(self, listed: list[Flyer]) -> None:
+        self.history.clear()
+        if len(listed) < 2:
+            return
+        with self.history:
+            ui.label("Earlier flyers").classes("font-medium mt-2")
+            for flyer in listed[1:]:
+                with ui.row().classes("items-center gap-2 text-sm"):
+                    when = flyer.created_at.strftime("%d %b %Y %H:%M UTC")
+                    ui.label(f"{when} · {flyer.style} · {flyer.engine}")
+                    ui.button("Show", on_click=lambda f=flyer: self.show(f)).props("flat dense")
+                    for fmt, label, _ in DOWNLOADS:
+                        ui.button(label, on_click=lambda f=flyer, x=fmt: self.download(f, x)).props("flat dense")
+
+    def thumbnail(self, flyer: Flyer, fmt: str) -> Image.Image:
+        data = self.flyers.file(self.organizer.id, self.event.id, flyer.id, fmt)
+        with Image.open(io.BytesIO(data)) as image:
+            small = image.convert("RGB")
+        small.thumbnail((THUMB * 2, THUMB * 2 * 16 // 9))
+        return small
+
+    async def download(self, flyer: Flyer, fmt: str) -> None:
+        try:
+            data = await self.services.in_thread(self.flyers.file, self.organizer.id, self.event.id, flyer.id, fmt)
+        except DomainError as problem:
+            ui.notify(problem.detail, type="negative")
+            return
+        ui.download.content(data, f"{self.event.slug}-{FILE_NAMES[fmt]}")
+
+    async def use_as_cover(self, flyer: Flyer) -> None:
+        try:
+            await self.services.in_thread(self.flyers.use_as_cover, self.organizer.id, self.event.id, flyer.id)
+        except DomainError as problem:
+            ui.notify(problem.detail, type="negative")
+            return
+        ui.notify("The square post is now the event's cover and share image", type="positive")
+
+    @staticmethod
+    def copy(text: str) -> None:
+        ui.clipboard.write(text)
+        ui.notify("Copied")
