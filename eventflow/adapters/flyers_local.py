@@ -75,7 +75,17 @@ def png(image: Image.Image) -> bytes:
 
 def canvas(facts: FlyerFacts, look: Template, size: tuple[int, int], background: Image.Image | None = None,
            safe: int | None = None) -> Image.Image:
+    return layout(facts, look, size, background, safe)[0]
+
+
+Box = tuple[float, float, float, float]
+
+
+def layout(facts: FlyerFacts, look: Template, size: tuple[int, int], background: Image.Image | None = None,
+           safe: int | None = None) -> tuple[Image.Image, list[Box]]:
+    """The artwork and the box of every text line and the QR (left, top, right, bottom), for checks."""
     width, height = size
+    boxes: list[Box] = []
     image = backdrop(look, size, background)
     margin = safe or int(min(width, height) * 0.075)
     inner = width - 2 * margin
@@ -88,7 +98,7 @@ def canvas(facts: FlyerFacts, look: Template, size: tuple[int, int], background:
     draw.rectangle((margin, y, margin + 120 * unit, y + 10 * unit), fill=look.accent)
     y += 40 * unit
     when = text.fit(facts.when, inner, 60 * unit, int(40 * unit), int(22 * unit), bold=True, max_lines=1)
-    text.draw_line(image, (margin, y), when.lines[0], when.size, look.ink)
+    boxes.append(text.draw_line(image, (margin, y), when.lines[0], when.size, look.ink))
     y += when.line_height + 24 * unit
 
     qr_side = int((300 if portrait else 250) * unit)
@@ -96,19 +106,19 @@ def canvas(facts: FlyerFacts, look: Template, size: tuple[int, int], background:
     title_size = int((128 if portrait else 112) * unit)
     block = text.fit(facts.title, inner, title_height, title_size, int(40 * unit), max_lines=5)
     for line in block.lines:
-        text.draw_line(image, (margin, y), line, block.size, look.ink)
+        boxes.append(text.draw_line(image, (margin, y), line, block.size, look.ink))
         y += block.line_height
     y += 20 * unit
     if facts.venue:
         venue = text.fit(facts.venue, inner, 100 * unit, int(38 * unit), int(24 * unit), bold=False, max_lines=2)
         for line in venue.lines:
-            text.draw_line(image, (margin, y), line, venue.size, look.ink, bold=False)
+            boxes.append(text.draw_line(image, (margin, y), line, venue.size, look.ink, bold=False))
             y += venue.line_height
 
     # the price pill and the QR share the bottom band
     bottom = height - margin
     qr = qr_image(facts.url, qr_side, look)
-    image.paste(qr, (width - margin - qr_side, bottom - qr_side))
+    image.paste(qr, (int(width - margin - qr_side), int(bottom - qr_side)))
     if facts.price:
         pill = text.fit(facts.price, inner - qr_side - 60 * unit, 70 * unit, int(48 * unit), int(24 * unit),
                         max_lines=1)
@@ -117,15 +127,17 @@ def canvas(facts: FlyerFacts, look: Template, size: tuple[int, int], background:
         top = bottom - qr_side
         draw.rounded_rectangle((margin, top, margin + pill_width, top + pill.line_height + pad), radius=int(pad),
                                fill=look.accent)
-        text.draw_line(image, (margin + pad, top + pad / 2), pill.lines[0], pill.size, look.accent_ink)
+        boxes.append(text.draw_line(image, (margin + pad, top + pad / 2), pill.lines[0], pill.size, look.accent_ink))
     link = text.fit(facts.url.split("://", 1)[-1].split("?", 1)[0], inner - qr_side - 40 * unit, 40 * unit,
                     int(26 * unit), int(14 * unit), bold=False, max_lines=1)
-    text.draw_line(image, (margin, bottom - link.line_height), link.lines[0], link.size, look.muted, bold=False)
+    boxes.append(text.draw_line(image, (margin, bottom - link.line_height), link.lines[0], link.size, look.muted,
+                                bold=False))
     scan = text.fit("Scan for tickets", inner - qr_side - 40 * unit, 40 * unit, int(26 * unit), int(14 * unit),
                     max_lines=1)
-    text.draw_line(image, (margin, bottom - link.line_height - scan.line_height), scan.lines[0], scan.size,
-                   look.muted)
-    return image
+    boxes.append(text.draw_line(image, (margin, bottom - link.line_height - scan.line_height), scan.lines[0],
+                                scan.size, look.muted))
+    boxes.append((width - margin - qr_side, bottom - qr_side, width - margin, bottom))
+    return image, boxes
 
 
 def backdrop(look: Template, size: tuple[int, int], background: Image.Image | None) -> Image.Image:

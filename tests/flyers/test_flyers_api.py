@@ -25,7 +25,8 @@ EVENT = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, StandIn]]:
     with openai_standin() as standin, running_app(
-            tmp_path_factory.mktemp("flyers"), EVENTFLOW_OPENAI_API_KEY="sk-test", EVENTFLOW_OPENAI_BASE_URL=standin.url,
+            tmp_path_factory.mktemp("flyers"), EVENTFLOW_OPENAI_API_KEY="sk-test",
+            EVENTFLOW_OPENAI_BASE_URL=standin.url,
             EVENTFLOW_OPENAI_TIMEOUT_SECONDS="1", EVENTFLOW_OPENAI_MAX_RETRIES="1") as url:
         yield url, standin
 

@@ -1,0 +1,90 @@
+"""The local engine's artwork, checked: the QR decodes to the event link with ref=flyer, the PDF is A4 with
+its title as text, and long, Japanese, Arabic and emoji titles stay inside the canvas with every character
+drawn from a font that has it (no tofu boxes)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import pytest
+from PIL import Image
+
+from eventflow.adapters import flyers_text as text
+from eventflow.adapters.flyers_local import POSTER_PX, SQUARE, STORY, TEMPLATES, LocalFlyers, layout
+from eventflow.domain.flyers import THEMES, FlyerFacts
+from tests.flyers.checks import pdf_page, qr_texts
+
+URL = "https://tickets.example.org/e/harbour-jazz?ref=flyer"
+TITLES = {
+    "long": "The Extraordinarily Long Annual Midsummer Harbour Jazz, Soul and Funk Festival 2027",  # 84 characters
+    "japanese": "東京ジャズ・ナイト 2027 夏の夜のライブ",
+    "arabic": "ليلة الجاز في المرفأ",
+    "emoji": "Sunset Party 🎉🎶🔥 with friends ✨",
+    "unspaced": "Supercalifragilisticexpialidocious" * 3,
+}
+
+
+def facts(title: str, **changes: str) -> FlyerFacts:
+    fields = {"event_id": "evt_1", "title": title, "when": "Sat 14 Mar 2027 · 20:00", "day": "Sat 14 Mar 2027",
+              "time": "20:00", "venue": "Hafenbar, Am Kai 3, Berlin", "price": "from €12", "url": URL,
+              "description": "Live jazz by the water"}
+    return FlyerFacts(**{**fields, **changes})
+
+
+def test_every_format_of_every_template_carries_a_readable_qr_and_the_pdf_is_a4() -> None:
+    for style in THEMES:
+        files = LocalFlyers().generate(facts("Harbour Jazz Night"), "", style).files
+        assert qr_texts(files["square_png"]) == [URL], style
+        assert qr_texts(files["story_png"]) == [URL], style
+        with Image.open(io.BytesIO(files["square_png"])) as square, Image.open(io.BytesIO(files["story_png"])) as story:
+            assert square.size == (1080, 1080) and story.size == (1080, 1920)
+        width, height, words = pdf_page(files["poster_pdf"])
+        assert (round(width), round(height)) == (595, 842)  # A4 in PostScript points
+        assert "Harbour Jazz Night" in words and "from €12" in words and URL in words
+
+
+@pytest.mark.parametrize("kind", sorted(TITLES))
+@pytest.mark.parametrize("size", [SQUARE, STORY, POSTER_PX])
+def test_titles_stay_inside_the_canvas_and_never_overlap(kind: str, size: tuple[int, int]) -> None:
+    image, boxes = layout(facts(TITLES[kind]), TEMPLATES["classic"], size)
+    width, height = image.size
+    for left, top, right, bottom in boxes:
+        assert left > 0 and right <= width - 0.05 * min(size), (kind, size, (left, top, right, bottom))
+        assert top > 0 and bottom <= height, (kind, size)
+    for a, b in itertools.combinations(boxes, 2):  # 1 px of rounding between stacked lines
+        apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] + 1 or b[3] <= a[1] + 1
+        assert apart, (kind, size, a, b)
+
+
+@pytest.mark.parametrize("kind", ["japanese", "arabic", "emoji"])
+def test_non_latin_and_emoji_titles_have_a_glyph_for_every_character(kind: str) -> None:
+    title = TITLES[kind]
+    runs = text.runs(title)
+    assert "".join(run.text for run in runs) == title  # nothing dropped: every character has a font
+    for run in runs:
+        covered = text.charset(run.path)
+        assert all(ord(ch) in covered or ch == " " for ch in run.text), (kind, run)
+    if kind == "emoji":
+        assert text.EMOJI in {run.path for run in runs}
+    if kind == "japanese":
+        assert text.JAPANESE in {run.path for run in runs}
+
+
+def test_a_character_no_font_has_is_left_out_not_drawn_as_a_box() -> None:
+    assert text.drawable("Gig \U0001fae8\U00010900 night") == "Gig  night"  # a shaking face; Phoenician
+
+
+def test_an_eighty_character_title_is_cut_with_an_ellipsis_only_when_it_cannot_fit() -> None:
+    block = text.fit(TITLES["long"], 900, 600, 112, 40, max_lines=5)
+    assert "".join(block.lines).replace(" ", "") == TITLES["long"].replace(" ", "")
+    tight = text.fit(TITLES["long"] * 3, 900, 120, 112, 40, max_lines=5)
+    assert tight.lines[-1].endswith("…") and all(text.line_width(line, tight.size) <= 900 for line in tight.lines)
+
+
+def test_captions_fit_their_channels() -> None:
+    draft = LocalFlyers().generate(facts(TITLES["long"], description="word " * 200), "", "night")
+    assert set(draft.captions) == {"instagram", "x", "facebook", "email"}
+    assert all(len(variants) == 3 for variants in draft.captions.values())
+    assert all(len(x) <= 280 and x.endswith(URL) for x in draft.captions["x"])
+    assert draft.hashtags[0].startswith("#TheExtraordinarilyLong")
