@@ -82,7 +82,7 @@ class OpenAIFlyers:
         except openai.APIConnectionError:
             raise FlyerEngineFailed("The AI service could not be reached.") from None
         except openai.BadRequestError as error:
-            if "content_policy" in str(error) or "safety" in str(error):
+            if error.code == "content_policy_violation" or "content_policy" in str(error.body):
                 raise FlyerEngineFailed("The AI service refused this theme (content policy).") from None
             raise FlyerEngineFailed(f"The AI service rejected the request ({error.status_code}).") from None
         except openai.APIStatusError as error:
