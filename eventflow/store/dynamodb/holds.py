@@ -35,7 +35,8 @@ class DynamoHoldsMixin(DynamoTiersMixin):
         A cancellation says which condition failed, with the item as it was (ALL_OLD), checked in
         the port's order: existing reservation, event not on sale, then the lines in order. A
         sharded tier whose chosen shard was short is planned again over all its shards (one
-        consistent Query) and the hold retried; SoldOut only when their sum is short."""
+        consistent Query) and the hold retried; SoldOut only when their sum is short. A shard in
+        another hold's transaction (TransactionConflict) is swapped for another one at once."""
         quantities = tier_quantities(reservation.lines)
         takes: Takes = {tier: self._first_take(reservation.event_id, tier, q) for tier, q in quantities.items()}
         legacy_opened = False
