@@ -268,6 +268,10 @@ async def run(args: argparse.Namespace) -> int:
                 print(phase.line())
             for phase in (reserve, trivial, health):
                 print(f"N={concurrency}: {phase.name:<12} server CPU per answer {phase.cpu_per_answer_us:6.0f} µs")
+            # The steadier figure on a busy machine (or when the load generator limits the trivial
+            # phase): a throughput ratio of 0.5 needs a reservation at <= 2x a trivial answer's CPU.
+            print(f"N={concurrency}: server CPU per reservation / per trivial answer = "
+                  f"{reserve.cpu_per_answer_us / trivial.cpu_per_answer_us:.2f}x")
             ratio = reserve.throughput / trivial.throughput if trivial.throughput else 0.0
             to_health = reserve.throughput / health.throughput if health.throughput else 0.0
             print(f"N={concurrency}: reservations/trivial throughput = {ratio:.2f} "
