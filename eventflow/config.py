@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -22,7 +23,9 @@ class ConfigurationError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EVENTFLOW_", env_file=".env", extra="ignore")
 
-    host: str = "0.0.0.0"
+    # This machine only: `./run` on a laptop is reachable from nowhere else. Serving others takes an
+    # explicit EVENTFLOW_HOST=0.0.0.0 (or an address), and that also changes the demo data (below).
+    host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("./data")
     store: str | None = None  # sqlite:///path.db (default under data_dir) or dynamodb://TABLE?...
@@ -32,7 +35,10 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = Field(default=5, gt=0)
     outbox_interval_seconds: float = Field(default=5, gt=0)  # the outbox job: due mail, then reminders
     live_poll_seconds: float = Field(default=1, gt=0)
-    demo_data: bool = True  # seed the demo organizer and event on first start
+    # Seed the demo organizer and event on first start. Unset: only when listening on this machine
+    # only (with the README's password); asked for on another address, the password is generated
+    # and printed once in the log (app/demo_data.py), so no deployment has a published login.
+    demo_data: bool | None = None
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None  # another Stripe API server (the tests' local one)
@@ -79,6 +85,21 @@ class Settings(BaseSettings):
     @property
     def processor_price_table(self) -> dict[str, ProcessorPrice]:
         return parse_processor_prices(self.processor_prices)
+
+    @property
+    def listens_locally(self) -> bool:
+        """True when only this machine can reach the server (a loopback address)."""
+        host = self.host.strip("[]").lower()
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:  # a host name other than localhost: could be anyone's
+            return False
+
+    @property
+    def seeds_demo_data(self) -> bool:
+        return self.listens_locally if self.demo_data is None else self.demo_data
 
     @property
     def stripe_enabled(self) -> bool:

@@ -28,12 +28,12 @@ PAGE_POLICY = (
 )
 # The JSON API never serves anything a browser should run or embed.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# FastAPI's /docs and /redoc load Swagger UI / ReDoc from jsDelivr with an inline start-up script.
+# /docs and /redoc: Swagger UI / ReDoc served from the installed `fastapi-offline` package under
+# /docs/assets (app/wiring.py), so they work without internet; their start-up script is inline.
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: other hosts under the domain are not ours to decide

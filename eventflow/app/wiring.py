@@ -11,8 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi_offline import FastAPIOffline
 from nicegui import app as nicegui_app
 from nicegui import ui
 from pydantic import ValidationError
@@ -154,15 +154,17 @@ def serve(settings: Settings) -> None:
     gc.set_threshold(100_000, 50, 100)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings)
-    if settings.demo_data:
-        try:
-            seed_demo(services, log)
-        except PaymentsNotReady:
-            log.info("demo event left as a draft: paid tiers go on sale once Stripe onboarding is done")
+    try:
+        seed_demo(services, log)  # only what the settings ask for (app/demo_data.py)
+    except PaymentsNotReady:
+        log.info("demo event left as a draft: paid tiers go on sale once Stripe onboarding is done")
     install(services)
     # The JSON API lives on a plain FastAPI app with NiceGUI mounted under it, so API requests skip
     # NiceGUI's session, storage and gzip middleware: about 3x the reservations per second.
-    root = FastAPI(title="EventFlow API", version="1", description="Public JSON API of EventFlow (/api/v1).")
+    # FastAPIOffline: /docs and /redoc load their scripts from the installed package (under
+    # /docs/assets, with the docs' security headers), not from a CDN: they work offline.
+    root = FastAPIOffline(title="EventFlow API", version="1", description="Public JSON API of EventFlow (/api/v1).",
+                          static_url="/docs/assets")
     root.state.eventflow = services
     # On the root app, so pages, API, static files and docs all carry them.
     root.add_middleware(SecurityHeaders, base_url=settings.public_url)

@@ -63,6 +63,11 @@ def normalise_email(email: str) -> str:
     return email
 
 
+def check_new_password(password: str) -> None:
+    if len(password) < 8 or len(password) > 256:
+        raise ValidationFailed("Choose a password of at least 8 characters")
+
+
 def _digest(code: str) -> str:
     return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
 
@@ -94,8 +99,7 @@ class Accounts:
         name = name.strip()
         if not name or len(name) > 120:
             raise ValidationFailed("Enter your name (up to 120 characters)")
-        if len(password) < 8 or len(password) > 256:
-            raise ValidationFailed("Choose a password of at least 8 characters")
+        check_new_password(password)
         organizer = Organizer(
             id=new_id("org"),
             email=email,
@@ -140,6 +144,23 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             raise Unauthorized("Wrong email or password") from None
         return organizer
+
+    def has_password(self, organizer: Organizer, password: str) -> bool:
+        """Whether this is the account's password (no attempt is counted: for the server's own checks)."""
+        try:
+            return bool(self._hasher.verify(organizer.password_hash, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def set_password(self, organizer_id: str, password: str) -> Organizer:
+        """A new password; every session and API token issued so far stops working."""
+        check_new_password(password)
+        organizer = self.organizer(organizer_id)
+        updated = replace(organizer, password_hash=self._hasher.hash(password),
+                          session_epoch=organizer.session_epoch + 1)
+        self.store.save_organizer(updated)
+        audit.info("password set: organizer=%s", organizer.id)
+        return updated
 
     def _second_factor_passed(self, organizer: Organizer, code: str | None) -> None:
         if not organizer.totp_secret:
