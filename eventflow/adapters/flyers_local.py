@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 import qrcode
 from fpdf import FPDF
@@ -149,12 +150,14 @@ def backdrop(look: Template, size: tuple[int, int], background: Image.Image | No
     gradient = Image.linear_gradient("L").resize(size)
     image = Image.composite(Image.new("RGB", size, look.bottom), Image.new("RGB", size, look.top), gradient)
     # soft circles: decoration that never sits under the text's edge-to-edge lines
-    glow = Image.new("L", size, 0)
+    # drawn and blurred at 1/8 scale, then enlarged: the same soft shapes for a fraction of the work
+    small = (max(1, width // 8), max(1, height // 8))
+    glow = Image.new("L", small, 0)
     glow_draw = ImageDraw.Draw(glow)
-    r = int(min(size) * 0.45)
-    glow_draw.ellipse((width - r, -r // 2, width + r, int(r * 1.5)), fill=90)
-    glow_draw.ellipse((-r // 2, height - r, int(r * 0.9), height + r // 2), fill=60)
-    glow = glow.filter(ImageFilter.GaussianBlur(min(size) / 30))
+    r = int(min(small) * 0.45)
+    glow_draw.ellipse((small[0] - r, -r // 2, small[0] + r, int(r * 1.5)), fill=90)
+    glow_draw.ellipse((-r // 2, small[1] - r, int(r * 0.9), small[1] + r // 2), fill=60)
+    glow = glow.filter(ImageFilter.GaussianBlur(min(small) / 30)).resize(size, Image.Resampling.BILINEAR)
     return Image.composite(Image.new("RGB", size, look.accent), image, glow)
 
 
@@ -166,12 +169,17 @@ def cover_fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 def qr_image(url: str, side: int, look: Template) -> Image.Image:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    return qr_modules(url).resize((side, side), Image.Resampling.NEAREST)
+
+
+@lru_cache(maxsize=32)
+def qr_modules(url: str) -> Image.Image:
+    """The QR code at one pixel per module (encoding is the slow part; every format scales this one)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=1)
     code.add_data(url)
     code.make(fit=True)
     # dark on white whatever the template: phone scanners want contrast and a quiet zone
-    picture = code.make_image(fill_color="#111111", back_color="#ffffff").get_image().convert("RGB")
-    return picture.resize((side, side), Image.Resampling.NEAREST)
+    return code.make_image(fill_color="#111111", back_color="#ffffff").get_image().convert("RGB")
 
 
 def poster_pdf(poster: Image.Image, facts: FlyerFacts) -> bytes:

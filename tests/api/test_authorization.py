@@ -167,6 +167,11 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/events/{event_id}/change", None),
     ("POST", "/events/{event_id}/change/retry", None),
     ("POST", "/orders/{order_id}/void", {"reason": "B voids A's buyer"}),
+    ("POST", "/events/{event_id}/flyers", {"theme": "B's flyer"}),
+    ("GET", "/events/{event_id}/flyers", None),
+    ("GET", "/events/{event_id}/flyers/{flyer_id}", None),
+    ("GET", "/events/{event_id}/flyers/{flyer_id}/{file_name}", None),
+    ("POST", "/events/{event_id}/flyers/{flyer_id}/cover", None),
 ]
 # Routes that act for the signed-in organizer on their own account, not on an event id.
 NOT_ABOUT_AN_EVENT = {("POST", "/events"), ("GET", "/payments/account"), ("POST", "/payments/onboarding"),
@@ -256,7 +261,8 @@ def test_the_a_data_is_really_there(client: httpx.Client, world: Organizers) -> 
 def test_organizer_b_is_refused_on_every_route_of_a(client: httpx.Client, world: Organizers, target: str) -> None:
     before = snapshot_of_a(client, world)
     event = world.a_event if target == "published" else world.a_draft
-    ids = {"event_id": event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0]}
+    ids = {"event_id": event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
+           "flyer_id": "fly_of_a", "file_name": "square.png"}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=world.b_auth)
         assert_refused(response, world)
@@ -291,7 +297,8 @@ def test_bs_public_reads_of_as_event_carry_no_attendees(client: httpx.Client, wo
 def test_broken_or_missing_tokens_are_401_on_every_organizer_route(
     client: httpx.Client, world: Organizers, token: str
 ) -> None:
-    ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0]}
+    ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
+           "flyer_id": "fly_of_a", "file_name": "square.png"}
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=headers)
@@ -361,7 +368,8 @@ def test_staff_and_organizer_tokens_are_not_interchangeable(client: httpx.Client
         url = path.format(event_id=world.a_event["id"])
         assert_refused(client.request(method, url, json=body, headers=world.a_auth), world, (401,))
     staff_as_organizer = bearer(world.a_staff["token"])
-    ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0]}
+    ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
+           "flyer_id": "fly_of_a", "file_name": "square.png"}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=staff_as_organizer)
         assert_refused(response, world, (401,))
