@@ -38,6 +38,7 @@ sold", moto's requests by operation, CPU of each process. Target: health p99 < 5
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import multiprocessing
 import os
@@ -299,7 +300,9 @@ def open_clients(args: argparse.Namespace, server: Server, seeded: Seeded, helpe
         recv(dashboard, 60)
     workers = max(1, -(-args.pages // 250))
     shares = [args.pages // workers + (1 if i < args.pages % workers else 0) for i in range(workers)]
-    pages = [helpers.start(bench_live.worker_main, server.url, seeded.slug, share, args.ramp / workers, 3.0)
+    # the python-socketio client, as nicegui.js talks (bench_live.py's workers take the client kind now)
+    extra = ("socketio",) if "kind" in inspect.signature(bench_live.worker_main).parameters else ()
+    pages = [helpers.start(bench_live.worker_main, server.url, seeded.slug, share, args.ramp / workers, 3.0, *extra)
              for share in shares]
     connected = 0
     for pipe in pages:
