@@ -191,7 +191,10 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
                 print(f"  {failed} watchers failed to connect: {dict(errors.most_common(3))}")
         ramp_cpu = split_cpu(ramp_meter, n)
         idle_meter = CpuMeter([*server_pids, *(p.pid for p in processes)])
-        time.sleep(args.idle)  # watchers connected, no sales: what merely keeping them open costs
+        idle_profile = (PySpy(servers[0].pid, Path(args.profile) / f"live-{k}-idle.txt") if args.profile
+                        else contextlib.nullcontext())
+        with idle_profile:
+            time.sleep(args.idle)  # watchers connected, no sales: what merely keeping them open costs
         idle_cpu = split_cpu(idle_meter, n)
         for instance in instances:
             instance.rss_after = psutil.Process(instance.server.pid).memory_info().rss
@@ -305,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="serve main.py with a proposed change patched in (repeatable): "
                              + "; ".join(f"{k}: {v}" for k, v in common.VARIANTS.items()))
     parser.add_argument("--profile", metavar="DIR", default="",
-                        help="record the first server with py-spy during the sales into DIR (raw stacks)")
+                        help="py-spy the first server while idle and during the sales into DIR (raw stacks)")
     parser.add_argument("--idle", type=float, default=5.0,
                         help="seconds with every watcher connected and no sales, CPU measured (default 5)")
     parser.add_argument("--grace", type=float, default=15.0,

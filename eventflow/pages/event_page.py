@@ -24,7 +24,7 @@ from eventflow.pages.components.purchase import PurchasePanel
 from eventflow.pages.components.tier_card import TierRow, live_state, tier_card
 from eventflow.services import Services
 
-ICON = '<i class="q-icon notranslate material-icons" aria-hidden="true">{}</i>'
+ICON = '<i class="q-icon notranslate material-icons shrink-0" aria-hidden="true">{}</i>'
 
 
 def event_header(event: Event, has_cover: bool) -> str:
@@ -35,9 +35,10 @@ def event_header(event: Event, has_cover: bool) -> str:
                      'class="w-full rounded-lg max-h-80 object-cover">')
     parts.append(f'<h1 class="text-3xl font-bold leading-tight">{escape(event.title)}</h1>')
     when = escape(event_when(event.starts_at, event.ends_at, event.timezone))
-    parts.append(f'<div class="flex items-center gap-1 text-slate-700">{ICON.format("event")}<span>{when}</span></div>')
+    parts.append(f'<div class="flex no-wrap items-center gap-1 text-slate-700">{ICON.format("event")}'
+                 f'<span>{when}</span></div>')
     if event.venue:
-        parts.append(f'<div class="flex items-center gap-1 text-slate-600">{ICON.format("place")}'
+        parts.append(f'<div class="flex no-wrap items-center gap-1 text-slate-600">{ICON.format("place")}'
                      f'<span>{escape(event.venue)}</span></div>')
     if event.status is EventStatus.CANCELLED:
         parts.append('<div class="w-full p-3 rounded bg-red-100 text-red-900 font-medium">'

@@ -37,10 +37,11 @@ SCRIPT = Path(__file__).resolve().parents[2] / "static" / "live_counts.js"
 Emit = Callable[[str, dict[str, Any], list[str]], Coroutine[Any, Any, None]]
 Describe = Callable[[TierCount], dict[str, Any]]
 Remember = Callable[[list[TierCount]], None]
-# Websocket frames per second one event's fan-out may send. Each costs the server ~40-60 µs (a
-# write syscall, engine.io's per-socket queue and writer task, ASGI send wrappers; see
-# docs/benchmarks.md, live fan-out), so 10,000/s is about half a core. Up to 2,500 pages the hub's own
+# Websocket frames per second one event's fan-out may send. Each costs the server ~30-60 µs (a
+# write syscall, engine.io's per-socket queue and writer task, ASGI send wrappers; measured with
+# benchmarks/bench_live.py), so 10,000/s is a third to half a core. Up to 2,500 pages the hub's own
 # 0.25 s coalescing is the limit; with 5,000 open pages a message leaves at most every 0.5 s.
+# (Per event: several hot events at once each get this budget.)
 FRAMES_PER_SECOND = 10_000.0
 
 

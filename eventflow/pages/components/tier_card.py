@@ -45,17 +45,22 @@ class TierRow:
     card: ui.row
 
     def remember(self, count: TierCount) -> None:
-        """Keep the server's copy of the badge right, silently: the browser already got the change."""
+        """Keep the server's copy of the badge right, silently: the browser already got the change.
+        Runs for every open page on every change, so the classes are touched only when the colour
+        band changes (plenty -> few -> sold out), not on every sale."""
         if count.available == self.available and count.capacity == self.capacity:
             return
+        band = availability_band(count.available, count.capacity)
+        changed_band = band is not availability_band(self.available, self.capacity)
         self.capacity, self.available = count.capacity, count.available
         self.badge.text = availability_text(count.available, count.capacity)
-        with self.badge.classes.suspend_updates(), self.card.classes.suspend_updates():
-            self.badge.classes(replace=badge_classes(count.available, count.capacity))
-            if count.available == 0:
-                self.card.classes(add="opacity-60")
-            else:
-                self.card.classes(remove="opacity-60")
+        if changed_band:
+            with self.badge.classes.suspend_updates(), self.card.classes.suspend_updates():
+                self.badge.classes(replace=badge_classes(count.available, count.capacity))
+                if count.available == 0:
+                    self.card.classes(add="opacity-60")
+                else:
+                    self.card.classes(remove="opacity-60")
 
 
 def live_state(count: TierCount) -> dict[str, Any]:
