@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from eventflow.domain.models import CheckIn, Event, Order, TicketStatus, Tier
+from eventflow.domain.models import Event, Order, TicketStatus, Tier
 from eventflow.domain.money import FeeMode, platform_fee_minor
 from eventflow.domain.payments.ledger import EventLedger
 from eventflow.domain.payments.records import Refund, RefundStatus
@@ -183,24 +183,6 @@ def sales_over_time(
     return wide.sort_index().cumsum().reset_index()
 
 
-def arrivals(checkins: Sequence[CheckIn], timezone: str, bucket: str = "5min") -> pd.DataFrame:
-    """People admitted per 5 minutes (local time), for the door panel's bar chart."""
-    if not checkins:
-        return pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"), "arrivals": pd.Series(dtype=int)})
-    times = pd.to_datetime([c.scanned_at for c in checkins], utc=True).tz_convert(timezone)
-    counts = pd.Series(1, index=times).resample(bucket).sum()
-    return counts.rename("arrivals").rename_axis("time").reset_index()
-
-
-def checked_in_per_tier(tiers: Sequence[Tier], orders: Sequence[Order], checkins: Sequence[CheckIn]) -> list[
-        tuple[str, int, int]]:
-    """(tier name, checked in, sold) per tier."""
-    inside = {c.ticket_id for c in checkins}
-    tier_of = {t.id: t.tier_id for o in orders for t in o.tickets if t.status is not TicketStatus.VOID}
-    return [(tier.name, sum(1 for ticket_id in inside if tier_of.get(ticket_id) == tier.id), tier.sold)
-            for tier in tiers]
-
-
 ORDER_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_id", "tier", "status",
                  "price_minor", "fee_minor", "currency"]
 
@@ -235,12 +217,6 @@ def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier]) -> str:
                 ticket.fee_minor, order.currency,
             )])
     return buffer.getvalue()
-
-
-def orders_fingerprint(orders: Sequence[Order]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Changes when an order is added or one of its tickets changes status (refund, void): what
-    live panels compare to skip redrawing when only holds moved."""
-    return tuple((o.id, tuple(t.status for t in o.tickets)) for o in orders)
 
 
 def search_attendees(orders: Sequence[Order], query: str) -> list[Order]:

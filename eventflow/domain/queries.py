@@ -32,16 +32,6 @@ from eventflow.domain.sales_stats import EventFigures
 
 
 @dataclass(frozen=True, slots=True)
-class EventActivity:
-    """Everything the organizer's event dashboard shows, read once per change for every panel."""
-
-    tiers: list[Tier]
-    orders: list[Order]
-    checkins: list[CheckIn]
-    doubles: list[DoubleAdmission]
-
-
-@dataclass(frozen=True, slots=True)
 class EventPage:
     """One page of upcoming published events, soonest first, and the cursor of the next page."""
 
@@ -169,12 +159,6 @@ class Queries:
     def orders(self, event_id: str) -> list[Order]:
         """Every order of the event with its tickets, oldest first."""
         return self._store.list_orders(event_id)
-
-    def event_activity(self, event_id: str) -> EventActivity:
-        return EventActivity(
-            self._store.get_tiers(event_id), self._store.list_orders(event_id),
-            self._store.list_checkins(event_id), self._store.list_double_admissions(event_id),
-        )
 
     def event_figures(self, event_id: str, sales_since: datetime | None = None,
                       arrivals_since: datetime | None = None) -> EventFigures:
