@@ -106,8 +106,10 @@ def layout(facts: FlyerFacts, look: Template, size: tuple[int, int], background:
     title_height = (height * 0.42 if portrait else height - y - margin - qr_side - 150 * unit)
     title_size = int((128 if portrait else 112) * unit)
     block = text.fit(facts.title, inner, title_height, title_size, int(40 * unit), max_lines=5)
+    flush_right = text.right_to_left(facts.title)
     for line in block.lines:
-        boxes.append(text.draw_line(image, (margin, y), line, block.size, look.ink))
+        x = margin + inner - text.line_width(line, block.size) if flush_right else margin
+        boxes.append(text.draw_line(image, (x, y), line, block.size, look.ink))
         y += block.line_height
     y += 20 * unit
     if facts.venue:

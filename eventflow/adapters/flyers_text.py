@@ -8,6 +8,7 @@ by Pillow's raqm layout when available."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,6 +66,17 @@ def runs(text: str, bold: bool = True) -> list[Run]:
         else:
             out.append(Run(ch, path))
     return [run for run in out if run.text]
+
+
+def right_to_left(text: str) -> bool:
+    """Whether the text's first strong character is Arabic or Hebrew (then it is set flush right)."""
+    for ch in text:
+        direction = unicodedata.bidirectional(ch)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
 
 
 def drawable(text: str, bold: bool = True) -> str:

@@ -88,3 +88,28 @@ def test_captions_fit_their_channels() -> None:
     assert all(len(variants) == 3 for variants in draft.captions.values())
     assert all(len(x) <= 280 and x.endswith(URL) for x in draft.captions["x"])
     assert draft.hashtags[0].startswith("#TheExtraordinarilyLong")
+
+
+def test_sample_flyers_for_the_docs() -> None:
+    """Three flyers as organizers get them (docs/screens with EVENTFLOW_SCREENSHOTS=1, else a temp folder)."""
+    from tests.browser.conftest import screens_folder
+
+    samples = [("flyer-square-night", "Harbour Jazz Night 🎷", "night", "square_png"),
+               ("flyer-story-pastel-japanese", TITLES["japanese"], "pastel", "story_png"),
+               ("flyer-square-bold-arabic", TITLES["arabic"], "bold", "square_png")]
+    for name, title, style, fmt in samples:
+        data = LocalFlyers().generate(facts(title), "", style).files[fmt]
+        with Image.open(io.BytesIO(data)) as image:
+            small = image.convert("RGB")
+        small.thumbnail((540, 960))
+        small.save(screens_folder() / f"{name}.png", optimize=True)
+        assert qr_texts(data) == [URL]
+
+
+def test_an_arabic_title_is_set_flush_right() -> None:
+    _, boxes = layout(facts(TITLES["arabic"]), TEMPLATES["bold"], SQUARE)
+    title_lines = boxes[1:3]  # after the date line
+    margin = 0.075 * 1080
+    assert all(abs(right - (1080 - margin)) < 2 for _, _, right, _ in title_lines)
+    _, latin = layout(facts("Harbour Jazz"), TEMPLATES["bold"], SQUARE)
+    assert abs(latin[1][0] - margin) < 2
