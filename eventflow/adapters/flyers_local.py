@@ -10,8 +10,9 @@ art (the AI engine's) replaces the template's background under a shade that keep
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 import qrcode
 from fpdf import FPDF
@@ -47,21 +48,55 @@ TEMPLATES = {
 }
 
 
+def ink_on(colour: str) -> str:
+    """Black or white, whichever reads better on `colour` (relative luminance)."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#111111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 150 else "#ffffff"
+
+
 def template(style: str) -> Template:
     return TEMPLATES.get(style.lower(), TEMPLATES[THEMES[0]])
 
 
 @dataclass
 class LocalFlyers:
-    """`FlyerGenerator` with Pillow; `render` is also the AI engine's layout."""
+    """`FlyerGenerator` with Pillow; `render` is also the AI engine's layout. With `covers` (the cover
+    images' folder, adapters/covers.py) the accent colour comes from the event's cover when it has one."""
+
+    covers: Path | None = None
 
     def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft:
-        return FlyerDraft(files=render(facts, style), captions=captions(facts, style),
-                          hashtags=hashtags(facts, style))
+        return FlyerDraft(files=render(facts, style, accent=self.cover_accent(facts.event_id)),
+                          captions=captions(facts, style), hashtags=hashtags(facts, style))
+
+    def cover_accent(self, event_id: str) -> str | None:
+        path = self.covers / f"{event_id}.jpg" if self.covers else None
+        return accent_of(path) if path and path.is_file() else None
 
 
-def render(facts: FlyerFacts, style: str, background: Image.Image | None = None) -> dict[str, bytes]:
+def accent_of(path: Path) -> str | None:
+    """The cover's most common vivid colour (a 6-colour palette, ignoring greys), as #rrggbb."""
+    try:
+        with Image.open(path) as cover:
+            small = cover.convert("RGB").resize((64, 64))
+    except (OSError, ValueError):
+        return None
+    palette = small.quantize(colors=6)
+    colours = palette.getpalette() or []
+    for _, index in sorted(palette.getcolors() or [], key=lambda count: count[0], reverse=True):
+        if not isinstance(index, int):
+            continue
+        r, g, b = colours[index * 3: index * 3 + 3]
+        if max(r, g, b) - min(r, g, b) > 60 and max(r, g, b) > 60:  # vivid, neither grey nor near black
+            return f"#{r:02x}{g:02x}{b:02x}"
+    return None
+
+
+def render(facts: FlyerFacts, style: str, background: Image.Image | None = None,
+           accent: str | None = None) -> dict[str, bytes]:
     look = template(style)
+    if accent:  # the cover's colour on the rule, the price pill and the glow; text colours stay readable
+        look = replace(look, accent=accent, accent_ink=ink_on(accent))
     square = canvas(facts, look, SQUARE, background)
     story = canvas(facts, look, STORY, background)
     poster = canvas(facts, look, POSTER_PX, background, safe=int(POSTER_PX[0] * POSTER_SAFE_MM / A4_MM[0]))

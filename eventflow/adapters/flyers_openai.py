@@ -14,6 +14,7 @@ import binascii
 import io
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -24,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from eventflow.adapters.flyers_captions import captions as template_captions
 from eventflow.adapters.flyers_captions import within
-from eventflow.adapters.flyers_local import render
+from eventflow.adapters.flyers_local import LocalFlyers, render
 from eventflow.domain.flyers import CHANNELS, X_LIMIT, FlyerDraft, FlyerEngineFailed, FlyerFacts
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class OpenAIFlyers:
     image_model: str = "gpt-image-1"
     timeout_seconds: float = 60
     max_retries: int = 2
+    covers: Path | None = None  # the cover images' folder: the accent colour from the event's cover
     client: openai.OpenAI = field(init=False)
 
     def __post_init__(self) -> None:
@@ -87,7 +89,9 @@ class OpenAIFlyers:
             raise FlyerEngineFailed(f"The AI service rejected the request ({error.status_code}).") from None
         except openai.APIStatusError as error:
             raise FlyerEngineFailed(f"The AI service failed ({error.status_code}).") from None
-        return FlyerDraft(files=render(facts, style, background=art), captions=merged_captions(copy, facts, style),
+        accent = LocalFlyers(self.covers).cover_accent(facts.event_id)
+        return FlyerDraft(files=render(facts, style, background=art, accent=accent),
+                          captions=merged_captions(copy, facts, style),
                           hashtags=tuple(hashtag(t) for t in copy.hashtags if hashtag(t)),
                           cost_usd=round(chat_cost + image_cost, 6))
 

@@ -13,12 +13,13 @@ from eventflow.domain.ports import StoreWithPayments
 
 
 def build_flyers(settings: Settings, store: StoreWithPayments, clock: Clock) -> Flyers:
-    engines: dict[str, FlyerGenerator] = {LOCAL: LocalFlyers()}
+    covers = settings.data_dir / "covers"
+    engines: dict[str, FlyerGenerator] = {LOCAL: LocalFlyers(covers)}
     if settings.openai_api_key:
         engines["openai"] = OpenAIFlyers(
             api_key=settings.openai_api_key, base_url=settings.openai_base_url,
             chat_model=settings.openai_chat_model, image_model=settings.openai_image_model,
-            timeout_seconds=settings.openai_timeout_seconds, max_retries=settings.openai_max_retries)
+            timeout_seconds=settings.openai_timeout_seconds, max_retries=settings.openai_max_retries, covers=covers)
     return Flyers(store=store, flyer_store=store, files=FlyerFileStore(settings.data_dir / "flyers"),
                   engines=engines, clock=clock, base_url=settings.public_url,
-                  covers=CoverImages(settings.data_dir / "covers"), daily_limit=settings.openai_daily_limit)
+                  covers=CoverImages(covers), daily_limit=settings.openai_daily_limit)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -113,3 +114,20 @@ def test_an_arabic_title_is_set_flush_right() -> None:
     assert all(abs(right - (1080 - margin)) < 2 for _, _, right, _ in title_lines)
     _, latin = layout(facts("Harbour Jazz"), TEMPLATES["bold"], SQUARE)
     assert abs(latin[1][0] - margin) < 2
+
+
+def test_the_accent_colour_comes_from_the_cover_when_there_is_one(tmp_path: Path) -> None:
+    cover = Image.new("RGB", (400, 300), "#f0f0f0")
+    cover.paste(Image.new("RGB", (300, 300), "#1e90ff"), (0, 0))  # mostly a vivid blue, some grey
+    cover.save(tmp_path / "evt_1.jpg")
+    engine = LocalFlyers(tmp_path)
+    accent = engine.cover_accent("evt_1")
+    assert accent is not None
+    r, g, b = (int(accent[i:i + 2], 16) for i in (1, 3, 5))
+    assert b > 200 and r < 80  # the blue, not the grey
+    assert engine.cover_accent("evt_without_cover") is None
+    square = engine.generate(facts("Harbour Jazz Night"), "", "classic").files["square_png"]
+    with Image.open(io.BytesIO(square)) as image:
+        rule = image.getpixel((int(0.075 * 1080) + 20, int(0.075 * 1080) + 5))  # the accent rule above the date
+    assert rule == (r, g, b)
+    assert qr_texts(square) == [URL]
