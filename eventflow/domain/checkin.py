@@ -186,6 +186,15 @@ class DoorCheckIn:
         return WalletCodes(first, [self.keys.sign(ticket.event_id, ticket.id, step)
                                    for step in range(first, first + count)])
 
+    def holder_status(self, ticket: Ticket, event: Event | None) -> str:
+        """What the holder's wallet says of the ticket: `ticket_status_word`, or `disputed` when
+        the door refuses it because its payment is disputed (a flag-only dispute still admits)."""
+        word = ticket_status_word(ticket, event)
+        if word == TicketStatus.VALID.value and event is not None and self.disputes is not None \
+                and self.disputes.verdict(event.organizer_id, ticket.order_id):
+            return "disputed"
+        return word
+
     def qr_payload(self, ticket: Ticket, at: datetime) -> str:
         """The code a ticket shows at `at` (EF2)."""
         return self.keys.payload(ticket.event_id, ticket.id, step_of(at))

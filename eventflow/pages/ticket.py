@@ -4,7 +4,9 @@ The page hands eventflow/static/wallet.js the ticket's signed codes for the next
 docs/door.md); the wallet shows the one of the current step, so it keeps rotating with no network,
 and fetches more while online. The service worker serves an offline copy of this page after a
 reload. Once the door admitted the ticket, the wallet says when ("Checked in at 20:15", in the
-event's timezone). "Add to home screen" works through the web app manifest."""
+event's timezone). A ticket that gets nobody in (its event cancelled, the ticket refunded or void,
+its payment disputed and refused at the door) shows why in words and no code at all.
+"Add to home screen" works through the web app manifest."""
 
 from __future__ import annotations
 
@@ -25,25 +27,37 @@ from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
+# What a wallet says instead of a code (DoorCheckIn.holder_status): a headline and why.
+NOT_VALID = {
+    "event_cancelled": ("Event cancelled", "The organizer cancelled this event, so this ticket no longer gets "
+                        "anyone in. Paid orders are refunded in full to the way you paid."),
+    "void": ("Ticket no longer valid", "This ticket was refunded or cancelled, so it no longer gets anyone in."),
+    "disputed": ("Payment disputed", "The payment for this ticket is disputed with the bank, so the door will "
+                 "not let it in. Please contact the organizer."),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Wallet:
     view: TicketView
     event: Event
     tier_name: str
-    codes: WalletCodes
+    codes: WalletCodes | None  # None: the ticket gets nobody in (status says why)
+    status: str  # valid, void, event_cancelled or disputed
 
 
 def wallet_ticket(wallet: Wallet) -> dict[str, Any]:
     """What wallet.js shows (and keeps in localStorage for the offline copy of the page)."""
     ticket, event, checkin = wallet.view.ticket, wallet.event, wallet.view.checkin
+    headline, why = NOT_VALID.get(wallet.status, ("", ""))
     return {
         "id": ticket.id, "holder": ticket.holder_name, "tier": wallet.tier_name,
-        "status": ticket.status.value, "event_title": event.title,
+        "status": wallet.status, "status_title": headline, "status_text": why, "event_title": event.title,
         "when": event_when(event.starts_at, event.ends_at, event.timezone),
         "checked_in": checkin.scanned_at.astimezone(ZoneInfo(event.timezone)).strftime("%H:%M") if checkin else None,
         **door_rules(),
-        "codes": {"first_step": wallet.codes.first_step, "signatures": wallet.codes.signatures},
+        "codes": {"first_step": wallet.codes.first_step, "signatures": wallet.codes.signatures} if wallet.codes
+        else None,
         "codes_url": f"/api/v1/tickets/{quote(ticket.id)}/door-codes?key={quote(ticket.access_key)}",
     }
 
@@ -55,7 +69,9 @@ def register(services: Services) -> None:
         if event is None:
             raise NotFound("No such event")
         tier_name = services.queries.tier_names(event.id).get(view.ticket.tier_id, "Ticket")
-        return Wallet(view, event, tier_name, services.door.wallet_codes(view.ticket))
+        status = services.door.holder_status(view.ticket, event)
+        codes = services.door.wallet_codes(view.ticket) if status == "valid" else None
+        return Wallet(view, event, tier_name, codes, status)
 
     @ui.page("/t/{ticket_id}", reconnect_timeout=3600)
     async def ticket_page(ticket_id: str, k: str = "") -> None:

@@ -31,11 +31,11 @@
       this.root.innerHTML = `
         <div class="ef-wallet">
           <div class="ef-event"></div><div class="ef-when"></div>
+          <div class="ef-status-note" data-testid="ticket-status" role="alert" hidden></div>
           <div class="ef-qr" data-testid="qr"></div>
           <div class="ef-countdown" data-testid="qr-countdown"></div>
           <div class="ef-holder" data-testid="holder"></div><div class="ef-tier"></div>
           <div class="ef-offline-note" data-testid="offline-note" hidden>Offline: this code is still valid</div>
-          <div class="ef-status-note"></div>
           <div class="ef-checked-in" data-testid="checked-in" hidden></div>
           <small class="ef-rotation"></small>
         </div>`;
@@ -44,12 +44,16 @@
       q(".ef-when").textContent = this.ticket.when;
       q(".ef-holder").textContent = this.ticket.holder;
       q(".ef-tier").textContent = this.ticket.tier;
-      if (this.ticket.status && this.ticket.status !== "valid") {
-        q(".ef-status-note").textContent = "This ticket is " + this.ticket.status + ".";
-      }
       if (this.ticket.checked_in) {
         q(".ef-checked-in").hidden = false;
         q(".ef-checked-in").textContent = "Checked in at " + this.ticket.checked_in;
+      }
+      if (this.ticket.status && this.ticket.status !== "valid") {
+        // It gets nobody in (event cancelled, refunded, disputed): say why, and show no code that
+        // could pass for a valid one.
+        this.showNotValid(q(".ef-status-note"));
+        for (const selector of [".ef-qr", ".ef-countdown", ".ef-offline-note", ".ef-rotation"]) q(selector).remove();
+        return;
       }
       q(".ef-rotation").textContent =
         `The code changes every ${this.ticket.step_seconds} seconds: screenshots will not get in.`;
@@ -59,6 +63,15 @@
       this.writer = new ZXing.BrowserQRCodeSvgWriter();
       this.tick();
       this.timer = setInterval(() => this.tick(), 1000);
+    }
+
+    showNotValid(note) {
+      const title = document.createElement("strong");
+      title.textContent = this.ticket.status_title || "Not valid";
+      const why = document.createElement("div");
+      why.textContent = this.ticket.status_text || "This ticket is " + this.ticket.status.replace("_", " ") + ".";
+      note.replaceChildren(title, why);
+      note.hidden = false;
     }
 
     /* The payload to show at `now`; null when the wallet has no code for it (ran out offline). */
