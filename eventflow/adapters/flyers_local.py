@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from eventflow.adapters import flyers_text as text
 from eventflow.adapters.flyers_captions import captions, hashtags
-from eventflow.domain.flyers import THEMES, FlyerDraft, FlyerFacts
+from eventflow.domain.flyers import ARTWORK, BOTH, THEMES, FlyerDraft, FlyerFacts
 
 SQUARE = (1080, 1080)
 STORY = (1080, 1920)
@@ -65,9 +65,9 @@ class LocalFlyers:
 
     covers: Path | None = None
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft:
-        return FlyerDraft(files=render(facts, style, accent=self.cover_accent(facts.event_id)),
-                          captions=captions(facts, style), hashtags=hashtags(facts, style))
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
+        files = render(facts, style, accent=self.cover_accent(facts.event_id)) if ARTWORK in parts else {}
+        return FlyerDraft(files=files, captions=captions(facts, style), hashtags=hashtags(facts, style))
 
     def cover_accent(self, event_id: str) -> str | None:
         path = self.covers / f"{event_id}.jpg" if self.covers else None

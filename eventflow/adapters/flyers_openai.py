@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 from eventflow.adapters.flyers_captions import captions as template_captions
 from eventflow.adapters.flyers_captions import within
 from eventflow.adapters.flyers_local import LocalFlyers, render
-from eventflow.domain.flyers import CHANNELS, X_LIMIT, FlyerDraft, FlyerEngineFailed, FlyerFacts
+from eventflow.domain.flyers import ARTWORK, BOTH, CHANNELS, X_LIMIT, FlyerDraft, FlyerEngineFailed, FlyerFacts
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,13 @@ class OpenAIFlyers:
         self.client = openai.OpenAI(api_key=self.api_key, base_url=self.base_url, timeout=self.timeout_seconds,
                                     max_retries=self.max_retries)
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft:
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
+        """Captions alone cost one chat call; artwork costs the chat call (its prompt) and the image."""
         try:
             copy, chat_cost = self._copy(facts, theme, style)
+            if ARTWORK not in parts:
+                return FlyerDraft(files={}, captions=merged_captions(copy, facts, style),
+                                  hashtags=tuple(t for t in map(hashtag, copy.hashtags) if t), cost_usd=chat_cost)
             art, image_cost = self._art(copy.image_prompt)
         except openai.APITimeoutError:
             raise FlyerEngineFailed("The AI service did not answer in time.") from None

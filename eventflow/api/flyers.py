@@ -29,6 +29,8 @@ class FlyerIn(Strict):
     theme: str = Field(default="", max_length=200)  # free text: "jazz by the sea", "retro 80s"
     style: str = Field(default="", max_length=40)  # a template: classic | night | bold | pastel
     engine: Literal["local", "openai"] = "local"
+    only: Literal["artwork", "captions"] | None = None  # remake this part, keep the other from based_on
+    based_on: str | None = Field(default=None, max_length=64)  # a flyer of this event; default the latest
 
 
 class FlyerFilesOut(BaseModel):
@@ -78,9 +80,11 @@ def flyers_of(app: Services) -> Flyers:
 
 @router.post("/events/{event_id}/flyers", status_code=201, response_model=FlyerOut, responses=ERRORS)
 def generate_flyer(event_id: str, body: FlyerIn, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
-    """Make a flyer now: an A4 poster PDF, a 1080x1080 post, a 1080x1920 story and 3 captions per channel.
-    409 while another flyer of this event is being made."""
-    flyer = flyers_of(app).generate(organizer_id, event_id, body.theme, body.style, body.engine)
+    """Make a flyer now: an A4 poster PDF, a 1080x1080 post, a 1080x1920 story and 3 captions per channel
+    (with `only`, just the artwork or just the captions, the rest kept from `based_on`: a new flyer either
+    way, the earlier one stays). 409 while another flyer of this event is being made."""
+    flyer = flyers_of(app).generate(organizer_id, event_id, body.theme, body.style, body.engine, body.only,
+                                    body.based_on)
     return model_response(flyer_out(flyer), status=201)
 
 

@@ -34,6 +34,8 @@ X_LIMIT = 280  # X counts characters; Bluesky allows 300, so one text fits both
 THEMES = ("classic", "night", "bold", "pastel")  # the local designer's templates
 ENGINES = ("local", "openai")
 LOCAL = "local"
+ARTWORK, CAPTIONS = "artwork", "captions"  # the two parts a flyer can be remade by (`only`)
+BOTH = frozenset({ARTWORK, CAPTIONS})
 OPENAI_DAILY_LIMIT = 10  # generations with the paid engine per organizer per UTC day (see Flyers)
 
 Captions = Mapping[str, tuple[str, ...]]
@@ -93,7 +95,10 @@ class FlyerEngineFailed(Exception):
 class FlyerGenerator(Protocol):
     """One engine: the facts and the organizer's theme/style in, finished files and captions out."""
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft: ...
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
+        """The files when ARTWORK is in `parts`, the captions and hashtags when CAPTIONS is (an engine may
+        return both anyway)."""
+        ...
 
 
 class FlyerStore(Protocol):
@@ -163,18 +168,24 @@ class Flyers:
         return event
 
     def generate(self, organizer_id: str, event_id: str, theme: str = "", style: str = "",
-                 engine: str = LOCAL) -> Flyer:
+                 engine: str = LOCAL, only: str | None = None, based_on: str | None = None) -> Flyer:
         """Make a flyer now (seconds: call it off the event loop). A second call for the same event
-        while one runs is refused (Conflict): one generation at a time per event."""
+        while one runs is refused (Conflict): one generation at a time per event. `only` ("artwork" or
+        "captions") remakes that part and keeps the other from `based_on` (default: the latest flyer)."""
         if engine not in ENGINES:
             raise ValidationFailed(f"engine must be one of {', '.join(ENGINES)}", field="engine")
+        if only not in (None, ARTWORK, CAPTIONS):
+            raise ValidationFailed(f"only must be {ARTWORK} or {CAPTIONS}", field="only")
         event = self.own_event(organizer_id, event_id)
         with self._lock:
             if event_id in self._busy:
                 raise Conflict("A flyer for this event is being made; wait for it to finish")
             self._busy.add(event_id)
         try:
-            return self._generate(event, theme.strip()[:200], style.strip()[:40] or THEMES[0], engine)
+            base = self._base(organizer_id, event_id, based_on) if only else None
+            flyer = self._generate(event, theme.strip()[:200], style.strip()[:40] or THEMES[0], engine,
+                                   frozenset({only}) if only else BOTH, base)
+            return flyer
         finally:
             with self._lock:
                 self._busy.discard(event_id)
@@ -183,7 +194,16 @@ class Flyers:
         with self._lock:
             return event_id in self._busy
 
-    def _generate(self, event: Event, theme: str, style: str, engine: str) -> Flyer:
+    def _base(self, organizer_id: str, event_id: str, based_on: str | None) -> Flyer:
+        if based_on:
+            return self.flyer(organizer_id, event_id, based_on)
+        listed = self.flyers(organizer_id, event_id)
+        if not listed:
+            raise ValidationFailed("Make a flyer first; then its artwork or captions can be remade", field="only")
+        return listed[0]
+
+    def _generate(self, event: Event, theme: str, style: str, engine: str, parts: frozenset[str],
+                  base: Flyer | None) -> Flyer:
         facts = flyer_facts(event, self.store.get_tiers(event.id), self.base_url)
         notice, used = "", engine
         generator = self.engines.get(engine)
@@ -194,11 +214,14 @@ class Flyers:
             notice, used, generator = (f"You have used today's {self.daily_limit} AI flyers; made with the local "
                                        "designer."), LOCAL, self.engines[LOCAL]
         try:
-            draft = generator.generate(facts, theme, style)
+            draft = generator.generate(facts, theme, style) if parts == BOTH else \
+                generator.generate(facts, theme, style, parts=parts)
         except FlyerEngineFailed as error:
             log.warning("flyer engine %s failed for event %s: %s", used, event.id, error)
             notice, used = f"{error} Made with the local designer instead.", LOCAL
-            draft = self.engines[LOCAL].generate(facts, theme, style)
+            draft = self.engines[LOCAL].generate(facts, theme, style, parts=parts)
+        if base is not None:
+            draft = self._keep(base, draft, parts)
         flyer = Flyer(id=new_id("fly"), event_id=event.id, organizer_id=event.organizer_id,
                       created_at=self.clock.now(), engine=used, theme=theme, style=style,
                       captions=draft.captions, hashtags=draft.hashtags, asked_engine=engine, notice=notice,
@@ -209,6 +232,15 @@ class Flyers:
         if draft.cost_usd:
             log.info("flyer %s for organizer %s cost about $%.4f", flyer.id, event.organizer_id, draft.cost_usd)
         return flyer
+
+    def _keep(self, base: Flyer, draft: FlyerDraft, parts: frozenset[str]) -> FlyerDraft:
+        """The remade part from `draft`, the other from `base`."""
+        if ARTWORK not in parts:
+            files = {fmt: data for fmt in base.files
+                     if (data := self.files.read(base.id, FILE_NAMES[fmt])) is not None}
+            return FlyerDraft(files=files, captions=draft.captions, hashtags=draft.hashtags, cost_usd=draft.cost_usd)
+        return FlyerDraft(files=draft.files, captions=dict(base.captions), hashtags=base.hashtags,
+                          cost_usd=draft.cost_usd)
 
     def used_today(self, organizer_id: str, engine: str) -> int:
         """Flyers asked of `engine` by this organizer in the last 24 hours (the daily limit's count)."""

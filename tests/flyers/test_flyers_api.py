@@ -111,3 +111,17 @@ def test_path_is_under_the_data_dir(tmp_path: Path) -> None:
 def public(url: str) -> str:
     """The server's links use its public address (EVENTFLOW_BASE_URL unset: localhost)."""
     return url.replace("127.0.0.1", "localhost")
+
+
+def test_remake_only_the_captions_through_the_api(api: httpx.Client) -> None:
+    auth, event = organizer_with_event(api)
+    base = f"/events/{event['id']}/flyers"
+    first = api.post(base, headers=auth, json={"style": "pastel"}).json()
+    again = api.post(base, headers=auth, json={"only": "captions", "based_on": first["id"], "engine": "openai"})
+    assert again.status_code == 201, again.text
+    remade = again.json()
+    assert remade["captions"]["email"][0] == "AI mail 1" and remade["id"] != first["id"]
+    square = [api.get(f["files"]["square_png"].removeprefix("/api/v1"), headers=auth).content for f in (first, remade)]
+    assert square[0] == square[1]
+    refused = api.post(base, headers=auth, json={"only": "captions", "based_on": "fly_nope"})
+    assert refused.status_code == 404

@@ -16,7 +16,7 @@ from eventflow.adapters.flyer_files import FlyerFileStore
 from eventflow.adapters.flyers_local import LocalFlyers
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
-from eventflow.domain.flyers import FlyerDraft, FlyerEngineFailed, FlyerFacts, Flyers, flyer_facts
+from eventflow.domain.flyers import BOTH, FlyerDraft, FlyerEngineFailed, FlyerFacts, Flyers, flyer_facts
 from eventflow.domain.reservations import Ticketing
 from tests.conftest import publish_event
 
@@ -30,13 +30,13 @@ class ScriptedAi:
         self.started, self.release = threading.Event(), threading.Event()
         self.release.set()
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft:
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
         self.calls += 1
         self.started.set()
         self.release.wait(10)
         if self.failure:
             raise FlyerEngineFailed(self.failure)
-        draft = LocalFlyers().generate(facts, theme, style)
+        draft = LocalFlyers().generate(facts, theme, style, parts)
         return replace(draft, captions={**draft.captions, "email": ("AI intro",) * 3}, cost_usd=0.05)
 
 
@@ -138,3 +138,28 @@ def test_use_as_cover_saves_the_square_post(flyers: Flyers, service: Ticketing, 
     flyer = flyers.generate(event.organizer_id, event.id)
     flyers.use_as_cover(event.organizer_id, event.id, flyer.id)
     assert CoverImages(tmp_path / "covers").exists(event.id)
+
+
+def test_remake_only_the_captions_or_only_the_artwork(flyers: Flyers, service: Ticketing, ai: ScriptedAi,
+                                                      clock: ManualClock) -> None:
+    event, _ = publish_event(service)
+    org = event.organizer_id
+    with pytest.raises(ValidationFailed, match="Make a flyer first"):
+        flyers.generate(org, event.id, only="captions")
+    first = flyers.generate(org, event.id, style="night")
+    square = flyers.file(org, event.id, first.id, "square_png")
+    clock.advance(timedelta(minutes=1))
+    captions_only = flyers.generate(org, event.id, style="night", engine="openai", only="captions")
+    assert captions_only.captions["email"] == ("AI intro",) * 3  # new captions
+    assert flyers.file(org, event.id, captions_only.id, "square_png") == square  # the same artwork
+    clock.advance(timedelta(minutes=1))
+    artwork_only = flyers.generate(org, event.id, style="bold", only="artwork", based_on=first.id)
+    assert artwork_only.captions == first.captions and artwork_only.style == "bold"
+    assert flyers.file(org, event.id, artwork_only.id, "square_png") != square
+    assert [f.id for f in flyers.flyers(org, event.id)] == [artwork_only.id, captions_only.id, first.id]
+    other, _ = publish_event(service)
+    theirs = flyers.generate(other.organizer_id, other.id)
+    with pytest.raises(NotFound):  # another event's flyer is no base
+        flyers.generate(org, event.id, only="artwork", based_on=theirs.id)
+    with pytest.raises(ValidationFailed):
+        flyers.generate(org, event.id, only="everything")

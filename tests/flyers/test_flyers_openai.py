@@ -74,3 +74,10 @@ def test_an_unreachable_server_is_a_clear_failure() -> None:
     broken = OpenAIFlyers(api_key="sk-test", base_url=url, timeout_seconds=1, max_retries=0)
     with pytest.raises(FlyerEngineFailed, match="could not be reached"):
         broken.generate(facts("Jazz"), "", "classic")
+
+
+def test_captions_alone_cost_one_chat_call_and_no_image(standin: StandIn) -> None:
+    draft = engine(standin).generate(facts("Jazz"), "", "classic", parts=frozenset({"captions"}))
+    assert [path for path, _ in standin.requests] == ["/v1/chat/completions"]
+    assert draft.files == {} and draft.captions["email"][0] == "AI mail 1"
+    assert draft.cost_usd == pytest.approx((1000 * 0.15 + 500 * 0.60) / 1e6)

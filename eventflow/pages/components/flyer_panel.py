@@ -15,7 +15,7 @@ from nicegui import ui
 from PIL import Image
 
 from eventflow.domain.errors import DomainError
-from eventflow.domain.flyers import CHANNELS, FILE_NAMES, THEMES, Flyer, Flyers
+from eventflow.domain.flyers import ARTWORK, CAPTIONS, CHANNELS, FILE_NAMES, THEMES, Flyer, Flyers
 from eventflow.domain.models import Event, Organizer
 from eventflow.services import Services
 
@@ -66,13 +66,13 @@ class FlyerPanel:
             await self.show(listed[0])
         self.show_history(listed)
 
-    async def generate(self) -> None:
+    async def generate(self, only: str | None = None, based_on: str | None = None) -> None:
         self.button.disable()
         self.progress.set_visibility(True)
         try:
             flyer = await self.services.in_thread(
                 self.flyers.generate, self.organizer.id, self.event.id, self.theme.value or "",
-                self.style.value or THEMES[0], self.engine.value or "local")
+                self.style.value or THEMES[0], self.engine.value or "local", only, based_on)
         except DomainError as problem:
             ui.notify(problem.detail, type="negative")
             return
@@ -100,6 +100,10 @@ class FlyerPanel:
                             .props(f"flat dense data-testid=flyer-download-{fmt.split('_')[0]}")
                     ui.button("Use as cover", icon="wallpaper", on_click=lambda: self.use_as_cover(flyer)) \
                         .props("flat dense data-testid=flyer-cover")
+                    ui.button("New artwork", icon="palette", on_click=lambda: self.generate(ARTWORK, flyer.id)) \
+                        .props("flat dense data-testid=flyer-new-artwork")
+                    ui.button("New captions", icon="edit_note", on_click=lambda: self.generate(CAPTIONS, flyer.id)) \
+                        .props("flat dense data-testid=flyer-new-captions")
             self.captions(flyer)
 
     def captions(self, flyer: Flyer) -> None:
