@@ -1,12 +1,44 @@
-"""The event dashboard's door staff panel: one revocable link per person, shown once."""
+"""The event dashboard's door staff panel: one revocable link per person, shown once.
+
+A new link comes with a "Copy link" button (in the browser, no round trip; a plain selection-copy
+where the Clipboard API is not allowed, i.e. over http on another host) and its QR code, so the
+organizer can open it on a door phone by pointing the phone's camera at the screen. Times are
+the event's local times, as everything else the organizer reads about the event."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer, StaffAccess
+from eventflow.pages.components.qr import qr_svg
 from eventflow.services import Services
+
+# Copies the link's text; says "Copied" on the button for two seconds. Over http on a host other
+# than localhost `navigator.clipboard` does not exist: select the text and use the copy command.
+COPY_LINK_JS = """(event) => {
+  const link = document.querySelector('[data-testid="staff-link"]');
+  const button = event.target.closest('button');
+  const text = link.innerText.trim();
+  const said = (words) => { const label = button.querySelector('.block');
+    if (label) { const was = label.textContent; label.textContent = words;
+                 setTimeout(() => { label.textContent = was; }, 2000); } };
+  const bySelection = () => { const range = document.createRange(); range.selectNodeContents(link);
+    const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
+    said(document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C'); };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(() => said('Copied'), bySelection);
+  } else { bySelection(); }
+}"""
+
+
+def local_time(at: datetime, event: Event) -> str:
+    """`30 Nov 15:40` in the event's timezone (the door works in local time)."""
+    return format_datetime(at.astimezone(ZoneInfo(event.timezone)), "d MMM HH:mm", locale="en_GB")
 
 
 class StaffPanel:
@@ -19,20 +51,37 @@ class StaffPanel:
             self.staff_list(staff)
             with ui.row().classes("items-center gap-2"):
                 self.label = ui.input("Who is it for?").props("dense outlined data-testid=staff-label")
-                self.link = ui.label().classes("font-mono text-sm break-all select-all").props(
-                    "data-testid=staff-link")
                 ui.button("Create staff link", icon="badge", on_click=self.create).props("data-testid=add-staff")
+            self.new_link_box()
+
+    def new_link_box(self) -> None:
+        """Hidden until a link is made: the link, its copy button and its QR code."""
+        with ui.row().classes("w-full items-start gap-4 bg-violet-50 rounded p-3 flex-wrap") \
+                .props("data-testid=new-staff-link") as self.new_link:
+            with ui.column().classes("gap-2 flex-1 min-w-[220px]"):
+                self.new_link_title = ui.label().classes("font-semibold")
+                ui.label("Shown only now: copy it into a message to them, or scan the code with the door "
+                         "phone's camera to open the scanner there.").classes("text-sm text-slate-600")
+                self.link = ui.label().classes("font-mono text-sm break-all select-all bg-white rounded p-2 w-full") \
+                    .props("data-testid=staff-link")
+                ui.button("Copy link", icon="content_copy").props("outline data-testid=copy-staff-link") \
+                    .on("click", js_handler=COPY_LINK_JS)
+            self.qr = ui.html("", sanitize=False).classes("w-44 bg-white p-1 rounded shrink-0").props(
+                'data-testid=staff-qr role=img aria-label="QR code of the staff link"')
+        self.new_link.set_visibility(False)
 
     @ui.refreshable_method
     def staff_list(self, staff: list[StaffAccess]) -> None:
         for access in staff:
             with ui.row().classes("w-full items-center justify-between"):
                 state = "active" if access.active else "revoked"
-                ui.label(f"{access.label} · {state} · since {access.created_at:%d %b %H:%M} UTC").props(
+                ui.label(f"{access.label} · {state} · since {local_time(access.created_at, self.event)}").props(
                     f"data-testid=staff-{access.id}")
                 if access.active:
                     ui.button("Revoke", on_click=lambda a=access: self.revoke(a)) \
                         .props(f"flat dense color=negative data-testid=revoke-{access.id}")
+        if staff:
+            ui.label(f"Times in {self.event.timezone}.").classes("text-xs text-slate-500")
 
     async def reload(self) -> None:
         door_staff = self.services.staff
@@ -44,11 +93,15 @@ class StaffPanel:
 
     async def create(self) -> None:
         try:
-            _access, token = await self.services.off_loop(
+            access, token = await self.services.off_loop(
                 self.services.staff.add_staff, self.organizer.id, self.event.id, self.label.value or "")
         except DomainError as problem:
             ui.notify(problem.detail, type="negative")
             return
-        self.link.text = self.services.staff_link(self.event.id, token)
+        link = self.services.staff_link(self.event.id, token)
+        self.link.text = link
+        self.new_link_title.text = f"Staff link for {access.label}"
+        self.qr.content = qr_svg(link)
+        self.new_link.set_visibility(True)
         self.label.value = ""
         await self.reload()
