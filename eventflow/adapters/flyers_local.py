@@ -10,6 +10,7 @@ art (the AI engine's) replaces the template's background under a shade that keep
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -92,8 +93,18 @@ def accent_of(path: Path) -> str | None:
     return None
 
 
+# The cached FreeType faces (flyers_text.font) are shared: one rendering at a time in the process, so two
+# flyers made at once for different events never draw with one face from two threads.
+RENDERING = threading.Lock()
+
+
 def render(facts: FlyerFacts, style: str, background: Image.Image | None = None,
            accent: str | None = None) -> dict[str, bytes]:
+    with RENDERING:
+        return _render(facts, style, background, accent)
+
+
+def _render(facts: FlyerFacts, style: str, background: Image.Image | None, accent: str | None) -> dict[str, bytes]:
     look = template(style)
     if accent:  # the cover's colour on the rule, the price pill and the glow; text colours stay readable
         look = replace(look, accent=accent, accent_ink=ink_on(accent))
