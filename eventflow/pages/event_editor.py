@@ -27,6 +27,15 @@ from eventflow.services import Services
 StatusChange = Callable[[str, str], Event]  # (organizer id, event id) -> the event after it
 
 
+# The event's status in the organizer's words (the raw value is the API's): badge, what it means.
+STATUS_WORDS = {
+    EventStatus.DRAFT: ("Draft", "only you can see it; publish it to sell tickets", "bg-slate-200 text-slate-800"),
+    EventStatus.PUBLISHED: ("On sale", "published on its public page", "bg-emerald-100 text-emerald-900"),
+    EventStatus.CANCELLED: ("Cancelled", "this event was cancelled: no sales, nobody gets in",
+                            "bg-red-100 text-red-900"),
+}
+
+
 class EventEditor:
     """The edit screen of one event: status, details, cover image, tiers."""
 
@@ -52,7 +61,10 @@ class EventEditor:
     @ui.refreshable_method
     def status_bar(self, current: Event) -> None:
         with ui.row().classes("items-center gap-3"):
-            ui.label(f"Status: {current.status.value}").classes("font-medium").props("data-testid=status")
+            word, meaning, colours = STATUS_WORDS[current.status]
+            with ui.row().classes("items-center gap-2").props("data-testid=status"):
+                ui.label(word).classes(f"rounded px-2 py-0.5 text-sm font-semibold {colours}")
+                ui.label(meaning).classes("text-sm text-slate-600")
             if current.status is EventStatus.DRAFT:
                 ui.button("Publish", icon="public", on_click=lambda: self.change(self.catalog.publish)) \
                     .props("color=positive data-testid=publish")
