@@ -215,8 +215,15 @@ def run_phase(k: int, args: argparse.Namespace) -> PhaseReport:
                 process.terminate()
                 process.join(timeout=5)
         logs = [server.log_tail(20_000) for server in servers]
+        pauses = [server.gc_pauses() for server in servers]  # only with --variant gc-log
         for server in servers:
             server.stop()
+    for n, instance_pauses in enumerate(pauses):
+        if instance_pauses:
+            full = [ms for _, generation, ms in instance_pauses if generation == 2]
+            print(f"  instance {n + 1} GC: {len(instance_pauses)} pauses >= 20 ms totalling "
+                  f"{sum(ms for *_, ms in instance_pauses) / 1000:.1f} s, {len(full)} full (gen2) up to "
+                  f"{max(full, default=0):.0f} ms")
     for log in logs:
         warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line or "Traceback" in line]
         if warnings:
