@@ -27,6 +27,7 @@ from eventflow.domain.flyers import Flyers
 from eventflow.domain.links import staff_link
 from eventflow.domain.models import Organizer, Reservation
 from eventflow.domain.outbox import Outbox, OutboxSender
+from eventflow.domain.password_reset import PasswordResets
 from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.queries import Queries
@@ -58,6 +59,7 @@ class Services:
     payments: StripePayments | None = None  # card payments, when Stripe is configured
     reconciler: Reconciler | None = None
     flyers: Flyers | None = None  # posters, posts and captions (domain/flyers.py); None in bare test setups
+    password_resets: PasswordResets | None = None  # "forgot my password" mail links (domain/password_reset.py)
 
     async def off_loop(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await a domain call that reaches the store without blocking the loop."""

@@ -45,6 +45,7 @@ from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import NotFound
 from eventflow.domain.outbox import Outbox, OutboxSender
+from eventflow.domain.password_reset import PasswordResets
 from eventflow.domain.payments.disputes import DoorDisputes
 from eventflow.domain.payments.errors import PaymentsNotReady
 from eventflow.domain.payments.ports import PaymentMailer
@@ -93,6 +94,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         messages=AttendeeMessages(store, outbox, settings.public_url),
         reconciler=Reconciler(payments) if payments else None,
         flyers=build_flyers(settings, store, clock),
+        password_resets=PasswordResets(ticketing.accounts, outbox, clock, secret, settings.public_url),
     )
 
 

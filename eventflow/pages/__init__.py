@@ -20,6 +20,7 @@ def register(services: Services) -> None:
         login,
         not_found,
         order,
+        password_reset,
         payments_setup,
         scanner,
         stripe_return,
@@ -29,7 +30,8 @@ def register(services: Services) -> None:
 
     install_door_assets()
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
-                   event_editor, event_dashboard, scanner, stripe_return, payments_setup, not_found):
+                   event_editor, event_dashboard, scanner, stripe_return, payments_setup, password_reset,
+                   not_found):
         screen.register(services)
     if services.settings.oidc_issuer:
         from eventflow.pages import oidc_login

@@ -75,6 +75,8 @@ def register(services: Services) -> None:
                 ui.button(f"Log in with {services.settings.oidc_provider_name}", icon="key",
                           on_click=lambda: ui.navigate.to(f"/auth/oidc/login?next={quote(target)}")) \
                     .classes("w-full").props("outline data-testid=login-oidc")
+            ui.link("Forgot your password?", "/forgot-password").classes("text-sm").props(
+                "data-testid=login-forgot")
             with ui.row().classes("gap-1 text-sm"):
                 ui.label("New here?")
                 ui.link("Create an organizer account", "/signup")
