@@ -37,13 +37,13 @@ def register(services: Services) -> None:
             ui.label("Organizer login").classes("text-2xl font-bold")
             email = ui.input("Email").props(
                 "type=email autocomplete=username outlined data-testid=login-email"
-            )
+            ).classes("w-full")
             password = ui.input("Password", password=True).props(
                 "autocomplete=current-password outlined data-testid=login-password"
-            )
+            ).classes("w-full")
             code = ui.input("6-digit code or a recovery code").props(
                 "autocomplete=one-time-code inputmode=numeric outlined data-testid=login-code"
-            )
+            ).classes("w-full")
             code.set_visibility(False)
             error = ui.label().classes("text-red-700").props("data-testid=login-error")
             handed_over: list[str] = []  # a second click (or Enter) while the first one logs in does nothing
@@ -88,11 +88,12 @@ def register(services: Services) -> None:
             ui.label("Create your organizer account").classes("text-2xl font-bold")
             name = ui.input("Your name or collective").props(
                 "autocomplete=name outlined data-testid=signup-name"
-            )
-            email = ui.input("Email").props("type=email autocomplete=email outlined data-testid=signup-email")
+            ).classes("w-full")
+            email = ui.input("Email").props(
+                "type=email autocomplete=email outlined data-testid=signup-email").classes("w-full")
             password = ui.input("Password (8+ characters)", password=True).props(
                 "autocomplete=new-password outlined data-testid=signup-password"
-            )
+            ).classes("w-full")
             error = ui.label().classes("text-red-700").props("data-testid=signup-error")
 
             async def submit() -> None:
