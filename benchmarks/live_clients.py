@@ -7,9 +7,9 @@ server's pings and send `ack` every 3 s when messages with a new id arrived (nic
 then). Two socket implementations:
 
 - raw (default): Engine.IO 4 / Socket.IO 5 spoken directly over one aiohttp websocket per watcher
-  (open packet, "40" namespace connect, "2"/"3" ping/pong, "42[...]" events). Cheap enough that a
-  few generator processes hold 5,000+ watchers on the 2 cores they share with the server.
-- socketio: a python-socketio AsyncClient per watcher (the reference client; ~3-4x the CPU).
+  (open packet, "40" namespace connect, "2"/"3" ping/pong, "42[...]" events): no per-watcher
+  client object, queue or tasks beyond one reader, so a few generator processes hold thousands.
+- socketio: a python-socketio AsyncClient per watcher (the reference client, heavier).
 
 Each watcher records (monotonic receive time, tier count) for every message that carries a count:
 the live counts message (`eventflow_counts`, components/live_counts.py) or, for app revisions from
