@@ -108,6 +108,23 @@ def sessions_card(services: Services, organizer: Organizer) -> None:
         )
 
 
+def password_card(services: Services, organizer: Organizer) -> None:
+    """Changing the password goes through a mail link too: a stolen session alone cannot change it."""
+    resets = services.password_resets
+
+    async def send() -> None:
+        if resets is not None:
+            await services.off_loop(resets.request, organizer.email)
+        sent.text = f"A link to choose a new password is on its way to {organizer.email} (valid for an hour)."
+
+    with ui.card().classes("w-full gap-2"):
+        ui.label("Password").classes("text-lg font-semibold")
+        ui.label("To change it, we mail you a link to choose a new one; every other login then ends.").classes(
+            "text-sm text-slate-600")
+        ui.button("Mail me a link", icon="mail", on_click=send).props("outline data-testid=change-password")
+        sent = ui.label().classes("text-sm text-emerald-800").props("data-testid=change-password-sent role=status")
+
+
 def register(services: Services) -> None:
     @ui.page("/account")
     async def account_page() -> RedirectResponse | None:
@@ -118,5 +135,6 @@ def register(services: Services) -> None:
             ui.label("Your account").classes("text-2xl font-bold")
             ui.label(f"{organizer.name} · {organizer.email}").classes("text-slate-600")
             TwoFactorCard(services, organizer)
+            password_card(services, organizer)
             sessions_card(services, organizer)
         return None

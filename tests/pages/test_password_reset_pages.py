@@ -55,3 +55,17 @@ async def test_a_forgotten_password_is_replaced_through_the_mailed_link(site: Si
     await user.should_not_see("Save the new password")
     await user.open("/reset-password?token=org_x.9999999999.forged")
     await user.should_see("This link has expired or was used already.")
+
+
+async def test_the_account_page_changes_the_password_by_mail_link(site: Site) -> None:
+    organizer = site.organizer()
+    await test_pages_user.log_in(site, organizer)
+    await site.user.open("/account")
+    by_testid(site.user, "change-password").click()
+    await site.user.should_see(f"A link to choose a new password is on its way to {organizer.email}")
+    token = mailed_token(site, organizer.email)
+    await site.user.open(f"/reset-password?token={token}")
+    by_testid(site.user, "reset-password").type(NEW)
+    by_testid(site.user, "reset-submit").click()
+    await site.user.should_see("Your password is changed")
+    site.services.accounts.authenticate(organizer.email, NEW)
