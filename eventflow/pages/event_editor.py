@@ -118,6 +118,7 @@ class EventEditor:
         preview.set_visibility(covers.exists(event_id))
 
         async def uploaded(upload: events.UploadEventArguments) -> None:
+            uploader.reset()  # the preview above shows the cover; the uploader's own thumbnail made it twice
             try:
                 covers.save(event_id, await upload.file.read())
             except DomainError as problem:
@@ -127,8 +128,8 @@ class EventEditor:
             preview.set_visibility(True)
             ui.notify("Cover image saved", type="positive")
 
-        ui.upload(on_upload=uploaded, auto_upload=True, max_file_size=8 * 1024 * 1024) \
-            .props("accept=image/* flat bordered label='Upload JPEG or PNG'").classes("w-64")
+        uploader = ui.upload(on_upload=uploaded, auto_upload=True, max_file_size=8 * 1024 * 1024) \
+            .props("accept=image/* flat bordered label='Upload JPEG or PNG' data-testid=cover-upload").classes("w-64")
 
     # ------------------------------------------------------------ tiers
     async def reload_tiers(self) -> None:
