@@ -71,8 +71,6 @@ class Services:
         cheaper than the hop."""
         return await in_thread(call, *args, **kwargs)
 
-    @property
-    def accounts(self) -> Accounts:
     async def reserve(self, request: ReserveRequest) -> Reservation:
         """A buyer's reserve, awaited from the loop. On an embedded store the reserves of one loop
         iteration are committed together (group commit: `LoopBatch` + `Ticketing.reserve_all`), each
@@ -86,6 +84,8 @@ class Services:
     def _reserve_batch(self) -> LoopBatch[ReserveRequest, Reservation]:
         return LoopBatch(self.ticketing.reserve_all)
 
+    @property
+    def accounts(self) -> Accounts:
         return self.ticketing.accounts
 
     def organizer_for_token(self, token: str, kind: str = "organizer") -> Organizer:

@@ -54,8 +54,8 @@ from tests.fakes.memory_sales_stats import InMemorySalesStatsMixin
 from tests.fakes.round_trip import as_stored
 
 
-class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputesMixin, InMemoryCancellationsMixin,
-                    InMemorySalesStatsMixin, InMemoryFlyersMixin):
+class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancellationsMixin, InMemorySalesStatsMixin,
+                    InMemoryDisputesMixin, InMemoryFlyersMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -80,8 +80,8 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryDisputes
         self._double_admissions: dict[tuple[str, str], DoubleAdmission] = {}
         InMemoryPaymentsMixin.__init__(self)
         InMemoryOutboxMixin.__init__(self)
-        InMemoryDisputesMixin.__init__(self)
         InMemoryCancellationsMixin.__init__(self)
+        InMemoryDisputesMixin.__init__(self)
         InMemoryFlyersMixin.__init__(self)
 
     def ping(self) -> None:
