@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import DESKTOP, screenshot
@@ -88,10 +89,9 @@ def test_organizer_voids_an_order_from_the_attendee_table(door: Door, browser) -
     by_testid(organizer, "login-submit").click()
     until(organizer, 10, lambda d: d.current_url.endswith("/dashboard"))
     organizer.get(f"{door.url}/dashboard/events/{door.event['id']}")
-    button = until(organizer, 10, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid^="void-"]'))[0]
-    order_id = button.get_attribute("data-testid").removeprefix("void-")
-    organizer.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
+    # The attendee table is live: a refresh may replace the row between finding the button and
+    # clicking it, so find and click it in one step, again if it went stale.
+    order_id = until(organizer, 10, lambda d: click_void_button(d))
     reason = wait_testid(organizer, "void-reason")
     (reason if reason.tag_name == "textarea" else reason.find_element(By.TAG_NAME, "textarea")).send_keys("Sold twice")
     by_testid(organizer, "confirm-void").click()
@@ -99,3 +99,15 @@ def test_organizer_voids_an_order_from_the_attendee_table(door: Door, browser) -
                                             params={"key": ticket["key"]}).json()["status"] == "void")
     assert order_id.startswith("ord_")
     screenshot(organizer, "dashboard-void-order-desktop")
+
+
+def click_void_button(driver) -> str | None:  # type: ignore[no-untyped-def]
+    """Click the first order's "Void / refund" button; its order id, or None to try again."""
+    try:
+        button = driver.find_elements(By.CSS_SELECTOR, '[data-testid^="void-"]')[0]
+        order_id = button.get_attribute("data-testid").removeprefix("void-")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        return str(order_id)
+    except (IndexError, StaleElementReferenceException, ElementClickInterceptedException):
+        return None

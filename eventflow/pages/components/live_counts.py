@@ -37,12 +37,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "static" / "live_counts.js"
 Emit = Callable[[str, dict[str, Any], list[str]], Coroutine[Any, Any, None]]
 Describe = Callable[[TierCount], dict[str, Any]]
 Remember = Callable[[list[TierCount]], None]
-# Websocket frames per second one event's fan-out may send. Each costs the server ~30-60 µs (a
+# Websocket frames per second one event's fan-out may send. Each costs the server ~40-60 µs (a
 # write syscall, engine.io's per-socket queue and writer task, ASGI send wrappers; measured with
-# benchmarks/bench_live.py), so 10,000/s is a third to half a core. Up to 2,500 pages the hub's own
-# 0.25 s coalescing is the limit; with 5,000 open pages a message leaves at most every 0.5 s.
+# benchmarks/bench_live.py), so 15,000/s is up to ~0.65 of a core, leaving the rest of a 2-core
+# machine to buyers. Up to ~3,750 pages the hub's own 0.25 s coalescing is the limit; with 5,000
+# open pages a message leaves at most every 0.33 s (at 10,000/s it was every 0.5 s: p95 1.1 s).
 # (Per event: several hot events at once each get this budget.)
-FRAMES_PER_SECOND = 10_000.0
+FRAMES_PER_SECOND = 15_000.0
 
 
 async def emit_to_rooms(message: str, payload: dict[str, Any], rooms: list[str]) -> None:
