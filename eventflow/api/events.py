@@ -124,9 +124,11 @@ def publish(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> Even
 
 @router.get("/events/{event_id}/orders.csv", responses=ERRORS, response_class=Response)
 def orders_export(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
-    """Orders and tickets of one event, one row per ticket (amounts in minor units)."""
+    """Orders and tickets of one event, one row per ticket (amounts in minor and major units, the
+    event's local times, check-in state)."""
     event = app.catalog.own_event(organizer_id, event_id)
-    body = orders_csv(app.queries.orders(event_id), app.queries.tiers(event_id))
+    body = orders_csv(app.queries.orders(event_id), app.queries.tiers(event_id), event.timezone,
+                      app.queries.checkins(event_id))
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}-orders.csv"'})
 

@@ -13,13 +13,15 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from itertools import accumulate
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from eventflow.domain.models import Event, Order, TicketStatus, Tier
-from eventflow.domain.money import FeeMode, platform_fee_minor
+from eventflow.domain.models import CheckIn, Event, Order, TicketStatus, Tier
+from eventflow.domain.money import FeeMode, currency_exponent, platform_fee_minor
 from eventflow.domain.payments.ledger import EventLedger
 from eventflow.domain.payments.records import Refund, RefundStatus
 from eventflow.domain.sales_stats import SalesBucket, SalesSummary, sale_hour
@@ -184,7 +186,7 @@ def sales_over_time(
 
 
 ORDER_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_id", "tier", "status",
-                 "price_minor", "fee_minor", "currency"]
+                 "price_minor", "fee_minor", "currency", "price", "fee", "checked_in", "checked_in_at"]
 
 
 # A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
@@ -200,21 +202,41 @@ def spreadsheet_safe(value: str | int) -> str | int:
     return value
 
 
-def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier]) -> str:
-    """One row per ticket, so a spreadsheet counts heads; amounts in minor units.
+def major_units(amount_minor: int, currency: str) -> str:
+    """`15000` SEK as `150.00`, JPY with no decimals, KWD with three (the currency's own exponent):
+    a plain number a spreadsheet sums, next to the currency column."""
+    exponent = currency_exponent(currency)
+    return f"{Decimal(amount_minor).scaleb(-exponent):.{exponent}f}"
+
+
+def local_time(instant: datetime, zone: ZoneInfo) -> str:
+    """ISO 8601 in the event's timezone, to the second, with its offset (`2026-06-01T14:00:05+02:00`)."""
+    return instant.astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str = "UTC",
+               checkins: Iterable[CheckIn] = ()) -> str:
+    """One row per ticket, so a spreadsheet counts heads. Amounts twice: in minor units (exact, for
+    programs) and in major units (`price`, `fee`: what people read); times in the event's timezone;
+    whether and when each ticket was admitted at the door.
 
     Buyers type their own names (and organizers their tier names): every text cell goes through
     `spreadsheet_safe`, so opening the export never runs a formula someone typed at checkout."""
     names = {tier.id: tier.name for tier in tiers}
+    zone = ZoneInfo(timezone)
+    admitted = {checkin.ticket_id: checkin.scanned_at for checkin in checkins}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(ORDER_COLUMNS)
     for order in orders:
         for ticket in order.tickets:
+            scanned = admitted.get(ticket.id)
             writer.writerow([spreadsheet_safe(cell) for cell in (
-                order.id, order.created_at.isoformat(), order.buyer.name, order.buyer.email, ticket.id,
+                order.id, local_time(order.created_at, zone), order.buyer.name, order.buyer.email, ticket.id,
                 names.get(ticket.tier_id, ticket.tier_id), str(ticket.status), ticket.price_minor,
-                ticket.fee_minor, order.currency,
+                ticket.fee_minor, order.currency, major_units(ticket.price_minor, order.currency),
+                major_units(ticket.fee_minor, order.currency), "yes" if scanned else "no",
+                local_time(scanned, zone) if scanned else "",
             )])
     return buffer.getvalue()
 

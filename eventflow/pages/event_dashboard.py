@@ -83,10 +83,10 @@ class EventDashboard:
     async def export(self) -> None:
         """Every order, on purpose (the organizer asked for the file): read and written in a worker
         thread, so a large event's export never stalls the loop that serves buyers."""
-        queries, event_id = self.services.queries, self.event.id
+        queries, event_id, timezone = self.services.queries, self.event.id, self.event.timezone
 
         def export() -> str:
-            return orders_csv(queries.orders(event_id), queries.tiers(event_id))
+            return orders_csv(queries.orders(event_id), queries.tiers(event_id), timezone, queries.checkins(event_id))
 
         ui.download.content(await self.services.in_thread(export), f"{self.event.slug}-orders.csv", "text/csv")
 
