@@ -155,6 +155,12 @@ class ReservationLine:
     unit_fee_minor: int
     unit_total_minor: int  # what the buyer pays per ticket (price + fee, or price if absorbed)
     tier_version: int = 1
+    # An access code's discount per ticket (domain/access_codes.py): `unit_price_minor` is after it.
+    unit_discount_minor: int = 0
+
+    @property
+    def discount_minor(self) -> int:
+        return self.unit_discount_minor * self.quantity
 
     @property
     def subtotal_minor(self) -> int:
@@ -176,6 +182,18 @@ class Buyer:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeUse:
+    """The access code a reservation holds uses of: taken in the same atomic write as its tickets,
+    given back when the hold ends unpaid, kept when it is confirmed (domain/access_codes.py)."""
+
+    code_id: str
+    code: str  # normalised text (the DynamoDB key of the code)
+    uses: int  # uses this reservation holds: its tickets, or 1 when the code counts orders
+    version: int  # the code's version it was priced from (an edited code is read again)
+    max_uses: int | None = None  # the limit at that version (the store's condition)
+
+
+@dataclass(frozen=True, slots=True)
 class Reservation:
     id: str
     event_id: str
@@ -191,6 +209,7 @@ class Reservation:
     closed_at: datetime | None = None
     # What was asked for (see reservations.request_fingerprint): a reused key must ask the same.
     request_fingerprint: str | None = None
+    code: CodeUse | None = None  # the access code it was reserved with (domain/access_codes.py)
 
     @property
     def quantity(self) -> int:
@@ -210,6 +229,10 @@ class Reservation:
 
     def quantities(self) -> dict[str, int]:
         return {line.tier_id: line.quantity for line in self.lines}
+
+    @property
+    def discount_minor(self) -> int:
+        return sum(line.discount_minor for line in self.lines)
 
 
 class TicketStatus(StrEnum):

@@ -1,0 +1,489 @@
+"""Access codes: VIP pre-sale links, hidden-tier unlocks and promo discounts, one rule in one module.
+
+(Not to be confused with domain/codes.py, the door's rotating ticket codes.)
+
+An organizer gives an event codes (typed or generated, case-insensitive). A code may *unlock* hidden
+tiers (all of them, or chosen ones) and/or *discount* tiers (a percentage or a fixed amount off per
+ticket, never below zero), within limits: total uses (counted in tickets or in orders), tickets per
+order, a validity window, pause/resume.
+
+Which tiers a buyer may see and buy, and at what price, is decided here only (`tier_sellable`,
+`price_with_code`, `buyer_view`): the event page, the API's event view and `Ticketing.reserve`
+(domain/reservations.py) all ask this module. A hidden tier is sold only with a code that unlocks it.
+
+Redemption is part of the reservation: the code's use count is a conditional write inside the same
+atomic write as the tier holds (`Store.reserve`), given back exactly once when the hold ends unpaid
+(`release`, `release_expired`) and kept by `confirm`, which also adds the code's sales figures. So a
+code never exceeds its limit, however many buyers race for it: the same guarantee as a tier's capacity.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from eventflow.domain.clock import Clock
+from eventflow.domain.dates import require_instant
+from eventflow.domain.errors import Conflict, NotFound, StaleCatalog, ValidationFailed
+from eventflow.domain.models import (
+    MAX_TICKETS_PER_RESERVATION,
+    CodeUse,
+    Event,
+    EventView,
+    Tier,
+    new_id,
+)
+from eventflow.domain.money import TicketPrice, round_half_up_div
+
+# Generated codes use no character a person could misread: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+GENERATED_LENGTH = 8
+MAX_CODES_PER_BATCH = 500  # one bulk generation (a guest list, sponsors)
+STORE_BATCH = 100  # codes added per store call (one DynamoDB transaction)
+MAX_CODES_PER_EVENT = 5000
+_TYPED = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
+
+
+# ---------------------------------------------------------------------- errors (JSON 4xx)
+class CodeInvalid(NotFound):
+    """This code is not valid for this event."""
+
+    code = "code_invalid"
+
+
+class CodeUsedUp(Conflict):
+    """This code has been used up."""
+
+    code = "code_used_up"
+
+
+class CodeNotActive(Conflict):
+    """This code is not active right now."""
+
+    code = "code_not_active"
+
+
+class CodeTaken(Conflict):
+    """This event already has that code."""
+
+    code = "code_taken"
+
+
+class CodeRequired(Conflict):
+    """These tickets are sold only with an access code."""
+
+    code = "code_required"
+
+
+# ---------------------------------------------------------------------- the model
+class UsesCount(StrEnum):
+    """What one use of a code is: a ticket, or an order (however many tickets it has)."""
+
+    TICKETS = "tickets"
+    ORDERS = "orders"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessCode:
+    """One code of one event. Settings are the organizer's; the counters below them only the store
+    changes (reserve / release / confirm), never `update_access_code`."""
+
+    id: str
+    event_id: str
+    code: str  # normalised: upper case
+    created_at: datetime
+    unlocks_tiers: tuple[str, ...] | None = ()  # None: every hidden tier; (): none
+    discount_percent: int | None = None  # 1-100
+    discount_minor: int | None = None  # fixed amount off per ticket, in the event's minor units
+    discount_tiers: tuple[str, ...] | None = None  # tiers the discount applies to; None: every tier
+    max_uses: int | None = None  # None: unlimited
+    uses_count: UsesCount = UsesCount.TICKETS
+    max_per_order: int | None = None  # tickets per order bought with the code
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    paused: bool = False
+    deleted: bool = False  # deleted after it was used: kept for the figures, works no more
+    label: str = ""  # the organizer's note ("Sponsors", a bulk batch's name)
+    version: int = 1  # bumped by every settings change, so a hold priced from an old read is refused
+    uses: int = 0  # held + confirmed uses (what `max_uses` limits)
+    confirmed_uses: int = 0
+    tickets_sold: int = 0
+    revenue_minor: int = 0  # ticket prices paid (after discount, before fees) on confirmed orders
+    discount_given_minor: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "uses_count", UsesCount(self.uses_count))
+
+    @property
+    def held_uses(self) -> int:
+        return max(0, self.uses - self.confirmed_uses)
+
+    @property
+    def uses_left(self) -> int | None:
+        return None if self.max_uses is None else max(0, self.max_uses - self.uses)
+
+    @property
+    def has_discount(self) -> bool:
+        return bool(self.discount_percent) or bool(self.discount_minor)
+
+    def unlocks(self, tier: Tier) -> bool:
+        """Whether the code reveals this hidden tier."""
+        return tier.hidden and (self.unlocks_tiers is None or tier.id in self.unlocks_tiers)
+
+    def discounts(self, tier: Tier) -> bool:
+        return self.has_discount and (self.discount_tiers is None or tier.id in self.discount_tiers)
+
+    def discount_on(self, price_minor: int, tier: Tier) -> int:
+        """The discount per ticket of this tier: never more than the price."""
+        if not self.discounts(tier) or price_minor <= 0:
+            return 0
+        off = round_half_up_div(price_minor * (self.discount_percent or 0), 100) + (self.discount_minor or 0)
+        return min(price_minor, off)
+
+    def applies_to(self, tier: Tier) -> bool:
+        return self.unlocks(tier) or self.discounts(tier)
+
+    def state_at(self, now: datetime) -> str:
+        """`active`, `paused`, `scheduled` (before valid_from), `ended` (from valid_until on),
+        `used_up` or `deleted`: what the organizer's list and a buyer's refusal say."""
+        if self.deleted:
+            return "deleted"
+        if self.paused:
+            return "paused"
+        if self.valid_from is not None and now < self.valid_from:
+            return "scheduled"
+        if self.valid_until is not None and now >= self.valid_until:
+            return "ended"
+        if self.max_uses is not None and self.uses >= self.max_uses:
+            return "used_up"
+        return "active"
+
+    def uses_for(self, tickets: int) -> int:
+        return tickets if self.uses_count is UsesCount.TICKETS else 1
+
+    def use(self, tickets: int) -> CodeUse:
+        return CodeUse(self.id, self.code, self.uses_for(tickets), self.version, self.max_uses)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSettings:
+    """What an organizer sets on a code (create, bulk generation, and each field of an edit)."""
+
+    code: str | None = None  # None: generate one
+    unlocks_tiers: tuple[str, ...] | None = ()
+    discount_percent: int | None = None
+    discount_minor: int | None = None
+    discount_tiers: tuple[str, ...] | None = None
+    max_uses: int | None = None
+    uses_count: UsesCount | str = UsesCount.TICKETS
+    max_per_order: int | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    label: str = ""
+
+
+SETTING_NAMES = frozenset(f.name for f in fields(CodeSettings)) - {"code"}
+
+
+def normalize_code(text: str) -> str:
+    """Case-insensitive, surrounding spaces ignored. Anything but letters, digits, '-' and '_'
+    (3-40 characters) can be no code: CodeInvalid, as an unknown code (never a 500)."""
+    code = text.strip().upper() if isinstance(text, str) else ""
+    if not _TYPED.match(code) or not code.isascii():
+        raise CodeInvalid()
+    return code
+
+
+def generate_code(length: int = GENERATED_LENGTH) -> str:
+    """A random code in the unambiguous alphabet (8 characters: 40 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+# ---------------------------------------------------------------------- the buyer's side: one rule
+@dataclass(frozen=True, slots=True)
+class TierOffer:
+    """A tier as a buyer sees it, with a code applied or not."""
+
+    tier: Tier
+    price: TicketPrice  # after the discount: price, fee on it, buyer's total, organizer's net
+    list_price_minor: int  # the tier's price before the discount
+    discount_minor: int  # per ticket
+    unlocked: bool  # a hidden tier this code reveals
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerView:
+    """The event as a buyer sees it: public tiers plus the ones the code unlocks, priced with it."""
+
+    view: EventView
+    code: AccessCode | None
+    tiers: tuple[TierOffer, ...]
+
+    @property
+    def event(self) -> Event:
+        return self.view.event
+
+    def offer(self, tier_id: str) -> TierOffer | None:
+        return next((o for o in self.tiers if o.tier.id == tier_id), None)
+
+
+def tier_sellable(tier: Tier, code: AccessCode | None) -> bool:
+    """THE rule: a public tier is sold to anyone, a hidden one only with a code that unlocks it."""
+    return not tier.hidden or (code is not None and code.unlocks(tier))
+
+
+def price_with_code(tier: Tier, event: Event, code: AccessCode | None) -> tuple[TicketPrice, int]:
+    """(the ticket's price after the code's discount with the platform fee on what is paid, discount
+    per ticket). A 100 % discount makes a free ticket: no fee."""
+    discount = code.discount_on(tier.price_minor, tier) if code is not None else 0
+    return TicketPrice.of(tier.price_minor - discount, event.currency, event.fee_mode), discount
+
+
+def buyer_view(view: EventView, code: AccessCode | None) -> BuyerView:
+    """What a buyer sees (`code` already checked by `AccessCodes.check`)."""
+    offers = []
+    for tier in view.tiers:
+        if not tier_sellable(tier, code):
+            continue
+        price, discount = price_with_code(tier, view.event, code)
+        offers.append(TierOffer(tier, price, tier.price_minor, discount, tier.hidden))
+    return BuyerView(view, code, tuple(offers))
+
+
+def require_usable(code: AccessCode | None, now: datetime, tickets: int = 0) -> AccessCode:
+    """The code, if a buyer may use it now (for `tickets` more tickets); else why not."""
+    if code is None or code.deleted:
+        raise CodeInvalid()
+    state = code.state_at(now)
+    if state == "used_up":
+        raise CodeUsedUp()
+    if state != "active":
+        raise CodeNotActive({"paused": "This code is paused right now.",
+                             "scheduled": "This code is not valid yet.",
+                             "ended": "This code has expired."}.get(state, ""))
+    if code.max_uses is not None and tickets and code.uses + code.uses_for(tickets) > code.max_uses:
+        raise CodeUsedUp(f"This code has {code.max_uses - code.uses} uses left")
+    if code.max_per_order is not None and tickets > code.max_per_order:
+        raise ValidationFailed(f"At most {code.max_per_order} tickets per order with this code", field="code")
+    return code
+
+
+# ---------------------------------------------------------------------- the store's part
+class AccessCodeStore(Protocol):
+    """Codes on every store (SQLite, DynamoDB, the tests' fake), checked by
+    tests/store/test_access_codes*.py. Redemption itself is part of `Store.reserve` / `release` /
+    `release_expired` / `confirm` (a reservation's `code`): see domain/ports.py."""
+
+    def add_access_codes(self, codes: Sequence[AccessCode]) -> None:
+        """Store new codes (at most STORE_BATCH), all or none, counters zero whatever they say.
+        CodeTaken when one's text is taken in its event (deleted codes keep theirs), or its id."""
+
+    def get_access_code(self, event_id: str, code_id: str) -> AccessCode | None:
+        """The code with its counters, deleted ones included; None when unknown or another event's."""
+
+    def find_access_code(self, event_id: str, code: str) -> AccessCode | None:
+        """The event's code by its normalised text, deleted ones included."""
+
+    def list_access_codes(self, event_id: str) -> list[AccessCode]:
+        """The event's codes but deleted ones, ordered by (created_at, id)."""
+
+    def update_access_code(self, code: AccessCode) -> AccessCode:
+        """Save a code's settings (unlocks, discount, limits, window, paused, label; never its text
+        or counters), conditional on `code.version` still being stored (else StaleCatalog, also
+        for an unknown or deleted code) and on `max_uses` covering the uses taken (else CodeUsedUp).
+        Returns the stored code, version bumped."""
+
+    def delete_access_code(self, event_id: str, code_id: str) -> bool:
+        """Remove a code nobody has used (uses == 0); one with uses is marked deleted instead (kept
+        for the figures and for giving back its held uses), its version bumped. False when unknown
+        (or deleted already)."""
+
+
+# ---------------------------------------------------------------------- the organizer's use cases
+@dataclass(frozen=True, slots=True)
+class CodeStats:
+    """One row of the dashboard's code table."""
+
+    code: AccessCode
+    state: str  # AccessCode.state_at
+    uses: int
+    max_uses: int | None
+    held_uses: int
+    tickets: int
+    revenue_minor: int
+    discount_minor: int
+
+
+class CodeOwner(Protocol):
+    """What `AccessCodes` needs of the catalogue: the organizer's own event, and an event's view."""
+
+    def own_event(self, organizer_id: str, event_id: str) -> Event: ...
+
+    def event_view(self, event_id: str) -> EventView: ...
+
+
+class AccessCodes:
+    """Create, edit, pause, delete and generate codes (organizer); check one and see an event with
+    it (buyer). Organizer calls take the organizer's id: another organizer's event is NotFound."""
+
+    def __init__(self, store: AccessCodeStore, clock: Clock, catalog: CodeOwner) -> None:
+        self.store = store
+        self.clock = clock
+        self.catalog = catalog
+
+    # ------------------------------------------------------------ organizer
+    def create(self, organizer_id: str, event_id: str, settings: CodeSettings) -> AccessCode:
+        event = self.catalog.own_event(organizer_id, event_id)
+        code = self._new(event, settings, settings.code)
+        self.store.add_access_codes([code])
+        return self.store.get_access_code(event_id, code.id) or code
+
+    def generate(self, organizer_id: str, event_id: str, count: int, settings: CodeSettings) -> list[AccessCode]:
+        """`count` single-use codes (one order each, unless `settings.max_uses` says otherwise),
+        generated in the unambiguous alphabet: for a guest list or sponsors (CSV: `codes_csv`)."""
+        if not 1 <= count <= MAX_CODES_PER_BATCH:
+            raise ValidationFailed(f"Generate between 1 and {MAX_CODES_PER_BATCH} codes at once", field="count")
+        event = self.catalog.own_event(organizer_id, event_id)
+        if settings.max_uses is None:
+            settings = replace(settings, max_uses=1, uses_count=UsesCount.ORDERS)
+        made: list[AccessCode] = []
+        while len(made) < count:
+            chunk = [self._new(event, settings, None) for _ in range(min(STORE_BATCH, count - len(made)))]
+            try:
+                self.store.add_access_codes(chunk)
+            except CodeTaken:
+                continue  # a generated code met an existing one (1 in ~10^12 per pair): new ones
+            made.extend(chunk)
+        return made
+
+    def list(self, organizer_id: str, event_id: str) -> list[AccessCode]:
+        self.catalog.own_event(organizer_id, event_id)
+        return self.store.list_access_codes(event_id)
+
+    def get(self, organizer_id: str, event_id: str, code_id: str) -> AccessCode:
+        self.catalog.own_event(organizer_id, event_id)
+        code = self.store.get_access_code(event_id, code_id)
+        if code is None or code.deleted:
+            raise NotFound("No such code")
+        return code
+
+    def update(self, organizer_id: str, event_id: str, code_id: str, **changes: Any) -> AccessCode:
+        """Change some settings (names of `CodeSettings` fields, plus `paused`); the text stays."""
+        unknown = set(changes) - SETTING_NAMES - {"paused"}
+        if unknown:
+            raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))} of a code")
+        event = self.catalog.own_event(organizer_id, event_id)
+        paused = changes.pop("paused", None)
+        for _ in range(3):
+            current = self.get(organizer_id, event_id, code_id)
+            settings = replace(_settings_of(current), **changes)
+            edited = replace(self._new(event, settings, current.code), id=current.id, created_at=current.created_at,
+                             version=current.version, paused=current.paused if paused is None else bool(paused))
+            try:
+                return self.store.update_access_code(edited)
+            except StaleCatalog:
+                continue  # a buyer's reserve does not bump the version: another edit won; read again
+        raise Conflict("The code kept changing while saving; please try again")
+
+    def pause(self, organizer_id: str, event_id: str, code_id: str) -> AccessCode:
+        return self.update(organizer_id, event_id, code_id, paused=True)
+
+    def resume(self, organizer_id: str, event_id: str, code_id: str) -> AccessCode:
+        return self.update(organizer_id, event_id, code_id, paused=False)
+
+    def delete(self, organizer_id: str, event_id: str, code_id: str) -> None:
+        self.catalog.own_event(organizer_id, event_id)
+        if not self.store.delete_access_code(event_id, code_id):
+            raise NotFound("No such code")
+
+    def stats(self, organizer_id: str, event_id: str) -> list[CodeStats]:
+        """Per code: uses / limit, tickets, revenue, discount given (kept by the store's writes)."""
+        now = self.clock.now()
+        return [CodeStats(c, c.state_at(now), c.uses, c.max_uses, c.held_uses, c.tickets_sold,
+                          c.revenue_minor, c.discount_given_minor)
+                for c in self.list(organizer_id, event_id)]
+
+    # ------------------------------------------------------------ buyer
+    def check(self, event_id: str, text: str) -> AccessCode:
+        """A buyer's code, if usable now: CodeInvalid / CodeNotActive / CodeUsedUp otherwise."""
+        return require_usable(self.store.find_access_code(event_id, normalize_code(text)), self.clock.now())
+
+    def buyer_view(self, event_id: str, text: str | None = None) -> BuyerView:
+        """The published event as a buyer with this code (or none) sees it; the code checked first."""
+        view = self.catalog.event_view(event_id)
+        code = self.check(event_id, text) if text else None
+        return buyer_view(view, code)
+
+    # ------------------------------------------------------------ helpers
+    def _new(self, event: Event, settings: CodeSettings, text: str | None) -> AccessCode:
+        tiers = {tier.id: tier for tier in self.catalog.event_view(event.id).tiers}
+        code = normalize_code(text) if text else generate_code()
+        _check_settings(settings, tiers)
+        return AccessCode(
+            id=new_id("acc", 9), event_id=event.id, code=code, created_at=self.clock.now(),
+            unlocks_tiers=_tier_ids(settings.unlocks_tiers), discount_percent=settings.discount_percent or None,
+            discount_minor=settings.discount_minor or None, discount_tiers=_tier_ids(settings.discount_tiers),
+            max_uses=settings.max_uses, uses_count=UsesCount(settings.uses_count),
+            max_per_order=settings.max_per_order, valid_from=settings.valid_from,
+            valid_until=settings.valid_until, label=settings.label.strip(),
+        )
+
+
+def _tier_ids(ids: Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if ids is None else tuple(dict.fromkeys(ids))
+
+
+def _settings_of(code: AccessCode) -> CodeSettings:
+    return CodeSettings(**{name: getattr(code, name) for name in SETTING_NAMES})
+
+
+def _check_settings(s: CodeSettings, tiers: dict[str, Tier]) -> None:
+    """Every field's rule, with the field it is about."""
+    try:
+        UsesCount(s.uses_count)
+    except ValueError:
+        raise ValidationFailed("uses_count is tickets or orders", field="uses_count") from None
+    for name in ("unlocks_tiers", "discount_tiers"):
+        unknown = [t for t in getattr(s, name) or () if t not in tiers]
+        if unknown:
+            raise ValidationFailed(f"{name}: no such tier {unknown[0]!r} in this event", field=name)
+    if s.discount_percent is not None and s.discount_minor is not None:
+        raise ValidationFailed("Give a percentage or an amount off, not both", field="discount_percent")
+    if s.discount_percent is not None and not 0 <= s.discount_percent <= 100:
+        raise ValidationFailed("discount_percent is between 1 and 100", field="discount_percent")
+    if s.discount_minor is not None and not 0 <= s.discount_minor <= 100_000_000_00:
+        raise ValidationFailed("discount_minor is an amount of zero or more", field="discount_minor")
+    if s.max_uses is not None and not 1 <= s.max_uses <= 10_000_000:
+        raise ValidationFailed("max_uses is at least 1", field="max_uses")
+    if s.max_per_order is not None and not 1 <= s.max_per_order <= MAX_TICKETS_PER_RESERVATION:
+        raise ValidationFailed(f"max_per_order is between 1 and {MAX_TICKETS_PER_RESERVATION}",
+                               field="max_per_order")
+    for name in ("valid_from", "valid_until"):
+        if getattr(s, name) is not None:
+            require_instant(name, getattr(s, name))
+    if s.valid_from and s.valid_until and s.valid_until <= s.valid_from:
+        raise ValidationFailed("valid_until must be after valid_from", field="valid_until")
+    if not (s.discount_percent or s.discount_minor) and s.unlocks_tiers == ():
+        raise ValidationFailed("A code unlocks hidden tiers, gives a discount, or both", field="unlocks_tiers")
+    if len(s.label) > 120:
+        raise ValidationFailed("label: up to 120 characters", field="label")
+
+
+def codes_csv(codes: Sequence[AccessCode], event_link: str) -> str:
+    """The codes as CSV for a mail merge: code, its event link with the code applied, limits."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["code", "link", "max_uses", "uses_count", "valid_from", "valid_until", "label"])
+    for c in codes:
+        writer.writerow([c.code, f"{event_link}?code={quote(c.code)}", c.max_uses or "", c.uses_count.value,
+                         c.valid_from.isoformat() if c.valid_from else "",
+                         c.valid_until.isoformat() if c.valid_until else "", c.label])
+    return out.getvalue()
