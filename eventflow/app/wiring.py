@@ -23,6 +23,7 @@ from eventflow.adapters.demo_payments import DemoPayments
 from eventflow.adapters.live import AvailabilityHub
 from eventflow.adapters.mail import FileMailer, OutboxMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
+from eventflow.app import seo
 from eventflow.app.demo_data import seed_demo
 from eventflow.app.flyers import build_flyers
 from eventflow.app.headers import SecurityHeaders
@@ -112,6 +113,7 @@ def install(services: Services) -> None:
         if not path.is_file():
             raise NotFound("No cover image")
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=300"})
+    seo.register(nicegui_app, services)  # ahead of the pages: /e/{slug}.ics is not an event page
     pages.register(services)  # with the OIDC login routes when an issuer is configured
 
     async def start_background_jobs() -> None:
@@ -179,6 +181,7 @@ def serve(settings: Settings) -> None:
         root,
         title="EventFlow",
         favicon="🎟",
+        language="en-GB",  # <html lang="en-GB">: screen readers pick the voice; Quasar's words in British English
         storage_secret=settings.resolved_secret_key(),
         # The session cookie (the login's binding secret, pages/components/session.py) travels only
         # over https when the site is served over https; SameSite=lax keeps cross-site POSTs out.

@@ -127,12 +127,13 @@ class Cancellations:
             raise ValidationFailed("The refund deadline must be in the future", field="refund_deadline")
         if refund_deadline > starts_at:
             raise ValidationFailed("Refunds on request end before the new date", field="refund_deadline")
+        previous = self.catalog.own_event(organizer_id, event_id).starts_at
         event = self.catalog.reschedule(organizer_id, event_id, starts_at=starts_at, ends_at=ends_at)
         change = EventChange(
             id=f"postpone_{event.id}_{secrets.token_hex(3)}", event_id=event.id, organizer_id=organizer_id,
             kind=ChangeKind.POSTPONED, message=message, created_at=self._now(),
             total=len(self.store.list_orders(event.id)), refund_deadline=refund_deadline,
-            starts_at=event.starts_at, ends_at=event.ends_at)
+            starts_at=event.starts_at, ends_at=event.ends_at, previous_starts_at=previous)
         self.store.save_event_change(change)
         return change
 

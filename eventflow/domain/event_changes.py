@@ -39,6 +39,7 @@ class EventChange:
     refund_deadline: datetime | None = None  # postponed: buyers may ask for their money until then
     starts_at: datetime | None = None  # postponed: the new date
     ends_at: datetime | None = None
+    previous_starts_at: datetime | None = None  # postponed: the date it had before (schema.org previousStartDate)
     # Cancelled: a hold taken before the cancellation may still be paid (late) and become an order
     # until about then; the batch stays open, looking for such orders now and then (`checked_at`).
     watch_until: datetime | None = None

@@ -21,6 +21,8 @@ from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts, serve_script
 from eventflow.pages.components.purchase import PurchasePanel
+from eventflow.pages.components.rich_links import add_event_links
+from eventflow.pages.components.share_buttons import share_buttons
 from eventflow.pages.components.tier_card import TierRow, live_state, tier_card
 from eventflow.services import Services
 
@@ -67,11 +69,13 @@ def register(services: Services) -> None:
             return
         event = view.event
         ui.add_head_html(f'<script src="{SCRIPT_URL}"></script>')
+        await add_event_links(services, view)  # Open Graph, JSON-LD, canonical: in the first HTML answer
         with frame(event.title):
             ui.html(event_header(event, services.covers.exists(event.id)), sanitize=False).classes(
                 "w-full flex flex-col gap-1")
             if event.description:
                 ui.markdown(event.description).classes("text-slate-800")
+            share_buttons(event, services.settings.public_url)
             ui.html(tickets_heading(event), sanitize=False).classes("mt-2")
             panel = PurchasePanel(services, view) if event.status is EventStatus.PUBLISHED else None
             rows = tickets(view, panel, services.ticketing.clock.now())

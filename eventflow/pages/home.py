@@ -17,6 +17,7 @@ from eventflow.domain.links import event_path
 from eventflow.domain.models import Event
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame
+from eventflow.pages.components.rich_links import add_page_links
 from eventflow.services import Services
 
 PAGE_SIZE = 24
@@ -50,6 +51,7 @@ def register(services: Services) -> None:
         now = services.ticketing.clock.now()
         cursor = parse_cursor(after)
         page = await services.off_loop(services.queries.upcoming_public_page, now, PAGE_SIZE, cursor)
+        add_page_links(services, "/", "Events on sale · EventFlow")  # canonical and link previews
         with frame():
             ui.label("On sale now").classes("text-2xl font-bold")
             if after and cursor is None:

@@ -10,7 +10,8 @@ from eventflow.domain.event_changes import EventChange
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 
-INSTANTS = ("created_at", "finished_at", "refund_deadline", "starts_at", "ends_at", "watch_until", "checked_at")
+INSTANTS = ("created_at", "finished_at", "refund_deadline", "starts_at", "ends_at", "watch_until", "checked_at",
+            "previous_starts_at")
 
 
 def change_to_text(change: EventChange) -> str:
