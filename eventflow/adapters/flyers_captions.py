@@ -1,4 +1,6 @@
-"""Social captions from templates filled with the event's facts: 3 variants per channel.
+"""Social captions from templates filled with the event's facts: 3 variants per channel, in the
+language of the event's description (English, German, Spanish, French, Italian, Dutch, Portuguese;
+English for any other or when it cannot be told), dates and prices in that language's format.
 
 The local engine's captions, and the fallback of the AI engine's. X/Bluesky variants are cut to
 X_LIMIT characters at a word boundary, keeping the link whole."""
@@ -6,20 +8,39 @@ X_LIMIT characters at a word boundary, keeping the link whole."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+
+from eventflow.adapters.flyers_caption_texts import WORDINGS, Wording
+from eventflow.adapters.flyers_language import FALLBACK, language_of
 from eventflow.domain.flyers import CHANNELS, X_LIMIT, FlyerFacts
+from eventflow.domain.money import currency_exponent
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 THEME_TAGS = {"classic": "LiveEvent", "night": "NightOut", "bold": "DontMissIt", "pastel": "GoodVibes"}
 
 
-def hashtags(facts: FlyerFacts, theme: str) -> tuple[str, ...]:
-    """#TitleInCamelCase, #Venue, the theme's tag and #Tickets; no duplicates."""
+LANGUAGES = frozenset({FALLBACK, *WORDINGS})
+
+
+def caption_language(facts: FlyerFacts) -> str:
+    """The description's language when captions can be written in it, else English."""
+    return language_of(facts.description, LANGUAGES)
+
+
+def hashtags(facts: FlyerFacts, theme: str, language: str | None = None) -> tuple[str, ...]:
+    """#TitleInCamelCase, #Venue, the theme's tag and #Tickets (in the captions' language); no duplicates."""
     def camel(text: str, words: int) -> str:
         return "".join(w[:1].upper() + w[1:] for w in WORD.findall(text)[:words])
 
-    tags = [camel(facts.title, 4), camel(facts.venue.split(",")[0], 3), THEME_TAGS.get(theme, "LiveEvent"),
-            "Tickets"]
+    wording = WORDINGS.get(language or caption_language(facts))
+    theme_tag = (wording.theme_tags if wording else THEME_TAGS).get(theme) or \
+        (wording.theme_tags["classic"] if wording else "LiveEvent")
+    tags = [camel(facts.title, 4), camel(facts.venue.split(",")[0], 3), theme_tag,
+            wording.tickets_tag if wording else "Tickets"]
     out: list[str] = []
     for tag in tags:
         if tag and f"#{tag}" not in out:
@@ -35,8 +56,17 @@ def within(text: str, limit: int, tail: str = "") -> str:
     return text + tail
 
 
-def captions(facts: FlyerFacts, theme: str = "") -> dict[str, tuple[str, ...]]:
-    tags = " ".join(hashtags(facts, theme))
+def captions(facts: FlyerFacts, theme: str = "", language: str | None = None) -> dict[str, tuple[str, ...]]:
+    """3 variants per channel in `language` (default: the description's, see `caption_language`)."""
+    language = language or caption_language(facts)
+    wording = WORDINGS.get(language)
+    if wording is None:
+        return english(facts, theme)
+    return worded(facts, theme, wording, " ".join(hashtags(facts, theme, language)))
+
+
+def english(facts: FlyerFacts, theme: str) -> dict[str, tuple[str, ...]]:
+    tags = " ".join(hashtags(facts, theme, FALLBACK))
     price = f" Tickets {facts.price}." if facts.price else ""
     where = f" at {facts.venue}" if facts.venue else ""
     blurb = within(facts.description, 160) if facts.description else ""
@@ -70,3 +100,58 @@ def captions(facts: FlyerFacts, theme: str = "") -> dict[str, tuple[str, ...]]:
         ),
     }
     return {channel: tuple(" ".join(t.split(" ")).strip() for t in out[channel]) for channel in CHANNELS}
+
+
+def worded(facts: FlyerFacts, theme: str, wording: Wording, tags: str) -> dict[str, tuple[str, ...]]:
+    """The captions of a language other than English: its templates, its date and money formats."""
+    fields = local_facts(facts, wording)
+    link = f"\n{facts.url}"
+    first = tags.split()[:1]
+    x_tails = (f" {first[0]}{link}" if first else link, link, f" {' '.join(tags.split()[:2])}{link}")
+    out = {
+        "instagram": tuple(t.format(**fields, tags=tags) for t in wording.instagram),
+        "x": tuple(within(t.format(**fields), X_LIMIT, tail) for t, tail in zip(wording.x, x_tails, strict=True)),
+        "facebook": tuple(t.format(**fields) for t in wording.facebook),
+        "email": tuple(t.format(**fields) for t in wording.email),
+    }
+    return {channel: tuple(tidy(t) for t in out[channel]) for channel in CHANNELS}
+
+
+def tidy(text: str) -> str:
+    """No doubled spaces or blank paragraphs where an empty fact (no venue, no description) was."""
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    return text.replace(" .", ".").strip()
+
+
+def local_facts(facts: FlyerFacts, wording: Wording) -> dict[str, str]:
+    """The placeholders of `Wording`'s templates in its locale: "Samstag, 14. März 2027", "ab 12 €"."""
+    locale = "pt_BR" if wording.locale == "pt_PT" and facts.currency == "BRL" else wording.locale
+    if facts.starts_at is not None:
+        day = format_date(facts.starts_at, "full", locale=locale)
+        time = format_time(facts.starts_at, "short", locale=locale)
+    else:  # facts made without the instant (older callers): the English text as it is
+        day, time = facts.day, facts.time
+    price = local_price(facts, wording, locale)
+    return {
+        "title": facts.title, "day": day, "time": time, "when": wording.when.format(day=day, time=time),
+        "venue": facts.venue, "at": wording.at.format(venue=facts.venue) if facts.venue else "",
+        "price": price, "price_or_tickets": price or wording.tickets,
+        "price_sentence": wording.price_sentence.format(price=price) if price else "",
+        "blurb": within(facts.description, 160) if facts.description else "", "url": facts.url,
+        "link_in_bio": wording.link_in_bio,
+    }
+
+
+def local_price(facts: FlyerFacts, wording: Wording, locale: str) -> str:
+    """"ab 12 €", "dès 12,50 €", "Eintritt frei" or "" (nothing on sale); whole amounts without decimals."""
+    if facts.lowest_price_minor is None:
+        return "" if not facts.price else facts.price
+    if facts.lowest_price_minor == 0:
+        return wording.free
+    amount = Decimal(facts.lowest_price_minor).scaleb(-currency_exponent(facts.currency))
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    if amount == amount.to_integral_value():
+        pattern = pattern.replace(".00", "")
+    return wording.from_price.format(amount=format_currency(amount, facts.currency, format=pattern,
+                                                            currency_digits=False, locale=locale))

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import openai
+from babel import Locale
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, Field, ValidationError
 
+from eventflow.adapters.flyers_captions import caption_language, within
 from eventflow.adapters.flyers_captions import captions as template_captions
-from eventflow.adapters.flyers_captions import within
 from eventflow.adapters.flyers_local import LocalFlyers, render
 from eventflow.domain.flyers import ARTWORK, BOTH, CHANNELS, X_LIMIT, FlyerDraft, FlyerEngineFailed, FlyerFacts
 
@@ -51,7 +52,8 @@ SYSTEM = (
     "You design event flyers and write social media captions. Answer with JSON only, matching the schema. "
     "image_prompt: a prompt for an image model that paints BACKGROUND ART ONLY for the event's theme: no text, "
     "no letters, no logos, calm space in the upper half for a title. Captions: 3 variants per channel, in the "
-    "language of the event description, using only the facts given (never invent dates, prices or places); "
+    "language the user names (the event description's), dates and prices written as that language does, "
+    "using only the facts given (never invent dates, prices or places); "
     f"x variants at most {X_LIMIT} characters including the link; email: a short invitation intro."
 )
 
@@ -75,10 +77,11 @@ class OpenAIFlyers:
 
     def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
         """Captions alone cost one chat call; artwork costs the chat call (its prompt) and the image."""
+        language = caption_language(facts)
         try:
-            copy, chat_cost = self._copy(facts, theme, style)
+            copy, chat_cost = self._copy(facts, theme, style, language)
             if ARTWORK not in parts:
-                return FlyerDraft(files={}, captions=merged_captions(copy, facts, style),
+                return FlyerDraft(files={}, captions=merged_captions(copy, facts, style, language),
                                   hashtags=tuple(t for t in map(hashtag, copy.hashtags) if t), cost_usd=chat_cost)
             art, image_cost = self._art(copy.image_prompt)
         except openai.APITimeoutError:
@@ -95,12 +98,14 @@ class OpenAIFlyers:
             raise FlyerEngineFailed(f"The AI service failed ({error.status_code}).") from None
         accent = LocalFlyers(self.covers).cover_accent(facts.event_id)
         return FlyerDraft(files=render(facts, style, background=art, accent=accent),
-                          captions=merged_captions(copy, facts, style),
+                          captions=merged_captions(copy, facts, style, language),
                           hashtags=tuple(hashtag(t) for t in copy.hashtags if hashtag(t)),
                           cost_usd=round(chat_cost + image_cost, 6))
 
-    def _copy(self, facts: FlyerFacts, theme: str, style: str) -> tuple[AiCopy, float]:
-        brief = (f"Event: {facts.title}\nWhen: {facts.when}\nWhere: {facts.venue}\nPrice: {facts.price}\n"
+    def _copy(self, facts: FlyerFacts, theme: str, style: str, language: str) -> tuple[AiCopy, float]:
+        name = Locale.parse(language).get_display_name("en")
+        brief = (f"Caption language: {name} ({language}). Write every caption in {name}.\n"
+                 f"Event: {facts.title}\nWhen: {facts.when}\nWhere: {facts.venue}\nPrice: {facts.price}\n"
                  f"Link: {facts.url}\nTheme: {theme or 'match the event'}\nStyle: {style}\n"
                  f"Description: {facts.description[:1500]}")
         messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": SYSTEM},
@@ -144,9 +149,9 @@ def hashtag(text: str) -> str:
     return f"#{word}" if word else ""
 
 
-def merged_captions(copy: AiCopy, facts: FlyerFacts, style: str) -> dict[str, tuple[str, ...]]:
-    """The model's 3 variants per channel (X cut to its limit), topped up from the templates."""
-    fallback = template_captions(facts, style)
+def merged_captions(copy: AiCopy, facts: FlyerFacts, style: str, language: str) -> dict[str, tuple[str, ...]]:
+    """The model's 3 variants per channel (X cut to its limit), topped up from the templates (same language)."""
+    fallback = template_captions(facts, style, language)
     out: dict[str, tuple[str, ...]] = {}
     for channel in CHANNELS:
         texts = [t.strip() for t in getattr(copy, channel) if t.strip()][:3]

@@ -37,8 +37,15 @@ LOCAL = "local"
 ARTWORK, CAPTIONS = "artwork", "captions"  # the two parts a flyer can be remade by (`only`)
 BOTH = frozenset({ARTWORK, CAPTIONS})
 OPENAI_DAILY_LIMIT = 10  # generations with the paid engine per organizer per UTC day (see Flyers)
+# How long one generation holds its event (`Flyers.lease`): longer than the slowest engine may take, short
+# enough that an instance that died mid-generation frees the event soon (app/flyers.py fits it to the AI
+# engine's timeouts).
+GENERATION_LEASE = timedelta(minutes=5)
 
 Captions = Mapping[str, tuple[str, ...]]
+
+
+BUSY = "A flyer for this event is being made; wait for it to finish"
 
 
 class FlyerStatus(StrEnum):
@@ -58,6 +65,10 @@ class FlyerFacts:
     price: str  # "from €12", "Free entry" or "" (no tier on sale)
     url: str  # the event page with ?ref=flyer
     description: str
+    # the same facts unformatted, for captions written in another language (adapters/flyers_captions.py)
+    starts_at: datetime | None = None  # in the event's timezone
+    lowest_price_minor: int | None = None  # None: no tier on sale
+    currency: str = "EUR"
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,10 @@ class FlyerStore(Protocol):
     def list_flyers(self, event_id: str) -> list[Flyer]:
         """The event's flyers, newest first: ordered by (created_at, id) descending."""
 
+    def acquire_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """`PaymentStore.acquire_lease`, the same named leases (a conditional write): a generation holds
+        `generation_lease(event_id)` while it runs, so two app instances never make one event's flyers at once."""
+
 
 class FlyerFiles(Protocol):
     def save(self, flyer_id: str, name: str, data: bytes) -> None: ...
@@ -129,6 +144,10 @@ class CoverSaver(Protocol):
     def save(self, event_id: str, data: bytes) -> object: ...
 
 
+def generation_lease(event_id: str) -> str:
+    return f"flyer:{event_id}"
+
+
 def flyer_facts(event: Event, tiers: list[Tier], base_url: str) -> FlyerFacts:
     """The facts in the event's own timezone, the lowest public price through the money formatting."""
     local = event.starts_at.astimezone(ZoneInfo(event.timezone))
@@ -143,7 +162,8 @@ def flyer_facts(event: Event, tiers: list[Tier], base_url: str) -> FlyerFacts:
         price = "from " + format_money(min(prices), event.currency).replace(".00", "")
     return FlyerFacts(event_id=event.id, title=event.title.strip(), when=f"{day} · {time}", day=day, time=time,
                       venue=event.venue.strip(), price=price, url=f"{event_url(base_url, event.slug)}?ref=flyer",
-                      description=event.description.strip())
+                      description=event.description.strip(), starts_at=local,
+                      lowest_price_minor=min(prices) if prices else None, currency=event.currency)
 
 
 @dataclass
@@ -158,7 +178,8 @@ class Flyers:
     base_url: str
     covers: CoverSaver | None = None
     daily_limit: int = OPENAI_DAILY_LIMIT
-    _busy: set[str] = field(default_factory=set)
+    lease: timedelta = GENERATION_LEASE
+    _busy: set[str] = field(default_factory=set)  # this instance's generations (the store lease spans instances)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def own_event(self, organizer_id: str, event_id: str) -> Event:
@@ -169,9 +190,11 @@ class Flyers:
 
     def generate(self, organizer_id: str, event_id: str, theme: str = "", style: str = "",
                  engine: str = LOCAL, only: str | None = None, based_on: str | None = None) -> Flyer:
-        """Make a flyer now (seconds: call it off the event loop). A second call for the same event
-        while one runs is refused (Conflict): one generation at a time per event. `only` ("artwork" or
-        "captions") remakes that part and keeps the other from `based_on` (default: the latest flyer)."""
+        """Make a flyer now (seconds: call it off the event loop). A second call for the same event while
+        one runs, in this or another app instance, is refused (Conflict): one generation at a time per event
+        (the store lease `generation_lease`, handed back when it ends or, if the instance died, over after
+        `lease`). `only` ("artwork" or "captions") remakes that part and keeps the other from `based_on`
+        (default: the latest flyer)."""
         if engine not in ENGINES:
             raise ValidationFailed(f"engine must be one of {', '.join(ENGINES)}", field="engine")
         if only not in (None, ARTWORK, CAPTIONS):
@@ -179,13 +202,19 @@ class Flyers:
         event = self.own_event(organizer_id, event_id)
         with self._lock:
             if event_id in self._busy:
-                raise Conflict("A flyer for this event is being made; wait for it to finish")
+                raise Conflict(BUSY)
             self._busy.add(event_id)
+        owner, now = new_id("gen"), self.clock.now()
         try:
-            base = self._base(organizer_id, event_id, based_on) if only else None
-            flyer = self._generate(event, theme.strip()[:200], style.strip()[:40] or THEMES[0], engine,
-                                   frozenset({only}) if only else BOTH, base)
-            return flyer
+            if not self.flyer_store.acquire_lease(generation_lease(event_id), owner, now, now + self.lease):
+                raise Conflict(BUSY)  # another instance is making one
+            try:
+                base = self._base(organizer_id, event_id, based_on) if only else None
+                return self._generate(event, theme.strip()[:200], style.strip()[:40] or THEMES[0], engine,
+                                      frozenset({only}) if only else BOTH, base)
+            finally:
+                done = self.clock.now()  # handed back: the lease ends now
+                self.flyer_store.acquire_lease(generation_lease(event_id), owner, done, done)
         finally:
             with self._lock:
                 self._busy.discard(event_id)

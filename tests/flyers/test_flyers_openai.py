@@ -81,3 +81,14 @@ def test_captions_alone_cost_one_chat_call_and_no_image(standin: StandIn) -> Non
     assert [path for path, _ in standin.requests] == ["/v1/chat/completions"]
     assert draft.files == {} and draft.captions["email"][0] == "AI mail 1"
     assert draft.cost_usd == pytest.approx((1000 * 0.15 + 500 * 0.60) / 1e6)
+
+
+def test_the_ai_is_told_the_descriptions_language_and_tops_up_in_it(standin: StandIn) -> None:
+    german = facts("Jazz", description="Ein Abend mit Live-Jazz direkt am Wasser, mit Freunden und guter Musik.")
+    draft = engine(standin).generate(german, "", "classic", parts=frozenset({"captions"}))
+    brief = standin.requests[0][1]["messages"][1]["content"]
+    assert brief.startswith("Caption language: German (de). Write every caption in German.")
+    assert draft.captions["facebook"][2].startswith("Jazz, Hafenbar, Am Kai 3, Berlin –")  # the German template
+    english = engine(standin).generate(facts("Jazz"), "", "classic", parts=frozenset({"captions"}))
+    assert standin.requests[1][1]["messages"][1]["content"].startswith("Caption language: English (en).")
+    assert english.captions["facebook"][2].startswith("Jazz at Hafenbar")
