@@ -1,5 +1,5 @@
-"""The local flyer engine (no key, no network): designed layouts rendered with Pillow, the A4 poster as
-a PDF with fpdf2, captions from templates.
+"""The local flyer engine (no key, no network): designed layouts rendered with Pillow, the A4 or A3 poster
+as a PDF with fpdf2, captions from templates.
 
 Every format is one layout scaled to its canvas: title, date and time, venue, the lowest price, and
 the QR of the event link (`?ref=flyer`) with the link under it. Text keeps a safe margin (on the A4
@@ -10,6 +10,7 @@ art (the AI engine's) replaces the template's background under a shade that keep
 from __future__ import annotations
 
 import io
+import math
 import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -22,13 +23,21 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from eventflow.adapters import flyers_text as text
 from eventflow.adapters.flyers_captions import captions, hashtags
-from eventflow.domain.flyers import ARTWORK, BOTH, THEMES, FlyerDraft, FlyerFacts
+from eventflow.domain.flyers import A4, ARTWORK, BOTH, THEMES, FlyerDraft, FlyerFacts
 
 SQUARE = (1080, 1080)
 STORY = (1080, 1920)
-A4_MM = (210.0, 297.0)
-POSTER_PX = (1240, 1754)  # A4 at 150 dpi
+PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}  # the print poster's page (domain/flyers.py PAPERS)
+POSTER_DPI = 150  # enough for a poster read from a step away; A3 costs twice A4's pixels
 POSTER_SAFE_MM = 12.0
+
+
+def poster_px(paper: str) -> tuple[int, int]:
+    width, height = PAPER_MM[paper]
+    return round(width / 25.4 * POSTER_DPI), round(height / 25.4 * POSTER_DPI)
+
+
+POSTER_PX = poster_px("A4")  # 1240 x 1754
 
 
 @dataclass(frozen=True)
@@ -66,8 +75,10 @@ class LocalFlyers:
 
     covers: Path | None = None
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
-        files = render(facts, style, accent=self.cover_accent(facts.event_id)) if ARTWORK in parts else {}
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH,
+                 paper: str = A4) -> FlyerDraft:
+        files = render(facts, style, accent=self.cover_accent(facts.event_id), paper=paper) \
+            if ARTWORK in parts else {}
         return FlyerDraft(files=files, captions=captions(facts, style), hashtags=hashtags(facts, style))
 
     def cover_accent(self, event_id: str) -> str | None:
@@ -99,19 +110,21 @@ RENDERING = threading.Lock()
 
 
 def render(facts: FlyerFacts, style: str, background: Image.Image | None = None,
-           accent: str | None = None) -> dict[str, bytes]:
+           accent: str | None = None, paper: str = A4) -> dict[str, bytes]:
     with RENDERING:
-        return _render(facts, style, background, accent)
+        return _render(facts, style, background, accent, paper)
 
 
-def _render(facts: FlyerFacts, style: str, background: Image.Image | None, accent: str | None) -> dict[str, bytes]:
+def _render(facts: FlyerFacts, style: str, background: Image.Image | None, accent: str | None,
+            paper: str) -> dict[str, bytes]:
     look = template(style)
     if accent:  # the cover's colour on the rule, the price pill and the glow; text colours stay readable
         look = replace(look, accent=accent, accent_ink=ink_on(accent))
     square = canvas(facts, look, SQUARE, background)
     story = canvas(facts, look, STORY, background)
-    poster = canvas(facts, look, POSTER_PX, background, safe=int(POSTER_PX[0] * POSTER_SAFE_MM / A4_MM[0]))
-    return {"poster_pdf": poster_pdf(poster, facts), "square_png": png(square), "story_png": png(story)}
+    size = poster_px(paper)
+    poster = canvas(facts, look, size, background, safe=math.ceil(size[0] * POSTER_SAFE_MM / PAPER_MM[paper][0]))
+    return {"poster_pdf": poster_pdf(poster, facts, paper), "square_png": png(square), "story_png": png(story)}
 
 
 def png(image: Image.Image) -> bytes:
@@ -230,17 +243,18 @@ def qr_modules(url: str) -> Image.Image:
     return code.make_image(fill_color="#111111", back_color="#ffffff").get_image().convert("RGB")
 
 
-def poster_pdf(poster: Image.Image, facts: FlyerFacts) -> bytes:
-    """An A4 page: the artwork edge to edge, and the facts as invisible text so the PDF is searchable
+def poster_pdf(poster: Image.Image, facts: FlyerFacts, paper: str = A4) -> bytes:
+    """An A4 or A3 page: the artwork edge to edge, and the facts as invisible text so the PDF is searchable
     and its title can be copied."""
-    pdf = FPDF(unit="mm", format="A4")
+    page = PAPER_MM[paper]
+    pdf = FPDF(unit="mm", format=page)
     pdf.set_auto_page_break(False)
     pdf.set_title(facts.title)
     pdf.set_creator("EventFlow")
     pdf.add_page()
     jpeg = io.BytesIO()
     poster.save(jpeg, "JPEG", quality=90)
-    pdf.image(jpeg, x=0, y=0, w=A4_MM[0], h=A4_MM[1])
+    pdf.image(jpeg, x=0, y=0, w=page[0], h=page[1])
     pdf.add_font("DejaVu", "", str(text.LATIN))
     pdf.set_font("DejaVu", size=10)
     pdf.text_mode = TextMode.INVISIBLE
@@ -249,5 +263,5 @@ def poster_pdf(poster: Image.Image, facts: FlyerFacts) -> bytes:
     words = ["".join(c for c in line if ord(c) in latin).strip()
              for line in (facts.title, facts.when, facts.venue, facts.price, facts.url)]
     for line in filter(None, words):
-        pdf.cell(A4_MM[0] - 2 * POSTER_SAFE_MM, 5, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(page[0] - 2 * POSTER_SAFE_MM, 5, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

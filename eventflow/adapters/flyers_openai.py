@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError
 from eventflow.adapters.flyers_captions import caption_language, within
 from eventflow.adapters.flyers_captions import captions as template_captions
 from eventflow.adapters.flyers_local import LocalFlyers, render
-from eventflow.domain.flyers import ARTWORK, BOTH, CHANNELS, X_LIMIT, FlyerDraft, FlyerEngineFailed, FlyerFacts
+from eventflow.domain.flyers import A4, ARTWORK, BOTH, CHANNELS, X_LIMIT, FlyerDraft, FlyerEngineFailed, FlyerFacts
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ class OpenAIFlyers:
         self.client = openai.OpenAI(api_key=self.api_key, base_url=self.base_url, timeout=self.timeout_seconds,
                                     max_retries=self.max_retries)
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH,
+                 paper: str = A4) -> FlyerDraft:
         """Captions alone cost one chat call; artwork costs the chat call (its prompt) and the image."""
         language = caption_language(facts)
         try:
@@ -97,7 +98,7 @@ class OpenAIFlyers:
         except openai.APIStatusError as error:
             raise FlyerEngineFailed(f"The AI service failed ({error.status_code}).") from None
         accent = LocalFlyers(self.covers).cover_accent(facts.event_id)
-        return FlyerDraft(files=render(facts, style, background=art, accent=accent),
+        return FlyerDraft(files=render(facts, style, background=art, accent=accent, paper=paper),
                           captions=merged_captions(copy, facts, style, language),
                           hashtags=tuple(hashtag(t) for t in copy.hashtags if hashtag(t)),
                           cost_usd=round(chat_cost + image_cost, 6))

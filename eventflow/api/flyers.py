@@ -31,6 +31,7 @@ class FlyerIn(Strict):
     engine: Literal["local", "openai"] = "local"
     only: Literal["artwork", "captions"] | None = None  # remake this part, keep the other from based_on
     based_on: str | None = Field(default=None, max_length=64)  # a flyer of this event; default the latest
+    paper: Literal["A4", "A3"] = "A4"  # the print poster's page size
 
 
 class FlyerFilesOut(BaseModel):
@@ -57,6 +58,7 @@ class FlyerOut(BaseModel):
     files: FlyerFilesOut
     captions: CaptionsOut
     hashtags: list[str]
+    paper: str  # A4 or A3: the poster PDF's page
 
 
 def file_url(flyer: Flyer, fmt: str) -> str:
@@ -69,7 +71,7 @@ def flyer_out(flyer: Flyer) -> FlyerOut:
         created_at=flyer.created_at, notice=flyer.notice,
         files=FlyerFilesOut(**{fmt: file_url(flyer, fmt) for fmt in flyer.files}),
         captions=CaptionsOut(**{channel: list(texts) for channel, texts in flyer.captions.items()}),
-        hashtags=list(flyer.hashtags))
+        hashtags=list(flyer.hashtags), paper=flyer.paper)
 
 
 def flyers_of(app: Services) -> Flyers:
@@ -80,11 +82,12 @@ def flyers_of(app: Services) -> Flyers:
 
 @router.post("/events/{event_id}/flyers", status_code=201, response_model=FlyerOut, responses=ERRORS)
 def generate_flyer(event_id: str, body: FlyerIn, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
-    """Make a flyer now: an A4 poster PDF, a 1080x1080 post, a 1080x1920 story and 3 captions per channel
-    (with `only`, just the artwork or just the captions, the rest kept from `based_on`: a new flyer either
-    way, the earlier one stays). 409 while another flyer of this event is being made."""
+    """Make a flyer now: an A4 (or `paper` A3) poster PDF, a 1080x1080 post, a 1080x1920 story and 3
+    captions per channel in the description's language (with `only`, just the artwork or just the captions,
+    the rest kept from `based_on`: a new flyer either way, the earlier one stays). 409 while another flyer
+    of this event is being made, here or on another instance."""
     flyer = flyers_of(app).generate(organizer_id, event_id, body.theme, body.style, body.engine, body.only,
-                                    body.based_on)
+                                    body.based_on, body.paper)
     return model_response(flyer_out(flyer), status=201)
 
 

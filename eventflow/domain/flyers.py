@@ -33,6 +33,8 @@ CHANNELS = ("instagram", "x", "facebook", "email")
 X_LIMIT = 280  # X counts characters; Bluesky allows 300, so one text fits both
 THEMES = ("classic", "night", "bold", "pastel")  # the local designer's templates
 ENGINES = ("local", "openai")
+PAPERS = ("A4", "A3")  # the print poster's page size (bleed-safe margins on both)
+A4 = PAPERS[0]
 LOCAL = "local"
 ARTWORK, CAPTIONS = "artwork", "captions"  # the two parts a flyer can be remade by (`only`)
 BOTH = frozenset({ARTWORK, CAPTIONS})
@@ -97,6 +99,7 @@ class Flyer:
     notice: str = ""  # why another engine made it, in the organizer's words
     cost_usd: float = 0.0
     files: tuple[str, ...] = FORMATS
+    paper: str = A4  # the poster PDF's page size (PAPERS)
 
 
 class FlyerEngineFailed(Exception):
@@ -106,9 +109,10 @@ class FlyerEngineFailed(Exception):
 class FlyerGenerator(Protocol):
     """One engine: the facts and the organizer's theme/style in, finished files and captions out."""
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
-        """The files when ARTWORK is in `parts`, the captions and hashtags when CAPTIONS is (an engine may
-        return both anyway)."""
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH,
+                 paper: str = A4) -> FlyerDraft:
+        """The files when ARTWORK is in `parts` (the poster on `paper`, one of PAPERS), the captions and
+        hashtags when CAPTIONS is (an engine may return both anyway)."""
         ...
 
 
@@ -189,14 +193,18 @@ class Flyers:
         return event
 
     def generate(self, organizer_id: str, event_id: str, theme: str = "", style: str = "",
-                 engine: str = LOCAL, only: str | None = None, based_on: str | None = None) -> Flyer:
+                 engine: str = LOCAL, only: str | None = None, based_on: str | None = None,
+                 paper: str = A4) -> Flyer:
         """Make a flyer now (seconds: call it off the event loop). A second call for the same event while
         one runs, in this or another app instance, is refused (Conflict): one generation at a time per event
         (the store lease `generation_lease`, handed back when it ends or, if the instance died, over after
         `lease`). `only` ("artwork" or "captions") remakes that part and keeps the other from `based_on`
-        (default: the latest flyer)."""
+        (default: the latest flyer); the poster is printed on `paper` (A4 or A3; with only captions, the
+        kept poster's)."""
         if engine not in ENGINES:
             raise ValidationFailed(f"engine must be one of {', '.join(ENGINES)}", field="engine")
+        if paper not in PAPERS:
+            raise ValidationFailed(f"paper must be one of {', '.join(PAPERS)}", field="paper")
         if only not in (None, ARTWORK, CAPTIONS):
             raise ValidationFailed(f"only must be {ARTWORK} or {CAPTIONS}", field="only")
         event = self.own_event(organizer_id, event_id)
@@ -211,7 +219,7 @@ class Flyers:
             try:
                 base = self._base(organizer_id, event_id, based_on) if only else None
                 return self._generate(event, theme.strip()[:200], style.strip()[:40] or THEMES[0], engine,
-                                      frozenset({only}) if only else BOTH, base)
+                                      frozenset({only}) if only else BOTH, base, paper)
             finally:
                 done = self.clock.now()  # handed back: the lease ends now
                 self.flyer_store.acquire_lease(generation_lease(event_id), owner, done, done)
@@ -232,7 +240,7 @@ class Flyers:
         return listed[0]
 
     def _generate(self, event: Event, theme: str, style: str, engine: str, parts: frozenset[str],
-                  base: Flyer | None) -> Flyer:
+                  base: Flyer | None, paper: str) -> Flyer:
         facts = flyer_facts(event, self.store.get_tiers(event.id), self.base_url)
         notice, used = "", engine
         generator = self.engines.get(engine)
@@ -242,19 +250,20 @@ class Flyers:
         elif engine != LOCAL and self.used_today(event.organizer_id, engine) >= self.daily_limit:
             notice, used, generator = (f"You have used today's {self.daily_limit} AI flyers; made with the local "
                                        "designer."), LOCAL, self.engines[LOCAL]
+        if base is not None and ARTWORK not in parts:
+            paper = base.paper  # the kept poster's page
         try:
-            draft = generator.generate(facts, theme, style) if parts == BOTH else \
-                generator.generate(facts, theme, style, parts=parts)
+            draft = generator.generate(facts, theme, style, parts=parts, paper=paper)
         except FlyerEngineFailed as error:
             log.warning("flyer engine %s failed for event %s: %s", used, event.id, error)
             notice, used = f"{error} Made with the local designer instead.", LOCAL
-            draft = self.engines[LOCAL].generate(facts, theme, style, parts=parts)
+            draft = self.engines[LOCAL].generate(facts, theme, style, parts=parts, paper=paper)
         if base is not None:
             draft = self._keep(base, draft, parts)
         flyer = Flyer(id=new_id("fly"), event_id=event.id, organizer_id=event.organizer_id,
                       created_at=self.clock.now(), engine=used, theme=theme, style=style,
                       captions=draft.captions, hashtags=draft.hashtags, asked_engine=engine, notice=notice,
-                      cost_usd=draft.cost_usd, files=tuple(f for f in FORMATS if f in draft.files))
+                      cost_usd=draft.cost_usd, files=tuple(f for f in FORMATS if f in draft.files), paper=paper)
         for name in flyer.files:
             self.files.save(flyer.id, FILE_NAMES[name], draft.files[name])
         self.flyer_store.save_flyer(flyer)

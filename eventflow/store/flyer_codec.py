@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eventflow.domain.flyers import Flyer, FlyerStatus
+from eventflow.domain.flyers import A4, Flyer, FlyerStatus
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 
@@ -18,6 +18,7 @@ def flyer_to_text(flyer: Flyer) -> str:
         "captions": {channel: list(texts) for channel, texts in flyer.captions.items()},
         "hashtags": list(flyer.hashtags), "status": flyer.status.value, "asked_engine": flyer.asked_engine,
         "notice": flyer.notice, "cost_usd": flyer.cost_usd, "files": list(flyer.files),
+        "paper": flyer.paper,
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
@@ -32,4 +33,5 @@ def flyer_from_text(text: str) -> Flyer:
         captions={channel: tuple(texts) for channel, texts in body["captions"].items()},
         hashtags=tuple(body["hashtags"]), status=FlyerStatus(body["status"]), asked_engine=body["asked_engine"],
         notice=body["notice"], cost_usd=float(body["cost_usd"]), files=tuple(body["files"]),
+        paper=body.get("paper", A4),  # records written before A3 posters were all A4
     )

@@ -37,11 +37,11 @@ def api(server: tuple[str, StandIn]) -> Iterator[httpx.Client]:
         yield client
 
 
-def organizer_with_event(api: httpx.Client) -> tuple[dict[str, str], dict[str, Any]]:
+def organizer_with_event(api: httpx.Client, **changes: str) -> tuple[dict[str, str], dict[str, Any]]:
     token = api.post("/auth/signup", json={"email": f"o{secrets.token_hex(4)}@example.com",
                                            "password": "long enough", "name": "O"}).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    event = api.post("/events", json=EVENT, headers=auth).json()
+    event = api.post("/events", json={**EVENT, **changes}, headers=auth).json()
     for name, price in (("Standard", 1800), ("Early bird", 1200)):
         assert api.post(f"/events/{event['id']}/tiers", headers=auth,
                         json={"name": name, "price_minor": price, "capacity": 50}).status_code == 201
@@ -125,3 +125,20 @@ def test_remake_only_the_captions_through_the_api(api: httpx.Client) -> None:
     assert square[0] == square[1]
     refused = api.post(base, headers=auth, json={"only": "captions", "based_on": "fly_nope"})
     assert refused.status_code == 404
+
+
+def test_an_a3_poster_and_german_captions_for_a_german_description(api: httpx.Client) -> None:
+    german = "Live-Jazz direkt am Wasser: ein Abend mit Freunden, guten Drinks und Musik bis spät in die Nacht."
+    auth, event = organizer_with_event(api, description=german)
+    base = f"/events/{event['id']}/flyers"
+    made = api.post(base, headers=auth, json={"paper": "A3"})
+    assert made.status_code == 201, made.text
+    flyer = made.json()
+    width, height, text = pdf_page(api.get(flyer["files"]["poster_pdf"].removeprefix("/api/v1"), headers=auth).content)
+    assert flyer["paper"] == "A3" and (round(width), round(height)) == (842, 1191)  # A3 in points
+    assert "Harbour Jazz Night" in text
+    assert "Sonntag, 14. März 2027, 20:00 Uhr" in flyer["captions"]["instagram"][0]
+    assert "ab 12\xa0€" in flyer["captions"]["email"][0]
+    captions_only = api.post(base, headers=auth, json={"only": "captions", "based_on": flyer["id"]}).json()
+    assert captions_only["paper"] == "A3"  # the kept poster's page
+    assert api.post(base, headers=auth, json={"paper": "A5"}).status_code == 422

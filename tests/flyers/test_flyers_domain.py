@@ -30,13 +30,14 @@ class ScriptedAi:
         self.started, self.release = threading.Event(), threading.Event()
         self.release.set()
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH,
+                 paper: str = "A4") -> FlyerDraft:
         self.calls += 1
         self.started.set()
         self.release.wait(10)
         if self.failure:
             raise FlyerEngineFailed(self.failure)
-        draft = LocalFlyers().generate(facts, theme, style, parts)
+        draft = LocalFlyers().generate(facts, theme, style, parts, paper)
         return replace(draft, captions={**draft.captions, "email": ("AI intro",) * 3}, cost_usd=0.05)
 
 

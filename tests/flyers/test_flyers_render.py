@@ -6,13 +6,24 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from eventflow.adapters import flyers_text as text
-from eventflow.adapters.flyers_local import POSTER_PX, SQUARE, STORY, TEMPLATES, LocalFlyers, layout
+from eventflow.adapters.flyers_local import (
+    PAPER_MM,
+    POSTER_PX,
+    POSTER_SAFE_MM,
+    SQUARE,
+    STORY,
+    TEMPLATES,
+    LocalFlyers,
+    layout,
+    poster_px,
+)
 from eventflow.domain.flyers import THEMES, FlyerFacts
 from tests.flyers.checks import pdf_page, qr_texts
 
@@ -43,6 +54,21 @@ def test_every_format_of_every_template_carries_a_readable_qr_and_the_pdf_is_a4(
         width, height, words = pdf_page(files["poster_pdf"])
         assert (round(width), round(height)) == (595, 842)  # A4 in PostScript points
         assert "Harbour Jazz Night" in words and "from €12" in words and URL in words
+
+
+@pytest.mark.parametrize("paper", ["A4", "A3"])
+def test_the_poster_on_a4_or_a3_keeps_every_fact_12_mm_inside_the_trim(paper: str) -> None:
+    size = poster_px(paper)
+    px_per_mm = size[0] / PAPER_MM[paper][0]
+    safe = math.ceil(POSTER_SAFE_MM * px_per_mm)  # as the engine rounds it
+    image, boxes = layout(facts(TITLES["long"]), TEMPLATES["night"], size, safe=safe)
+    assert image.size == size and abs(size[1] / px_per_mm - PAPER_MM[paper][1]) < 1  # the page's proportions
+    for left, top, right, bottom in boxes:
+        assert min(left, top, size[0] - right, size[1] - bottom) >= POSTER_SAFE_MM * px_per_mm - 1, (paper, left, top)
+    width, height, words = pdf_page(LocalFlyers().generate(facts("Harbour Jazz Night"), "", "night", paper=paper)
+                                    .files["poster_pdf"])
+    assert (round(width), round(height)) == {"A4": (595, 842), "A3": (842, 1191)}[paper]  # points
+    assert "Harbour Jazz Night" in words and URL in words
 
 
 @pytest.mark.parametrize("kind", sorted(TITLES))

@@ -5,12 +5,13 @@ with a message instead of a second generation."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
 from eventflow.domain.flyers import FlyerDraft, FlyerFacts
 from tests.pages import test_pages_user
-from tests.pages.test_pages_user import Site, by_testid, log_in, until
+from tests.pages.test_pages_user import Site, by_testid, element, log_in, until
 
 site = test_pages_user.site
 anyio_backend = test_pages_user.anyio_backend
@@ -33,6 +34,20 @@ async def test_generate_two_flyers_from_the_editor(site: Site) -> None:
     await user.should_see("Earlier flyers", retries=100)
 
 
+async def test_the_print_size_picked_in_the_panel_is_the_posters(site: Site) -> None:
+    organizer = site.organizer()
+    event, _ = site.event(organizer, [{"name": "Entry", "price_minor": 1200, "capacity": 10}])
+    await log_in(site, organizer)
+    user = site.user
+    await user.open(f"/dashboard/events/{event.id}/edit")
+    await user.should_see("Print size")
+    element(user, "flyer-paper").set_value("A3")
+    by_testid(user, "flyer-generate").click()
+    await until(lambda: len(site.services.flyers.flyers(organizer.id, event.id)) == 1, timeout=20)  # type: ignore[union-attr]
+    await user.should_see("Poster (A3 PDF)", retries=100)
+    assert [f.paper for f in site.services.flyers.flyers(organizer.id, event.id)] == ["A3"]  # type: ignore[union-attr]
+
+
 async def test_a_click_while_a_flyer_is_being_made_is_refused(site: Site) -> None:
     organizer = site.organizer()
     event, _ = site.event(organizer, [{"name": "Entry", "price_minor": 0, "capacity": 10}])
@@ -42,10 +57,10 @@ async def test_a_click_while_a_flyer_is_being_made_is_refused(site: Site) -> Non
     started, release = threading.Event(), threading.Event()
 
     class Slow:
-        def generate(self, facts: FlyerFacts, theme: str, style: str) -> FlyerDraft:
+        def generate(self, facts: FlyerFacts, theme: str, style: str, **options: Any) -> FlyerDraft:
             started.set()
             release.wait(10)
-            return local.generate(facts, theme, style)
+            return local.generate(facts, theme, style, **options)
 
     flyers.engines["local"] = Slow()
     worker = threading.Thread(target=flyers.generate, args=(organizer.id, event.id))

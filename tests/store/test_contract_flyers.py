@@ -80,7 +80,8 @@ class GatedEngine:
     def __init__(self) -> None:
         self.entered, self.gate, self.calls = threading.Event(), threading.Event(), 0
 
-    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH) -> FlyerDraft:
+    def generate(self, facts: FlyerFacts, theme: str, style: str, parts: frozenset[str] = BOTH,
+                 paper: str = "A4") -> FlyerDraft:
         if facts.event_id == "evt_a":
             self.calls += 1
             self.entered.set()

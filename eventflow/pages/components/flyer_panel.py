@@ -15,12 +15,12 @@ from nicegui import ui
 from PIL import Image
 
 from eventflow.domain.errors import DomainError
-from eventflow.domain.flyers import ARTWORK, CAPTIONS, CHANNELS, FILE_NAMES, THEMES, Flyer, Flyers
+from eventflow.domain.flyers import A4, ARTWORK, CAPTIONS, CHANNELS, FILE_NAMES, PAPERS, THEMES, Flyer, Flyers
 from eventflow.domain.models import Event, Organizer
 from eventflow.services import Services
 
 CHANNEL_NAMES = {"instagram": "Instagram", "x": "X / Bluesky", "facebook": "Facebook", "email": "Mail intro"}
-DOWNLOADS = (("poster_pdf", "Poster (A4 PDF)", "picture_as_pdf"), ("square_png", "Square post", "crop_square"),
+DOWNLOADS = (("poster_pdf", "Poster ({paper} PDF)", "picture_as_pdf"), ("square_png", "Square post", "crop_square"),
              ("story_png", "Story", "smartphone"))
 THUMB = 280
 
@@ -45,6 +45,8 @@ class FlyerPanel:
                     .props("dense outlined data-testid=flyer-style").classes("w-36")
                 self.theme = ui.input("Theme (optional)", placeholder="e.g. jazz by the sea") \
                     .props("dense outlined maxlength=200 data-testid=flyer-theme").classes("grow")
+                self.paper = ui.select({p: f"{p} poster" for p in PAPERS}, value=A4, label="Print size") \
+                    .props("dense outlined data-testid=flyer-paper").classes("w-32")
                 engines = {"local": "Local designer"}
                 if "openai" in self.flyers.engines:
                     engines["openai"] = "AI artwork"
@@ -72,7 +74,7 @@ class FlyerPanel:
         try:
             flyer = await self.services.in_thread(
                 self.flyers.generate, self.organizer.id, self.event.id, self.theme.value or "",
-                self.style.value or THEMES[0], self.engine.value or "local", only, based_on)
+                self.style.value or THEMES[0], self.engine.value or "local", only, based_on, self.paper.value or A4)
         except DomainError as problem:
             ui.notify(problem.detail, type="negative")
             return
@@ -96,7 +98,8 @@ class FlyerPanel:
                 ui.image(story).classes(f"w-[{THUMB * 9 // 16}px] rounded shadow").props("no-transition no-spinner")
                 with ui.column().classes("gap-1"):
                     for fmt, label, icon in DOWNLOADS:
-                        ui.button(label, icon=icon, on_click=lambda f=fmt: self.download(flyer, f)) \
+                        ui.button(label.format(paper=flyer.paper), icon=icon,
+                                  on_click=lambda f=fmt: self.download(flyer, f)) \
                             .props(f"flat dense data-testid=flyer-download-{fmt.split('_')[0]}")
                     ui.button("Use as cover", icon="wallpaper", on_click=lambda: self.use_as_cover(flyer)) \
                         .props("flat dense data-testid=flyer-cover")
@@ -133,7 +136,8 @@ class FlyerPanel:
                     ui.label(f"{when} · {flyer.style} · {flyer.engine}")
                     ui.button("Show", on_click=lambda f=flyer: self.show(f)).props("flat dense")
                     for fmt, label, _ in DOWNLOADS:
-                        ui.button(label, on_click=lambda f=flyer, x=fmt: self.download(f, x)).props("flat dense")
+                        ui.button(label.format(paper=flyer.paper),
+                                  on_click=lambda f=flyer, x=fmt: self.download(f, x)).props("flat dense")
 
     def thumbnail(self, flyer: Flyer, fmt: str) -> str:
         """A JPEG data URL at twice the shown size (sharp on high-density screens, a few dozen KB)."""
