@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -148,6 +149,8 @@ class Catalog:
         self.listener: AvailabilityListener = listener or NoListener()
         # Set when card payments need onboarding first (see app/jobs.build_payments).
         self.paid_sales_gate = paid_sales_gate
+        # Set to browse's listing refresh (domain/browse.py Browse.event_saved): called after every event save.
+        self.after_save: Callable[[Event], None] | None = None
         self._cache = CatalogCache()
 
     # ---------------------------------------------------------------- events
@@ -213,6 +216,8 @@ class Catalog:
         updated = replace(event, **details)
         self.store.save_event(updated)
         self._changed(event_id)
+        if self.after_save is not None:
+            self.after_save(updated)
         return updated
 
     def publish(self, organizer_id: str, event_id: str) -> Event:
@@ -255,6 +260,8 @@ class Catalog:
         updated = event.with_status(status)
         self.store.save_event(updated)
         self._changed(event.id)
+        if self.after_save is not None:
+            self.after_save(updated)
         return updated
 
     # ---------------------------------------------------------------- tiers

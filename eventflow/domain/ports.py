@@ -7,8 +7,10 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from eventflow.domain.discovery import DiscoveryStore
 from eventflow.domain.event_changes import EventChange
 from eventflow.domain.flyers import FlyerStore
+from eventflow.domain.follows import FollowStore
 from eventflow.domain.models import (
     CheckIn,
     DoubleAdmission,
@@ -380,7 +382,8 @@ class PaymentStore(Protocol):
         (free, expired at `now`, or already its own)."""
 
 
-class StoreWithPayments(Store, PaymentStore, OutboxStore, DisputeStore, FlyerStore, Protocol):
+class StoreWithPayments(Store, PaymentStore, OutboxStore, DisputeStore, FlyerStore, DiscoveryStore, FollowStore,
+                        Protocol):
     """The ports on one object, as every backend provides them (the outbox's: domain/outbox.py):
     what `open_store` returns."""
 

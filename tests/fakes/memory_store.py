@@ -46,6 +46,7 @@ from eventflow.domain.models import (
     TierCount,
 )
 from tests.fakes.memory_cancellations import InMemoryCancellationsMixin
+from tests.fakes.memory_discovery import InMemoryDiscoveryMixin
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
 from tests.fakes.memory_flyers import InMemoryFlyersMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
@@ -55,7 +56,7 @@ from tests.fakes.round_trip import as_stored
 
 
 class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancellationsMixin, InMemorySalesStatsMixin,
-                    InMemoryDisputesMixin, InMemoryFlyersMixin):
+                    InMemoryDisputesMixin, InMemoryFlyersMixin, InMemoryDiscoveryMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -83,6 +84,7 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
         InMemoryCancellationsMixin.__init__(self)
         InMemoryDisputesMixin.__init__(self)
         InMemoryFlyersMixin.__init__(self)
+        InMemoryDiscoveryMixin.__init__(self)
 
     def ping(self) -> None:
         return None

@@ -33,6 +33,7 @@ from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.cancellations import DynamoCancellationsMixin
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
 from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
+from eventflow.store.dynamodb.discovery import DynamoDiscoveryMixin
 from eventflow.store.dynamodb.door import DynamoDoorMixin
 from eventflow.store.dynamodb.flyers import DynamoFlyersMixin
 from eventflow.store.dynamodb.inventory import DynamoInventoryMixin
@@ -58,7 +59,7 @@ __all__ = ["HOLD_SHARDS", "DynamoStore"]
 
 class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                   DynamoCancellationsMixin, DynamoOutboxMixin, DynamoSalesStatsMixin,
-                  DynamoDisputesMixin, DynamoFlyersMixin):
+                  DynamoDisputesMixin, DynamoFlyersMixin, DynamoDiscoveryMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 

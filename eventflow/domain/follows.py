@@ -1,0 +1,123 @@
+"""Following an organizer by mail: double opt-in, a mail per newly published event, one-click stop.
+
+A visitor leaves an address on `/o/<slug>`; a confirmation mail with a link goes out through the
+outbox (at most one per organizer and address per `ASK_AGAIN_AFTER`, so the form cannot be used
+to flood someone's inbox). Only confirmed follows get mail: when an event of the organizer is
+published for the first time, `announce` queues one mail per follower, keyed
+`follow:<event>:<token>`, so a re-publish never mails anyone twice. Every mail carries the stop
+link, which works without a login: the follow's token is the capability (like a ticket link).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from eventflow.domain.clock import Clock
+from eventflow.domain.errors import ValidationFailed
+from eventflow.domain.outbox import Outbox, OutgoingMail
+
+ASK_AGAIN_AFTER = timedelta(hours=1)
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """One address following one organizer."""
+
+    token: str  # the secret in the confirm and stop links
+    organizer_id: str
+    email: str
+    created_at: datetime  # when the (last) confirmation mail was asked for
+    confirmed_at: datetime | None = None
+    stopped_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None and self.stopped_at is None
+
+
+class FollowStore(Protocol):
+    """Follows, one per (organizer, address), in every store (store/*/discovery.py)."""
+
+    def save_follow(self, follow: Follow) -> None:
+        """Create or replace the follow of (organizer_id, email); an old token stops working."""
+
+    def get_follow(self, organizer_id: str, email: str) -> Follow | None: ...
+
+    def find_follow(self, token: str) -> Follow | None: ...
+
+    def list_followers(self, organizer_id: str) -> list[Follow]:
+        """Active follows (confirmed, not stopped), ordered by email."""
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """What a follower's mail says about a newly published event."""
+
+    organizer_name: str
+    title: str
+    when: str  # already formatted in the event's timezone
+    venue: str
+    event_url: str
+
+
+class Follows:
+    def __init__(self, store: FollowStore, outbox: Outbox, clock: Clock, public_url: str) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.clock = clock
+        self.base = public_url.rstrip("/")
+
+    def ask(self, organizer_id: str, organizer_name: str, email: str) -> None:
+        """Start following: mail a confirmation link. The same answer whatever the state, so the
+        form tells nobody who follows whom."""
+        email = email.strip().lower()
+        if len(email) > 254 or not EMAIL.match(email):
+            raise ValidationFailed("Enter a valid email address", field="email")
+        now = self.clock.now()
+        existing = self.store.get_follow(organizer_id, email)
+        if existing is not None and (existing.active or now - existing.created_at < ASK_AGAIN_AFTER):
+            return
+        follow = Follow(token=secrets.token_urlsafe(18), organizer_id=organizer_id, email=email, created_at=now)
+        self.store.save_follow(follow)
+        self.outbox.enqueue(f"follow-confirm:{follow.token}", OutgoingMail(
+            to=email, subject=f"Confirm: news from {organizer_name}",
+            text=(f"Someone (hopefully you) asked to get a mail when {organizer_name} publishes a new event"
+                  f" on EventFlow.\n\nConfirm: {self.base}/follow/confirm/{follow.token}\n\n"
+                  "If it was not you, ignore this mail: nothing will be sent.")))
+
+    def confirm(self, token: str) -> Follow | None:
+        follow = self.store.find_follow(token) if token else None
+        if follow is None or follow.stopped_at is not None:
+            return None
+        if follow.confirmed_at is None:
+            follow = replace(follow, confirmed_at=self.clock.now())
+            self.store.save_follow(follow)
+        return follow
+
+    def stop(self, token: str) -> Follow | None:
+        follow = self.store.find_follow(token) if token else None
+        if follow is None:
+            return None
+        if follow.stopped_at is None:
+            follow = replace(follow, stopped_at=self.clock.now())
+            self.store.save_follow(follow)
+        return follow
+
+    def announce(self, organizer_id: str, event_id: str, news: Announcement) -> int:
+        """Queue one mail per active follower; returns how many were new (0 on a repeat)."""
+        followers = self.store.list_followers(organizer_id)
+        mails = [(f"follow:{event_id}:{f.token}", self._news_mail(f, news)) for f in followers]
+        return self.outbox.enqueue_many(mails, event_id=event_id, batch=f"follow:{event_id}") if mails else 0
+
+    def _news_mail(self, follow: Follow, news: Announcement) -> OutgoingMail:
+        where = f"\nWhere: {news.venue}" if news.venue else ""
+        return OutgoingMail(
+            to=follow.email, subject=f"New from {news.organizer_name}: {news.title}",
+            text=(f"{news.organizer_name} has a new event.\n\n{news.title}\nWhen: {news.when}{where}\n\n"
+                  f"Tickets: {news.event_url}\n\n"
+                  f"Stop these mails (one click, no login): {self.base}/follow/stop/{follow.token}\n"))
