@@ -3,6 +3,7 @@ another organizer gets 404s; the AI engine through the OpenAI stand-in, and its 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +143,16 @@ def test_an_a3_poster_and_german_captions_for_a_german_description(api: httpx.Cl
     captions_only = api.post(base, headers=auth, json={"only": "captions", "based_on": flyer["id"]}).json()
     assert captions_only["paper"] == "A3"  # the kept poster's page
     assert api.post(base, headers=auth, json={"paper": "A5"}).status_code == 422
+
+
+def test_a_flyer_made_the_cover_is_the_share_image(api: httpx.Client, server: tuple[str, StandIn]) -> None:
+    auth, event = organizer_with_event(api)
+    assert api.post(f"/events/{event['id']}/publish", headers=auth).status_code == 200
+    flyer = api.post(f"/events/{event['id']}/flyers", headers=auth, json={"style": "bold"}).json()
+    assert api.post(f"/events/{event['id']}/flyers/{flyer['id']}/cover", headers=auth).status_code == 204
+    page = httpx.get(f"{server[0]}/e/{event['slug']}")
+    [image] = re.findall(r'<meta property="og:image" content="([^"]+)"', page.text)
+    assert image == f"{public(server[0])}/covers/{event['id']}.jpg"  # absolute, stable, public (no token)
+    shared = httpx.get(image.replace("localhost", "127.0.0.1"))
+    assert shared.status_code == 200 and shared.headers["content-type"] == "image/jpeg"
+    assert qr_texts(shared.content) == [f"{public(server[0])}/e/{event['slug']}?ref=flyer"]  # the flyer itself
