@@ -98,6 +98,10 @@ class ManifestOut(BaseModel):
     tiers: list[str]
     tickets: list[ManifestTicketOut]
     event_status: str = "published"  # "cancelled": every ticket is refused (`event_cancelled`), offline too
+    # What the scanner shows at its top: the event's start in its own timezone, and the staff link's label.
+    starts_at: datetime | None = None
+    timezone: str | None = None
+    device_label: str | None = None
 
 
 class ScanIn(Strict):
@@ -192,6 +196,7 @@ def manifest_out(app: Services, staff: StaffAccess) -> ManifestOut:
                                    status="disputed" if t.disputed else t.status.value,
                                    checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret)
                  for t in manifest.tickets], event_status=manifest.event_status.value,
+        starts_at=event.starts_at, timezone=event.timezone, device_label=staff.label,
     )
 
 

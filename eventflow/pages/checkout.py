@@ -16,14 +16,15 @@ from eventflow.domain.models import ReservationStatus
 from eventflow.domain.queries import ReservationView
 from eventflow.pages.components.breakdown import price_breakdown
 from eventflow.pages.components.formatting import money
-from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.frame import frame, heading, not_found
+from eventflow.pages.components.resume_checkout import remember_hold
 from eventflow.pages.components.session import redirect
 from eventflow.services import Services
 
 
 def hold_over(event_slug: str) -> None:
     with ui.card().classes("w-full bg-amber-50").props("data-testid=hold-expired"):
-        ui.label("Your hold ran out").classes("text-xl font-semibold")
+        heading("Your hold ran out", 2).classes("text-xl font-semibold m-0")
         ui.label("The tickets went back on sale. You have not been charged.")
         ui.button("Choose tickets again", on_click=lambda: ui.navigate.to(event_path(event_slug)))
 
@@ -50,7 +51,7 @@ def register(services: Services) -> None:
         if reservation.status is ReservationStatus.CONFIRMED:
             return redirect(order_path(reservation.id))
         with frame("Checkout"):
-            ui.label(event.title).classes("text-2xl font-bold")
+            heading(event.title).classes("text-2xl font-bold m-0")
             if reservation.status is ReservationStatus.HELD:
                 await held_tickets(view)
             elif reservation.status is ReservationStatus.CANCELLED:
@@ -63,11 +64,13 @@ def register(services: Services) -> None:
     async def held_tickets(view: ReservationView) -> None:
         """The breakdown with Pay and Cancel, and the countdown that turns it into "hold ran out"."""
         reservation, event = view.reservation, view.event
+        remember_hold(event.id, reservation.id)  # back on the event page, the buyer can resume or release it
         with ui.card().classes("w-full") as card:
             countdown = ui.label().classes("text-amber-800 font-medium").props("data-testid=countdown")
             processing = services.payments.buyer_processing(reservation) if services.payments else 0
             price_breakdown([(view.tier_names.get(line.tier_id, "Ticket"), line) for line in reservation.lines],
-                            reservation.currency, reservation.fee_mode, processing)
+                            reservation.currency, reservation.fee_mode, processing,
+                            code=reservation.code.code if reservation.code else None)  # its discount line
             ui.label(f"Tickets go to {reservation.buyer.email}").classes("text-sm text-slate-600")
             error = ui.label().classes("text-red-700")
             total = reservation.total_minor + processing
@@ -76,7 +79,7 @@ def register(services: Services) -> None:
                 on_click=lambda: start_payment(),
             ).classes("w-full").props("size=lg data-testid=pay")
             ui.button("Cancel and release the tickets", on_click=lambda: cancel()).props(
-                "flat color=grey data-testid=cancel"
+                "flat color=grey-8 data-testid=cancel"
             ).classes("w-full")
         expired = ui.column().classes("w-full")
 

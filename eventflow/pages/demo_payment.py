@@ -10,7 +10,7 @@ from eventflow.domain.errors import DomainError, NotFound, SoldOut
 from eventflow.domain.links import checkout_path, order_path
 from eventflow.domain.models import ReservationStatus
 from eventflow.pages.components.formatting import money
-from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.frame import frame, heading, not_found
 from eventflow.pages.components.session import redirect
 from eventflow.services import Services
 
@@ -29,6 +29,7 @@ def register(services: Services) -> None:
         if reservation.status is ReservationStatus.CONFIRMED:
             return redirect(order_path(reservation.id))
         with frame("Demo payment"):
+            heading("Pay for your tickets").classes("text-2xl font-bold m-0")
             ui.label("TEST MODE · demo payment provider · no money moves").classes(
                 "w-full text-center p-2 rounded bg-amber-300 text-amber-950 font-bold tracking-wide"
             ).props("data-testid=test-mode")
@@ -40,11 +41,11 @@ def register(services: Services) -> None:
                 )
                 message = ui.label().classes("text-red-700 text-center")
                 pay = ui.button("Pay (test)", on_click=lambda: complete()).classes("w-full").props(
-                    "size=lg color=positive data-testid=demo-pay"
+                    "size=lg color=green-9 data-testid=demo-pay"
                 )
                 back = checkout_path(reservation.id)
                 ui.button("Back to checkout", on_click=lambda: ui.navigate.to(back)) \
-                    .props("flat color=grey").classes("w-full")
+                    .props("flat color=grey-8").classes("w-full")
 
         async def complete() -> None:
             pay.disable()

@@ -19,6 +19,7 @@ from eventflow.domain.analytics import orders_csv, sales_key
 from eventflow.domain.models import Event, Order, Organizer, StaffAccess
 from eventflow.domain.payments.records import Refund
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures
+from eventflow.pages.components.code_stats_panel import CodeStatsPanel
 from eventflow.pages.components.disputes_panel import DisputesPanel
 from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRequest, SalesChart, SalesFigures
 from eventflow.pages.components.formatting import event_when
@@ -28,6 +29,7 @@ from eventflow.pages.components.messages_panel import MessagesPanel
 from eventflow.pages.components.payouts_panel import MoneyPanel
 from eventflow.pages.components.session import require_own_event
 from eventflow.pages.components.staff_panel import StaffPanel
+from eventflow.pages.event_editor import STATUS_WORDS
 from eventflow.services import Services
 
 
@@ -64,6 +66,7 @@ class EventDashboard:
         self.door = DoorPanel(self.event, shown)
         self.money = await MoneyPanel.create(self.services, self.organizer, self.event, shown.sales)
         await DisputesPanel.create(self.services, self.organizer, self.event)  # chargebacks (H7)
+        await CodeStatsPanel.create(self.services, self.organizer, self.event)  # per access code (issue 12)
         self.attendees = Attendees(self.services, self.event, shown.tiers, first_page)
         StaffPanel(self.services, self.organizer, self.event, staff)
         MessagesPanel(self.services, self.organizer, self.event, shown.tiers)  # messages, reminder (H6)
@@ -73,7 +76,8 @@ class EventDashboard:
         with ui.row().classes("w-full items-center justify-between"):
             with ui.column().classes("gap-0"):
                 ui.label(event.title).classes("text-2xl font-bold")
-                ui.label(f"{event_when(event.starts_at, event.ends_at, event.timezone)} · {event.status.value}") \
+                ui.label(f"{event_when(event.starts_at, event.ends_at, event.timezone)} · "
+                         f"{STATUS_WORDS[event.status][0]}") \
                     .classes("text-slate-600")
             with ui.row().classes("gap-2"):
                 ui.button("Edit", icon="edit",

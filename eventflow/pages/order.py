@@ -11,8 +11,9 @@ from eventflow.domain.errors import NotFound
 from eventflow.domain.links import checkout_path, ticket_path
 from eventflow.domain.models import ReservationStatus, Ticket, TicketStatus
 from eventflow.domain.queries import OrderView
+from eventflow.pages.components.breakdown import reservation_breakdown
 from eventflow.pages.components.formatting import event_when, money
-from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.frame import frame, heading, not_found
 from eventflow.pages.components.refund_request import change_notice
 from eventflow.pages.components.session import redirect
 from eventflow.services import Services
@@ -53,7 +54,7 @@ def register(services: Services) -> None:
         with frame("Your tickets"):
             with ui.column().classes("w-full items-center text-center gap-1"):
                 ui.icon("check_circle", size="56px").classes("text-emerald-600")
-                ui.label(f"You're going to {event.title}!").classes("text-2xl font-bold").props(
+                heading(f"You're going to {event.title}!").classes("text-2xl font-bold m-0").props(
                     "data-testid=order-confirmed"
                 )
                 ui.label(event_when(event.starts_at, event.ends_at, event.timezone)).classes("text-slate-600")
@@ -62,6 +63,9 @@ def register(services: Services) -> None:
                 ui.label(f"Order {order.id} · {paid} · "
                          f"tickets sent to {order.buyer.email}").classes("text-sm text-slate-500")
                 calendar_links(event.venue, reservation_id)
+            if view.reservation.discount_minor:  # bought with a code: price, discount, fee, total as paid
+                with ui.card().classes("w-full"):
+                    reservation_breakdown(view.reservation, view.tier_names, processing)
             await change_notice(services, event, order)  # cancelled or postponed (refund_request.py)
             for number, ticket in enumerate(order.tickets, 1):
                 ticket_card(number, ticket, view.tier_names)

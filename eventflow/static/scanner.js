@@ -14,6 +14,10 @@
   const CAMERA_GONE_MS = 3000; // a code the camera has not seen for this long has left its view
   const RESULT_SHOWN_MS = 1600;
   const ONLINE_TIMEOUT_MS = 2500;
+  // While offline, ask the server this often whether it answers again: "Online" must come back
+  // within 5 s of the server answering (a stopped server fails at once; a hung one after PROBE_TIMEOUT_MS).
+  const PROBE_EVERY_MS = 1500;
+  const PROBE_TIMEOUT_MS = 2000;
 
   const MESSAGES = {
     admitted: "Admitted",
@@ -39,6 +43,7 @@
       this.lastCode = { text: "", at: 0 }; // the last code handled, from any source (for debugging)
       this.inView = new Map(); // code -> when the camera last saw it
       this.stats = { lastValidationMs: null };
+      this.apiBase = options.apiBase || "";
     }
 
     async start() {
@@ -60,6 +65,7 @@
       this.timers = [
         setInterval(() => this.refreshManifest(), MANIFEST_REFRESH_MS),
         setInterval(() => this.syncQueue(), SYNC_EVERY_MS),
+        setInterval(() => this.probe(), PROBE_EVERY_MS),
       ];
       this.syncQueue();
       this.startCamera();
@@ -79,17 +85,32 @@
     buildDom() {
       this.root.innerHTML = `
         <div class="ef-scan">
-          <div class="ef-bar"><span class="ef-title">Door scanner</span>
-            <span class="ef-net" data-testid="network"></span></div>
-          <div class="ef-banner" data-testid="banner" hidden></div>
-          <video class="ef-video" muted playsinline data-testid="camera"></video>
-          <select class="ef-cameras" data-testid="camera-picker" aria-label="Camera" hidden></select>
-          <form class="ef-manual"><input data-testid="manual-code" autocomplete="off"
-            placeholder="Scan or type a code, press Enter" aria-label="Ticket code"></form>
-          <input class="ef-search" data-testid="search" placeholder="Search name, order or ticket" aria-label="Search">
+          <div class="ef-bar">
+            <div class="ef-heading"><h1 class="ef-title" data-testid="event-title">Door scanner</h1>
+              <div class="ef-when" data-testid="event-when"></div></div>
+            <div class="ef-device"><span class="ef-net" data-testid="network" role="status"></span>
+              <span class="ef-label" data-testid="device-label"></span></div></div>
+          <div class="ef-banner" data-testid="banner" role="alert" hidden></div>
+          <video class="ef-video" muted playsinline data-testid="camera" aria-label="Camera view" hidden></video>
+          <div class="ef-no-camera" data-testid="no-camera">Starting the camera…</div>
+          <label class="ef-field-label" data-testid="camera-picker-label" hidden>Camera
+            <select class="ef-cameras" data-testid="camera-picker"></select></label>
+          <form class="ef-manual"><label class="ef-field-label">Ticket code
+            <input data-testid="manual-code" autocomplete="off" enterkeyhint="go"
+            placeholder="Scan or type a code, press Enter"></label></form>
+          <label class="ef-field-label">Find a guest
+            <input class="ef-search" data-testid="search" type="search" autocomplete="off"
+            placeholder="Name, order or ticket"></label>
           <div class="ef-results" data-testid="search-results"></div>
-          <div class="ef-status"><span data-testid="counts"></span> <span data-testid="queue"></span></div>
-          <div class="ef-result" data-testid="result" hidden><div class="ef-result-title"></div>
+          <div class="ef-confirm" data-testid="confirm" role="dialog" aria-labelledby="ef-confirm-name" hidden>
+            <div class="ef-confirm-hint">Check their ID, then admit:</div>
+            <div class="ef-confirm-name" id="ef-confirm-name" data-testid="confirm-name"></div>
+            <div class="ef-confirm-tier" data-testid="confirm-tier"></div>
+            <div class="ef-confirm-buttons"><button type="button" class="ef-admit" data-testid="confirm-admit">Admit</button>
+              <button type="button" class="ef-cancel" data-testid="confirm-cancel">Cancel</button></div></div>
+          <h2 class="ef-sr-only">Status</h2>
+          <div class="ef-status" aria-live="polite"><span data-testid="counts"></span> <span data-testid="queue"></span></div>
+          <div class="ef-result" data-testid="result" role="alert" hidden><div class="ef-result-title"></div>
             <div class="ef-result-detail"></div></div>
         </div>`;
       const q = (selector) => this.root.querySelector(selector);
@@ -97,7 +118,12 @@
         net: q(".ef-net"), banner: q(".ef-banner"), video: q(".ef-video"), cameras: q(".ef-cameras"),
         manual: q(".ef-manual"), code: q(".ef-manual input"), search: q(".ef-search"), results: q(".ef-results"),
         counts: q("[data-testid=counts]"), queue: q("[data-testid=queue]"), result: q(".ef-result"),
+        title: q("[data-testid=event-title]"), when: q("[data-testid=event-when]"), label: q("[data-testid=device-label]"),
+        noCamera: q("[data-testid=no-camera]"), picker: q("[data-testid=camera-picker-label]"),
+        confirm: q("[data-testid=confirm]"),
       };
+      q("[data-testid=confirm-admit]").addEventListener("click", () => this.admitConfirmed());
+      q("[data-testid=confirm-cancel]").addEventListener("click", () => this.closeConfirm());
       this.el.manual.addEventListener("submit", (event) => {
         event.preventDefault();
         const text = this.el.code.value;
@@ -109,10 +135,57 @@
     }
 
     setOnline(online) {
+      const changed = online !== this.online || !this.el.net.textContent;
       this.online = online;
       this.el.net.textContent = online ? "● Online" : "● Offline: checking locally";
       this.el.net.className = "ef-net " + (online ? "ef-online" : "ef-offline");
+      if (online && changed) this.onlineSince = Date.now();
       if (online) this.syncQueue();
+    }
+
+    /* Offline, ask the server whether it answers again (the health check needs no staff token and
+       reads nothing); "Online" as soon as it does, then the manifest and the queue catch up. */
+    async probe() {
+      if (this.online || this.probing || this.revoked) return;
+      this.probing = true;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+      try {
+        const response = await fetch(this.apiBase + "/api/v1/health", { cache: "no-store", signal: controller.signal });
+        if (response.ok) {
+          this.setOnline(true);
+          this.refreshManifest();
+        }
+      } catch (error) { /* still offline */ } finally {
+        clearTimeout(timer);
+        this.probing = false;
+      }
+    }
+
+    /* The event's title, date (in its own timezone) and this device's label, from the manifest. */
+    showEvent(manifest) {
+      this.el.title.textContent = manifest.title || "Door scanner";
+      document.title = (manifest.title ? manifest.title + " · " : "") + "Door scanner · EventFlow";
+      if (manifest.starts_at) {
+        const options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+                          timeZone: manifest.timezone || undefined };
+        const starts = new Date(manifest.starts_at);
+        if (starts.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+        let when;
+        try { when = new Intl.DateTimeFormat("en-GB", options).format(starts); } catch (error) {
+          when = starts.toLocaleString();
+        }
+        this.el.when.textContent = when + (manifest.timezone ? ` (${manifest.timezone})` : "");
+      }
+      this.el.label.textContent = manifest.device_label ? "Scanning as " + manifest.device_label : "";
+    }
+
+    /* "Front door" for a check-in recorded as "Front door · device-1a2b3c" (the staff link's label and
+       a device's random id); "this device" for our own. */
+    deviceWords(recordedBy) {
+      if (!recordedBy) return "";
+      if (recordedBy === "this device" || recordedBy.endsWith(" · " + this.deviceId)) return "this device";
+      return recordedBy.split(" · ")[0];
     }
 
     showBanner(text, kind) {
@@ -127,13 +200,14 @@
       const inside = new Set([...this.tickets.values()].filter((t) => t.checked_in_at).map((t) => t.id));
       admitted.forEach((key) => key.startsWith(this.eventId + ":") && inside.add(key.split(":")[1]));
       this.el.counts.textContent = this.manifest ? `${inside.size} / ${this.tickets.size} checked in` : "";
-      this.el.queue.textContent = queued ? `· ${queued} scans waiting to sync` : "";
+      this.el.queue.textContent = queued ? `· ${queued} ${queued === 1 ? "scan" : "scans"} waiting to sync` : "";
       this.el.queue.dataset.count = String(queued);
     }
 
     // ------------------------------------------------------------------ manifest and sync
     useManifest(manifest) {
       this.manifest = manifest;
+      this.showEvent(manifest);
       Door.prepare(manifest);
       const tiers = manifest.tiers || [];
       this.tickets = new Map(manifest.tickets.map((ticket) =>
@@ -246,7 +320,7 @@
             : ticket.status === "void" ? "void" : before ? "already_checked_in" : "admitted")
           : await Door.verdict(this.manifest, ticket, parsed, now, before);
         if (result === "already_checked_in") {
-          const by = local ? (local.by || "this device") : null;
+          const by = local ? (local.by || "this device") : null; // shown through deviceWords
           return { result, ticket: { ...shown, checked_in_at: ticket.checked_in_at || local.scanned_at, checked_in_by: by } };
         }
         if (result !== "admitted") return { result, ticket: shown };
@@ -275,7 +349,8 @@
       if (ticket && ticket.holder) parts.push(ticket.holder + (ticket.tier ? " · " + ticket.tier : ""));
       if (result === "already_checked_in" && ticket && ticket.checked_in_at) {
         const when = new Date(ticket.checked_in_at).toLocaleTimeString();
-        parts.push(`at ${when}` + (ticket.checked_in_by ? ` by ${ticket.checked_in_by}` : ""));
+        const by = this.deviceWords(ticket.checked_in_by);
+        parts.push(`at ${when}` + (by ? ` by ${by}` : ""));
       }
       if (offline) parts.push("(checked offline)");
       box.querySelector(".ef-result-detail").textContent = parts.join(" — ");
@@ -316,14 +391,36 @@
         row.type = "button";
         row.className = "ef-match";
         row.textContent = `${ticket.holder} · ${ticket.tier}` + (ticket.checked_in_at ? " (in)" : "");
-        // A guest without their phone: staff check the ID, then admit by name (no code needed).
-        row.addEventListener("click", () => {
-          this.el.search.value = "";
-          this.el.results.innerHTML = "";
-          this.handle("", ticket.id);
-        });
+        // A guest without their phone: staff check the ID, confirm who it is, then admit (no code needed).
+        row.addEventListener("click", () => this.openConfirm(ticket));
         this.el.results.appendChild(row);
       }
+    }
+
+    /* Picking a name never admits by itself: the name and tier are shown with "Admit" and "Cancel". */
+    openConfirm(ticket) {
+      this.confirming = ticket;
+      this.el.confirm.querySelector(".ef-confirm-name").textContent = ticket.holder;
+      this.el.confirm.querySelector(".ef-confirm-tier").textContent = [ticket.tier, ticket.order && "order " + ticket.order,
+        ticket.checked_in_at ? "already checked in" : ""].filter(Boolean).join(" · ");
+      this.el.confirm.hidden = false;
+      this.el.confirm.querySelector(".ef-admit").focus();
+    }
+
+    closeConfirm() {
+      this.confirming = null;
+      this.el.confirm.hidden = true;
+      this.el.search.focus();
+    }
+
+    admitConfirmed() {
+      const ticket = this.confirming;
+      if (!ticket) return;
+      this.confirming = null;
+      this.el.confirm.hidden = true;
+      this.el.search.value = "";
+      this.el.results.innerHTML = "";
+      this.handle("", ticket.id);
     }
 
     // ------------------------------------------------------------------ camera
@@ -339,21 +436,33 @@
       if (seen === undefined || now - seen > CAMERA_GONE_MS) this.handle(text);
     }
 
+    noCamera(text) {
+      this.el.video.hidden = true;
+      this.el.noCamera.hidden = false;
+      this.el.noCamera.textContent = text;
+    }
+
     async startCamera() {
-      if (!window.ZXing || !navigator.mediaDevices) return;
+      if (!window.ZXing || !navigator.mediaDevices) return this.noCamera("No camera — type or search");
       try {
         this.reader = new ZXing.BrowserQRCodeReader();
         const devices = await this.reader.listVideoInputDevices();
-        if (!devices.length) return;
+        if (!devices.length) return this.noCamera("No camera — type or search");
         const rear = devices.find((d) => /back|rear|environment/i.test(d.label)) || devices[devices.length - 1];
-        this.el.cameras.innerHTML = devices.map((d, i) =>
-          `<option value="${d.deviceId}">${d.label || "Camera " + (i + 1)}</option>`).join("");
+        this.el.cameras.replaceChildren(...devices.map((d, i) => {
+          const option = document.createElement("option");
+          option.value = d.deviceId;
+          option.textContent = d.label || "Camera " + (i + 1);
+          return option;
+        }));
         this.el.cameras.value = rear.deviceId;
-        this.el.cameras.hidden = devices.length < 2;
+        this.el.picker.hidden = devices.length < 2; // a picker only when there is a choice
         this.el.cameras.onchange = () => this.useCamera(this.el.cameras.value);
+        this.el.video.hidden = false;
+        this.el.noCamera.hidden = true;
         this.useCamera(rear.deviceId);
       } catch (error) {
-        this.showBanner("Camera unavailable: use the code field or search.", "warning");
+        this.noCamera("No camera — type or search");
       }
     }
 

@@ -30,7 +30,7 @@
       localStorage.setItem(storageKey(this.ticket.id), JSON.stringify(this.ticket));
       this.root.innerHTML = `
         <div class="ef-wallet">
-          <div class="ef-event"></div><div class="ef-when"></div>
+          <h1 class="ef-event"></h1><div class="ef-when"></div>
           <div class="ef-status-note" data-testid="ticket-status" role="alert" hidden></div>
           <div class="ef-qr" data-testid="qr"></div>
           <div class="ef-countdown" data-testid="qr-countdown"></div>

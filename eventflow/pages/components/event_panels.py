@@ -20,6 +20,7 @@ from nicegui import ui
 from eventflow.domain.analytics import sales_series, tier_sales
 from eventflow.domain.models import Event, Order, Tier
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
+from eventflow.pages.components.formatting import device_words
 from eventflow.pages.components.formatting import money as format_money
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
@@ -242,8 +243,9 @@ class DoorPanel:
         for double in figures.doubles:
             first, second = double.first, double.second
             ui.label(
-                f"{figures.double_holders.get(double.ticket_id, double.ticket_id)}: first {first.device_id} at "
-                f"{first.scanned_at.astimezone(self.zone):%H:%M:%S}, again {second.device_id} "
+                f"{figures.double_holders.get(double.ticket_id, double.ticket_id)}: "
+                f"first {device_words(first.device_id)} at "
+                f"{first.scanned_at.astimezone(self.zone):%H:%M:%S}, again {device_words(second.device_id)} "
                 f"at {second.scanned_at.astimezone(self.zone):%H:%M:%S}"
             ).classes("text-sm text-red-800").props("data-testid=admitted-twice")
 
@@ -255,7 +257,7 @@ class DoorPanel:
         for admission in figures.door.recent:
             checkin = admission.checkin
             ui.label(f"{checkin.scanned_at.astimezone(self.zone):%H:%M:%S} · "
-                     f"{admission.holder_name or checkin.ticket_id} · {checkin.device_id}"
+                     f"{admission.holder_name or checkin.ticket_id} · {device_words(checkin.device_id)}"
                      + (" (offline)" if checkin.offline else "")).classes("text-sm text-slate-600")
 
 

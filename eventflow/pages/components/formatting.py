@@ -33,6 +33,14 @@ def event_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
     return f"{start}–{end} ({timezone})"
 
 
+def local_moment(moment: datetime, now: datetime, timezone: str) -> str:
+    """`Sat 12 Dec, 10:00 (Europe/Berlin)` in the event's timezone; the year only when it is not this year."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    pattern = "EEE d MMM, HH:mm" if local.year == now.astimezone(zone).year else "EEE d MMM y, HH:mm"
+    return f"{format_datetime(local, pattern, locale='en_GB')} ({timezone})"
+
+
 def availability_text(available: int, capacity: int) -> str:
     band = availability_band(available, capacity)
     if band is AvailabilityBand.NONE:
@@ -40,3 +48,10 @@ def availability_text(available: int, capacity: int) -> str:
     if band is AvailabilityBand.FEW:
         return f"Only {available} left"
     return f"{available} left"
+
+
+def device_words(recorded_by: str) -> str:
+    """"Front door" for a check-in recorded as "Front door · device-1a2b3c" (the staff link's label the
+    organizer gave, then the phone's random id, api/door.py `device_name`): the id means nothing to people."""
+    label, _, device = recorded_by.rpartition(" · ")
+    return label if label and device.startswith("device-") else recorded_by

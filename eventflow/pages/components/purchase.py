@@ -7,21 +7,25 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from eventflow.domain.access_codes import BuyerView
 from eventflow.domain.errors import DomainError, SoldOut, ValidationFailed
 from eventflow.domain.links import checkout_path
 from eventflow.domain.models import Buyer, EventView, ReservationLine, Tier
-from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.domain.money import FeeMode
 from eventflow.domain.reservations import LineRequest
 from eventflow.pages.components.breakdown import price_breakdown
+from eventflow.pages.components.code_entry import line_for
 from eventflow.services import Services
 
 
 class PurchasePanel:
     """Per-visitor state: how many of each tier, and the form that turns them into a hold."""
 
-    def __init__(self, services: Services, view: EventView) -> None:
+    def __init__(self, services: Services, view: EventView, offer: BuyerView | None = None) -> None:
         self.services = services
         self.view = view
+        self.offer = offer  # with an access code: its prices, and it goes into the reservation
+        self.code = offer.code.code if offer is not None and offer.code is not None else None
         self.quantities: dict[str, int] = {tier.id: 0 for tier in view.tiers}
         self.tiers_by_id = {tier.id: tier for tier in view.tiers}
         self.available: dict[str, int] = {tier.id: tier.available for tier in view.tiers}
@@ -55,6 +59,8 @@ class PurchasePanel:
         self.quantities[tier.id] = max(0, min(self.limit(tier), self.quantities[tier.id] + delta))
         self.steppers[tier.id]()
         self.summary.refresh()
+        if any(self.quantities.values()) and hasattr(self, "error"):
+            self.error.set_visibility(False)  # "Choose at least one ticket." no longer applies
 
     def availability_changed(self, tier_id: str, available: int) -> None:
         """Called on every live change for every open page: sends nothing unless this page's
@@ -69,6 +75,9 @@ class PurchasePanel:
         if self.quantities[tier_id] > self.limit(tier):
             self.quantities[tier_id] = self.limit(tier)
             self.summary.refresh()
+            # Say so: a chosen quantity that drops without a word looks like a glitch.
+            self.show_error(f"{tier.name} just sold out: removed from your choice." if not self.limit(tier)
+                            else f"Only {self.limit(tier)} {tier.name} left: your choice is now {self.limit(tier)}.")
         self.steppers[tier_id]()
 
     def chosen_lines(self) -> list[tuple[str, ReservationLine]]:
@@ -77,10 +86,7 @@ class PurchasePanel:
         for tier in self.view.tiers:
             quantity = self.quantities.get(tier.id, 0)
             if quantity:
-                price = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode)
-                lines.append((tier.name, ReservationLine(
-                    tier.id, quantity, price.price_minor, price.fee_minor, price.buyer_total_minor,
-                )))
+                lines.append((tier.name, line_for(tier, quantity, event, self.offer)))  # components/code_entry.py
         return lines
 
     def form(self) -> None:
@@ -92,7 +98,8 @@ class PurchasePanel:
                 "Email for your tickets",
                 validation={"Enter a valid email address": lambda v: "@" in v and "." in v.split("@")[-1]},
             ).props("type=email autocomplete=email outlined dense data-testid=buyer-email").classes("w-full")
-            self.error = ui.label("").classes("text-red-700 font-medium").props("data-testid=purchase-error")
+            self.error = ui.label("").classes("text-red-700 font-medium").props(
+                "data-testid=purchase-error role=alert")
             self.error.set_visibility(False)
             self.button = ui.button("Reserve tickets", on_click=self.reserve).classes("w-full").props(
                 "size=lg data-testid=reserve"
@@ -108,7 +115,7 @@ class PurchasePanel:
         # All-in price up front: a passed-on processing fee is shown before the buyer reserves.
         processing = payments.buyer_processing_of(sum(line.total_minor for _, line in lines),
                                                   sum(line.fee_minor for _, line in lines), currency) if payments else 0
-        price_breakdown(lines, currency, FeeMode(self.view.event.fee_mode), processing)
+        price_breakdown(lines, currency, FeeMode(self.view.event.fee_mode), processing, code=self.code)
 
     async def reserve(self) -> None:
         self.error.set_visibility(False)
@@ -123,6 +130,7 @@ class PurchasePanel:
             reservation = await self.services.off_loop(
                 self.services.ticketing.reserve, self.view.event.id, lines,
                 Buyer(email=self.email.value, name=self.name.value), idempotency_key=self.idempotency_key,
+                code=self.code,
             )
         except SoldOut as error:
             names = [t.name for t in self.view.tiers if t.id in error.tier_ids]
