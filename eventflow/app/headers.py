@@ -37,10 +37,12 @@ DOCS_POLICY = (
 )
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: other hosts under the domain are not ours to decide
-# The hook for an embeddable widget (a ticket shop inside an organizer's own site): list its path
-# prefixes in `frameable` and the sites allowed to frame it in `frame_ancestors`; such pages get no
-# X-Frame-Options and `frame-ancestors <those sites>`. Nothing is frameable today.
-FRAMEABLE_PATHS: tuple[str, ...] = ()
+# The embeddable ticket widget (pages/embed.py) lives inside organizers' own sites, whichever they
+# are: its paths get no X-Frame-Options and `frame-ancestors *` (any http/https site). Nothing else is
+# frameable. Clickjacking it gains nothing: its button only opens checkout in a new tab, where the
+# buyer sees everything before paying.
+FRAMEABLE_PATHS: tuple[str, ...] = ("/embed/",)
+EMBED_FRAME_ANCESTORS: tuple[str, ...] = ("*",)
 
 
 class SecurityHeaders:
@@ -48,7 +50,7 @@ class SecurityHeaders:
     name are left alone, so a route can still set its own)."""
 
     def __init__(self, app: ASGIApp, base_url: str, frameable: Iterable[str] = FRAMEABLE_PATHS,
-                 frame_ancestors: Iterable[str] = ()) -> None:
+                 frame_ancestors: Iterable[str] = EMBED_FRAME_ANCESTORS) -> None:
         self.app = app
         self.frameable = tuple(frameable)
         parts = urlsplit(base_url)

@@ -13,6 +13,7 @@ def register(services: Services) -> None:
         checkout,
         dashboard,
         demo_payment,
+        embed,
         event_dashboard,
         event_editor,
         event_page,
@@ -31,7 +32,7 @@ def register(services: Services) -> None:
     install_door_assets()
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
                    event_editor, event_dashboard, scanner, stripe_return, payments_setup, password_reset,
-                   not_found):
+                   embed, not_found):
         screen.register(services)
     if services.settings.oidc_issuer:
         from eventflow.pages import oidc_login

@@ -17,6 +17,7 @@ from eventflow.domain.links import event_path
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
 from eventflow.pages.components.cancel_panel import CancelPanel
+from eventflow.pages.components.embed_snippet import embed_panel
 from eventflow.pages.components.event_form import EventForm, TierForm, clear_errors, mark_error, show_error
 from eventflow.pages.components.flyer_panel import flyer_panel
 from eventflow.pages.components.frame import frame
@@ -56,6 +57,7 @@ class EventEditor:
         self.details()
         self.tiers_editor(event, tiers)
         flyer_panel(self.services, self.organizer, event)  # pages/components/flyer_panel.py
+        embed_panel(self.services.settings.public_url, event)  # the widget's snippet and preview
 
     # ------------------------------------------------------------ status
     @ui.refreshable_method

@@ -287,3 +287,36 @@ def test_other_public_pages_have_a_canonical_url(server: str) -> None:
     assert head.lang == "en-GB"
     assert head.links["canonical"] == f"{PUBLIC}/"
     assert head.one("og:url") == f"{PUBLIC}/" and head.one("description")
+
+
+def test_only_the_widget_may_be_framed(server: str, api: httpx.Client, auth: dict[str, str]) -> None:
+    event = make_event(api, auth, "Framed Fair")
+    widget = httpx.get(f"{server}/embed/e/{event['slug']}", timeout=10)
+    assert widget.status_code == 200 and "x-frame-options" not in widget.headers
+    assert "frame-ancestors *" in widget.headers["content-security-policy"]
+    page = httpx.get(f"{server}/e/{event['slug']}", timeout=10)
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert httpx.get(f"{server}/embed/e/no-such-event", timeout=10).status_code == 404
+
+
+def test_the_widgets_form_refuses_nonsense_readably(server: str, api: httpx.Client, auth: dict[str, str]) -> None:
+    event = make_event(api, auth, "Form Fair")
+    tiers = api.get(f"/events/{event['id']}").json()["tiers"]
+    door = next(t for t in tiers if t["name"] == "Door")  # capacity 3
+    buy = f"{server}/embed/e/{event['slug']}/buy"
+    nothing = httpx.post(buy, data={"name": "A", "email": "a@example.com"})
+    assert nothing.status_code == 422 and "Choose at least one ticket" in nothing.text
+    too_many = httpx.post(buy, data={f"qty-{door['id']}": "4", "name": "A", "email": "a@example.com"})
+    assert too_many.status_code in (409, 422) and "<script" not in too_many.text.split("<body", 1)[1]
+    garbage = httpx.post(buy, data={f"qty-{door['id']}": "-1e9", "name": "", "email": "nope"})
+    assert garbage.status_code == 422
+    bad_buyer = httpx.post(buy, data={f"qty-{door['id']}": "1", "name": "", "email": "nope"})
+    assert bad_buyer.status_code == 422
+    form = {f"qty-{door['id']}": "2", "name": "Ann", "email": "ann@example.com", "key": "same-click"}
+    first = httpx.post(buy, data=form)
+    again = httpx.post(buy, data=form)  # a double submit: the same hold, not two
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert first.headers["location"].startswith("/checkout/res_")
+    assert httpx.post(f"{server}/embed/e/no-such-event/buy", data=form).status_code == 404
