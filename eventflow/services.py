@@ -18,6 +18,7 @@ from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.attendee_messages import AttendeeMessages
+from eventflow.domain.browse import Browse
 from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
@@ -60,6 +61,7 @@ class Services:
     reconciler: Reconciler | None = None
     flyers: Flyers | None = None  # posters, posts and captions (domain/flyers.py); None in bare test setups
     password_resets: PasswordResets | None = None  # "forgot my password" mail links (domain/password_reset.py)
+    browse: Browse | None = None  # browse, organizer pages, follows (domain/browse.py); None in bare test setups
 
     async def off_loop(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await a domain call that reaches the store without blocking the loop."""

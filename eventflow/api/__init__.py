@@ -22,6 +22,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from eventflow.api import auth, buying, door, events, flyers, health, orders, payments
+from eventflow.api import discovery as discovery_routes
 from eventflow.api.deps import PREFIX, TAGS
 from eventflow.api.errors import add_unknown_route, install_error_handlers
 
@@ -32,6 +33,7 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
 # Buying first: the router tries routes in order, and a ticket drop's reservations are the hottest.
 for resource in (buying, health, auth, events, door, payments, orders, flyers):
     router.routes.extend(resource.router.routes)
+router.routes.extend(discovery_routes.router.routes)  # public search and organizer profiles
 add_unknown_route(router)  # the catch-all must stay the last route
 
 __all__ = ["install_error_handlers", "router"]

@@ -25,6 +25,7 @@ from eventflow.adapters.mail import FileMailer, OutboxMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.app import seo
 from eventflow.app.demo_data import seed_demo
+from eventflow.app.discovery import build_browse
 from eventflow.app.flyers import build_flyers
 from eventflow.app.headers import SecurityHeaders
 from eventflow.app.jobs import (
@@ -95,6 +96,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         messages=AttendeeMessages(store, outbox, settings.public_url),
         reconciler=Reconciler(payments) if payments else None,
         flyers=build_flyers(settings, store, clock),
+        browse=build_browse(settings, store, catalog, outbox, clock),
         password_resets=PasswordResets(ticketing.accounts, outbox, clock, secret, settings.public_url),
     )
 

@@ -19,6 +19,7 @@ code never exceeds its limit, however many buyers race for it: the same guarante
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import re
@@ -404,7 +405,7 @@ class AccessCodes:
         if not self.store.delete_access_code(event_id, code_id):
             raise NotFound("No such code")
 
-    def stats(self, organizer_id: str, event_id: str) -> list[CodeStats]:
+    def stats(self, organizer_id: str, event_id: str) -> builtins.list[CodeStats]:
         """Per code: uses / limit, tickets, revenue, discount given (kept by the store's writes)."""
         now = self.clock.now()
         return [CodeStats(c, c.state_at(now), c.uses, c.max_uses, c.held_uses, c.tickets_sold,

@@ -239,3 +239,45 @@ class BrowsePage:
 
 def with_tags(listing: Listing, tags: tuple[str, ...]) -> Listing:
     return replace(listing, tags=tags)
+
+
+# ---------------------------------------------------------------- what visitors type into a URL
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_PAGE_TOKEN = 200
+
+
+def page_token(after: tuple[datetime, str]) -> str:
+    """A page cursor as text: `<microseconds since 1970>_<event id>` (exact, URL-safe)."""
+    return f"{(after[0] - EPOCH) // timedelta(microseconds=1)}_{after[1]}"
+
+
+def read_page_token(text: str | None) -> tuple[datetime, str] | None:
+    """The cursor a page token names; None for none; ValidationFailed for one that is not ours."""
+    if not text:
+        return None
+    micros, sep, event_id = text.partition("_")
+    if len(text) > MAX_PAGE_TOKEN or not sep or not micros.lstrip("-").isdigit() or len(micros) > 20:
+        raise ValidationFailed("This page link is not valid; start from the first page", field="page")
+    try:
+        return EPOCH + timedelta(microseconds=int(micros)), event_id
+    except OverflowError:
+        raise ValidationFailed("This page link is not valid; start from the first page", field="page") from None
+
+
+def read_day_or_instant(name: str, text: str | None, *, end: bool = False) -> datetime | None:
+    """`2026-12-24` (a UTC day: its start, or with `end` the next day's start) or an ISO instant with
+    its offset; ValidationFailed for anything else (2026-02-30, a naive time, garbage)."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()[:40]
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day + timedelta(days=1) if end else day
+        instant = datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        raise ValidationFailed(f"'{name}' is a date like 2026-12-24 or an instant like 2026-12-24T18:00+01:00",
+                               field=name) from None
+    if instant.tzinfo is None:
+        raise ValidationFailed(f"'{name}' needs a timezone offset (e.g. +01:00 or Z)", field=name)
+    return instant.astimezone(UTC)

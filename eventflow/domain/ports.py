@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from eventflow.domain.access_codes import AccessCodeStore
 from eventflow.domain.discovery import DiscoveryStore
 from eventflow.domain.event_changes import EventChange
 from eventflow.domain.flyers import FlyerStore
@@ -30,7 +31,7 @@ from eventflow.domain.payments.records import ConnectedAccount, Payment, Payment
 from eventflow.domain.sales_stats import RECENT_ADMISSIONS, DoorSummary, SalesSummary
 
 
-class Store(Protocol):
+class Store(AccessCodeStore, Protocol):
     """Persistence of everything but payments: this docstring and the methods' are the specification
     every implementation meets (SQLite, DynamoDB, the tests' in-memory fake), checked by the contract
     suite in tests/store/test_contract.py.
@@ -142,7 +143,9 @@ class Store(Protocol):
         Otherwise, checked in this order: NotOnSale when the event is not published (or does
         not exist); then per line, in line order, StaleCatalog when the tier is gone or its
         version is not the line's `tier_version`, SoldOut (naming that tier) when it does not
-        fit."""
+        fit; then, for a reservation with an access `code`, in the same atomic write: StaleCatalog
+        when the code is gone or not at `code.version`, CodeUsedUp when its uses + `code.uses` would
+        pass `code.max_uses` (domain/access_codes.py). Without a code, no code is read or written."""
 
     def get_reservation(self, reservation_id: str) -> Reservation | None: ...
 
@@ -153,7 +156,8 @@ class Store(Protocol):
         give its tickets back.
 
         Exactly once: returns the closed reservation to the one caller that released it, None to
-        everyone else (no such reservation, already closed, or for EXPIRED: not yet due at `now`)."""
+        everyone else (no such reservation, already closed, or for EXPIRED: not yet due at `now`).
+        A reservation's access-code uses are given back in the same write."""
 
     def confirm(self, reservation_id: str, order: Order, now: datetime) -> tuple[Order, bool]:
         """Turn the hold into sold tickets and store the order, atomically; idempotent.
@@ -161,7 +165,9 @@ class Store(Protocol):
         Returns (order, created); when the reservation was already confirmed returns its
         existing order with created=False. A reservation released in the meantime (late
         payment) is confirmed only if capacity still allows, else SoldOut. KeyError when there
-        is no such reservation (callers confirm only reservations they read)."""
+        is no such reservation (callers confirm only reservations they read). With an access code,
+        in the same write: its confirmed uses, tickets, revenue (line subtotals) and discount grow;
+        a late payment takes its uses again only within `max_uses`, else SoldOut (refunded like one)."""
 
     def expired_reservation_ids(self, now: datetime, limit: int = 500) -> list[str]:
         """Held reservations whose hold ended at or before `now`, ordered by (expires_at, id), at
@@ -172,7 +178,8 @@ class Store(Protocol):
         `now` as EXPIRED, earliest (expires_at, id) first, and give their tickets back.
 
         Returns the reservations this call closed (status EXPIRED, closed_at = now), each exactly
-        once across every concurrent caller (as `release`): a hold another caller closed meanwhile
+        once across every concurrent caller (as `release`; access-code uses given back with it,
+        summed per code): a hold another caller closed meanwhile
         is skipped, never given back twice. Fewer than `limit` returned means none were left due,
         or another caller took them; a full batch means more may be due (call again to drain)."""
 

@@ -8,6 +8,11 @@ The reservation id derives from (event, key), and the store hands back an existi
 for that id whatever was asked; so, as Stripe does, each reservation keeps a fingerprint of its
 request (event, lines, buyer) and the same key with another request is `IdempotencyKeyReused`
 (409), never someone else's reservation.
+
+A reserve may carry an access code (domain/access_codes.py): it is read fresh (one store read, only
+when a code is given), unlocks hidden tiers and discounts prices; the reservation then holds the
+code's uses (`Reservation.code`), taken by the store in the same atomic write as the tickets.
+Without a code, a hidden tier is refused (`CodeRequired`): the one rule is `tier_sellable`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 
+from eventflow.domain.access_codes import (
+    AccessCode,
+    CodeRequired,
+    normalize_code,
+    price_with_code,
+    require_usable,
+    tier_sellable,
+)
 from eventflow.domain.accounts import Accounts, normalise_email
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.clock import Clock
@@ -78,12 +91,17 @@ class ReserveRequest:
     lines: Sequence[LineRequest]
     buyer: Buyer
     idempotency_key: str | None = None
+    code: str | None = None  # an access code, as the buyer typed it
 
 
-def request_fingerprint(event_id: str, quantities: dict[str, int], buyer: Buyer) -> str:
+def request_fingerprint(event_id: str, quantities: dict[str, int], buyer: Buyer, code: str | None = None) -> str:
     """What a reservation request asks for, as a hash: the event, the tickets per tier (in any
-    order, lines of one tier added up) and the buyer, normalised as `Ticketing.reserve` stores them."""
-    asked = {"event": event_id, "lines": sorted(quantities.items()), "buyer": [buyer.email, buyer.name]}
+    order, lines of one tier added up), the buyer, normalised as `Ticketing.reserve` stores them, and
+    the access code used (only when one is: fingerprints stored before codes stay the same)."""
+    asked: dict[str, object] = {"event": event_id, "lines": sorted(quantities.items()),
+                                "buyer": [buyer.email, buyer.name]}
+    if code:
+        asked["code"] = code
     return hashlib.sha256(json.dumps(asked, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -91,7 +109,8 @@ def fingerprint_of(reservation: Reservation) -> str:
     """The reservation's request fingerprint; for one stored before fingerprints, worked out from
     what it holds (the same fields, so the same hash)."""
     return reservation.request_fingerprint or request_fingerprint(
-        reservation.event_id, reservation.quantities(), reservation.buyer)
+        reservation.event_id, reservation.quantities(), reservation.buyer,
+        reservation.code.code if reservation.code else None)
 
 
 class Ticketing:
@@ -141,8 +160,10 @@ class Ticketing:
         lines: Sequence[LineRequest],
         buyer: Buyer,
         idempotency_key: str | None = None,
+        code: str | None = None,
     ) -> Reservation:
         quantities = self._merge_lines(lines)
+        code_text = normalize_code(code) if code else None
         buyer = Buyer(email=normalise_email(buyer.email), name=buyer.name.strip())
         if not buyer.name or len(buyer.name) > 120:
             raise ValidationFailed("Enter the buyer's name (up to 120 characters)")
@@ -156,7 +177,11 @@ class Ticketing:
         for attempt in range(3):
             # First from the recent read; after a StaleCatalog (an organizer edited a tier) afresh.
             view = self.catalog.event_view(event_id) if attempt else self.catalog.recent_view(event_id)
-            reservation = self._price(view, quantities, buyer, reservation_id, idempotency_key)
+            # the code read afresh every time (its uses change with every buyer): only when given
+            access = self.store.find_access_code(event_id, code_text) if code_text else None
+            if code_text and (access is None or access.deleted):
+                require_usable(None, self.clock.now())
+            reservation = self._price(view, quantities, buyer, reservation_id, idempotency_key, access)
             try:
                 stored, created = self.store.reserve(reservation)
             except StaleCatalog:
@@ -182,14 +207,15 @@ class Ticketing:
             for request in requests:
                 try:
                     results.append(self.reserve(request.event_id, request.lines, request.buyer,
-                                                request.idempotency_key))
+                                                request.idempotency_key, request.code))
                 except Exception as error:
                     results.append(error)
             return results
 
     def _reserve_or_refusal(self, request: ReserveRequest) -> Reservation | Exception:
         try:
-            return self.reserve(request.event_id, request.lines, request.buyer, request.idempotency_key)
+            return self.reserve(request.event_id, request.lines, request.buyer, request.idempotency_key,
+                                request.code)
         except DomainError as refusal:
             return refusal
 
@@ -216,6 +242,7 @@ class Ticketing:
         buyer: Buyer,
         reservation_id: str,
         idempotency_key: str | None,
+        code: AccessCode | None = None,
     ) -> Reservation:
         event = view.event
         if event.status is EventStatus.DRAFT:
@@ -224,17 +251,25 @@ class Ticketing:
             raise NotOnSale()
         now = self.clock.now()
         priced: list[ReservationLine] = []
+        coded = 0  # tickets the code applies to
         for tier_id, quantity in quantities.items():
             tier = view.tier(tier_id)
             if tier is None:
                 raise ValidationFailed(f"Tier {tier_id!r} is not part of this event")
+            if tier.hidden and not tier_sellable(tier, code):
+                raise CodeRequired()
             if not tier.on_sale_at(now):
                 raise NotOnSale(f"{tier.name} is not on sale right now")
             if quantity > tier.max_per_order:
                 raise ValidationFailed(
                     f"At most {tier.max_per_order} {tier.name} tickets per order"
                 )
-            price = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode)
+            if code is None:
+                price, discount = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode), 0
+            else:
+                price, discount = price_with_code(tier, event, code)
+                if code.applies_to(tier):
+                    coded += quantity
             priced.append(
                 ReservationLine(
                     tier_id=tier_id,
@@ -243,8 +278,11 @@ class Ticketing:
                     unit_fee_minor=price.fee_minor,
                     unit_total_minor=price.buyer_total_minor,
                     tier_version=tier.version,
+                    unit_discount_minor=discount,
                 )
             )
+        # The code is held only when it does something for these tickets (tickets it unlocks or discounts).
+        code_use = require_usable(code, now, coded).use(coded) if code is not None and coded else None
         return Reservation(
             id=reservation_id,
             event_id=event.id,
@@ -258,7 +296,9 @@ class Ticketing:
             idempotency_key=idempotency_key,
             # Only a client's key can bring a second request to this id (a random id cannot), so only then is
             # the request worth a hash: a reserve without a key skips the JSON dump and SHA-256.
-            request_fingerprint=request_fingerprint(event.id, quantities, buyer) if idempotency_key else None,
+            request_fingerprint=(request_fingerprint(event.id, quantities, buyer, code_use.code if code_use else None)
+                                 if idempotency_key else None),
+            code=code_use,
         )
 
     def get_reservation(self, reservation_id: str) -> Reservation:

@@ -63,6 +63,7 @@ def line_to_dict(line: ReservationLine) -> dict[str, Any]:
         "unit_fee_minor": line.unit_fee_minor,
         "unit_total_minor": line.unit_total_minor,
         "tier_version": line.tier_version,
+        **({"unit_discount_minor": line.unit_discount_minor} if line.unit_discount_minor else {}),
     }
 
 
@@ -74,6 +75,7 @@ def line_from_dict(data: dict[str, Any]) -> ReservationLine:
         unit_fee_minor=int(data["unit_fee_minor"]),
         unit_total_minor=int(data["unit_total_minor"]),
         tier_version=int(data.get("tier_version", 1)),
+        unit_discount_minor=int(data.get("unit_discount_minor", 0)),
     )
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from eventflow.domain.access_codes import AccessCodes, CodeRequired, CodeSettings
 from eventflow.domain.clock import ManualClock
 from eventflow.domain.errors import (
     NotFound,
@@ -148,7 +149,12 @@ def test_hidden_tier_is_reservable_by_link(service: Ticketing) -> None:
     event, _ = publish_event(service)
     tier = service.catalog.add_tier(event.organizer_id, event.id, name="Crew", price_minor=0, capacity=5,
                             hidden=True)
-    assert service.reserve(event.id, [LineRequest(tier.id, 2)], BUYER).quantity == 2
+    # Issue 12: "by link" means with the link's access code; a hidden tier's id alone buys nothing.
+    with pytest.raises(CodeRequired):
+        service.reserve(event.id, [LineRequest(tier.id, 2)], BUYER)
+    link = AccessCodes(service.store, service.clock, service.catalog).create(
+        event.organizer_id, event.id, CodeSettings(code="CREW", unlocks_tiers=None))
+    assert service.reserve(event.id, [LineRequest(tier.id, 2)], BUYER, code=link.code.lower()).quantity == 2
 
 
 def test_other_organizers_cannot_touch_an_event(service: Ticketing) -> None:

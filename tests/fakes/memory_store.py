@@ -45,6 +45,7 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
+from tests.fakes.memory_access_codes import InMemoryAccessCodesMixin
 from tests.fakes.memory_cancellations import InMemoryCancellationsMixin
 from tests.fakes.memory_discovery import InMemoryDiscoveryMixin
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
@@ -56,7 +57,8 @@ from tests.fakes.round_trip import as_stored
 
 
 class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancellationsMixin, InMemorySalesStatsMixin,
-                    InMemoryDisputesMixin, InMemoryFlyersMixin, InMemoryDiscoveryMixin):
+                    InMemoryDisputesMixin, InMemoryFlyersMixin, InMemoryDiscoveryMixin,
+                    InMemoryAccessCodesMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -84,6 +86,7 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
         InMemoryCancellationsMixin.__init__(self)
         InMemoryDisputesMixin.__init__(self)
         InMemoryFlyersMixin.__init__(self)
+        InMemoryAccessCodesMixin.__init__(self)
         InMemoryDiscoveryMixin.__init__(self)
 
     def ping(self) -> None:
@@ -227,7 +230,9 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
                 if tier.held + tier.sold + line.quantity > tier.capacity:
                     raise SoldOut(tier_ids=(line.tier_id,))
                 changed[line.tier_id] = replace(tier, held=tier.held + line.quantity)
+            code = self._take_code(reservation)  # the access code's uses, in the same atomic step
             self._write_tiers(changed)
+            self._write_code(code)
             self._reservations[reservation.id] = as_stored(reservation)
         return reservation, True
 
@@ -257,6 +262,7 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
                 raise RuntimeError(f"held count of tier {line.tier_id} is inconsistent")
             changed[line.tier_id] = replace(tier, held=tier.held - line.quantity)
         self._write_tiers(changed)
+        self._give_code_back(reservation)
         closed = as_stored(replace(reservation, status=status, closed_at=now))
         self._reservations[reservation_id] = closed
         return closed
@@ -286,7 +292,9 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
                 )
             if order.id in self._orders or any(t.id in self._tickets for t in order.tickets):
                 raise RuntimeError(f"order {order.id} or one of its tickets exists")
+            code = self._confirm_code(reservation, held)
             self._write_tiers(changed)
+            self._write_code(code)
             self._reservations[reservation_id] = as_stored(
                 replace(reservation, status=ReservationStatus.CONFIRMED, order_id=order.id, closed_at=now)
             )

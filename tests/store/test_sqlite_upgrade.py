@@ -25,6 +25,7 @@ def drop_fingerprints(path: Path) -> None:
     """The reservations table as it was before the column (SQLite >= 3.35 drops columns)."""
     with sqlite3.connect(path) as db:
         db.execute("ALTER TABLE reservations DROP COLUMN request_fingerprint")
+        db.execute("ALTER TABLE reservations DROP COLUMN code")  # added later still (access codes)
 
 
 def test_an_old_file_gets_the_column_and_its_keys_still_guard_their_reservations(tmp_path: Path) -> None:

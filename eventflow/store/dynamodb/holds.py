@@ -4,7 +4,8 @@ A hold is one TransactWriteItems: per tier, one conditional Update of a counter 
 or one shard of a sharded tier: store/dynamodb/shards.py) and the reservation's Put. The counter's
 condition checks everything a hold depends on, `available >= :q AND version = :v AND event_status =
 :published`, so the transaction names no item that holds of another tier (or another shard) also
-name: it cannot conflict with them.
+name: it cannot conflict with them. A reservation with an access code adds the code's Update to the
+same transaction (store/dynamodb/access_codes.py): still one request per reserve.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from eventflow.domain.errors import NotOnSale, SoldOut, StaleCatalog, StoreBusy
 from eventflow.domain.models import EventStatus, Reservation
+from eventflow.store.dynamodb.access_codes import take_refusal, take_uses_item
 from eventflow.store.dynamodb.client import BUSY, ConditionFailed, Contended, Item, key
 from eventflow.store.dynamodb.items import integer, n, reservation_from, reservation_item, s, tier_quantities
 from eventflow.store.dynamodb.shards import Takes, plan_take, takes_value, tier_sk
@@ -59,6 +61,9 @@ class DynamoHoldsMixin(DynamoTiersMixin):
                 existing = self._existing(reservation, cancelled, len(items) - 1)
                 if existing is not None:
                     return existing, False
+                code_refusal = None
+                if reservation.code is not None and cancelled.failed(len(counters)):
+                    code_refusal = take_refusal(reservation, cancelled.item(len(counters)))
                 olds = {index: self._old_counter(reservation.event_id, sk, cancelled, index)
                         for index, (_, sk) in enumerate(counters) if cancelled.failed(index)}
                 if any(old is not None and "event_status" not in old for old in olds.values()) and not legacy_opened:
@@ -66,6 +71,8 @@ class DynamoHoldsMixin(DynamoTiersMixin):
                     if legacy_opened:
                         continue  # tiers from before this layout, now carrying the status: again
                 self._refuse_or_replan(reservation, counters, olds, takes)
+                if code_refusal is not None:
+                    raise code_refusal from None  # the lines' refusals first, as the port orders them
                 continue
             for tier, plan in takes.items():
                 self._hints.took(tier, plan)
@@ -99,6 +106,8 @@ class DynamoHoldsMixin(DynamoTiersMixin):
                     },
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }})
+        if reservation.code is not None:  # right after the counters (its index: len(counters))
+            items.append(take_uses_item(self.table_name, reservation))
         item = reservation_item(reservation)
         if any(sk != tier_sk(tier) for tier, sk in counters):
             item["takes"] = takes_value(takes)

@@ -21,6 +21,7 @@ from eventflow.domain.models import Order, Reservation, ReservationStatus
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb import table as dynamodb_table
+from eventflow.store.dynamodb.access_codes import code_sk, code_uses_of, give_back_items, sale_item
 from eventflow.store.dynamodb.client import MAX_TRANSACTION_ITEMS, ConditionFailed, Item, key
 from eventflow.store.dynamodb.holds import DynamoHoldsMixin
 from eventflow.store.dynamodb.items import (
@@ -77,13 +78,14 @@ class DynamoInventoryMixin(DynamoHoldsMixin, DynamoOrdersMixin):
         }}]
         counters = summed_takes([(reservation.event_id, takes_of(stored, reservation))])
         items.extend(self._give_back(counters))
+        items.extend(give_back_items(self.table_name, code_uses_of([reservation])))  # its code's uses
         try:
             self._transact(items)
         except ConditionFailed as cancelled:
             if cancelled.failed(0):
                 return None
             bad = [sk for i, (_, sk) in enumerate(counters, start=1) if cancelled.failed(i)]
-            raise RuntimeError(f"held count of {', '.join(bad)} is inconsistent") from None
+            raise RuntimeError(f"held count of {', '.join(bad) or 'its access code'} is inconsistent") from None
         return replace(reservation, status=status, closed_at=closed_at)
 
     def confirm(self, reservation_id: str, order: Order, now: datetime) -> tuple[Order, bool]:
@@ -103,11 +105,17 @@ class DynamoInventoryMixin(DynamoHoldsMixin, DynamoOrdersMixin):
                 return existing, False
             counters = self._confirm_counters(reservation, stored)
             items = self._confirm_items(reservation, counters, order, now)
+            if reservation.code is not None:  # last: the code's figures (a late payment: its uses again)
+                late = None if reservation.status is ReservationStatus.HELD else self._get(
+                    f"EVENT#{reservation.event_id}", code_sk(reservation.code.code))
+                items.append(sale_item(self.table_name, reservation, late))
             try:
                 self._transact(items)
             except ConditionFailed as cancelled:
                 if cancelled.failed(0):
                     continue  # status changed under us
+                if reservation.code is not None and cancelled.failed(len(items) - 1):
+                    raise SoldOut("The access code was used up meanwhile") from None
                 for index, (tier_id, _, _, sharded) in enumerate(counters, start=1):
                     if cancelled.failed(index):
                         if sharded and reservation.status is not ReservationStatus.HELD:
@@ -242,6 +250,7 @@ class DynamoInventoryMixin(DynamoHoldsMixin, DynamoOrdersMixin):
                 "ExpressionAttributeValues": values,
             }} for reservation in group]
             items.extend(self._give_back(summed_takes((r.event_id, takes[r.id]) for r in group)))
+            items.extend(give_back_items(self.table_name, code_uses_of(group)))
             try:
                 self._transact(items)
             except ConditionFailed as cancelled:
@@ -263,7 +272,7 @@ def _release_groups(holds: list[Reservation], takes: dict[str, Takes]) -> list[l
     group: list[Reservation] = []
     tiers: set[tuple[str, str]] = set()
     for reservation in holds:
-        mine = set(summed_takes([(reservation.event_id, takes[reservation.id])]))
+        mine = set(summed_takes([(reservation.event_id, takes[reservation.id])])) | set(code_uses_of([reservation]))
         if group and len(group) + 1 + len(tiers | mine) > MAX_TRANSACTION_ITEMS:
             groups.append(group)
             group, tiers = [], set()

@@ -47,6 +47,7 @@ from eventflow.domain.models import (
     Tier,
 )
 from eventflow.domain.money import FeeMode
+from eventflow.store.access_code_codec import code_use_from_text, code_use_to_text
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb.client import Item, key
@@ -240,13 +241,16 @@ _LINE_INTS = ("quantity", "unit_price_minor", "unit_fee_minor", "unit_total_mino
 def line_value(line: ReservationLine) -> dict[str, Any]:
     fields = {"tier_id": s(line.tier_id)}
     fields.update({name: n(getattr(line, name)) for name in _LINE_INTS})
+    if line.unit_discount_minor:
+        fields["unit_discount_minor"] = n(line.unit_discount_minor)
     return {"M": fields}
 
 
 def line_from(value: dict[str, Any]) -> ReservationLine:
     fields = value["M"]
     return ReservationLine(
-        tier_id=fields["tier_id"]["S"], **{name: int(fields[name]["N"]) for name in _LINE_INTS}
+        tier_id=fields["tier_id"]["S"], **{name: int(fields[name]["N"]) for name in _LINE_INTS},
+        unit_discount_minor=int(fields["unit_discount_minor"]["N"]) if "unit_discount_minor" in fields else 0,
     )
 
 
@@ -263,6 +267,7 @@ def reservation_item(r: Reservation) -> Item:
     set_optional(item, "order_id", r.order_id)
     set_optional(item, "closed_at", t2s(r.closed_at))
     set_optional(item, "request_fingerprint", r.request_fingerprint)
+    set_optional(item, "code", code_use_to_text(r.code))
     if r.status is ReservationStatus.HELD:
         item["GSI2PK"] = s(hold_partition(r.id))
         item["GSI2SK"] = s(f"{t2s(r.expires_at)}#{r.id}")
@@ -280,6 +285,7 @@ def reservation_from(item: Item) -> Reservation:
         expires_at=instant(item, "expires_at"),
         idempotency_key=opt_s(item, "idempotency_key"), order_id=opt_s(item, "order_id"),
         closed_at=opt_instant(item, "closed_at"), request_fingerprint=opt_s(item, "request_fingerprint"),
+        code=code_use_from_text(opt_s(item, "code")),
     )
 
 

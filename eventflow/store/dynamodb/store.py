@@ -30,6 +30,7 @@ from eventflow.domain.errors import (
 from eventflow.domain.models import Event, EventStatus, Organizer
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.dynamodb import table as dynamodb_table
+from eventflow.store.dynamodb.access_codes import DynamoAccessCodesMixin
 from eventflow.store.dynamodb.cancellations import DynamoCancellationsMixin
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
 from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
@@ -59,7 +60,8 @@ __all__ = ["HOLD_SHARDS", "DynamoStore"]
 
 class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                   DynamoCancellationsMixin, DynamoOutboxMixin, DynamoSalesStatsMixin,
-                  DynamoDisputesMixin, DynamoFlyersMixin, DynamoDiscoveryMixin):
+                  DynamoDisputesMixin, DynamoFlyersMixin, DynamoDiscoveryMixin,
+                  DynamoAccessCodesMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 

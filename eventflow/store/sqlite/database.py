@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS reservations (
     id TEXT PRIMARY KEY, event_id TEXT NOT NULL, lines TEXT NOT NULL,
     buyer_email TEXT NOT NULL, buyer_name TEXT NOT NULL, currency TEXT NOT NULL,
     fee_mode TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL, idempotency_key TEXT, order_id TEXT, closed_at TEXT, request_fingerprint TEXT
+    expires_at TEXT NOT NULL, idempotency_key TEXT, order_id TEXT, closed_at TEXT, request_fingerprint TEXT,
+    code TEXT
 );
 CREATE INDEX IF NOT EXISTS holds_by_expiry ON reservations (expires_at) WHERE status = 'held';
 CREATE TABLE IF NOT EXISTS orders (

@@ -15,6 +15,7 @@ from eventflow.domain.errors import NotOnSale, SoldOut, StaleCatalog
 from eventflow.domain.models import EventStatus, Order, Reservation, ReservationStatus, Ticket
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
+from eventflow.store.sqlite.access_codes import count_code_sale, give_code_uses, take_code_uses
 from eventflow.store.sqlite.database import SqliteDatabase
 from eventflow.store.sqlite.rows import (
     order_from,
@@ -26,7 +27,7 @@ from eventflow.store.sqlite.rows import (
 )
 from eventflow.store.sqlite.sales_stats import count_sale
 
-INSERT_RESERVATION = "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_RESERVATION = "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 # A line's hold: the tier of this event at the version it was priced from, with room for the
 # quantity, of an event still on sale (?1 quantity, ?2 tier, ?3 event, ?4 tier version).
 TAKE_HOLD = (
@@ -60,6 +61,7 @@ class SqliteInventoryMixin(SqliteDatabase):
                 ).rowcount
                 if taken != 1:
                     self._raise_why_not(db, reservation.event_id, line.tier_id, line.tier_version)
+            take_code_uses(db, reservation)  # only with an access code: one more conditional UPDATE
         return reservation, True
 
     @staticmethod
@@ -103,6 +105,8 @@ class SqliteInventoryMixin(SqliteDatabase):
                 ).rowcount
                 if given_back != 1:
                     raise RuntimeError(f"held count of tier {line.tier_id} is inconsistent")
+            if reservation.code is not None:
+                give_code_uses(db, {reservation.code.code_id: reservation.code.uses})
         return reservation
 
     def confirm(self, reservation_id: str, order: Order, now: datetime) -> tuple[Order, bool]:
@@ -117,6 +121,7 @@ class SqliteInventoryMixin(SqliteDatabase):
                     raise RuntimeError(f"reservation {reservation_id} confirmed without an order")
                 return existing, False
             self._sell(db, reservation)
+            count_code_sale(db, reservation, reservation.status is ReservationStatus.HELD)
             db.execute(
                 "UPDATE reservations SET status = 'confirmed', order_id = ?, closed_at = ?"
                 " WHERE id = ?",
@@ -186,6 +191,12 @@ class SqliteInventoryMixin(SqliteDatabase):
             ).rowcount
             if updated != len(given_back):
                 raise RuntimeError("held count of a tier is inconsistent")
+            uses: dict[str, int] = {}
+            for reservation in expired:
+                if reservation.code is not None:
+                    uses[reservation.code.code_id] = uses.get(reservation.code.code_id, 0) + reservation.code.uses
+            if uses:
+                give_code_uses(db, uses)
         return expired
 
     # ---------------------------------------------------------------- orders and tickets

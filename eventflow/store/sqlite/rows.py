@@ -23,6 +23,7 @@ from eventflow.domain.models import (
     Tier,
 )
 from eventflow.domain.money import FeeMode
+from eventflow.store.access_code_codec import code_use_from_text, code_use_to_text
 from eventflow.store.codec import checkin_from_dict, checkin_to_dict, line_from_dict, line_to_dict
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
@@ -96,6 +97,7 @@ def reservation_row(r: Reservation) -> tuple[Any, ...]:
         r.id, r.event_id, to_json([line_to_dict(line) for line in r.lines]).decode(), r.buyer.email,
         r.buyer.name, r.currency, r.fee_mode.value, r.status.value, t2s(r.created_at),
         t2s(r.expires_at), r.idempotency_key, r.order_id, t2s(r.closed_at), r.request_fingerprint,
+        code_use_to_text(r.code),
     )
 
 
@@ -108,6 +110,7 @@ def reservation_from(row: sqlite3.Row) -> Reservation:
         created_at=s2t(row["created_at"]), expires_at=s2t(row["expires_at"]),
         idempotency_key=row["idempotency_key"], order_id=row["order_id"],
         closed_at=s2t(row["closed_at"]), request_fingerprint=row["request_fingerprint"],
+        code=code_use_from_text(row["code"]),
     )
 
 

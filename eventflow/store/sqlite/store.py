@@ -31,6 +31,7 @@ from eventflow.domain.errors import (
 )
 from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Organizer, StaffAccess, Tier, TierCount
 from eventflow.store.codec import instant_to_text as t2s
+from eventflow.store.sqlite.access_codes import ACCESS_CODES_SCHEMA, SqliteAccessCodesMixin
 from eventflow.store.sqlite.cancellations import CANCELLATIONS_SCHEMA, SqliteCancellationsMixin
 from eventflow.store.sqlite.database import SCHEMA
 from eventflow.store.sqlite.disputes import DISPUTES_SCHEMA, SqliteDisputesMixin
@@ -57,7 +58,8 @@ from eventflow.store.sqlite.sales_stats import SqliteSalesStatsMixin, count_admi
 
 
 class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, SqliteSalesStatsMixin,
-                  SqliteCancellationsMixin, SqliteDisputesMixin, SqliteFlyersMixin, SqliteDiscoveryMixin):
+                  SqliteCancellationsMixin, SqliteDisputesMixin, SqliteFlyersMixin, SqliteDiscoveryMixin,
+                  SqliteAccessCodesMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
@@ -65,9 +67,10 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         super().__init__(path, busy_timeout_ms)
         self._db().executescript(SCHEMA + PAYMENTS_SCHEMA + OUTBOX_SCHEMA + CANCELLATIONS_SCHEMA + DISPUTES_SCHEMA
-                                 + FLYERS_SCHEMA + DISCOVERY_SCHEMA)
+                                 + FLYERS_SCHEMA + DISCOVERY_SCHEMA + ACCESS_CODES_SCHEMA)
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
+        self.add_missing_column("reservations", "code", "TEXT")
         self.add_missing_column("checkins", "received_at", "TEXT")
         self.add_missing_column("payments", "processing_minor", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("connected_accounts", "country", "TEXT")

@@ -1,0 +1,20 @@
+"""Browse, organizer pages and follows, built from configuration (domain/browse.py, domain/follows.py)."""
+
+from __future__ import annotations
+
+from eventflow.config import Settings
+from eventflow.domain.browse import Browse
+from eventflow.domain.catalog import Catalog
+from eventflow.domain.clock import Clock
+from eventflow.domain.follows import Follows
+from eventflow.domain.outbox import Outbox
+from eventflow.domain.ports import StoreWithPayments
+
+
+def build_browse(settings: Settings, store: StoreWithPayments, catalog: Catalog, outbox: Outbox,
+                 clock: Clock) -> Browse:
+    """The browse service, hooked into the catalogue so every saved event refreshes its listing."""
+    follows = Follows(store, outbox, clock, settings.public_url)
+    browse = Browse(store, clock, follows, settings.public_url)
+    catalog.after_save = browse.event_saved
+    return browse
