@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     stripe_platform_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
     crash_points: str | None = None  # fault tests only: comma-separated points where the process kills itself
     smtp_url: str | None = None
+    # Organizers confirm their email by a mailed link before publishing. Unset: whenever mail goes out
+    # (EVENTFLOW_SMTP_URL); a server writing mail to files only (a trial) cannot deliver the link.
+    email_verification: bool | None = None
     oidc_issuer: str | None = None  # e.g. https://accounts.example.com; enables "Log in with ..."
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
@@ -100,6 +103,10 @@ class Settings(BaseSettings):
     @property
     def seeds_demo_data(self) -> bool:
         return self.listens_locally if self.demo_data is None else self.demo_data
+
+    @property
+    def requires_email_verification(self) -> bool:
+        return bool(self.smtp_url) if self.email_verification is None else self.email_verification
 
     @property
     def stripe_enabled(self) -> bool:

@@ -23,6 +23,7 @@ from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
+from eventflow.domain.email_verification import EmailVerifications
 from eventflow.domain.errors import Unauthorized
 from eventflow.domain.flyers import Flyers
 from eventflow.domain.links import staff_link
@@ -61,6 +62,7 @@ class Services:
     reconciler: Reconciler | None = None
     flyers: Flyers | None = None  # posters, posts and captions (domain/flyers.py); None in bare test setups
     password_resets: PasswordResets | None = None  # "forgot my password" mail links (domain/password_reset.py)
+    email_checks: EmailVerifications | None = None  # the organizer's email check (domain/email_verification.py)
     browse: Browse | None = None  # browse, organizer pages, follows (domain/browse.py); None in bare test setups
 
     async def off_loop(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

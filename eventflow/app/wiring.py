@@ -38,6 +38,7 @@ from eventflow.app.jobs import (
 )
 from eventflow.app.startup import open_checked_store, prepare_data_dir
 from eventflow.config import ConfigurationError, Settings
+from eventflow.domain.accounts import Accounts
 from eventflow.domain.attendee_messages import AttendeeMessages
 from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
@@ -45,6 +46,7 @@ from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.clock import Clock, SystemClock
 from eventflow.domain.door_keys import DoorKeys
+from eventflow.domain.email_verification import EmailVerifications
 from eventflow.domain.errors import NotFound
 from eventflow.domain.outbox import Outbox, OutboxSender
 from eventflow.domain.password_reset import PasswordResets
@@ -59,6 +61,16 @@ from eventflow.domain.staff import DoorStaff
 from eventflow.services import Services
 
 log = logging.getLogger("eventflow")
+
+
+def email_checks(settings: Settings, catalog: Catalog, accounts: Accounts, outbox: Outbox, clock: Clock,
+                 secret: str) -> EmailVerifications:
+    """The email check, and publishing held until it passed when this server requires it."""
+    checks = EmailVerifications(accounts, outbox, clock, secret, settings.public_url,
+                                required=settings.requires_email_verification)
+    if checks.required:
+        catalog.publish_check = checks.require_verified
+    return checks
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -98,6 +110,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         flyers=build_flyers(settings, store, clock),
         browse=build_browse(settings, store, catalog, outbox, clock),
         password_resets=PasswordResets(ticketing.accounts, outbox, clock, secret, settings.public_url),
+        email_checks=email_checks(settings, catalog, ticketing.accounts, outbox, clock, secret),
     )
 
 

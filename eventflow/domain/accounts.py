@@ -31,6 +31,8 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOTP_ISSUER = "EventFlow"
 RECOVERY_CODES = 10
 EXTERNAL_ONLY = "!external"  # the password hash of an account made by an identity provider login
+# The identity that records an address proven by mail (domain/email_verification.py) or by a provider
+VERIFIED_EMAIL = "verified-email|"
 
 audit = logging.getLogger("eventflow.audit")
 
@@ -280,6 +282,23 @@ class Accounts:
         audit.info("logged out everywhere: organizer=%s", organizer.id)
         return updated
 
+    # ------------------------------------------------------------ a verified email
+    def email_verified(self, organizer: Organizer) -> bool:
+        """Whether the account's address is proven: by our mail link, or by the identity provider
+        that made the account (only a verified email makes one)."""
+        if organizer.password_hash == EXTERNAL_ONLY:
+            return True
+        owner = self.store.find_organizer_by_identity(VERIFIED_EMAIL + organizer.email)
+        return owner is not None and owner.id == organizer.id
+
+    def mark_email_verified(self, organizer: Organizer) -> None:
+        """Record the account's current address as proven (again: nothing changes)."""
+        try:
+            self.store.add_identity(VERIFIED_EMAIL + organizer.email, organizer.id)
+        except Conflict:
+            return  # recorded before
+        audit.info("email verified: organizer=%s", organizer.id)
+
     # ------------------------------------------------------------ external identities
     def login_with_identity(
         self, issuer: str, subject: str, email: str | None, name: str | None, email_verified: bool
@@ -292,6 +311,8 @@ class Accounts:
         identity = f"{issuer}|{subject}"
         organizer = self.store.find_organizer_by_identity(identity)
         if organizer is not None:
+            if email_verified and email and email.strip().lower() == organizer.email:
+                self.mark_email_verified(organizer)  # the provider vouches for the account's address
             if organizer.totp_secret:
                 raise IdentityToConfirm(organizer, needs_password=False, needs_code=True)
             return organizer
@@ -328,6 +349,8 @@ class Accounts:
         if linked is None and organizer.password_hash != EXTERNAL_ONLY:
             organizer = self.authenticate(organizer.email, password or "", second_factor, client)
             audit.info("identity linked after a password login: organizer=%s identity=%s", organizer.id, identity)
+            # Only a provider-verified email of this account asks for its password (login_with_identity).
+            self.mark_email_verified(organizer)
             return self._link(identity, organizer)
         self.limits.check(organizer.email, client)
         try:

@@ -149,6 +149,8 @@ class Catalog:
         self.listener: AvailabilityListener = listener or NoListener()
         # Set when card payments need onboarding first (see app/jobs.build_payments).
         self.paid_sales_gate = paid_sales_gate
+        # Set when organizers must confirm their email before publishing (domain/email_verification.py).
+        self.publish_check: Callable[[str], None] | None = None
         # Set to browse's listing refresh (domain/browse.py Browse.event_saved): called after every event save.
         self.after_save: Callable[[Event], None] | None = None
         self._cache = CatalogCache()
@@ -229,6 +231,8 @@ class Catalog:
             raise ValidationFailed("Add at least one ticket tier before publishing")
         if any(tier.price_minor > 0 for tier in tiers):
             self._require_paid_sales_allowed(organizer_id)
+        if self.publish_check is not None and event.status is not EventStatus.PUBLISHED:
+            self.publish_check(organizer_id)
         return self._set_status(event, EventStatus.PUBLISHED)
 
     def unpublish(self, organizer_id: str, event_id: str) -> Event:

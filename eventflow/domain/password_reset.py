@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -36,10 +37,44 @@ class ResetLinkInvalid(Unauthorized):
     """This link has expired or was used already: ask for a new one."""
 
 
+class SignedLinks:
+    """`<organizer id>.<expiry>.<mac>` tokens for mail links (this module's password reset, the email
+    check in domain/email_verification.py). The MAC covers the id, the expiry and whatever `bound`
+    says of the account now, with a key of its own per `purpose`: a link stops working when that
+    changes. Nothing is stored."""
+
+    def __init__(self, purpose: str, secret_key: str, clock: Clock, bound: Callable[[Organizer], str]) -> None:
+        self._key = hashlib.sha256(f"eventflow {purpose}\0{secret_key}".encode()).digest()
+        self.clock, self.bound = clock, bound
+
+    def token(self, organizer: Organizer, expires: int) -> str:
+        payload = f"{organizer.id}.{expires}"
+        return f"{payload}.{self._mac(organizer, payload)}"
+
+    def holder(self, token: str, find: Callable[[str], Organizer | None]) -> Organizer | None:
+        """The account a valid, unexpired token is for (looked up with `find`); None otherwise."""
+        try:
+            organizer_id, expires, mac = token.split(".")
+            expires_at = int(expires)
+        except ValueError:
+            return None
+        organizer = find(organizer_id)
+        if organizer is None or expires_at < self.clock.now().timestamp() \
+                or not hmac.compare_digest(mac, self._mac(organizer, f"{organizer_id}.{expires}")):
+            return None
+        return organizer
+
+    def _mac(self, organizer: Organizer, payload: str) -> str:
+        digest = hmac.new(self._key, f"{payload}\0{self.bound(organizer)}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 class PasswordResets:
     def __init__(self, accounts: Accounts, outbox: Outbox, clock: Clock, secret_key: str, base_url: str) -> None:
         self.accounts, self.outbox, self.clock = accounts, outbox, clock
-        self._key = hashlib.sha256(b"eventflow password reset\0" + secret_key.encode()).digest()
+        # Bound to the password hash and session epoch: used once, and not after "log out everywhere".
+        self.links = SignedLinks("password reset", secret_key, clock,
+                                 lambda organizer: f"{organizer.password_hash}\0{organizer.session_epoch}")
         self.base_url = base_url.rstrip("/")
 
     def request(self, email: str) -> None:
@@ -61,19 +96,12 @@ class PasswordResets:
         audit.info("password reset link sent: organizer=%s", organizer.id)
 
     def token(self, organizer: Organizer, expires: int) -> str:
-        payload = f"{organizer.id}.{expires}"
-        return f"{payload}.{self._mac(organizer, payload)}"
+        return self.links.token(organizer, expires)
 
     def holder(self, token: str) -> Organizer:
         """The account a valid, unused, unexpired link is for; ResetLinkInvalid otherwise."""
-        try:
-            organizer_id, expires, mac = token.split(".")
-            expires_at = int(expires)
-        except ValueError:
-            raise ResetLinkInvalid() from None
-        organizer = self.accounts.store.get_organizer(organizer_id)
-        if organizer is None or expires_at < self.clock.now().timestamp() \
-                or not hmac.compare_digest(mac, self._mac(organizer, f"{organizer_id}.{expires}")):
+        organizer = self.links.holder(token, self.accounts.store.get_organizer)
+        if organizer is None:
             raise ResetLinkInvalid()
         return organizer
 
@@ -83,8 +111,3 @@ class PasswordResets:
         updated = self.accounts.set_password(organizer.id, new_password)
         audit.info("password reset by mail link: organizer=%s", organizer.id)
         return updated
-
-    def _mac(self, organizer: Organizer, payload: str) -> str:
-        bound = f"{payload}\0{organizer.password_hash}\0{organizer.session_epoch}".encode()
-        digest = hmac.new(self._key, bound, hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")

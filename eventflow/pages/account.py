@@ -1,4 +1,5 @@
-"""`/account`: two-factor login (TOTP) on or off, recovery codes, log out everywhere."""
+"""`/account`: the email check, two-factor login (TOTP) on or off, recovery codes, password change by
+mail link, log out everywhere; `/verify-email` (pages/components/email_check.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
+from eventflow.pages.components import email_check
+from eventflow.pages.components.email_check import email_check_notice
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.qr import qr_svg
 from eventflow.pages.components.session import client_address, renew_session, require_organizer
@@ -126,6 +129,8 @@ def password_card(services: Services, organizer: Organizer) -> None:
 
 
 def register(services: Services) -> None:
+    email_check.register(services)
+
     @ui.page("/account")
     async def account_page() -> RedirectResponse | None:
         organizer = await require_organizer(services, "/account")
@@ -134,6 +139,7 @@ def register(services: Services) -> None:
         with frame("Account", organizer):
             ui.label("Your account").classes("text-2xl font-bold")
             ui.label(f"{organizer.name} · {organizer.email}").classes("text-slate-600")
+            email_check_notice(services, organizer)
             TwoFactorCard(services, organizer)
             password_card(services, organizer)
             sessions_card(services, organizer)

@@ -18,6 +18,7 @@ from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
 from eventflow.pages.components.cancel_panel import CancelPanel
 from eventflow.pages.components.embed_snippet import embed_panel
+from eventflow.pages.components.email_check import email_check_notice
 from eventflow.pages.components.event_form import EventForm, TierForm, clear_errors, mark_error, show_error
 from eventflow.pages.components.flyer_panel import flyer_panel
 from eventflow.pages.components.frame import frame
@@ -51,6 +52,7 @@ class EventEditor:
             ui.link("Open live dashboard →", f"/dashboard/events/{event.id}")
         self.panel = CancelPanel(self.services, self.organizer, event, self.reread_status)
         self.status_bar(event)
+        email_check_notice(self.services, self.organizer)  # publishing waits for it (pages/components/email_check.py)
         self.panel.build()
         if self.services.payments is not None:
             paid_sales_notice(account)

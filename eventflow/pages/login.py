@@ -98,9 +98,9 @@ def register(services: Services) -> None:
 
             async def submit() -> None:
                 try:
+                    sign_up = services.email_checks.sign_up if services.email_checks else services.accounts.sign_up
                     organizer = await services.off_loop(
-                        services.accounts.sign_up, email.value or "", password.value or "", name.value or ""
-                    )
+                        sign_up, email.value or "", password.value or "", name.value or "")
                 except DomainError as problem:
                     error.text = problem.detail
                     return
