@@ -16,6 +16,7 @@ from eventflow.adapters.loop_batch import LoopBatch
 from eventflow.adapters.threads import in_thread, off_loop
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
+from eventflow.domain.access_codes import AccessCodes
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.attendee_messages import AttendeeMessages
 from eventflow.domain.browse import Browse
@@ -81,12 +82,17 @@ class Services:
         answered once the batch is committed; otherwise one call off the loop, as any other."""
         if not self.ticketing.inline_safe:
             return await self.off_loop(self.ticketing.reserve, request.event_id, request.lines, request.buyer,
-                                       request.idempotency_key)
+                                       request.idempotency_key, request.code)
         return await self._reserve_batch.submit(request)
 
     @cached_property
     def _reserve_batch(self) -> LoopBatch[ReserveRequest, Reservation]:
         return LoopBatch(self.ticketing.reserve_all)
+
+    @cached_property
+    def codes(self) -> AccessCodes:
+        """Access and promo codes (domain/access_codes.py), on the ticketing store and catalogue."""
+        return AccessCodes(self.ticketing.store, self.ticketing.clock, self.catalog)
 
     @property
     def accounts(self) -> Accounts:
