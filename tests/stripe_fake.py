@@ -2,8 +2,10 @@
 
 http.server in a thread on 127.0.0.1, spoken to by the real stripe SDK (EVENTFLOW_STRIPE_API_BASE):
 accounts and account links, Checkout Sessions (create, retrieve, list, expire), payment intents,
-refunds (with `refund_application_fee` / `reverse_transfer` worked out in proportion), balance and
-payouts read with the `Stripe-Account` header, and events. It validates what real Stripe would
+refunds (with `refund_application_fee` / `reverse_transfer` worked out in proportion), transfer
+reversals, account debits (a transfer made with the `Stripe-Account` header to the platform, whose
+own account is `GET /v1/account`), balance and payouts read with the `Stripe-Account` header, and
+events. It validates what real Stripe would
 refuse (a session ending sooner than 30 minutes, a fee above the amount, a destination that cannot
 take charges, a refund above what is left), honours `Idempotency-Key` like Stripe (same key, same
 parameters: the first answer again; different parameters: an idempotency error), and records every
@@ -129,6 +131,13 @@ class FakeStripe:
         self.events: list[dict[str, Any]] = []
         self.fee_refunds: list[dict[str, Any]] = []  # application fee refunds, one per refund
         self.transfer_reversals: list[dict[str, Any]] = []
+        # Account debits: transfers made on a connected account (Stripe-Account header) to the
+        # platform. The platform is responsible for its Express accounts' negative balances (reserves
+        # on, Stripe's default since 2017), so a debit may take a balance below zero unless
+        # `refuse_debits` says why Stripe would refuse it (no consent, another region...).
+        self.platform_id = f"acct_platform{secrets.token_hex(4)}"
+        self.account_debits: list[dict[str, Any]] = []
+        self.refuse_debits: str | None = None
         self.balances: dict[str, dict[str, dict[str, int]]] = {}  # account ("platform") -> available/pending
         self.faults: list[Fault] = []
         self._idempotent: dict[str, tuple[str, dict[str, Any], int, bytes]] = {}
@@ -278,6 +287,10 @@ class FakeStripe:
         match method, parts:
             case "POST", ["accounts"]:
                 return self._create_account(params)
+            case "GET", ["account"]:
+                return {"id": self.platform_id, "object": "account", "type": "standard", "country": "US"}
+            case "POST", ["transfers"]:
+                return self._debit_account(params, record.stripe_account)
             case "GET", ["accounts", account_id]:
                 return self._public(self._get(self.accounts, account_id, "account"))
             case "POST", ["account_links"]:
@@ -544,6 +557,31 @@ class FakeStripe:
         self._move(transfer["destination"], transfer["currency"], -amount)
         self._move("platform", transfer["currency"], amount)
         return reversal
+
+    def _debit_account(self, params: dict[str, Any], account_id: str | None) -> dict[str, Any]:
+        """`POST /v1/transfers` made on a connected account to the platform: an account debit. (A
+        transfer from the platform to an account is not used by EventFlow: destination charges.)"""
+        def refuse(message: str) -> StripeError:
+            return StripeError(400, "invalid_request_error", message)
+
+        account = self.accounts.get(account_id or "")
+        if account is None:
+            raise refuse("Transfers from the platform are not supported here; send Stripe-Account for a debit")
+        if params.get("destination") != self.platform_id:
+            raise refuse(f"An account debit's destination must be the platform ({self.platform_id})")
+        amount, currency = int(params.get("amount", 0)), str(params.get("currency", ""))
+        if amount <= 0 or not currency or currency != currency.lower():
+            raise refuse("amount (positive) and a lower-case currency are required")
+        if self.refuse_debits:
+            raise refuse(self.refuse_debits)
+        transfer = {"id": f"tr_{secrets.token_hex(10)}", "object": "transfer", "amount": amount,
+                    "amount_reversed": 0, "currency": currency, "destination": self.platform_id,
+                    "destination_payment": f"py_{secrets.token_hex(10)}", "metadata": params.get("metadata", {}),
+                    "created": self.now(), "_source_account": account_id}
+        self.account_debits.append(transfer)
+        self._move(account_id or "", currency, -amount)
+        self._move("platform", currency, amount)
+        return self._public(transfer)
 
     def decline(self, session_id: str, message: str = "Your card was declined.") -> None:
         """A failed attempt on the hosted page: the session stays open, payment_intent.payment_failed."""

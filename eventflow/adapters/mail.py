@@ -26,12 +26,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from eventflow.adapters.calendar import calendar_attachment
-from eventflow.domain.attendee_mail import tickets_mail
-from eventflow.domain.links import event_url
+from eventflow.domain.attendee_mail import refund_notice_key, refund_notice_mail, tickets_mail
 from eventflow.domain.models import Buyer, Event, Order
-from eventflow.domain.money import format_money
 from eventflow.domain.outbox import Outbox, OutboxSender, OutboxStatus, OutgoingMail
-from eventflow.domain.payments.records import Refund, RefundReason
+from eventflow.domain.payments.records import Refund
 
 log = logging.getLogger(__name__)
 
@@ -66,29 +64,8 @@ def ticket_mail(order: Order, event: Event, base_url: str, paid_minor: int | Non
 
 def refund_message(refund: Refund, buyer: Buyer, event: Event, base_url: str,
                    sender: str = DEFAULT_SENDER) -> EmailMessage:
-    """Tells the buyer their money is going back, and why (late payment, second payment, organizer)."""
-    amount = format_money(refund.amount_minor, refund.currency, locale="en_GB")
-    why = {
-        RefundReason.LATE_SOLD_OUT: (
-            f"Your payment for {event.title} arrived after your hold on the tickets had ended, and they sold "
-            f"out in the meantime, so no tickets could be issued. We have refunded the full {amount}."),
-        RefundReason.DUPLICATE: (
-            f"We received a second payment for your reservation for {event.title}, which was already paid. "
-            f"We have refunded that second payment: {amount}. Your tickets stay valid."),
-    }.get(refund.reason, (
-        f"The organizer of {event.title} refunded {len(refund.ticket_ids) or 'your'} ticket(s): {amount} "
-        "goes back to your card. Those tickets are no longer valid."))
-    message = EmailMessage()
-    message["Subject"] = f"Refund for {event.title}"
-    message["From"] = sender
-    message["To"] = f"{buyer.name} <{buyer.email}>"
-    message.set_content("\n".join([
-        f"Hi {buyer.name},", "", why, "",
-        "Refunds reach your card within 5-10 business days, depending on your bank.",
-        f"Reference: {refund.id} (reservation {refund.reservation_id}).",
-        f"Event page: {event_url(base_url, event.slug)}",
-    ]))
-    return message
+    """Tells the buyer their money is going back, and why (the words: domain/attendee_mail.py)."""
+    return build_message(refund_notice_mail(refund, buyer, event, base_url), sender)
 
 
 class FileMailer:
@@ -200,10 +177,10 @@ class SmtpMailer:
 
 
 def file_stem(reference: str) -> str:
-    """A file name for an outbox key: the order id for a tickets mail (as before the outbox), else the
-    key with anything but letters, digits, `@._-` replaced."""
-    if reference.startswith("tickets:"):
-        reference = reference.removeprefix("tickets:")
+    """A file name for an outbox key: the order id for a tickets mail and the refund id for a refund
+    notice (as before the outbox), else the key with anything but letters, digits, `@._-` replaced."""
+    for prefix in ("tickets:", "refund:"):
+        reference = reference.removeprefix(prefix)
     return re.sub(r"[^A-Za-z0-9@._-]", "_", reference)[:200] or "mail"
 
 
@@ -211,7 +188,7 @@ class OutboxMailer:
     """The app's `PaymentMailer`: tickets through the outbox (key `tickets:<order id>`), tried at once.
 
     A failed first try raises (the checkout logs it; the sale stands) and stays in the outbox, where
-    the outbox job retries it with backoff. Refund notices go straight to the mail server."""
+    the outbox job retries it with backoff. Refund notices go through the outbox the same way."""
 
     def __init__(self, outbox: Outbox, sender: OutboxSender, mailer: FileMailer | SmtpMailer,
                  base_url: str) -> None:
@@ -230,7 +207,11 @@ class OutboxMailer:
             raise MailNotSent(f"queued for a retry ({message.last_error if message else status.value})")
 
     def send_refund_notice(self, refund: Refund, buyer: Buyer, event: Event) -> None:
-        self._mailer.send_refund_notice(refund, buyer, event)
+        """Through the outbox like every mail to a buyer (one per refund: `refund:<refund id>`), tried at once."""
+        key = refund_notice_key(refund)
+        self._outbox.enqueue(key, refund_notice_mail(refund, buyer, event, self._base_url), event_id=event.id,
+                             batch="refunds")
+        self._sender.send_now(key)
 
 
 class MailNotSent(Exception):

@@ -21,6 +21,7 @@ import stripe
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsPaymentIntentData
 
 from eventflow.domain.payments.gateway import (
+    AccountDebit,
     AccountInfo,
     BadSignature,
     Balance,
@@ -109,6 +110,7 @@ class StripeConnect:
         )
         self._webhook_secret = webhook_secret
         self._tolerance = webhook_tolerance_seconds
+        self._platform_id: str | None = None  # the platform's own account, for account debits
 
     # ------------------------------------------------------------ accounts
     def create_account(self, organizer_id: str, email: str, idempotency_key: str) -> AccountInfo:
@@ -185,7 +187,7 @@ class StripeConnect:
     # ------------------------------------------------------------ refunds
     def create_refund(
         self, payment_intent_id: str, amount_minor: int, refund_key: str, reservation_id: str,
-        reversal_minor: int | None = None,
+        reversal_minor: int | None = None, debit: AccountDebit | None = None,
     ) -> RefundInfo:
         metadata = {REFUND_KEY: refund_key, "reservation_id": reservation_id}
         if reversal_minor is None:  # Stripe's own proportions are EventFlow's (no processing estimate)
@@ -195,8 +197,10 @@ class StripeConnect:
                 {"idempotency_key": refund_key},
             ))
             return refund_info(refund.to_dict())
-        # The organizer's share first, exactly: a crash before the refund repeats both with the same
-        # keys, and a refund found later by `find_refund` always had its reversal made.
+        # The organizer's share first, exactly: a crash before the refund repeats them with the same
+        # keys, and a refund found later by `find_refund` always had its debit and reversal made.
+        if debit is not None and debit.amount_minor:
+            self._debit(debit, metadata, f"{refund_key}-debit")
         if reversal_minor:
             transfer = self._transfer_of(payment_intent_id)
             _call(lambda: self.client.v1.transfers.reversals.create(
@@ -207,6 +211,21 @@ class StripeConnect:
             {"idempotency_key": refund_key},
         ))
         return refund_info(refund.to_dict())
+
+    def _debit(self, debit: AccountDebit, metadata: dict[str, str], key: str) -> None:
+        """Stripe's account debit: a Transfer made on the organizer's connected account (the
+        `Stripe-Account` header) to the platform's own account (docs/payments.md, its limits)."""
+        platform = self._platform_account()
+        _call(lambda: self.client.v1.transfers.create(
+            {"amount": debit.amount_minor, "currency": debit.currency.lower(), "destination": platform,
+             "description": "Processing fee of a refund the organizer gave in full", "metadata": metadata},
+            {"idempotency_key": key, "stripe_account": debit.account_id}))
+
+    def _platform_account(self) -> str:
+        """The platform's own account id (`GET /v1/account`), read once."""
+        if self._platform_id is None:
+            self._platform_id = _text(_call(lambda: self.client.v1.accounts.retrieve_current()).to_dict()["id"])
+        return self._platform_id
 
     def transfer_left(self, payment_intent_id: str) -> int:
         transfer_id = self._transfer_of(payment_intent_id)

@@ -1,4 +1,5 @@
-"""What EventFlow writes to attendees: the tickets mail, the reminder, the organizer's messages.
+"""What EventFlow writes to attendees: the tickets mail, the reminder, the organizer's messages, the
+refund notice.
 
 Plain text (with an HTML alternative for the tickets), in the event's own timezone, with the venue's
 map link, so every mail answers "when, where, how do I get in". The texts keep to ASCII punctuation:
@@ -16,9 +17,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from eventflow.domain.links import event_url, order_path, ticket_url
-from eventflow.domain.models import Event, Order, TicketStatus
+from eventflow.domain.models import Buyer, Event, Order, TicketStatus
 from eventflow.domain.money import format_money
 from eventflow.domain.outbox import MailAttachment, OutgoingMail
+from eventflow.domain.payments.records import Refund, RefundReason
 
 
 def recipient(name: str, email: str) -> str:
@@ -124,3 +126,30 @@ def organizer_message_mail(event: Event, email: str, name: str, subject: str, te
         "You receive this because you have tickets for this event.",
     ]) + "\n"
     return OutgoingMail(to=recipient(name, email), subject=subject, text=body)
+
+
+def refund_notice_key(refund: Refund) -> str:
+    """The refund notice's outbox key: one mail per refund, however often the refund is finished."""
+    return f"refund:{refund.id}"
+
+
+def refund_notice_mail(refund: Refund, buyer: Buyer, event: Event, base_url: str) -> OutgoingMail:
+    """Tells the buyer their money is going back, and why (late payment, second payment, organizer)."""
+    amount = format_money(refund.amount_minor, refund.currency, locale="en_GB")
+    why = {
+        RefundReason.LATE_SOLD_OUT: (
+            f"Your payment for {event.title} arrived after your hold on the tickets had ended, and they sold "
+            f"out in the meantime, so no tickets could be issued. We have refunded the full {amount}."),
+        RefundReason.DUPLICATE: (
+            f"We received a second payment for your reservation for {event.title}, which was already paid. "
+            f"We have refunded that second payment: {amount}. Your tickets stay valid."),
+    }.get(refund.reason, (
+        f"The organizer of {event.title} refunded {len(refund.ticket_ids) or 'your'} ticket(s): {amount} "
+        "goes back to your card. Those tickets are no longer valid."))
+    text = "\n".join([
+        f"Hi {buyer.name},", "", why, "",
+        "Refunds reach your card within 5-10 business days, depending on your bank.",
+        f"Reference: {refund.id} (reservation {refund.reservation_id}).",
+        f"Event page: {event_url(base_url, event.slug)}",
+    ]) + "\n"
+    return OutgoingMail(to=recipient(buyer.name, buyer.email), subject=f"Refund for {event.title}", text=text)

@@ -187,6 +187,11 @@ class Cancellations:
                    _asked_mail(event, settled, self._link(order)))
         return settled
 
+    def announced(self, event_id: str) -> EventChange | None:
+        """The event's latest cancellation or postponement, for everyone (the public event page's
+        banner): it says only what every buyer was told."""
+        return self.store.get_event_change(event_id)
+
     def refund_open_until(self, event_id: str) -> datetime | None:
         """Until when a buyer of this postponed event may ask for a refund (None: not offered now)."""
         change = self.store.get_event_change(event_id)
@@ -201,11 +206,13 @@ class Cancellations:
         refund (same id) and finishes that one; raises a DomainError when Stripe refuses or is away."""
         mine = [r for r in earlier if r.id.startswith(f"rf_{prefix}_{order.id}_")
                 and r.status is not RefundStatus.FAILED]
-        refund = mine[-1] if mine else rest_of_order_refund(order, earlier, reason, prefix, restock, self._now())
+        payment = self.store.get_payment(order.reservation_id)
+        card = payment if payment is not None and payment.payment_intent_id == order.payment_ref else None
+        refund = mine[-1] if mine else rest_of_order_refund(
+            order, earlier, reason, prefix, restock, self._now(), paid_minor=card.amount_minor if card else None)
         if refund is None:
             return Settled(order, None)
-        payment = self.store.get_payment(order.reservation_id)
-        by_card = payment is not None and payment.payment_intent_id == order.payment_ref and refund.amount_minor > 0
+        by_card = card is not None and refund.amount_minor > 0
         if not by_card:
             return Settled(order, record_without_provider(self.ticketing, self.store, refund))
         if self.refunds is None:

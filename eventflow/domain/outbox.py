@@ -59,6 +59,18 @@ class OutboxStatus(StrEnum):
     UNKNOWN = "unknown"  # the sender died mid-send: may or may not have arrived; never resent by itself
 
 
+# How a send may end (`OutboxStore.finish_outbox_send`); SENDING is where it started.
+SEND_ENDINGS = frozenset({OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.UNKNOWN})
+
+
+def send_ending(status: OutboxStatus) -> OutboxStatus:
+    """`status` when a send may finish as it (the one statement of the rule: the sender checks it
+    before it writes, and every store's `finish_outbox_send` refuses anything else the same way)."""
+    if status not in SEND_ENDINGS:
+        raise ValueError("a send finishes as SENT, PENDING, FAILED or UNKNOWN")
+    return status
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """One row of the outbox: one mail to one recipient, unique by `key`."""
@@ -127,7 +139,8 @@ class OutboxStore(Protocol):
         error: str = "",
     ) -> bool:
         """SENDING -> SENT, PENDING (a retry at `next_attempt_at`), FAILED or UNKNOWN, recording `error`;
-        True if this call moved it (False: not SENDING, or no such key). ValueError for SENDING."""
+        True if this call moved it (False: not SENDING, or no such key). ValueError for SENDING
+        (`send_ending`, called by every implementation before it writes)."""
 
     def stale_outbox_sends(self, started_before: datetime, limit: int) -> list[OutboxMessage]:
         """SENDING messages whose send started at or before `started_before`, ordered by (updated_at, key)."""
@@ -245,28 +258,32 @@ class OutboxSender:
         except Exception as error:  # any failure of the mail server is a failed try
             self.fail(claimed, f"{type(error).__name__}: {error}"[:500])
             return False
-        self.store.finish_outbox_send(claimed.key, OutboxStatus.SENT, self.clock.now())
+        self._finish(claimed.key, OutboxStatus.SENT)
         return True
+
+    def _finish(self, key: str, status: OutboxStatus, next_attempt_at: datetime | None = None,
+                error: str = "") -> bool:
+        """End a send this sender started (the rule of how a send may end is checked first)."""
+        return self.store.finish_outbox_send(key, send_ending(status), self.clock.now(),
+                                             next_attempt_at=next_attempt_at, error=error)
 
     def fail(self, message: OutboxMessage, error: str) -> None:
         now = self.clock.now()
         if message.attempts >= self.policy.max_attempts:
             log.warning("outbox %s failed for good after %d attempts: %s", message.key, message.attempts, error)
-            self.store.finish_outbox_send(message.key, OutboxStatus.FAILED, now, error=error)
+            self._finish(message.key, OutboxStatus.FAILED, error=error)
         else:
             retry_at = now + self.policy.delay(message.attempts)
             log.info("outbox %s: try %d refused (%s); next try at %s", message.key, message.attempts, error,
                      retry_at.isoformat())
-            self.store.finish_outbox_send(message.key, OutboxStatus.PENDING, now, next_attempt_at=retry_at,
-                                          error=error)
+            self._finish(message.key, OutboxStatus.PENDING, next_attempt_at=retry_at, error=error)
 
     def give_up_stale_sends(self) -> int:
         """SENDING for longer than `stale_after`: the sender died mid-send. UNKNOWN, not resent (at most once)."""
         stale = self.store.stale_outbox_sends(self.clock.now() - self.policy.stale_after, 500)
         for message in stale:
-            self.store.finish_outbox_send(
-                message.key, OutboxStatus.UNKNOWN, self.clock.now(),
-                error="the sender stopped during this send: it may or may not have arrived")
+            self._finish(message.key, OutboxStatus.UNKNOWN,
+                         error="the sender stopped during this send: it may or may not have arrived")
         return len(stale)
 
 

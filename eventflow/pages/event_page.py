@@ -17,6 +17,7 @@ from nicegui import ui
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import Event, EventStatus, EventView, TierCount
 from eventflow.domain.money import FeeMode, fee_description
+from eventflow.pages.components.event_status_banner import event_status_banner
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts, serve_script
@@ -30,7 +31,7 @@ ICON = '<i class="q-icon notranslate material-icons shrink-0" aria-hidden="true"
 
 
 def event_header(event: Event, has_cover: bool) -> str:
-    """Cover, title, when and where, a cancellation notice, as HTML (the description follows)."""
+    """Cover, title, when and where, as HTML (the status banner and the description follow)."""
     parts = []
     if has_cover:
         parts.append(f'<img src="/covers/{escape(event.id)}.jpg" alt="{escape(event.title)}" '
@@ -42,10 +43,7 @@ def event_header(event: Event, has_cover: bool) -> str:
     if event.venue:
         parts.append(f'<div class="flex no-wrap items-center gap-1 text-slate-600">{ICON.format("place")}'
                      f'<span>{escape(event.venue)}</span></div>')
-    if event.status is EventStatus.CANCELLED:
-        parts.append('<div class="w-full p-3 rounded bg-red-100 text-red-900 font-medium">'
-                     'This event has been cancelled.</div>')
-    return "".join(parts)
+    return "".join(parts)  # a cancellation or a new date: components/event_status_banner.py
 
 
 def tickets_heading(event: Event) -> str:
@@ -73,6 +71,7 @@ def register(services: Services) -> None:
         with frame(event.title):
             ui.html(event_header(event, services.covers.exists(event.id)), sanitize=False).classes(
                 "w-full flex flex-col gap-1")
+            await event_status_banner(services, event)  # cancelled / postponed, in the buyer's words
             if event.description:
                 ui.markdown(event.description).classes("text-slate-800")
             share_buttons(event, services.settings.public_url)

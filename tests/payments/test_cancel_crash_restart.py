@@ -1,5 +1,7 @@
 """Cancelling an event with 200 orders, the app killed (SIGKILL) in the middle of the refund batch
-and started again: every paid order refunded exactly once, every buyer mailed once, every ticket void.
+and started again: every paid order refunded exactly once and in full (the charges held the
+processor's fee, which the organizer carries: one account debit per order), every buyer mailed
+once, every ticket void, the platform's balance at zero.
 
 The real app runs as a subprocess against the local Stripe stand-in (as in test_crash_restart.py).
 `EVENTFLOW_CRASH_POINTS` kills it at one of two points: after the 100th order's refund was written
@@ -55,9 +57,10 @@ def sell(api: httpx.Client, auth: dict[str, str], fake: FakeStripe, store: Sqlit
     return event
 
 
-@pytest.mark.parametrize("crash_point", ["cancellation_refunded:100", "refund_accepted:event_cancelled"])
+@pytest.mark.parametrize(("crash_point", "processing"), [
+    ("cancellation_refunded:100", "absorb"), ("refund_accepted:event_cancelled", "pass_on")])
 def test_cancellation_killed_halfway_and_restarted_refunds_everyone_exactly_once(
-    tmp_path: Path, crash_point: str,
+    tmp_path: Path, crash_point: str, processing: str,
 ) -> None:
     port = free_port()
     store = SqliteStore(tmp_path / "eventflow.db")
@@ -65,7 +68,11 @@ def test_cancellation_killed_halfway_and_restarted_refunds_everyone_exactly_once
         fake.webhook_target = f"http://127.0.0.1:{port}/api/v1/stripe/webhook"
         fake.auto_deliver = True
         fake.retry_seconds = 0.3
-        env = {**app_env(fake, port), **FAST_JOBS}
+        # The local Stripe takes the processor's fee (EUR 2.5 % + 25) and the app estimates it: the
+        # organizer carries it on these full refunds, one account debit per paid order.
+        fake.processor_prices = {"eur": (250, 25)}
+        env = {**app_env(fake, port), **FAST_JOBS, "EVENTFLOW_PROCESSOR_PRICES": "EUR=2.5%+25",
+               "EVENTFLOW_PROCESSING_FEES": processing}
         try:
             with running_app(tmp_path, port=port, **env, EVENTFLOW_CRASH_POINTS=crash_point) as url:
                 api = httpx.Client(base_url=f"{url}/api/v1", timeout=10)
@@ -110,5 +117,14 @@ def test_cancellation_killed_halfway_and_restarted_refunds_everyone_exactly_once
             orders = store.list_orders(event["id"])
             assert all(t.status is TicketStatus.VOID for o in orders for t in o.tickets)
             assert all(store.get_outbox_message(f"cancel:{o.id}") is not None for o in orders)  # one key each
+
+            # The processor's fee: one debit of the organizer per paid order, the platform at zero.
+            payments = [store.get_payment(o.reservation_id) for o in orders if o.total_minor]
+            assert all(p.processing_minor > 0 for p in payments) and len(payments) == PAID
+            debits = Counter(d["metadata"]["reservation_id"] for d in fake.account_debits)
+            assert set(debits) == {p.reservation_id for p in payments} and set(debits.values()) == {1}
+            assert sum(d["amount"] for d in fake.account_debits) == sum(p.processing_minor for p in payments)
+            assert fake.balances["platform"]["pending"]["eur"] == 0
+            assert fake.balances[payments[0].account_id]["pending"]["eur"] == -sum(p.processing_minor for p in payments)
         finally:
             store.close()

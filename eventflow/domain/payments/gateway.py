@@ -116,6 +116,17 @@ class RefundInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountDebit:
+    """Money taken from an organizer's connected account balance to the platform's (Stripe's
+    "account debits"): what a refund must give back beyond what is left of the charge's transfer,
+    i.e. the processor's fee the organizer carries when the buyer gets everything back."""
+
+    account_id: str
+    amount_minor: int
+    currency: str  # upper case
+
+
+@dataclass(frozen=True, slots=True)
 class ChargeInfo:
     """A charge as seen in `charge.refunded`."""
 
@@ -230,13 +241,15 @@ class ConnectGateway(Protocol):
 
     def create_refund(
         self, payment_intent_id: str, amount_minor: int, refund_key: str, reservation_id: str,
-        reversal_minor: int | None = None,
+        reversal_minor: int | None = None, debit: AccountDebit | None = None,
     ) -> RefundInfo:
         """Refund with the platform fee and the transfer reversed in proportion; or, with
         `reversal_minor` (a charge whose application fee holds the processor's fee, which the
         processor keeps), the platform refunds and takes exactly `reversal_minor` back from the
-        organizer's transfer first. `refund_key` is the idempotency key (the reversal's is derived
-        from it), and is kept with the refund so `find_refund` finds it again."""
+        organizer's transfer first, and `debit` from the organizer's balance before that (a full
+        refund: the processor's fee, which the transfer never held). `refund_key` is the
+        idempotency key (the reversal's and the debit's are derived from it), and is kept with the
+        refund so `find_refund` finds it again; a refund found always had its reversal and debit."""
         ...
 
     def find_refund(self, payment_intent_id: str, refund_key: str) -> RefundInfo | None:

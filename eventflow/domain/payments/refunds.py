@@ -1,7 +1,9 @@
 """Refunds of card payments.
 
 A refund gives the buyer's money back with the platform fee and the organizer's transfer reversed
-in proportion (Stripe's `refund_application_fee` and `reverse_transfer`); its tickets are voided
+in proportion (Stripe's `refund_application_fee` and `reverse_transfer`; for a charge that held the
+processor's fee, the split of `processing.py`, the organizer's balance debited for that fee when the
+buyer gets everything back); its tickets are voided
 and, when restocked, go back on sale. Every refund has a deterministic id that is also Stripe's
 idempotency key, and its tickets are claimed when it is recorded, so a double click, a retry after
 a crash, or two organizers at once never refund a ticket twice.
@@ -20,9 +22,9 @@ from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationF
 from eventflow.domain.models import Order, Ticket, TicketStatus
 from eventflow.domain.money import FeeMode, round_half_up_div
 from eventflow.domain.payments.errors import PaymentProviderUnavailable, PaymentRefused
-from eventflow.domain.payments.gateway import ChargeInfo, ConnectGateway, GatewayError, RefundOutcome
+from eventflow.domain.payments.gateway import AccountDebit, ChargeInfo, ConnectGateway, GatewayError, RefundOutcome
 from eventflow.domain.payments.ports import RefundNotifier
-from eventflow.domain.payments.processing import within_what_the_processor_left
+from eventflow.domain.payments.processing import carries_processing, organizer_share, within_what_the_processor_left
 from eventflow.domain.payments.records import Payment, Refund, RefundReason, RefundStatus
 from eventflow.domain.ports import PaymentStore
 from eventflow.domain.reservations import Ticketing
@@ -74,9 +76,12 @@ MAILED_BY_CALLER = frozenset({RefundReason.EVENT_CANCELLED, RefundReason.ORDER_V
 
 def rest_of_order_refund(
     order: Order, earlier: Sequence[Refund], reason: RefundReason, prefix: str, restock: bool, now: datetime,
+    paid_minor: int | None = None,
 ) -> Refund | None:
     """Everything of `order` not given back yet, as one refund: the rest of what the buyer paid
     (platform fee included) and every ticket no earlier refund claimed. None when nothing is left.
+    `paid_minor`: what the card was charged, when more than the order's total (a passed-on
+    "Payment processing" line, which goes back too).
 
     `earlier` are the order's refunds of any status. The id is `rf_<prefix>_<order>_<attempt>`,
     attempt counting this prefix's FAILED refunds: retried after a crash it is the same refund,
@@ -84,7 +89,7 @@ def rest_of_order_refund(
     live = [r for r in earlier if r.status is not RefundStatus.FAILED]
     claimed = {t for r in live for t in r.ticket_ids}
     tickets = [t for t in order.tickets if t.id not in claimed and t.status is not TicketStatus.VOID]
-    amount = max(0, order.total_minor - sum(r.amount_minor for r in live))
+    amount = max(0, max(order.total_minor, paid_minor or 0) - sum(r.amount_minor for r in live))
     fee = max(0, (order.fee_minor if order.total_minor else 0) - sum(r.fee_minor for r in live))
     if not tickets and amount == 0:
         return None
@@ -182,12 +187,15 @@ class Refunds:
         if stored.amount_minor == 0 and stored.order_id is not None:  # nothing left to pay back: tickets only
             return record_without_provider(self.ticketing, self.store, stored)
         clock = self.ticketing.clock
-        fitted = payment is not None and payment.processing_minor and stored.order_id is not None
-        reversal = stored.transfer_reversal_minor if fitted else None
+        reversal: int | None = None
+        debit: AccountDebit | None = None
+        if payment is not None and carries_processing(payment, stored):  # processing.py: who pays what
+            reversal, debit_minor = organizer_share(stored, payment, self.store)
+            debit = AccountDebit(payment.account_id, debit_minor, stored.currency) if debit_minor else None
         try:
             info = None if created else self.gateway.find_refund(stored.payment_intent_id, stored.id)
             info = info or self.gateway.create_refund(
-                stored.payment_intent_id, stored.amount_minor, stored.id, stored.reservation_id, reversal)
+                stored.payment_intent_id, stored.amount_minor, stored.id, stored.reservation_id, reversal, debit)
         except GatewayError as error:
             if error.retryable:
                 log.warning("refund %s not confirmed by Stripe yet (%s); it will be retried", stored.id, error)

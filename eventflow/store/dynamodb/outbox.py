@@ -26,6 +26,7 @@ from eventflow.domain.outbox import (
     OutboxStatus,
     mail_from_json,
     mail_to_json,
+    send_ending,
 )
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.dynamodb import table as dynamodb_table
@@ -136,8 +137,7 @@ class DynamoOutboxMixin(TableClient):
         self, key: str, status: OutboxStatus, now: datetime, next_attempt_at: datetime | None = None,
         error: str = "",
     ) -> bool:
-        if status == OutboxStatus.SENDING:
-            raise ValueError("a send finishes as SENT, PENDING, FAILED or UNKNOWN")
+        send_ending(status)  # the rule of domain/outbox.py: SENDING is no way to end a send
         values: dict[str, Any] = {":status": s(status.value), ":sending": s(OutboxStatus.SENDING.value),
                                   ":now": time_value(now), ":error": s(error)}
         update = "SET #status = :status, updated_at = :now, last_error = :error"

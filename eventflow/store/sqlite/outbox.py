@@ -17,6 +17,7 @@ from eventflow.domain.outbox import (
     OutboxStatus,
     mail_from_json,
     mail_to_json,
+    send_ending,
 )
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
@@ -92,8 +93,7 @@ class SqliteOutboxMixin(SqliteDatabase):
         self, key: str, status: OutboxStatus, now: datetime, next_attempt_at: datetime | None = None,
         error: str = "",
     ) -> bool:
-        if status == OutboxStatus.SENDING:
-            raise ValueError("a send finishes as SENT, PENDING, FAILED or UNKNOWN")
+        send_ending(status)  # the rule of domain/outbox.py: SENDING is no way to end a send
         with self._write() as db:
             cursor = db.execute(
                 "UPDATE outbox SET status = ?, updated_at = ?, last_error = ?, "
