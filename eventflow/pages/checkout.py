@@ -69,7 +69,8 @@ def register(services: Services) -> None:
             countdown = ui.label().classes("text-amber-800 font-medium").props("data-testid=countdown")
             processing = services.payments.buyer_processing(reservation) if services.payments else 0
             price_breakdown([(view.tier_names.get(line.tier_id, "Ticket"), line) for line in reservation.lines],
-                            reservation.currency, reservation.fee_mode, processing)
+                            reservation.currency, reservation.fee_mode, processing,
+                            code=reservation.code.code if reservation.code else None)  # its discount line
             ui.label(f"Tickets go to {reservation.buyer.email}").classes("text-sm text-slate-600")
             error = ui.label().classes("text-red-700")
             total = reservation.total_minor + processing

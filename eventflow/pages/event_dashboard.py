@@ -19,6 +19,7 @@ from eventflow.domain.analytics import orders_csv, sales_key
 from eventflow.domain.models import Event, Order, Organizer, StaffAccess
 from eventflow.domain.payments.records import Refund
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures
+from eventflow.pages.components.code_stats_panel import CodeStatsPanel
 from eventflow.pages.components.disputes_panel import DisputesPanel
 from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRequest, SalesChart, SalesFigures
 from eventflow.pages.components.formatting import event_when
@@ -65,6 +66,7 @@ class EventDashboard:
         self.door = DoorPanel(self.event, shown)
         self.money = await MoneyPanel.create(self.services, self.organizer, self.event, shown.sales)
         await DisputesPanel.create(self.services, self.organizer, self.event)  # chargebacks (H7)
+        await CodeStatsPanel.create(self.services, self.organizer, self.event)  # per access code (issue 12)
         self.attendees = Attendees(self.services, self.event, shown.tiers, first_page)
         StaffPanel(self.services, self.organizer, self.event, staff)
         MessagesPanel(self.services, self.organizer, self.event, shown.tiers)  # messages, reminder (H6)

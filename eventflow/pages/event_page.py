@@ -14,14 +14,18 @@ from html import escape
 
 from nicegui import ui
 
+from eventflow.domain.access_codes import BuyerView
 from eventflow.domain.errors import NotFound
-from eventflow.domain.models import Event, EventStatus, EventView, TierCount
+from eventflow.domain.models import Event, EventStatus, TierCount
 from eventflow.domain.money import FeeMode, fee_description
+from eventflow.pages.components.code_entry import CodeEntry, read_offer
 from eventflow.pages.components.event_status_banner import event_status_banner
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts, serve_script
+from eventflow.pages.components.more_like_this import more_like_this
 from eventflow.pages.components.purchase import PurchasePanel
+from eventflow.pages.components.resume_checkout import ResumeCheckout
 from eventflow.pages.components.rich_links import add_event_links
 from eventflow.pages.components.share_buttons import share_buttons
 from eventflow.pages.components.tier_card import TierRow, live_state, tier_card
@@ -51,7 +55,7 @@ def tickets_heading(event: Event) -> str:
     if event.fee_mode is FeeMode.BUYER_PAYS:
         note = (f'<div class="text-xs text-slate-500">Platform fee: {escape(fee_description(event.currency))}, '
                 "shown before you pay. Free tickets have no fee.</div>")
-    return f'<div class="text-xl font-semibold">Tickets</div>{note}'
+    return f'<h2 class="text-xl font-semibold">Tickets</h2>{note}'
 
 
 def register(services: Services) -> None:
@@ -59,16 +63,19 @@ def register(services: Services) -> None:
     live = LiveCounts(services.hub, live_state)
 
     @ui.page("/e/{slug}")
-    async def event_page(slug: str) -> None:
+    async def event_page(slug: str, code: str | None = None) -> None:
         try:
             view = await services.off_loop(services.catalog.public_event_by_slug, slug)
         except NotFound:
             not_found("event")
             return
         event = view.event
+        offer, code_problem = await read_offer(services, view, code)  # ?code=: hidden tiers, prices (code_entry.py)
         ui.add_head_html(f'<script src="{SCRIPT_URL}"></script>')
         await add_event_links(services, view)  # Open Graph, JSON-LD, canonical: in the first HTML answer
         with frame(event.title):
+            if event.status is EventStatus.PUBLISHED:  # a hold this browser left at checkout: resume or release
+                ResumeCheckout(event.id)
             ui.html(event_header(event, services.covers.exists(event.id)), sanitize=False).classes(
                 "w-full flex flex-col gap-1")
             await event_status_banner(services, event)  # cancelled / postponed, in the buyer's words
@@ -76,10 +83,13 @@ def register(services: Services) -> None:
                 ui.markdown(event.description).classes("text-slate-800")
             share_buttons(event, services.settings.public_url)
             ui.html(tickets_heading(event), sanitize=False).classes("mt-2")
-            panel = PurchasePanel(services, view) if event.status is EventStatus.PUBLISHED else None
-            rows = tickets(view, panel, services.ticketing.clock.now())
+            if event.status is EventStatus.PUBLISHED:
+                CodeEntry(services, offer, code_problem, code)  # "Have a code?", or the one applied
+            panel = PurchasePanel(services, view, offer) if event.status is EventStatus.PUBLISHED else None
+            rows = tickets(offer, panel, services.ticketing.clock.now())
             if panel is not None:
                 panel.form()
+            await more_like_this(services, event)  # same organizer, tags, city, dates (more_like_this.py)
 
         def remember_counts(counts: list[TierCount]) -> None:  # the hub read them: no store call here
             for count in counts:
@@ -92,10 +102,12 @@ def register(services: Services) -> None:
         live.watch(event.id, ui.context.client, remember_counts)
 
 
-def tickets(view: EventView, panel: PurchasePanel | None, now: datetime) -> dict[str, TierRow]:
-    """A card per visible tier; a stepper on those that can be bought right now."""
-    event = view.event
+def tickets(offer: BuyerView, panel: PurchasePanel | None, now: datetime) -> dict[str, TierRow]:
+    """A card per tier this buyer may see (public ones, and hidden ones their code unlocks: the domain's
+    `buyer_view`); a stepper on those that can be bought right now."""
+    event = offer.event
     return {
-        tier.id: tier_card(tier, event.currency, FeeMode(event.fee_mode), panel if tier.on_sale_at(now) else None, now)
-        for tier in view.tiers if not tier.hidden
+        o.tier.id: tier_card(o.tier, event.currency, FeeMode(event.fee_mode),
+                             panel if o.tier.on_sale_at(now) else None, now, event.timezone, offer=o)
+        for o in offer.tiers
     }

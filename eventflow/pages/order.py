@@ -11,6 +11,7 @@ from eventflow.domain.errors import NotFound
 from eventflow.domain.links import checkout_path, ticket_path
 from eventflow.domain.models import ReservationStatus, Ticket, TicketStatus
 from eventflow.domain.queries import OrderView
+from eventflow.pages.components.breakdown import reservation_breakdown
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame, heading, not_found
 from eventflow.pages.components.refund_request import change_notice
@@ -62,6 +63,9 @@ def register(services: Services) -> None:
                 ui.label(f"Order {order.id} · {paid} · "
                          f"tickets sent to {order.buyer.email}").classes("text-sm text-slate-500")
                 calendar_links(event.venue, reservation_id)
+            if view.reservation.discount_minor:  # bought with a code: price, discount, fee, total as paid
+                with ui.card().classes("w-full"):
+                    reservation_breakdown(view.reservation, view.tier_names, processing)
             await change_notice(services, event, order)  # cancelled or postponed (refund_request.py)
             for number, ticket in enumerate(order.tickets, 1):
                 ticket_card(number, ticket, view.tier_names)

@@ -8,25 +8,32 @@ from collections.abc import Sequence
 
 from nicegui import ui
 
-from eventflow.domain.models import ReservationLine
+from eventflow.domain.models import Reservation, ReservationLine
 from eventflow.domain.money import FeeMode, fee_description
 from eventflow.domain.processing_fees import PROCESSING_LINE
 from eventflow.pages.components.formatting import money
 
 
 def price_breakdown(
-    lines: Sequence[tuple[str, ReservationLine]], currency: str, fee_mode: FeeMode, processing_minor: int = 0
+    lines: Sequence[tuple[str, ReservationLine]], currency: str, fee_mode: FeeMode, processing_minor: int = 0,
+    code: str | None = None,
 ) -> None:
     """`lines` pairs each tier's display name with its priced line; `processing_minor` is the
-    passed-on processor's fee (`ChargeSplit.buyer_processing_minor`, 0 when absorbed)."""
+    passed-on processor's fee (`ChargeSplit.buyer_processing_minor`, 0 when absorbed). An access
+    code's discount shows as its own line under the list prices; the fee is on what is paid."""
     subtotal = sum(line.subtotal_minor for _, line in lines)
     fee = sum(line.fee_minor for _, line in lines)
     total = sum(line.total_minor for _, line in lines)
+    discount = sum(line.discount_minor for _, line in lines)
     with ui.column().classes("w-full gap-1").props("data-testid=breakdown"):
         for name, line in lines:
             with ui.row().classes("w-full justify-between no-wrap"):
                 ui.label(f"{line.quantity} × {name}")
-                ui.label(money(line.subtotal_minor, currency))
+                ui.label(money(line.subtotal_minor + line.discount_minor, currency))
+        if discount:
+            with ui.row().classes("w-full justify-between no-wrap text-emerald-800"):
+                ui.label(f"Code {code}" if code else "Discount")
+                ui.label(f"−{money(discount, currency)}").props("data-testid=discount")
         if fee_mode is FeeMode.BUYER_PAYS and fee:
             with ui.row().classes("w-full justify-between no-wrap text-slate-600"):
                 ui.label(f"Platform fee ({fee_description(currency)})")
@@ -41,3 +48,10 @@ def price_breakdown(
             ui.label(money((total if fee_mode is FeeMode.BUYER_PAYS else subtotal) + processing_minor, currency)).props(
                 "data-testid=total"
             )
+
+
+def reservation_breakdown(reservation: Reservation, tier_names: dict[str, str], processing_minor: int = 0) -> None:
+    """A reservation's own lines, as stored (the checkout, and the order page of a discounted order)."""
+    price_breakdown([(tier_names.get(line.tier_id, "Ticket"), line) for line in reservation.lines],
+                    reservation.currency, reservation.fee_mode, processing_minor,
+                    code=reservation.code.code if reservation.code else None)

@@ -7,21 +7,25 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from eventflow.domain.access_codes import BuyerView
 from eventflow.domain.errors import DomainError, SoldOut, ValidationFailed
 from eventflow.domain.links import checkout_path
 from eventflow.domain.models import Buyer, EventView, ReservationLine, Tier
-from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.domain.money import FeeMode
 from eventflow.domain.reservations import LineRequest
 from eventflow.pages.components.breakdown import price_breakdown
+from eventflow.pages.components.code_entry import line_for
 from eventflow.services import Services
 
 
 class PurchasePanel:
     """Per-visitor state: how many of each tier, and the form that turns them into a hold."""
 
-    def __init__(self, services: Services, view: EventView) -> None:
+    def __init__(self, services: Services, view: EventView, offer: BuyerView | None = None) -> None:
         self.services = services
         self.view = view
+        self.offer = offer  # with an access code: its prices, and it goes into the reservation
+        self.code = offer.code.code if offer is not None and offer.code is not None else None
         self.quantities: dict[str, int] = {tier.id: 0 for tier in view.tiers}
         self.tiers_by_id = {tier.id: tier for tier in view.tiers}
         self.available: dict[str, int] = {tier.id: tier.available for tier in view.tiers}
@@ -82,10 +86,7 @@ class PurchasePanel:
         for tier in self.view.tiers:
             quantity = self.quantities.get(tier.id, 0)
             if quantity:
-                price = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode)
-                lines.append((tier.name, ReservationLine(
-                    tier.id, quantity, price.price_minor, price.fee_minor, price.buyer_total_minor,
-                )))
+                lines.append((tier.name, line_for(tier, quantity, event, self.offer)))  # components/code_entry.py
         return lines
 
     def form(self) -> None:
@@ -114,7 +115,7 @@ class PurchasePanel:
         # All-in price up front: a passed-on processing fee is shown before the buyer reserves.
         processing = payments.buyer_processing_of(sum(line.total_minor for _, line in lines),
                                                   sum(line.fee_minor for _, line in lines), currency) if payments else 0
-        price_breakdown(lines, currency, FeeMode(self.view.event.fee_mode), processing)
+        price_breakdown(lines, currency, FeeMode(self.view.event.fee_mode), processing, code=self.code)
 
     async def reserve(self) -> None:
         self.error.set_visibility(False)
@@ -129,6 +130,7 @@ class PurchasePanel:
             reservation = await self.services.off_loop(
                 self.services.ticketing.reserve, self.view.event.id, lines,
                 Buyer(email=self.email.value, name=self.name.value), idempotency_key=self.idempotency_key,
+                code=self.code,
             )
         except SoldOut as error:
             names = [t.name for t in self.view.tiers if t.id in error.tier_ids]

@@ -16,24 +16,11 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer, StaffAccess
 from eventflow.pages.components.qr import qr_svg
+from eventflow.pages.components.share_link import copy_link_js
 from eventflow.services import Services
 
-# Copies the link's text; says "Copied" on the button for two seconds. Over http on a host other
-# than localhost `navigator.clipboard` does not exist: select the text and use the copy command.
-COPY_LINK_JS = """(event) => {
-  const link = document.querySelector('[data-testid="staff-link"]');
-  const button = event.target.closest('button');
-  const text = link.innerText.trim();
-  const said = (words) => { const label = button.querySelector('.block');
-    if (label) { const was = label.textContent; label.textContent = words;
-                 setTimeout(() => { label.textContent = was; }, 2000); } };
-  const bySelection = () => { const range = document.createRange(); range.selectNodeContents(link);
-    const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
-    said(document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C'); };
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(() => said('Copied'), bySelection);
-  } else { bySelection(); }
-}"""
+# Copies the link's text in the browser (components/share_link.py, shared with the codes' links).
+COPY_LINK_JS = copy_link_js("staff-link")
 
 
 def local_time(at: datetime, event: Event) -> str:

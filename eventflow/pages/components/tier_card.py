@@ -15,8 +15,10 @@ from typing import Any
 
 from nicegui import ui
 
+from eventflow.domain.access_codes import TierOffer
 from eventflow.domain.models import Tier, TierCount, availability_band
 from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.pages.components.code_entry import coded_tier_text
 from eventflow.pages.components.formatting import availability_text, local_moment, money, price_label
 from eventflow.pages.components.purchase import PurchasePanel
 
@@ -92,13 +94,16 @@ def tier_text(tier: Tier, currency: str, fee_mode: FeeMode, not_on_sale: str | N
 
 
 def tier_card(
-    tier: Tier, currency: str, fee_mode: FeeMode, panel: PurchasePanel | None, now: datetime, timezone: str = "UTC"
+    tier: Tier, currency: str, fee_mode: FeeMode, panel: PurchasePanel | None, now: datetime, timezone: str = "UTC",
+    offer: TierOffer | None = None,
 ) -> TierRow:
-    """`panel` is None when this tier cannot be bought right now (event or tier not on sale)."""
+    """`panel` is None when this tier cannot be bought right now (event or tier not on sale); `offer`
+    is the tier with the buyer's access code applied (its price, whether the code unlocked it)."""
     not_on_sale = None if panel is not None else sale_window_text(tier, now, timezone)
     with ui.row().classes(CARD_CLASSES).props(f"data-testid=tier-{tier.id}") as card:
         with ui.column().classes("grow gap-1 min-w-0 mr-2"):
-            ui.html(tier_text(tier, currency, fee_mode, not_on_sale), sanitize=False)
+            ui.html(coded_tier_text(offer, currency, fee_mode, not_on_sale)
+                    or tier_text(tier, currency, fee_mode, not_on_sale), sanitize=False)
             badge = LiveBadge(availability_text(tier.available, tier.capacity)).classes(
                 badge_classes(tier.available, tier.capacity)
             ).props(f"data-testid=available-{tier.id}")

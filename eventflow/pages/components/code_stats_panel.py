@@ -1,0 +1,76 @@
+"""The event dashboard's Codes table: per access code, uses / limit, tickets, revenue, discount given.
+
+The figures are the code's own counters, kept by the store in the same writes as the reservations
+they count (domain/access_codes.py `AccessCodes.stats`): one read of the event's codes, never a
+scan of orders. An event without codes shows nothing and does not listen for changes; one with
+codes re-reads them when the availability hub reports a change (sales, holds, releases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from eventflow.domain.access_codes import CodeStats
+from eventflow.domain.models import Event, Organizer
+from eventflow.pages.components.formatting import money
+from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.services import Services
+
+COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key in ("code", "state") else "right"}
+           for key, label in (("code", "Code"), ("state", "State"), ("uses", "Uses / limit"), ("tickets", "Tickets"),
+                              ("revenue", "Revenue"), ("discount", "Discount given"))]
+STATES = {"active": "Active", "paused": "Paused", "scheduled": "Not yet active", "ended": "Ended",
+          "used_up": "Used up", "deleted": "Deleted"}
+
+
+def stats_rows(stats: list[CodeStats], currency: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in stats:
+        uses = f"{row.uses} / {row.max_uses}" if row.max_uses is not None else f"{row.uses} / —"
+        if row.held_uses:
+            uses += f" ({row.held_uses} held)"
+        rows.append({"id": row.code.id, "code": row.code.code, "state": STATES.get(row.state, row.state),
+                     "uses": uses, "tickets": row.tickets, "revenue": money(row.revenue_minor, currency),
+                     "discount": money(row.discount_minor, currency)})
+    return rows
+
+
+class CodeStatsPanel:
+    """Built by `create` (it reads the figures first)."""
+
+    def __init__(self, services: Services, organizer: Organizer, event: Event) -> None:
+        self.services, self.organizer, self.event = services, organizer, event
+        self.client = ui.context.client
+        self.shown: list[dict[str, Any]] = []
+
+    @classmethod
+    async def create(cls, services: Services, organizer: Organizer, event: Event) -> CodeStatsPanel:
+        """The dashboard's one-line hook."""
+        panel = cls(services, organizer, event)
+        stats = await panel.read()
+        if stats:
+            panel.build(stats)
+            unsubscribe = services.hub.subscribe(event.id, LiveRefresh(panel.refresh, f"code stats {event.id}"))
+            panel.client.on_delete(unsubscribe)
+        return panel
+
+    async def read(self) -> list[CodeStats]:
+        return await self.services.off_loop(self.services.codes.stats, self.organizer.id, self.event.id)
+
+    def build(self, stats: list[CodeStats]) -> None:
+        self.shown = stats_rows(stats, self.event.currency)
+        with ui.card().classes("w-full gap-2").props("data-testid=code-stats"):
+            ui.label("Codes").classes("text-lg font-semibold")
+            ui.label("Revenue is what buyers paid for tickets bought with each code (before fees); uses held "
+                     "at checkout count until the hold ends.").classes("text-sm text-slate-600")
+            self.table = ui.table(columns=COLUMNS, rows=self.shown, row_key="id", pagination=10) \
+                .classes("w-full").props("flat dense wrap-cells data-testid=code-stats-table")
+
+    async def refresh(self) -> None:
+        rows = stats_rows(await self.read(), self.event.currency)
+        if self.client.is_deleted or rows == self.shown:
+            return
+        self.shown = rows
+        self.table.rows = rows
+        self.table.update()
