@@ -10,6 +10,7 @@ from eventflow.services import Services
 def register(services: Services) -> None:
     from eventflow.pages import (
         account,
+        browse,
         checkout,
         dashboard,
         demo_payment,
@@ -21,6 +22,7 @@ def register(services: Services) -> None:
         login,
         not_found,
         order,
+        organizer_profile,
         password_reset,
         payments_setup,
         scanner,
@@ -32,7 +34,7 @@ def register(services: Services) -> None:
     install_door_assets()
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
                    event_editor, event_dashboard, scanner, stripe_return, payments_setup, password_reset,
-                   embed, not_found):
+                   embed, browse, organizer_profile, not_found):
         screen.register(services)
     if services.settings.oidc_issuer:
         from eventflow.pages import oidc_login

@@ -11,6 +11,7 @@ from eventflow.domain.models import Organizer
 from eventflow.pages.components import email_check
 from eventflow.pages.components.email_check import email_check_notice
 from eventflow.pages.components.frame import frame
+from eventflow.pages.components.organizer_address import address_card
 from eventflow.pages.components.qr import qr_svg
 from eventflow.pages.components.session import client_address, renew_session, require_organizer
 from eventflow.services import Services
@@ -143,4 +144,5 @@ def register(services: Services) -> None:
             TwoFactorCard(services, organizer)
             password_card(services, organizer)
             sessions_card(services, organizer)
+            await address_card(services, organizer)  # the public page /o/{slug} (organizer_address.py)
         return None

@@ -21,6 +21,7 @@ from eventflow.pages.components.codes_panel import codes_panel
 from eventflow.pages.components.embed_snippet import embed_panel
 from eventflow.pages.components.email_check import email_check_notice
 from eventflow.pages.components.event_form import EventForm, TierForm, clear_errors, mark_error, show_error
+from eventflow.pages.components.event_tags import tags_panel
 from eventflow.pages.components.flyer_panel import flyer_panel
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import require_organizer, require_own_event
@@ -62,6 +63,7 @@ class EventEditor:
         codes_panel(self.services, self.organizer, event)  # VIP links, access and promo codes (codes_panel.py)
         flyer_panel(self.services, self.organizer, event)  # pages/components/flyer_panel.py
         embed_panel(self.services.settings.public_url, event)  # the widget's snippet and preview
+        tags_panel(self.services, self.organizer, event)  # categories browse filters on (event_tags.py)
 
     # ------------------------------------------------------------ status
     @ui.refreshable_method

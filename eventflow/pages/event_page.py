@@ -23,6 +23,7 @@ from eventflow.pages.components.event_status_banner import event_status_banner
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts, serve_script
+from eventflow.pages.components.more_like_this import more_like_this
 from eventflow.pages.components.purchase import PurchasePanel
 from eventflow.pages.components.rich_links import add_event_links
 from eventflow.pages.components.share_buttons import share_buttons
@@ -85,6 +86,7 @@ def register(services: Services) -> None:
             rows = tickets(offer, panel, services.ticketing.clock.now())
             if panel is not None:
                 panel.form()
+            await more_like_this(services, event)  # same organizer, tags, city, dates (more_like_this.py)
 
         def remember_counts(counts: list[TierCount]) -> None:  # the hub read them: no store call here
             for count in counts:

@@ -1,0 +1,39 @@
+"""The editor's "Tags" card: the categories browse filters on (domain/browse.py `Browse.set_tags`)."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from eventflow.domain.errors import DomainError
+from eventflow.domain.models import Event, Organizer
+from eventflow.services import Services
+
+
+def tags_panel(services: Services, organizer: Organizer, event: Event) -> None:
+    browse = services.browse
+    if browse is None:
+        return
+    with ui.card().classes("w-full gap-2").props("data-testid=tags-panel"):
+        ui.label("Tags").classes("text-lg font-semibold")
+        ui.label("Up to 5 categories, separated by commas (e.g. jazz, open air): visitors filter /events by them.") \
+            .classes("text-sm text-slate-600")
+        field = ui.input("Tags").classes("w-full").props("data-testid=tags-input")
+
+        async def load() -> None:  # after the page is built: the editor's build is not async
+            field.set_value(", ".join(await services.off_loop(browse.tags_of, event.id)))
+
+        ui.timer(0, load, once=True)
+        note = ui.label("").classes("text-sm")
+
+        async def save() -> None:
+            try:
+                tags = await services.off_loop(browse.set_tags, organizer.id, event.id, field.value or "")
+            except DomainError as error:
+                note.set_text(error.detail)
+                note.classes(replace="text-sm text-red-700")
+                return
+            field.set_value(", ".join(tags))
+            note.set_text("Saved." if tags else "Saved: no tags.")
+            note.classes(replace="text-sm text-emerald-800")
+
+        ui.button("Save tags", on_click=save).props("unelevated data-testid=tags-save")

@@ -1,0 +1,41 @@
+"""The account page's "Your public page" card: the organizer's address `/o/{slug}` (unique)."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from eventflow.domain.errors import DomainError
+from eventflow.domain.models import Organizer
+from eventflow.services import Services
+
+
+async def address_card(services: Services, organizer: Organizer) -> None:
+    browse = services.browse
+    if browse is None:
+        return
+    current = await services.off_loop(browse.organizer_slug, organizer.id) or ""
+    base = services.settings.public_url.rstrip("/")
+    with ui.card().classes("w-full gap-2").props("data-testid=organizer-address"):
+        ui.label("Your public page").classes("text-lg font-semibold")
+        ui.label("Lists your upcoming events; visitors can follow you by mail.").classes("text-sm text-slate-600")
+        field = ui.input("Address", value=current).props(f'prefix="{base}/o/" data-testid=address-input') \
+            .classes("w-full")
+        link = ui.link(f"{base}/o/{current}" if current else "", f"/o/{current}").classes("text-sm")
+        link.set_visibility(bool(current))
+        note = ui.label("").classes("text-sm")
+
+        async def save() -> None:
+            try:
+                slug = await services.off_loop(browse.set_organizer_slug, organizer.id, field.value or "")
+            except DomainError as error:
+                note.set_text(error.detail)
+                note.classes(replace="text-sm text-red-700")
+                return
+            field.set_value(slug)
+            link.set_text(f"{base}/o/{slug}")
+            link.props(f'href="/o/{slug}"')
+            link.set_visibility(True)
+            note.set_text("Saved.")
+            note.classes(replace="text-sm text-emerald-800")
+
+        ui.button("Save address", on_click=save).props("unelevated data-testid=address-save")
