@@ -30,7 +30,7 @@ TITLES = {
 
 
 def facts(title: str) -> FlyerFacts:
-    return FlyerFacts(event_id="evt_bench", title=title, when="Sat 14 Mar 2027 · 20:00", day="Sat 14 Mar 2027",
+    return FlyerFacts(event_id="evt_bench", title=title, when="Sun 14 Mar 2027 · 20:00", day="Sun 14 Mar 2027",
                       time="20:00", venue="Hafenbar, Am Kai 3, Berlin", price="from €12",
                       url="https://tickets.example.org/e/harbour-jazz-night?ref=flyer",
                       description="Live jazz by the water")

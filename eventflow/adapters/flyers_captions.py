@@ -76,7 +76,8 @@ def english(facts: FlyerFacts, theme: str) -> dict[str, tuple[str, ...]]:
             f"✨ {facts.title} ✨\n📅 {facts.when}\n📍 {facts.venue}\n🎟 {facts.price or 'Tickets'} - link in bio"
             f"\n\n{blurb}\n\n{tags}".replace("\n\n\n", "\n\n"),
             f"Save the date: {facts.title}, {facts.day}{where}.{price} See you there! 🎶\n\n{tags}",
-            f"{facts.title} is coming{where} on {facts.day} at {facts.time}. Grab your spot before it's gone."
+            f"{facts.title} is coming{where.replace(' at ', ' to ', 1)} on {facts.day} at {facts.time}. Grab your "
+            "spot before it's gone."
             f"\n\n{tags}",
         ),
         "x": (

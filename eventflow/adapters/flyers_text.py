@@ -8,6 +8,7 @@ by Pillow's raqm layout when available."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +24,12 @@ JAPANESE = FONT_DIR / "NotoSansJP-Bold-subset.otf"
 EMOJI = FONT_DIR / "NotoColorEmoji-subset.ttf"
 EMOJI_SIZE = 109  # the one size Noto Color Emoji's bitmaps come in; scaled to the line's size
 INVISIBLE = {0xFE0F, 0xFE0E, 0x200D}  # variation selectors and the zero-width joiner
+# Where an unspaced word may break: between these pieces. A katakana word (with a following "・") and a run
+# of Latin letters or digits stay whole, so "ナイト" is never split into "ナ" / "イト"; other characters
+# (kanji, hiragana) break anywhere, as Japanese typesetting allows.
+PIECE = re.compile(r"[\u30a0-\u30fa\u30fc-\u30ff\uff66-\uff9f]+[・、。」]?"  # katakana word (・ breaks)
+                   r"|[^\W_]*[A-Za-z0-9][^\W_]*[.,!?]?"  # a Latin word or number
+                   r"|.[、。」・]?", re.DOTALL)  # any other character, with the punctuation that must follow it
 
 
 @cache
@@ -106,14 +113,22 @@ def wrap(text: str, size: int, width: float, bold: bool = True) -> list[str]:
         if current:
             lines.append(current)
         current = ""
-        for ch in word:  # the word alone does not fit: break it
-            if line_width(current + ch, size, bold) > width and current:
+        for piece in pieces(word, size, width, bold):  # the word alone does not fit: break it
+            if line_width(current + piece, size, bold) > width and current:
                 lines.append(current)
                 current = ""
-            current += ch
+            current += piece
     if current:
         lines.append(current)
     return lines
+
+
+def pieces(word: str, size: int, width: float, bold: bool) -> list[str]:
+    """The word's unbreakable pieces (PIECE); a piece wider than the line itself breaks between characters."""
+    out: list[str] = []
+    for piece in PIECE.findall(word):
+        out.extend(piece if line_width(piece, size, bold) > width else [piece])
+    return out
 
 
 @dataclass(frozen=True)
@@ -150,12 +165,13 @@ def draw_line(canvas: Image.Image, xy: tuple[float, float], text: str, size: int
     """Draw one line at its top-left `xy`; returns the box it covers (left, top, right, bottom)."""
     draw = ImageDraw.Draw(canvas)
     x, y = xy
+    baseline = y + font(fallback(bold)[0], size).getmetrics()[0]  # one baseline for every font on the line
     for run in runs(text, bold):
         if run.path == EMOJI:
             x += _paste_emoji(canvas, (x, y), run.text, size)
             continue
         face = font(run.path, size)
-        draw.text((x, y), run.text, font=face, fill=fill)
+        draw.text((x, baseline), run.text, font=face, fill=fill, anchor="ls")
         x += face.getlength(run.text)
     return xy[0], y, x, y + size * 1.22
 

@@ -60,7 +60,7 @@ class FlyerFacts:
 
     event_id: str
     title: str
-    when: str  # date and time in the event's timezone, e.g. "Sat 14 Mar 2027 · 20:00 (Europe/Berlin)"
+    when: str  # date and time in the event's timezone, e.g. "Sun 14 Mar 2027 · 20:00"
     day: str  # the date alone, for captions
     time: str
     venue: str

@@ -1,5 +1,6 @@
 """A real browser makes a flyer from the event editor (the AI engine through the local OpenAI stand-in,
-then the local designer), sees captions, and downloads the square post, whose QR opens the event."""
+then the local designer), sees captions, and downloads the square post, whose QR opens the event; the panel
+fits a phone's width (screens of both in docs/screens with EVENTFLOW_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import DESKTOP, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
 from tests.flyers.checks import qr_texts
 from tests.flyers.openai_standin import openai_standin
@@ -55,12 +56,20 @@ def test_generate_a_flyer_in_the_editor_and_download_the_square_post(tmp_path: P
         wait_testid(driver, "flyer-square", timeout=60)
         assert any(path.endswith("/chat/completions") for path, _ in standin.requests)
         assert "AI insta 1" in driver.page_source
-        screenshot(driver, "flyer-panel-desktop", "flyer-panel")
 
         standin.script[:] = ["invalid"]  # a malformed answer: the local designer takes over, and says so
         by_testid(driver, "flyer-generate").click()
         until(driver, 60, lambda d: "could not read" in by_testid(d, "flyer-panel").text)
         wait_testid(driver, "flyer-history")
+        driver.execute_script("document.querySelectorAll('.q-notification').forEach(n => n.remove())")
+        screenshot(driver, "flyer-panel-desktop", "flyer-panel")
+        driver.set_window_size(*PHONE)
+        driver.refresh()  # laid out at a phone's width from the start, as a phone opens it
+        wait_testid(driver, "flyer-square", timeout=30)
+        screenshot(driver, "flyer-panel-phone", "flyer-result")
+        screenshot(driver, "flyer-captions-phone", "caption-instagram-0")
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the editor scrolls sideways on a phone by {overflow} px"
         by_testid(driver, "flyer-download-square").click()
         until(driver, 20, lambda d: any(p.suffix == ".png" for p in downloads.iterdir()))
         [square] = [p for p in downloads.iterdir() if p.suffix == ".png"]

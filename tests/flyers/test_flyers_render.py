@@ -38,7 +38,7 @@ TITLES = {
 
 
 def facts(title: str, **changes: str) -> FlyerFacts:
-    fields = {"event_id": "evt_1", "title": title, "when": "Sat 14 Mar 2027 · 20:00", "day": "Sat 14 Mar 2027",
+    fields = {"event_id": "evt_1", "title": title, "when": "Sun 14 Mar 2027 · 20:00", "day": "Sun 14 Mar 2027",
               "time": "20:00", "venue": "Hafenbar, Am Kai 3, Berlin", "price": "from €12", "url": URL,
               "description": "Live jazz by the water"}
     return FlyerFacts(**{**fields, **changes})
@@ -157,3 +157,11 @@ def test_the_accent_colour_comes_from_the_cover_when_there_is_one(tmp_path: Path
         rule = image.getpixel((int(0.075 * 1080) + 20, int(0.075 * 1080) + 5))  # the accent rule above the date
     assert rule == (r, g, b)
     assert qr_texts(square) == [URL]
+
+
+@pytest.mark.parametrize("width", [450, 600, 918])  # a katakana word wider than the line breaks anyway
+def test_japanese_breaks_between_words_not_inside_a_katakana_word(width: int) -> None:
+    lines = text.wrap(TITLES["japanese"], 96, width)
+    assert "".join(lines).replace(" ", "") == TITLES["japanese"].replace(" ", "")
+    for line in lines:
+        assert not line.startswith(("イト", "ト", "ャズ", "ズ", "イブ", "ブ", "・")), lines  # ナイト ジャズ ライブ
