@@ -2,7 +2,7 @@
 
 One module per resource: `auth`, `events`, `buying` (reservations, checkout, tickets), `door`
 (staff links, check-in), `payments` (Stripe Connect), `orders` (cancel, postpone, void), `flyers`
-(posters, posts, captions), `health`;
+(posters, posts, captions), `codes` (access and promo codes), `health`;
 `deps` holds what routes depend on, `errors` how they fail: every error leaves as
 `{"error": code, "detail": text}` with a 4xx status (see `install_error_handlers`).
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from eventflow.api import auth, buying, door, events, flyers, health, orders, payments
+from eventflow.api import auth, buying, codes, door, events, flyers, health, orders, payments
 from eventflow.api import discovery as discovery_routes
 from eventflow.api.deps import PREFIX, TAGS
 from eventflow.api.errors import add_unknown_route, install_error_handlers
@@ -31,7 +31,7 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
 # than with `include_router`, which in this FastAPI nests routers lazily: the catch-all's 405 check
 # and the authorization tests walk `router.routes` as plain APIRoutes.
 # Buying first: the router tries routes in order, and a ticket drop's reservations are the hottest.
-for resource in (buying, health, auth, events, door, payments, orders, flyers):
+for resource in (buying, health, auth, events, codes, door, payments, orders, flyers):
     router.routes.extend(resource.router.routes)
 router.routes.extend(discovery_routes.router.routes)  # public search and organizer profiles
 add_unknown_route(router)  # the catch-all must stay the last route

@@ -51,6 +51,7 @@ class ReservationIn(Strict):
     lines: list[LineIn] = Field(max_length=50)
     buyer: BuyerIn
     idempotency_key: str | None = Field(default=None, max_length=200)
+    code: str | None = Field(default=None, max_length=64)  # an access or promo code (domain/access_codes.py)
 
 
 class LineOut(BaseModel):
@@ -62,6 +63,8 @@ class LineOut(BaseModel):
     subtotal_minor: int
     fee_minor: int
     total_minor: int
+    unit_discount_minor: int = 0  # an access code's discount per ticket; unit_price_minor is after it
+    discount_minor: int = 0
 
 
 class ReservationOut(BaseModel):
@@ -76,6 +79,8 @@ class ReservationOut(BaseModel):
     currency: str
     fee_mode: str
     order_id: str | None
+    discount_minor: int = 0
+    code: str | None = None  # the access code it holds uses of
 
 
 def reservation_json(reservation: Reservation) -> dict[str, Any]:
@@ -87,12 +92,14 @@ def reservation_json(reservation: Reservation) -> dict[str, Any]:
         "lines": [
             {"tier_id": line.tier_id, "quantity": line.quantity, "unit_price_minor": line.unit_price_minor,
              "unit_fee_minor": line.unit_fee_minor, "unit_total_minor": line.unit_total_minor,
-             "subtotal_minor": line.subtotal_minor, "fee_minor": line.fee_minor, "total_minor": line.total_minor}
+             "subtotal_minor": line.subtotal_minor, "fee_minor": line.fee_minor, "total_minor": line.total_minor,
+             "unit_discount_minor": line.unit_discount_minor, "discount_minor": line.discount_minor}
             for line in reservation.lines
         ],
         "subtotal_minor": reservation.subtotal_minor, "fee_minor": reservation.fee_minor,
         "total_minor": reservation.total_minor, "currency": reservation.currency,
         "fee_mode": reservation.fee_mode.value, "order_id": reservation.order_id,
+        "discount_minor": reservation.discount_minor, "code": reservation.code.code if reservation.code else None,
     }
 
 
@@ -101,7 +108,9 @@ def reservation_json(reservation: Reservation) -> dict[str, Any]:
 async def reserve(request: Request) -> Response:
     """Hold tickets until `expires_at`. With an `idempotency_key`, a retry of the same request (same
     lines and buyer) gets the same reservation back; the same key with another request is
-    `409 idempotency_key_reused`."""
+    `409 idempotency_key_reused`. With a `code`, hidden tiers it unlocks are sold and its discount
+    applied (lines carry `unit_discount_minor`); a hidden tier without one is `409 code_required`;
+    a bad code `404 code_invalid`, `409 code_used_up` or `409 code_not_active`."""
     # What a ticket drop hammers: no parameter for FastAPI to solve (each costs a pass over path,
     # query, headers and cookies): the body is read by `json_body` (one parse, FastAPI's errors),
     # the event id and the services taken from the request; both documented by `openapi_extra`.
@@ -112,6 +121,7 @@ async def reserve(request: Request) -> Response:
         [LineRequest(line.tier_id, line.quantity) for line in body.lines],
         Buyer(email=body.buyer.email, name=body.buyer.name),
         body.idempotency_key,
+        body.code,
     ))
     return json_response(reservation_json(reservation), status=201)
 

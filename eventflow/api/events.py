@@ -16,6 +16,7 @@ from eventflow.api.deps import OrganizerDep, ServicesDep, current_organizer, res
 from eventflow.api.errors import ERRORS
 from eventflow.api.orders import ChangeOut, change_out
 from eventflow.api.schemas import CatalogInstant, Strict, model_response
+from eventflow.domain.access_codes import BuyerView
 from eventflow.domain.analytics import orders_csv
 from eventflow.domain.errors import NotFound, Unauthorized
 from eventflow.domain.links import event_url
@@ -60,6 +61,10 @@ class TierOut(BaseModel):
     sales_start: datetime | None
     sales_end: datetime | None
     hidden: bool
+    # With an access code (`?code=`): the price before its discount and the discount per ticket;
+    # price_minor, fee_minor and total_minor are then what the code's holder pays.
+    list_price_minor: int | None = None
+    discount_minor: int = 0
 
 
 class EventOut(BaseModel):
@@ -79,6 +84,7 @@ class EventOut(BaseModel):
     tiers: list[TierOut]
     # A cancelled event: its refund batch's progress (failures listed to its organizer only).
     change: ChangeOut | None = None
+    code: str | None = None  # the access code applied (`?code=`): its hidden tiers shown, its prices
 
 
 def tier_out(tier: Tier, event: Event) -> TierOut:
@@ -133,7 +139,38 @@ def orders_export(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}-orders.csv"'})
 
 
-def event_for_viewer(request: Request, app: Services, event_id: str) -> EventOut:
+def coded_event_out(app: Services, view: BuyerView) -> EventOut:
+    """A published event as the holder of a code sees it: public tiers and those the code unlocks,
+    priced with its discount (domain/access_codes.py decides both)."""
+    out = event_out(app, view.event, (), public=True)
+    out.tiers = [
+        TierOut(id=o.tier.id, name=o.tier.name, price_minor=o.price.price_minor, fee_minor=o.price.fee_minor,
+                total_minor=o.price.buyer_total_minor, capacity=o.tier.capacity, available=o.tier.available,
+                sold_out=o.tier.available == 0, max_per_order=o.tier.max_per_order,
+                sales_start=o.tier.sales_start, sales_end=o.tier.sales_end, hidden=o.tier.hidden,
+                list_price_minor=o.list_price_minor, discount_minor=o.discount_minor)
+        for o in view.tiers
+    ]
+    out.code = view.code.code if view.code else None
+    return out
+
+
+def is_organizer_of(request: Request, event: Event) -> bool:
+    """Whether the caller is the event's organizer (only asked when a token is sent: anonymous
+    readers, a ticket drop, cost no token check)."""
+    if not request.headers.get("authorization"):
+        return False
+    try:
+        return current_organizer(request) == event.organizer_id
+    except Unauthorized:
+        return False
+
+
+def event_for_viewer(request: Request, app: Services, event_id: str, code: str | None = None) -> EventOut:
+    if code is not None:
+        coded = app.codes.buyer_view(event_id, code)  # the code checked first: code_invalid & co.
+        if coded.event.status is EventStatus.PUBLISHED:
+            return coded_event_out(app, coded)
     view = app.catalog.event_view(event_id)
     if view.event.status is EventStatus.CANCELLED:
         return cancelled_event_out(request, app, view.event, view.tiers)
@@ -146,7 +183,8 @@ def event_for_viewer(request: Request, app: Services, event_id: str) -> EventOut
         if owner != view.event.organizer_id:
             raise NotFound("No such event")
         return event_out(app, view.event, view.tiers, public=False)
-    return event_out(app, view.event, view.tiers, public=True)
+    # The organizer sees every tier, hidden ones included; everyone else the public ones.
+    return event_out(app, view.event, view.tiers, public=not is_organizer_of(request, view.event))
 
 
 def cancelled_event_out(request: Request, app: Services, event: Event, tiers: tuple[Tier, ...]) -> EventOut:
@@ -165,5 +203,8 @@ def cancelled_event_out(request: Request, app: Services, event: Event, tiers: tu
 # the embedded store even one hop costs more than the work (benchmarks/bench_http.py:
 # reservations/s more than doubled without it). The reply is serialized once.
 @router.get("/events/{event_id}", response_model=EventOut, responses=ERRORS)
-async def get_event(event_id: str, request: Request, app: ServicesDep) -> Response:
-    return model_response(await app.off_loop(event_for_viewer, request, app, event_id))
+async def get_event(event_id: str, request: Request, app: ServicesDep, code: str | None = None) -> Response:
+    """The event with its tiers: hidden tiers to its organizer only, or with `?code=` an access code
+    that unlocks them (its discounted prices shown; a bad code is `code_invalid`, `code_used_up` or
+    `code_not_active`)."""
+    return model_response(await app.off_loop(event_for_viewer, request, app, event_id, code))

@@ -426,7 +426,10 @@ class AccessCodes:
     # ------------------------------------------------------------ helpers
     def _new(self, event: Event, settings: CodeSettings, text: str | None) -> AccessCode:
         tiers = {tier.id: tier for tier in self.catalog.event_view(event.id).tiers}
-        code = normalize_code(text) if text else generate_code()
+        try:
+            code = normalize_code(text) if text else generate_code()
+        except CodeInvalid:
+            raise ValidationFailed("A code is 3-40 letters, digits, '-' or '_'", field="code") from None
         _check_settings(settings, tiers)
         return AccessCode(
             id=new_id("acc", 9), event_id=event.id, code=code, created_at=self.clock.now(),
