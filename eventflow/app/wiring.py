@@ -99,7 +99,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(
         settings=settings, catalog=catalog, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub,
         checkout=checkout,
-        staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else None),
+        staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else store),  # demo refunds too
         covers=CoverImages(settings.data_dir / "covers"),
         door=DoorCheckIn(store, clock, DoorKeys(secret), listener=hub,
                          disputes=DoorDisputes(store) if payments else None), payments=payments,

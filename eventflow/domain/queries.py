@@ -186,7 +186,8 @@ class Queries:
 
     # ---------------------------------------------------------------- card payments
     def refunds(self, event_id: str) -> list[Refund]:
-        """The event's card refunds, oldest first; none when card payments are off."""
+        """The event's refunds, oldest first: card ones, and the free and demo refunds a cancellation
+        or a void recorded (kept in the same store, so the ledger balances in test mode too)."""
         return self._payments.list_refunds(event_id) if self._payments is not None else []
 
     def payment(self, reservation_id: str) -> Payment | None:
