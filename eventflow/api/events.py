@@ -121,6 +121,20 @@ def create_tier(event_id: str, body: TierIn, app: ServicesDep, organizer_id: Org
     return tier_out(tier, app.catalog.own_event(organizer_id, event_id))
 
 
+@router.delete("/events/{event_id}/tiers/{tier_id}", status_code=204, responses=ERRORS, response_class=Response)
+def delete_tier(event_id: str, tier_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
+    """A tier nothing is sold or held of; 409 `tier_has_sales` otherwise."""
+    app.catalog.delete_tier(organizer_id, event_id, tier_id)
+    return Response(status_code=204)
+
+
+@router.delete("/events/{event_id}", status_code=204, responses=ERRORS, response_class=Response)
+def delete_event(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
+    """A draft without orders, with its tiers; 409 `event_not_deletable` otherwise (unpublish or cancel)."""
+    app.catalog.delete_event(organizer_id, event_id)
+    return Response(status_code=204)
+
+
 @router.post("/events/{event_id}/publish", responses=ERRORS)
 def publish(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> EventOut:
     app.catalog.publish(organizer_id, event_id)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventflow.domain.clock import Clock
 from eventflow.domain.dates import require_instant, require_sales_within_event
-from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
+from eventflow.domain.errors import Conflict, EventNotDeletable, NotFound, TierHasSales, ValidationFailed
 from eventflow.domain.models import (
     MAX_TICKETS_PER_RESERVATION,
     Event,
@@ -340,6 +340,27 @@ class Catalog:
                 self.store.update_tier(replace(tier, position=position))
         self._changed(event_id)
         return self.store.get_tiers(event_id)
+
+    def delete_tier(self, organizer_id: str, event_id: str, tier_id: str) -> None:
+        """A tier nobody bought or holds goes (TierHasSales otherwise: the store's conditional
+        delete decides, so a hold taken meanwhile wins)."""
+        self._open_event(organizer_id, event_id)
+        tier = self._own_tier(event_id, tier_id)
+        if tier.held or tier.sold:
+            raise TierHasSales()
+        self.store.delete_tier(event_id, tier_id)
+        self._changed(event_id)
+
+    def delete_event(self, organizer_id: str, event_id: str) -> None:
+        """A draft nobody ever ordered from goes, with its tiers (EventNotDeletable otherwise: a
+        published event is unpublished first, one with orders is cancelled instead)."""
+        event = self.own_event(organizer_id, event_id)
+        if event.status is not EventStatus.DRAFT or self.store.orders_page(event_id, None, 1):
+            raise EventNotDeletable()
+        for tier in self.store.get_tiers(event_id):
+            self.store.delete_tier(event_id, tier.id)
+        self.store.delete_event(event_id)
+        self._changed(event_id)
 
     def _own_tier(self, event_id: str, tier_id: str) -> Tier:
         tier = next((t for t in self.store.get_tiers(event_id) if t.id == tier_id), None)

@@ -103,6 +103,18 @@ class TierExists(Conflict):
     """A tier with this id already exists."""
 
 
+class TierHasSales(Conflict):
+    """Tickets of this tier are sold or held: it cannot be deleted (hide it or set its capacity instead)."""
+
+    code = "tier_has_sales"
+
+
+class EventNotDeletable(Conflict):
+    """Only a draft without orders can be deleted: unpublish it first, or cancel it (buyers are refunded)."""
+
+    code = "event_not_deletable"
+
+
 class StaffAccessExists(Conflict):
     """This staff access already exists."""
 

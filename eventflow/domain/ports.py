@@ -130,6 +130,15 @@ class Store(AccessCodeStore, Protocol):
     def get_tiers(self, event_id: str) -> list[Tier]:
         """Tiers of one event in display order, (position, id), with live held/sold."""
 
+    def delete_tier(self, event_id: str, tier_id: str) -> None:
+        """Remove a tier of which nothing is held or sold, in one conditional write: TierHasSales
+        (nothing changes) when a hold or sale got there first. No such tier: nothing happens."""
+
+    def delete_event(self, event_id: str) -> None:
+        """Remove a draft event that has no tiers left (delete them first), freeing its slug:
+        EventNotDeletable (nothing changes) when it is not a draft or still has tiers. No such
+        event: nothing happens."""
+
     def tier_counts(self, event_ids: Sequence[str]) -> dict[str, list[TierCount]]:
         """Live counts of many events in one batched read (for the availability poller): every
         asked id is a key, its tiers in (position, id) order, [] for an unknown event."""

@@ -18,8 +18,9 @@ from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
 from eventflow.pages.components.cancel_panel import CancelPanel
 from eventflow.pages.components.codes_panel import codes_panel
-from eventflow.pages.components.embed_snippet import embed_panel
+from eventflow.pages.components.delete_buttons import delete_event_button, delete_tier_button
 from eventflow.pages.components.email_check import email_check_notice
+from eventflow.pages.components.embed_snippet import embed_panel
 from eventflow.pages.components.event_form import EventForm, TierForm, clear_errors, mark_error, show_error
 from eventflow.pages.components.event_tags import tags_panel
 from eventflow.pages.components.flyer_panel import flyer_panel
@@ -85,6 +86,7 @@ class EventEditor:
             if current.status is not EventStatus.CANCELLED:
                 ui.button("Cancel event", on_click=self.panel.confirm_cancel).props(
                     "flat color=negative data-testid=cancel-event")
+            delete_event_button(self.services, self.organizer, current)  # drafts only (delete_buttons.py)
 
     async def change(self, action: StatusChange) -> None:
         try:
@@ -202,6 +204,7 @@ class EventEditor:
                     f"dense flat round aria-label='Move up' data-testid=up-{tier.id}").set_enabled(not first)
                 ui.button(icon="arrow_downward", on_click=lambda: move(+1)).props(
                     f"dense flat round aria-label='Move down' data-testid=down-{tier.id}").set_enabled(not last)
+                delete_tier_button(self.services, self.organizer, tier, self.reload_tiers)
 
 
 def register(services: Services) -> None:

@@ -178,6 +178,8 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/events/{event_id}/codes.csv", None),
     ("PATCH", "/events/{event_id}/codes/{code_id}", {"max_uses": 1000}),
     ("DELETE", "/events/{event_id}/codes/{code_id}", None),
+    ("DELETE", "/events/{event_id}/tiers/{tier_id}", None),
+    ("DELETE", "/events/{event_id}", None),
 ]
 # Routes that act for the signed-in organizer on their own account, not on an event id.
 NOT_ABOUT_AN_EVENT = {("POST", "/events"), ("GET", "/payments/account"), ("POST", "/payments/onboarding"),
@@ -268,7 +270,8 @@ def test_organizer_b_is_refused_on_every_route_of_a(client: httpx.Client, world:
     before = snapshot_of_a(client, world)
     event = world.a_event if target == "published" else world.a_draft
     ids = {"event_id": event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
-           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a"}
+           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
+           "tier_id": world.a_event["tiers"][0]["id"]}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=world.b_auth)
         assert_refused(response, world)
@@ -304,7 +307,8 @@ def test_broken_or_missing_tokens_are_401_on_every_organizer_route(
     client: httpx.Client, world: Organizers, token: str
 ) -> None:
     ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
-           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a"}
+           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
+           "tier_id": world.a_event["tiers"][0]["id"]}
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=headers)
@@ -375,7 +379,8 @@ def test_staff_and_organizer_tokens_are_not_interchangeable(client: httpx.Client
         assert_refused(client.request(method, url, json=body, headers=world.a_auth), world, (401,))
     staff_as_organizer = bearer(world.a_staff["token"])
     ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
-           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a"}
+           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
+           "tier_id": world.a_event["tiers"][0]["id"]}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=staff_as_organizer)
         assert_refused(response, world, (401,))

@@ -151,6 +151,29 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
                 raise SlugTaken()
             self._events[event.id] = as_stored(event)
 
+    def delete_event(self, event_id: str) -> None:
+        from eventflow.domain.errors import EventNotDeletable
+        from eventflow.domain.models import EventStatus
+
+        with self._lock:
+            event = self._events.get(event_id)
+            if event is None:
+                return
+            if event.status is not EventStatus.DRAFT or self._tiers_of(event_id):
+                raise EventNotDeletable()
+            del self._events[event_id]
+
+    def delete_tier(self, event_id: str, tier_id: str) -> None:
+        from eventflow.domain.errors import TierHasSales
+
+        with self._lock:
+            tier = self._tiers.get(tier_id)
+            if tier is None or tier.event_id != event_id:
+                return
+            if tier.held or tier.sold:
+                raise TierHasSales()
+            del self._tiers[tier_id]
+
     def _slug_taken(self, slug: str, by_other_than: str | None) -> bool:
         return any(e.slug == slug and e.id != by_other_than for e in self._events.values())
 

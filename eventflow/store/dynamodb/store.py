@@ -33,8 +33,9 @@ from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.access_codes import DynamoAccessCodesMixin
 from eventflow.store.dynamodb.cancellations import DynamoCancellationsMixin
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
-from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
+from eventflow.store.dynamodb.deletions import DynamoDeletionsMixin
 from eventflow.store.dynamodb.discovery import DynamoDiscoveryMixin
+from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
 from eventflow.store.dynamodb.door import DynamoDoorMixin
 from eventflow.store.dynamodb.flyers import DynamoFlyersMixin
 from eventflow.store.dynamodb.inventory import DynamoInventoryMixin
@@ -61,7 +62,7 @@ __all__ = ["HOLD_SHARDS", "DynamoStore"]
 class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                   DynamoCancellationsMixin, DynamoOutboxMixin, DynamoSalesStatsMixin,
                   DynamoDisputesMixin, DynamoFlyersMixin, DynamoDiscoveryMixin,
-                  DynamoAccessCodesMixin):
+                  DynamoAccessCodesMixin, DynamoDeletionsMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 

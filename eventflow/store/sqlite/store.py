@@ -34,8 +34,9 @@ from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.sqlite.access_codes import ACCESS_CODES_SCHEMA, SqliteAccessCodesMixin
 from eventflow.store.sqlite.cancellations import CANCELLATIONS_SCHEMA, SqliteCancellationsMixin
 from eventflow.store.sqlite.database import SCHEMA
-from eventflow.store.sqlite.disputes import DISPUTES_SCHEMA, SqliteDisputesMixin
+from eventflow.store.sqlite.deletions import SqliteDeletionsMixin
 from eventflow.store.sqlite.discovery import DISCOVERY_SCHEMA, SqliteDiscoveryMixin
+from eventflow.store.sqlite.disputes import DISPUTES_SCHEMA, SqliteDisputesMixin
 from eventflow.store.sqlite.flyers import FLYERS_SCHEMA, SqliteFlyersMixin
 from eventflow.store.sqlite.inventory import SqliteInventoryMixin
 from eventflow.store.sqlite.outbox import OUTBOX_SCHEMA, SqliteOutboxMixin
@@ -59,7 +60,7 @@ from eventflow.store.sqlite.sales_stats import SqliteSalesStatsMixin, count_admi
 
 class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, SqliteSalesStatsMixin,
                   SqliteCancellationsMixin, SqliteDisputesMixin, SqliteFlyersMixin, SqliteDiscoveryMixin,
-                  SqliteAccessCodesMixin):
+                  SqliteAccessCodesMixin, SqliteDeletionsMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
