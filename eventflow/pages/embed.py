@@ -62,7 +62,7 @@ def tier_html(tier: Tier, currency: str, fee_mode: FeeMode, on_sale: bool) -> st
     options = "".join(f'<option value="{n}">{n}</option>' for n in range(most + 1))
     label = f"Number of {tier.name} tickets"
     choose = (f'<select name="qty-{escape(tier.id)}" form="{FORM_ID}" aria-label="{escape(label)}" '
-              f'class="border border-slate-300 rounded min-h-[44px] px-2 bg-white" '
+              f'class="w-[4.5rem] border border-slate-300 rounded min-h-[44px] px-2 bg-white" '
               f'data-testid="embed-qty-{escape(tier.id)}">{options}</select>' if most else "")
     return (f'<div class="flex items-center gap-2 w-full"><div class="grow min-w-0">'
             f'<div class="font-semibold truncate">{escape(tier.name)}</div>'
@@ -159,6 +159,7 @@ def show(view: EventView, now: datetime) -> dict[str, LiveBadge]:
     event = view.event
     on_sale = event.status is EventStatus.PUBLISHED
     ui.query("body").classes("bg-white")
+    ui.context.client.content.style("padding: 0")  # the widget's own margin is enough inside an iframe
     badges: dict[str, LiveBadge] = {}
     with ui.column().classes("w-full max-w-md mx-auto p-3 gap-3").props("data-testid=embed"):
         when = event_when(event.starts_at, event.ends_at, event.timezone)

@@ -30,6 +30,16 @@ COPY_SCRIPT = """
 })(this)"""
 
 
+# The preview sizes itself like the organizer's copy will (the widget posts its height).
+PREVIEW_RESIZE = """<script>
+window.addEventListener("message", function (e) {
+  if (e.origin !== location.origin || !e.data || !e.data.eventflowEmbed) return;
+  var preview = document.querySelector('[data-testid="embed-preview"]');
+  if (preview && preview.contentWindow === e.source) preview.style.height = e.data.height + "px";
+});
+</script>"""
+
+
 def snippet(base_url: str, event: Event) -> str:
     """What the organizer pastes into their page's HTML."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
@@ -58,6 +68,7 @@ def embed_panel(base_url: str, event: Event) -> None:
             'cursor-pointer"><i class="q-icon notranslate material-icons" aria-hidden="true">content_copy</i>'
             '<span>Copy snippet</span></button>', sanitize=False).classes("w-full")
         if event.status is EventStatus.PUBLISHED:
+            ui.add_head_html(PREVIEW_RESIZE)
             ui.label("Preview").classes("text-sm font-medium text-slate-700")
             ui.html(f'<iframe src="/embed/e/{escape(event.slug)}" title="Widget preview" data-testid="embed-preview" '
                     f'style="width:100%;max-width:{WIDTH}px;height:{HEIGHT}px;border:1px solid #e2e8f0;'

@@ -1,13 +1,15 @@
-"""Share and "Add to calendar" on the public event page: plain links and two small inline handlers.
+"""Share and "Add to calendar" on the public event page: two small menus, plain links, inline handlers.
 
 Everything is one static HTML block (each NiceGUI element costs memory on every open page, and a
-popular event has thousands open) whose buttons work without a server round trip:
-- "Share…" opens the phone's share sheet (`navigator.share`) and copies the link where there is none;
-- "Copy link" uses the Clipboard API, with a selection copy where it is missing (plain http);
-- WhatsApp, X and Facebook are their documented share URLs, opened in a new tab;
-- calendars: Google and Outlook take the event in their "new event" URLs (times in UTC with the
+popular event has thousands open) and works without a server round trip, in one row on a phone so
+the tickets stay near the top:
+- "Share": on a phone (where `navigator.share` exists) one tap opens the system share sheet, which
+  has every app and "copy"; elsewhere it opens a menu with "Copy link" (Clipboard API, a selection
+  copy where it is missing, e.g. plain http), WhatsApp, X and Facebook (their documented share URLs).
+- "Add to calendar": Google and Outlook take the event in their "new event" URLs (times in UTC, the
   event's timezone named), Apple Calendar (and any other) takes `/e/{slug}.ics` (app/seo.py).
-The pages' Content-Security-Policy allows inline handlers (app/headers.py explains why it must).
+The menus are <details> elements (open and close without script); the pages' Content-Security-Policy
+allows the inline handlers (app/headers.py explains why it must).
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, EventStatus
 
 BUTTON = ("inline-flex items-center gap-1 min-h-[44px] px-3 rounded-full border border-slate-300 bg-white "
-          "text-slate-800 text-sm no-underline hover:bg-slate-100 cursor-pointer")
+          "text-slate-800 text-sm no-underline hover:bg-slate-100 cursor-pointer select-none list-none")
+ITEM = ("flex items-center gap-2 min-h-[44px] px-3 text-sm text-slate-800 no-underline hover:bg-slate-100 "
+        "cursor-pointer w-full text-left bg-transparent border-0")
+MENU = "absolute left-0 mt-1 z-10 min-w-[12rem] py-1 rounded-lg bg-white shadow-lg border border-slate-200"
 ICON = '<i class="q-icon notranslate material-icons text-base" aria-hidden="true">{}</i>'
 
-SCRIPT = """<script>
+SCRIPT = """<style>details[data-share-menu] > summary::-webkit-details-marker { display: none; }</style>
+<script>
 window.eventflowShare = {
   copy: function (button) {
     var url = button.dataset.url, label = button.querySelector("span");
@@ -44,14 +50,18 @@ window.eventflowShare = {
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(url).then(done, fallback);
     else fallback();
   },
-  native: function (button) {
-    if (navigator.share) {
-      navigator.share({title: button.dataset.title, url: button.dataset.url}).catch(function () {});
-    } else {
-      window.eventflowShare.copy(document.querySelector('[data-testid="share-copy"]') || button);
-    }
+  // The Share summary: the system sheet where there is one (phones), the menu elsewhere.
+  open: function (summary, clickEvent) {
+    if (!navigator.share) return;
+    clickEvent.preventDefault();
+    navigator.share({title: summary.dataset.title, url: summary.dataset.url}).catch(function () {});
   }
 };
+document.addEventListener("click", function (e) {  // a click elsewhere closes an open menu
+  document.querySelectorAll("details[data-share-menu][open]").forEach(function (menu) {
+    if (!menu.contains(e.target)) menu.removeAttribute("open");
+  });
+});
 </script>"""
 
 
@@ -85,39 +95,40 @@ def share_links(event: Event, page: str) -> dict[str, str]:
 
 def link(href: str, label: str, icon: str, testid: str, download: bool = False) -> str:
     target = "" if download else ' target="_blank" rel="noopener noreferrer"'
-    return (f'<a href="{escape(href)}" class="{BUTTON}" data-testid="{testid}"{target}>'
+    return (f'<a href="{escape(href)}" class="{ITEM}" data-testid="{testid}"{target}>'
             f'{ICON.format(icon)}<span>{escape(label)}</span></a>')
+
+
+def menu(label: str, icon: str, testid: str, items: list[str], summary_attributes: str = "") -> str:
+    return (f'<details class="relative" data-share-menu data-testid="{testid}">'
+            f'<summary class="{BUTTON}" {summary_attributes}>{ICON.format(icon)}<span>{escape(label)}</span>'
+            f'{ICON.format("expand_more")}</summary><div class="{MENU}">{"".join(items)}</div></details>')
 
 
 def share_html(event: Event, base_url: str) -> str:
     page = event_url(base_url, event.slug)
     data = f'data-url="{escape(page)}" data-title="{escape(event.title)}"'
     social = share_links(event, page)
-    parts = [
-        '<div class="flex flex-wrap gap-2 items-center" role="group" aria-label="Share this event">',
-        f'<button type="button" class="{BUTTON} font-semibold text-violet-800" {data} data-testid="share-native" '
-        f'onclick="eventflowShare.native(this)">{ICON.format("ios_share")}<span>Share…</span></button>',
-        f'<button type="button" class="{BUTTON}" {data} data-testid="share-copy" '
-        f'onclick="eventflowShare.copy(this)">{ICON.format("link")}<span>Copy link</span></button>',
+    share = menu("Share", "ios_share", "share-menu", [
+        f'<button type="button" class="{ITEM}" {data} data-testid="share-copy" onclick="eventflowShare.copy(this)">'
+        f'{ICON.format("link")}<span>Copy link</span></button>',
         link(social["whatsapp"], "WhatsApp", "chat", "share-whatsapp"),
-        link(social["x"], "X", "alternate_email", "share-x"),
+        link(social["x"], "X (Twitter)", "alternate_email", "share-x"),
         link(social["facebook"], "Facebook", "thumb_up", "share-facebook"),
-        "</div>",
-    ]
+    ], f'{data} data-testid="share-native" onclick="eventflowShare.open(this, event)"')
+    parts = ['<div class="flex flex-wrap gap-2 items-center" role="group" aria-label="Share this event">', share]
     if event.status is not EventStatus.CANCELLED:
-        parts += [
-            '<div class="flex flex-wrap gap-2 items-center" role="group" aria-label="Add to calendar">',
-            '<span class="text-sm text-slate-600 mr-1">Add to calendar:</span>',
-            link(google_calendar_url(event, page), "Google", "event", "calendar-google"),
-            link(f"/e/{event.slug}.ics", "Apple / .ics", "calendar_month", "calendar-apple", download=True),
+        parts.append(menu("Add to calendar", "event", "calendar-menu", [
+            link(google_calendar_url(event, page), "Google Calendar", "event", "calendar-google"),
+            link(f"/e/{event.slug}.ics", "Apple Calendar (.ics)", "calendar_month", "calendar-apple", download=True),
             link(outlook_calendar_url(event, page), "Outlook", "event_available", "calendar-outlook"),
-            "</div>",
-        ]
+        ]))
+    parts.append("</div>")
     return "".join(parts)
 
 
 def share_buttons(event: Event, base_url: str) -> None:
     """The share and calendar rows, placed where the caller is (one element, plus a head script)."""
     ui.add_head_html(SCRIPT)
-    ui.html(share_html(event, base_url), sanitize=False).classes("w-full flex flex-col gap-2").props(
+    ui.html(share_html(event, base_url), sanitize=False).classes("w-full").props(
         "data-testid=share-buttons")
