@@ -25,6 +25,7 @@ from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts, serve_script
 from eventflow.pages.components.more_like_this import more_like_this
 from eventflow.pages.components.purchase import PurchasePanel
+from eventflow.pages.components.resume_checkout import ResumeCheckout
 from eventflow.pages.components.rich_links import add_event_links
 from eventflow.pages.components.share_buttons import share_buttons
 from eventflow.pages.components.tier_card import TierRow, live_state, tier_card
@@ -54,7 +55,7 @@ def tickets_heading(event: Event) -> str:
     if event.fee_mode is FeeMode.BUYER_PAYS:
         note = (f'<div class="text-xs text-slate-500">Platform fee: {escape(fee_description(event.currency))}, '
                 "shown before you pay. Free tickets have no fee.</div>")
-    return f'<div class="text-xl font-semibold">Tickets</div>{note}'
+    return f'<h2 class="text-xl font-semibold">Tickets</h2>{note}'
 
 
 def register(services: Services) -> None:
@@ -73,6 +74,8 @@ def register(services: Services) -> None:
         ui.add_head_html(f'<script src="{SCRIPT_URL}"></script>')
         await add_event_links(services, view)  # Open Graph, JSON-LD, canonical: in the first HTML answer
         with frame(event.title):
+            if event.status is EventStatus.PUBLISHED:  # a hold this browser left at checkout: resume or release
+                ResumeCheckout(event.id)
             ui.html(event_header(event, services.covers.exists(event.id)), sanitize=False).classes(
                 "w-full flex flex-col gap-1")
             await event_status_banner(services, event)  # cancelled / postponed, in the buyer's words

@@ -16,7 +16,7 @@ from nicegui import ui
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event
 from eventflow.pages.components.formatting import event_when
-from eventflow.pages.components.frame import frame
+from eventflow.pages.components.frame import frame, heading
 from eventflow.pages.components.rich_links import add_page_links
 from eventflow.services import Services
 
@@ -53,7 +53,7 @@ def register(services: Services) -> None:
         page = await services.off_loop(services.queries.upcoming_public_page, now, PAGE_SIZE, cursor)
         add_page_links(services, "/", "Events on sale · EventFlow")  # canonical and link previews
         with frame():
-            ui.label("On sale now").classes("text-2xl font-bold")
+            heading("On sale now").classes("text-2xl font-bold m-0")
             if after and cursor is None:
                 ui.label("That page link was not valid: here are the soonest events.") \
                     .classes("text-sm text-slate-500").props("data-testid=bad-page")
@@ -73,7 +73,7 @@ def register(services: Services) -> None:
 def event_card(event: Event) -> None:
     with ui.link(target=event_path(event.slug)).classes("w-full no-underline text-inherit"):
         with ui.card().classes("w-full hover:shadow-md"):
-            ui.label(event.title).classes("text-lg font-semibold")
+            heading(event.title, 2).classes("text-lg font-semibold m-0")
             ui.label(event_when(event.starts_at, event.ends_at, event.timezone)).classes("text-sm text-slate-600")
             if event.venue:
                 ui.label(event.venue).classes("text-sm text-slate-500")

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.accounts import SecondFactorRequired
 from eventflow.domain.errors import DomainError
-from eventflow.pages.components.frame import frame, logout_form
+from eventflow.pages.components.frame import frame, heading, logout_form
 from eventflow.pages.components.session import (
     DONE_PATH,
     client_address,
@@ -34,7 +34,7 @@ def register(services: Services) -> None:
         if await current_organizer(services) is not None:
             return redirect(target)
         with frame("Log in"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            ui.label("Organizer login").classes("text-2xl font-bold")
+            heading("Organizer login").classes("text-2xl font-bold m-0")
             email = ui.input("Email").props(
                 "type=email autocomplete=username outlined data-testid=login-email"
             ).classes("w-full")
@@ -85,7 +85,7 @@ def register(services: Services) -> None:
     @ui.page("/signup")
     def signup_page() -> None:
         with frame("Sign up"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            ui.label("Create your organizer account").classes("text-2xl font-bold")
+            heading("Create your organizer account").classes("text-2xl font-bold m-0")
             name = ui.input("Your name or collective").props(
                 "autocomplete=name outlined data-testid=signup-name"
             ).classes("w-full")
@@ -128,7 +128,7 @@ def register(services: Services) -> None:
         if organizer is None:
             return redirect("/login")
         with frame("Log out", organizer), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            ui.label(f"Log out {organizer.email}?").classes("text-xl font-semibold")
+            heading(f"Log out {organizer.email}?").classes("text-xl font-semibold m-0")
             logout_form("Log out", "logout-confirm", "q-btn bg-primary text-white px-4 py-2 rounded")
         return None
 

@@ -31,7 +31,7 @@
         if (typeof tier.classes === "string" && badge.className !== tier.classes) badge.className = tier.classes;
       }
       var card = document.querySelector('[data-testid="tier-' + tier.id + '"]');
-      if (card) card.classList.toggle("opacity-60", tier.available === 0);
+      if (card) card.classList.toggle("grayscale", tier.available === 0);
     });
   }
 

@@ -62,17 +62,20 @@ def test_public_pages_and_the_scanner_pass_axe(app_url: str, browser) -> None:  
     # The footer's small print is readable: at least 4.5:1 on the page (it was 2.5:1).
     phone.get(f"{app_url}/e/{event['slug']}")
     footer = until(phone, 10, lambda d: d.find_element(By.TAG_NAME, "footer"))
+    # Tailwind 4 gives oklch() colours: a 1-pixel canvas turns them into sRGB.
     colours = phone.execute_script(
-        "const s = getComputedStyle(arguments[0]); return [s.color, getComputedStyle(document.body).backgroundColor]",
+        "const rgb = (colour) => { const c = document.createElement('canvas').getContext('2d');"
+        " c.fillStyle = colour; c.fillRect(0, 0, 1, 1);"
+        " return Array.from(c.getImageData(0, 0, 1, 1).data).slice(0, 3); };"
+        "return [rgb(getComputedStyle(arguments[0]).color), rgb(getComputedStyle(document.body).backgroundColor)];",
         footer)
     assert contrast(*colours) >= 4.5, colours
 
 
-def contrast(foreground: str, background: str) -> float:
-    """WCAG contrast ratio of two CSS rgb()/rgba() colours (opaque)."""
-    def luminance(colour: str) -> float:
-        channels = [int(float(part)) / 255 for part in colour[colour.index("(") + 1:-1].split(",")[:3]]
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+def contrast(foreground: list[int], background: list[int]) -> float:
+    """WCAG contrast ratio of two sRGB colours (0-255 channels)."""
+    def luminance(colour: list[int]) -> float:
+        linear = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in colour]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
     light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from selenium.webdriver.common.by import By
 
+from tests.browser.axe_check import axe_run, blocking
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.test_checkout_flow import by_testid, until
 from tests.browser.test_door import Door, hide_result, queued, result, type_code, wait_result
@@ -53,6 +54,7 @@ def test_scanner_names_its_event_asks_and_is_back_online_quickly(door: Door, bro
     assert "Deckchair" in text(scanner, "confirm-tier")
     assert text(scanner, "confirm-admit") == "Admit"
     screenshot(scanner, "scanner-confirm-phone")
+    assert not blocking(axe_run(scanner)), blocking(axe_run(scanner))  # the confirmation too passes axe
     assert result(scanner)[0] is None  # nothing decided yet
     assert not any(door.checked_in(staff["token"]).values())  # and nobody admitted on the server
     by_testid(scanner, "confirm-cancel").click()
