@@ -4,7 +4,7 @@ them): written for each language, not translated word for word. English is the f
 Placeholders: {title} {day} (the long date) {time} {when} (date and time) {venue} {at} (" at the
 venue" or "") {price} ("from €12") {price_sentence} (" Tickets from €12." or "") {blurb} (the
 description's start) {url} {tags}. Each language also names its price ("from {amount}"), free entry,
-its time ("{time} Uhr"), the QR line and its hashtags."""
+its time ("{time} Uhr"), the QR line and its hashtags; the artwork uses its date, price and QR line too."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Wording:
     locale: str  # babel's locale for dates and money
+    scan: str  # the line by the QR code on the artwork
     when: str  # "{day}, {time} Uhr"
     at: str  # " at {venue}"
     from_price: str  # "from {amount}"
@@ -31,7 +32,8 @@ class Wording:
 
 WORDINGS: dict[str, Wording] = {
     "de": Wording(
-        locale="de_DE", when="{day}, {time} Uhr", at=", {venue}", from_price="ab {amount}", free="Eintritt frei",
+        locale="de_DE", scan="Scannen & Tickets sichern",
+        when="{day}, {time} Uhr", at=", {venue}", from_price="ab {amount}", free="Eintritt frei",
         price_sentence=" Tickets {price}.", tickets="Tickets", link_in_bio="Link in der Bio",
         theme_tags={"classic": "LiveErleben", "night": "Nachtleben", "bold": "NichtVerpassen",
                     "pastel": "GuteLaune"}, tickets_tag="Tickets",
@@ -53,7 +55,8 @@ WORDINGS: dict[str, Wording] = {
                "Am {day} ist es so weit: {title}{at}. Wir würden uns freuen, dich zu sehen!{price_sentence} {url}"),
     ),
     "es": Wording(
-        locale="es_ES", when="{day}, {time} h", at=" en {venue}", from_price="desde {amount}",
+        locale="es_ES", scan="Escanea y consigue tu entrada",
+        when="{day}, {time} h", at=" en {venue}", from_price="desde {amount}",
         free="Entrada gratuita", price_sentence=" Entradas {price}.", tickets="Entradas",
         link_in_bio="enlace en la bio",
         theme_tags={"classic": "EnVivo", "night": "PlanDeNoche", "bold": "NoTeLoPierdas", "pastel": "BuenRollo"},
@@ -75,7 +78,8 @@ WORDINGS: dict[str, Wording] = {
                "{title} es el {day}{at}, y nos encantaría verte allí.{price_sentence} {url}"),
     ),
     "fr": Wording(
-        locale="fr_FR", when="{day} à {time}", at=" à {venue}", from_price="dès {amount}", free="Entrée libre",
+        locale="fr_FR", scan="Scannez pour réserver",
+        when="{day} à {time}", at=" à {venue}", from_price="dès {amount}", free="Entrée libre",
         price_sentence=" Billets {price}.", tickets="Billets", link_in_bio="lien en bio",
         theme_tags={"classic": "EnLive", "night": "SortieDuSoir", "bold": "ANePasManquer",
                     "pastel": "BonneAmbiance"}, tickets_tag="Billetterie",
@@ -96,7 +100,8 @@ WORDINGS: dict[str, Wording] = {
                "{title}, c'est le {day}{at}, et nous serions ravis de vous y voir.{price_sentence} {url}"),
     ),
     "it": Wording(
-        locale="it_IT", when="{day}, ore {time}", at=" presso {venue}", from_price="da {amount}",
+        locale="it_IT", scan="Inquadra per i biglietti",
+        when="{day}, ore {time}", at=" presso {venue}", from_price="da {amount}",
         free="Ingresso gratuito", price_sentence=" Biglietti {price}.", tickets="Biglietti",
         link_in_bio="link in bio",
         theme_tags={"classic": "DalVivo", "night": "SerataFuori", "bold": "DaNonPerdere",
@@ -117,7 +122,8 @@ WORDINGS: dict[str, Wording] = {
                "{title} sarà {day}{at}: ci farebbe davvero piacere vederti.{price_sentence} {url}"),
     ),
     "nl": Wording(
-        locale="nl_NL", when="{day}, {time} uur", at=" in {venue}", from_price="vanaf {amount}",
+        locale="nl_NL", scan="Scan voor tickets",
+        when="{day}, {time} uur", at=" in {venue}", from_price="vanaf {amount}",
         free="Gratis toegang", price_sentence=" Tickets {price}.", tickets="Tickets", link_in_bio="link in bio",
         theme_tags={"classic": "LiveBeleven", "night": "AvondjeUit", "bold": "NietMissen",
                     "pastel": "GoedeVibes"}, tickets_tag="Tickets",
@@ -138,7 +144,8 @@ WORDINGS: dict[str, Wording] = {
                "{title} is op {day}{at}, en we zien je er graag.{price_sentence} {url}"),
     ),
     "pt": Wording(
-        locale="pt_PT", when="{day}, às {time}", at=" em {venue}", from_price="a partir de {amount}",
+        locale="pt_PT", scan="Leia o código e compre bilhetes",
+        when="{day}, às {time}", at=" em {venue}", from_price="a partir de {amount}",
         free="Entrada livre", price_sentence=" Bilhetes {price}.", tickets="Bilhetes", link_in_bio="link na bio",
         theme_tags={"classic": "AoVivo", "night": "NoiteFora", "bold": "NaoPerca", "pastel": "BoasVibes"},
         tickets_tag="Bilhetes",

@@ -8,10 +8,11 @@ X_LIMIT characters at a word boundary, keeping the link whole."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency
 
 from eventflow.adapters.flyers_caption_texts import WORDINGS, Wording
@@ -24,6 +25,7 @@ THEME_TAGS = {"classic": "LiveEvent", "night": "NightOut", "bold": "DontMissIt",
 
 
 LANGUAGES = frozenset({FALLBACK, *WORDINGS})
+SCAN_EN = "Scan for tickets"
 
 
 def caption_language(facts: FlyerFacts) -> str:
@@ -34,7 +36,10 @@ def caption_language(facts: FlyerFacts) -> str:
 def hashtags(facts: FlyerFacts, theme: str, language: str | None = None) -> tuple[str, ...]:
     """#TitleInCamelCase, #Venue, the theme's tag and #Tickets (in the captions' language); no duplicates."""
     def camel(text: str, words: int) -> str:
-        return "".join(w[:1].upper() + w[1:] for w in WORD.findall(text)[:words])
+        kept = WORD.findall(text)[:words]
+        while len(kept) > 1 and len(kept[-1]) <= 3:  # "Noche de Salsa en" -> #NocheDeSalsa, not ...SalsaEn
+            kept.pop()
+        return "".join(w[:1].upper() + w[1:] for w in kept)
 
     wording = WORDINGS.get(language or caption_language(facts))
     theme_tag = (wording.theme_tags if wording else THEME_TAGS).get(theme) or \
@@ -142,6 +147,21 @@ def local_facts(facts: FlyerFacts, wording: Wording) -> dict[str, str]:
         "blurb": within(facts.description, 160) if facts.description else "", "url": facts.url,
         "link_in_bio": wording.link_in_bio,
     }
+
+
+def artwork_words(facts: FlyerFacts) -> tuple[FlyerFacts, str]:
+    """The facts as the artwork prints them in the description's language ("So., 14. März 2027, 20:00 Uhr",
+    "ab 12 €") and the line by the QR code; English facts as they are."""
+    wording = WORDINGS.get(caption_language(facts))
+    if wording is None or facts.starts_at is None:
+        return facts, SCAN_EN
+    locale = "pt_BR" if wording.locale == "pt_PT" and facts.currency == "BRL" else wording.locale
+    day = format_skeleton("yMMMEd", facts.starts_at, locale=locale)
+    day = day[:1].upper() + day[1:]  # "Dom, 14 mar 2027" at the head of a line
+    time = format_time(facts.starts_at, "short", locale=locale)
+    price = local_price(facts, wording, locale)
+    return replace(facts, when=wording.when.format(day=day, time=time), day=day, time=time,
+                         price=price[:1].upper() + price[1:]), wording.scan
 
 
 def local_price(facts: FlyerFacts, wording: Wording, locale: str) -> str:

@@ -22,7 +22,7 @@ from fpdf.enums import TextMode
 from PIL import Image, ImageDraw, ImageFilter
 
 from eventflow.adapters import flyers_text as text
-from eventflow.adapters.flyers_captions import captions, hashtags
+from eventflow.adapters.flyers_captions import SCAN_EN, artwork_words, captions, hashtags
 from eventflow.domain.flyers import A4, ARTWORK, BOTH, THEMES, FlyerDraft, FlyerFacts
 
 SQUARE = (1080, 1080)
@@ -117,13 +117,15 @@ def render(facts: FlyerFacts, style: str, background: Image.Image | None = None,
 
 def _render(facts: FlyerFacts, style: str, background: Image.Image | None, accent: str | None,
             paper: str) -> dict[str, bytes]:
+    facts, scan = artwork_words(facts)  # the date, price and QR line in the description's language
     look = template(style)
     if accent:  # the cover's colour on the rule, the price pill and the glow; text colours stay readable
         look = replace(look, accent=accent, accent_ink=ink_on(accent))
-    square = canvas(facts, look, SQUARE, background)
-    story = canvas(facts, look, STORY, background)
+    square = canvas(facts, look, SQUARE, background, scan=scan)
+    story = canvas(facts, look, STORY, background, scan=scan)
     size = poster_px(paper)
-    poster = canvas(facts, look, size, background, safe=math.ceil(size[0] * POSTER_SAFE_MM / PAPER_MM[paper][0]))
+    poster = canvas(facts, look, size, background, safe=math.ceil(size[0] * POSTER_SAFE_MM / PAPER_MM[paper][0]),
+                    scan=scan)
     return {"poster_pdf": poster_pdf(poster, facts, paper), "square_png": png(square), "story_png": png(story)}
 
 
@@ -134,15 +136,15 @@ def png(image: Image.Image) -> bytes:
 
 
 def canvas(facts: FlyerFacts, look: Template, size: tuple[int, int], background: Image.Image | None = None,
-           safe: int | None = None) -> Image.Image:
-    return layout(facts, look, size, background, safe)[0]
+           safe: int | None = None, scan: str = SCAN_EN) -> Image.Image:
+    return layout(facts, look, size, background, safe, scan)[0]
 
 
 Box = tuple[float, float, float, float]
 
 
 def layout(facts: FlyerFacts, look: Template, size: tuple[int, int], background: Image.Image | None = None,
-           safe: int | None = None) -> tuple[Image.Image, list[Box]]:
+           safe: int | None = None, scan_words: str = SCAN_EN) -> tuple[Image.Image, list[Box]]:
     """The artwork and the box of every text line and the QR (left, top, right, bottom), for checks."""
     width, height = size
     boxes: list[Box] = []
@@ -194,7 +196,7 @@ def layout(facts: FlyerFacts, look: Template, size: tuple[int, int], background:
                     int(26 * unit), int(14 * unit), bold=False, max_lines=1)
     boxes.append(text.draw_line(image, (margin, bottom - link.line_height), link.lines[0], link.size, look.muted,
                                 bold=False))
-    scan = text.fit("Scan for tickets", inner - qr_side - 40 * unit, 40 * unit, int(26 * unit), int(14 * unit),
+    scan = text.fit(scan_words, inner - qr_side - 40 * unit, 40 * unit, int(26 * unit), int(14 * unit),
                     max_lines=1)
     boxes.append(text.draw_line(image, (margin, bottom - link.line_height - scan.line_height), scan.lines[0],
                                 scan.size, look.muted))

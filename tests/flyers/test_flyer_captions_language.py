@@ -93,3 +93,17 @@ def test_the_facts_carry_the_instant_and_price_the_captions_format(service: Tick
                     starts_at=datetime(2027, 3, 14, 19, 0, tzinfo=ZoneInfo("UTC")))
     written = captions(flyer_facts(event, tiers, "https://t.example"), "classic")
     assert "Sonntag, 14. März 2027, 20:00 Uhr" in written["instagram"][0] and "ab 12\xa0€" in written["instagram"][0]
+
+
+def test_the_artwork_prints_the_date_and_price_in_the_descriptions_language() -> None:
+    from eventflow.adapters.flyers_captions import artwork_words
+    from eventflow.adapters.flyers_local import LocalFlyers
+    from tests.flyers.checks import pdf_page
+
+    german, scan = artwork_words(facts(DESCRIPTIONS["de"]))
+    assert (german.when, german.price, scan) == ("So., 14. März 2027, 20:00 Uhr", "Ab 12,50\xa0€",
+                                                 "Scannen & Tickets sichern")
+    _, _, words = pdf_page(LocalFlyers().generate(facts(DESCRIPTIONS["de"]), "", "night").files["poster_pdf"])
+    assert "So., 14. März 2027, 20:00 Uhr" in words and "Ab 12,50" in words
+    english = facts(DESCRIPTIONS["en"])
+    assert artwork_words(english) == (english, "Scan for tickets")  # as flyer_facts wrote them
