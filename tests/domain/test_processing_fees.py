@@ -4,12 +4,16 @@ and quantities (hypothesis); integer minor units throughout."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.domain.payments.processing import FULL_REFUNDS, organizer_share, within_what_the_processor_left
+from eventflow.domain.payments.records import Payment, PaymentState, Refund, RefundReason, RefundStatus
 from eventflow.domain.processing_fees import (
     PROCESSOR_PRICES,
     ChargeSplit,
@@ -131,3 +135,67 @@ def test_the_operator_overrides_the_table() -> None:
     for bad in ("USD=abc", "XXX=1%", "USD=100%", "USD"):
         with pytest.raises(ValidationFailed):
             parse_processor_prices(bad)
+
+
+class RefundBook:
+    """The two reads `domain/payments/processing.py` makes of the store: refunds recorded so far."""
+
+    def __init__(self) -> None:
+        self.refunds: list[Refund] = []
+
+    def list_refunds(self, event_id: str) -> list[Refund]:
+        return list(self.refunds)
+
+    def get_refund(self, refund_id: str) -> Refund | None:
+        return next((r for r in self.refunds if r.id == refund_id), None)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(charges(), st.lists(st.integers(1, 1000), max_size=4), st.sampled_from(sorted(FULL_REFUNDS)))
+def test_a_full_refund_after_any_partial_ones_gives_everything_back_and_the_organizer_pays_the_processor(
+    charge: tuple[str, ProcessingFees, FeeMode, ChargeSplit, int], parts: list[int], reason: RefundReason,
+) -> None:
+    """The organizer refunds some tickets (the processor's fee kept), then the event is cancelled (or
+    the order voided, or the buyer asks after a postponement): the buyer has everything back, the
+    platform never dips below zero and ends at exactly zero, the organizer's transfer is never
+    reversed beyond what it was sent, and the debit is the processor's fee."""
+    currency, _, _, split, _ = charge
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    payment = Payment(reservation_id="res_1", event_id="evt_1", organizer_id="org_1", account_id="acct_1",
+                      session_id="cs_1", url="", amount_minor=split.buyer_total_minor,
+                      fee_minor=split.application_fee_minor, currency=currency, state=PaymentState.PAID,
+                      created_at=now, hold_expires_at=now, updated_at=now, payment_intent_id="pi_1",
+                      order_id="ord_1", processing_minor=split.processing_minor)
+    book = RefundBook()
+    processor_takes = PROCESSOR_PRICES[currency].fee_on(split.buyer_total_minor)
+    platform = split.application_fee_minor - processor_takes
+    reversed_total = debited = 0
+
+    def refund(refund_id: str, amount: int, why: RefundReason) -> None:
+        nonlocal platform, reversed_total, debited
+        asked = Refund(id=refund_id, event_id="evt_1", reservation_id="res_1", order_id="ord_1",
+                       payment_intent_id="pi_1", ticket_ids=(), tier_quantities=(), amount_minor=amount,
+                       fee_minor=0, currency=currency, reason=why, restock=False,
+                       status=RefundStatus.PENDING, created_at=now)
+        fitted = within_what_the_processor_left(asked, payment, book)  # type: ignore[arg-type]
+        book.refunds.append(fitted)
+        reversal, debit = organizer_share(fitted, payment, book)  # type: ignore[arg-type]
+        platform += reversal + debit - fitted.amount_minor
+        reversed_total += reversal
+        debited += debit
+        assert platform >= 0 and reversal >= 0 and debit >= 0
+        assert reversed_total <= split.organizer_minor
+        if why not in FULL_REFUNDS:
+            assert debit == 0  # the organizer's own refunds never reach past the transfer
+
+    whole = split.refundable_minor * 2 // 3
+    done = 0
+    for n, part in enumerate(parts):
+        piece = whole * part // (sum(parts) * 2)
+        if piece and done + piece <= split.refundable_minor:
+            refund(f"rf_{n}", piece, RefundReason.ORGANIZER)
+            done += piece
+    refund("rf_full", split.buyer_total_minor, reason)
+    assert sum(r.amount_minor for r in book.refunds) == split.buyer_total_minor  # everything back
+    assert sum(r.fee_minor for r in book.refunds) == split.platform_fee_minor
+    assert platform == 0 and debited == split.processing_minor
