@@ -22,11 +22,31 @@
     }
   }
 
+  // Screen readers hear when a tier turns "Only N left" or "Sold out" (the badge's colour band
+  // changes), not every sale: one polite live region for the page, made before any message comes.
+  var announcer = null;
+  function announce(text) {
+    if (!announcer && document.body) {
+      announcer = document.createElement("div");
+      announcer.setAttribute("aria-live", "polite");
+      announcer.setAttribute("data-testid", "live-announcer");
+      announcer.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap";
+      document.body.appendChild(announcer);
+    }
+    if (announcer) announcer.textContent = text;
+  }
+  document.addEventListener("DOMContentLoaded", function () { announce(""); });
+  function band(classes) { var m = /\bbg-[a-z]+-\d+/.exec(classes || ""); return m ? m[0] : ""; }
+
   function show(message) {
     if (!message || !Array.isArray(message.tiers)) return;
     message.tiers.forEach(function (tier) {
       var badge = document.querySelector('[data-testid="available-' + tier.id + '"]');
       if (badge) {
+        if (typeof tier.classes === "string" && band(badge.className) !== band(tier.classes)) {
+          var card = document.querySelector('[data-testid="tier-' + tier.id + '"] .text-lg');
+          announce((card ? card.textContent + ": " : "") + tier.text);
+        }
         setText(badge, String(tier.text));
         if (typeof tier.classes === "string" && badge.className !== tier.classes) badge.className = tier.classes;
       }

@@ -63,6 +63,11 @@ def test_back_from_checkout_resume_or_release(app_url: str, browser) -> None:  #
     sold_out = "Blanket just sold out: removed from your choice."
     until(phone, 10, lambda d: by_testid(d, "purchase-error").text == sold_out)
     assert by_testid(phone, f"qty-{blanket['id']}").text == "0"
+    # Screen readers are told too (one polite live region; on colour-band changes, not every sale).
+    until(phone, 5, lambda d: d.find_element("css selector", '[data-testid="live-announcer"]')
+          .get_attribute("textContent") == "Blanket: Sold out")
+    plus = by_testid(phone, f"plus-{deckchair['id']}")
+    assert plus.size["width"] >= 44 and plus.size["height"] >= 44, plus.size  # a thumb-sized target
 
     # Reserve one deckchair, then go back from checkout.
     fill(phone, "buyer-name", "Grace Hopper")

@@ -17,6 +17,8 @@ from eventflow.pages.components.breakdown import price_breakdown
 from eventflow.pages.components.code_entry import line_for
 from eventflow.services import Services
 
+TOUCH_TARGET = "min-w-[44px] min-h-[44px]"  # WCAG 2.5.5: thumb-sized on a phone (a dense round button is 34 px)
+
 
 class PurchasePanel:
     """Per-visitor state: how many of each tier, and the form that turns them into a hold."""
@@ -40,11 +42,12 @@ class PurchasePanel:
         """[-] n [+] for one tier (placed in the caller's row), bounded by max-per-order and what is left."""
         minus = ui.button(icon="remove", on_click=lambda: self.change(tier, -1)).props(
             f"round dense flat aria-label='One less {tier.name}' data-testid=minus-{tier.id}"
-        )
-        count = ui.label("0").classes("w-6 text-center text-lg").props(f"data-testid=qty-{tier.id}")
+        ).classes(TOUCH_TARGET)
+        # aria-live: a screen reader says the new quantity after each tap.
+        count = ui.label("0").classes("w-6 text-center text-lg").props(f"data-testid=qty-{tier.id} aria-live=polite")
         plus = ui.button(icon="add", on_click=lambda: self.change(tier, +1)).props(
             f"round dense aria-label='One more {tier.name}' data-testid=plus-{tier.id}"
-        )
+        ).classes(TOUCH_TARGET)
 
         def refresh() -> None:
             quantity = self.quantities[tier.id]
