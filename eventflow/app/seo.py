@@ -29,8 +29,10 @@ from eventflow.services import Services
 
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's cap per file
 SITEMAP_PAGE = 1_000  # events per store read
-# Public listing pages, each listed when a route serves it (the browse page arrives with issue 15).
+# Public listing pages, each listed when a route serves it (browse and organizer pages: pages/browse.py,
+# pages/organizer_profile.py).
 LISTING_PATHS = ("/", "/events")
+ORGANIZER_PAGE = "/o/{slug}"  # an organizer's public page, listed for organizers with a listed event
 # Nothing a search engine should index or follow: organizer screens, the API, buyers' holds, orders
 # and tickets (their links are capabilities), the door, the embeddable widget (the event page is the
 # page to index), sign-in and payment return pages.
@@ -66,6 +68,15 @@ def listed_events(services: Services) -> list[Event]:
     return [event for event in events if event.status is EventStatus.PUBLISHED]
 
 
+def organizer_paths(services: Services, events: list[Event]) -> list[str]:
+    """`/o/{slug}` of each organizer with a listed event (one read per organizer; blocking)."""
+    if services.browse is None:
+        return []
+    slugs = (services.browse.organizer_slug(organizer_id) for organizer_id in dict.fromkeys(
+        event.organizer_id for event in events))
+    return [f"/o/{slug}" for slug in slugs if slug]
+
+
 def card_facts(event: Event, base_url: str) -> CardFacts:
     return CardFacts(title=event.title, when=event_when(event.starts_at, event.ends_at, event.timezone),
                      venue=event.venue, footer=urlsplit(base_url).netloc or base_url,
@@ -86,7 +97,10 @@ def register(app: FastAPI, services: Services) -> None:
     @app.get("/sitemap.xml", include_in_schema=False)
     async def sitemap() -> Response:
         events = await services.off_loop(listed_events, services)
-        body = sitemap_xml(base_url, [path for path in LISTING_PATHS if served(path)], events)
+        pages = [path for path in LISTING_PATHS if served(path)]
+        if served(ORGANIZER_PAGE):
+            pages += await services.off_loop(organizer_paths, services, events)
+        body = sitemap_xml(base_url, pages, events)
         return Response(body, media_type="application/xml", headers={"Cache-Control": "public, max-age=600"})
 
     @app.get("/e/{slug}.ics", include_in_schema=False)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -111,8 +113,13 @@ class Head(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(tmp_path_factory.mktemp("richlinks"), EVENTFLOW_BASE_URL=PUBLIC) as url:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("richlinks")
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path) -> Iterator[str]:
+    with running_app(data_dir, EVENTFLOW_BASE_URL=PUBLIC) as url:
         yield url
 
 
@@ -203,6 +210,24 @@ def test_the_generated_card_is_a_1200_by_630_png_and_cached(server: str, api: ht
     assert httpx.get(f"{server}/e/no-such-event/card.png").status_code == 404
 
 
+def test_a_cover_is_the_share_image_with_its_size_and_a_new_url_when_it_changes(
+        server: str, data_dir: Path, api: httpx.Client, auth: dict[str, str]) -> None:
+    event = make_event(api, auth, "Covered")
+    covers = data_dir / "covers"
+    covers.mkdir(exist_ok=True)
+    Image.new("RGB", (800, 400), "#5b21b6").save(covers / f"{event['id']}.jpg", "JPEG")  # as CoverImages saves it
+    head = head_of(server, event["slug"])
+    image = head.one("og:image")
+    assert image.startswith(f"{PUBLIC}/covers/{event['id']}.jpg?v=")
+    assert (head.one("og:image:width"), head.one("og:image:height"), head.one("og:image:type")) == (
+        "800", "400", "image/jpeg")
+    assert head.json_ld[0]["image"] == [image] and head.one("twitter:image") == image
+    assert httpx.get(image.replace(PUBLIC, server)).headers["content-type"] == "image/jpeg"
+    later = (covers / f"{event['id']}.jpg").stat().st_mtime + 5
+    os.utime(covers / f"{event['id']}.jpg", (later, later))  # a new cover: previews must fetch it again
+    assert head_of(server, event["slug"]).one("og:image") != image
+
+
 def test_a_cancelled_event_says_so_to_crawlers(server: str, api: httpx.Client, auth: dict[str, str]) -> None:
     event = make_event(api, auth, "Rained Off")
     cancel(api, auth, event)
@@ -259,7 +284,11 @@ def test_the_sitemap_lists_exactly_the_published_events_and_robots_points_at_it(
     urls = [loc.text for loc in ElementTree.fromstring(response.content).findall("s:url/s:loc", namespace)]
     events = {url for url in urls if url and url.startswith(f"{PUBLIC}/e/")}
     published = {f"{PUBLIC}/e/{slug}" for slug, status in MADE.items() if status == "published"}
-    assert f"{PUBLIC}/" in urls
+    assert f"{PUBLIC}/" in urls and f"{PUBLIC}/events" in urls
+    organizers = [url for url in urls if url and url.startswith(f"{PUBLIC}/o/")]
+    assert len(organizers) == 1  # this module's one organizer, who has listed events
+    assert httpx.get(organizers[0].replace(PUBLIC, server)).status_code == 200
+    assert set(urls) == {f"{PUBLIC}/", f"{PUBLIC}/events", *organizers, *events}
     assert f"{PUBLIC}/e/{on_sale['slug']}" in events
     assert f"{PUBLIC}/e/{draft['slug']}" not in events and f"{PUBLIC}/e/{cancelled['slug']}" not in events
     assert events == published  # every event this server has: drafts and cancelled ones left out

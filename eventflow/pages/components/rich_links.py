@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from html import escape
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from nicegui import ui
+from PIL import Image, UnidentifiedImageError
 
 from eventflow.domain.event_changes import ChangeKind, EventChange
 from eventflow.domain.links import event_url
@@ -40,6 +42,14 @@ SCHEMA = "https://schema.org/"
 
 
 @dataclass(frozen=True, slots=True)
+class Cover:
+    """The cover file's version (its modification time: previews cache images by URL) and pixel size."""
+
+    version: str
+    size: tuple[int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
 class EventLinkFacts:
     """What the head of an event page says, read once per page view."""
 
@@ -47,8 +57,12 @@ class EventLinkFacts:
     tiers: tuple[Tier, ...]
     organizer: Organizer | None
     change: EventChange | None  # the latest cancellation or postponement, if any
-    has_cover: bool
+    cover: Cover | None  # the organizer's cover image (or the flyer made the cover), if any
     now: datetime
+
+    @property
+    def has_cover(self) -> bool:
+        return self.cover is not None
 
 
 def card_version(event: Event) -> str:
@@ -62,9 +76,11 @@ def card_path(event: Event) -> str:
     return f"/e/{event.slug}/card.png?v={card_version(event)}"
 
 
-def image_url(base_url: str, event: Event, has_cover: bool) -> str:
+def image_url(base_url: str, event: Event, cover: Cover | None) -> str:
     """The organizer's cover (or a flyer made the cover) when there is one, else the generated card."""
-    return f"{base_url}/covers/{event.id}.jpg" if has_cover else f"{base_url}{card_path(event)}"
+    if cover is None:
+        return f"{base_url}{card_path(event)}"
+    return f"{base_url}/covers/{event.id}.jpg?v={cover.version}"
 
 
 def plain_text(markdown: str) -> str:
@@ -92,7 +108,7 @@ def event_description(event: Event) -> str:
 
 
 def meta_tags(*, title: str, description: str, url: str, image: str | None, image_size: tuple[int, int] | None,
-              kind: str = "website") -> str:
+              kind: str = "website", image_type: str = "image/png") -> str:
     """Canonical link, meta description, Open Graph and Twitter card tags, escaped."""
     tags = [
         ("link", "canonical", url),
@@ -115,7 +131,7 @@ def meta_tags(*, title: str, description: str, url: str, image: str | None, imag
         if image_size:
             tags += [("property", "og:image:width", str(image_size[0])),
                      ("property", "og:image:height", str(image_size[1])),
-                     ("property", "og:image:type", "image/png")]
+                     ("property", "og:image:type", image_type)]
     html = []
     for attribute, name, value in tags:
         if attribute == "link":
@@ -169,7 +185,7 @@ def event_json_ld(facts: EventLinkFacts, base_url: str) -> dict[str, Any]:
         "endDate": event.ends_at.astimezone(zone).isoformat(),
         "eventStatus": event_status(event, facts.change),
         "eventAttendanceMode": SCHEMA + "OfflineEventAttendanceMode",
-        "image": [image_url(base_url, event, facts.has_cover)],
+        "image": [image_url(base_url, event, facts.cover)],
         "location": {"@type": "Place", "name": event.venue.strip() or "To be announced",
                      "address": event.venue.strip() or "To be announced"},
     }
@@ -193,10 +209,11 @@ def event_json_ld(facts: EventLinkFacts, base_url: str) -> dict[str, Any]:
 def event_head(facts: EventLinkFacts, base_url: str) -> str:
     """Everything the event page adds to its <head>."""
     event = facts.event
-    image = image_url(base_url, event, facts.has_cover)
+    image = image_url(base_url, event, facts.cover)
     title = f"Cancelled: {event.title}" if event.status is EventStatus.CANCELLED else event.title
     tags = meta_tags(title=title, description=event_description(event), url=event_url(base_url, event.slug),
-                     image=image, image_size=None if facts.has_cover else CARD_SIZE)
+                     image=image, image_size=facts.cover.size if facts.cover else CARD_SIZE,
+                     image_type="image/jpeg" if facts.cover else "image/png")
     return f"{tags}\n{json_ld(event_json_ld(facts, base_url))}"
 
 
@@ -206,12 +223,25 @@ def page_head(base_url: str, path: str, title: str, description: str = SITE_DESC
                      image_size=None)
 
 
+def read_cover(path: Path) -> Cover | None:
+    """The cover's version and size, or None without one (Pillow reads the JPEG header only)."""
+    try:
+        version = str(int(path.stat().st_mtime))
+    except FileNotFoundError:
+        return None
+    try:
+        with Image.open(path) as picture:
+            return Cover(version, picture.size)
+    except (OSError, UnidentifiedImageError):  # replaced this very moment: the size comes next time
+        return Cover(version, None)
+
+
 def read_facts(services: Services, view: EventView) -> EventLinkFacts:
     """The organizer's name and the latest change of the event: two reads (blocking: off the loop)."""
     event = view.event
     return EventLinkFacts(event=event, tiers=view.tiers, organizer=services.queries.organizer(event.organizer_id),
-                          change=services.queries.event_change(event.id), has_cover=services.covers.exists(event.id),
-                          now=services.ticketing.clock.now())
+                          change=services.queries.event_change(event.id),
+                          cover=read_cover(services.covers.path(event.id)), now=services.ticketing.clock.now())
 
 
 async def add_event_links(services: Services, view: EventView) -> None:
