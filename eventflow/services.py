@@ -31,6 +31,7 @@ from eventflow.domain.links import staff_link
 from eventflow.domain.models import Organizer, Reservation
 from eventflow.domain.outbox import Outbox, OutboxSender
 from eventflow.domain.password_reset import PasswordResets
+from eventflow.domain.payments.demo_refunds import DemoRefunds
 from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.queries import Queries
@@ -88,6 +89,11 @@ class Services:
     @cached_property
     def _reserve_batch(self) -> LoopBatch[ReserveRequest, Reservation]:
         return LoopBatch(self.ticketing.reserve_all)
+
+    @cached_property
+    def demo_refunds(self) -> DemoRefunds:
+        """Refunds of test-mode orders from the money panel (domain/payments/demo_refunds.py)."""
+        return DemoRefunds(self.ticketing, self.cancellations.store)
 
     @cached_property
     def codes(self) -> AccessCodes:

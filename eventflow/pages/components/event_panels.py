@@ -11,7 +11,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from nicegui import ui
 
 from eventflow.domain.analytics import sales_series, tier_sales
 from eventflow.domain.models import Event, Order, Tier
+from eventflow.domain.money import FeeMode
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
 from eventflow.pages.components.formatting import device_words
 from eventflow.pages.components.formatting import money as format_money
@@ -35,6 +36,8 @@ TIER_COLUMNS = [
     {"name": "net", "label": "Net", "field": "net"},
 ]
 CHART_EVERY = 1.0  # seconds between two redraws of the sales chart
+ARRIVAL_SLOT = timedelta(minutes=5)  # the door summary's slots (domain/sales_stats.py)
+MAX_ARRIVAL_BINS = 288  # a day of 5-minute bars; beyond, only the slots with arrivals
 ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
     ("name", "Name"), ("email", "Email"), ("tickets", "Tickets"), ("tiers", "Tiers"),
     ("total", "Paid"), ("time", "When"), ("id", "Order"))]
@@ -65,9 +68,12 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
     """Cumulative tickets sold per tier, hour by hour (local time), from sales opening."""
     local = local or LocalTimes(event.timezone)
     series = sales_series(buckets, tiers, since=event.created_at)
+    # The legend above the plot: below it, on a phone, it ran into the time axis' labels.
     layout: dict[str, Any] = {
-        "margin": {"l": 40, "r": 10, "t": 10, "b": 40}, "height": 280, "legend": {"orientation": "h"},
-        "yaxis": {"title": {"text": "tickets sold"}}, "xaxis": {"title": {"text": f"time ({event.timezone})"}},
+        "margin": {"l": 40, "r": 10, "t": 30, "b": 40}, "height": 300,
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+        "yaxis": {"title": {"text": "tickets sold"}, "rangemode": "tozero", "tickformat": "d", "automargin": True},
+        "xaxis": {"title": {"text": f"time ({event.timezone})"}, "automargin": True, "nticks": 6},
     }
     if not series:
         layout["annotations"] = [{"text": "No sales yet", "showarrow": False, "font": {"size": 16, "color": "#64748b"}}]
@@ -78,6 +84,42 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
     return {"data": data, "layout": layout}
 
 
+def money_tiles(fee_mode: FeeMode) -> tuple[tuple[str, str, str], ...]:
+    """(label, testid, how it adds up) of the headline tiles: whether buyers paid the platform fee
+    on top of the ticket prices or it came out of them decides what "your net" is."""
+    on_top = fee_mode is FeeMode.BUYER_PAYS
+    return (("Tickets sold", "total-sold", "valid tickets"), ("Held right now", "total-held", "in checkouts"),
+            ("Ticket sales", "gross", "ticket prices"),
+            ("Platform fee", "fees", "paid by buyers on top" if on_top else "taken from your ticket sales"),
+            ("Your net", "net", "= ticket sales" if on_top else "= ticket sales − platform fee"))
+
+
+def arrivals_bins(arrivals: dict[datetime, int], zone: ZoneInfo) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Admissions per 5-minute slot, every slot from the first to the last (a quiet slot shows as
+    a gap), labelled by its local start (`19:05`; with the day when the arrivals span days)."""
+    if not arrivals:
+        return (), ()
+    first, last = min(arrivals), max(arrivals)
+    count = int((last - first) / ARRIVAL_SLOT) + 1
+    slots = [first + i * ARRIVAL_SLOT for i in range(count)] if count <= MAX_ARRIVAL_BINS else sorted(arrivals)
+    days = {slot.astimezone(zone).date() for slot in (first, last)}
+    shape = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
+    return (tuple(slot.astimezone(zone).strftime(shape) for slot in slots),
+            tuple(arrivals.get(slot, 0) for slot in slots))
+
+
+def arrivals_figure(arrivals: dict[datetime, int], zone: ZoneInfo) -> dict[str, Any]:
+    """The door's arrivals as bars on a category axis: plotly would otherwise read the labels as
+    instants and, around a single bar, tick fractions of a second ("10:04:59.9996")."""
+    labels, counts = arrivals_bins(arrivals, zone)
+    return {"data": [{"type": "bar", "x": labels, "y": counts, "name": "arrivals",
+                      "hovertemplate": "%{x}: %{y} in<extra></extra>"}],
+            "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+                       "xaxis": {"type": "category", "automargin": True,
+                                 "title": {"text": f"arrivals per 5 minutes ({zone.key})"}},
+                       "yaxis": {"rangemode": "tozero", "tickformat": "d", "automargin": True}}}
+
+
 class SalesFigures:
     """The headline figures and the tier table; `show` fills them on every change."""
 
@@ -85,13 +127,14 @@ class SalesFigures:
         self.event = event
         self.metrics: dict[str, ui.label] = {}
         with ui.row().classes("w-full gap-3"):
-            for label, testid in (("Tickets sold", "total-sold"), ("Held right now", "total-held"),
-                                  ("Gross", "gross"), ("Platform fees", "fees"), ("Your net", "net")):
+            for label, testid, note in money_tiles(event.fee_mode):
                 with ui.card().classes("grow min-w-[9rem] gap-0"):
                     ui.label(label).classes("text-xs uppercase text-slate-500")
                     self.metrics[testid] = ui.label().classes("text-xl font-semibold").props(f"data-testid={testid}")
-        self.table = ui.table(columns=TIER_COLUMNS, rows=[], row_key="id").classes("w-full").props(
-            "flat bordered dense data-testid=tier-table")
+                    ui.label(note).classes("text-xs text-slate-500").props(f"data-testid={testid}-note")
+        with ui.element("div").classes("w-full overflow-x-auto"):  # wide on a phone: scrolls, never cut off
+            self.table = ui.table(columns=TIER_COLUMNS, rows=[], row_key="id").classes("w-full").props(
+                "flat bordered dense data-testid=tier-table")
 
     def show(self, tiers: Sequence[Tier], summary: SalesSummary) -> None:
         sales = tier_sales(self.event, tiers, summary)
@@ -225,11 +268,7 @@ class DoorPanel:
         self.scans.refresh(figures)
 
     def arrivals_figure(self) -> dict[str, Any]:
-        slots = sorted(self.arrivals)
-        return {"data": [{"type": "bar", "x": tuple(self.local(slot) for slot in slots),
-                          "y": tuple(self.arrivals[slot] for slot in slots), "name": "arrivals"}],
-                "layout": {"height": 200, "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
-                           "yaxis": {"title": {"text": "per 5 min"}}}}
+        return arrivals_figure(self.arrivals, self.zone)
 
     @ui.refreshable_method
     def scans(self, figures: EventFigures) -> None:
@@ -279,10 +318,11 @@ class Attendees:
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label("Attendees").classes("text-lg font-semibold")
                 ui.input("Search name, email, order", on_change=lambda e: self.search(e.value or "")).props(
-                    "dense outlined clearable debounce=250 data-testid=attendee-search").classes("w-72")
-            self.table = ui.table(columns=[*ATTENDEE_COLUMNS, ACTIONS_COLUMN], rows=[], row_key="id",
-                                  pagination={"rowsPerPage": 0}) \
-                .classes("w-full").props("flat dense hide-bottom data-testid=attendees")
+                    "dense outlined clearable debounce=250 data-testid=attendee-search").classes("w-full sm:w-72")
+            with ui.element("div").classes("w-full overflow-x-auto"):  # seven columns: scrolls on a phone
+                self.table = ui.table(columns=[*ATTENDEE_COLUMNS, ACTIONS_COLUMN], rows=[], row_key="id",
+                                      pagination={"rowsPerPage": 0}) \
+                    .classes("w-full").props("flat dense hide-bottom data-testid=attendees")
             add_order_actions(self.table, services, event, self.load)  # "Void / refund" per order (H5)
             with ui.row().classes("w-full items-center justify-end gap-2"):
                 self.newer = ui.button("Newer", icon="chevron_left", on_click=self.newer_page) \

@@ -1,5 +1,8 @@
 """The money panel of the event dashboard: the platform's ledger for the event next to the organizer's
-Stripe balance and payouts, and refunds of card orders (whole order or single tickets)."""
+Stripe balance and payouts, and refunds of card orders (whole order or single tickets).
+
+Without Stripe (the demo provider) the panel works the same on the test-mode orders, marked TEST
+MODE: refunds are recorded (domain/payments/demo_refunds.py) and the payout is what would be paid."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from eventflow.adapters.threads import in_thread
 from eventflow.domain.analytics import sales_key, summary_ledger
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer, TicketStatus
+from eventflow.domain.payments.demo_refunds import DEMO_PAYMENTS
 from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
 from eventflow.pages.components.event_panels import money
@@ -20,6 +24,9 @@ from eventflow.services import Services
 
 SHOWN_ORDERS = 25
 CARD_PAYMENTS = "pi_"  # a Stripe PaymentIntent id: the orders a refund can be asked for here
+# (label, testid) of the ledger, in the order the sum reads: paid - refunded - fees = net
+LEDGER = (("Buyers paid", "ledger-charged"), ("− Refunded", "ledger-refunded"),
+          ("− Platform fees", "ledger-fees"), ("= Net to you", "ledger-net"))
 
 
 class MoneyPanel:
@@ -31,17 +38,25 @@ class MoneyPanel:
                  refunds: list[Refund], account: ConnectedAccount | None, card_page: list[Order]) -> None:
         self.services, self.organizer, self.event = services, organizer, event
         self.payments = services.payments
+        self.test_mode = self.payments is None  # the demo provider: no money moves
         self.summary, self.refunds, self.card_page, self.query = summary, refunds, card_page, ""
         self.key = self.key_of(summary, refunds)
         with ui.card().classes("w-full gap-2").props("data-testid=money-panel") as self.card:
-            ui.label("Money").classes("text-lg font-semibold")
+            with ui.row().classes("items-center gap-2"):
+                ui.label("Money").classes("text-lg font-semibold")
+                if self.test_mode:
+                    ui.label("TEST MODE").classes("rounded px-2 py-0.5 text-xs font-bold bg-amber-200 "
+                                                  "text-amber-950").props("data-testid=money-test-mode")
+            if self.test_mode:
+                ui.label("Payments on this server are simulated: no money moves. Refunds and payouts below "
+                         "work as they will once Stripe is connected.").classes("text-sm text-slate-600")
             self.ledger()
             if self.payments is not None:
                 self.stripe_account(account)
             with ui.row().classes("w-full items-center justify-between"):
-                ui.label("Card orders").classes("font-medium")
+                ui.label("Test-mode orders" if self.test_mode else "Card orders").classes("font-medium")
                 ui.input("Search", on_change=lambda e: self.search(e.value or "")) \
-                    .props("dense outlined clearable debounce=250").classes("w-56")
+                    .props("dense outlined clearable debounce=250").classes("w-full sm:w-56")
             self.card_orders()
 
     @classmethod
@@ -51,18 +66,19 @@ class MoneyPanel:
 
         def read() -> tuple[list[Refund], ConnectedAccount | None, list[Order]]:
             account = payments.account(organizer.id) if payments is not None else None
-            page = cls.card_page_of(services, event.id, "") if payments is not None else []
-            return services.queries.refunds(event.id), account, page
+            return services.queries.refunds(event.id), account, cls.card_page_of(services, event.id, "")
 
         refunds, account, page = await services.off_loop(read)
         return cls(services, organizer, event, summary, refunds, account, page)
 
     @staticmethod
     def card_page_of(services: Services, event_id: str, query: str) -> list[Order]:
-        return services.queries.orders_page(event_id, None, SHOWN_ORDERS, query, CARD_PAYMENTS)
+        """The newest orders a refund can be asked for: paid by card, or in test mode."""
+        paid_by = CARD_PAYMENTS if services.payments is not None else DEMO_PAYMENTS
+        return services.queries.orders_page(event_id, None, SHOWN_ORDERS, query, paid_by)
 
     def wants_card_page(self) -> bool:
-        return self.payments is not None
+        return True
 
     @staticmethod
     def key_of(summary: SalesSummary, refunds: list[Refund]) -> tuple[Any, ...]:
@@ -77,7 +93,7 @@ class MoneyPanel:
         self.summary, self.refunds, self.key = summary, refunds, key
         self.card_page = self.card_page if card_page is None else card_page
         self.show_ledger()
-        if self.payments is not None and (card_page is not None or refunds_changed):
+        if card_page is not None or refunds_changed:
             self.card_orders.refresh()
 
     async def search(self, query: str) -> None:
@@ -105,13 +121,16 @@ class MoneyPanel:
         (rebuilding the row was the largest part of the dashboard's work per sale)."""
         self.ledger_labels: dict[str, ui.label] = {}
         with ui.row().classes("w-full gap-3"):
-            for label, testid in (("Charged", "ledger-charged"), ("Platform fees", "ledger-fees"),
-                                  ("Refunded", "ledger-refunded"), ("Net to you", "ledger-net")):
+            for label, testid in LEDGER:
                 with ui.column().classes("gap-0 min-w-[8rem]"):
                     ui.label(label).classes("text-xs uppercase text-slate-500")
                     self.ledger_labels[testid] = ui.label().classes("text-lg font-semibold") \
                         .props(f"data-testid={testid}")
+        ui.label("Buyers paid is everything charged, platform fees included; the fees are net of those given "
+                 "back with refunds.").classes("text-xs text-slate-500")
         self.pending_label = ui.label().classes("text-sm text-amber-800")
+        self.payout_label = ui.label().classes("text-sm text-slate-700").props("data-testid=test-payout")
+        self.payout_label.set_visibility(self.test_mode)
         self.show_ledger()
 
     def show_ledger(self) -> None:
@@ -121,20 +140,23 @@ class MoneyPanel:
             self.ledger_labels[testid].set_text(money(value, self.event.currency))
         self.pending_label.set_text(f"{book.pending_refunds} refund(s) waiting for Stripe; retried automatically.")
         self.pending_label.set_visibility(bool(book.pending_refunds))
+        if self.test_mode:
+            self.payout_label.set_text(
+                f"Payout (test mode): {money(max(0, book.organizer_net_minor), self.event.currency)} would be paid "
+                "to your bank account; with Stripe connected it follows your Stripe payout schedule.")
 
     @ui.refreshable_method
     def card_orders(self) -> None:
-        if self.payments is None:
-            ui.label("Refunds are available for card payments (Stripe); this server uses the demo provider.") \
-                .classes("text-sm text-slate-500")
-            return
+        if not self.card_page:
+            ui.label("No paid orders yet.").classes("text-sm text-slate-500")
         zone = ZoneInfo(self.event.timezone)
         for order in self.card_page:
             valid = [t for t in order.tickets if t.status is not TicketStatus.VOID]
             with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
                     .props(f"data-testid=card-order-{order.id}"):
                 ui.label(f"{order.created_at.astimezone(zone):%d %b %H:%M} · {order.buyer.name} · "
-                         f"{len(valid)}/{len(order.tickets)} valid · {money(order.total_minor, order.currency)}")
+                         f"{len(valid)}/{len(order.tickets)} valid · {money(order.total_minor, order.currency)}") \
+                    .classes("min-w-0")  # wraps on a phone, the button stays beside it
                 if valid:
                     ui.button("Refund…", on_click=lambda o=order: self.refund_dialog(o)).props(
                         f"flat dense color=negative data-testid=refund-{order.id}")
@@ -145,7 +167,6 @@ class MoneyPanel:
 
     async def refund_dialog(self, order: Order) -> None:
         payments = self.payments
-        assert payments is not None
         names = await self.services.off_loop(self.services.queries.tier_names, self.event.id)
         # Opened from a row that a refresh may rebuild: the dialog belongs to the panel itself.
         with self.card, ui.dialog() as dialog, ui.card().classes("min-w-[22rem]"):
@@ -155,9 +176,11 @@ class MoneyPanel:
                     f"data-testid=refund-ticket-{t.id}")
                 for t in order.tickets if t.status is not TicketStatus.VOID
             }
-            restock = ui.checkbox("Put refunded tickets back on sale", value=payments.config.restock_refunds) \
+            restock_default = payments.config.restock_refunds if payments else self.services.settings.refund_restock
+            restock = ui.checkbox("Put refunded tickets back on sale", value=restock_default) \
                 .props("data-testid=refund-restock")
-            ui.label("The platform fee and your transfer are reversed in proportion; the tickets stop working.") \
+            ui.label("The platform fee and your transfer are reversed in proportion; the tickets stop working."
+                     + (" Test mode: recorded, no money moves." if self.test_mode else "")) \
                 .classes("text-xs text-slate-500")
 
             async def refund() -> None:
@@ -165,9 +188,10 @@ class MoneyPanel:
                 if not chosen:
                     ui.notify("Choose at least one ticket", type="warning")
                     return
+                refund_order = payments.refunds.refund_order if payments else self.services.demo_refunds.refund_order
                 try:  # always a thread: this asks Stripe over the network
-                    done = await in_thread(payments.refunds.refund_order, self.organizer.id, self.event.id,
-                                              order.id, chosen, bool(restock.value))
+                    done = await in_thread(refund_order, self.organizer.id, self.event.id,
+                                           order.id, chosen, bool(restock.value))
                 except DomainError as problem:
                     ui.notify(problem.detail, type="negative")
                     return
