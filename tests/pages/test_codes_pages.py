@@ -39,7 +39,7 @@ def texts(site: Site) -> str:
 
 
 async def test_a_vip_link_shows_the_hidden_tier_discounted_and_reserves_with_the_code(site: Site) -> None:
-    event, (entry, vip), code = vip_event(site)
+    event, (_entry, vip), code = vip_event(site)
     user = site.user
     await user.open(f"/e/{event.slug}")
     await user.should_see("Entry")
@@ -66,7 +66,7 @@ async def test_a_vip_link_shows_the_hidden_tier_discounted_and_reserves_with_the
 
 
 async def test_each_bad_code_says_why_and_the_page_still_opens(site: Site) -> None:
-    event, (entry, vip), code = vip_event(site, max_uses=1, uses_count="orders")
+    event, (_entry, vip), code = vip_event(site, max_uses=1, uses_count="orders")
     organizer_id = event.organizer_id
     user = site.user
     for link, words in (
@@ -97,7 +97,7 @@ async def test_each_bad_code_says_why_and_the_page_still_opens(site: Site) -> No
 
 
 async def test_have_a_code_applies_one_by_hand(site: Site) -> None:
-    event, (entry, vip), _ = vip_event(site)
+    event, (_entry, _vip), _ = vip_event(site)
     user = site.user
     await user.open(f"/e/{event.slug}")
     by_testid(user, "code-input").type("wrong-one")
@@ -110,7 +110,7 @@ async def test_have_a_code_applies_one_by_hand(site: Site) -> None:
 
 async def test_the_editor_creates_pauses_edits_deletes_and_bulk_generates_codes(site: Site) -> None:
     organizer = site.organizer()
-    event, (entry, vip) = site.event(organizer, TIERS)
+    event, (_entry, _vip) = site.event(organizer, TIERS)
     codes = site.services.codes
     await log_in(site, organizer)
     user = site.user
@@ -126,6 +126,14 @@ async def test_the_editor_creates_pauses_edits_deletes_and_bulk_generates_codes(
     by_testid(user, f"code-share-{made.id}").click()  # its link and QR code
     await until(lambda: element(user, "code-link").text.endswith(f"/e/{event.slug}?code=SPONSOR-VIP"))
     assert "<svg" in element(user, "code-qr").content
+
+    by_testid(user, f"code-edit-{made.id}").click()  # edit: the limit and a note; the text stays
+    by_testid(user, "code-max-uses-edit").clear().type("30")
+    by_testid(user, "code-label-edit").type("Harbour board")
+    by_testid(user, "code-save-edit").click()
+    await until(lambda: codes.get(organizer.id, event.id, made.id).max_uses == 30)
+    assert codes.get(organizer.id, event.id, made.id).label == "Harbour board"
+    await user.should_see("0 / 30 uses")
 
     by_testid(user, f"code-pause-{made.id}").click()
     await until(lambda: codes.get(organizer.id, event.id, made.id).paused)
@@ -173,3 +181,24 @@ async def test_the_dashboard_lists_each_codes_figures(site: Site) -> None:
     assert row["code"] == "VIP2026" and row["state"] == "Active"
     # 2 confirmed + 2 held tickets of 10; revenue and discount count the paid order only (2 x EUR 60 / 20).
     assert row == {**row, "uses": "4 / 10 (2 held)", "tickets": 2, "revenue": "€120.00", "discount": "€40.00"}
+
+
+async def test_a_100_percent_code_makes_free_tickets_without_a_payment_step(site: Site) -> None:
+    organizer = site.organizer()
+    event, (entry, _vip) = site.event(organizer, TIERS)
+    site.services.codes.create(organizer.id, event.id, CodeSettings(code="GUEST", discount_percent=100))
+    user = site.user
+    await user.open(f"/e/{event.slug}?code=guest")
+    await user.should_see("Code GUEST applied")
+    by_testid(user, f"plus-{entry.id}").click()
+    await until(lambda: element(user, "total").text == "€0.00")
+    assert element(user, "discount").text == "−€20.00"
+    by_testid(user, "buyer-name").type("Gus Guest")
+    by_testid(user, "buyer-email").type("gus@example.com")
+    by_testid(user, "reserve").click()
+    await until(lambda: path_now(user).startswith("/checkout/"))
+    await user.should_see("Get my free tickets")  # no card payment for a ticket that costs nothing
+    by_testid(user, "pay").click()
+    await until(lambda: path_now(user).startswith("/r/"))
+    order = site.services.queries.order_view(path_now(user).rsplit("/", 1)[1]).order
+    assert (order.total_minor, order.fee_minor, len(order.tickets)) == (0, 0, 1)

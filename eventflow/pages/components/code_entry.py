@@ -67,8 +67,8 @@ def coded_tier_text(offer: TierOffer | None, currency: str, fee_mode: FeeMode, n
     if offer is None or not (offer.discount_minor or offer.unlocked):
         return None
     tier, price = offer.tier, offer.price
-    chip = ('<span class="ml-2 px-2 py-0.5 rounded-full text-xs font-medium bg-violet-100 text-violet-900 '
-            'align-middle">Unlocked by your code</span>' if offer.unlocked else "")
+    chip = ('<div><span class="px-2 py-0.5 rounded-full text-xs font-medium bg-violet-100 text-violet-900">'
+            'Unlocked by your code</span></div>' if offer.unlocked else "")
     was = (f'<s class="text-slate-500 mr-1" data-testid="list-price-{escape(tier.id)}">'
            f'{escape(money(offer.list_price_minor, currency))}</s>' if offer.discount_minor else "")
     now = (f'<span class="font-semibold text-emerald-800" data-testid="price-{escape(tier.id)}">'
@@ -76,7 +76,7 @@ def coded_tier_text(offer: TierOffer | None, currency: str, fee_mode: FeeMode, n
     fee = (f' <span class="text-sm text-slate-500">+ {escape(money(price.fee_minor, currency))} fee</span>'
            if fee_mode is FeeMode.BUYER_PAYS and price.fee_minor else "")
     why = f'<div class="text-xs text-slate-500">{escape(not_on_sale)}</div>' if not_on_sale else ""
-    return (f'<div class="text-lg font-semibold">{escape(tier.name)}{chip}</div>'
+    return (f'<div class="text-lg font-semibold">{escape(tier.name)}</div>{chip}'
             f'<div class="text-base">{was}{now}{fee}</div>{why}')
 
 
@@ -92,6 +92,8 @@ def what_it_gives(code: AccessCode, offer: BuyerView) -> str:
             f"{money(code.discount_minor or 0, offer.event.currency)} off per ticket"
         every = len(discounted) == len(offer.tiers)
         parts.append(amount if every else f"{amount} {', '.join(discounted)}")
+    if code.max_per_order:
+        parts.append(f"up to {code.max_per_order} tickets per order")
     return " · ".join(parts) or "nothing on sale right now"
 
 

@@ -103,6 +103,8 @@ class CodeForm:
     def settings(self, count: int | None = None) -> CodeSettings:
         """What the organizer set; `count` for bulk codes (then the code's text is never typed)."""
         f, event = self.fields, self.event
+        if not (self.unlock.value or self.discount.value):  # said in the banner: both fields are folded away
+            raise ValidationFailed("Choose what the code does: unlock hidden tiers, give a discount, or both")
         percent = minor = None
         if self.discount.value:
             text = str(f["discount_percent"].value or "").strip().rstrip("%")

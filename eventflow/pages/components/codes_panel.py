@@ -50,11 +50,13 @@ def what_it_does(code: AccessCode, tiers: dict[str, Tier], currency: str) -> str
         parts.append("Unlocks " + ", ".join(tiers[t].name if t in tiers else "a removed tier"
                                             for t in code.unlocks_tiers))
     if code.has_discount:
-        off = f"{code.discount_percent}% off" if code.discount_percent else \
-            f"{money(code.discount_minor or 0, currency)} off per ticket"
-        on = "every tier" if code.discount_tiers is None else ", ".join(
+        names = None if code.discount_tiers is None else ", ".join(
             tiers[t].name if t in tiers else "a removed tier" for t in code.discount_tiers)
-        parts.append(f"{off} {on}")
+        if code.discount_percent:
+            parts.append(f"{code.discount_percent}% off {names or 'every tier'}")
+        else:
+            off = money(code.discount_minor or 0, currency)
+            parts.append(f"{off} off each ticket" + (f" of {names}" if names else ""))
     return " · ".join(parts)
 
 
@@ -70,6 +72,8 @@ def limits_text(code: AccessCode, event: Event) -> str:
         parts.append(f"from {local_time(code.valid_from, event)}")
     if code.valid_until:
         parts.append(f"until {local_time(code.valid_until, event)}")
+    if code.valid_from or code.valid_until:
+        parts.append(f"times in {event.timezone}")
     return " · ".join(parts)
 
 
@@ -88,7 +92,7 @@ class CodesPanel:
             ui.label("A code unlocks hidden tiers (a VIP pre-sale), gives a discount, or both. Share its link: "
                      "it opens the event page with the code applied.").classes("text-sm text-slate-600")
             self.listing = ui.column().classes("w-full gap-0").props("data-testid=codes-list")
-            with ui.expansion("New code", icon="add").classes("w-full border rounded") \
+            with ui.expansion("New code", icon="add").classes("w-full border border-slate-300 rounded mt-2") \
                     .props("data-testid=codes-new") as self.new:
                 self.new_area = ui.column().classes("w-full gap-2")
         ui.timer(0.05, self.reload, once=True)
@@ -118,7 +122,7 @@ class CodesPanel:
 
     def row(self, code: AccessCode, state: str) -> None:
         word, colours = STATE_WORDS.get(state, (state, ""))
-        with ui.row().classes("w-full items-center justify-between gap-2 border-b py-2") \
+        with ui.row().classes("w-full items-center justify-between gap-2 border-b border-slate-200 py-2") \
                 .props(f"data-testid=code-row-{code.id}"):
             with ui.column().classes("gap-0 grow min-w-[14rem]"):
                 with ui.row().classes("items-center gap-2"):

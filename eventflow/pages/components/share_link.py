@@ -36,7 +36,7 @@ def copy_link_js(testid: str) -> str:
 
 def link_text(link: str, testid: str) -> ui.label:
     """The link in a monospace box, selectable as a whole."""
-    return ui.label(link).classes("font-mono text-sm break-all select-all bg-white rounded p-2 w-full") \
+    return ui.label(link).classes("font-mono text-sm break-all select-all bg-slate-100 rounded p-2 w-full") \
         .props(f"data-testid={testid}")
 
 
