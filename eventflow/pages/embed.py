@@ -37,7 +37,11 @@ FORM_ID = "eventflow-buy"
 MAX_QUANTITY = 10  # choices offered per tier; the tier's own max-per-order still applies when reserving
 FIELD = "w-full border border-slate-300 rounded px-3 min-h-[44px] text-base bg-white"
 # Tells the parent page our height whenever it changes (the snippet's listener sizes the iframe).
-RESIZE_SCRIPT = """<script>
+RESIZE_SCRIPT = """<style>
+/* The layout's min-height (the iframe's height) plus a pixel made a scrollbar: only content sets the height. */
+.q-layout, .q-page { min-height: 0 !important; }
+</style>
+<script>
 (function () {
   function report() {  // the widget's own bottom: the document itself is never shorter than the iframe
     var widget = document.querySelector('[data-testid="embed"]');
@@ -45,7 +49,13 @@ RESIZE_SCRIPT = """<script>
     var height = Math.ceil(widget.getBoundingClientRect().bottom + window.scrollY) + 16;
     parent.postMessage({eventflowEmbed: location.pathname, height: height}, "*");
   }
-  window.addEventListener("load", function () { new ResizeObserver(report).observe(document.body); report(); });
+  function watch() {  // the widget is rendered by the page's script: wait for it, then follow its size
+    var widget = document.querySelector('[data-testid="embed"]');
+    if (!widget) { setTimeout(watch, 50); return; }
+    new ResizeObserver(report).observe(widget);
+    report();
+  }
+  window.addEventListener("load", watch);
 })();
 </script>"""
 
