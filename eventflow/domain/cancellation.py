@@ -2,8 +2,9 @@
 
 Cancelling stops sales at once (the event's status; the door refuses its tickets from that moment,
 domain/checkin.py) and starts a batch, kept in the store as an `EventChange`, that settles the
-event's orders one by one: the rest of every order is refunded in full, platform fee included
-(the organizer chose this, not the buyer), its tickets are voided, and its buyer gets one mail
+event's orders one by one: the rest of every order is refunded in full, platform fee and a
+passed-on processing line included (the organizer chose this, not the buyer; the organizer carries
+the card processor's fee: domain/payments/processing.py), its tickets are voided, and its buyer gets one mail
 with the organizer's message and the amount. Postponing moves the date, keeps tickets valid, and
 tells every buyer, who may ask for their money back until a deadline (`request_refund`).
 
@@ -328,7 +329,8 @@ def _money_line(settled: Settled, event: Event) -> str:
         return "Nothing was paid for this order, so there is nothing to refund."
     if settled.demo:
         return f"Refund: {amount} (test mode: recorded as refunded, no real money moved)."
-    return f"Refund: {amount}, platform fee included, on its way to the card you paid with (5-10 days)."
+    return (f"Refund: {amount}, everything you paid (fees included), on its way to the card you paid with "
+            "(5-10 days).")
 
 
 def _quoted(message: str) -> str:
