@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from eventflow.domain.models import Event, EventStatus
 from eventflow.domain.money import FeeMode
 from eventflow.pages.components.embed_snippet import snippet
+from tests.browser.axe_check import axe_run, blocking
 from tests.browser.conftest import PHONE, screenshot
 from tests.browser.test_live_event_page import badge_text, make_event, reserve
 from tests.server import free_port
@@ -78,6 +79,7 @@ def test_the_widget_on_another_site_counts_live_and_opens_checkout(  # type: ign
 
     assert reserve(app_url, event["id"], deckchair["id"], 3).status_code == 201
     WebDriverWait(driver, 5, poll_frequency=0.05).until(lambda d: badge_text(d, deckchair["id"]) == "37 left")
+    assert blocking(axe_run(driver)) == []  # the widget itself (this frame's document), WCAG A/AA
     driver.switch_to.default_content()
     screenshot(driver, "embed-widget-phone")
     driver.switch_to.frame(frame)
