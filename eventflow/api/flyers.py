@@ -114,6 +114,21 @@ def download_flyer_file(event_id: str, flyer_id: str, file_name: str, app: Servi
         "Content-Disposition": f'attachment; filename="{flyer_id}-{file_name}"', "Cache-Control": "private"})
 
 
+class CaptionIn(Strict):
+    channel: Literal["instagram", "x", "facebook", "email"]
+    index: int = Field(ge=0, le=9)  # which variant: 0, 1 or 2
+    text: str = Field(min_length=1, max_length=2200)  # X variants: at most 280
+
+
+@router.patch("/events/{event_id}/flyers/{flyer_id}/captions", response_model=FlyerOut, responses=ERRORS)
+def edit_caption(event_id: str, flyer_id: str, body: CaptionIn, app: ServicesDep,
+                 organizer_id: OrganizerDep) -> FlyerOut:
+    """Keep the organizer's wording of one caption variant; the flyer answered with it (404 for a variant
+    the flyer does not have, 422 for an X caption over 280 characters)."""
+    return flyer_out(flyers_of(app).edit_caption(organizer_id, event_id, flyer_id, body.channel, body.index,
+                                                 body.text))
+
+
 @router.post("/events/{event_id}/flyers/{flyer_id}/cover", status_code=204, responses=ERRORS)
 def use_flyer_as_cover(event_id: str, flyer_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
     """The flyer's square post becomes the event's cover and social-share image."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -31,6 +31,7 @@ FORMATS = ("poster_pdf", "square_png", "story_png")
 FILE_NAMES = {"poster_pdf": "poster.pdf", "square_png": "square.png", "story_png": "story.png"}
 CHANNELS = ("instagram", "x", "facebook", "email")
 X_LIMIT = 280  # X counts characters; Bluesky allows 300, so one text fits both
+CAPTION_LIMIT = 2200  # Instagram's, the longest of the channels
 THEMES = ("classic", "night", "bold", "pastel")  # the local designer's templates
 ENGINES = ("local", "openai")
 PAPERS = ("A4", "A3")  # the print poster's page size (bleed-safe margins on both)
@@ -306,6 +307,22 @@ class Flyers:
         if data is None:
             raise NotFound("No such flyer file")
         return data
+
+    def edit_caption(self, organizer_id: str, event_id: str, flyer_id: str, channel: str, index: int,
+                     text: str) -> Flyer:
+        """The organizer's own wording for one caption variant, kept with the flyer (X's within X_LIMIT)."""
+        flyer = self.flyer(organizer_id, event_id, flyer_id)
+        variants = list(flyer.captions.get(channel, ()))
+        if channel not in CHANNELS or not 0 <= index < len(variants):
+            raise NotFound("No such caption")
+        text = text.strip()
+        limit = X_LIMIT if channel == "x" else CAPTION_LIMIT
+        if not text or len(text) > limit:
+            raise ValidationFailed(f"A caption has 1 to {limit} characters", field="text")
+        variants[index] = text
+        edited = replace(flyer, captions={**flyer.captions, channel: tuple(variants)})
+        self.flyer_store.save_flyer(edited)
+        return edited
 
     def use_as_cover(self, organizer_id: str, event_id: str, flyer_id: str) -> None:
         """The flyer's square post becomes the event's cover and social-share image."""

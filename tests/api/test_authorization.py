@@ -172,6 +172,7 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/events/{event_id}/flyers/{flyer_id}", None),
     ("GET", "/events/{event_id}/flyers/{flyer_id}/{file_name}", None),
     ("POST", "/events/{event_id}/flyers/{flyer_id}/cover", None),
+    ("PATCH", "/events/{event_id}/flyers/{flyer_id}/captions", {"channel": "x", "index": 0, "text": "B's words"}),
     ("POST", "/events/{event_id}/codes", {"code": "B-FREE-FOR-ALL", "discount_percent": 100}),
     ("GET", "/events/{event_id}/codes", None),
     ("POST", "/events/{event_id}/codes/batch", {"count": 3, "unlocks_tiers": "all"}),

@@ -156,3 +156,23 @@ def test_a_flyer_made_the_cover_is_the_share_image(api: httpx.Client, server: tu
     shared = httpx.get(image.replace("localhost", "127.0.0.1"))
     assert shared.status_code == 200 and shared.headers["content-type"] == "image/jpeg"
     assert qr_texts(shared.content) == [f"{public(server[0])}/e/{event['slug']}?ref=flyer"]  # the flyer itself
+
+
+def test_an_edited_caption_is_kept_with_the_flyer(api: httpx.Client) -> None:
+    auth, event = organizer_with_event(api)
+    base = f"/events/{event['id']}/flyers"
+    flyer = api.post(base, headers=auth, json={}).json()
+    captions = f"{base}/{flyer['id']}/captions"
+    edited = api.patch(captions, headers=auth, json={"channel": "instagram", "index": 1, "text": " Our own words 🎷 "})
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["captions"]["instagram"][1] == "Our own words 🎷"
+    [listed] = api.get(base, headers=auth).json()
+    assert listed["captions"]["instagram"] == [flyer["captions"]["instagram"][0], "Our own words 🎷",
+                                               flyer["captions"]["instagram"][2]]
+    too_long = api.patch(captions, headers=auth, json={"channel": "x", "index": 0, "text": "x" * 281})
+    assert too_long.status_code == 422 and "280" in too_long.text
+    assert api.patch(captions, headers=auth, json={"channel": "x", "index": 3, "text": "hi"}).status_code == 404
+    assert api.patch(captions, headers=auth, json={"channel": "tiktok", "index": 0, "text": "hi"}).status_code == 422
+    other, _ = organizer_with_event(api)
+    assert api.patch(captions, headers=other, json={"channel": "x", "index": 0, "text": "hi"}).status_code == 404
+    assert api.get(base, headers=auth).json()[0]["captions"]["x"] == flyer["captions"]["x"]

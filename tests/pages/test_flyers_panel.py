@@ -48,6 +48,23 @@ async def test_the_print_size_picked_in_the_panel_is_the_posters(site: Site) -> 
     assert [f.paper for f in site.services.flyers.flyers(organizer.id, event.id)] == ["A3"]  # type: ignore[union-attr]
 
 
+async def test_an_edited_caption_is_kept_when_the_box_is_left(site: Site) -> None:
+    organizer = site.organizer()
+    event, _ = site.event(organizer, [{"name": "Entry", "price_minor": 1200, "capacity": 10}])
+    flyers = site.services.flyers
+    assert flyers is not None
+    flyers.generate(organizer.id, event.id)
+    await log_in(site, organizer)
+    user = site.user
+    await user.open(f"/dashboard/events/{event.id}/edit")
+    await user.should_see("Instagram", retries=100)
+    element(user, "caption-email-2").set_value("Come along, bring a friend!")
+    by_testid(user, "caption-email-2").trigger("blur")  # what leaving the box does in the browser
+    await until(lambda: flyers.flyers(organizer.id, event.id)[0].captions["email"][2] == "Come along, bring a friend!",
+                timeout=10)
+    await user.should_see("Caption saved", retries=50)
+
+
 async def test_a_click_while_a_flyer_is_being_made_is_refused(site: Site) -> None:
     organizer = site.organizer()
     event, _ = site.event(organizer, [{"name": "Entry", "price_minor": 0, "capacity": 10}])

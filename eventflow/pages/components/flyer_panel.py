@@ -1,6 +1,6 @@
 """The event editor's Flyer panel: pick a template and a theme, Generate, see the post and the story,
-copy captions, download the poster PDF / square post / story, use one as the event's cover; earlier
-flyers stay listed and downloadable.
+edit (kept when the box is left) and copy captions, download the poster PDF / square post / story, use
+one as the event's cover; earlier flyers stay listed and downloadable.
 
 Generation runs in a worker thread (`Services.in_thread`: seconds of drawing, or the AI service's
 answer) while the page shows its progress; the domain allows one generation at a time per event.
@@ -34,6 +34,7 @@ def flyer_panel(services: Services, organizer: Organizer, event: Event) -> None:
 class FlyerPanel:
     def __init__(self, services: Services, flyers: Flyers, organizer: Organizer, event: Event) -> None:
         self.services, self.flyers, self.organizer, self.event = services, flyers, organizer, event
+        self.saved: dict[tuple[str, str, int], str] = {}  # (flyer, channel, variant) -> the stored text
 
     def build(self) -> None:
         with ui.card().classes("w-full gap-2").props("data-testid=flyer-panel"):
@@ -119,10 +120,26 @@ class FlyerPanel:
                         with ui.row().classes("w-full items-start no-wrap"):
                             box = ui.textarea(value=text).props(
                                 f"outlined autogrow dense data-testid=caption-{channel}-{n}").classes("grow")
+                            self.saved[(flyer.id, channel, n)] = text
+                            box.on("blur", lambda _, b=box, c=channel, i=n: self.save_caption(flyer, c, i, b.value))
                             ui.button(icon="content_copy", on_click=lambda b=box: self.copy(b.value or "")) \
                                 .props("flat dense round").tooltip("Copy")
         if flyer.hashtags:
             ui.label(" ".join(flyer.hashtags)).classes("text-sm text-slate-600")
+
+    async def save_caption(self, flyer: Flyer, channel: str, index: int, value: str | None) -> None:
+        """Keep an edited caption with the flyer (nothing to do when the text is as stored)."""
+        text = (value or "").strip()
+        if text == self.saved.get((flyer.id, channel, index)):
+            return
+        try:
+            await self.services.off_loop(self.flyers.edit_caption, self.organizer.id, self.event.id, flyer.id,
+                                         channel, index, text)
+        except DomainError as problem:
+            ui.notify(problem.detail, type="negative")
+            return
+        self.saved[(flyer.id, channel, index)] = text
+        ui.notify("Caption saved")
 
     def show_history(self, listed: list[Flyer]) -> None:
         self.history.clear()
