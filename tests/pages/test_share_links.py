@@ -84,3 +84,25 @@ def test_the_card_fits_any_title(tmp_path) -> None:  # type: ignore[no-untyped-d
     second = cards.card("evt_1", "v2", CardFacts("Two", "Sat", "", "x"))
     assert second.is_file() and not first.exists()  # the older version is removed
     assert [p.name for p in tmp_path.iterdir()] == ["evt_1-v2.png"]
+
+
+def test_offers_say_when_tickets_can_be_bought() -> None:
+    from datetime import timedelta
+
+    from eventflow.domain.models import Tier
+    from eventflow.pages.components.rich_links import EventLinkFacts, event_json_ld
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    tiers = (
+        Tier("t1", "evt_1", "Later", 1000, 50, sales_start=now + timedelta(days=2)),
+        Tier("t2", "evt_1", "Gone", 1000, 5, sold=5),
+        Tier("t3", "evt_1", "Over", 1000, 50, sales_end=now - timedelta(hours=1)),
+        Tier("t4", "evt_1", "Secret", 1000, 50, hidden=True),
+        Tier("t5", "evt_1", "Plenty", 999, 100),
+    )
+    facts = EventLinkFacts(event=event(), tiers=tiers, organizer=None, change=None, cover=None, now=now)
+    offers = {offer["name"]: offer for offer in event_json_ld(facts, BASE)["offers"]}
+    assert {name: offer["availability"].rsplit("/", 1)[1] for name, offer in offers.items()} == {
+        "Later": "PreOrder", "Gone": "SoldOut", "Over": "Discontinued", "Plenty": "InStock"}  # no hidden tier
+    assert offers["Later"]["validFrom"] == "2026-12-03T13:00:00+01:00"  # sales start, in Berlin time
+    assert offers["Plenty"]["price"] == "9.99" and offers["Plenty"]["validFrom"] == "2026-11-01T01:00:00+01:00"

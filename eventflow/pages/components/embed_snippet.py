@@ -74,5 +74,5 @@ def embed_panel(base_url: str, event: Event) -> None:
                     f'style="width:100%;max-width:{WIDTH}px;height:{HEIGHT}px;border:1px solid #e2e8f0;'
                     'border-radius:8px"></iframe>', sanitize=False).classes("w-full")
         else:
-            ui.label("The widget shows tickets once the event is published; the preview appears here then.") \
+            ui.label("The widget shows tickets once the event is published (then reload this page for the preview).") \
                 .classes("text-sm text-slate-500").props("data-testid=embed-preview-later")
