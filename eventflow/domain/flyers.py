@@ -39,7 +39,7 @@ A4 = PAPERS[0]
 LOCAL = "local"
 ARTWORK, CAPTIONS = "artwork", "captions"  # the two parts a flyer can be remade by (`only`)
 BOTH = frozenset({ARTWORK, CAPTIONS})
-OPENAI_DAILY_LIMIT = 10  # generations with the paid engine per organizer per UTC day (see Flyers)
+OPENAI_DAILY_LIMIT = 10  # generations with the paid engine per organizer in the last 24 hours (see Flyers)
 # How long one generation holds its event (`Flyers.lease`): longer than the slowest engine may take, short
 # enough that an instance that died mid-generation frees the event soon (app/flyers.py fits it to the AI
 # engine's timeouts).
