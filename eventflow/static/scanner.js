@@ -165,7 +165,8 @@
     /* The event's title, date (in its own timezone) and this device's label, from the manifest. */
     showEvent(manifest) {
       this.el.title.textContent = manifest.title || "Door scanner";
-      document.title = (manifest.title ? manifest.title + " · " : "") + "Door scanner · EventFlow";
+      this.pageTitle = this.pageTitle || document.title; // "Door scanner (offline) · EventFlow" in the offline copy
+      document.title = (manifest.title ? manifest.title + " · " : "") + this.pageTitle;
       if (manifest.starts_at) {
         const options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
                           timeZone: manifest.timezone || undefined };
