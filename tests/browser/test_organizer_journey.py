@@ -122,6 +122,7 @@ def test_organizer_sells_and_sees_it_live(app_url: str, browser) -> None:  # typ
     until(organizer, 2, lambda d: by_testid(d, "fees").text == "€1.60")
     until(organizer, 2, lambda d: by_testid(d, "net").text == "€40.00")
     until(organizer, 2, lambda d: "Nina Simone" in by_testid(d, "attendees").text)
+    until(organizer, 5, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="sales-chart"] .main-svg'))  # drawn
     screenshot(organizer, "event-dashboard-desktop")
 
     # CSV export of the same data, one row per ticket.

@@ -95,6 +95,7 @@ def test_onboarding_then_a_phone_buyer_pays_on_stripe_and_gets_tickets(tmp_path:
             boxes[1].click()  # keep the second ticket
             by_testid(organizer, "refund-confirm").click()
             until(organizer, 10, lambda d: by_testid(d, "ledger-refunded").text == "£15.68")
+            until(organizer, 5, lambda d: not d.find_elements(By.CSS_SELECTOR, ".q-dialog"))  # closed, not fading
             screenshot(organizer, "money-panel-desktop", "money-panel")
             [refund] = fake.refunds.values()
             assert refund["amount"] == 1568 and refund["_refund_application_fee"] and refund["_reverse_transfer"]

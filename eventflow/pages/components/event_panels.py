@@ -38,6 +38,8 @@ TIER_COLUMNS = [
 CHART_EVERY = 1.0  # seconds between two redraws of the sales chart
 ARRIVAL_SLOT = timedelta(minutes=5)  # the door summary's slots (domain/sales_stats.py)
 MAX_ARRIVAL_BINS = 288  # a day of 5-minute bars; beyond, only the slots with arrivals
+STILL = {"displayModeBar": False}  # no zoom toolbar over the bars (it covered them on a phone)
+MIN_ARRIVAL_BINS = 12  # an hour: the first arrivals are one narrow bar in context, not the full width
 ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
     ("name", "Name"), ("email", "Email"), ("tickets", "Tickets"), ("tiers", "Tiers"),
     ("total", "Paid"), ("time", "When"), ("id", "Order"))]
@@ -72,8 +74,9 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
     layout: dict[str, Any] = {
         "margin": {"l": 40, "r": 10, "t": 30, "b": 40}, "height": 300,
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
-        "yaxis": {"title": {"text": "tickets sold"}, "rangemode": "tozero", "tickformat": "d", "automargin": True},
-        "xaxis": {"title": {"text": f"time ({event.timezone})"}, "automargin": True, "nticks": 6},
+        "yaxis": {"title": {"text": "tickets sold"}, "rangemode": "tozero", "automargin": True,
+                  "dtick": whole_steps(max((t for _, _, totals in series for t in totals), default=0))},
+        "xaxis": {"title": {"text": f"time ({event.timezone})"}, "automargin": True, "nticks": 5, "tickangle": 0},
     }
     if not series:
         layout["annotations"] = [{"text": "No sales yet", "showarrow": False, "font": {"size": 16, "color": "#64748b"}}]
@@ -81,7 +84,7 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
     # tuples, not lists: NiceGUI wraps every list it is handed in an observable, element by element
     data = [{"type": "scatter", "x": tuple(local(h) for h in hours), "y": tuple(totals), "mode": "lines+markers",
              "name": name, "line": {"shape": "hv"}} for name, hours, totals in series]
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "config": STILL}
 
 
 def money_tiles(fee_mode: FeeMode) -> tuple[tuple[str, str, str], ...]:
@@ -94,12 +97,19 @@ def money_tiles(fee_mode: FeeMode) -> tuple[tuple[str, str, str], ...]:
             ("Your net", "net", "= ticket sales" if on_top else "= ticket sales − platform fee"))
 
 
+def whole_steps(top: int) -> int:
+    """A count axis' tick step: whole numbers (a "1.5 tickets" tick, or "1" twice, reads wrong), about five."""
+    return max(1, -(-top // 5))
+
+
 def arrivals_bins(arrivals: dict[datetime, int], zone: ZoneInfo) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Admissions per 5-minute slot, every slot from the first to the last (a quiet slot shows as
-    a gap), labelled by its local start (`19:05`; with the day when the arrivals span days)."""
+    a gap) and at least the hour up to the last, labelled by its local start (`19:05`; with the day
+    when the slots span days)."""
     if not arrivals:
         return (), ()
-    first, last = min(arrivals), max(arrivals)
+    last = max(arrivals)
+    first = min(min(arrivals), last - (MIN_ARRIVAL_BINS - 1) * ARRIVAL_SLOT)
     count = int((last - first) / ARRIVAL_SLOT) + 1
     slots = [first + i * ARRIVAL_SLOT for i in range(count)] if count <= MAX_ARRIVAL_BINS else sorted(arrivals)
     days = {slot.astimezone(zone).date() for slot in (first, last)}
@@ -112,12 +122,16 @@ def arrivals_figure(arrivals: dict[datetime, int], zone: ZoneInfo) -> dict[str, 
     """The door's arrivals as bars on a category axis: plotly would otherwise read the labels as
     instants and, around a single bar, tick fractions of a second ("10:04:59.9996")."""
     labels, counts = arrivals_bins(arrivals, zone)
+    every = -(-len(labels) // 6)  # at most six labels, counted back from the latest slot (always labelled)
     return {"data": [{"type": "bar", "x": labels, "y": counts, "name": "arrivals",
                       "hovertemplate": "%{x}: %{y} in<extra></extra>"}],
+            "config": STILL,
             "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
-                       "xaxis": {"type": "category", "automargin": True,
+                       "xaxis": {"type": "category", "automargin": True, "tickangle": 0,
+                                 "tickvals": labels[::-1][::every][::-1] if labels else (),
                                  "title": {"text": f"arrivals per 5 minutes ({zone.key})"}},
-                       "yaxis": {"rangemode": "tozero", "tickformat": "d", "automargin": True}}}
+                       "yaxis": {"rangemode": "tozero", "automargin": True,
+                                 "dtick": whole_steps(max(counts, default=0))}}}
 
 
 class SalesFigures:
