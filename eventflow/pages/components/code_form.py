@@ -17,7 +17,7 @@ from eventflow.domain.models import Event, Tier
 from eventflow.domain.money import parse_amount
 from eventflow.pages.components.event_form import amount_text, local_input, parse_local
 
-USES_COUNT = {UsesCount.TICKETS.value: "tickets", UsesCount.ORDERS.value: "orders"}
+USES_COUNT = {UsesCount.TICKETS.value: "ticket", UsesCount.ORDERS.value: "order"}
 DISCOUNT_KINDS = {"percent": "% off", "amount": "Amount off"}
 
 
@@ -61,7 +61,7 @@ class CodeForm:
                 .props(f"data-testid=code-discount-{key}")
             with ui.row().classes("w-full items-start gap-2") as discount_row:
                 self.kind = ui.toggle(DISCOUNT_KINDS, value="amount" if code and code.discount_minor else "percent") \
-                    .props(f"dense data-testid=code-kind-{key}")
+                    .props(f"dense no-caps data-testid=code-kind-{key}")
                 f["discount_percent"] = ui.input("How much", value=self.discount_text()).props(
                     f"outlined dense inputmode=decimal data-testid=code-amount-{key}").classes("w-32")
                 f["discount_minor"] = f["discount_percent"]  # one input, either kind
@@ -74,8 +74,9 @@ class CodeForm:
                 f["max_uses"] = ui.number("Total uses (empty: no limit)", value=code.max_uses if code else None,
                                           min=1, precision=0).props(f"outlined dense data-testid=code-max-uses-{key}") \
                     .classes("w-52")
+                ui.label("a use is one").classes("self-center text-sm text-slate-600")
                 f["uses_count"] = ui.toggle(USES_COUNT, value=code.uses_count.value if code else "tickets") \
-                    .props(f"dense data-testid=code-uses-count-{key}")
+                    .props(f"dense no-caps data-testid=code-uses-count-{key}").classes("self-center")
                 f["max_per_order"] = ui.number("Tickets per order", value=code.max_per_order if code else None,
                                                min=1, precision=0) \
                     .props(f"outlined dense data-testid=code-per-order-{key}").classes("w-40")
