@@ -24,6 +24,8 @@ import csv
 import io
 import re
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -275,6 +277,31 @@ def require_usable(code: AccessCode | None, now: datetime, tickets: int = 0) -> 
     if code.max_per_order is not None and tickets > code.max_per_order:
         raise ValidationFailed(f"At most {code.max_per_order} tickets per order with this code", field="code")
     return code
+
+
+class RecentCodes:
+    """Codes as read at most `ttl_seconds` ago, for pricing holds without a read per reserve (a ticket
+    drop's buyers share one VIP link). Staleness is harmless, as with `CatalogCache`: the store takes the
+    uses conditionally on the version the hold was priced from and on the limit, a mismatch makes the
+    reserve read the code afresh, and only a fresh read may refuse a code as used up."""
+
+    def __init__(self, ttl_seconds: float = 1.0) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[tuple[str, str], tuple[float, AccessCode]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, event_id: str, code: str) -> AccessCode | None:
+        with self._lock:
+            entry = self._entries.get((event_id, code))
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return None
+        return entry[1]
+
+    def put(self, code: AccessCode) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:  # bulk codes of many events: never grow without bound
+                self._entries.clear()
+            self._entries[(code.event_id, code.code)] = (time.monotonic(), code)
 
 
 # ---------------------------------------------------------------------- the store's part

@@ -30,7 +30,11 @@ from argon2 import PasswordHasher
 
 from eventflow.domain.access_codes import (
     AccessCode,
+    CodeInvalid,
+    CodeNotActive,
     CodeRequired,
+    CodeUsedUp,
+    RecentCodes,
     normalize_code,
     price_with_code,
     require_usable,
@@ -134,6 +138,7 @@ class Ticketing:
         self.accounts = Accounts(store, clock, password_hasher, secret_key=secret_key)
         # Where holds are priced from; shared with the app's `Catalog` so its edits reach pricing at once.
         self.catalog = catalog or Catalog(store, clock, self.listener)
+        self._recent_codes = RecentCodes()  # access codes, for pricing holds (see `_access_code`)
 
     @property
     def inline_safe(self) -> bool:
@@ -177,14 +182,17 @@ class Ticketing:
         for attempt in range(3):
             # First from the recent read; after a StaleCatalog (an organizer edited a tier) afresh.
             view = self.catalog.event_view(event_id) if attempt else self.catalog.recent_view(event_id)
-            # the code read afresh every time (its uses change with every buyer): only when given
-            access = self.store.find_access_code(event_id, code_text) if code_text else None
-            if code_text and (access is None or access.deleted):
-                require_usable(None, self.clock.now())
-            reservation = self._price(view, quantities, buyer, reservation_id, idempotency_key, access)
+            access = self._access_code(event_id, code_text, fresh=attempt > 0) if code_text else None
             try:
+                reservation = self._price(view, quantities, buyer, reservation_id, idempotency_key, access)
                 stored, created = self.store.reserve(reservation)
             except StaleCatalog:
+                continue
+            except (CodeUsedUp, CodeNotActive, CodeRequired):
+                if attempt or not code_text:
+                    raise
+                # Refused from a recent read of the code: only a fresh read may refuse (it sees a
+                # resumed code, uses given back meanwhile, and says how many are left).
                 continue
             if created:
                 self.notify_changed(event_id)
@@ -193,6 +201,17 @@ class Ticketing:
                 raise IdempotencyKeyReused()
             return stored
         raise Conflict("The tiers changed while reserving; please try again")
+
+    def _access_code(self, event_id: str, code: str, fresh: bool) -> AccessCode:
+        """The buyer's code: as read within the last second (`RecentCodes`), or afresh; only when a
+        code is given, so a reserve without one reads nothing more."""
+        access = None if fresh else self._recent_codes.get(event_id, code)
+        if access is None:
+            access = self.store.find_access_code(event_id, code)
+            if access is None or access.deleted:
+                raise CodeInvalid()
+            self._recent_codes.put(access)
+        return access
 
     def reserve_all(self, requests: Sequence[ReserveRequest]) -> list[Reservation | Exception]:
         """Several buyers' reserves (those one event-loop iteration received) committed together
