@@ -182,6 +182,12 @@ async def test_the_dashboard_lists_each_codes_figures(site: Site) -> None:
     # 2 confirmed + 2 held tickets of 10; revenue and discount count the paid order only (2 x EUR 60 / 20).
     assert row == {**row, "uses": "4 / 10 (2 held)", "tickets": 2, "revenue": "€120.00", "discount": "€40.00"}
 
+    ticketing.confirm(ticketing.reserve(event.id, [LineRequest(entry.id, 1)], buyer, code="VIP2026").id, "test")
+    # The hub tells the open dashboard: the row moves without a reload (+1 use, ticket, €15 paid, €5 off).
+    await until(lambda: element(user, "code-stats-table").rows[0]["uses"] == "5 / 10 (2 held)")
+    (row,) = element(user, "code-stats-table").rows
+    assert (row["tickets"], row["revenue"], row["discount"]) == (3, "€135.00", "€45.00")
+
 
 async def test_a_100_percent_code_makes_free_tickets_without_a_payment_step(site: Site) -> None:
     organizer = site.organizer()
