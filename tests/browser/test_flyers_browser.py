@@ -70,6 +70,9 @@ def test_generate_a_flyer_in_the_editor_and_download_the_square_post(tmp_path: P
         screenshot(driver, "flyer-captions-phone", "caption-instagram-0")
         overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the editor scrolls sideways on a phone by {overflow} px"
+        right = driver.execute_script(
+            "return document.querySelector('[data-testid=flyer-hashtags]').getBoundingClientRect().right")
+        assert right <= PHONE[0], f"the hashtags run out of the screen ({right} px)"
         by_testid(driver, "flyer-download-square").click()
         until(driver, 20, lambda d: any(p.suffix == ".png" for p in downloads.iterdir()))
         [square] = [p for p in downloads.iterdir() if p.suffix == ".png"]

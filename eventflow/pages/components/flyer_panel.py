@@ -125,7 +125,11 @@ class FlyerPanel:
                             ui.button(icon="content_copy", on_click=lambda b=box: self.copy(b.value or "")) \
                                 .props("flat dense round").tooltip("Copy")
         if flyer.hashtags:
-            ui.label(" ".join(flyer.hashtags)).classes("text-sm text-slate-600")
+            tags = " ".join(flyer.hashtags)
+            with ui.row().classes("items-center gap-1"):
+                ui.label(tags).classes("text-sm text-slate-600").props("data-testid=flyer-hashtags")
+                ui.button(icon="content_copy", on_click=lambda: self.copy(tags)).props("flat dense round size=sm") \
+                    .tooltip("Copy hashtags")
 
     async def save_caption(self, flyer: Flyer, channel: str, index: int, value: str | None) -> None:
         """Keep an edited caption with the flyer (nothing to do when the text is as stored)."""
