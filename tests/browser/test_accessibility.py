@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.axe_check import axe_run, blocking
 from tests.browser.conftest import DESKTOP, PHONE
@@ -62,6 +63,12 @@ def test_public_pages_and_the_scanner_pass_axe(app_url: str, browser) -> None:  
     # The footer's small print is readable: at least 4.5:1 on the page (it was 2.5:1).
     phone.get(f"{app_url}/e/{event['slug']}")
     footer = until(phone, 10, lambda d: d.find_element(By.TAG_NAME, "footer"))
+    # Keyboard focus is visible: the first Tab lands on the brand link, which gets a 3 px ring.
+    phone.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    ring = until(phone, 5, lambda d: d.execute_script(
+        "const s = getComputedStyle(document.activeElement);"
+        "return document.activeElement.tagName === 'A' && s.outlineStyle !== 'none' && s.outlineWidth"))
+    assert ring == "3px", ring
     # Tailwind 4 gives oklch() colours: a 1-pixel canvas turns them into sRGB.
     colours = phone.execute_script(
         "const rgb = (colour) => { const c = document.createElement('canvas').getContext('2d');"
