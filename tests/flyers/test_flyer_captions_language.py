@@ -1,19 +1,23 @@
 """Captions in the language of the event's description: the local templates in English, German, Spanish,
 French, Italian, Dutch and Portuguese with that language's date and money formats, English when the
-description is too short to tell or in another language; the AI engine is told the language."""
+description is too short to tell or in another language; the AI engine is told the language; the artwork
+prints its date, price and QR line in that language too, inside the canvas."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from eventflow.adapters.flyers_captions import caption_language, captions, hashtags
+from eventflow.adapters.flyers_captions import artwork_words, caption_language, captions, hashtags
+from eventflow.adapters.flyers_local import SQUARE, TEMPLATES, LocalFlyers, layout
 from eventflow.domain.flyers import CHANNELS, X_LIMIT, FlyerFacts, flyer_facts
 from eventflow.domain.reservations import Ticketing
 from tests.conftest import publish_event
+from tests.flyers.checks import pdf_page
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DESCRIPTIONS = {
@@ -96,10 +100,6 @@ def test_the_facts_carry_the_instant_and_price_the_captions_format(service: Tick
 
 
 def test_the_artwork_prints_the_date_and_price_in_the_descriptions_language() -> None:
-    from eventflow.adapters.flyers_captions import artwork_words
-    from eventflow.adapters.flyers_local import LocalFlyers
-    from tests.flyers.checks import pdf_page
-
     german, scan = artwork_words(facts(DESCRIPTIONS["de"]))
     assert (german.when, german.price, scan) == ("So., 14. März 2027, 20:00 Uhr", "Ab 12,50\xa0€",
                                                  "Scannen & Tickets sichern")
@@ -107,3 +107,13 @@ def test_the_artwork_prints_the_date_and_price_in_the_descriptions_language() ->
     assert "So., 14. März 2027, 20:00 Uhr" in words and "Ab 12,50" in words
     english = facts(DESCRIPTIONS["en"])
     assert artwork_words(english) == (english, "Scan for tickets")  # as flyer_facts wrote them
+
+
+@pytest.mark.parametrize("language", ["de", "es", "fr", "it", "nl", "pt"])
+def test_the_translated_artwork_lines_stay_inside_the_canvas_and_apart(language: str) -> None:
+    words, scan = artwork_words(facts(DESCRIPTIONS[language], 125050))  # "a partir de 1250,50 €": a long pill
+    image, boxes = layout(words, TEMPLATES["classic"], SQUARE, scan_words=scan)
+    for left, top, right, bottom in boxes:
+        assert left > 0 and right <= image.width - 0.05 * image.width and top > 0 and bottom <= image.height
+    for a, b in itertools.combinations(boxes, 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] + 1 or b[3] <= a[1] + 1, (language, a, b)
