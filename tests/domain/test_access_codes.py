@@ -19,6 +19,7 @@ from eventflow.domain.access_codes import (
     normalize_code,
 )
 from eventflow.domain.errors import IdempotencyKeyReused, ValidationFailed
+from eventflow.domain.payments.settle import checkout_lines
 from eventflow.domain.reservations import LineRequest, Ticketing
 from tests.conftest import BUYER, publish_event
 
@@ -156,3 +157,13 @@ def test_codes_are_case_insensitive_and_generated_ones_unambiguous() -> None:
     generated = {generate_code() for _ in range(200)}
     assert len(generated) == 200 and all(len(c) == 8 for c in generated)
     assert set("".join(generated)) <= set(CODE_ALPHABET) and not set(CODE_ALPHABET) & set("0O1IL")
+
+
+def test_stripe_line_items_carry_the_discounted_amounts(service: Ticketing) -> None:
+    event, tiers = publish_event(service, capacities=(10,), prices=(2500,), currency="USD")
+    codes_of(service).create(event.organizer_id, event.id, CodeSettings(code="HALF", discount_percent=50))
+    reservation = service.reserve(event.id, [LineRequest(tiers[0].id, 2)], BUYER, code="half")
+    items = checkout_lines(reservation, event, {tiers[0].id: "General"})
+    assert [(i.unit_amount_minor, i.quantity) for i in items] == [(1250, 2), (122, 1)]
+    assert "code HALF: $12.50 off" in items[0].name
+    assert sum(i.unit_amount_minor * i.quantity for i in items) == reservation.total_minor == 2622

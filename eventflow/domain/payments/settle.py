@@ -21,8 +21,8 @@ from typing import Any
 
 from eventflow.domain.checkout import mail_tickets
 from eventflow.domain.errors import Conflict, NotFound, ReservationClosed, SoldOut, ValidationFailed
-from eventflow.domain.models import Event, Organizer, Reservation, new_id
-from eventflow.domain.money import FeeMode
+from eventflow.domain.models import Event, Organizer, Reservation, ReservationLine, new_id
+from eventflow.domain.money import FeeMode, format_money
 from eventflow.domain.payments.disputes import Disputes
 from eventflow.domain.payments.errors import PaymentBusy, PaymentsNotReady, ask_provider
 from eventflow.domain.payments.gateway import (
@@ -90,7 +90,8 @@ def checkout_lines(
     buyer pays it, then "Payment processing" when it is passed on (`processing_minor`, see
     `ChargeSplit.buyer_processing_minor`). They add up to `reservation.total_minor` plus that exactly."""
     items = [
-        LineItem(f"{tier_names.get(line.tier_id, 'Ticket')} · {event.title}", line.unit_price_minor, line.quantity)
+        LineItem(f"{tier_names.get(line.tier_id, 'Ticket')} · {event.title}{_discount_note(reservation, line)}",
+                 line.unit_price_minor, line.quantity)
         for line in reservation.lines
     ]
     if reservation.fee_mode is FeeMode.BUYER_PAYS and reservation.fee_minor:
@@ -98,6 +99,13 @@ def checkout_lines(
     if processing_minor:
         items.append(LineItem(PROCESSING_LINE, processing_minor, 1))
     return tuple(items)
+
+
+def _discount_note(reservation: Reservation, line: ReservationLine) -> str:
+    """An access code's discount, named on the Checkout Session's line (its amount is already after it)."""
+    if not line.unit_discount_minor or reservation.code is None:
+        return ""
+    return f" (code {reservation.code.code}: {format_money(line.unit_discount_minor, reservation.currency)} off)"
 
 
 class StripePayments:
