@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from eventflow.config import Settings
 from eventflow.domain.browse import Browse
 from eventflow.domain.catalog import Catalog
@@ -9,6 +11,9 @@ from eventflow.domain.clock import Clock
 from eventflow.domain.follows import Follows
 from eventflow.domain.outbox import Outbox
 from eventflow.domain.ports import StoreWithPayments
+from eventflow.services import Services
+
+log = logging.getLogger("eventflow")
 
 
 def build_browse(settings: Settings, store: StoreWithPayments, catalog: Catalog, outbox: Outbox,
@@ -18,3 +23,16 @@ def build_browse(settings: Settings, store: StoreWithPayments, catalog: Catalog,
     browse = Browse(store, clock, follows, settings.public_url)
     catalog.after_save = browse.event_saved
     return browse
+
+
+async def backfill_listings(services: Services) -> None:
+    """At start-up, in a worker thread: list the published events from before browse existed."""
+    if services.browse is None:
+        return
+    try:
+        listed = await services.in_thread(services.browse.backfill)
+    except Exception:  # a failed backfill must not stop the server; the next start tries again
+        log.exception("listing existing events for browse failed")
+        return
+    if listed:
+        log.info("browse: listed %d published events that had no listing yet", listed)

@@ -25,7 +25,7 @@ from eventflow.adapters.mail import FileMailer, OutboxMailer, SmtpMailer
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.app import seo
 from eventflow.app.demo_data import seed_demo
-from eventflow.app.discovery import build_browse
+from eventflow.app.discovery import backfill_listings, build_browse
 from eventflow.app.flyers import build_flyers
 from eventflow.app.headers import SecurityHeaders
 from eventflow.app.jobs import (
@@ -136,6 +136,7 @@ def install(services: Services) -> None:
         nicegui_app.state.reaper = asyncio.create_task(reap_expired_holds(services))
         nicegui_app.state.outbox = asyncio.create_task(run_outbox(services))
         nicegui_app.state.event_changes = asyncio.create_task(run_event_changes(services))
+        nicegui_app.state.listings = asyncio.create_task(backfill_listings(services))  # app/discovery.py
         if services.payments is not None:
             nicegui_app.state.payment_jobs = asyncio.create_task(run_payment_jobs(services))
 

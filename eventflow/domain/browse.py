@@ -50,6 +50,8 @@ class BrowseStore(DiscoveryStore, Protocol):
 
     def get_event(self, event_id: str) -> Event | None: ...
 
+    def list_published_events(self) -> list[Event]: ...
+
     def get_organizer(self, organizer_id: str) -> Organizer | None: ...
 
     def tier_counts(self, event_ids: Sequence[str]) -> dict[str, list[TierCount]]: ...
@@ -115,6 +117,20 @@ class Browse:
                 self.follows.announce(event.organizer_id, event.id, Announcement(
                     organizer_name=name, title=event.title, when=when_text(event), venue=event.venue,
                     event_url=event_url(self.public_url, event.slug)))
+
+    def backfill(self, chunk: int = 100) -> int:
+        """List the published events that have no listing yet (events from before browse existed);
+        run once at start-up, in the background. Their "new" counts from their creation. Returns how many."""
+        written, missing = 0, []
+        for event in self.store.list_published_events():
+            if self.store.get_listing(event.id) is None:
+                missing.append(listing_of(event, None, event.created_at))
+            if len(missing) == chunk:
+                self.store.save_listings(missing)
+                written, missing = written + len(missing), []
+        if missing:
+            self.store.save_listings(missing)
+        return written + len(missing)
 
     def set_tags(self, organizer_id: str, event_id: str, tags: list[str] | str) -> tuple[str, ...]:
         event = self.store.get_event(event_id)

@@ -169,6 +169,7 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
     ("POST", "/orders/{order_id}/void", {"reason": "B voids A's buyer"}),
     ("POST", "/events/{event_id}/flyers", {"theme": "B's flyer"}),
     ("GET", "/events/{event_id}/flyers", None),
+    ("PUT", "/events/{event_id}/tags", {"tags": ["b-was-here"]}),
     ("GET", "/events/{event_id}/flyers/{flyer_id}", None),
     ("GET", "/events/{event_id}/flyers/{flyer_id}/{file_name}", None),
     ("POST", "/events/{event_id}/flyers/{flyer_id}/cover", None),
@@ -184,7 +185,7 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
 ]
 # Routes that act for the signed-in organizer on their own account, not on an event id.
 NOT_ABOUT_AN_EVENT = {("POST", "/events"), ("GET", "/payments/account"), ("POST", "/payments/onboarding"),
-                      ("GET", "/payments/payouts")}
+                      ("GET", "/payments/payouts"), ("PUT", "/organizer/address")}
 # Every door-staff route of one event, with a body that would be accepted with the right token.
 STAFF_ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/events/{event_id}/checkin/manifest", None),

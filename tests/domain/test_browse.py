@@ -134,3 +134,17 @@ def test_more_like_this_prefers_organizer_tags_and_city(service: Ticketing, brow
     assert titles(browse.more_like_this(this.id)) == ["Same Organizer", "Tagged Jazz", "Same City"]
     assert draft.id and same_org.id and same_city.id
     assert browse.more_like_this("evt_nope") == ()
+
+
+def test_backfill_lists_events_published_before_browse_existed(store: InMemoryStore, service: Ticketing,
+                                                                 clock: ManualClock) -> None:
+    org = service.sign_up("old@example.com", "correct horse", "Old Timer")
+    for n in range(5):
+        new_event(service, org.id, f"Old {n}", 3 + n)  # no after-save hook yet: no listing
+    new_event(service, org.id, "Old draft", 2, publish=False)
+    browse = Browse(store, clock, None, cache_seconds=0)
+    assert browse.search(ListingQuery(), 10).cards == ()
+    assert browse.backfill(chunk=2) == 5
+    cards = browse.search(ListingQuery(), 10).cards
+    assert titles(cards) == [f"Old {n}" for n in range(5)] and all(c.new for c in cards)
+    assert browse.backfill() == 0  # once is enough
