@@ -27,8 +27,8 @@ def email_check_notice(services: Services, organizer: Organizer) -> None:
         with slot, ui.card().classes("w-full gap-2 bg-amber-50 border border-amber-300").props(
                 "data-testid=email-check role=status"):
             ui.label("Confirm your email to publish").classes("font-semibold text-amber-900")
-            ui.label(f"We mailed a confirmation link to {organizer.email}. Open it, then publish: drafts "
-                     "can be prepared meanwhile.").classes("text-sm text-amber-900")
+            ui.label(f"Open the confirmation link we mailed to {organizer.email} (no mail? send a new one), "
+                     "then publish: drafts can be prepared meanwhile.").classes("text-sm text-amber-900")
             sent = ui.label().classes("text-sm text-emerald-800").props("data-testid=email-check-sent")
 
             async def resend() -> None:
