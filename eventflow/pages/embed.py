@@ -157,7 +157,7 @@ def register(services: Services) -> None:
                 if badge is not None:
                     badge.text = availability_text(count.available, count.capacity)
 
-        live.watch(view.event.id, ui.context.client, remember)
+        live.watch(view.event.id, ui.context.client, remember, hidden={t.id for t in view.tiers if t.hidden})
 
     @app.post(EMBED_PREFIX + "{slug}/buy", include_in_schema=False)
     async def buy_route(slug: str, request: Request) -> Response:

@@ -99,7 +99,9 @@ def register(services: Services) -> None:
                 if panel is not None:
                     panel.availability_changed(count.tier_id, count.available)
 
-        live.watch(event.id, ui.context.client, remember_counts)
+        live.watch(event.id, ui.context.client, remember_counts,  # hidden tiers' counts only to code holders
+                   hidden={t.id for t in view.tiers if t.hidden},
+                   unlocked={o.tier.id for o in offer.tiers if o.tier.hidden})
 
 
 def tickets(offer: BuyerView, panel: PurchasePanel | None, now: datetime) -> dict[str, TierRow]:

@@ -186,3 +186,42 @@ async def test_over_the_frame_budget_changes_ride_along_in_the_next_message(worl
     await settle(lambda: len(sent.messages) == 2)
     await asyncio.sleep(0.6)
     assert [m[1]["tiers"][0]["available"] for m in sent.messages] == [999, 996]  # not 999, 998, 997, 996
+
+
+async def test_a_hidden_tiers_count_reaches_only_pages_whose_code_unlocks_it(world) -> None:  # type: ignore[no-untyped-def]
+    """The attack: an open event page learning a hidden (code-only) tier's id and count from the
+    live message. Public pages get the public tiers only; a code holder's page gets the hidden one
+    in a message to its own room."""
+    _, ticketing, live, sent = world
+    event, (public, vip) = publish_event(ticketing, capacities=(100, 20), prices=(0, 0))
+    everyone = [FakePage(f"public-{n}") for n in range(3)]
+    for fake in everyone:
+        live.watch(event.id, cast(Client, fake), fake.remember, hidden={vip.id})
+        fake.connected()
+    holder = FakePage("vip-holder")
+    live.watch(event.id, cast(Client, holder), holder.remember, hidden={vip.id}, unlocked={vip.id})
+    holder.connected()
+
+    ticketing.reserve(event.id, [LineRequest(vip.id, 2)], BUYER)
+    await settle(lambda: len(sent.messages) >= 2)
+    await asyncio.sleep(0.05)
+
+    rooms_that_saw_vip = [rooms for _, payload, rooms in sent.messages
+                          if any(t["id"] == vip.id for t in payload["tiers"])]
+    assert rooms_that_saw_vip == [["vip-holder"]]
+    vip_line = next(t for _, payload, _ in sent.messages for t in payload["tiers"] if t["id"] == vip.id)
+    assert vip_line["available"] == 18
+    to_all = next(payload for _, payload, rooms in sent.messages if len(rooms) == 4)
+    assert [t["id"] for t in to_all["tiers"]] == [public.id]
+    # A public page that joins while the counts change catches up without the hidden tier either.
+    late = FakePage("late-public")
+    sent.messages.clear()
+    live.watch(event.id, cast(Client, late), late.remember, hidden={vip.id})
+    ticketing.reserve(event.id, [LineRequest(vip.id, 1)], BUYER)
+    await settle(lambda: len(sent.messages) >= 2)
+    late.connected()
+    await settle(lambda: len(sent.messages) >= 3)
+    await asyncio.sleep(0.05)
+    assert any("late-public" in rooms for _, _, rooms in sent.messages[2:])  # the catch-up
+    assert [rooms for _, payload, rooms in sent.messages
+            if any(t["id"] == vip.id for t in payload["tiers"])] == [["vip-holder"]]

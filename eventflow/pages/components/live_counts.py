@@ -12,13 +12,17 @@ The Python side of each page still learns the counts (the badge's text and the s
 right for server-side decisions), right AFTER the message left and in chunks, so thousands of
 pages' bookkeeping never delays the message; that is silent: nothing is sent unless a page's
 buttons must change (sold out: its + button disables).
+
+Hidden tiers (sold only with an access code) are never in the message to all pages: a page opened
+with a code that unlocks some gets their counts in a second message to its own room (and pages that
+share the same unlocked set share that message), so a hidden tier's id and count reach nobody else.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,11 +63,14 @@ def serve_script() -> None:
 class Watchers:
     """The open pages of one event, the last counts sent to them, and the change not yet delivered."""
 
+    event_id: str
     pages: dict[str, Remember] = field(default_factory=dict)  # client id -> that page's silent update
+    hidden: frozenset[str] = frozenset()  # the event's hidden tiers (as the latest page found them)
+    unlocked: dict[str, frozenset[str]] = field(default_factory=dict)  # client id -> hidden tiers it may see
     unsubscribe: Callable[[], None] = lambda: None
-    last: dict[str, Any] | None = None
+    last: list[dict[str, Any]] | None = None  # every tier's description, hidden ones included
     version: int = 0  # how many messages were sent; a page compares it with what it was built with
-    pending: tuple[list[TierCount], dict[str, Any]] | None = None
+    pending: tuple[list[TierCount], list[dict[str, Any]]] | None = None
     sent_at: float = -1e9  # loop time of the last message to all pages
     delivering: asyncio.Task[None] | None = None
 
@@ -79,27 +86,34 @@ class LiveCounts:
         self._events: dict[str, Watchers] = {}
         self._sending: set[asyncio.Task[None]] = set()  # referenced until done (asyncio keeps weak refs)
 
-    def watch(self, event_id: str, client: Client, remember: Remember) -> None:
+    def watch(self, event_id: str, client: Client, remember: Remember, *,
+              hidden: Collection[str] = (), unlocked: Collection[str] = ()) -> None:
         """Call from the page handler: the page's socket gets every change of the event from now on,
         and `remember(counts)` keeps the page's server-side state right (after the message left).
+        `hidden`: the event's hidden tiers; `unlocked`: those of them this page's code lets it see.
 
         A change published between building the page and its socket joining is sent to the page
         alone when it connects (and after every reconnect that missed one)."""
         watchers = self._events.get(event_id)
         if watchers is None:
-            watchers = self._events[event_id] = Watchers()
+            watchers = self._events[event_id] = Watchers(event_id)
             watchers.unsubscribe = self._hub.subscribe(event_id, lambda counts: self._publish(event_id, counts))
         watchers.pages[client.id] = remember
+        watchers.hidden = frozenset(hidden)
+        if unlocked:
+            watchers.unlocked[client.id] = frozenset(unlocked) & watchers.hidden
         built_with = watchers.version
 
         def catch_up() -> None:
             nonlocal built_with
             if watchers.last is not None and watchers.version != built_with:
                 built_with = watchers.version
-                self._send(watchers.last, [client.id])
+                for payload, rooms in self._messages(event_id, watchers, watchers.last, [client.id]):
+                    self._send(payload, rooms)
 
         def leave() -> None:
             watchers.pages.pop(client.id, None)
+            watchers.unlocked.pop(client.id, None)
             if not watchers.pages and self._events.get(event_id) is watchers:
                 watchers.unsubscribe()
                 del self._events[event_id]
@@ -116,10 +130,10 @@ class LiveCounts:
         watchers = self._events.get(event_id)
         if watchers is None or not watchers.pages:
             return
-        payload = {"event": event_id, "tiers": [self._describe(count) for count in counts]}
-        watchers.last = payload
+        described = [self._describe(count) for count in counts]
+        watchers.last = described
         watchers.version += 1
-        watchers.pending = (counts, payload)
+        watchers.pending = (counts, described)
         if watchers.delivering is None or watchers.delivering.done():
             watchers.delivering = self._start(self._deliver(watchers))
 
@@ -134,10 +148,11 @@ class LiveCounts:
             pause = watchers.sent_at + len(watchers.pages) / self._frames_per_second - loop.time()
             if pause > 0:
                 await asyncio.sleep(pause)
-            counts, payload = watchers.pending
+            counts, described = watchers.pending
             watchers.pending = None
             watchers.sent_at = loop.time()
-            await self._emit(MESSAGE, payload, list(watchers.pages))
+            for payload, rooms in self._messages(watchers.event_id, watchers, described, list(watchers.pages)):
+                await self._emit(MESSAGE, payload, rooms)
             for n, remember in enumerate(list(watchers.pages.values()), start=1):
                 try:
                     remember(counts)
@@ -147,6 +162,24 @@ class LiveCounts:
                     await asyncio.sleep(0)
                     if watchers.pending is not None:
                         break
+
+    @staticmethod
+    def _messages(event_id: str, watchers: Watchers, described: list[dict[str, Any]],
+                  rooms: list[str]) -> list[tuple[dict[str, Any], list[str]]]:
+        """(payload, rooms): the public tiers to every room, then each unlocked set's hidden tiers to
+        the rooms of the pages that may see them."""
+        public = [d for d in described if d["id"] not in watchers.hidden]
+        messages = [({"event": event_id, "tiers": public}, rooms)]
+        by_set: dict[frozenset[str], list[str]] = {}
+        for room in rooms:
+            allowed = watchers.unlocked.get(room)
+            if allowed:
+                by_set.setdefault(allowed, []).append(room)
+        for allowed, its_rooms in by_set.items():
+            extra = [d for d in described if d["id"] in allowed]
+            if extra:
+                messages.append(({"event": event_id, "tiers": extra}, its_rooms))
+        return messages
 
     def _send(self, payload: dict[str, Any], rooms: list[str]) -> None:
         self._start(self._emit(MESSAGE, payload, rooms))
