@@ -82,11 +82,13 @@ def register(services: Services) -> None:
             if event.description:
                 ui.markdown(event.description).classes("text-slate-800")
             share_buttons(event, services.settings.public_url)
-            ui.html(tickets_heading(event), sanitize=False).classes("mt-2")
+            on_offer = event.status is not EventStatus.CANCELLED  # a cancelled event's tiers are not for sale
+            if on_offer:
+                ui.html(tickets_heading(event), sanitize=False).classes("mt-2")
             if event.status is EventStatus.PUBLISHED:
                 CodeEntry(services, offer, code_problem, code)  # "Have a code?", or the one applied
             panel = PurchasePanel(services, view, offer) if event.status is EventStatus.PUBLISHED else None
-            rows = tickets(offer, panel, services.ticketing.clock.now())
+            rows = tickets(offer, panel, services.ticketing.clock.now()) if on_offer else {}
             if panel is not None:
                 panel.form()
             await more_like_this(services, event)  # same organizer, tags, city, dates (more_like_this.py)

@@ -40,6 +40,7 @@ async def test_a_cancelled_event_says_every_ticket_is_refunded_and_sells_nothing
     await site.user.should_see("This event was cancelled — all tickets refunded")
     await site.user.should_see("being refunded in full")  # the batch has not run yet
     assert not has_testid(site, "reserve") and not has_testid(site, f"plus-{tier.id}")
+    assert not has_testid(site, f"tier-{tier.id}")  # no "9 left" under a cancelled event
     site.services.cancellations.run_due()
     await site.user.open(f"/e/{event.slug}")
     await site.user.should_see("every order was refunded in full")
