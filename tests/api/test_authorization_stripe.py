@@ -118,7 +118,7 @@ def test_as_money_routes_are_live_on_this_app(world: StripeWorld) -> None:
 def test_organizer_b_is_refused_on_every_organizer_and_payment_route_of_a(world: StripeWorld) -> None:
     before = money_of_a(world)
     ids = {"event_id": world.a_event.id, "staff_id": world.a_staff_id, "order_id": world.a_order_id,
-           "flyer_id": "fly_of_a", "file_name": "square.png"}
+           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a"}
     for method, path, body in ORGANIZER_ROUTES:
         assert_refused(api(world, method, path.format(**ids), world.b_auth, filled(body, ids)), world)
     assert money_of_a(world) == before
@@ -140,7 +140,7 @@ def test_broken_or_missing_tokens_are_401_on_every_organizer_and_payment_route(
     world: StripeWorld, token: str
 ) -> None:
     ids = {"event_id": world.a_event.id, "staff_id": world.a_staff_id, "order_id": world.a_order_id,
-           "flyer_id": "fly_of_a", "file_name": "square.png"}
+           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a"}
     auth = {"Authorization": f"Bearer {token}"} if token else {}
     routes = [*ORGANIZER_ROUTES, *[(method, path, None) for method, path in OWN_ACCOUNT_ROUTES]]
     for method, path, body in routes:
