@@ -43,7 +43,8 @@ def browser() -> Iterator[Browser]:
     drivers: list[webdriver.Chrome] = []
     profiles: list[str] = []
 
-    def open_window(size: tuple[int, int] = DESKTOP, camera: Path | None = None) -> webdriver.Chrome:
+    def open_window(size: tuple[int, int] = DESKTOP, camera: Path | None = None,
+                    cameras: int = 0) -> webdriver.Chrome:
         profile = tempfile.mkdtemp(prefix="ef-chrome-")
         profiles.append(profile)
         options = webdriver.ChromeOptions()
@@ -59,6 +60,9 @@ def browser() -> Iterator[Browser]:
             for argument in ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                              f"--use-file-for-fake-video-capture={camera}"):
                 options.add_argument(argument)
+        if cameras:  # that many fake cameras showing chromium's test pattern (a device with a choice)
+            options.add_argument("--use-fake-ui-for-media-stream")
+            options.add_argument(f"--use-fake-device-for-media-stream=device-count={cameras}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console output for failure reports
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         driver.set_window_size(*size)

@@ -1,8 +1,9 @@
 """The scanner as a first-time door volunteer meets it, in chromium on a phone without a camera:
 it names the event it scans (title, date in the event's timezone, the staff link's label), says
-"No camera — type or search" instead of a black box, asks before admitting a name found by search,
-speaks plainly ("1 scan waiting to sync", "by this device") and shows "Online" again within 5 s of
-the server answering after an outage (the server is stopped and started again)."""
+"No camera — type or search" instead of a black box (a picker when it has several cameras), asks
+before admitting a name found by search, speaks plainly ("1 scan waiting to sync", "by this device")
+and shows "Online" again within 5 s of the server answering after an outage (the server is stopped
+and started again)."""
 
 from __future__ import annotations
 
@@ -91,3 +92,10 @@ def test_scanner_names_its_event_asks_and_is_back_online_quickly(door: Door, bro
     assert all(at is not None for at in door.checked_in(staff["token"]).values())
     scanner.set_window_size(*DESKTOP)
     screenshot(scanner, "scanner-desktop")
+
+    # A phone with two cameras: the camera is shown, with a picker naming both.
+    two = browser(PHONE, cameras=2)
+    two.get(staff["link"])
+    until(two, 15, lambda d: by_testid(d, "camera-picker").is_displayed())
+    assert len(two.find_elements(By.CSS_SELECTOR, '[data-testid="camera-picker"] option')) == 2
+    assert by_testid(two, "camera").is_displayed() and not by_testid(two, "no-camera").is_displayed()
