@@ -80,29 +80,35 @@ class SqliteDiscoveryMixin(SqliteDatabase):
 
     def search_listings(self, query: ListingQuery, now: datetime, limit: int,
                         after: tuple[datetime, str] | None = None) -> ListingPage:
-        where = ["published = 1", "starts_at >= :start", "ends_at > :now"]
+        # With a tag, the walk goes down `listing_tags` in date order (CROSS JOIN keeps it the outer
+        # loop), so a page stops after its rows however many events carry the tag; otherwise down
+        # `listings_by_start` / `_by_city` / `_by_organizer`. Text narrows through the FTS5 table.
+        order = "t" if query.tag else "l"
+        where = ["l.published = 1", f"{order}.starts_at >= :start", "l.ends_at > :now"]
         params: dict[str, object] = {"start": t2s(query.window_start(now)), "now": t2s(now), "limit": max(limit, 1) + 1}
         if after is not None:
-            where.append("(starts_at, event_id) > (:after_start, :after_id)")
+            where.append(f"({order}.starts_at, {order}.event_id) > (:after_start, :after_id)")
             params.update(after_start=t2s(after[0]), after_id=after[1])
         if query.date_to is not None:
-            where.append("starts_at < :end")
+            where.append(f"{order}.starts_at < :end")
             params["end"] = t2s(query.date_to)
         if query.city:
-            where.append("city = :city")
+            where.append("l.city = :city")
             params["city"] = query.city
         if query.organizer_id:
-            where.append("organizer_id = :organizer")
+            where.append("l.organizer_id = :organizer")
             params["organizer"] = query.organizer_id
+        source = "listings l"
         if query.tag:
-            where.append("event_id IN (SELECT event_id FROM listing_tags WHERE tag = :tag AND starts_at >= :start)")
+            source = "listing_tags t CROSS JOIN listings l ON l.event_id = t.event_id"
+            where.append("t.tag = :tag")
             params["tag"] = query.tag
         if query.text:
-            where.append("event_id IN (SELECT event_id FROM listing_words WHERE listing_words MATCH :text)")
+            where.append("l.event_id IN (SELECT event_id FROM listing_words WHERE listing_words MATCH :text)")
             params["text"] = fts_terms(query.text)
         rows = self._db().execute(
-            f"SELECT body FROM listings WHERE {' AND '.join(where)} ORDER BY starts_at, event_id LIMIT :limit",
-            params).fetchall()
+            f"SELECT l.body FROM {source} WHERE {' AND '.join(where)}"
+            f" ORDER BY {order}.starts_at, {order}.event_id LIMIT :limit", params).fetchall()
         listings = [Listing.from_json(row[0]) for row in rows]
         page = listings[:max(limit, 1)]
         return ListingPage(tuple(page), page[-1].key if len(listings) > len(page) else None)
