@@ -43,6 +43,7 @@ class StripeWorld:
     b_auth: dict[str, str]
     b_account: str
     b_event: Event
+    a_tier_id: str  # a tier of A's event (DELETE …/tiers/{tier_id} is in the walk)
 
     @property
     def http(self) -> Any:  # the in-process TestClient, an httpx.Client
@@ -71,7 +72,7 @@ def world(tmp_path: Path) -> Iterator[StripeWorld]:
         b_account = shop.onboard()  # B: a legitimate organizer with a Stripe account of their own
         b_event, _ = shop.event()
         yield StripeWorld(shop, a_auth, a_account, a_event, order_id, payment_intent, staff.json()["staff_id"],
-                          shop.auth, b_account, b_event)
+                          shop.auth, b_account, b_event, a_tiers[0].id)
         shop.client.close()
         shop.store.close()
 
@@ -118,7 +119,8 @@ def test_as_money_routes_are_live_on_this_app(world: StripeWorld) -> None:
 def test_organizer_b_is_refused_on_every_organizer_and_payment_route_of_a(world: StripeWorld) -> None:
     before = money_of_a(world)
     ids = {"event_id": world.a_event.id, "staff_id": world.a_staff_id, "order_id": world.a_order_id,
-           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a"}
+           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
+           "tier_id": world.a_tier_id}
     for method, path, body in ORGANIZER_ROUTES:
         assert_refused(api(world, method, path.format(**ids), world.b_auth, filled(body, ids)), world)
     assert money_of_a(world) == before
@@ -140,7 +142,8 @@ def test_broken_or_missing_tokens_are_401_on_every_organizer_and_payment_route(
     world: StripeWorld, token: str
 ) -> None:
     ids = {"event_id": world.a_event.id, "staff_id": world.a_staff_id, "order_id": world.a_order_id,
-           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a"}
+           "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
+           "tier_id": world.a_tier_id}
     auth = {"Authorization": f"Bearer {token}"} if token else {}
     routes = [*ORGANIZER_ROUTES, *[(method, path, None) for method, path in OWN_ACCOUNT_ROUTES]]
     for method, path, body in routes:
