@@ -67,7 +67,9 @@ def register(services: Services) -> None:
                         listing_card(card, compact=True)
                 ui.label("Upcoming").classes("text-lg font-semibold mt-2")
             with ui.column().classes("w-full gap-2").props("data-testid=results"):
-                if not found.cards:
+                if not found.cards and found.next_after is not None:  # a networked store's page ended early
+                    ui.label("Nothing in these dates yet; later dates may have some.").classes("text-slate-500")
+                elif not found.cards:
                     ui.label("No events match yet." if not page else "No more events here.") \
                         .classes("text-slate-500")
                 for card in found.cards:
