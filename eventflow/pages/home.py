@@ -54,6 +54,7 @@ def register(services: Services) -> None:
         add_page_links(services, "/", "Events on sale · EventFlow")  # canonical and link previews
         with frame():
             heading("On sale now").classes("text-2xl font-bold m-0")
+            ui.link("Search by date, city or kind of event →", "/events").props("data-testid=browse-link")
             if after and cursor is None:
                 ui.label("That page link was not valid: here are the soonest events.") \
                     .classes("text-sm text-slate-500").props("data-testid=bad-page")

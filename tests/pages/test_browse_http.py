@@ -47,3 +47,8 @@ def test_more_like_this_on_the_event_page(app_url: str) -> None:
             made.append(event)
     page = httpx.get(f"{app_url}/e/{made[0]['slug']}", timeout=10)
     assert page.status_code == 200 and "More like this" in page.text and "Second Of Two" in page.text
+
+
+def test_the_home_page_links_to_browse(app_url: str) -> None:
+    page = httpx.get(f"{app_url}/", timeout=10).text
+    assert '"text":"Search by date, city or kind of event →","class":["nicegui-link"],"props":{"href":"/events"' in page
