@@ -9,7 +9,8 @@ order, a validity window, pause/resume.
 
 Which tiers a buyer may see and buy, and at what price, is decided in one place (`tier_sellable`,
 `price_with_code`, `buyer_view`, kept with the model in domain/access_code_rules.py and re-exported
-here): the event page, the API's event view and `Ticketing.reserve` (domain/reservations.py) all ask it. A hidden tier is sold only with a code that unlocks it.
+here): the event page, the API's event view and `Ticketing.reserve` (domain/reservations.py) all ask
+it. A hidden tier is sold only with a code that unlocks it.
 
 Redemption is part of the reservation: the code's use count is a conditional write inside the same
 atomic write as the tier holds (`Store.reserve`), given back exactly once when the hold ends unpaid
