@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     openai_timeout_seconds: float = Field(default=60, gt=0)
     openai_max_retries: int = Field(default=2, ge=0, le=5)  # 429 and 5xx, honouring Retry-After
     openai_daily_limit: int = Field(default=10, ge=0)  # AI flyers per organizer per 24 h: protects the key
+    # Rates for the pages' APPROXIMATE prices in a visitor's currency (adapters/exchange_rates.py): a JSON
+    # file or an http(s) URL, read again daily. Unset: no approximate prices (the event's currency only).
+    exchange_rates: str | None = None
 
     @field_validator("processor_prices")
     @classmethod

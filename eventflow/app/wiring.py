@@ -58,6 +58,7 @@ from eventflow.domain.queries import Queries
 from eventflow.domain.reminders import Reminders
 from eventflow.domain.reservations import Ticketing
 from eventflow.domain.staff import DoorStaff
+from eventflow.pages.components.formatting import use_exchange_rates
 from eventflow.services import Services
 
 log = logging.getLogger("eventflow")
@@ -130,6 +131,7 @@ def install(services: Services) -> None:
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=300"})
     seo.register(nicegui_app, services)  # ahead of the pages: /e/{slug}.ics is not an event page
     pages.register(services)  # with the OIDC login routes when an issuer is configured
+    use_exchange_rates(services.settings.exchange_rates)  # approximate prices (pages/components/formatting.py)
 
     async def start_background_jobs() -> None:
         services.hub.start()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from copy import copy
+from html import escape
 
 from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from eventflow.domain.models import Organizer
+from eventflow.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, N_, SUPPORTED, _, current_visitor
 
 BRAND_COLOR = "#5b21b6"
 # 44 px tall touch targets (WCAG 2.2 target size), no underline until hovered.
@@ -28,6 +31,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 @contextmanager
 def frame(title: str | None = None, organizer: Organizer | None = None) -> Iterator[ui.column]:
     ui.colors(primary=BRAND_COLOR)
+    html_lang()
     ui.page_title(f"{title} · EventFlow" if title else "EventFlow")
     ui.query("body").classes("bg-slate-50")
     ui.add_head_html(f"<style>{FOCUS_CSS}</style>")  # in the page's HTML, before any script runs
@@ -37,17 +41,20 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
             ui.icon("confirmation_number", size="28px").classes("text-violet-700").props('aria-hidden="true"')
             ui.label("EventFlow").classes("text-lg font-bold tracking-tight text-violet-800")
         ui.space()
+        language_switcher()
         if organizer is None:
             # The way in for organizers (a buyer never needs an account): sign up, or log in.
-            with ui.element("nav").classes("flex items-center gap-1 text-sm").props('aria-label="Organizers"'):
-                ui.link("For organizers", "/signup").classes(HEADER_LINK).props("data-testid=header-organizers")
-                ui.link("Log in", "/login").classes(HEADER_LINK + " font-semibold text-violet-800").props(
+            nav_label = _("Organizers")
+            with ui.element("nav").classes("flex items-center gap-1 text-sm").props(f'aria-label="{nav_label}"'):
+                ui.link(_("For organizers"), "/signup").classes(HEADER_LINK).props("data-testid=header-organizers")
+                ui.link(_("Log in"), "/login").classes(HEADER_LINK + " font-semibold text-violet-800").props(
                     "data-testid=header-login")
         else:
-            with ui.element("nav").classes("flex items-center gap-1 text-sm").props('aria-label="Your account"'):
-                ui.link("Dashboard", "/dashboard").classes(HEADER_LINK)
-                ui.link("Account", "/account").classes(HEADER_LINK)
-                logout_form("Log out", "logout",
+            nav_label = _("Your account")
+            with ui.element("nav").classes("flex items-center gap-1 text-sm").props(f'aria-label="{nav_label}"'):
+                ui.link(_("Dashboard"), "/dashboard").classes(HEADER_LINK)
+                ui.link(_("Account"), "/account").classes(HEADER_LINK)
+                logout_form(_("Log out"), "logout",
                             "text-slate-700 underline cursor-pointer bg-transparent px-2 min-h-[44px]")
     width = "max-w-5xl" if organizer else "max-w-2xl"
     # <main>: screen readers jump straight to the page's own content, past the header.
@@ -57,7 +64,42 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
     # A plain footer, not ui.footer: a fixed bar would cover the buy button on small phones.
     # slate-600 on slate-50 is 7.2:1 (slate-400 was 2.5:1, under WCAG's 4.5:1 for small text).
     with ui.element("footer").classes("w-full text-center text-xs text-slate-600 py-4"):
-        ui.label("EventFlow · fair-trade ticketing for independent organizers")
+        ui.label(_("EventFlow · fair-trade ticketing for independent organizers"))
+
+
+NOT_FOUND_THINGS = (N_("checkout"), N_("event"), N_("order"), N_("organizer"), N_("page"), N_("payment"),
+                    N_("ticket"))
+
+
+def html_lang() -> None:
+    """`<html lang>` in the visitor's language. NiceGUI takes it from the page object all visitors share
+    (app/wiring.py: en-GB): a reader of another language gets a copy of it for their client alone."""
+    visitor = current_visitor()
+    client = ui.context.client
+    if visitor.html_lang != client.page.resolve_language():
+        client.page = copy(client.page)
+        client.page.language = visitor.html_lang  # type: ignore[assignment]  # "de"/"es": Quasar has both
+
+
+# Remembered for a year in a cookie (no account needed); the page reloads in the chosen language.
+SWITCH_SCRIPT = (f"document.cookie='{LANGUAGE_COOKIE}='+this.value+';path=/;max-age=31536000;SameSite=Lax';"
+                 "location.reload()")
+
+
+def language_switcher() -> None:
+    """A plain <select> of the languages (works before the websocket connects, like the logout form)."""
+    current = current_visitor().language
+    label = escape(_("Language"))
+    options = "".join(
+        f'<option value="{code}" lang="{code}"{" selected" if code == current else ""}>{LANGUAGE_NAMES[code]}</option>'
+        for code in SUPPORTED)
+    ui.html(
+        f'<label class="inline-flex items-center text-sm text-slate-700 min-h-[44px]">'
+        f'<span class="sr-only">{label}</span>'
+        f'<select data-testid="language-switcher" onchange="{SWITCH_SCRIPT}" '
+        f'class="bg-transparent border border-slate-300 rounded px-1 min-h-[36px]">{options}</select></label>',
+        sanitize=False,
+    )
 
 
 def logout_form(label: str, testid: str, classes: str) -> None:
@@ -76,18 +118,20 @@ def heading(text: str, level: int = 1) -> TextElement:
 def not_found(what: str = "page", organizer: Organizer | None = None) -> None:
     """The readable "not found" page, answered with HTTP 404 (an unknown event, order, ticket...)."""
     ui.status_code(404)
-    with frame("Not found", organizer), ui.column().classes(
+    thing = _(what)  # "event", "order", "ticket", "page"... are msgids too (NOT_FOUND_THINGS)
+    with frame(_("Not found"), organizer), ui.column().classes(
             "w-full items-center text-center gap-2 py-10").props("data-testid=not-found"):
         ui.icon("search_off", size="64px").classes("text-violet-300").props('aria-hidden="true"')
-        ui.label("404 · not found").classes("text-xs uppercase tracking-widest text-slate-500")
-        heading(f"No such {what}.").classes("text-2xl font-bold text-slate-900 m-0")
-        ui.label(f"This {what} does not exist (or is not public yet).").classes("text-slate-600")
-        ui.label("Check the link you were given; a typo in the address is the usual cause.").classes(
+        ui.label(_("404 · not found")).classes("text-xs uppercase tracking-widest text-slate-500")
+        heading(_("No such {what}.").format(what=thing)).classes("text-2xl font-bold text-slate-900 m-0")
+        ui.label(_("This {what} does not exist (or is not public yet).").format(what=thing)).classes(
+            "text-slate-600")
+        ui.label(_("Check the link you were given; a typo in the address is the usual cause.")).classes(
             "text-sm text-slate-500")
         with ui.row().classes("gap-3 justify-center mt-4"):
-            ui.link("Back to all events", "/").classes(
+            ui.link(_("Back to all events"), "/").classes(
                 "no-underline bg-violet-800 text-white rounded px-4 min-h-[44px] inline-flex items-center")
             if organizer is None:
-                ui.link("Organizer? Log in", "/login").classes(HEADER_LINK + " text-violet-800")
+                ui.link(_("Organizer? Log in"), "/login").classes(HEADER_LINK + " text-violet-800")
             else:
-                ui.link("Your dashboard", "/dashboard").classes(HEADER_LINK + " text-violet-800")
+                ui.link(_("Your dashboard"), "/dashboard").classes(HEADER_LINK + " text-violet-800")
