@@ -17,10 +17,11 @@ from nicegui import ui
 from eventflow.domain.access_codes import BuyerView
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import Event, EventStatus, TierCount
-from eventflow.domain.money import FeeMode, fee_description
+from eventflow.domain.money import FeeMode
+from eventflow.i18n import N_, _
 from eventflow.pages.components.code_entry import CodeEntry, read_offer
 from eventflow.pages.components.event_status_banner import event_status_banner
-from eventflow.pages.components.formatting import event_when
+from eventflow.pages.components.formatting import event_when, fee_words
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts, serve_script
 from eventflow.pages.components.more_like_this import more_like_this
@@ -53,9 +54,11 @@ def event_header(event: Event, has_cover: bool) -> str:
 def tickets_heading(event: Event) -> str:
     note = ""
     if event.fee_mode is FeeMode.BUYER_PAYS:
-        note = (f'<div class="text-xs text-slate-500">Platform fee: {escape(fee_description(event.currency))}, '
-                "shown before you pay. Free tickets have no fee.</div>")
-    return f'<h2 class="text-xl font-semibold">Tickets</h2>{note}'
+        words = _("Platform fee: {fee}, shown before you pay. Free tickets have no fee.").format(
+            fee=fee_words(event.currency))
+        note = f'<div class="text-xs text-slate-500">{escape(words)}</div>'
+    heading_text = escape(_("Tickets"))
+    return f'<h2 class="text-xl font-semibold">{heading_text}</h2>{note}'
 
 
 def register(services: Services) -> None:
@@ -67,7 +70,7 @@ def register(services: Services) -> None:
         try:
             view = await services.off_loop(services.catalog.public_event_by_slug, slug)
         except NotFound:
-            not_found("event")
+            not_found(N_("event"))
             return
         event = view.event
         offer, code_problem = await read_offer(services, view, code)  # ?code=: hidden tiers, prices (code_entry.py)

@@ -42,12 +42,14 @@
     if (!message || !Array.isArray(message.tiers)) return;
     message.tiers.forEach(function (tier) {
       var badge = document.querySelector('[data-testid="available-' + tier.id + '"]');
+      // The badge's words in the page's language (<html lang>) when the message has them.
+      var text = (tier.texts && tier.texts[document.documentElement.lang]) || tier.text;
       if (badge) {
         if (typeof tier.classes === "string" && band(badge.className) !== band(tier.classes)) {
           var card = document.querySelector('[data-testid="tier-' + tier.id + '"] .text-lg');
-          announce((card ? card.textContent + ": " : "") + tier.text);
+          announce((card ? card.textContent + ": " : "") + text);
         }
-        setText(badge, String(tier.text));
+        setText(badge, String(text));
         if (typeof tier.classes === "string" && badge.className !== tier.classes) badge.className = tier.classes;
       }
       var card = document.querySelector('[data-testid="tier-' + tier.id + '"]');

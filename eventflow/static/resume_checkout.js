@@ -6,20 +6,20 @@
 export default {
   template: `
     <div v-if="holdId" class="w-full p-3 rounded-lg border-2 border-violet-700 bg-violet-50 flex flex-col gap-2"
-         role="region" aria-label="Your checkout" data-testid="resume-checkout">
-      <div class="font-medium text-slate-900">You have {{ tickets }} on hold for this event.</div>
+         role="region" :aria-label="words.region" data-testid="resume-checkout">
+      <div class="font-medium text-slate-900">{{ words.onHold.replace("{tickets}", tickets) }}</div>
       <div class="flex flex-wrap gap-2">
         <a :href="'/checkout/' + holdId" data-testid="resume-link"
            class="no-underline bg-violet-800 text-white rounded px-4 min-h-[44px] inline-flex items-center font-semibold">
-          Resume your checkout ({{ left }} left)</a>
+          {{ words.resume.replace("{left}", left) }}</a>
         <button type="button" data-testid="release-hold" @click="release"
            class="rounded px-4 min-h-[44px] border border-violet-800 text-violet-900 bg-white">
-          Release the tickets</button>
+          {{ words.release }}</button>
       </div>
     </div>
     <div v-else-if="released" class="w-full p-3 rounded-lg bg-emerald-50 text-emerald-900" role="status"
-         data-testid="hold-released">Your held tickets are back on sale.</div>`,
-  props: { eventId: String },
+         data-testid="hold-released">{{ words.released }}</div>`,
+  props: { eventId: String, words: Object },  // words: in the page's language (resume_checkout.py)
   data() {
     return { holdId: null, expiresAt: 0, now: Date.now(), count: 0, released: false };
   },
@@ -29,7 +29,7 @@ export default {
       const seconds = Math.max(0, Math.floor((this.expiresAt - this.now) / 1000));
       return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
     },
-    tickets() { return this.count === 1 ? "1 ticket" : this.count + " tickets"; },
+    tickets() { return (this.count === 1 ? this.words.one : this.words.many).replace("{n}", this.count); },
   },
   async mounted() {
     let id = null;

@@ -25,6 +25,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event, EventView, ReservationLine, Tier
 from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import money, price_label
 from eventflow.services import Services
 
@@ -45,7 +46,7 @@ async def read_offer(services: Services, view: EventView, text: str | None) -> t
     except CODE_ERRORS as problem:
         return buyer_view(view, None), problem.detail
     except DomainError:  # the store was busy: the page still opens, without the code
-        return buyer_view(view, None), "The code could not be checked just now. Please try again."
+        return buyer_view(view, None), _("The code could not be checked just now. Please try again.")
     return buyer_view(view, code), None
 
 
@@ -68,12 +69,13 @@ def coded_tier_text(offer: TierOffer | None, currency: str, fee_mode: FeeMode, n
         return None
     tier, price = offer.tier, offer.price
     chip = ('<div><span class="px-2 py-0.5 rounded-full text-xs font-medium bg-violet-100 text-violet-900">'
-            'Unlocked by your code</span></div>' if offer.unlocked else "")
+            f'{escape(_("Unlocked by your code"))}</span></div>' if offer.unlocked else "")
     was = (f'<s class="text-slate-500 mr-1" data-testid="list-price-{escape(tier.id)}">'
            f'{escape(money(offer.list_price_minor, currency))}</s>' if offer.discount_minor else "")
     now = (f'<span class="font-semibold text-emerald-800" data-testid="price-{escape(tier.id)}">'
            f'{escape(price_label(price.price_minor, currency))}</span>')
-    fee = (f' <span class="text-sm text-slate-500">+ {escape(money(price.fee_minor, currency))} fee</span>'
+    fee_text = _("+ {amount} fee").format(amount=money(price.fee_minor, currency))
+    fee = (f' <span class="text-sm text-slate-500">{escape(fee_text)}</span>'
            if fee_mode is FeeMode.BUYER_PAYS and price.fee_minor else "")
     why = f'<div class="text-xs text-slate-500">{escape(not_on_sale)}</div>' if not_on_sale else ""
     return (f'<div class="text-lg font-semibold">{escape(tier.name)}</div>{chip}'
@@ -85,16 +87,16 @@ def what_it_gives(code: AccessCode, offer: BuyerView) -> str:
     parts = []
     unlocked = [o.tier.name for o in offer.tiers if o.unlocked]
     if unlocked:
-        parts.append(f"unlocks {', '.join(unlocked)}")
+        parts.append(_("unlocks {tiers}").format(tiers=", ".join(unlocked)))
     discounted = [o.tier.name for o in offer.tiers if o.discount_minor]
     if discounted:
-        amount = f"{code.discount_percent}% off" if code.discount_percent else \
-            f"{money(code.discount_minor or 0, offer.event.currency)} off per ticket"
+        amount = _("{percent}% off").format(percent=code.discount_percent) if code.discount_percent else \
+            _("{amount} off per ticket").format(amount=money(code.discount_minor or 0, offer.event.currency))
         every = len(discounted) == len(offer.tiers)
         parts.append(amount if every else f"{amount} {', '.join(discounted)}")
     if code.max_per_order:
-        parts.append(f"up to {code.max_per_order} tickets per order")
-    return " · ".join(parts) or "nothing on sale right now"
+        parts.append(_("up to {count} tickets per order").format(count=code.max_per_order))
+    return " · ".join(parts) or _("nothing on sale right now")
 
 
 class CodeEntry:
@@ -106,14 +108,14 @@ class CodeEntry:
         if offer.code is not None:
             self.applied(offer.code, event)
             return
-        with ui.expansion("Have a code?", icon="confirmation_number", value=bool(problem)).classes(
+        with ui.expansion(_("Have a code?"), icon="confirmation_number", value=bool(problem)).classes(
                 "w-full rounded-lg bg-white shadow").props("dense data-testid=code-entry"):
             with ui.row().classes("w-full items-start no-wrap gap-2"):
-                self.field = ui.input("Access or promo code", value=(typed or "").strip()[:MAX_SHOWN]).props(
+                self.field = ui.input(_("Access or promo code"), value=(typed or "").strip()[:MAX_SHOWN]).props(
                     "outlined dense autocapitalize=characters autocomplete=off spellcheck=false maxlength=60 "
                     "data-testid=code-input").classes("grow")
                 self.field.on("keydown.enter", self.apply)
-                ui.button("Apply", on_click=self.apply).props("data-testid=code-apply")
+                ui.button(_("Apply"), on_click=self.apply).props("data-testid=code-apply")
             self.message = ui.label(problem or "").classes("text-red-700 font-medium").props(
                 "data-testid=code-message role=alert")
             self.message.set_visibility(bool(problem))
@@ -123,14 +125,14 @@ class CodeEntry:
                 .props("data-testid=code-applied"):
             ui.icon("verified", size="sm").classes("text-violet-700 shrink-0")
             with ui.column().classes("grow gap-0 min-w-0"):
-                ui.label(f"Code {code.code} applied").classes("font-semibold break-all")
+                ui.label(_("Code {code} applied").format(code=code.code)).classes("font-semibold break-all")
                 ui.label(what_it_gives(code, self.offer)).classes("text-sm").props("data-testid=code-gives")
-            ui.link("Remove", event_path(event.slug)).classes("text-sm shrink-0").props("data-testid=code-remove")
+            ui.link(_("Remove"), event_path(event.slug)).classes("text-sm shrink-0").props("data-testid=code-remove")
 
     async def apply(self) -> None:
         text = (self.field.value or "").strip()
         if not text:
-            self.say("Enter your code.")
+            self.say(_("Enter your code."))
             return
         event = self.offer.event
         try:
@@ -139,7 +141,7 @@ class CodeEntry:
             self.say(problem.detail)
             return
         except DomainError:
-            self.say("The code could not be checked just now. Please try again.")
+            self.say(_("The code could not be checked just now. Please try again."))
             return
         ui.navigate.to(code_link(event.slug, code.code))  # the page with the code, as its link opens it
 

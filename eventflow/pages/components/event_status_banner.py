@@ -12,6 +12,7 @@ from nicegui import ui
 from eventflow.domain.attendee_mail import local_time
 from eventflow.domain.event_changes import ChangeKind, EventChange
 from eventflow.domain.models import Event, EventStatus
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import event_when
 from eventflow.services import Services
 
@@ -22,20 +23,20 @@ def banner_html(event: Event, change: EventChange | None, now: datetime) -> str:
     """The banner's HTML ("" when the event goes ahead as announced)."""
     if event.status is EventStatus.CANCELLED:
         refunding = change is not None and change.kind is ChangeKind.CANCELLED and change.busy
-        detail = ("Every ticket is void and every order is being refunded in full, fees included."
-                  if refunding else "Every ticket is void; every order was refunded in full, fees included.")
+        detail = (_("Every ticket is void and every order is being refunded in full, fees included.")
+                  if refunding else _("Every ticket is void; every order was refunded in full, fees included."))
         return _box("event_busy", "bg-red-50 border-red-700 text-red-900", "event-cancelled",
-                    "This event was cancelled — all tickets refunded", detail)
+                    _("This event was cancelled — all tickets refunded"), detail)
     if change is None or change.kind is not ChangeKind.POSTPONED or change.starts_at is None:
         return ""
     when = event_when(change.starts_at, change.ends_at or event.ends_at, event.timezone)
-    detail = "Tickets stay valid for the new date."
+    detail = _("Tickets stay valid for the new date.")
     if change.refund_deadline is not None and now <= change.refund_deadline:
         until = local_time(change.refund_deadline, event.timezone)
-        detail += (f" Can't make it? Ticket holders can ask for a full refund on their order page "
-                   f"until {until} ({event.timezone}).")
+        detail += " " + _("Can't make it? Ticket holders can ask for a full refund on their order page "
+                          "until {until} ({timezone}).").format(until=until, timezone=event.timezone)
     return _box("update", "bg-amber-50 border-amber-700 text-amber-950", "event-postponed",
-                f"Postponed to {when}", detail)
+                _("Postponed to {when}").format(when=when), detail)
 
 
 def _box(icon: str, colours: str, testid: str, title: str, detail: str) -> str:

@@ -9,6 +9,7 @@ from nicegui import ui
 
 from eventflow.domain.discovery import BrowseCard
 from eventflow.domain.links import event_path
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import event_when
 
 MARKER = "text-xs font-semibold rounded-full px-2 py-0.5"
@@ -35,14 +36,16 @@ def listing_card(card: BrowseCard, compact: bool = False) -> None:
 def markers(card: BrowseCard) -> None:
     with ui.row().classes("gap-1 shrink-0 justify-end"):
         if card.sold_out:
-            ui.label("Sold out").classes(f"{MARKER} bg-slate-200 text-slate-700").props("data-testid=marker-sold-out")
+            ui.label(_("Sold out")).classes(f"{MARKER} bg-slate-200 text-slate-700") \
+                .props("data-testid=marker-sold-out")
         elif card.almost_sold_out:
-            ui.label("Almost sold out").classes(f"{MARKER} bg-amber-100 text-amber-900") \
+            ui.label(_("Almost sold out")).classes(f"{MARKER} bg-amber-100 text-amber-900") \
                 .props("data-testid=marker-almost")
         if card.new:
-            ui.label("New").classes(f"{MARKER} bg-emerald-100 text-emerald-900").props("data-testid=marker-new")
+            ui.label(_("New")).classes(f"{MARKER} bg-emerald-100 text-emerald-900").props("data-testid=marker-new")
         if card.tickets_this_week:
-            ui.label(f"{card.tickets_this_week} sold this week").classes(f"{MARKER} bg-violet-100 text-violet-900")
+            ui.label(_("{count} sold this week").format(count=card.tickets_this_week)).classes(
+                f"{MARKER} bg-violet-100 text-violet-900")
 
 
 def tag_link(tag: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from eventflow.domain.models import Event, EventStatus
+from eventflow.i18n import _
 from eventflow.pages.components.listing_cards import listing_card
 from eventflow.services import Services
 
@@ -17,8 +18,8 @@ async def more_like_this(services: Services, event: Event) -> None:
     if not cards:
         return
     with ui.column().classes("w-full gap-2 mt-4").props("data-testid=more-like-this"):
-        ui.label("More like this").classes("text-lg font-semibold")
+        ui.label(_("More like this")).classes("text-lg font-semibold")
         with ui.grid().classes("w-full grid-cols-1 sm:grid-cols-2 gap-2"):
             for card in cards:
                 listing_card(card, compact=True)
-        ui.link("Browse all events →", "/events").classes("text-sm")
+        ui.link(_("Browse all events →"), "/events").classes("text-sm")

@@ -13,6 +13,7 @@ from eventflow.domain.links import checkout_path
 from eventflow.domain.models import Buyer, EventView, ReservationLine, Tier
 from eventflow.domain.money import FeeMode
 from eventflow.domain.reservations import LineRequest
+from eventflow.i18n import _
 from eventflow.pages.components.breakdown import price_breakdown
 from eventflow.pages.components.code_entry import line_for
 from eventflow.services import Services
@@ -40,13 +41,15 @@ class PurchasePanel:
 
     def stepper(self, tier: Tier) -> None:
         """[-] n [+] for one tier (placed in the caller's row), bounded by max-per-order and what is left."""
+        less = _("One less {tier}").format(tier=tier.name)
+        more = _("One more {tier}").format(tier=tier.name)
         minus = ui.button(icon="remove", on_click=lambda: self.change(tier, -1)).props(
-            f"round dense flat aria-label='One less {tier.name}' data-testid=minus-{tier.id}"
+            f"round dense flat aria-label='{less}' data-testid=minus-{tier.id}"
         ).classes(TOUCH_TARGET)
         # aria-live: a screen reader says the new quantity after each tap.
         count = ui.label("0").classes("w-6 text-center text-lg").props(f"data-testid=qty-{tier.id} aria-live=polite")
         plus = ui.button(icon="add", on_click=lambda: self.change(tier, +1)).props(
-            f"round dense aria-label='One more {tier.name}' data-testid=plus-{tier.id}"
+            f"round dense aria-label='{more}' data-testid=plus-{tier.id}"
         ).classes(TOUCH_TARGET)
 
         def refresh() -> None:
@@ -79,8 +82,10 @@ class PurchasePanel:
             self.quantities[tier_id] = self.limit(tier)
             self.summary.refresh()
             # Say so: a chosen quantity that drops without a word looks like a glitch.
-            self.show_error(f"{tier.name} just sold out: removed from your choice." if not self.limit(tier)
-                            else f"Only {self.limit(tier)} {tier.name} left: your choice is now {self.limit(tier)}.")
+            self.show_error(_("{tier} just sold out: removed from your choice.").format(tier=tier.name)
+                            if not self.limit(tier) else
+                            _("Only {count} {tier} left: your choice is now {count}.").format(
+                                count=self.limit(tier), tier=tier.name))
         self.steppers[tier_id]()
 
     def chosen_lines(self) -> list[tuple[str, ReservationLine]]:
@@ -95,16 +100,16 @@ class PurchasePanel:
     def form(self) -> None:
         with ui.card().classes("w-full").props("data-testid=purchase"):
             self.summary()
-            self.name = ui.input("Your name", validation={"Enter your name": lambda v: bool(v.strip())}) \
+            self.name = ui.input(_("Your name"), validation={_("Enter your name"): lambda v: bool(v.strip())}) \
                 .props("autocomplete=name outlined dense data-testid=buyer-name").classes("w-full")
             self.email = ui.input(
-                "Email for your tickets",
-                validation={"Enter a valid email address": lambda v: "@" in v and "." in v.split("@")[-1]},
+                _("Email for your tickets"),
+                validation={_("Enter a valid email address"): lambda v: "@" in v and "." in v.split("@")[-1]},
             ).props("type=email autocomplete=email outlined dense data-testid=buyer-email").classes("w-full")
             self.error = ui.label("").classes("text-red-700 font-medium").props(
                 "data-testid=purchase-error role=alert")
             self.error.set_visibility(False)
-            self.button = ui.button("Reserve tickets", on_click=self.reserve).classes("w-full").props(
+            self.button = ui.button(_("Reserve tickets"), on_click=self.reserve).classes("w-full").props(
                 "size=lg data-testid=reserve"
             )
 
@@ -112,19 +117,19 @@ class PurchasePanel:
     def summary(self) -> None:
         lines = self.chosen_lines()
         if not lines:
-            ui.label("Choose your tickets above.").classes("text-slate-500")
+            ui.label(_("Choose your tickets above.")).classes("text-slate-500")
             return
         currency, payments = self.view.event.currency, self.services.payments
         # All-in price up front: a passed-on processing fee is shown before the buyer reserves.
-        processing = payments.buyer_processing_of(sum(line.total_minor for _, line in lines),
-                                                  sum(line.fee_minor for _, line in lines), currency) if payments else 0
+        processing = payments.buyer_processing_of(sum(line.total_minor for _name, line in lines),
+                                                  sum(line.fee_minor for _name, line in lines), currency) if payments else 0
         price_breakdown(lines, currency, FeeMode(self.view.event.fee_mode), processing, code=self.code)
 
     async def reserve(self) -> None:
         self.error.set_visibility(False)
         lines = [LineRequest(tier_id, q) for tier_id, q in self.quantities.items() if q]
         if not lines:
-            self.show_error("Choose at least one ticket.")
+            self.show_error(_("Choose at least one ticket."))
             return
         if not (self.name.validate() & self.email.validate()):
             return
@@ -137,7 +142,8 @@ class PurchasePanel:
             )
         except SoldOut as error:
             names = [t.name for t in self.view.tiers if t.id in error.tier_ids]
-            self.show_error(f"Not enough {', '.join(names) or 'tickets'} left. Please choose fewer.")
+            self.show_error(_("Not enough {tiers} left. Please choose fewer.").format(
+                tiers=", ".join(names) or _("tickets")))
             self.idempotency_key = secrets.token_urlsafe(16)
             self.button.enable()
             return

@@ -14,6 +14,8 @@ import json
 from nicegui import ui
 from nicegui.element import Element
 
+from eventflow.i18n import _, ngettext
+
 STORAGE_PREFIX = "eventflow.hold."
 
 
@@ -30,4 +32,10 @@ class ResumeCheckout(Element, component="../../static/resume_checkout.js"):
     def __init__(self, event_id: str) -> None:
         super().__init__()
         self._props["eventId"] = event_id
+        self._props["words"] = {  # the component's words in the visitor's language ({n}, {left} filled in there)
+            "region": _("Your checkout"), "onHold": _("You have {tickets} on hold for this event."),
+            "resume": _("Resume your checkout ({left} left)"), "release": _("Release the tickets"),
+            "released": _("Your held tickets are back on sale."),
+            "one": ngettext("{n} ticket", "{n} tickets", 1), "many": ngettext("{n} ticket", "{n} tickets", 2),
+        }
         self.classes("w-full")

@@ -22,6 +22,7 @@ from nicegui import ui
 
 from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, EventStatus
+from eventflow.i18n import _
 
 BUTTON = ("inline-flex items-center gap-1 min-h-[44px] px-3 rounded-full border border-slate-300 bg-white "
           "text-slate-800 text-sm no-underline hover:bg-slate-100 cursor-pointer select-none list-none")
@@ -37,8 +38,8 @@ window.eventflowShare = {
     var url = button.dataset.url, label = button.querySelector("span");
     function done() {
       if (!label) return;
-      label.textContent = "Link copied";
-      setTimeout(function () { label.textContent = "Copy link"; }, 2500);
+      label.textContent = button.dataset.copied || "Link copied";  // the page's language (data-copied)
+      setTimeout(function () { label.textContent = button.dataset.copy || "Copy link"; }, 2500);
     }
     function fallback() {
       var field = document.createElement("textarea");
@@ -109,16 +110,19 @@ def share_html(event: Event, base_url: str) -> str:
     page = event_url(base_url, event.slug)
     data = f'data-url="{escape(page)}" data-title="{escape(event.title)}"'
     social = share_links(event, page)
-    share = menu("Share", "ios_share", "share-menu", [
-        f'<button type="button" class="{ITEM}" {data} data-testid="share-copy" onclick="eventflowShare.copy(this)">'
-        f'{ICON.format("link")}<span>Copy link</span></button>',
+    copy_words, copied_words = escape(_("Copy link")), escape(_("Link copied"))
+    share = menu(_("Share"), "ios_share", "share-menu", [
+        f'<button type="button" class="{ITEM}" {data} data-testid="share-copy" onclick="eventflowShare.copy(this)" '
+        f'data-copy="{copy_words}" data-copied="{copied_words}">'
+        f'{ICON.format("link")}<span>{copy_words}</span></button>',
         link(social["whatsapp"], "WhatsApp", "chat", "share-whatsapp"),
         link(social["x"], "X (Twitter)", "alternate_email", "share-x"),
         link(social["facebook"], "Facebook", "thumb_up", "share-facebook"),
     ], f'{data} data-testid="share-native" onclick="eventflowShare.open(this, event)"')
-    parts = ['<div class="flex flex-wrap gap-2 items-center" role="group" aria-label="Share this event">', share]
+    group_label = escape(_("Share this event"))
+    parts = [f'<div class="flex flex-wrap gap-2 items-center" role="group" aria-label="{group_label}">', share]
     if event.status is not EventStatus.CANCELLED:
-        parts.append(menu("Add to calendar", "event", "calendar-menu", [
+        parts.append(menu(_("Add to calendar"), "event", "calendar-menu", [
             link(google_calendar_url(event, page), "Google Calendar", "event", "calendar-google"),
             link(f"/e/{event.slug}.ics", "Apple Calendar (.ics)", "calendar_month", "calendar-apple", download=True),
             link(outlook_calendar_url(event, page), "Outlook", "event_available", "calendar-outlook"),

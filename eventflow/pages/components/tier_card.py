@@ -18,8 +18,15 @@ from nicegui import ui
 from eventflow.domain.access_codes import TierOffer
 from eventflow.domain.models import Tier, TierCount, availability_band
 from eventflow.domain.money import FeeMode, TicketPrice
+from eventflow.i18n import HTML_LANG, SUPPORTED, Visitor, _, use_visitor
 from eventflow.pages.components.code_entry import coded_tier_text
-from eventflow.pages.components.formatting import availability_text, local_moment, money, price_label
+from eventflow.pages.components.formatting import (
+    approximate,
+    availability_text,
+    local_moment,
+    money,
+    price_label,
+)
 from eventflow.pages.components.purchase import PurchasePanel
 
 BADGE_CLASSES = {
@@ -67,15 +74,20 @@ class TierRow:
 
 def live_state(count: TierCount) -> dict[str, Any]:
     """One tier in the live message: what live_counts.js writes into the badge and the card."""
+    # One message reaches every open page, whatever its language: the badge's words in each (live_counts.js).
+    texts = {}
+    for language in SUPPORTED:
+        with use_visitor(Visitor(language)):
+            texts[HTML_LANG[language]] = availability_text(count.available, count.capacity)
     return {"id": count.tier_id, "available": count.available,
-            "text": availability_text(count.available, count.capacity),
+            "text": texts[HTML_LANG["en"]], "texts": {k: v for k, v in texts.items() if k != HTML_LANG["en"]},
             "classes": badge_classes(count.available, count.capacity)}
 
 
 def sale_window_text(tier: Tier, now: datetime, timezone: str = "UTC") -> str:
     if tier.sales_start is not None and now < tier.sales_start:
-        return f"On sale from {local_moment(tier.sales_start, now, timezone)}"
-    return "Sales have ended" if tier.sales_end is not None and now >= tier.sales_end else "Not on sale"
+        return _("On sale from {moment}").format(moment=local_moment(tier.sales_start, now, timezone))
+    return _("Sales have ended") if tier.sales_end is not None and now >= tier.sales_end else _("Not on sale")
 
 
 def badge_classes(available: int, capacity: int) -> str:
@@ -86,11 +98,14 @@ def badge_classes(available: int, capacity: int) -> str:
 def tier_text(tier: Tier, currency: str, fee_mode: FeeMode, not_on_sale: str | None) -> str:
     """The tier's fixed part as HTML: name, price, the buyer's fee, why it cannot be bought."""
     price = TicketPrice.of(tier.price_minor, currency, fee_mode)
-    fee = (f' <span class="text-sm text-slate-500">+ {escape(money(price.fee_minor, currency))} fee</span>'
+    fee_text = _("+ {amount} fee").format(amount=money(price.fee_minor, currency))
+    fee = (f' <span class="text-sm text-slate-500">{escape(fee_text)}</span>'
            if fee_mode is FeeMode.BUYER_PAYS and price.fee_minor else "")
+    about = approximate(tier.price_minor, currency)  # "≈ US$13.33 (approximate)": rates configured only
+    about_html = f'<div class="text-sm text-slate-500" data-testid="approximate">{escape(about)}</div>' if about else ""
     why = f'<div class="text-xs text-slate-500">{escape(not_on_sale)}</div>' if not_on_sale else ""
     return (f'<div class="text-lg font-semibold">{escape(tier.name)}</div>'
-            f'<div class="text-base">{escape(price_label(tier.price_minor, currency))}{fee}</div>{why}')
+            f'<div class="text-base">{escape(price_label(tier.price_minor, currency))}{fee}</div>{about_html}{why}')
 
 
 def tier_card(
