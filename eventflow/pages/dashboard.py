@@ -9,23 +9,25 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.analytics import CounterSales, sales_from_counters
 from eventflow.domain.models import Event, EventStatus, Organizer
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame
+from eventflow.pages.components.marks import N_
 from eventflow.pages.components.session import require_organizer
 from eventflow.services import Services
 
 STATUS_BADGES = {
-    "draft": ("Draft", "bg-slate-200 text-slate-700"),
-    "on_sale": ("On sale", "bg-emerald-100 text-emerald-800"),
-    "past": ("Past", "bg-sky-100 text-sky-800"),
-    "cancelled": ("Cancelled", "bg-red-100 text-red-800"),
+    "draft": (N_("Draft"), "bg-slate-200 text-slate-700"),
+    "on_sale": (N_("On sale"), "bg-emerald-100 text-emerald-800"),
+    "past": (N_("Past"), "bg-sky-100 text-sky-800"),
+    "cancelled": (N_("Cancelled"), "bg-red-100 text-red-800"),
 }
 
 
 # The figures come from the tiers' counters, not from the orders: say what they count.
-FIGURES_NOTE = ("Sold counts tickets taken off sale: a refund that put its ticket back on sale is not counted, "
-                "one that did not still is. Revenue is tickets sold × each tier's current price "
-                "(less our fee when you absorb it).")
+FIGURES_NOTE = N_("Sold counts tickets taken off sale: a refund that put its ticket back on sale is not counted, "
+                   "one that did not still is. Revenue is tickets sold × each tier's current price "
+                   "(less our fee when you absorb it).")
 
 
 def group(event: Event, now: datetime) -> str:
@@ -52,25 +54,25 @@ def register(services: Services) -> None:
             return organizer
         events = await services.off_loop(read, organizer)
         now = services.ticketing.clock.now()
-        with frame("Dashboard", organizer):
+        with frame(_("Dashboard"), organizer):
             with ui.row().classes("w-full items-center justify-between"):
-                ui.label(f"Hello, {organizer.name}").classes("text-2xl font-bold")
+                ui.label(_("Hello, {name}").format(name=organizer.name)).classes("text-2xl font-bold")
                 with ui.row().classes("gap-2"):
-                    ui.button("Payments", icon="account_balance",
+                    ui.button(_("Payments"), icon="account_balance",
                               on_click=lambda: ui.navigate.to("/dashboard/payments")).props("flat data-testid=payments")
-                    ui.button("New event", icon="add", on_click=lambda: ui.navigate.to("/dashboard/events/new")) \
+                    ui.button(_("New event"), icon="add", on_click=lambda: ui.navigate.to("/dashboard/events/new")) \
                         .props("data-testid=new-event")
             if not events:
-                ui.label("No events yet. Create your first one: it takes a minute.").classes("text-slate-600")
+                ui.label(_("No events yet. Create your first one: it takes a minute.")).classes("text-slate-600")
             for key in ("on_sale", "draft", "past", "cancelled"):
                 shown = [(event, sales) for event, sales in events if group(event, now) == key]
                 if not shown:
                     continue
-                ui.label(STATUS_BADGES[key][0]).classes("text-lg font-semibold mt-2")
+                ui.label(_(STATUS_BADGES[key][0])).classes("text-lg font-semibold mt-2")
                 for event, sales in shown:
                     event_card(event, sales, key)
             if events:
-                ui.label(FIGURES_NOTE).classes("text-xs text-slate-500").props("data-testid=figures-note")
+                ui.label(_(FIGURES_NOTE)).classes("text-xs text-slate-500").props("data-testid=figures-note")
         return None
 
 
@@ -85,9 +87,10 @@ def event_card(event: Event, sales: CounterSales, key: str) -> None:
                 ui.label(event_when(event.starts_at, event.ends_at, event.timezone)).classes(
                     "text-sm text-slate-600"
                 )
-            ui.label(label).classes(f"px-2 py-1 rounded-full text-xs font-medium {badge}")
+            ui.label(_(label)).classes(f"px-2 py-1 rounded-full text-xs font-medium {badge}")
         with ui.row().classes("gap-6 text-sm"):
-            ui.label(f"{sales.sold} / {capacity} sold").props(f"data-testid=sold-{event.id}")
-            ui.label(f"Revenue {money(sales.net_minor, event.currency)}").props(
+            ui.label(_("{sold} / {capacity} sold").format(sold=sales.sold, capacity=capacity)).props(
+                f"data-testid=sold-{event.id}")
+            ui.label(_("Revenue {amount}").format(amount=money(sales.net_minor, event.currency))).props(
                 f"data-testid=revenue-{event.id}"
             )

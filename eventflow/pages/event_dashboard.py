@@ -19,6 +19,7 @@ from eventflow.domain.analytics import orders_csv, sales_key
 from eventflow.domain.models import Event, Order, Organizer, StaffAccess
 from eventflow.domain.payments.records import Refund
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures
+from eventflow.i18n import _
 from eventflow.pages.components.code_stats_panel import CodeStatsPanel
 from eventflow.pages.components.disputes_panel import DisputesPanel
 from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRequest, SalesChart, SalesFigures
@@ -77,12 +78,12 @@ class EventDashboard:
             with ui.column().classes("gap-0"):
                 ui.label(event.title).classes("text-2xl font-bold")
                 ui.label(f"{event_when(event.starts_at, event.ends_at, event.timezone)} · "
-                         f"{STATUS_WORDS[event.status][0]}") \
+                         f"{_(STATUS_WORDS[event.status][0])}") \
                     .classes("text-slate-600")
             with ui.row().classes("gap-2"):
-                ui.button("Edit", icon="edit",
+                ui.button(_("Edit"), icon="edit",
                           on_click=lambda: ui.navigate.to(f"/dashboard/events/{event.id}/edit")).props("flat")
-                ui.button("Export CSV", icon="download", on_click=self.export).props("flat data-testid=export-csv")
+                ui.button(_("Export CSV"), icon="download", on_click=self.export).props("flat data-testid=export-csv")
 
     async def export(self) -> None:
         """Every order, on purpose (the organizer asked for the file): read and written in a worker

@@ -16,6 +16,7 @@ from eventflow.domain.errors import CapacityBelowSold, DomainError
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
+from eventflow.i18n import _
 from eventflow.pages.components.cancel_panel import CancelPanel
 from eventflow.pages.components.codes_panel import codes_panel
 from eventflow.pages.components.delete_buttons import delete_event_button, delete_tier_button
@@ -25,6 +26,7 @@ from eventflow.pages.components.event_form import EventForm, TierForm, clear_err
 from eventflow.pages.components.event_tags import tags_panel
 from eventflow.pages.components.flyer_panel import flyer_panel
 from eventflow.pages.components.frame import frame
+from eventflow.pages.components.marks import N_
 from eventflow.pages.components.session import require_organizer, require_own_event
 from eventflow.pages.components.stripe_account import paid_sales_notice
 from eventflow.services import Services
@@ -32,11 +34,13 @@ from eventflow.services import Services
 StatusChange = Callable[[str, str], Event]  # (organizer id, event id) -> the event after it
 
 
-# The event's status in the organizer's words (the raw value is the API's): badge, what it means.
+# The event's status in the organizer's words (the raw value is the API's): badge, what it means
+# (English here; shown with _()).
 STATUS_WORDS = {
-    EventStatus.DRAFT: ("Draft", "only you can see it; publish it to sell tickets", "bg-slate-200 text-slate-800"),
-    EventStatus.PUBLISHED: ("On sale", "published on its public page", "bg-emerald-100 text-emerald-900"),
-    EventStatus.CANCELLED: ("Cancelled", "this event was cancelled: no sales, nobody gets in",
+    EventStatus.DRAFT: (N_("Draft"), N_("only you can see it; publish it to sell tickets"),
+                        "bg-slate-200 text-slate-800"),
+    EventStatus.PUBLISHED: (N_("On sale"), N_("published on its public page"), "bg-emerald-100 text-emerald-900"),
+    EventStatus.CANCELLED: (N_("Cancelled"), N_("this event was cancelled: no sales, nobody gets in"),
                             "bg-red-100 text-red-900"),
 }
 
@@ -52,7 +56,7 @@ class EventEditor:
         event = self.event
         with ui.row().classes("w-full items-center justify-between"):
             ui.label(event.title).classes("text-2xl font-bold")
-            ui.link("Open live dashboard →", f"/dashboard/events/{event.id}")
+            ui.link(_("Open live dashboard →"), f"/dashboard/events/{event.id}")
         self.panel = CancelPanel(self.services, self.organizer, event, self.reread_status)
         self.status_bar(event)
         email_check_notice(self.services, self.organizer)  # publishing waits for it (pages/components/email_check.py)
@@ -72,19 +76,19 @@ class EventEditor:
         with ui.row().classes("items-center gap-3"):
             word, meaning, colours = STATUS_WORDS[current.status]
             with ui.row().classes("items-center gap-2").props("data-testid=status"):
-                ui.label(word).classes(f"rounded px-2 py-0.5 text-sm font-semibold {colours}")
-                ui.label(meaning).classes("text-sm text-slate-600")
+                ui.label(_(word)).classes(f"rounded px-2 py-0.5 text-sm font-semibold {colours}")
+                ui.label(_(meaning)).classes("text-sm text-slate-600")
             if current.status is EventStatus.DRAFT:
-                ui.button("Publish", icon="public", on_click=lambda: self.change(self.catalog.publish)) \
+                ui.button(_("Publish"), icon="public", on_click=lambda: self.change(self.catalog.publish)) \
                     .props("color=positive data-testid=publish")
             elif current.status is EventStatus.PUBLISHED:
-                ui.link("View public page", event_path(current.slug), new_tab=True)
-                ui.button("Unpublish", on_click=lambda: self.change(self.catalog.unpublish)).props("flat")
+                ui.link(_("View public page"), event_path(current.slug), new_tab=True)
+                ui.button(_("Unpublish"), on_click=lambda: self.change(self.catalog.unpublish)).props("flat")
             if current.status is EventStatus.PUBLISHED:
-                ui.button("Postpone", icon="event_repeat", on_click=self.panel.confirm_postpone).props(
+                ui.button(_("Postpone"), icon="event_repeat", on_click=self.panel.confirm_postpone).props(
                     "flat data-testid=postpone")
             if current.status is not EventStatus.CANCELLED:
-                ui.button("Cancel event", on_click=self.panel.confirm_cancel).props(
+                ui.button(_("Cancel event"), on_click=self.panel.confirm_cancel).props(
                     "flat color=negative data-testid=cancel-event")
             delete_event_button(self.services, self.organizer, current)  # drafts only (delete_buttons.py)
 
@@ -104,7 +108,7 @@ class EventEditor:
     # ------------------------------------------------------------ details and cover
     def details(self) -> None:
         with ui.card().classes("w-full"):
-            ui.label("Details").classes("text-lg font-semibold")
+            ui.label(_("Details")).classes("text-lg font-semibold")
             form = EventForm(self.event, self.event.starts_at)
             banner = ui.label().classes("text-red-700").props("data-testid=form-error")
 
@@ -116,14 +120,14 @@ class EventEditor:
                 except DomainError as problem:
                     show_error(form.fields, problem, banner)
                     return
-                ui.notify("Saved", type="positive")
+                ui.notify(_("Saved"), type="positive")
 
-            ui.button("Save details", on_click=save).props("data-testid=save-event")
+            ui.button(_("Save details"), on_click=save).props("data-testid=save-event")
             self.cover_upload()
 
     def cover_upload(self) -> None:
         covers, event_id = self.services.covers, self.event.id
-        ui.label("Cover image").classes("font-medium mt-2")
+        ui.label(_("Cover image")).classes("font-medium mt-2")
         preview = ui.image(f"/covers/{event_id}.jpg").classes("w-64 rounded")
         preview.set_visibility(covers.exists(event_id))
 
@@ -136,10 +140,12 @@ class EventEditor:
                 return
             preview.set_source(f"/covers/{event_id}.jpg?v={self.services.ticketing.clock.now().timestamp()}")
             preview.set_visibility(True)
-            ui.notify("Cover image saved", type="positive")
+            ui.notify(_("Cover image saved"), type="positive")
 
+        upload_words = _("Upload JPEG or PNG")
         uploader = ui.upload(on_upload=uploaded, auto_upload=True, max_file_size=8 * 1024 * 1024) \
-            .props("accept=image/* flat bordered label='Upload JPEG or PNG' data-testid=cover-upload").classes("w-64")
+            .props(f"accept=image/* flat bordered label='{upload_words}' data-testid=cover-upload") \
+            .classes("w-64")
 
     # ------------------------------------------------------------ tiers
     async def reload_tiers(self) -> None:
@@ -152,11 +158,11 @@ class EventEditor:
     @ui.refreshable_method
     def tiers_editor(self, current: Event, tiers: list[Tier]) -> None:
         with ui.card().classes("w-full gap-3"):
-            ui.label("Ticket tiers").classes("text-lg font-semibold")
+            ui.label(_("Ticket tiers")).classes("text-lg font-semibold")
             for tier in tiers:
                 self.tier_row(current, tier, first=tier is tiers[0], last=tier is tiers[-1])
             ui.separator()
-            ui.label("Add a tier").classes("font-medium")
+            ui.label(_("Add a tier")).classes("font-medium")
             form = TierForm(None, current)
             banner = ui.label().classes("text-red-700").props("data-testid=tier-error-new")
 
@@ -170,13 +176,14 @@ class EventEditor:
                     return
                 await self.reload_tiers()
 
-            ui.button("Add tier", icon="add", on_click=add).props("data-testid=add-tier")
+            ui.button(_("Add tier"), icon="add", on_click=add).props("data-testid=add-tier")
 
     def tier_row(self, current: Event, tier: Tier, first: bool, last: bool) -> None:
         with ui.column().classes("w-full gap-1 border-b pb-2").props(f"data-testid=tier-row-{tier.id}"):
             form = TierForm(tier, current)
             with ui.row().classes("items-center gap-2 text-sm"):
-                ui.label(f"{tier.sold} sold · {tier.held} held · {tier.available} left").classes("text-slate-600")
+                ui.label(_("{sold} sold · {held} held · {left} left").format(
+                    sold=tier.sold, held=tier.held, left=tier.available)).classes("text-slate-600")
                 banner = ui.label().classes("text-red-700").props(f"data-testid=tier-error-{tier.id}")
 
                 async def save() -> None:
@@ -191,7 +198,7 @@ class EventEditor:
                     except DomainError as problem:
                         show_error(form.fields, problem, banner)
                         return
-                    ui.notify(f"{values['name']} saved", type="positive")
+                    ui.notify(_("{name} saved").format(name=values["name"]), type="positive")
                     await self.reload_tiers()
 
                 async def move(steps: int) -> None:
@@ -199,11 +206,12 @@ class EventEditor:
                                                  tier.id, steps)
                     await self.reload_tiers()
 
-                ui.button("Save", on_click=save).props(f"dense flat data-testid=save-tier-{tier.id}")
+                ui.button(_("Save"), on_click=save).props(f"dense flat data-testid=save-tier-{tier.id}")
+                up_words, down_words = _("Move up"), _("Move down")
                 ui.button(icon="arrow_upward", on_click=lambda: move(-1)).props(
-                    f"dense flat round aria-label='Move up' data-testid=up-{tier.id}").set_enabled(not first)
+                    f"dense flat round aria-label='{up_words}' data-testid=up-{tier.id}").set_enabled(not first)
                 ui.button(icon="arrow_downward", on_click=lambda: move(+1)).props(
-                    f"dense flat round aria-label='Move down' data-testid=down-{tier.id}").set_enabled(not last)
+                    f"dense flat round aria-label='{down_words}' data-testid=down-{tier.id}").set_enabled(not last)
                 delete_tier_button(self.services, self.organizer, tier, self.reload_tiers)
 
 
@@ -215,8 +223,8 @@ def register(services: Services) -> None:
             return organizer
         now = services.ticketing.clock.now()
         default_start = (now + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
-        with frame("New event", organizer), ui.card().classes("w-full"):
-            ui.label("New event").classes("text-2xl font-bold")
+        with frame(_("New event"), organizer), ui.card().classes("w-full"):
+            ui.label(_("New event")).classes("text-2xl font-bold")
             form = EventForm(None, default_start)
             banner = ui.label().classes("text-red-700").props("data-testid=form-error")
 
@@ -229,7 +237,7 @@ def register(services: Services) -> None:
                     return
                 ui.navigate.to(f"/dashboard/events/{event.id}/edit")
 
-            ui.button("Create event and add tiers", on_click=create).props("data-testid=create-event")
+            ui.button(_("Create event and add tiers"), on_click=create).props("data-testid=create-event")
         return None
 
     @ui.page("/dashboard/events/{event_id}/edit")
@@ -244,6 +252,6 @@ def register(services: Services) -> None:
             return services.queries.tiers(event.id), payments.account(organizer.id) if payments else None
 
         tiers, account = await services.off_loop(read)
-        with frame(f"Edit {event.title}", organizer):
+        with frame(_("Edit {title}").format(title=event.title), organizer):
             EventEditor(services, organizer, event).build(tiers, account)
         return None

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError
+from eventflow.i18n import _
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import require_organizer
 from eventflow.pages.components.stripe_account import account_balance, account_status
@@ -28,16 +29,16 @@ def register(services: Services) -> None:
             return organizer
         payments = services.payments
         account = await services.off_loop(payments.account, organizer.id) if payments is not None else None
-        with frame("Payments", organizer):
-            ui.label("Payments").classes("text-2xl font-bold")
+        with frame(_("Payments"), organizer):
+            ui.label(_("Payments")).classes("text-2xl font-bold")
             if payments is None:
-                ui.label("Card payments are not configured on this server, so checkout uses the built-in demo "
-                         "provider (TEST MODE, no money moves). Set EVENTFLOW_STRIPE_SECRET_KEY and "
-                         "EVENTFLOW_STRIPE_WEBHOOK_SECRET to take real payments with Stripe Connect.") \
+                ui.label(_("Card payments are not configured on this server, so checkout uses the built-in demo "
+                           "provider (TEST MODE, no money moves). Set EVENTFLOW_STRIPE_SECRET_KEY and "
+                           "EVENTFLOW_STRIPE_WEBHOOK_SECRET to take real payments with Stripe Connect.")) \
                     .classes("text-slate-700").props("data-testid=demo-payments")
                 return None
             if payments.test_mode:
-                ui.label("Stripe test mode: no real money moves.").classes("text-amber-800 text-sm")
+                ui.label(_("Stripe test mode: no real money moves.")).classes("text-amber-800 text-sm")
             account_status(payments, organizer, account)
             if account is not None:
                 await account_balance(payments, account.account_id)
@@ -67,7 +68,7 @@ def register(services: Services) -> None:
         try:
             url = await in_thread(services.payments.start_onboarding, organizer)
         except DomainError as problem:
-            with frame("Payments", organizer):
+            with frame(_("Payments"), organizer):
                 ui.label(problem.detail).classes("text-red-700")
             return None
         if url:  # None only when the app is shutting down

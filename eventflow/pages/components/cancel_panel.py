@@ -16,6 +16,7 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError
 from eventflow.domain.event_changes import ChangeKind, EventChange
 from eventflow.domain.models import Event, Organizer
+from eventflow.i18n import _
 from eventflow.pages.components.event_form import local_input, parse_local
 from eventflow.services import Services
 
@@ -46,22 +47,25 @@ class CancelPanel:
 
     def show(self, change: EventChange) -> None:
         cancelled = change.kind is ChangeKind.CANCELLED
-        title = ("Refunding every buyer" if change.busy else "Cancelled: every buyer refunded and told") \
-            if cancelled else ("Telling every buyer about the new date" if change.busy else "Postponed")
+        title = (_("Refunding every buyer") if change.busy else _("Cancelled: every buyer refunded and told")) \
+            if cancelled else (_("Telling every buyer about the new date") if change.busy else _("Postponed"))
         with ui.card().classes("w-full").props("data-testid=change-panel"):
             ui.label(title).classes("text-lg font-semibold")
             ui.linear_progress(value=change.percent / 100, show_value=False).props("data-testid=change-bar")
-            ui.label(f"{change.done} / {change.total} orders done · {change.percent}%").props(
+            ui.label(_("{done} / {total} orders done · {percent}%").format(
+                done=change.done, total=change.total, percent=change.percent)).props(
                 f"data-testid=change-progress data-percent={change.percent}")
             if change.refund_deadline is not None:
-                ui.label(f"Buyers may ask for a refund until {local_input(change.refund_deadline, self.event.timezone)}"
-                         f" ({self.event.timezone})").classes("text-sm text-slate-600")
+                ui.label(_("Buyers may ask for a refund until {deadline} ({timezone})").format(
+                    deadline=local_input(change.refund_deadline, self.event.timezone), timezone=self.event.timezone)) \
+                    .classes("text-sm text-slate-600")
             if change.failures:
-                ui.label(f"{change.failed} orders need another try:").classes("text-red-700 font-medium")
+                ui.label(_("{count} orders need another try:").format(count=change.failed)) \
+                    .classes("text-red-700 font-medium")
                 for order_id, reason in change.failures[:50]:
                     ui.label(f"{order_id}: {reason}").classes("text-sm text-red-700").props(
                         f"data-testid=failure-{order_id}")
-                ui.button("Retry failed orders", icon="refresh", on_click=self.retry).props(
+                ui.button(_("Retry failed orders"), icon="refresh", on_click=self.retry).props(
                     "color=negative outline data-testid=retry-failures")
 
     async def retry(self) -> None:
@@ -74,11 +78,11 @@ class CancelPanel:
     # ------------------------------------------------------------ the dialogs
     def confirm_cancel(self) -> None:
         with ui.dialog(value=True) as dialog, ui.card().classes("w-[32rem] max-w-full"):
-            ui.label("Cancel this event?").classes("text-lg font-semibold")
-            ui.label("Sales stop at once and the door refuses every ticket. Every paid order is refunded in "
-                     "full, platform fee included, and every buyer gets one mail with your message. This "
-                     "cannot be undone.").classes("text-sm text-slate-600")
-            message = ui.textarea("Message to your buyers", placeholder="Why, and what happens next").props(
+            ui.label(_("Cancel this event?")).classes("text-lg font-semibold")
+            ui.label(_("Sales stop at once and the door refuses every ticket. Every paid order is refunded in "
+                       "full, platform fee included, and every buyer gets one mail with your message. This "
+                       "cannot be undone.")).classes("text-sm text-slate-600")
+            message = ui.textarea(_("Message to your buyers"), placeholder=_("Why, and what happens next")).props(
                 "outlined maxlength=5000 data-testid=cancel-message").classes("w-full")
 
             async def cancel() -> None:
@@ -93,24 +97,24 @@ class CancelPanel:
                 await self.refresh()
 
             with ui.row():
-                ui.button("Keep it", on_click=dialog.close).props("flat")
-                ui.button("Cancel event and refund everyone", on_click=cancel).props(
+                ui.button(_("Keep it"), on_click=dialog.close).props("flat")
+                ui.button(_("Cancel event and refund everyone"), on_click=cancel).props(
                     "color=negative data-testid=confirm-cancel")
 
     def confirm_postpone(self) -> None:
         event, zone = self.event, self.event.timezone
         with ui.dialog(value=True) as dialog, ui.card().classes("w-[32rem] max-w-full"):
-            ui.label("Postpone to a new date").classes("text-lg font-semibold")
-            ui.label("Tickets stay valid for the new date. Every buyer is told and may ask for a full refund "
-                     "until the deadline.").classes("text-sm text-slate-600")
+            ui.label(_("Postpone to a new date")).classes("text-lg font-semibold")
+            ui.label(_("Tickets stay valid for the new date. Every buyer is told and may ask for a full refund "
+                       "until the deadline.")).classes("text-sm text-slate-600")
             week = timedelta(days=7)
-            starts = ui.input("New start", value=local_input(event.starts_at + week, zone)).props(
+            starts = ui.input(_("New start"), value=local_input(event.starts_at + week, zone)).props(
                 "type=datetime-local outlined stack-label data-testid=postpone-starts")
-            ends = ui.input("New end", value=local_input(event.ends_at + week, zone)).props(
+            ends = ui.input(_("New end"), value=local_input(event.ends_at + week, zone)).props(
                 "type=datetime-local outlined stack-label data-testid=postpone-ends")
-            deadline = ui.input("Refunds on request until", value=local_input(event.starts_at, zone)).props(
+            deadline = ui.input(_("Refunds on request until"), value=local_input(event.starts_at, zone)).props(
                 "type=datetime-local outlined stack-label data-testid=postpone-deadline")
-            message = ui.textarea("Message to your buyers").props(
+            message = ui.textarea(_("Message to your buyers")).props(
                 "outlined maxlength=5000 data-testid=postpone-message").classes("w-full")
             error = ui.label().classes("text-red-700").props("data-testid=postpone-error")
 
@@ -129,8 +133,8 @@ class CancelPanel:
                 await self.refresh()
 
             with ui.row():
-                ui.button("Back", on_click=dialog.close).props("flat")
-                ui.button("Postpone and tell buyers", on_click=postpone).props(
+                ui.button(_("Back"), on_click=dialog.close).props("flat")
+                ui.button(_("Postpone and tell buyers"), on_click=postpone).props(
                     "color=warning data-testid=confirm-postpone")
 
 

@@ -15,10 +15,12 @@ from eventflow.domain.access_codes import AccessCode, CodeSettings, UsesCount, g
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.models import Event, Tier
 from eventflow.domain.money import parse_amount
+from eventflow.i18n import _
 from eventflow.pages.components.event_form import amount_text, local_input, parse_local
+from eventflow.pages.components.marks import N_
 
-USES_COUNT = {UsesCount.TICKETS.value: "ticket", UsesCount.ORDERS.value: "order"}
-DISCOUNT_KINDS = {"percent": "% off", "amount": "Amount off"}
+USES_COUNT = {UsesCount.TICKETS.value: N_("ticket"), UsesCount.ORDERS.value: N_("order")}
+DISCOUNT_KINDS = {"percent": N_("% off"), "amount": N_("Amount off")}
 
 
 def whole(value: Any, field: str, low: int = 1) -> int | None:
@@ -26,7 +28,7 @@ def whole(value: Any, field: str, low: int = 1) -> int | None:
     if value in (None, ""):
         return None
     if float(value) != int(float(value)) or int(float(value)) < low:
-        raise ValidationFailed(f"A whole number of at least {low}", field=field)
+        raise ValidationFailed(_("A whole number of at least {low}").format(low=low), field=field)
     return int(float(value))
 
 
@@ -42,55 +44,57 @@ class CodeForm:
         with ui.column().classes("w-full gap-2"):
             if code is None:
                 with ui.row().classes("w-full items-start gap-2 no-wrap"):
-                    f["code"] = ui.input("Code", placeholder="empty: one is made for you").props(
+                    f["code"] = ui.input(_("Code"), placeholder=_("empty: one is made for you")).props(
                         f"outlined dense maxlength=40 autocapitalize=characters data-testid=code-text-{key}") \
                         .classes("grow")
-                    ui.button("Generate", icon="casino", on_click=lambda: f["code"].set_value(generate_code())) \
+                    ui.button(_("Generate"), icon="casino", on_click=lambda: f["code"].set_value(generate_code())) \
                         .props(f"flat dense data-testid=code-generate-{key}")
-            self.unlock = ui.checkbox("Unlocks hidden tiers (VIP pre-sale)",
+            self.unlock = ui.checkbox(_("Unlocks hidden tiers (VIP pre-sale)"),
                                       value=code.unlocks_tiers != () if code else bool(hidden)) \
                 .props(f"data-testid=code-unlock-{key}")
-            f["unlocks_tiers"] = ui.select(hidden, multiple=True, label="Which hidden tiers (empty: all of them)",
+            f["unlocks_tiers"] = ui.select(hidden, multiple=True, label=_("Which hidden tiers (empty: all of them)"),
                                            value=list(code.unlocks_tiers or ()) if code else []) \
                 .props(f"outlined dense use-chips data-testid=code-unlocks-{key}").classes("w-full")
             f["unlocks_tiers"].bind_visibility_from(self.unlock, "value")
             if not hidden:
-                ui.label("No tier is hidden yet: tick 'Hidden (link only)' on a tier above for a pre-sale.") \
+                ui.label(_("No tier is hidden yet: tick 'Hidden (link only)' on a tier above for a pre-sale.")) \
                     .classes("text-xs text-slate-500").bind_visibility_from(self.unlock, "value")
-            self.discount = ui.checkbox("Gives a discount", value=bool(code and code.has_discount)) \
+            self.discount = ui.checkbox(_("Gives a discount"), value=bool(code and code.has_discount)) \
                 .props(f"data-testid=code-discount-{key}")
             with ui.row().classes("w-full items-start gap-2") as discount_row:
-                self.kind = ui.toggle(DISCOUNT_KINDS, value="amount" if code and code.discount_minor else "percent") \
+                self.kind = ui.toggle({kind: _(words) for kind, words in DISCOUNT_KINDS.items()},
+                                      value="amount" if code and code.discount_minor else "percent") \
                     .props(f"dense no-caps data-testid=code-kind-{key}")
-                f["discount_percent"] = ui.input("How much", value=self.discount_text()).props(
+                f["discount_percent"] = ui.input(_("How much"), value=self.discount_text()).props(
                     f"outlined dense inputmode=decimal data-testid=code-amount-{key}").classes("w-32")
                 f["discount_minor"] = f["discount_percent"]  # one input, either kind
-                f["discount_tiers"] = ui.select(every, multiple=True, label="On which tiers (empty: all)",
+                f["discount_tiers"] = ui.select(every, multiple=True, label=_("On which tiers (empty: all)"),
                                                 value=list(code.discount_tiers or ()) if code else []) \
                     .props(f"outlined dense use-chips data-testid=code-discount-tiers-{key}") \
                     .classes("grow min-w-[12rem]")
             discount_row.bind_visibility_from(self.discount, "value")
             with ui.row().classes("w-full items-start gap-2"):
-                f["max_uses"] = ui.number("Total uses (empty: no limit)", value=code.max_uses if code else None,
+                f["max_uses"] = ui.number(_("Total uses (empty: no limit)"), value=code.max_uses if code else None,
                                           min=1, precision=0).props(f"outlined dense data-testid=code-max-uses-{key}") \
                     .classes("w-52")
-                ui.label("a use is one").classes("self-center text-sm text-slate-600")
-                f["uses_count"] = ui.toggle(USES_COUNT, value=code.uses_count.value if code else "tickets") \
+                ui.label(_("a use is one")).classes("self-center text-sm text-slate-600")
+                f["uses_count"] = ui.toggle({count: _(words) for count, words in USES_COUNT.items()},
+                                            value=code.uses_count.value if code else "tickets") \
                     .props(f"dense no-caps data-testid=code-uses-count-{key}").classes("self-center")
-                f["max_per_order"] = ui.number("Tickets per order", value=code.max_per_order if code else None,
+                f["max_per_order"] = ui.number(_("Tickets per order"), value=code.max_per_order if code else None,
                                                min=1, precision=0) \
                     .props(f"outlined dense data-testid=code-per-order-{key}").classes("w-40")
             with ui.row().classes("w-full items-start gap-2"):
                 tz = event.timezone
-                f["valid_from"] = ui.input(f"Valid from ({tz})",
+                f["valid_from"] = ui.input(_("Valid from ({timezone})").format(timezone=tz),
                                            value=local_input(code.valid_from if code else None, tz)) \
                     .props(f"type=datetime-local outlined dense stack-label clearable data-testid=code-from-{key}") \
                     .classes("w-60")
-                f["valid_until"] = ui.input(f"Valid until ({tz})",
+                f["valid_until"] = ui.input(_("Valid until ({timezone})").format(timezone=tz),
                                             value=local_input(code.valid_until if code else None, tz)) \
                     .props(f"type=datetime-local outlined dense stack-label clearable data-testid=code-until-{key}") \
                     .classes("w-60")
-            f["label"] = ui.input("Note (who it is for)", value=code.label if code else "").props(
+            f["label"] = ui.input(_("Note (who it is for)"), value=code.label if code else "").props(
                 f"outlined dense maxlength=120 data-testid=code-label-{key}").classes("w-full")
 
     def discount_text(self) -> str:
@@ -105,7 +109,7 @@ class CodeForm:
         """What the organizer set; `count` for bulk codes (then the code's text is never typed)."""
         f, event = self.fields, self.event
         if not (self.unlock.value or self.discount.value):  # said in the banner: both fields are folded away
-            raise ValidationFailed("Choose what the code does: unlock hidden tiers, give a discount, or both")
+            raise ValidationFailed(_("Choose what the code does: unlock hidden tiers, give a discount, or both"))
         percent = minor = None
         if self.discount.value:
             text = str(f["discount_percent"].value or "").strip().rstrip("%")
@@ -113,14 +117,14 @@ class CodeForm:
                 try:
                     percent = int(text)
                 except ValueError:
-                    raise ValidationFailed("A whole percentage from 1 to 100", field="discount_percent") from None
+                    raise ValidationFailed(_("A whole percentage from 1 to 100"), field="discount_percent") from None
             else:
                 try:
                     minor = parse_amount(text, event.currency)
                 except ValidationFailed as problem:
                     raise ValidationFailed(problem.detail, field="discount_minor") from None
             if not (percent or minor):
-                raise ValidationFailed("Enter how much off", field="discount_percent")
+                raise ValidationFailed(_("Enter how much off"), field="discount_percent")
         unlocks = (tuple(f["unlocks_tiers"].value or ()) or None) if self.unlock.value else ()
         typed = (f["code"].value or "").strip() if "code" in f and count is None else ""
         return CodeSettings(

@@ -13,15 +13,18 @@ from nicegui import ui
 
 from eventflow.domain.access_codes import CodeStats
 from eventflow.domain.models import Event, Organizer
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.pages.components.marks import N_, translated
 from eventflow.services import Services
 
 COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key in ("code", "state") else "right"}
-           for key, label in (("code", "Code"), ("state", "State"), ("uses", "Uses / limit"), ("tickets", "Tickets"),
-                              ("revenue", "Revenue"), ("discount", "Discount given"))]
-STATES = {"active": "Active", "paused": "Paused", "scheduled": "Not yet active", "ended": "Ended",
-          "used_up": "Used up", "deleted": "Deleted"}
+           for key, label in (("code", N_("Code")), ("state", N_("State")), ("uses", N_("Uses / limit")),
+                              ("tickets", N_("Tickets")), ("revenue", N_("Revenue")),
+                              ("discount", N_("Discount given")))]
+STATES = {"active": N_("Active"), "paused": N_("Paused"), "scheduled": N_("Not yet active"), "ended": N_("Ended"),
+          "used_up": N_("Used up"), "deleted": N_("Deleted")}
 
 
 def stats_rows(stats: list[CodeStats], currency: str) -> list[dict[str, Any]]:
@@ -29,8 +32,9 @@ def stats_rows(stats: list[CodeStats], currency: str) -> list[dict[str, Any]]:
     for row in stats:
         uses = f"{row.uses} / {row.max_uses}" if row.max_uses is not None else f"{row.uses} / —"
         if row.held_uses:
-            uses += f" ({row.held_uses} held)"
-        rows.append({"id": row.code.id, "code": row.code.code, "state": STATES.get(row.state, row.state),
+            uses += _(" ({count} held)").format(count=row.held_uses)
+        state = _(STATES[row.state]) if row.state in STATES else row.state
+        rows.append({"id": row.code.id, "code": row.code.code, "state": state,
                      "uses": uses, "tickets": row.tickets, "revenue": money(row.revenue_minor, currency),
                      "discount": money(row.discount_minor, currency)})
     return rows
@@ -61,10 +65,10 @@ class CodeStatsPanel:
     def build(self, stats: list[CodeStats]) -> None:
         self.shown = stats_rows(stats, self.event.currency)
         with ui.card().classes("w-full gap-2").props("data-testid=code-stats"):
-            ui.label("Codes").classes("text-lg font-semibold")
-            ui.label("Revenue is what buyers paid for tickets bought with each code (before fees); uses held "
-                     "at checkout count until the hold ends.").classes("text-sm text-slate-600")
-            self.table = ui.table(columns=COLUMNS, rows=self.shown, row_key="id", pagination=10) \
+            ui.label(_("Codes")).classes("text-lg font-semibold")
+            ui.label(_("Revenue is what buyers paid for tickets bought with each code (before fees); uses held "
+                       "at checkout count until the hold ends.")).classes("text-sm text-slate-600")
+            self.table = ui.table(columns=translated(COLUMNS), rows=self.shown, row_key="id", pagination=10) \
                 .classes("w-full").props("flat dense wrap-cells data-testid=code-stats-table")
 
     async def refresh(self) -> None:

@@ -17,18 +17,23 @@ from eventflow.domain.access_codes import MAX_CODES_PER_BATCH, AccessCode, codes
 from eventflow.domain.errors import DomainError, ValidationFailed
 from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, Organizer, Tier
+from eventflow.i18n import _
 from eventflow.pages.components.code_form import CodeForm, whole
 from eventflow.pages.components.event_form import clear_errors, show_error
 from eventflow.pages.components.formatting import money
+from eventflow.pages.components.marks import N_
 from eventflow.pages.components.share_link import copy_button, link_text, qr_of
 from eventflow.pages.components.staff_panel import local_time
 from eventflow.services import Services
 
 SHOWN = 50  # codes listed in the editor; a bulk batch of hundreds is in the CSV
 STATE_WORDS = {
-    "active": ("Active", "bg-emerald-100 text-emerald-900"), "paused": ("Paused", "bg-amber-100 text-amber-900"),
-    "scheduled": ("Not yet active", "bg-sky-100 text-sky-900"), "ended": ("Ended", "bg-slate-200 text-slate-700"),
-    "used_up": ("Used up", "bg-slate-200 text-slate-700"), "deleted": ("Deleted", "bg-slate-200 text-slate-700"),
+    "active": (N_("Active"), "bg-emerald-100 text-emerald-900"),
+    "paused": (N_("Paused"), "bg-amber-100 text-amber-900"),
+    "scheduled": (N_("Not yet active"), "bg-sky-100 text-sky-900"),
+    "ended": (N_("Ended"), "bg-slate-200 text-slate-700"),
+    "used_up": (N_("Used up"), "bg-slate-200 text-slate-700"),
+    "deleted": (N_("Deleted"), "bg-slate-200 text-slate-700"),
 }
 
 
@@ -45,35 +50,38 @@ def what_it_does(code: AccessCode, tiers: dict[str, Tier], currency: str) -> str
     """"Unlocks VIP Lounge · 25% off every tier" in the organizer's words."""
     parts = []
     if code.unlocks_tiers is None:
-        parts.append("Unlocks every hidden tier")
+        parts.append(_("Unlocks every hidden tier"))
     elif code.unlocks_tiers:
-        parts.append("Unlocks " + ", ".join(tiers[t].name if t in tiers else "a removed tier"
-                                            for t in code.unlocks_tiers))
+        parts.append(_("Unlocks {tiers}").format(tiers=", ".join(
+            tiers[t].name if t in tiers else _("a removed tier") for t in code.unlocks_tiers)))
     if code.has_discount:
         names = None if code.discount_tiers is None else ", ".join(
-            tiers[t].name if t in tiers else "a removed tier" for t in code.discount_tiers)
+            tiers[t].name if t in tiers else _("a removed tier") for t in code.discount_tiers)
         if code.discount_percent:
-            parts.append(f"{code.discount_percent}% off {names or 'every tier'}")
+            parts.append(_("{percent}% off {tiers}").format(percent=code.discount_percent,
+                                                            tiers=names or _("every tier")))
         else:
             off = money(code.discount_minor or 0, currency)
-            parts.append(f"{off} off each ticket" + (f" of {names}" if names else ""))
+            parts.append(_("{amount} off each ticket of {tiers}").format(amount=off, tiers=names) if names
+                         else _("{amount} off each ticket").format(amount=off))
     return " · ".join(parts)
 
 
 def limits_text(code: AccessCode, event: Event) -> str:
-    counted = "ticket" if code.uses_count.value == "tickets" else "order"
-    uses = f"{code.uses} / {code.max_uses} uses" if code.max_uses is not None else f"{code.uses} uses, no limit"
-    parts = [f"{uses} (one per {counted})"]
+    counted = _("one per ticket") if code.uses_count.value == "tickets" else _("one per order")
+    uses = (_("{uses} / {limit} uses").format(uses=code.uses, limit=code.max_uses) if code.max_uses is not None
+            else _("{uses} uses, no limit").format(uses=code.uses))
+    parts = [f"{uses} ({counted})"]
     if code.held_uses:
-        parts.append(f"{code.held_uses} held at checkout")
+        parts.append(_("{count} held at checkout").format(count=code.held_uses))
     if code.max_per_order:
-        parts.append(f"up to {code.max_per_order} tickets per order")
+        parts.append(_("up to {count} tickets per order").format(count=code.max_per_order))
     if code.valid_from:
-        parts.append(f"from {local_time(code.valid_from, event)}")
+        parts.append(_("from {time}").format(time=local_time(code.valid_from, event)))
     if code.valid_until:
-        parts.append(f"until {local_time(code.valid_until, event)}")
+        parts.append(_("until {time}").format(time=local_time(code.valid_until, event)))
     if code.valid_from or code.valid_until:
-        parts.append(f"times in {event.timezone}")
+        parts.append(_("times in {timezone}").format(timezone=event.timezone))
     return " · ".join(parts)
 
 
@@ -86,13 +94,13 @@ class CodesPanel:
     def build(self) -> None:
         with ui.card().classes("w-full gap-2").props("data-testid=codes-panel"):
             with ui.row().classes("w-full items-center justify-between"):
-                ui.label("Codes").classes("text-lg font-semibold")
-                ui.button("Download CSV", icon="download", on_click=self.download_all) \
+                ui.label(_("Codes")).classes("text-lg font-semibold")
+                ui.button(_("Download CSV"), icon="download", on_click=self.download_all) \
                     .props("flat dense data-testid=codes-csv")
-            ui.label("A code unlocks hidden tiers (a VIP pre-sale), gives a discount, or both. Share its link: "
-                     "it opens the event page with the code applied.").classes("text-sm text-slate-600")
+            ui.label(_("A code unlocks hidden tiers (a VIP pre-sale), gives a discount, or both. Share its link: "
+                       "it opens the event page with the code applied.")).classes("text-sm text-slate-600")
             self.listing = ui.column().classes("w-full gap-0").props("data-testid=codes-list")
-            with ui.expansion("New code", icon="add").classes("w-full border border-slate-300 rounded mt-2") \
+            with ui.expansion(_("New code"), icon="add").classes("w-full border border-slate-300 rounded mt-2") \
                     .props("data-testid=codes-new") as self.new:
                 self.new_area = ui.column().classes("w-full gap-2")
         ui.timer(0.05, self.reload, once=True)
@@ -114,11 +122,12 @@ class CodesPanel:
         now = self.services.ticketing.clock.now()
         with self.listing:
             if not codes:
-                ui.label("No codes yet.").classes("text-slate-500")
+                ui.label(_("No codes yet.")).classes("text-slate-500")
             for code in codes[:SHOWN]:
                 self.row(code, code.state_at(now))
             if len(codes) > SHOWN:
-                ui.label(f"… and {len(codes) - SHOWN} more: all of them are in the CSV.").classes("text-slate-600")
+                ui.label(_("… and {count} more: all of them are in the CSV.").format(count=len(codes) - SHOWN)) \
+                    .classes("text-slate-600")
 
     def row(self, code: AccessCode, state: str) -> None:
         word, colours = STATE_WORDS.get(state, (state, ""))
@@ -127,7 +136,7 @@ class CodesPanel:
             with ui.column().classes("gap-0 grow min-w-[14rem]"):
                 with ui.row().classes("items-center gap-2"):
                     ui.label(code.code).classes("font-mono font-semibold")
-                    ui.label(word).classes(f"rounded px-2 py-0.5 text-xs font-semibold {colours}") \
+                    ui.label(_(word)).classes(f"rounded px-2 py-0.5 text-xs font-semibold {colours}") \
                         .props(f"data-testid=code-state-{code.id}")
                     if code.label:
                         ui.label(code.label).classes("text-sm text-slate-600")
@@ -135,15 +144,17 @@ class CodesPanel:
                 ui.label(limits_text(code, self.event)).classes("text-xs text-slate-600") \
                     .props(f"data-testid=code-uses-{code.id}")
             with ui.row().classes("gap-0 items-center"):
-                ui.button("Link", icon="qr_code_2", on_click=lambda: self.show_link(code)) \
+                ui.button(_("Link"), icon="qr_code_2", on_click=lambda: self.show_link(code)) \
                     .props(f"flat dense data-testid=code-share-{code.id}")
-                pause = "Resume" if code.paused else "Pause"
+                pause = _("Resume") if code.paused else _("Pause")
                 ui.button(pause, on_click=lambda: self.act(self.codes.resume if code.paused else self.codes.pause,
                                                            code)).props(f"flat dense data-testid=code-pause-{code.id}")
+                edit_words, delete_words = _("Edit {code}").format(code=code.code), _("Delete {code}").format(
+                    code=code.code)
                 ui.button(icon="edit", on_click=lambda: self.edit(code)) \
-                    .props(f"flat dense round aria-label='Edit {code.code}' data-testid=code-edit-{code.id}")
+                    .props(f"flat dense round aria-label='{edit_words}' data-testid=code-edit-{code.id}")
                 ui.button(icon="delete", on_click=lambda: self.confirm_delete(code)) \
-                    .props(f"flat dense round color=negative aria-label='Delete {code.code}' "
+                    .props(f"flat dense round color=negative aria-label='{delete_words}' "
                            f"data-testid=code-delete-{code.id}")
 
     # ------------------------------------------------------------ a code's link
@@ -151,14 +162,14 @@ class CodesPanel:
         link = code_url(self.services.settings.public_url, self.event, code.code)
         with ui.dialog() as dialog, ui.card().classes("w-[26rem] max-w-full items-center gap-3") \
                 .props("data-testid=code-link-dialog"):
-            ui.label(f"Link for {code.code}").classes("text-lg font-semibold self-start")
-            ui.label("Opens the event page with the code applied: send it in a mail or print the QR code "
-                     "on a poster.").classes("text-sm text-slate-600")
+            ui.label(_("Link for {code}").format(code=code.code)).classes("text-lg font-semibold self-start")
+            ui.label(_("Opens the event page with the code applied: send it in a mail or print the QR code "
+                       "on a poster.")).classes("text-sm text-slate-600")
             link_text(link, "code-link")
-            qr_of(link, "code-qr", f"the link with code {code.code}")
+            qr_of(link, "code-qr", _("the link with code {code}").format(code=code.code))
             with ui.row().classes("w-full justify-between"):
                 copy_button("code-link", "copy-code-link")
-                ui.button("Close", on_click=dialog.close).props("flat")
+                ui.button(_("Close"), on_click=dialog.close).props("flat")
         dialog.open()
 
     # ------------------------------------------------------------ changes
@@ -171,8 +182,8 @@ class CodesPanel:
 
     def confirm_delete(self, code: AccessCode) -> None:
         with ui.dialog() as dialog, ui.card():
-            ui.label(f"Delete {code.code}?").classes("text-lg font-semibold")
-            ui.label("Its link stops working. Orders already made with it keep their tickets.") \
+            ui.label(_("Delete {code}?").format(code=code.code)).classes("text-lg font-semibold")
+            ui.label(_("Its link stops working. Orders already made with it keep their tickets.")) \
                 .classes("text-sm text-slate-600")
 
             async def delete() -> None:
@@ -180,13 +191,13 @@ class CodesPanel:
                 await self.act(self.codes.delete, code)
 
             with ui.row().classes("w-full justify-end"):
-                ui.button("Keep it", on_click=dialog.close).props("flat")
-                ui.button("Delete", on_click=delete).props("color=negative data-testid=code-delete-confirm")
+                ui.button(_("Keep it"), on_click=dialog.close).props("flat")
+                ui.button(_("Delete"), on_click=delete).props("color=negative data-testid=code-delete-confirm")
         dialog.open()
 
     def edit(self, code: AccessCode) -> None:
         with ui.dialog() as dialog, ui.card().classes("w-[44rem] max-w-full").props("data-testid=code-edit-dialog"):
-            ui.label(f"Edit {code.code}").classes("text-lg font-semibold")
+            ui.label(_("Edit {code}").format(code=code.code)).classes("text-lg font-semibold")
             form = CodeForm(self.event, list(self.tiers.values()), code, "edit")
             banner = ui.label().classes("text-red-700").props("data-testid=code-error-edit")
 
@@ -196,8 +207,8 @@ class CodesPanel:
                     dialog.close()
 
             with ui.row().classes("w-full justify-end"):
-                ui.button("Cancel", on_click=dialog.close).props("flat")
-                ui.button("Save", on_click=save).props("data-testid=code-save-edit")
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+                ui.button(_("Save"), on_click=save).props("data-testid=code-save-edit")
         dialog.open()
 
     async def submit(self, form: CodeForm, banner: ui.label, call: Callable[[], Awaitable[object]]) -> bool:
@@ -221,15 +232,15 @@ class CodesPanel:
             async def create() -> None:
                 if await self.submit(form, banner, lambda: self.services.off_loop(
                         self.codes.create, self.organizer.id, self.event.id, form.settings())):
-                    ui.notify("Code created", type="positive")
+                    ui.notify(_("Code created"), type="positive")
 
-            ui.button("Create code", icon="add", on_click=create).props("data-testid=code-create")
+            ui.button(_("Create code"), icon="add", on_click=create).props("data-testid=code-create")
             ui.separator()
-            ui.label("Many single-use codes at once (a guest list, sponsors): each works for one order unless "
-                     "you set total uses above; downloaded as CSV with each one's link.") \
+            ui.label(_("Many single-use codes at once (a guest list, sponsors): each works for one order unless "
+                       "you set total uses above; downloaded as CSV with each one's link.")) \
                 .classes("text-sm text-slate-600")
             with ui.row().classes("items-start gap-2"):
-                count = ui.number("How many", value=10, min=1, max=MAX_CODES_PER_BATCH, precision=0) \
+                count = ui.number(_("How many"), value=10, min=1, max=MAX_CODES_PER_BATCH, precision=0) \
                     .props("outlined dense data-testid=code-count").classes("w-32")
                 form.fields["count"] = count
 
@@ -239,15 +250,16 @@ class CodesPanel:
                     async def run() -> None:
                         number = whole(count.value, "count") or 0
                         if not 1 <= number <= MAX_CODES_PER_BATCH:
-                            raise ValidationFailed(f"Between 1 and {MAX_CODES_PER_BATCH}", field="count")
+                            raise ValidationFailed(_("Between 1 and {count}").format(count=MAX_CODES_PER_BATCH),
+                                                   field="count")
                         made.extend(await self.services.off_loop(
                             self.codes.generate, self.organizer.id, self.event.id, number, form.settings(number)))
 
                     if await self.submit(form, banner, run):
                         self.download(made, f"{self.event.slug}-codes-{len(made)}.csv")
-                        ui.notify(f"{len(made)} codes made", type="positive")
+                        ui.notify(_("{count} codes made").format(count=len(made)), type="positive")
 
-                ui.button("Generate and download CSV", icon="download", on_click=generate) \
+                ui.button(_("Generate and download CSV"), icon="download", on_click=generate) \
                     .props("outline data-testid=code-bulk")
 
     def download(self, codes: list[AccessCode], name: str) -> None:

@@ -9,6 +9,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier
+from eventflow.i18n import _
 from eventflow.services import Services
 
 
@@ -22,7 +23,7 @@ def confirm(title: str, text: str, action: str, on_confirm: Callable[[], Awaitab
             await on_confirm()
 
         with ui.row():
-            ui.button("Keep it", on_click=dialog.close).props("flat")
+            ui.button(_("Keep it"), on_click=dialog.close).props("flat")
             ui.button(action, on_click=confirmed).props(f"color=negative data-testid={testid}")
 
 
@@ -37,11 +38,12 @@ def delete_event_button(services: Services, organizer: Organizer, event: Event) 
         except DomainError as problem:
             ui.notify(problem.detail, type="negative")
             return
-        ui.notify(f"“{event.title}” deleted", type="positive")
+        ui.notify(_("“{title}” deleted").format(title=event.title), type="positive")
         ui.navigate.to("/dashboard")
 
-    ui.button("Delete draft", icon="delete", on_click=lambda: confirm(
-        f"Delete “{event.title}”?", "The draft and its tiers are removed for good.", "Delete draft", delete,
+    ui.button(_("Delete draft"), icon="delete", on_click=lambda: confirm(
+        _("Delete “{title}”?").format(title=event.title), _("The draft and its tiers are removed for good."),
+        _("Delete draft"), delete,
         "confirm-delete-event")).props("flat color=negative data-testid=delete-event")
 
 
@@ -55,13 +57,15 @@ def delete_tier_button(services: Services, organizer: Organizer, tier: Tier,
         except DomainError as problem:
             ui.notify(problem.detail, type="negative")
             return
-        ui.notify(f"{tier.name} deleted", type="positive")
+        ui.notify(_("{name} deleted").format(name=tier.name), type="positive")
         await reload()
 
+    delete_words = _("Delete tier")
     button = ui.button(icon="delete", on_click=lambda: confirm(
-        f"Delete the tier “{tier.name}”?", "Nobody has bought or holds a ticket of it.", "Delete tier", delete,
+        _("Delete the tier “{name}”?").format(name=tier.name), _("Nobody has bought or holds a ticket of it."),
+        _("Delete tier"), delete,
         f"confirm-delete-tier-{tier.id}")).props(
-        f"dense flat round color=negative aria-label='Delete tier' data-testid=delete-tier-{tier.id}")
+        f"dense flat round color=negative aria-label='{delete_words}' data-testid=delete-tier-{tier.id}")
     if tier.sold or tier.held:
         button.disable()
-        button.tooltip("Tickets of this tier are sold or held: hide it or lower its capacity instead")
+        button.tooltip(_("Tickets of this tier are sold or held: hide it or lower its capacity instead"))

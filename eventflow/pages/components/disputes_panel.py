@@ -9,14 +9,16 @@ from nicegui import ui
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.payments.disputes import Disputes
 from eventflow.domain.payments.records import Dispute, DisputeStatus
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import money
+from eventflow.pages.components.marks import N_
 from eventflow.services import Services
 
 STATUS_WORDS = {
-    DisputeStatus.OPEN: "Open: answer with evidence in Stripe",
-    DisputeStatus.UNDER_REVIEW: "Under review by the bank",
-    DisputeStatus.WON: "Won: nothing moved",
-    DisputeStatus.LOST: "Lost",
+    DisputeStatus.OPEN: N_("Open: answer with evidence in Stripe"),
+    DisputeStatus.UNDER_REVIEW: N_("Under review by the bank"),
+    DisputeStatus.WON: N_("Won: nothing moved"),
+    DisputeStatus.LOST: N_("Lost"),
 }
 
 
@@ -25,12 +27,12 @@ class DisputesPanel:
                  shown: list[Dispute], admits: bool) -> None:
         self.services, self.disputes, self.organizer, self.event = services, disputes, organizer, event
         with ui.card().classes("w-full gap-2").props("data-testid=disputes-panel"):
-            ui.label("Disputed payments").classes("text-lg font-semibold")
+            ui.label(_("Disputed payments")).classes("text-lg font-semibold")
             if not shown:
-                ui.label("No buyer's bank has disputed a payment for this event.").classes("text-slate-600")
+                ui.label(_("No buyer's bank has disputed a payment for this event.")).classes("text-slate-600")
             for dispute in shown:
                 self.row(dispute)
-            ui.switch("Let disputed tickets in (flagged) instead of refusing them at the door", value=admits,
+            ui.switch(_("Let disputed tickets in (flagged) instead of refusing them at the door"), value=admits,
                       on_change=lambda e: self.choose(bool(e.value))).props("data-testid=admit-disputed")
 
     @classmethod
@@ -47,15 +49,17 @@ class DisputesPanel:
         return cls(services, disputes, organizer, event, shown, admits)
 
     def row(self, dispute: Dispute) -> None:
-        cost = (f" · {money(dispute.amount_minor, dispute.currency)} and a "
-                f"{money(dispute.fee_minor, dispute.currency)} dispute fee left your takings"
+        cost = (_(" · {amount} and a {fee} dispute fee left your takings").format(
+                    amount=money(dispute.amount_minor, dispute.currency),
+                    fee=money(dispute.fee_minor, dispute.currency))
                 if dispute.status is DisputeStatus.LOST else "")
         with ui.row().classes("w-full justify-between no-wrap").props(f"data-testid=dispute-{dispute.id}"):
-            ui.label(f"Order {dispute.order_id or '(not issued)'} · {money(dispute.amount_minor, dispute.currency)}"
-                     f" · {dispute.reason or 'no reason given'}")
-            ui.label(STATUS_WORDS[dispute.status] + cost).classes(
+            ui.label(_("Order {order} · {amount} · {reason}").format(
+                order=dispute.order_id or _("(not issued)"), amount=money(dispute.amount_minor, dispute.currency),
+                reason=dispute.reason or _("no reason given")))
+            ui.label(_(STATUS_WORDS[dispute.status]) + cost).classes(
                 "text-red-700" if dispute.status is DisputeStatus.LOST else "text-slate-700")
 
     async def choose(self, admit: bool) -> None:
         await self.services.off_loop(self.disputes.admit_disputed_tickets, self.organizer.id, admit)
-        ui.notify("Disputed tickets are let in, flagged" if admit else "Disputed tickets are refused at the door")
+        ui.notify(_("Disputed tickets are let in, flagged") if admit else _("Disputed tickets are refused at the door"))

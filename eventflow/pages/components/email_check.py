@@ -9,6 +9,7 @@ from nicegui import ui
 from eventflow.domain.email_verification import VERIFY_PATH
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
+from eventflow.i18n import _
 from eventflow.pages.components.frame import frame, heading
 from eventflow.services import Services
 
@@ -26,9 +27,10 @@ def email_check_notice(services: Services, organizer: Organizer) -> None:
             return
         with slot, ui.card().classes("w-full gap-2 bg-amber-50 border border-amber-300").props(
                 "data-testid=email-check role=status"):
-            ui.label("Confirm your email to publish").classes("font-semibold text-amber-900")
-            ui.label(f"Open the confirmation link we mailed to {organizer.email} (no mail? send a new one), "
-                     "then publish: drafts can be prepared meanwhile.").classes("text-sm text-amber-900")
+            ui.label(_("Confirm your email to publish")).classes("font-semibold text-amber-900")
+            ui.label(_("Open the confirmation link we mailed to {email} (no mail? send a new one), "
+                       "then publish: drafts can be prepared meanwhile.").format(email=organizer.email)) \
+                .classes("text-sm text-amber-900")
             sent = ui.label().classes("text-sm text-emerald-800").props("data-testid=email-check-sent")
 
             async def resend() -> None:
@@ -37,10 +39,10 @@ def email_check_notice(services: Services, organizer: Organizer) -> None:
                 except DomainError as problem:
                     ui.notify(problem.detail, type="negative")
                     return
-                sent.text = (f"A new link is on its way to {organizer.email}. No mail? Look in the spam folder."
-                             if mailed else "Your email is confirmed already: reload to publish.")
+                sent.text = (_("A new link is on its way to {email}. No mail? Look in the spam folder.").format(
+                    email=organizer.email) if mailed else _("Your email is confirmed already: reload to publish."))
 
-            ui.button("Send a new link", icon="mail", on_click=resend).props(
+            ui.button(_("Send a new link"), icon="mail", on_click=resend).props(
                 "outline dense data-testid=email-check-resend")
 
     ui.timer(0, load, once=True)
@@ -50,17 +52,18 @@ def register(services: Services) -> None:
     @ui.page(VERIFY_PATH)
     async def verify_email_page(token: str = "") -> None:
         checks = services.email_checks
-        with frame("Confirm your email"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            heading("Confirm your email").classes("text-2xl font-bold m-0")
+        with frame(_("Confirm your email")), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+            heading(_("Confirm your email")).classes("text-2xl font-bold m-0")
             try:
                 if checks is None or not token:
-                    raise DomainError("This confirmation link is not complete.")
+                    raise DomainError(_("This confirmation link is not complete."))
                 organizer = await services.off_loop(checks.confirm, token)
             except DomainError as problem:
                 ui.label(problem.detail).classes("text-red-700").props("data-testid=verify-invalid role=alert")
-                ui.label("Log in and use “Send a new link” in your account.").classes("text-slate-600")
-                ui.link("Your account", "/account")
+                ui.label(_("Log in and use “Send a new link” in your account.")).classes("text-slate-600")
+                ui.link(_("Your account"), "/account")
                 return
-            ui.label(f"Thank you: {organizer.email} is confirmed. You can publish your events now.").classes(
-                "text-emerald-800 font-medium").props("data-testid=verify-done role=status")
-            ui.link("Go to your events", "/dashboard")
+            ui.label(_("Thank you: {email} is confirmed. You can publish your events now.").format(
+                email=organizer.email)).classes("text-emerald-800 font-medium") \
+                .props("data-testid=verify-done role=status")
+            ui.link(_("Go to your events"), "/dashboard")

@@ -19,21 +19,22 @@ from nicegui import ui
 
 from eventflow.domain.analytics import sales_series, tier_sales
 from eventflow.domain.models import Event, Order, Tier
-from eventflow.domain.money import FeeMode
+from eventflow.domain.money import FeeMode, format_money
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
+from eventflow.i18n import _, current_visitor
 from eventflow.pages.components.formatting import device_words
-from eventflow.pages.components.formatting import money as format_money
+from eventflow.pages.components.marks import N_, translated
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
 
 TIER_COLUMNS = [
-    {"name": "name", "label": "Tier", "field": "name", "align": "left"},
-    {"name": "sold", "label": "Sold", "field": "sold"},
-    {"name": "held", "label": "Held", "field": "held"},
-    {"name": "remaining", "label": "Remaining", "field": "remaining"},
-    {"name": "gross", "label": "Gross", "field": "gross"},
-    {"name": "fees", "label": "Fees", "field": "fees"},
-    {"name": "net", "label": "Net", "field": "net"},
+    {"name": "name", "label": N_("Tier"), "field": "name", "align": "left"},
+    {"name": "sold", "label": N_("Sold"), "field": "sold"},
+    {"name": "held", "label": N_("Held"), "field": "held"},
+    {"name": "remaining", "label": N_("Remaining"), "field": "remaining"},
+    {"name": "gross", "label": N_("Gross"), "field": "gross"},
+    {"name": "fees", "label": N_("Fees"), "field": "fees"},
+    {"name": "net", "label": N_("Net"), "field": "net"},
 ]
 CHART_EVERY = 1.0  # seconds between two redraws of the sales chart
 ARRIVAL_SLOT = timedelta(minutes=5)  # the door summary's slots (domain/sales_stats.py)
@@ -41,14 +42,18 @@ MAX_ARRIVAL_BINS = 288  # a day of 5-minute bars; beyond, only the slots with ar
 STILL = {"displayModeBar": False}  # no zoom toolbar over the bars (it covered them on a phone)
 MIN_ARRIVAL_BINS = 12  # an hour: the first arrivals are one narrow bar in context, not the full width
 ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
-    ("name", "Name"), ("email", "Email"), ("tickets", "Tickets"), ("tiers", "Tiers"),
-    ("total", "Paid"), ("time", "When"), ("id", "Order"))]
+    ("name", N_("Name")), ("email", N_("Email")), ("tickets", N_("Tickets")), ("tiers", N_("Tiers")),
+    ("total", N_("Paid")), ("time", N_("When")), ("id", N_("Order")))]
+
+
+def money(minor: int, currency: str) -> str:
+    """`formatting.money`, remembered: Babel's formatting was a quarter of a refresh's CPU."""
+    return _money(minor, currency, current_visitor().format_locale)
 
 
 @functools.lru_cache(maxsize=4096)
-def money(minor: int, currency: str) -> str:
-    """`formatting.money`, remembered: Babel's formatting was a quarter of a refresh's CPU."""
-    return format_money(minor, currency)
+def _money(minor: int, currency: str, locale: str) -> str:
+    return format_money(minor, currency, locale=locale)
 
 
 class LocalTimes:
@@ -74,12 +79,14 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
     layout: dict[str, Any] = {
         "margin": {"l": 40, "r": 10, "t": 30, "b": 40}, "height": 300,
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
-        "yaxis": {"title": {"text": "tickets sold"}, "rangemode": "tozero", "automargin": True,
+        "yaxis": {"title": {"text": _("tickets sold")}, "rangemode": "tozero", "automargin": True,
                   "dtick": whole_steps(max((t for _, _, totals in series for t in totals), default=0))},
-        "xaxis": {"title": {"text": f"time ({event.timezone})"}, "automargin": True, "nticks": 5, "tickangle": 0},
+        "xaxis": {"title": {"text": _("time ({timezone})").format(timezone=event.timezone)}, "automargin": True,
+                  "nticks": 5, "tickangle": 0},
     }
     if not series:
-        layout["annotations"] = [{"text": "No sales yet", "showarrow": False, "font": {"size": 16, "color": "#64748b"}}]
+        layout["annotations"] = [{"text": _("No sales yet"), "showarrow": False,
+                                  "font": {"size": 16, "color": "#64748b"}}]
         layout["xaxis"], layout["yaxis"] = {"visible": False}, {"visible": False}
     # tuples, not lists: NiceGUI wraps every list it is handed in an observable, element by element
     data = [{"type": "scatter", "x": tuple(local(h) for h in hours), "y": tuple(totals), "mode": "lines+markers",
@@ -91,10 +98,11 @@ def money_tiles(fee_mode: FeeMode) -> tuple[tuple[str, str, str], ...]:
     """(label, testid, how it adds up) of the headline tiles: whether buyers paid the platform fee
     on top of the ticket prices or it came out of them decides what "your net" is."""
     on_top = fee_mode is FeeMode.BUYER_PAYS
-    return (("Tickets sold", "total-sold", "valid tickets"), ("Held right now", "total-held", "in checkouts"),
-            ("Ticket sales", "gross", "ticket prices"),
-            ("Platform fee", "fees", "paid by buyers on top" if on_top else "taken from your ticket sales"),
-            ("Your net", "net", "= ticket sales" if on_top else "= ticket sales − platform fee"))
+    return ((_("Tickets sold"), "total-sold", _("valid tickets")),
+            (_("Held right now"), "total-held", _("in checkouts")),
+            (_("Ticket sales"), "gross", _("ticket prices")),
+            (_("Platform fee"), "fees", _("paid by buyers on top") if on_top else _("taken from your ticket sales")),
+            (_("Your net"), "net", _("= ticket sales") if on_top else _("= ticket sales − platform fee")))
 
 
 def whole_steps(top: int) -> int:
@@ -123,13 +131,13 @@ def arrivals_figure(arrivals: dict[datetime, int], zone: ZoneInfo) -> dict[str, 
     instants and, around a single bar, tick fractions of a second ("10:04:59.9996")."""
     labels, counts = arrivals_bins(arrivals, zone)
     every = -(-len(labels) // 6)  # at most six labels, counted back from the latest slot (always labelled)
-    return {"data": [{"type": "bar", "x": labels, "y": counts, "name": "arrivals",
-                      "hovertemplate": "%{x}: %{y} in<extra></extra>"}],
+    return {"data": [{"type": "bar", "x": labels, "y": counts, "name": _("arrivals"),
+                      "hovertemplate": _("%{x}: %{y} in") + "<extra></extra>"}],
             "config": STILL,
             "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
                        "xaxis": {"type": "category", "automargin": True, "tickangle": 0,
                                  "tickvals": labels[::-1][::every][::-1] if labels else (),
-                                 "title": {"text": f"arrivals per 5 minutes ({zone.key})"}},
+                                 "title": {"text": _("arrivals per 5 minutes ({timezone})").format(timezone=zone.key)}},
                        "yaxis": {"rangemode": "tozero", "automargin": True,
                                  "dtick": whole_steps(max(counts, default=0))}}}
 
@@ -147,7 +155,7 @@ class SalesFigures:
                     self.metrics[testid] = ui.label().classes("text-xl font-semibold").props(f"data-testid={testid}")
                     ui.label(note).classes("text-xs text-slate-500").props(f"data-testid={testid}-note")
         with ui.element("div").classes("w-full overflow-x-auto"):  # wide on a phone: scrolls, never cut off
-            self.table = ui.table(columns=TIER_COLUMNS, rows=[], row_key="id").classes("w-full").props(
+            self.table = ui.table(columns=translated(TIER_COLUMNS), rows=[], row_key="id").classes("w-full").props(
                 "flat bordered dense data-testid=tier-table")
 
     def show(self, tiers: Sequence[Tier], summary: SalesSummary) -> None:
@@ -181,7 +189,7 @@ class SalesChart:
         self.merge(summary)
         self.tiers, self.drawn, self.pending = list(tiers), time.monotonic(), False
         with ui.card().classes("w-full"):
-            ui.label("Sales over time").classes("text-lg font-semibold")
+            ui.label(_("Sales over time")).classes("text-lg font-semibold")
             self.chart = ui.plotly(sales_figure(event, tiers, self.buckets.values(), self.local)) \
                 .classes("w-full").props("data-testid=sales-chart")
 
@@ -249,7 +257,7 @@ class DoorPanel:
         self.zone = self.local.zone
         self.arrivals: dict[datetime, int] = dict(figures.door.arrivals)
         with ui.card().classes("w-full gap-2").props("data-testid=door-panel"):
-            ui.label("Door").classes("text-lg font-semibold")
+            ui.label(_("Door")).classes("text-lg font-semibold")
             self.tier_row = ui.row().classes("gap-6")
             self.labels: dict[str, ui.label] = {}
             self.chart = ui.plotly(self.arrivals_figure()).classes("w-full")
@@ -267,7 +275,8 @@ class DoorPanel:
             with self.tier_row:
                 self.labels = {t.id: ui.label().props("data-testid=door-tier") for t in figures.tiers}
         for tier in figures.tiers:
-            self.labels[tier.id].set_text(f"{tier.name}: {figures.door.admitted_in(tier.id)} / {tier.sold} in")
+            self.labels[tier.id].set_text(_("{tier}: {admitted} / {sold} in").format(
+                tier=tier.name, admitted=figures.door.admitted_in(tier.id), sold=tier.sold))
 
     def show(self, figures: EventFigures, admitted: bool) -> None:
         self.show_tiers(figures)
@@ -292,26 +301,26 @@ class DoorPanel:
     def doubles(self, figures: EventFigures) -> None:
         if not figures.doubles:
             return
-        ui.label(f"Admitted twice ({len(figures.doubles)})").classes("font-semibold text-red-700")
+        ui.label(_("Admitted twice ({count})").format(count=len(figures.doubles))).classes("font-semibold text-red-700")
         for double in figures.doubles:
             first, second = double.first, double.second
-            ui.label(
-                f"{figures.double_holders.get(double.ticket_id, double.ticket_id)}: "
-                f"first {device_words(first.device_id)} at "
-                f"{first.scanned_at.astimezone(self.zone):%H:%M:%S}, again {device_words(second.device_id)} "
-                f"at {second.scanned_at.astimezone(self.zone):%H:%M:%S}"
+            ui.label(_("{holder}: first {device} at {time}, again {again_device} at {again_time}").format(
+                holder=figures.double_holders.get(double.ticket_id, double.ticket_id),
+                device=device_words(first.device_id), time=f"{first.scanned_at.astimezone(self.zone):%H:%M:%S}",
+                again_device=device_words(second.device_id),
+                again_time=f"{second.scanned_at.astimezone(self.zone):%H:%M:%S}")
             ).classes("text-sm text-red-800").props("data-testid=admitted-twice")
 
     def recent_scans(self, figures: EventFigures) -> None:
         if not figures.door.recent:
-            ui.label("Nobody checked in yet.").classes("text-sm text-slate-500")
+            ui.label(_("Nobody checked in yet.")).classes("text-sm text-slate-500")
             return
-        ui.label("Recent scans").classes("font-medium")
+        ui.label(_("Recent scans")).classes("font-medium")
         for admission in figures.door.recent:
             checkin = admission.checkin
             ui.label(f"{checkin.scanned_at.astimezone(self.zone):%H:%M:%S} · "
                      f"{admission.holder_name or checkin.ticket_id} · {device_words(checkin.device_id)}"
-                     + (" (offline)" if checkin.offline else "")).classes("text-sm text-slate-600")
+                     + (_(" (offline)") if checkin.offline else "")).classes("text-sm text-slate-600")
 
 
 PageRequest = tuple[str, tuple[datetime, str] | None, int, str]  # (event id, cursor, limit, search)
@@ -330,19 +339,19 @@ class Attendees:
         self.last: tuple[datetime, str] | None = None
         with ui.card().classes("w-full"):
             with ui.row().classes("w-full items-center justify-between"):
-                ui.label("Attendees").classes("text-lg font-semibold")
-                ui.input("Search name, email, order", on_change=lambda e: self.search(e.value or "")).props(
+                ui.label(_("Attendees")).classes("text-lg font-semibold")
+                ui.input(_("Search name, email, order"), on_change=lambda e: self.search(e.value or "")).props(
                     "dense outlined clearable debounce=250 data-testid=attendee-search").classes("w-full sm:w-72")
             with ui.element("div").classes("w-full overflow-x-auto"):  # seven columns: scrolls on a phone
-                self.table = ui.table(columns=[*ATTENDEE_COLUMNS, ACTIONS_COLUMN], rows=[], row_key="id",
+                self.table = ui.table(columns=translated([*ATTENDEE_COLUMNS, ACTIONS_COLUMN]), rows=[], row_key="id",
                                       pagination={"rowsPerPage": 0}) \
                     .classes("w-full").props("flat dense hide-bottom data-testid=attendees")
             add_order_actions(self.table, services, event, self.load)  # "Void / refund" per order (H5)
             with ui.row().classes("w-full items-center justify-end gap-2"):
-                self.newer = ui.button("Newer", icon="chevron_left", on_click=self.newer_page) \
+                self.newer = ui.button(_("Newer"), icon="chevron_left", on_click=self.newer_page) \
                     .props("flat dense data-testid=attendees-newer")
                 self.where = ui.label().classes("text-sm text-slate-500").props("data-testid=attendees-page")
-                self.older = ui.button("Older", icon="chevron_right", on_click=self.older_page) \
+                self.older = ui.button(_("Older"), icon="chevron_right", on_click=self.older_page) \
                     .props("flat dense data-testid=attendees-older")
         self.show(self.request(), page)
 
@@ -366,7 +375,8 @@ class Attendees:
             self.table.rows = rows
         self.newer.set_enabled(len(self.starts) > 1)
         self.older.set_enabled(len(page) > ATTENDEES_PAGE)
-        self.where.set_text(f"page {len(self.starts)}" + (f" · matching “{self.query}”" if self.query else ""))
+        self.where.set_text(_("page {number}").format(number=len(self.starts))
+                            + (_(" · matching “{query}”").format(query=self.query) if self.query else ""))
 
     def names_changed(self, tiers: Sequence[Tier]) -> bool:
         names = {t.id: t.name for t in tiers}

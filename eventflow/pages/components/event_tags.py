@@ -6,6 +6,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
+from eventflow.i18n import _
 from eventflow.services import Services
 
 
@@ -14,10 +15,10 @@ def tags_panel(services: Services, organizer: Organizer, event: Event) -> None:
     if browse is None:
         return
     with ui.card().classes("w-full gap-2").props("data-testid=tags-panel"):
-        ui.label("Tags").classes("text-lg font-semibold")
-        ui.label("Up to 5 categories, separated by commas (e.g. jazz, open air): visitors filter /events by them.") \
+        ui.label(_("Tags")).classes("text-lg font-semibold")
+        ui.label(_("Up to 5 categories, separated by commas (e.g. jazz, open air): visitors filter /events by them.")) \
             .classes("text-sm text-slate-600")
-        field = ui.input("Tags").classes("w-full").props("data-testid=tags-input")
+        field = ui.input(_("Tags")).classes("w-full").props("data-testid=tags-input")
 
         async def load() -> None:  # after the page is built: the editor's build is not async
             field.set_value(", ".join(await services.off_loop(browse.tags_of, event.id)))
@@ -33,7 +34,7 @@ def tags_panel(services: Services, organizer: Organizer, event: Event) -> None:
                 note.classes(replace="text-sm text-red-700")
                 return
             field.set_value(", ".join(tags))
-            note.set_text("Saved." if tags else "Saved: no tags.")
+            note.set_text(_("Saved.") if tags else _("Saved: no tags."))
             note.classes(replace="text-sm text-emerald-800")
 
-        ui.button("Save tags", on_click=save).props("unelevated data-testid=tags-save")
+        ui.button(_("Save tags"), on_click=save).props("unelevated data-testid=tags-save")

@@ -17,12 +17,16 @@ from PIL import Image
 from eventflow.domain.errors import DomainError
 from eventflow.domain.flyers import A4, ARTWORK, CAPTIONS, CHANNELS, FILE_NAMES, PAPERS, THEMES, Flyer, Flyers
 from eventflow.domain.models import Event, Organizer
+from eventflow.i18n import _
+from eventflow.pages.components.marks import N_
 from eventflow.services import Services
 
-CHANNEL_NAMES = {"instagram": "Instagram", "x": "X / Bluesky", "facebook": "Facebook", "email": "Mail intro"}
-DOWNLOADS = (("poster_pdf", "Poster ({paper} PDF)", "picture_as_pdf"), ("square_png", "Square post", "crop_square"),
-             ("story_png", "Story", "smartphone"))
+CHANNEL_NAMES = {"instagram": "Instagram", "x": "X / Bluesky", "facebook": "Facebook", "email": N_("Mail intro")}
+DOWNLOADS = (("poster_pdf", N_("Poster ({paper} PDF)"), "picture_as_pdf"),
+             ("square_png", N_("Square post"), "crop_square"), ("story_png", N_("Story"), "smartphone"))
 THUMB = 280
+# The local designer's templates (domain/flyers.py THEMES) by name
+THEME_NAMES = {"classic": N_("Classic"), "night": N_("Night"), "bold": N_("Bold"), "pastel": N_("Pastel")}
 
 
 def flyer_panel(services: Services, organizer: Organizer, event: Event) -> None:
@@ -38,26 +42,28 @@ class FlyerPanel:
 
     def build(self) -> None:
         with ui.card().classes("w-full gap-2").props("data-testid=flyer-panel"):
-            ui.label("Flyer").classes("text-lg font-semibold")
-            ui.label("A print poster, a square post and a story with your title, date, venue, lowest price and "
-                     "a QR code of your event page, plus captions to post.").classes("text-sm text-slate-600")
+            ui.label(_("Flyer")).classes("text-lg font-semibold")
+            ui.label(_("A print poster, a square post and a story with your title, date, venue, lowest price and "
+                       "a QR code of your event page, plus captions to post.")).classes("text-sm text-slate-600")
             with ui.row().classes("items-end gap-3 w-full"):
-                self.style = ui.select({t: t.capitalize() for t in THEMES}, value=THEMES[0], label="Template") \
+                self.style = ui.select({t: _(THEME_NAMES.get(t, t.capitalize())) for t in THEMES}, value=THEMES[0],
+                                       label=_("Template")) \
                     .props("dense outlined data-testid=flyer-style").classes("w-36")
-                self.theme = ui.input("Theme (optional)", placeholder="e.g. jazz by the sea") \
+                self.theme = ui.input(_("Theme (optional)"), placeholder=_("e.g. jazz by the sea")) \
                     .props("dense outlined maxlength=200 data-testid=flyer-theme").classes("grow")
-                self.paper = ui.select({p: f"{p} poster" for p in PAPERS}, value=A4, label="Print size") \
+                self.paper = ui.select({p: _("{paper} poster").format(paper=p) for p in PAPERS}, value=A4,
+                                       label=_("Print size")) \
                     .props("dense outlined data-testid=flyer-paper").classes("w-32")
-                engines = {"local": "Local designer"}
+                engines = {"local": _("Local designer")}
                 if "openai" in self.flyers.engines:
-                    engines["openai"] = "AI artwork"
+                    engines["openai"] = _("AI artwork")
                 self.engine = ui.toggle(engines, value="local").props("dense data-testid=flyer-engine")
                 self.engine.set_visibility(len(engines) > 1)
-                self.button = ui.button("Generate", icon="auto_awesome", on_click=self.generate) \
+                self.button = ui.button(_("Generate"), icon="auto_awesome", on_click=self.generate) \
                     .props("data-testid=flyer-generate")
             with ui.row().classes("items-center gap-2") as self.progress:
                 ui.spinner(size="sm")
-                ui.label("Designing your flyer…").props("data-testid=flyer-progress")
+                ui.label(_("Designing your flyer…")).props("data-testid=flyer-progress")
             self.progress.set_visibility(False)
             self.result = ui.column().classes("w-full gap-2").props("data-testid=flyer-result")
             self.history = ui.column().classes("w-full gap-1").props("data-testid=flyer-history")
@@ -84,7 +90,7 @@ class FlyerPanel:
             self.progress.set_visibility(False)
         await self.show(flyer)
         self.show_history(await self.services.off_loop(self.flyers.flyers, self.organizer.id, self.event.id))
-        ui.notify("Flyer ready", type="positive")
+        ui.notify(_("Flyer ready"), type="positive")
 
     async def show(self, flyer: Flyer) -> None:
         square = await self.services.in_thread(self.thumbnail, flyer, "square_png")
@@ -99,20 +105,20 @@ class FlyerPanel:
                 ui.image(story).classes(f"w-[{THUMB * 9 // 16}px] rounded shadow").props("no-transition no-spinner")
                 with ui.column().classes("gap-1"):
                     for fmt, label, icon in DOWNLOADS:
-                        ui.button(label.format(paper=flyer.paper), icon=icon,
+                        ui.button(_(label).format(paper=flyer.paper), icon=icon,
                                   on_click=lambda f=fmt: self.download(flyer, f)) \
                             .props(f"flat dense data-testid=flyer-download-{fmt.split('_')[0]}")
-                    ui.button("Use as cover", icon="wallpaper", on_click=lambda: self.use_as_cover(flyer)) \
+                    ui.button(_("Use as cover"), icon="wallpaper", on_click=lambda: self.use_as_cover(flyer)) \
                         .props("flat dense data-testid=flyer-cover")
-                    ui.button("New artwork", icon="palette", on_click=lambda: self.generate(ARTWORK, flyer.id)) \
+                    ui.button(_("New artwork"), icon="palette", on_click=lambda: self.generate(ARTWORK, flyer.id)) \
                         .props("flat dense data-testid=flyer-new-artwork")
-                    ui.button("New captions", icon="edit_note", on_click=lambda: self.generate(CAPTIONS, flyer.id)) \
+                    ui.button(_("New captions"), icon="edit_note", on_click=lambda: self.generate(CAPTIONS, flyer.id)) \
                         .props("flat dense data-testid=flyer-new-captions")
             self.captions(flyer)
 
     def captions(self, flyer: Flyer) -> None:
         with ui.tabs().classes("w-full") as tabs:
-            panes = {channel: ui.tab(channel, CHANNEL_NAMES[channel]) for channel in CHANNELS}
+            panes = {channel: ui.tab(channel, _(CHANNEL_NAMES[channel])) for channel in CHANNELS}
         with ui.tab_panels(tabs, value=panes[CHANNELS[0]]).classes("w-full"):
             for channel in CHANNELS:
                 with ui.tab_panel(panes[channel]).classes("gap-2"):
@@ -121,15 +127,15 @@ class FlyerPanel:
                             box = ui.textarea(value=text).props(
                                 f"outlined autogrow dense data-testid=caption-{channel}-{n}").classes("grow")
                             self.saved[(flyer.id, channel, n)] = text
-                            box.on("blur", lambda _, b=box, c=channel, i=n: self.save_caption(flyer, c, i, b.value))
+                            box.on("blur", lambda _e, b=box, c=channel, i=n: self.save_caption(flyer, c, i, b.value))
                             ui.button(icon="content_copy", on_click=lambda b=box: self.copy(b.value or "")) \
-                                .props("flat dense round").tooltip("Copy")
+                                .props("flat dense round").tooltip(_("Copy"))
         if flyer.hashtags:
             tags = " ".join(flyer.hashtags)
             with ui.row().classes("items-center gap-1"):
                 ui.label(tags).classes("text-sm text-slate-600").props("data-testid=flyer-hashtags")
                 ui.button(icon="content_copy", on_click=lambda: self.copy(tags)).props("flat dense round size=sm") \
-                    .tooltip("Copy hashtags")
+                    .tooltip(_("Copy hashtags"))
 
     async def save_caption(self, flyer: Flyer, channel: str, index: int, value: str | None) -> None:
         """Keep an edited caption with the flyer (nothing to do when the text is as stored)."""
@@ -143,21 +149,21 @@ class FlyerPanel:
             ui.notify(problem.detail, type="negative")
             return
         self.saved[(flyer.id, channel, index)] = text
-        ui.notify("Caption saved")
+        ui.notify(_("Caption saved"))
 
     def show_history(self, listed: list[Flyer]) -> None:
         self.history.clear()
         if len(listed) < 2:
             return
         with self.history:
-            ui.label("Earlier flyers").classes("font-medium mt-2")
+            ui.label(_("Earlier flyers")).classes("font-medium mt-2")
             for flyer in listed[1:]:
                 with ui.row().classes("items-center gap-2 text-sm"):
                     when = flyer.created_at.strftime("%d %b %Y %H:%M UTC")
                     ui.label(f"{when} · {flyer.style} · {flyer.engine}")
-                    ui.button("Show", on_click=lambda f=flyer: self.show(f)).props("flat dense")
-                    for fmt, label, _ in DOWNLOADS:
-                        ui.button(label.format(paper=flyer.paper),
+                    ui.button(_("Show"), on_click=lambda f=flyer: self.show(f)).props("flat dense")
+                    for fmt, label, _icon in DOWNLOADS:
+                        ui.button(_(label).format(paper=flyer.paper),
                                   on_click=lambda f=flyer, x=fmt: self.download(f, x)).props("flat dense")
 
     def thumbnail(self, flyer: Flyer, fmt: str) -> str:
@@ -184,9 +190,9 @@ class FlyerPanel:
         except DomainError as problem:
             ui.notify(problem.detail, type="negative")
             return
-        ui.notify("The square post is now the event's cover and share image", type="positive")
+        ui.notify(_("The square post is now the event's cover and share image"), type="positive")
 
     @staticmethod
     def copy(text: str) -> None:
         ui.clipboard.write(text)
-        ui.notify("Copied")
+        ui.notify(_("Copied"))

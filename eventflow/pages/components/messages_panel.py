@@ -15,27 +15,30 @@ from eventflow.domain.attendee_messages import MessageSent
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer, Tier
 from eventflow.domain.outbox import OutboxBatch, OutboxMessage, OutboxStatus, OutgoingMail
+from eventflow.i18n import _, ngettext
+from eventflow.pages.components.marks import N_
 from eventflow.services import Services
 
 POLL_SECONDS = 3.0
 ALL = "all"
-BATCH_NAMES = {"tickets": "Ticket mails", "reminder": "Day-before reminder"}
+BATCH_NAMES = {"tickets": N_("Ticket mails"), "reminder": N_("Day-before reminder")}
 
 
 def batch_title(batch: OutboxBatch) -> str:
     if batch.batch.startswith("message:"):
-        return f"Message: {batch.subject}"
-    return BATCH_NAMES.get(batch.batch.split(":")[0], batch.subject)
+        return _("Message: {subject}").format(subject=batch.subject)
+    name = BATCH_NAMES.get(batch.batch.split(":")[0])
+    return _(name) if name else batch.subject
 
 
 def progress_text(batch: OutboxBatch) -> str:
-    text = f"{batch.count(OutboxStatus.SENT)} / {batch.total} sent"
+    text = _("{sent} / {total} sent").format(sent=batch.count(OutboxStatus.SENT), total=batch.total)
     problems = batch.count(OutboxStatus.FAILED) + batch.count(OutboxStatus.UNKNOWN)
     waiting = batch.count(OutboxStatus.PENDING) + batch.count(OutboxStatus.SENDING)
     if waiting:
-        text += f" · {waiting} on the way"
+        text += _(" · {count} on the way").format(count=waiting)
     if problems:
-        text += f" · {problems} not delivered"
+        text += _(" · {count} not delivered").format(count=problems)
     return text
 
 
@@ -46,17 +49,18 @@ class MessagesPanel:
         self.services, self.organizer, self.event = services, organizer, event
         self.timer: ui.timer | None = None
         with ui.card().classes("w-full gap-2").props("data-testid=messages-panel"):
-            ui.label("Messages to attendees").classes("text-lg font-semibold")
-            ui.label("Write to everyone with a ticket, or to one tier's buyers. Each buyer gets one mail, "
-                     "however many orders they made.").classes("text-sm text-slate-600")
-            options = {ALL: "All buyers", **{t.id: f"Buyers of {t.name}" for t in tiers}}
-            self.audience = ui.select(options, value=ALL, label="To").props("dense outlined data-testid=message-to")
-            self.subject = ui.input("Subject").props("dense outlined data-testid=message-subject").classes("w-full")
-            self.text = ui.textarea("Message").props("outlined data-testid=message-text").classes("w-full")
+            ui.label(_("Messages to attendees")).classes("text-lg font-semibold")
+            ui.label(_("Write to everyone with a ticket, or to one tier's buyers. Each buyer gets one mail, "
+                       "however many orders they made.")).classes("text-sm text-slate-600")
+            options = {ALL: _("All buyers"), **{t.id: _("Buyers of {tier}").format(tier=t.name) for t in tiers}}
+            self.audience = ui.select(options, value=ALL, label=_("To")).props("dense outlined data-testid=message-to")
+            self.subject = ui.input(_("Subject")).props("dense outlined data-testid=message-subject").classes("w-full")
+            self.text = ui.textarea(_("Message")).props("outlined data-testid=message-text").classes("w-full")
             with ui.row().classes("gap-2"):
-                ui.button("Preview", icon="visibility", on_click=self.preview).props("flat data-testid=message-preview")
+                ui.button(_("Preview"), icon="visibility", on_click=self.preview) \
+                    .props("flat data-testid=message-preview")
             self.preview_box = ui.column().classes("w-full gap-1")
-            self.reminder = ui.switch("Reminder mail 24 hours before the start", on_change=self.set_reminder) \
+            self.reminder = ui.switch(_("Reminder mail 24 hours before the start"), on_change=self.set_reminder) \
                 .props("data-testid=reminder-switch")
             self.progress = ui.column().classes("w-full gap-1").props("data-testid=message-progress")
         ui.timer(0.01, self.load, once=True)
@@ -75,7 +79,7 @@ class MessagesPanel:
             return
         await self.services.off_loop(self.services.reminders.set_reminder, self.organizer.id, self.event.id,
                                      bool(self.reminder.value))
-        ui.notify("Reminder " + ("on" if self.reminder.value else "off"))
+        ui.notify(_("Reminder on") if self.reminder.value else _("Reminder off"))
 
     async def preview(self) -> None:
         messages, organizer_id, event_id = self.services.messages, self.organizer.id, self.event.id
@@ -92,17 +96,18 @@ class MessagesPanel:
             return
         self.preview_box.clear()
         with self.preview_box:
-            ui.label(f"Subject: {mail.subject}").classes("font-semibold")
+            ui.label(_("Subject: {subject}").format(subject=mail.subject)).classes("font-semibold")
             ui.label(mail.text).classes("whitespace-pre-wrap text-sm border rounded p-2 w-full") \
                 .props("data-testid=message-preview-text")
-            ui.button(f"Send to {count} buyer{'s' if count != 1 else ''}", icon="send",
+            send_words = ngettext("Send to {count} buyer", "Send to {count} buyers", count).format(count=count)
+            ui.button(send_words, icon="send",
                       on_click=lambda: self.send(subject, text, tier_id)) \
                 .props(f"data-testid=message-send {'disable' if count == 0 else ''}")
 
     async def send(self, subject: str, text: str, tier_id: str | None) -> None:
         messages, organizer_id, event_id = self.services.messages, self.organizer.id, self.event.id
         self.preview_box.clear()  # the button goes at once: a second click has nothing to press
-        ui.notify("Queueing the message...")
+        ui.notify(_("Queueing the message..."))
         try:
             sent: MessageSent = await self.services.in_thread(
                 messages.send, organizer_id, event_id, subject, text, tier_id)
@@ -110,9 +115,9 @@ class MessagesPanel:
             ui.notify(problem.detail, type="negative")
             return
         if sent.queued:
-            ui.notify(f"Queued for {sent.queued} buyer(s)", type="positive")
+            ui.notify(_("Queued for {count} buyer(s)").format(count=sent.queued), type="positive")
         else:
-            ui.notify("This message was sent before: nobody gets it twice", type="warning")
+            ui.notify(_("This message was sent before: nobody gets it twice"), type="warning")
         self.subject.value, self.text.value = "", ""
         await self.show_progress()
 
@@ -143,12 +148,12 @@ class MessagesPanel:
             self.timer = None
 
     def problem_row(self, message: OutboxMessage) -> None:
-        why = ("may not have arrived (the sender stopped mid-send)" if message.status is OutboxStatus.UNKNOWN
-               else message.last_error or "failed")
+        why = (_("may not have arrived (the sender stopped mid-send)") if message.status is OutboxStatus.UNKNOWN
+               else message.last_error or _("failed"))
         with ui.row().classes("w-full items-center justify-between"):
             ui.label(f"{message.mail.to}: {why}").classes("text-sm text-red-700") \
                 .props(f"data-testid=problem-{message.key}")
-            ui.button("Send again", on_click=lambda key=message.key: self.retry(key)) \
+            ui.button(_("Send again"), on_click=lambda key=message.key: self.retry(key)) \
                 .props("flat dense data-testid=problem-retry")
 
     async def retry(self, key: str) -> None:

@@ -9,12 +9,14 @@ demo payment, nothing for a free order) and the buyer gets one mail (domain/canc
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import Any
 
 from nicegui import events, ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import money
 from eventflow.services import Services
 
@@ -23,7 +25,7 @@ Reload = Callable[[], Awaitable[None]]
 
 _BUTTON = r"""
 <q-td :props="props">
-  <q-btn flat dense no-caps size="sm" color="negative" icon="block" label="Void / refund"
+  <q-btn flat dense no-caps size="sm" color="negative" icon="block" label="{label}"
          :data-testid="'void-' + props.row.id" @click="() => $parent.$emit('void_order', props.row)" />
 </q-td>
 """
@@ -31,7 +33,7 @@ _BUTTON = r"""
 
 def add_order_actions(table: ui.table, services: Services, event: Event, reload: Reload) -> None:
     """A "Void / refund" button per row; `reload` re-reads the table after a void."""
-    table.add_slot("body-cell-actions", _BUTTON)
+    table.add_slot("body-cell-actions", _BUTTON.replace("{label}", escape(_("Void / refund"))))
 
     def clicked(click: events.GenericEventArguments) -> None:
         row = click.args if isinstance(click.args, dict) else {}
@@ -43,11 +45,12 @@ def add_order_actions(table: ui.table, services: Services, event: Event, reload:
 
 def confirm_void(services: Services, event: Event, order_id: str, buyer: str, reload: Reload) -> None:
     with ui.dialog(value=True) as dialog, ui.card().classes("w-[30rem] max-w-full"):
-        ui.label(f"Void order {order_id}?").classes("text-lg font-semibold")
-        ui.label(f"{buyer}'s tickets stop working at the door. What is left of the order is refunded in full "
-                 "(card payments to the card; test-mode payments are recorded as refunded; free orders have "
-                 "nothing to refund) and the buyer gets one mail.").classes("text-sm text-slate-600")
-        reason = ui.textarea("Reason (sent to the buyer)").props(
+        ui.label(_("Void order {order}?").format(order=order_id)).classes("text-lg font-semibold")
+        ui.label(_("{buyer}'s tickets stop working at the door. What is left of the order is refunded in full "
+                   "(card payments to the card; test-mode payments are recorded as refunded; free orders have "
+                   "nothing to refund) and the buyer gets one mail.").format(buyer=buyer)) \
+            .classes("text-sm text-slate-600")
+        reason = ui.textarea(_("Reason (sent to the buyer)")).props(
             "outlined maxlength=500 data-testid=void-reason").classes("w-full")
 
         async def void() -> None:
@@ -59,10 +62,11 @@ def confirm_void(services: Services, event: Event, order_id: str, buyer: str, re
                 return
             dialog.close()
             refunded = money(settled.refunded_minor, settled.order.currency)
-            ui.notify(f"Order {order_id} voided" + (f", {refunded} refunded" if settled.refunded_minor else ""),
+            ui.notify(_("Order {order} voided").format(order=order_id)
+                      + (_(", {amount} refunded").format(amount=refunded) if settled.refunded_minor else ""),
                       type="positive")
             await reload()
 
         with ui.row():
-            ui.button("Keep it", on_click=dialog.close).props("flat")
-            ui.button("Void order", on_click=void).props("color=negative data-testid=confirm-void")
+            ui.button(_("Keep it"), on_click=dialog.close).props("flat")
+            ui.button(_("Void order"), on_click=void).props("color=negative data-testid=confirm-void")

@@ -6,6 +6,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
+from eventflow.i18n import _
 from eventflow.services import Services
 
 
@@ -16,9 +17,9 @@ async def address_card(services: Services, organizer: Organizer) -> None:
     current = await services.off_loop(browse.organizer_slug, organizer.id) or ""
     base = services.settings.public_url.rstrip("/")
     with ui.card().classes("w-full gap-2").props("data-testid=organizer-address"):
-        ui.label("Your public page").classes("text-lg font-semibold")
-        ui.label("Lists your upcoming events; visitors can follow you by mail.").classes("text-sm text-slate-600")
-        field = ui.input("Address", value=current).props(f'prefix="{base}/o/" data-testid=address-input') \
+        ui.label(_("Your public page")).classes("text-lg font-semibold")
+        ui.label(_("Lists your upcoming events; visitors can follow you by mail.")).classes("text-sm text-slate-600")
+        field = ui.input(_("Address"), value=current).props(f'prefix="{base}/o/" data-testid=address-input') \
             .classes("w-full")
         link = ui.link(f"{base}/o/{current}" if current else "", f"/o/{current}").classes("text-sm")
         link.set_visibility(bool(current))
@@ -35,7 +36,7 @@ async def address_card(services: Services, organizer: Organizer) -> None:
             link.set_text(f"{base}/o/{slug}")
             link.props(f'href="/o/{slug}"')
             link.set_visibility(True)
-            note.set_text("Saved.")
+            note.set_text(_("Saved."))
             note.classes(replace="text-sm text-emerald-800")
 
-        ui.button("Save address", on_click=save).props("unelevated data-testid=address-save")
+        ui.button(_("Save address"), on_click=save).props("unelevated data-testid=address-save")

@@ -18,15 +18,17 @@ from eventflow.domain.models import Event, Order, Organizer, TicketStatus
 from eventflow.domain.payments.demo_refunds import DEMO_PAYMENTS
 from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
+from eventflow.i18n import _
 from eventflow.pages.components.event_panels import money
+from eventflow.pages.components.marks import N_
 from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
 
 SHOWN_ORDERS = 25
 CARD_PAYMENTS = "pi_"  # a Stripe PaymentIntent id: the orders a refund can be asked for here
 # (label, testid) of the ledger, in the order the sum reads: paid - refunded - fees = net
-LEDGER = (("Buyers paid", "ledger-charged"), ("− Refunded", "ledger-refunded"),
-          ("− Platform fees", "ledger-fees"), ("= Net to you", "ledger-net"))
+LEDGER = ((N_("Buyers paid"), "ledger-charged"), (N_("− Refunded"), "ledger-refunded"),
+          (N_("− Platform fees"), "ledger-fees"), (N_("= Net to you"), "ledger-net"))
 
 
 class MoneyPanel:
@@ -43,19 +45,19 @@ class MoneyPanel:
         self.key = self.key_of(summary, refunds)
         with ui.card().classes("w-full gap-2").props("data-testid=money-panel") as self.card:
             with ui.row().classes("items-center gap-2"):
-                ui.label("Money").classes("text-lg font-semibold")
+                ui.label(_("Money")).classes("text-lg font-semibold")
                 if self.test_mode:
-                    ui.label("TEST MODE").classes("rounded px-2 py-0.5 text-xs font-bold bg-amber-200 "
+                    ui.label(_("TEST MODE")).classes("rounded px-2 py-0.5 text-xs font-bold bg-amber-200 "
                                                   "text-amber-950").props("data-testid=money-test-mode")
             if self.test_mode:
-                ui.label("Payments on this server are simulated: no money moves. Refunds and payouts below "
-                         "work as they will once Stripe is connected.").classes("text-sm text-slate-600")
+                ui.label(_("Payments on this server are simulated: no money moves. Refunds and payouts below "
+                           "work as they will once Stripe is connected.")).classes("text-sm text-slate-600")
             self.ledger()
             if self.payments is not None:
                 self.stripe_account(account)
             with ui.row().classes("w-full items-center justify-between"):
-                ui.label("Test-mode orders" if self.test_mode else "Card orders").classes("font-medium")
-                ui.input("Search", on_change=lambda e: self.search(e.value or "")) \
+                ui.label(_("Test-mode orders") if self.test_mode else _("Card orders")).classes("font-medium")
+                ui.input(_("Search"), on_change=lambda e: self.search(e.value or "")) \
                     .props("dense outlined clearable debounce=250").classes("w-full sm:w-56")
             self.card_orders()
 
@@ -106,7 +108,7 @@ class MoneyPanel:
         if payments is None:
             return
         if account is None:
-            ui.link("Connect Stripe to take card payments →", "/dashboard/payments")
+            ui.link(_("Connect Stripe to take card payments →"), "/dashboard/payments")
             return
         balance_slot = ui.column().classes("w-full")
 
@@ -123,11 +125,11 @@ class MoneyPanel:
         with ui.row().classes("w-full gap-3"):
             for label, testid in LEDGER:
                 with ui.column().classes("gap-0 min-w-[8rem]"):
-                    ui.label(label).classes("text-xs uppercase text-slate-500")
+                    ui.label(_(label)).classes("text-xs uppercase text-slate-500")
                     self.ledger_labels[testid] = ui.label().classes("text-lg font-semibold") \
                         .props(f"data-testid={testid}")
-        ui.label("Buyers paid is everything charged, platform fees included; the fees are net of those given "
-                 "back with refunds.").classes("text-xs text-slate-500")
+        ui.label(_("Buyers paid is everything charged, platform fees included; the fees are net of those given "
+                   "back with refunds.")).classes("text-xs text-slate-500")
         self.pending_label = ui.label().classes("text-sm text-amber-800")
         self.payout_label = ui.label().classes("text-sm text-slate-700").props("data-testid=test-payout")
         self.payout_label.set_visibility(self.test_mode)
@@ -138,31 +140,35 @@ class MoneyPanel:
         for testid, value in (("ledger-charged", book.charged_minor), ("ledger-fees", book.net_platform_fee_minor),
                               ("ledger-refunded", book.refunded_minor), ("ledger-net", book.organizer_net_minor)):
             self.ledger_labels[testid].set_text(money(value, self.event.currency))
-        self.pending_label.set_text(f"{book.pending_refunds} refund(s) waiting for Stripe; retried automatically.")
+        self.pending_label.set_text(_("{count} refund(s) waiting for Stripe; retried automatically.").format(
+            count=book.pending_refunds))
         self.pending_label.set_visibility(bool(book.pending_refunds))
         if self.test_mode:
             self.payout_label.set_text(
-                f"Payout (test mode): {money(max(0, book.organizer_net_minor), self.event.currency)} would be paid "
-                "to your bank account; with Stripe connected it follows your Stripe payout schedule.")
+                _("Payout (test mode): {amount} would be paid to your bank account; with Stripe connected it "
+                  "follows your Stripe payout schedule.").format(
+                    amount=money(max(0, book.organizer_net_minor), self.event.currency)))
 
     @ui.refreshable_method
     def card_orders(self) -> None:
         if not self.card_page:
-            ui.label("No paid orders yet.").classes("text-sm text-slate-500")
+            ui.label(_("No paid orders yet.")).classes("text-sm text-slate-500")
         zone = ZoneInfo(self.event.timezone)
         for order in self.card_page:
             valid = [t for t in order.tickets if t.status is not TicketStatus.VOID]
             with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
                     .props(f"data-testid=card-order-{order.id}"):
-                ui.label(f"{order.created_at.astimezone(zone):%d %b %H:%M} · {order.buyer.name} · "
-                         f"{len(valid)}/{len(order.tickets)} valid · {money(order.total_minor, order.currency)}") \
+                ui.label(_("{time} · {buyer} · {valid}/{tickets} valid · {amount}").format(
+                    time=f"{order.created_at.astimezone(zone):%d %b %H:%M}", buyer=order.buyer.name,
+                    valid=len(valid), tickets=len(order.tickets), amount=money(order.total_minor, order.currency))) \
                     .classes("min-w-0")  # wraps on a phone, the button stays beside it
                 if valid:
-                    ui.button("Refund…", on_click=lambda o=order: self.refund_dialog(o)).props(
+                    ui.button(_("Refund…"), on_click=lambda o=order: self.refund_dialog(o)).props(
                         f"flat dense color=negative data-testid=refund-{order.id}")
         for refund in reversed(self.refunds[-10:]):
-            ui.label(f"Refund {money(refund.amount_minor, refund.currency)} · {refund.reason.value} · "
-                     f"{refund.status.value} · {len(refund.ticket_ids)} ticket(s)").classes(
+            ui.label(_("Refund {amount} · {reason} · {status} · {count} ticket(s)").format(
+                amount=money(refund.amount_minor, refund.currency), reason=refund.reason.value,
+                status=refund.status.value, count=len(refund.ticket_ids))).classes(
                 "text-xs text-slate-500").props("data-testid=refund-row")
 
     async def refund_dialog(self, order: Order) -> None:
@@ -170,23 +176,23 @@ class MoneyPanel:
         names = await self.services.off_loop(self.services.queries.tier_names, self.event.id)
         # Opened from a row that a refresh may rebuild: the dialog belongs to the panel itself.
         with self.card, ui.dialog() as dialog, ui.card().classes("min-w-[22rem]"):
-            ui.label(f"Refund {order.buyer.name}'s order").classes("text-lg font-semibold")
+            ui.label(_("Refund {buyer}'s order").format(buyer=order.buyer.name)).classes("text-lg font-semibold")
             boxes = {
-                t.id: ui.checkbox(f"{names.get(t.tier_id, 'Ticket')} · {t.id}", value=True).props(
+                t.id: ui.checkbox(f"{names.get(t.tier_id) or _('Ticket')} · {t.id}", value=True).props(
                     f"data-testid=refund-ticket-{t.id}")
                 for t in order.tickets if t.status is not TicketStatus.VOID
             }
             restock_default = payments.config.restock_refunds if payments else self.services.settings.refund_restock
-            restock = ui.checkbox("Put refunded tickets back on sale", value=restock_default) \
+            restock = ui.checkbox(_("Put refunded tickets back on sale"), value=restock_default) \
                 .props("data-testid=refund-restock")
-            ui.label("The platform fee and your transfer are reversed in proportion; the tickets stop working."
-                     + (" Test mode: recorded, no money moves." if self.test_mode else "")) \
+            ui.label(_("The platform fee and your transfer are reversed in proportion; the tickets stop working.")
+                     + (_(" Test mode: recorded, no money moves.") if self.test_mode else "")) \
                 .classes("text-xs text-slate-500")
 
             async def refund() -> None:
                 chosen = [ticket_id for ticket_id, box in boxes.items() if box.value]
                 if not chosen:
-                    ui.notify("Choose at least one ticket", type="warning")
+                    ui.notify(_("Choose at least one ticket"), type="warning")
                     return
                 refund_order = payments.refunds.refund_order if payments else self.services.demo_refunds.refund_order
                 try:  # always a thread: this asks Stripe over the network
@@ -197,13 +203,15 @@ class MoneyPanel:
                     return
                 dialog.close()
                 if done is not None:  # None only when the app is shutting down
-                    ui.notify(f"Refunded {money(done.amount_minor, done.currency)}", type="positive")
+                    ui.notify(_("Refunded {amount}").format(amount=money(done.amount_minor, done.currency)),
+                              type="positive")
                 queries, event_id, query = self.services.queries, self.event.id, self.query
                 self.show(*await self.services.off_loop(lambda: (
                     queries.event_figures(event_id).sales, queries.refunds(event_id),
                     self.card_page_of(self.services, event_id, query))))
 
             with ui.row():
-                ui.button("Keep", on_click=dialog.close).props("flat")
-                ui.button("Refund selected tickets", on_click=refund).props("color=negative data-testid=refund-confirm")
+                ui.button(_("Keep"), on_click=dialog.close).props("flat")
+                ui.button(_("Refund selected tickets"), on_click=refund).props(
+                    "color=negative data-testid=refund-confirm")
         dialog.open()

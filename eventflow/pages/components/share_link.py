@@ -10,6 +10,7 @@ import json
 
 from nicegui import ui
 
+from eventflow.i18n import _
 from eventflow.pages.components.qr import qr_svg
 
 COPY_JS = """(event) => {
@@ -21,17 +22,18 @@ COPY_JS = """(event) => {
                  setTimeout(() => { label.textContent = was; }, 2000); } };
   const bySelection = () => { const range = document.createRange(); range.selectNodeContents(link);
     const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
-    said(document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C'); };
+    said(document.execCommand('copy') ? COPIED : PRESS_CTRL_C); };
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(() => said('Copied'), bySelection);
+    navigator.clipboard.writeText(text).then(() => said(COPIED), bySelection);
   } else { bySelection(); }
 }"""
 
 
 def copy_link_js(testid: str) -> str:
     """A click handler that copies the text of the element `data-testid=testid`; it says "Copied" on
-    the button for two seconds."""
-    return COPY_JS.replace("SELECTOR", json.dumps(f'[data-testid="{testid}"]'), 1)
+    the button for two seconds (in the visitor's language)."""
+    return COPY_JS.replace("SELECTOR", json.dumps(f'[data-testid="{testid}"]'), 1) \
+        .replace("COPIED", json.dumps(_("Copied"))).replace("PRESS_CTRL_C", json.dumps(_("Press Ctrl+C")))
 
 
 def link_text(link: str, testid: str) -> ui.label:
@@ -41,11 +43,12 @@ def link_text(link: str, testid: str) -> ui.label:
 
 
 def copy_button(testid: str, button_testid: str) -> ui.button:
-    return ui.button("Copy link", icon="content_copy").props(f"outline data-testid={button_testid}") \
+    return ui.button(_("Copy link"), icon="content_copy").props(f"outline data-testid={button_testid}") \
         .on("click", js_handler=copy_link_js(testid))
 
 
 def qr_of(link: str, testid: str, what: str) -> ui.html:
     """The link's QR code, black on white, sized for a phone camera pointed at the screen."""
+    words = _("QR code of {what}").format(what=what)
     return ui.html(qr_svg(link) if link else "", sanitize=False).classes("w-44 bg-white p-1 rounded shrink-0") \
-        .props(f'data-testid={testid} role=img aria-label="QR code of {what}"')
+        .props(f'data-testid={testid} role=img aria-label="{words}"')

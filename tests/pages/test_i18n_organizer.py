@@ -1,0 +1,94 @@
+"""The organizer's pages and the door scanner in German and Spanish (issue 15): every word those modules mark
+is in their catalogue (eventflow/locale/<lang>/LC_MESSAGES/organizer.po) for both languages, and an
+organizer whose browser asks for German reads the dashboard in German with German money (`1.234,50 €`),
+also after a live update (the hub's refresh writes in the page's language)."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from babel.messages.pofile import read_po
+
+from eventflow.domain.models import Buyer
+from eventflow.domain.money import FeeMode
+from eventflow.domain.reservations import LineRequest
+from eventflow.i18n import Visitor, use_visitor
+from eventflow.pages.components.event_panels import money_tiles
+from tests.pages import test_pages_user
+from tests.pages.i18n_catalogue import ROOT, TRANSLATED, marked_words, po_path
+from tests.pages.test_pages_user import Site, element, log_in, until
+
+site = test_pages_user.site
+anyio_backend = test_pages_user.anyio_backend
+
+PAGES = ROOT / "eventflow" / "pages"
+# The modules of the organizer's domain: the organizer pages, their components and the door scanner.
+ORGANIZER_FILES = [PAGES / f"{name}.py" for name in (
+    "account", "payments_setup", "dashboard", "event_dashboard", "event_editor", "scanner",
+)] + [PAGES / "components" / f"{name}.py" for name in (
+    "cancel_panel", "code_form", "code_stats_panel", "codes_panel", "delete_buttons", "disputes_panel",
+    "email_check", "embed_snippet", "event_form", "event_panels", "event_tags", "flyer_panel",
+    "messages_panel", "order_actions", "organizer_address", "payouts_panel", "share_link", "staff_panel",
+    "stripe_account", "live_refresh", "marks", "door_words",
+)]
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_organizer_word_is_translated(language: str) -> None:
+    """babel's extractor over the organizer modules; each msgid (each plural form) has a non-empty, non-fuzzy
+    translation in organizer.po with the same {placeholders} as the English."""
+    words = marked_words([path for path in ORGANIZER_FILES if path.exists()])
+    assert len(words) > 300
+    with po_path(language, "organizer").open("rb") as source:
+        catalogue = read_po(source, locale=language, domain="organizer")
+    problems: list[str] = []
+    for key, where in words.items():
+        message = catalogue.get(key if isinstance(key, str) else key[0])
+        if message is None or message.fuzzy:
+            problems.append(f"missing: {key!r} ({where[0]})")
+            continue
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        english = key if isinstance(key, str) else key[1]
+        if not all(forms) or any(_placeholders(form) != _placeholders(english) for form in forms):
+            problems.append(f"untranslated or wrong placeholders: {key!r} → {forms!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_english_tiles_unchanged_and_german_tiles_translated() -> None:
+    with use_visitor(Visitor("de")):
+        labels = [label for label, _testid, _note in money_tiles(FeeMode.BUYER_PAYS)]
+    assert labels == ["Verkaufte Tickets", "Gerade reserviert", "Ticketverkäufe", "Plattformgebühr", "Dein Netto"]
+    assert money_tiles(FeeMode.BUYER_PAYS)[0][0] == "Tickets sold"  # outside a page: English
+
+
+@pytest.mark.anyio
+async def test_the_dashboard_in_german(site: Site) -> None:
+    organizer = site.organizer()
+    event, (deck,) = site.event(organizer, [{"name": "Deck", "price_minor": 123450, "capacity": 10}])
+    ticketing = site.services.ticketing
+    held = ticketing.reserve(event.id, [LineRequest(deck.id, 1)], Buyer("nina@example.com", "Nina"))
+    ticketing.confirm(held.id, payment_ref=f"demo_{held.id}")
+    user = site.user
+    await log_in(site, organizer)  # in English (the browser asked for nothing)
+    user.http_client.headers["Accept-Language"] = "de-DE,de;q=0.9,en;q=0.5"
+    await user.open("/dashboard")
+    await user.should_see("Hallo, Orla Organizer")
+    await user.should_see("1 / 10 verkauft")
+    await user.open(f"/dashboard/events/{event.id}")
+    await user.should_see("Verkäufe im Zeitverlauf")
+    await user.should_see("Teilnehmer")
+    await user.should_see("Einlasspersonal")
+    assert element(user, "gross").text == "1.234,50\u00a0€"
+    assert element(user, "net").text == "1.234,50\u00a0€"
+    columns = [column["label"] for column in element(user, "tier-table").columns]
+    assert columns[:4] == ["Kategorie", "Verkauft", "Reserviert", "Übrig"]
+
+    second = ticketing.reserve(event.id, [LineRequest(deck.id, 1)], Buyer("otto@example.com", "Otto"))
+    ticketing.confirm(second.id, payment_ref=f"demo_{second.id}")  # the hub refreshes the open dashboard
+    await until(lambda: element(user, "gross").text == "2.469,00\u00a0€")
+    assert element(user, "total-sold").text == "2"
