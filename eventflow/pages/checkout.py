@@ -14,6 +14,7 @@ from eventflow.domain.errors import DomainError, NotFound
 from eventflow.domain.links import event_path, order_path
 from eventflow.domain.models import ReservationStatus
 from eventflow.domain.queries import ReservationView
+from eventflow.i18n import N_, _
 from eventflow.pages.components.breakdown import price_breakdown
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, heading, not_found
@@ -24,9 +25,9 @@ from eventflow.services import Services
 
 def hold_over(event_slug: str) -> None:
     with ui.card().classes("w-full bg-amber-50").props("data-testid=hold-expired"):
-        heading("Your hold ran out", 2).classes("text-xl font-semibold m-0")
-        ui.label("The tickets went back on sale. You have not been charged.")
-        ui.button("Choose tickets again", on_click=lambda: ui.navigate.to(event_path(event_slug)))
+        heading(_("Your hold ran out"), 2).classes("text-xl font-semibold m-0")
+        ui.label(_("The tickets went back on sale. You have not been charged."))
+        ui.button(_("Choose tickets again"), on_click=lambda: ui.navigate.to(event_path(event_slug)))
 
 
 def register(services: Services) -> None:
@@ -45,18 +46,18 @@ def register(services: Services) -> None:
         try:
             view = await services.off_loop(read, reservation_id)
         except NotFound:
-            not_found("checkout")
+            not_found(N_("checkout"))
             return None
         reservation, event = view.reservation, view.event
         if reservation.status is ReservationStatus.CONFIRMED:
             return redirect(order_path(reservation.id))
-        with frame("Checkout"):
+        with frame(_("Checkout")):
             heading(event.title).classes("text-2xl font-bold m-0")
             if reservation.status is ReservationStatus.HELD:
                 await held_tickets(view)
             elif reservation.status is ReservationStatus.CANCELLED:
-                ui.label("You cancelled this reservation; the tickets are back on sale.")
-                ui.button("Back to the event", on_click=lambda: ui.navigate.to(event_path(event.slug)))
+                ui.label(_("You cancelled this reservation; the tickets are back on sale."))
+                ui.button(_("Back to the event"), on_click=lambda: ui.navigate.to(event_path(event.slug)))
             else:
                 hold_over(event.slug)
         return None
@@ -68,17 +69,18 @@ def register(services: Services) -> None:
         with ui.card().classes("w-full") as card:
             countdown = ui.label().classes("text-amber-800 font-medium").props("data-testid=countdown")
             processing = services.payments.buyer_processing(reservation) if services.payments else 0
-            price_breakdown([(view.tier_names.get(line.tier_id, "Ticket"), line) for line in reservation.lines],
+            price_breakdown([(view.tier_names.get(line.tier_id, _("Ticket")), line) for line in reservation.lines],
                             reservation.currency, reservation.fee_mode, processing,
                             code=reservation.code.code if reservation.code else None)  # its discount line
-            ui.label(f"Tickets go to {reservation.buyer.email}").classes("text-sm text-slate-600")
+            ui.label(_("Tickets go to {email}").format(email=reservation.buyer.email)).classes("text-sm text-slate-600")
             error = ui.label().classes("text-red-700")
             total = reservation.total_minor + processing
             pay = ui.button(
-                f"Pay {money(total, reservation.currency)}" if total else "Get my free tickets",
+                _("Pay {amount}").format(amount=money(total, reservation.currency)) if total
+                else _("Get my free tickets"),
                 on_click=lambda: start_payment(),
             ).classes("w-full").props("size=lg data-testid=pay")
-            ui.button("Cancel and release the tickets", on_click=lambda: cancel()).props(
+            ui.button(_("Cancel and release the tickets"), on_click=lambda: cancel()).props(
                 "flat color=grey-8 data-testid=cancel"
             ).classes("w-full")
         expired = ui.column().classes("w-full")
@@ -87,7 +89,7 @@ def register(services: Services) -> None:
             remaining = (reservation.expires_at - ticketing.clock.now()).total_seconds()
             if remaining > 0:
                 minutes, seconds = divmod(int(remaining), 60)
-                countdown.text = f"Tickets held for you for {minutes}:{seconds:02d}"
+                countdown.text = _("Tickets held for you for {time}").format(time=f"{minutes}:{seconds:02d}")
                 return
             timer.cancel()
             # Gives them back now, not at the next reaper pass.

@@ -9,6 +9,7 @@ from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError, NotFound, SoldOut
 from eventflow.domain.links import checkout_path, order_path
 from eventflow.domain.models import ReservationStatus
+from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, heading, not_found
 from eventflow.pages.components.session import redirect
@@ -19,32 +20,33 @@ def register(services: Services) -> None:
     @ui.page("/pay/demo/{reservation_id}")
     async def demo_payment_page(reservation_id: str) -> Response | None:
         if services.checkout.gateway.name != "demo":  # real payments configured: no free tickets here
-            not_found("payment")
+            not_found(N_("payment"))
             return None
         try:
             reservation = await services.off_loop(services.ticketing.get_reservation, reservation_id)
         except NotFound:
-            not_found("payment")
+            not_found(N_("payment"))
             return None
         if reservation.status is ReservationStatus.CONFIRMED:
             return redirect(order_path(reservation.id))
-        with frame("Demo payment"):
-            heading("Pay for your tickets").classes("text-2xl font-bold m-0")
-            ui.label("TEST MODE · demo payment provider · no money moves").classes(
+        with frame(_("Demo payment")):
+            heading(_("Pay for your tickets")).classes("text-2xl font-bold m-0")
+            ui.label(_("TEST MODE · demo payment provider · no money moves")).classes(
                 "w-full text-center p-2 rounded bg-amber-300 text-amber-950 font-bold tracking-wide"
             ).props("data-testid=test-mode")
             with ui.card().classes("w-full items-center gap-3"):
                 ui.icon("credit_card", size="48px").classes("text-slate-500")
                 ui.label(money(reservation.total_minor, reservation.currency)).classes("text-3xl font-bold")
-                ui.label(f"Paying for {reservation.quantity} ticket(s), {reservation.buyer.email}").classes(
+                ui.label(_("Paying for {count} ticket(s), {email}").format(
+                    count=reservation.quantity, email=reservation.buyer.email)).classes(
                     "text-slate-600"
                 )
                 message = ui.label().classes("text-red-700 text-center")
-                pay = ui.button("Pay (test)", on_click=lambda: complete()).classes("w-full").props(
+                pay = ui.button(_("Pay (test)"), on_click=lambda: complete()).classes("w-full").props(
                     "size=lg color=green-9 data-testid=demo-pay"
                 )
                 back = checkout_path(reservation.id)
-                ui.button("Back to checkout", on_click=lambda: ui.navigate.to(back)) \
+                ui.button(_("Back to checkout"), on_click=lambda: ui.navigate.to(back)) \
                     .props("flat color=grey-8").classes("w-full")
 
         async def complete() -> None:
@@ -53,8 +55,8 @@ def register(services: Services) -> None:
                 await in_thread(services.checkout.payment_succeeded, reservation.id,
                                    payment_ref=f"demo_{reservation.id}")
             except SoldOut:
-                message.text = ("Your hold ran out and the tickets sold out meanwhile. "
-                                "You have not been charged.")
+                message.text = _("Your hold ran out and the tickets sold out meanwhile. "
+                                 "You have not been charged.")
                 return
             except DomainError as problem:
                 message.text = problem.detail

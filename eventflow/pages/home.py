@@ -15,6 +15,7 @@ from nicegui import ui
 
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event
+from eventflow.i18n import _
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, heading
 from eventflow.pages.components.rich_links import add_page_links
@@ -51,23 +52,23 @@ def register(services: Services) -> None:
         now = services.ticketing.clock.now()
         cursor = parse_cursor(after)
         page = await services.off_loop(services.queries.upcoming_public_page, now, PAGE_SIZE, cursor)
-        add_page_links(services, "/", "Events on sale · EventFlow")  # canonical and link previews
+        add_page_links(services, "/", _("Events on sale · EventFlow"))  # canonical and link previews
         with frame():
-            heading("On sale now").classes("text-2xl font-bold m-0")
-            ui.link("Search by date, city or kind of event →", "/events").props("data-testid=browse-link")
+            heading(_("On sale now")).classes("text-2xl font-bold m-0")
+            ui.link(_("Search by date, city or kind of event →"), "/events").props("data-testid=browse-link")
             if after and cursor is None:
-                ui.label("That page link was not valid: here are the soonest events.") \
+                ui.label(_("That page link was not valid: here are the soonest events.")) \
                     .classes("text-sm text-slate-500").props("data-testid=bad-page")
             if not page.events:
-                text = "No more events on sale after these." if cursor else "No events on sale yet."
+                text = _("No more events on sale after these.") if cursor else _("No events on sale yet.")
                 ui.label(text).classes("text-slate-500")
             for event in page.events:
                 event_card(event)
             with ui.row().classes("w-full justify-between"):
                 if cursor is not None:
-                    ui.link("← Soonest events", "/").props("data-testid=first-page")
+                    ui.link(_("← Soonest events"), "/").props("data-testid=first-page")
                 if page.next_after is not None:
-                    ui.link("Later events →", f"/?after={quote(cursor_text(page.next_after))}") \
+                    ui.link(_("Later events →"), f"/?after={quote(cursor_text(page.next_after))}") \
                         .props("data-testid=next-page")
 
 

@@ -11,6 +11,7 @@ from eventflow.domain.errors import NotFound
 from eventflow.domain.links import checkout_path, ticket_path
 from eventflow.domain.models import ReservationStatus, Ticket, TicketStatus
 from eventflow.domain.queries import OrderView
+from eventflow.i18n import N_, _
 from eventflow.pages.components.breakdown import reservation_breakdown
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame, heading, not_found
@@ -43,7 +44,7 @@ def register(services: Services) -> None:
         try:
             view = await services.off_loop(read, reservation_id)
         except NotFound:
-            not_found("order")
+            not_found(N_("order"))
             return None
         if isinstance(view, str):
             return redirect(view)
@@ -51,17 +52,19 @@ def register(services: Services) -> None:
         payment = await services.off_loop(services.queries.payment, reservation_id)
         # Passed on, the processor's fee was paid on top of the order (processing_fees.py): say so.
         processing = payment.amount_minor - order.total_minor if payment and payment.order_id == order.id else 0
-        with frame("Your tickets"):
+        with frame(_("Your tickets")):
             with ui.column().classes("w-full items-center text-center gap-1"):
                 ui.icon("check_circle", size="56px").classes("text-emerald-600")
-                heading(f"You're going to {event.title}!").classes("text-2xl font-bold m-0").props(
+                going = _("You're going to {title}!").format(title=event.title)
+                heading(going).classes("text-2xl font-bold m-0").props(
                     "data-testid=order-confirmed"
                 )
                 ui.label(event_when(event.starts_at, event.ends_at, event.timezone)).classes("text-slate-600")
                 paid = money(order.total_minor + processing, order.currency) + (
-                    f" (incl. Payment processing {money(processing, order.currency)})" if processing > 0 else "")
-                ui.label(f"Order {order.id} · {paid} · "
-                         f"tickets sent to {order.buyer.email}").classes("text-sm text-slate-500")
+                    " " + _("(incl. Payment processing {amount})").format(amount=money(processing, order.currency))
+                    if processing > 0 else "")
+                ui.label(_("Order {order} · {paid} · tickets sent to {email}").format(
+                    order=order.id, paid=paid, email=order.buyer.email)).classes("text-sm text-slate-500")
                 calendar_links(event.venue, reservation_id)
             if view.reservation.discount_minor:  # bought with a code: price, discount, fee, total as paid
                 with ui.card().classes("w-full"):
@@ -76,13 +79,14 @@ def ticket_card(number: int, ticket: Ticket, tier_names: dict[str, str]) -> None
     with ui.card().classes("w-full"):
         with ui.row().classes("w-full items-center justify-between no-wrap"):
             with ui.column().classes("gap-0"):
-                ui.label(f"Ticket {number} · {tier_names.get(ticket.tier_id, 'Ticket')}").classes("font-semibold")
+                ui.label(_("Ticket {number} · {tier}").format(
+                    number=number, tier=tier_names.get(ticket.tier_id, _("Ticket")))).classes("font-semibold")
                 ui.label(ticket.holder_name).classes("text-sm text-slate-600")
             if ticket.status is TicketStatus.VOID:  # refunded: it no longer gets anyone in
-                ui.label("Refunded").classes("text-slate-500").props(f"data-testid=refunded-{number}")
+                ui.label(_("Refunded")).classes("text-slate-500").props(f"data-testid=refunded-{number}")
             else:
                 path = ticket_path(ticket.id, ticket.access_key)
-                ui.button("Open ticket", icon="qr_code_2", on_click=lambda: ui.navigate.to(path)) \
+                ui.button(_("Open ticket"), icon="qr_code_2", on_click=lambda: ui.navigate.to(path)) \
                     .props(f"data-testid=open-ticket-{number}")
 
 
@@ -92,4 +96,4 @@ def calendar_links(venue: str, reservation_id: str) -> None:
     with ui.row().classes("items-center justify-center gap-3 text-sm"):
         if venue.strip():
             ui.link(venue, venue_map_url(venue), new_tab=True).props("data-testid=venue-map")
-        ui.link("Add to calendar", f"/r/{reservation_id}/calendar.ics").props("data-testid=add-to-calendar")
+        ui.link(_("Add to calendar"), f"/r/{reservation_id}/calendar.ics").props("data-testid=add-to-calendar")

@@ -11,6 +11,7 @@ from nicegui import ui
 from eventflow.domain.browse import Browse, OrganizerProfile
 from eventflow.domain.discovery import page_token, read_page_token
 from eventflow.domain.errors import ValidationFailed
+from eventflow.i18n import N_, _
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.listing_cards import listing_card
 from eventflow.services import Services
@@ -32,54 +33,55 @@ def register(services: Services) -> None:
         browse = services.browse
         profile = await services.off_loop(profile_of, browse, slug, page) if browse else None
         if browse is None or profile is None:
-            not_found("organizer")
+            not_found(N_("organizer"))
             return
         with frame(profile.name):
             with ui.row().classes("w-full items-center gap-3"):
                 ui.icon("storefront", size="40px").classes("text-violet-700").props('aria-hidden="true"')
                 ui.label(profile.name).classes("text-2xl font-bold").props("data-testid=organizer-name")
             follow_card(services, browse, profile)
-            ui.label("Upcoming events").classes("text-lg font-semibold mt-2")
+            ui.label(_("Upcoming events")).classes("text-lg font-semibold mt-2")
             with ui.column().classes("w-full gap-2").props("data-testid=results"):
                 if not profile.cards:
-                    ui.label("No upcoming events right now. Follow to hear about the next one.") \
+                    ui.label(_("No upcoming events right now. Follow to hear about the next one.")) \
                         .classes("text-slate-500")
                 for card in profile.cards:
                     listing_card(card)
             if profile.next_after is not None:
-                ui.link("Later events →", f"/o/{profile.slug}?" + urlencode({"page": page_token(profile.next_after)}))
+                later = f"/o/{profile.slug}?" + urlencode({"page": page_token(profile.next_after)})
+                ui.link(_("Later events →"), later)
 
     @ui.page("/follow/confirm/{token}")
     async def confirm_page(token: str) -> None:
         follow = await services.off_loop(services.browse.follows.confirm, token[:100]) \
             if services.browse and services.browse.follows else None
-        with frame("Follow"), ui.card().classes("w-full gap-2").props("data-testid=follow-result"):
+        with frame(_("Follow")), ui.card().classes("w-full gap-2").props("data-testid=follow-result"):
             if follow is None:
-                ui.label("This link does not work (any more).").classes("text-lg font-semibold")
-                ui.label("Ask again on the organizer's page if you still want their news.").classes("text-slate-600")
+                ui.label(_("This link does not work (any more).")).classes("text-lg font-semibold")
+                ui.label(_("Ask again on the organizer's page if you still want their news.")).classes("text-slate-600")
             else:
-                ui.label("Done: you will get a mail when they publish a new event.").classes("text-lg font-semibold")
-                ui.label("Every such mail has a link to stop them.").classes("text-slate-600")
+                ui.label(_("Done: you will get a mail when they publish a new event.")).classes("text-lg font-semibold")
+                ui.label(_("Every such mail has a link to stop them.")).classes("text-slate-600")
 
     @ui.page("/follow/stop/{token}")
     async def stop_page(token: str) -> None:
         follow = await services.off_loop(services.browse.follows.stop, token[:100]) \
             if services.browse and services.browse.follows else None
-        with frame("Unsubscribed"), ui.card().classes("w-full gap-2").props("data-testid=follow-result"):
+        with frame(_("Unsubscribed")), ui.card().classes("w-full gap-2").props("data-testid=follow-result"):
             if follow is None:
-                ui.label("This link does not work.").classes("text-lg font-semibold")
+                ui.label(_("This link does not work.")).classes("text-lg font-semibold")
             else:
-                ui.label("Unsubscribed: no more mails about this organizer's events.") \
+                ui.label(_("Unsubscribed: no more mails about this organizer's events.")) \
                     .classes("text-lg font-semibold")
 
 
 def follow_card(services: Services, browse: Browse, profile: OrganizerProfile) -> None:
     with ui.card().classes("w-full gap-2").props("data-testid=follow"):
-        ui.label(f"Get a mail when {profile.name} publishes a new event").classes("font-medium")
+        ui.label(_("Get a mail when {name} publishes a new event").format(name=profile.name)).classes("font-medium")
         with ui.row().classes("w-full gap-2 items-start"):
-            email = ui.input("Your email").props("type=email autocomplete=email data-testid=follow-email") \
+            email = ui.input(_("Your email")).props("type=email autocomplete=email data-testid=follow-email") \
                 .classes("grow")
-            button = ui.button("Follow").props("unelevated data-testid=follow-button")
+            button = ui.button(_("Follow")).props("unelevated data-testid=follow-button")
         message = ui.label("").classes("text-sm").props("data-testid=follow-message")
 
         async def follow() -> None:
@@ -91,7 +93,7 @@ def follow_card(services: Services, browse: Browse, profile: OrganizerProfile) -
                 message.set_text(error.detail)
                 message.classes(replace="text-sm text-red-700")
                 return
-            message.set_text("Check your inbox: confirm with the link we sent (nothing is sent until you do).")
+            message.set_text(_("Check your inbox: confirm with the link we sent (nothing is sent until you do)."))
             message.classes(replace="text-sm text-emerald-800")
             button.disable()
 

@@ -22,6 +22,7 @@ from eventflow.domain.codes import door_rules
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import Event
 from eventflow.domain.queries import TicketView
+from eventflow.i18n import N_, _
 from eventflow.pages.components.door_assets import DoorModule, add_door_head
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
@@ -29,11 +30,12 @@ from eventflow.services import Services
 
 # What a wallet says instead of a code (DoorCheckIn.holder_status): a headline and why.
 NOT_VALID = {
-    "event_cancelled": ("Event cancelled", "The organizer cancelled this event, so this ticket no longer gets "
-                        "anyone in. Paid orders are refunded in full to the way you paid."),
-    "void": ("Ticket no longer valid", "This ticket was refunded or cancelled, so it no longer gets anyone in."),
-    "disputed": ("Payment disputed", "The payment for this ticket is disputed with the bank, so the door will "
-                 "not let it in. Please contact the organizer."),
+    "event_cancelled": (N_("Event cancelled"), N_("The organizer cancelled this event, so this ticket no longer "
+                        "gets anyone in. Paid orders are refunded in full to the way you paid.")),
+    "void": (N_("Ticket no longer valid"), N_("This ticket was refunded or cancelled, so it no longer gets anyone "
+                                              "in.")),
+    "disputed": (N_("Payment disputed"), N_("The payment for this ticket is disputed with the bank, so the door "
+                                            "will not let it in. Please contact the organizer.")),
 }
 
 
@@ -52,7 +54,8 @@ def wallet_ticket(wallet: Wallet) -> dict[str, Any]:
     headline, why = NOT_VALID.get(wallet.status, ("", ""))
     return {
         "id": ticket.id, "holder": ticket.holder_name, "tier": wallet.tier_name,
-        "status": wallet.status, "status_title": headline, "status_text": why, "event_title": event.title,
+        "status": wallet.status, "status_title": _(headline) if headline else "",
+        "status_text": _(why) if why else "", "event_title": event.title,
         "when": event_when(event.starts_at, event.ends_at, event.timezone),
         "checked_in": checkin.scanned_at.astimezone(ZoneInfo(event.timezone)).strftime("%H:%M") if checkin else None,
         **door_rules(),
@@ -78,7 +81,7 @@ def register(services: Services) -> None:
         try:
             wallet = await services.off_loop(read, ticket_id, k)
         except NotFound:
-            not_found("ticket")
+            not_found(N_("ticket"))
             return
         add_door_head("wallet")
         ui.add_head_html("<style>#popup{display:none!important}</style>")

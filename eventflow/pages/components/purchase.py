@@ -121,8 +121,8 @@ class PurchasePanel:
             return
         currency, payments = self.view.event.currency, self.services.payments
         # All-in price up front: a passed-on processing fee is shown before the buyer reserves.
-        processing = payments.buyer_processing_of(sum(line.total_minor for _name, line in lines),
-                                                  sum(line.fee_minor for _name, line in lines), currency) if payments else 0
+        processing = payments.buyer_processing_of(sum(line.total_minor for _, line in lines),
+                                                  sum(line.fee_minor for _, line in lines), currency) if payments else 0
         price_breakdown(lines, currency, FeeMode(self.view.event.fee_mode), processing, code=self.code)
 
     async def reserve(self) -> None:
