@@ -27,7 +27,9 @@ from eventflow.domain.links import checkout_path, event_path
 from eventflow.domain.models import Buyer, EventStatus, EventView, Tier, TierCount
 from eventflow.domain.money import FeeMode, TicketPrice
 from eventflow.domain.reservations import LineRequest
+from eventflow.i18n import _, current_visitor, use_visitor, visitor_from
 from eventflow.pages.components.formatting import availability_text, event_when, money, price_label
+from eventflow.pages.components.frame import html_lang
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts
 from eventflow.pages.components.tier_card import LiveBadge, badge_classes, live_state
 from eventflow.services import Services
@@ -66,11 +68,12 @@ def embed_path(slug: str) -> str:
 
 def tier_html(tier: Tier, currency: str, fee_mode: FeeMode, on_sale: bool) -> str:
     price = TicketPrice.of(tier.price_minor, currency, fee_mode)
-    fee = (f' <span class="text-xs text-slate-500">+ {escape(money(price.fee_minor, currency))} fee</span>'
+    fee_text = _("+ {amount} fee").format(amount=money(price.fee_minor, currency))
+    fee = (f' <span class="text-xs text-slate-500">{escape(fee_text)}</span>'
            if fee_mode is FeeMode.BUYER_PAYS and price.fee_minor else "")
     most = min(MAX_QUANTITY, tier.max_per_order, tier.available) if on_sale else 0
     options = "".join(f'<option value="{n}">{n}</option>' for n in range(most + 1))
-    label = f"Number of {tier.name} tickets"
+    label = _("Number of {tier} tickets").format(tier=tier.name)
     choose = (f'<select name="qty-{escape(tier.id)}" form="{FORM_ID}" aria-label="{escape(label)}" '
               f'class="w-[4.5rem] border border-slate-300 rounded min-h-[44px] px-2 bg-white" '
               f'data-testid="embed-qty-{escape(tier.id)}">{options}</select>' if most else "")
@@ -80,40 +83,51 @@ def tier_html(tier: Tier, currency: str, fee_mode: FeeMode, on_sale: bool) -> st
 
 
 def form_html(slug: str, can_buy: bool) -> str:
+    page_words, not_here = escape(_("event page")), escape(_("Tickets are not on sale here. See the {page}."))
     page = f'<a href="{escape(event_path(slug))}" target="_blank" rel="noopener" class="text-violet-800 underline">' \
-           "event page</a>"
+           f'{page_words}</a>'
     if not can_buy:
-        return f'<div class="text-sm text-slate-600">Tickets are not on sale here. See the {page}.</div>'
+        return f'<div class="text-sm text-slate-600">{not_here.replace("{page}", page)}</div>'
+    name, email = escape(_("Your name")), escape(_("Email for your tickets"))
+    buy_words, opens = escape(_("Buy tickets")), escape(_("Checkout opens in a new tab."))
+    sold_with = escape(_("Sold with EventFlow · {page}")).replace("{page}", page)
     return (
         f'<form id="{FORM_ID}" method="post" action="{escape(embed_path(slug))}/buy" target="_blank" '
         'class="flex flex-col gap-2 w-full m-0" data-testid="embed-form">'
         f'<input type="hidden" name="key" value="{secrets.token_urlsafe(16)}">'
-        f'<input name="name" required maxlength="120" autocomplete="name" placeholder="Your name" '
-        f'aria-label="Your name" class="{FIELD}" data-testid="embed-name">'
-        f'<input name="email" type="email" required autocomplete="email" placeholder="Email for your tickets" '
-        f'aria-label="Email for your tickets" class="{FIELD}" data-testid="embed-email">'
+        f'<input name="name" required maxlength="120" autocomplete="name" placeholder="{name}" '
+        f'aria-label="{name}" class="{FIELD}" data-testid="embed-name">'
+        f'<input name="email" type="email" required autocomplete="email" placeholder="{email}" '
+        f'aria-label="{email}" class="{FIELD}" data-testid="embed-email">'
         '<button type="submit" class="w-full min-h-[48px] rounded bg-violet-800 text-white font-semibold text-base '
-        'cursor-pointer" data-testid="embed-buy">Buy tickets</button>'
-        '<div class="text-xs text-slate-500 text-center">Checkout opens in a new tab. '
-        f'Sold with EventFlow · {page}</div></form>')
+        f'cursor-pointer" data-testid="embed-buy">{buy_words}</button>'
+        f'<div class="text-xs text-slate-500 text-center">{opens} '
+        f'{sold_with}</div></form>')
 
 
 def problem_page(title: str, detail: str, slug: str, status: int) -> HTMLResponse:
     """What the new tab shows when the hold could not be taken: readable, with the way on."""
-    body = (f'<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+    lang = current_visitor().html_lang
+    again = escape(_("Choose again on the event page"))
+    body = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
             '<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem">'
             f'<h1 style="font-size:1.4rem">{escape(title)}</h1><p data-testid="embed-problem">{escape(detail)}</p>'
-            f'<p><a href="{escape(event_path(slug))}">Choose again on the event page</a></p></body></html>')
+            f'<p><a href="{escape(event_path(slug))}">{again}</a></p></body></html>')
     return HTMLResponse(body, status_code=status)
 
 
 async def buy(services: Services, request: Request, slug: str) -> Response:
     """The widget's form: take the hold, then on to checkout (in the tab the form opened)."""
+    with use_visitor(visitor_from(request.headers, request.cookies)):  # a plain route: no NiceGUI client
+        return await buy_in_language(services, request, slug)
+
+
+async def buy_in_language(services: Services, request: Request, slug: str) -> Response:
     try:
         view = await services.off_loop(services.catalog.public_event_by_slug, slug)
     except NotFound:
-        return problem_page("No such event", "This event does not exist (or is not public yet).", slug, 404)
+        return problem_page(_("No such event"), _("This event does not exist (or is not public yet)."), slug, 404)
     form = await request.form()
     lines = []
     for tier in view.tiers:
@@ -122,7 +136,7 @@ async def buy(services: Services, request: Request, slug: str) -> Response:
         if quantity and not tier.hidden:
             lines.append(LineRequest(tier.id, quantity))
     if not lines:
-        return problem_page("No tickets chosen", "Choose at least one ticket.", slug, 422)
+        return problem_page(_("No tickets chosen"), _("Choose at least one ticket."), slug, 422)
     buyer = Buyer(email=str(form.get("email", ""))[:320], name=str(form.get("name", ""))[:200])
     key = str(form.get("key", ""))[:64] or None
     try:
@@ -130,10 +144,10 @@ async def buy(services: Services, request: Request, slug: str) -> Response:
                                               idempotency_key=key)
     except SoldOut as error:
         names = [t.name for t in view.tiers if t.id in error.tier_ids]
-        return problem_page("Not enough tickets left", f"Not enough {', '.join(names) or 'tickets'} left. "
-                            "Please choose fewer.", slug, 409)
+        return problem_page(_("Not enough tickets left"), _("Not enough {tiers} left. Please choose fewer.").format(
+            tiers=", ".join(names) or _("tickets")), slug, 409)
     except DomainError as error:
-        return problem_page("Those tickets could not be reserved", error.detail, slug, 422)
+        return problem_page(_("Those tickets could not be reserved"), error.detail, slug, 422)
     return RedirectResponse(checkout_path(reservation.id), status_code=303)
 
 
@@ -146,9 +160,11 @@ def register(services: Services) -> None:
             view = await services.off_loop(services.catalog.public_event_by_slug, slug)
         except NotFound:
             ui.status_code(404)
-            ui.label("No such event.").classes("p-4 text-slate-600").props("data-testid=embed-missing")
+            ui.label(_("No such event.")).classes("p-4 text-slate-600").props("data-testid=embed-missing")
             return
         ui.add_head_html(f'<script src="{SCRIPT_URL}"></script>{RESIZE_SCRIPT}')
+        html_lang()  # the embedding site's visitor's language: their browser's Accept-Language
+        ui.page_title(_("Tickets") + " · EventFlow")
         badges = show(view, services.ticketing.clock.now())
 
         def remember(counts: list[TierCount]) -> None:
@@ -173,10 +189,11 @@ def show(view: EventView, now: datetime) -> dict[str, LiveBadge]:
     badges: dict[str, LiveBadge] = {}
     with ui.column().classes("w-full max-w-md mx-auto p-3 gap-3").props("data-testid=embed"):
         when = event_when(event.starts_at, event.ends_at, event.timezone)
+        cancelled = escape(_("This event has been cancelled."))
         ui.html(f'<div class="text-lg font-bold leading-tight">{escape(event.title)}</div>'
                 f'<div class="text-sm text-slate-600">{escape(when)}</div>'
                 f'<div class="text-sm text-slate-600">{escape(event.venue)}</div>'
-                + ('<div class="text-red-800 font-medium">This event has been cancelled.</div>'
+                + (f'<div class="text-red-800 font-medium">{cancelled}</div>'
                    if event.status is EventStatus.CANCELLED else ""), sanitize=False).classes("w-full")
         for tier in view.tiers:
             if tier.hidden:

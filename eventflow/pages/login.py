@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.accounts import SecondFactorRequired
 from eventflow.domain.errors import DomainError
+from eventflow.i18n import _
 from eventflow.pages.components.frame import frame, heading, logout_form
 from eventflow.pages.components.session import (
     DONE_PATH,
@@ -33,15 +34,15 @@ def register(services: Services) -> None:
         target = safe_next(next)
         if await current_organizer(services) is not None:
             return redirect(target)
-        with frame("Log in"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            heading("Organizer login").classes("text-2xl font-bold m-0")
-            email = ui.input("Email").props(
+        with frame(_("Log in")), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+            heading(_("Organizer login")).classes("text-2xl font-bold m-0")
+            email = ui.input(_("Email")).props(
                 "type=email autocomplete=username outlined data-testid=login-email"
             ).classes("w-full")
-            password = ui.input("Password", password=True).props(
+            password = ui.input(_("Password"), password=True).props(
                 "autocomplete=current-password outlined data-testid=login-password"
             ).classes("w-full")
-            code = ui.input("6-digit code or a recovery code").props(
+            code = ui.input(_("6-digit code or a recovery code")).props(
                 "autocomplete=one-time-code inputmode=numeric outlined data-testid=login-code"
             ).classes("w-full")
             code.set_visibility(False)
@@ -70,28 +71,28 @@ def register(services: Services) -> None:
 
             for field in (email, password, code):
                 field.on("keydown.enter", submit)
-            ui.button("Log in", on_click=submit).classes("w-full").props("size=lg data-testid=login-submit")
+            ui.button(_("Log in"), on_click=submit).classes("w-full").props("size=lg data-testid=login-submit")
             if services.settings.oidc_issuer:
-                ui.button(f"Log in with {services.settings.oidc_provider_name}", icon="key",
+                ui.button(_("Log in with {provider}").format(provider=services.settings.oidc_provider_name), icon="key",
                           on_click=lambda: ui.navigate.to(f"/auth/oidc/login?next={quote(target)}")) \
                     .classes("w-full").props("outline data-testid=login-oidc")
-            ui.link("Forgot your password?", "/forgot-password").classes("text-sm").props(
+            ui.link(_("Forgot your password?"), "/forgot-password").classes("text-sm").props(
                 "data-testid=login-forgot")
             with ui.row().classes("gap-1 text-sm"):
-                ui.label("New here?")
-                ui.link("Create an organizer account", "/signup")
+                ui.label(_("New here?"))
+                ui.link(_("Create an organizer account"), "/signup")
         return None
 
     @ui.page("/signup")
     def signup_page() -> None:
-        with frame("Sign up"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            heading("Create your organizer account").classes("text-2xl font-bold m-0")
-            name = ui.input("Your name or collective").props(
+        with frame(_("Sign up")), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+            heading(_("Create your organizer account")).classes("text-2xl font-bold m-0")
+            name = ui.input(_("Your name or collective")).props(
                 "autocomplete=name outlined data-testid=signup-name"
             ).classes("w-full")
-            email = ui.input("Email").props(
+            email = ui.input(_("Email")).props(
                 "type=email autocomplete=email outlined data-testid=signup-email").classes("w-full")
-            password = ui.input("Password (8+ characters)", password=True).props(
+            password = ui.input(_("Password (8+ characters)"), password=True).props(
                 "autocomplete=new-password outlined data-testid=signup-password"
             ).classes("w-full")
             error = ui.label().classes("text-red-700").props("data-testid=signup-error")
@@ -106,12 +107,12 @@ def register(services: Services) -> None:
                     return
                 ui.navigate.to(hand_over(services, organizer, "/dashboard"))
 
-            ui.button("Create account", on_click=submit).classes("w-full").props(
+            ui.button(_("Create account"), on_click=submit).classes("w-full").props(
                 "size=lg data-testid=signup-submit"
             )
             with ui.row().classes("gap-1 text-sm"):
-                ui.label("Already have one?")
-                ui.link("Log in", "/login")
+                ui.label(_("Already have one?"))
+                ui.link(_("Log in"), "/login")
 
     @ui.page(DONE_PATH)
     async def login_done(nonce: str = "", next: str = "/dashboard") -> None:
@@ -127,9 +128,9 @@ def register(services: Services) -> None:
         organizer = await current_organizer(services)
         if organizer is None:
             return redirect("/login")
-        with frame("Log out", organizer), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            heading(f"Log out {organizer.email}?").classes("text-xl font-semibold m-0")
-            logout_form("Log out", "logout-confirm", "q-btn bg-primary text-white px-4 py-2 rounded")
+        with frame(_("Log out"), organizer), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+            heading(_("Log out {email}?").format(email=organizer.email)).classes("text-xl font-semibold m-0")
+            logout_form(_("Log out"), "logout-confirm", "q-btn bg-primary text-white px-4 py-2 rounded")
         return None
 
     @app.post("/logout", include_in_schema=False)

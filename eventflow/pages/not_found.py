@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from eventflow.api.errors import domain_error_response
 from eventflow.domain.errors import StoreBusy
+from eventflow.i18n import _
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
@@ -38,10 +39,10 @@ async def page_busy(request: Request, exception: Exception) -> Response:
     if request.url.path.startswith("/api/"):  # a JSON route served by this app stays JSON
         return domain_error_response(exception)
     with Client(page(""), request=request) as client:
-        with frame("Busy"):
-            ui.label("Lots of people are here right now.").classes("text-lg font-semibold")
+        with frame(_("Busy")):
+            ui.label(_("Lots of people are here right now.")).classes("text-lg font-semibold")
             ui.label(exception.detail).classes("text-slate-600").props("data-testid=store-busy")
-            ui.link("Try again", str(request.url))
+            ui.link(_("Try again"), str(request.url))
     response = client.build_response(request, 503)
     response.headers["Retry-After"] = str(exception.retry_after)
     return response
