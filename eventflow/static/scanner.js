@@ -30,6 +30,13 @@
     disputed: "Payment disputed: refused",
     unknown: "Ticket not in this device's list",
   };
+  // The words on screen in the door staff's language: {English: translation} handed over by the page
+  // (pages/scanner.py, "_locale" for dates) and kept on the device for the offline copy of the page.
+  // A word missing there stays English.
+  let WORDS = {};
+  const t = (text) => WORDS[text] || text;
+  const fill = (text, values) => t(text).replace(/\{(\w+)\}/g, (match, key) => (key in values ? values[key] : match));
+  const h = (text) => t(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
   class Scanner {
     constructor(root, options) {
@@ -44,16 +51,25 @@
       this.inView = new Map(); // code -> when the camera last saw it
       this.stats = { lastValidationMs: null };
       this.apiBase = options.apiBase || "";
+      this.words = options.words ? { ...options.words } : null; // a plain copy: the page hands a Vue proxy
     }
 
     async start() {
+      WORDS = this.words || {};
       this.buildDom();
       this.kv = await Door.openStore("eventflow-door", ["meta", "manifests", "queue", "admitted"]);
+      try { // words only: never in the way of scanning
+        if (this.words) await this.kv.put("meta", "words", this.words);
+        else { // the offline copy of the page: the words the page last gave this device
+          const kept = await this.kv.get("meta", "words");
+          if (kept && Object.keys(kept).length) { WORDS = kept; this.buildDom(); }
+        }
+      } catch (error) { /* English it is */ }
       this.token = await this.takeToken();
       this.deviceId = (await this.kv.get("meta", "device")) || Door.randomId("device-", 3);
       await this.kv.put("meta", "device", this.deviceId);
       if (!this.token) {
-        this.showBanner("No staff access on this device. Open the staff link your organizer sent you.", "error");
+        this.showBanner(t("No staff access on this device. Open the staff link your organizer sent you."), "error");
         return;
       }
       const cached = await this.kv.get("manifests", this.eventId);
@@ -86,29 +102,29 @@
       this.root.innerHTML = `
         <div class="ef-scan">
           <div class="ef-bar">
-            <div class="ef-heading"><h1 class="ef-title" data-testid="event-title">Door scanner</h1>
+            <div class="ef-heading"><h1 class="ef-title" data-testid="event-title">${h("Door scanner")}</h1>
               <div class="ef-when" data-testid="event-when"></div></div>
             <div class="ef-device"><span class="ef-net" data-testid="network" role="status"></span>
               <span class="ef-label" data-testid="device-label"></span></div></div>
           <div class="ef-banner" data-testid="banner" role="alert" hidden></div>
-          <video class="ef-video" muted playsinline data-testid="camera" aria-label="Camera view" hidden></video>
-          <div class="ef-no-camera" data-testid="no-camera">Starting the camera…</div>
-          <label class="ef-field-label" data-testid="camera-picker-label" hidden>Camera
+          <video class="ef-video" muted playsinline data-testid="camera" aria-label="${h("Camera view")}" hidden></video>
+          <div class="ef-no-camera" data-testid="no-camera">${h("Starting the camera…")}</div>
+          <label class="ef-field-label" data-testid="camera-picker-label" hidden>${h("Camera")}
             <select class="ef-cameras" data-testid="camera-picker"></select></label>
-          <form class="ef-manual"><label class="ef-field-label">Ticket code
+          <form class="ef-manual"><label class="ef-field-label">${h("Ticket code")}
             <input data-testid="manual-code" autocomplete="off" enterkeyhint="go"
-            placeholder="Scan or type a code, press Enter"></label></form>
-          <label class="ef-field-label">Find a guest
+            placeholder="${h("Scan or type a code, press Enter")}"></label></form>
+          <label class="ef-field-label">${h("Find a guest")}
             <input class="ef-search" data-testid="search" type="search" autocomplete="off"
-            placeholder="Name, order or ticket"></label>
+            placeholder="${h("Name, order or ticket")}"></label>
           <div class="ef-results" data-testid="search-results"></div>
           <div class="ef-confirm" data-testid="confirm" role="dialog" aria-labelledby="ef-confirm-name" hidden>
-            <div class="ef-confirm-hint">Check their ID, then admit:</div>
+            <div class="ef-confirm-hint">${h("Check their ID, then admit:")}</div>
             <div class="ef-confirm-name" id="ef-confirm-name" data-testid="confirm-name"></div>
             <div class="ef-confirm-tier" data-testid="confirm-tier"></div>
-            <div class="ef-confirm-buttons"><button type="button" class="ef-admit" data-testid="confirm-admit">Admit</button>
-              <button type="button" class="ef-cancel" data-testid="confirm-cancel">Cancel</button></div></div>
-          <h2 class="ef-sr-only">Status</h2>
+            <div class="ef-confirm-buttons"><button type="button" class="ef-admit" data-testid="confirm-admit">${h("Admit")}</button>
+              <button type="button" class="ef-cancel" data-testid="confirm-cancel">${h("Cancel")}</button></div></div>
+          <h2 class="ef-sr-only">${h("Status")}</h2>
           <div class="ef-status" aria-live="polite"><span data-testid="counts"></span> <span data-testid="queue"></span></div>
           <div class="ef-result" data-testid="result" role="alert" hidden><div class="ef-result-title"></div>
             <div class="ef-result-detail"></div></div>
@@ -137,7 +153,7 @@
     setOnline(online) {
       const changed = online !== this.online || !this.el.net.textContent;
       this.online = online;
-      this.el.net.textContent = online ? "● Online" : "● Offline: checking locally";
+      this.el.net.textContent = online ? t("● Online") : t("● Offline: checking locally");
       this.el.net.className = "ef-net " + (online ? "ef-online" : "ef-offline");
       if (online && changed) this.onlineSince = Date.now();
       if (online) this.syncQueue();
@@ -164,7 +180,7 @@
 
     /* The event's title, date (in its own timezone) and this device's label, from the manifest. */
     showEvent(manifest) {
-      this.el.title.textContent = manifest.title || "Door scanner";
+      this.el.title.textContent = manifest.title || t("Door scanner");
       this.pageTitle = this.pageTitle || document.title; // "Door scanner (offline) · EventFlow" in the offline copy
       document.title = (manifest.title ? manifest.title + " · " : "") + this.pageTitle;
       if (manifest.starts_at) {
@@ -173,19 +189,19 @@
         const starts = new Date(manifest.starts_at);
         if (starts.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
         let when;
-        try { when = new Intl.DateTimeFormat("en-GB", options).format(starts); } catch (error) {
+        try { when = new Intl.DateTimeFormat(WORDS._locale || "en-GB", options).format(starts); } catch (error) {
           when = starts.toLocaleString();
         }
         this.el.when.textContent = when + (manifest.timezone ? ` (${manifest.timezone})` : "");
       }
-      this.el.label.textContent = manifest.device_label ? "Scanning as " + manifest.device_label : "";
+      this.el.label.textContent = manifest.device_label ? fill("Scanning as {label}", { label: manifest.device_label }) : "";
     }
 
     /* "Front door" for a check-in recorded as "Front door · device-1a2b3c" (the staff link's label and
        a device's random id); "this device" for our own. */
     deviceWords(recordedBy) {
       if (!recordedBy) return "";
-      if (recordedBy === "this device" || recordedBy.endsWith(" · " + this.deviceId)) return "this device";
+      if (recordedBy === "this device" || recordedBy.endsWith(" · " + this.deviceId)) return t("this device");
       return recordedBy.split(" · ")[0];
     }
 
@@ -200,8 +216,10 @@
       const admitted = await this.kv.keys("admitted");
       const inside = new Set([...this.tickets.values()].filter((t) => t.checked_in_at).map((t) => t.id));
       admitted.forEach((key) => key.startsWith(this.eventId + ":") && inside.add(key.split(":")[1]));
-      this.el.counts.textContent = this.manifest ? `${inside.size} / ${this.tickets.size} checked in` : "";
-      this.el.queue.textContent = queued ? `· ${queued} ${queued === 1 ? "scan" : "scans"} waiting to sync` : "";
+      this.el.counts.textContent = this.manifest
+        ? fill("{inside} / {total} checked in", { inside: inside.size, total: this.tickets.size }) : "";
+      this.el.queue.textContent = queued
+        ? fill(queued === 1 ? "· {count} scan waiting to sync" : "· {count} scans waiting to sync", { count: queued }) : "";
       this.el.queue.dataset.count = String(queued);
     }
 
@@ -227,7 +245,7 @@
         });
         if (response.status === 401 || response.status === 403) {
           this.revoked = true;
-          this.showBanner("This device's staff access was revoked. Ask the organizer for a new link.", "error");
+          this.showBanner(t("This device's staff access was revoked. Ask the organizer for a new link."), "error");
           throw new Error("revoked");
         }
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -248,7 +266,7 @@
         await this.kv.put("manifests", this.eventId, manifest);
         this.useManifest(manifest);
         this.el.banner.hidden = true;
-        if (manifest.event_status === "cancelled") this.showBanner("This event is cancelled: every ticket is refused.", "error");
+        if (manifest.event_status === "cancelled") this.showBanner(t("This event is cancelled: every ticket is refused."), "error");
       } catch (error) { /* offline: keep the cached manifest */ }
     }
 
@@ -293,9 +311,9 @@
             this.updateStatus();
           }
           return this.showResult(answer.result, answer.ticket, false,
-                                 answer.disputed ? "Admitted · payment disputed" : undefined);
+                                 answer.disputed ? t("Admitted · payment disputed") : undefined);
         } catch (error) {
-          if (this.revoked) return this.showResult("invalid", null, false, "Access revoked");
+          if (this.revoked) return this.showResult("invalid", null, false, t("Access revoked"));
           /* network failed: decide locally below */
         }
       }
@@ -313,7 +331,7 @@
         const ticket = this.tickets.get(idChecked || parsed.ticketId);
         if (!ticket) return { result: "unknown" };
         const shown = { ticket_id: ticket.id, holder: ticket.holder, tier: ticket.tier };
-        if (!Door.doorOpen(this.manifest, now)) return { result: "invalid", ticket: shown, override: "Outside door hours" };
+        if (!Door.doorOpen(this.manifest, now)) return { result: "invalid", ticket: shown, override: t("Outside door hours") };
         const local = await this.kv.get("admitted", this.eventId + ":" + ticket.id);
         const before = !!(ticket.checked_in_at || local);
         const result = idChecked
@@ -345,15 +363,15 @@
       box.className = "ef-result " + (good ? "ef-good" : "ef-bad");
       box.dataset.result = result;
       box.dataset.offline = String(offline);
-      box.querySelector(".ef-result-title").textContent = override || MESSAGES[result] || result;
+      box.querySelector(".ef-result-title").textContent = override || (MESSAGES[result] ? t(MESSAGES[result]) : result);
       const parts = [];
       if (ticket && ticket.holder) parts.push(ticket.holder + (ticket.tier ? " · " + ticket.tier : ""));
       if (result === "already_checked_in" && ticket && ticket.checked_in_at) {
         const when = new Date(ticket.checked_in_at).toLocaleTimeString();
         const by = this.deviceWords(ticket.checked_in_by);
-        parts.push(`at ${when}` + (by ? ` by ${by}` : ""));
+        parts.push(by ? fill("at {time} by {device}", { time: when, device: by }) : fill("at {time}", { time: when }));
       }
-      if (offline) parts.push("(checked offline)");
+      if (offline) parts.push(t("(checked offline)"));
       box.querySelector(".ef-result-detail").textContent = parts.join(" — ");
       this.feedback(good);
       clearTimeout(this.resultTimer);
@@ -391,7 +409,7 @@
         const row = document.createElement("button");
         row.type = "button";
         row.className = "ef-match";
-        row.textContent = `${ticket.holder} · ${ticket.tier}` + (ticket.checked_in_at ? " (in)" : "");
+        row.textContent = `${ticket.holder} · ${ticket.tier}` + (ticket.checked_in_at ? t(" (in)") : "");
         // A guest without their phone: staff check the ID, confirm who it is, then admit (no code needed).
         row.addEventListener("click", () => this.openConfirm(ticket));
         this.el.results.appendChild(row);
@@ -402,8 +420,9 @@
     openConfirm(ticket) {
       this.confirming = ticket;
       this.el.confirm.querySelector(".ef-confirm-name").textContent = ticket.holder;
-      this.el.confirm.querySelector(".ef-confirm-tier").textContent = [ticket.tier, ticket.order && "order " + ticket.order,
-        ticket.checked_in_at ? "already checked in" : ""].filter(Boolean).join(" · ");
+      this.el.confirm.querySelector(".ef-confirm-tier").textContent = [ticket.tier,
+        ticket.order && fill("order {order}", { order: ticket.order }),
+        ticket.checked_in_at ? t("already checked in") : ""].filter(Boolean).join(" · ");
       this.el.confirm.hidden = false;
       this.el.confirm.querySelector(".ef-admit").focus();
     }
@@ -444,16 +463,16 @@
     }
 
     async startCamera() {
-      if (!window.ZXing || !navigator.mediaDevices) return this.noCamera("No camera — type or search");
+      if (!window.ZXing || !navigator.mediaDevices) return this.noCamera(t("No camera — type or search"));
       try {
         this.reader = new ZXing.BrowserQRCodeReader();
         const devices = await this.reader.listVideoInputDevices();
-        if (!devices.length) return this.noCamera("No camera — type or search");
+        if (!devices.length) return this.noCamera(t("No camera — type or search"));
         const rear = devices.find((d) => /back|rear|environment/i.test(d.label)) || devices[devices.length - 1];
         this.el.cameras.replaceChildren(...devices.map((d, i) => {
           const option = document.createElement("option");
           option.value = d.deviceId;
-          option.textContent = d.label || "Camera " + (i + 1);
+          option.textContent = d.label || fill("Camera {number}", { number: i + 1 });
           return option;
         }));
         this.el.cameras.value = rear.deviceId;
@@ -463,7 +482,7 @@
         this.el.noCamera.hidden = true;
         this.useCamera(rear.deviceId);
       } catch (error) {
-        this.noCamera("No camera — type or search");
+        this.noCamera(t("No camera — type or search"));
       }
     }
 

@@ -6,6 +6,7 @@ also after a live update (the hub's refresh writes in the page's language)."""
 from __future__ import annotations
 
 import string
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
@@ -92,3 +93,25 @@ async def test_the_dashboard_in_german(site: Site) -> None:
     ticketing.confirm(second.id, payment_ref=f"demo_{second.id}")  # the hub refreshes the open dashboard
     await until(lambda: element(user, "gross").text == "2.469,00\u00a0€")
     assert element(user, "total-sold").text == "2"
+
+
+@pytest.mark.anyio
+async def test_the_scanner_gets_its_words_in_german(site: Site) -> None:
+    """scanner.js writes English unless the page hands it words; a German phone gets German ones (and the
+    date locale), an English one none at all (the JavaScript's own English stays)."""
+    organizer = site.organizer()
+    event, _tiers = site.event(organizer, [{"name": "Deck", "price_minor": 1000, "capacity": 10}])
+    user = site.user
+
+    def options() -> dict[str, Any]:
+        (scanner,) = [e for e in user.current_layout.descendants() if e.props.get("module") == "EventFlowScanner"]
+        return dict(scanner.props["options"])
+
+    await user.open(f"/scan/{event.id}")
+    assert options() == {"eventId": event.id, "words": {}}
+    user.http_client.headers["Accept-Language"] = "de-DE"
+    await user.open(f"/scan/{event.id}")
+    words = options()["words"]
+    assert (words["Admitted"], words["Already checked in"], words["_locale"]) == (
+        "Eingelassen", "Bereits eingecheckt", "de-DE")
+    assert words["{inside} / {total} checked in"] == "{inside} / {total} eingecheckt"
