@@ -23,7 +23,7 @@ from eventflow.domain.money import FeeMode, format_money
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
 from eventflow.i18n import _, current_visitor
 from eventflow.pages.components.formatting import device_words
-from eventflow.pages.components.marks import N_, translated
+from eventflow.pages.components.marks import N_, day_and_time, translated
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
 
@@ -368,7 +368,7 @@ class Attendees:
             {"id": o.id, "name": o.buyer.name, "email": o.buyer.email, "tickets": len(o.tickets),
              "tiers": ", ".join(sorted({self.names.get(t.tier_id, "?") for t in o.tickets})),
              "total": money(o.total_minor, o.currency),
-             "time": o.created_at.astimezone(self.zone).strftime("%d %b %H:%M")}
+             "time": day_and_time(o.created_at.astimezone(self.zone))}
             for o in shown
         ]
         if rows != self.table.rows:

@@ -18,7 +18,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.flyers import A4, ARTWORK, CAPTIONS, CHANNELS, FILE_NAMES, PAPERS, THEMES, Flyer, Flyers
 from eventflow.domain.models import Event, Organizer
 from eventflow.i18n import _
-from eventflow.pages.components.marks import N_
+from eventflow.pages.components.marks import N_, day_and_time
 from eventflow.services import Services
 
 CHANNEL_NAMES = {"instagram": "Instagram", "x": "X / Bluesky", "facebook": "Facebook", "email": N_("Mail intro")}
@@ -159,7 +159,7 @@ class FlyerPanel:
             ui.label(_("Earlier flyers")).classes("font-medium mt-2")
             for flyer in listed[1:]:
                 with ui.row().classes("items-center gap-2 text-sm"):
-                    when = flyer.created_at.strftime("%d %b %Y %H:%M UTC")
+                    when = day_and_time(flyer.created_at, "%d %b %Y %H:%M UTC")
                     ui.label(f"{when} · {flyer.style} · {flyer.engine}")
                     ui.button(_("Show"), on_click=lambda f=flyer: self.show(f)).props("flat dense")
                     for fmt, label, _icon in DOWNLOADS:

@@ -4,9 +4,12 @@ the visitor's language (eventflow/i18n.py)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from eventflow.i18n import _
+from babel.dates import format_date, format_datetime
+
+from eventflow.i18n import DEFAULT, _, current_visitor
 
 
 def N_(message: str) -> str:  # gettext's conventional name for a deferred mark
@@ -16,3 +19,16 @@ def N_(message: str) -> str:  # gettext's conventional name for a deferred mark
 def translated(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A table's columns (labels marked with N_) with their labels in the visitor's language."""
     return [{**column, "label": _(column["label"]) if column["label"] else ""} for column in columns]
+
+
+def day_and_time(moment: datetime | date, shape: str = "%d %b %H:%M") -> str:
+    """`30 Nov 15:40` (an strftime shape with a day, a short month, maybe a year and time) in the visitor's
+    language: English as strftime writes it, German `30. Nov. 15:40`, Spanish `30 nov 15:40` (babel)."""
+    visitor = current_visitor()
+    if visitor.language == DEFAULT:
+        return moment.strftime(shape)
+    pattern = shape.replace("%d", "dd" if visitor.language != "de" else "dd.").replace("%b", "MMM") \
+        .replace("%Y", "y").replace("%H", "HH").replace("%M", "mm")
+    if isinstance(moment, datetime):
+        return format_datetime(moment, pattern.replace("UTC", "'UTC'"), locale=visitor.format_locale)
+    return format_date(moment, pattern, locale=visitor.format_locale)

@@ -20,7 +20,7 @@ from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
 from eventflow.i18n import _
 from eventflow.pages.components.event_panels import money
-from eventflow.pages.components.marks import N_
+from eventflow.pages.components.marks import N_, day_and_time
 from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
 
@@ -159,7 +159,7 @@ class MoneyPanel:
             with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
                     .props(f"data-testid=card-order-{order.id}"):
                 ui.label(_("{time} · {buyer} · {valid}/{tickets} valid · {amount}").format(
-                    time=f"{order.created_at.astimezone(zone):%d %b %H:%M}", buyer=order.buyer.name,
+                    time=day_and_time(order.created_at.astimezone(zone)), buyer=order.buyer.name,
                     valid=len(valid), tickets=len(order.tickets), amount=money(order.total_minor, order.currency))) \
                     .classes("min-w-0")  # wraps on a phone, the button stays beside it
                 if valid:

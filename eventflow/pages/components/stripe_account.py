@@ -12,6 +12,7 @@ from eventflow.domain.payments.records import ConnectedAccount
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.i18n import _
 from eventflow.pages.components.formatting import money
+from eventflow.pages.components.marks import day_and_time
 
 
 def account_status(payments: StripePayments, organizer: Organizer, account: ConnectedAccount | None) -> None:
@@ -71,7 +72,7 @@ async def account_balance(payments: StripePayments, account_id: str) -> None:
         for payout in payouts:
             ui.label(_("Payout {amount} · {status} · arrives {date}").format(
                 amount=money(payout.amount_minor, payout.currency), status=payout.status,
-                date=f"{payout.arrival_date:%d %b %Y}")).classes("text-sm").props("data-testid=payout")
+                date=day_and_time(payout.arrival_date, "%d %b %Y"))).classes("text-sm").props("data-testid=payout")
 
 
 def paid_sales_notice(account: ConnectedAccount | None) -> None:
