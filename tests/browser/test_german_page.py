@@ -72,12 +72,24 @@ def test_the_german_event_page(rated_app: str, browser) -> None:  # type: ignore
     assert "reserve tickets" not in body
     screenshot(phone, "event-page-de-phone")
 
+    # A later event handler of the same page speaks German too (the language is the client's, not the request's).
+    phone.find_element(By.CSS_SELECTOR, '[data-testid="reserve"]').click()
+    WebDriverWait(phone, 10).until(lambda d: "wähle mindestens ein ticket." in text_of(d))
+
     # A sale elsewhere: the live badge changes in German (the one message carries every language's words).
     sold = httpx.post(f"{rated_app}/api/v1/events/{event['id']}/reservations", timeout=10, json={
         "lines": [{"tier_id": tier, "quantity": 3}], "buyer": {"email": "b@example.com", "name": "B"}})
     assert sold.status_code == 201, sold.text
     WebDriverWait(phone, 10).until(
         lambda d: d.find_element(By.CSS_SELECTOR, f'[data-testid="available-{tier}"]').text == "Noch 37 übrig")
+
+    # On a phone the switcher sits in the footer (the header has no room): Spanish, remembered.
+    assert not phone.find_element(By.CSS_SELECTOR, '[data-testid="language-switcher"]').is_displayed()
+    footer_switch = phone.find_element(By.CSS_SELECTOR, '[data-testid="language-switcher-footer"]')
+    phone.execute_script("arguments[0].scrollIntoView()", footer_switch)
+    Select(footer_switch).select_by_value("es")
+    WebDriverWait(phone, 10).until(lambda d: "reservar entradas" in text_of(d))
+    assert "sáb, 12 dic 2026" in text_of(phone) and "≈ 1.185,12 chf (aproximado)" in text_of(phone)
 
     # An English desktop browser: English, no approximate price for a British visitor without rates for GBP;
     # the switcher turns the page German and the choice stays for the next page.

@@ -41,7 +41,7 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
             ui.icon("confirmation_number", size="28px").classes("text-violet-700").props('aria-hidden="true"')
             ui.label("EventFlow").classes("text-lg font-bold tracking-tight text-violet-800")
         ui.space()
-        language_switcher()
+        language_switcher("inline-flex max-sm:hidden", "language-switcher")  # a phone has it in the footer
         if organizer is None:
             # The way in for organizers (a buyer never needs an account): sign up, or log in.
             nav_label = _("Organizers")
@@ -65,6 +65,7 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
     # slate-600 on slate-50 is 7.2:1 (slate-400 was 2.5:1, under WCAG's 4.5:1 for small text).
     with ui.element("footer").classes("w-full text-center text-xs text-slate-600 py-4"):
         ui.label(_("EventFlow · fair-trade ticketing for independent organizers"))
+        language_switcher("inline-flex sm:hidden mt-2", "language-switcher-footer")  # the header has no room on a phone
 
 
 NOT_FOUND_THINGS = (N_("checkout"), N_("event"), N_("order"), N_("organizer"), N_("page"), N_("payment"),
@@ -86,7 +87,7 @@ SWITCH_SCRIPT = (f"document.cookie='{LANGUAGE_COOKIE}='+this.value+';path=/;max-
                  "location.reload()")
 
 
-def language_switcher() -> None:
+def language_switcher(classes: str, testid: str) -> None:
     """A plain <select> of the languages (works before the websocket connects, like the logout form)."""
     current = current_visitor().language
     label = escape(_("Language"))
@@ -94,9 +95,9 @@ def language_switcher() -> None:
         f'<option value="{code}" lang="{code}"{" selected" if code == current else ""}>{LANGUAGE_NAMES[code]}</option>'
         for code in SUPPORTED)
     ui.html(
-        f'<label class="inline-flex items-center text-sm text-slate-700 min-h-[44px]">'
+        f'<label class="{classes} items-center gap-1 text-sm text-slate-700 min-h-[44px]">'
         f'<span class="sr-only">{label}</span>'
-        f'<select data-testid="language-switcher" onchange="{SWITCH_SCRIPT}" '
+        f'<select data-testid="{testid}" onchange="{SWITCH_SCRIPT}" '
         f'class="bg-transparent border border-slate-300 rounded px-1 min-h-[36px]">{options}</select></label>',
         sanitize=False,
     )
