@@ -29,6 +29,10 @@ CARD_PAYMENTS = "pi_"  # a Stripe PaymentIntent id: the orders a refund can be a
 # (label, testid) of the ledger, in the order the sum reads: paid - refunded - fees = net
 LEDGER = ((N_("Buyers paid"), "ledger-charged"), (N_("− Refunded"), "ledger-refunded"),
           (N_("− Platform fees"), "ledger-fees"), (N_("= Net to you"), "ledger-net"))
+# A refund's status and reason as the API names them (records.py): English shows the names as they are.
+REFUND_WORDS = (N_("pending"), N_("succeeded"), N_("failed"), N_("requested_by_organizer"),
+                N_("late_payment_sold_out"), N_("duplicate_payment"), N_("refunded_outside_eventflow"),
+                N_("event_cancelled"), N_("order_voided"), N_("requested_by_buyer"))
 
 
 class MoneyPanel:
@@ -167,8 +171,8 @@ class MoneyPanel:
                         f"flat dense color=negative data-testid=refund-{order.id}")
         for refund in reversed(self.refunds[-10:]):
             ui.label(_("Refund {amount} · {reason} · {status} · {count} ticket(s)").format(
-                amount=money(refund.amount_minor, refund.currency), reason=refund.reason.value,
-                status=refund.status.value, count=len(refund.ticket_ids))).classes(
+                amount=money(refund.amount_minor, refund.currency), reason=_(refund.reason.value),
+                status=_(refund.status.value), count=len(refund.ticket_ids))).classes(
                 "text-xs text-slate-500").props("data-testid=refund-row")
 
     async def refund_dialog(self, order: Order) -> None:
