@@ -6,7 +6,12 @@ at import: the language is the visitor's). The visitor is found from the NiceGUI
 same call works while a page is built and later in that page's event handlers. Outside a page (the API,
 mail, jobs) the language is English. Catalogues are the .po files in eventflow/locale/<lang>/LC_MESSAGES/,
 read with babel at first use (no compile step: `./run` and CI need nothing extra); every domain (file)
-of a language is merged into one, so a page needs no domain name. docs: /work/notes/i18n-contract.md.
+of a language is merged into one, so a page needs no domain name.
+
+A new domain: `python -m tests.pages.i18n_catalogue <domain> <modules...>` adds the modules' new words to
+eventflow/locale/{de,es}/LC_MESSAGES/<domain>.po (translations kept); translate them, and list the modules
+under the domain in tests/pages/test_i18n.py `DOMAIN_FILES` (the completeness test). Placeholders are named
+(`_("{count} left").format(count=n)`): translations may reorder them.
 """
 
 from __future__ import annotations
