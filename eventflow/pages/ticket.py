@@ -62,6 +62,17 @@ def wallet_ticket(wallet: Wallet) -> dict[str, Any]:
         "codes": {"first_step": wallet.codes.first_step, "signatures": wallet.codes.signatures} if wallet.codes
         else None,
         "codes_url": f"/api/v1/tickets/{quote(ticket.id)}/door-codes?key={quote(ticket.access_key)}",
+        "words": wallet_words(),
+    }
+
+
+def wallet_words() -> dict[str, str]:
+    """wallet.js's words in the visitor's language ({time}, {seconds} are filled in there)."""
+    return {
+        "offline": _("Offline: this code is still valid"), "checkedIn": _("Checked in at {time}"),
+        "rotation": _("The code changes every {seconds} seconds: screenshots will not get in."),
+        "notValid": _("Not valid"), "refresh": _("Connect to the internet once to refresh this ticket's codes."),
+        "newCode": _("New code in {seconds} s"),
     }
 
 

@@ -28,6 +28,8 @@
 
     start() {
       localStorage.setItem(storageKey(this.ticket.id), JSON.stringify(this.ticket));
+      // The wallet's words in the visitor's language (pages/ticket.py `wallet_words`; kept for the offline copy).
+      const w = this.words = this.ticket.words || {};
       this.root.innerHTML = `
         <div class="ef-wallet">
           <h1 class="ef-event"></h1><div class="ef-when"></div>
@@ -35,7 +37,7 @@
           <div class="ef-qr" data-testid="qr"></div>
           <div class="ef-countdown" data-testid="qr-countdown"></div>
           <div class="ef-holder" data-testid="holder"></div><div class="ef-tier"></div>
-          <div class="ef-offline-note" data-testid="offline-note" hidden>Offline: this code is still valid</div>
+          <div class="ef-offline-note" data-testid="offline-note" hidden></div>
           <div class="ef-checked-in" data-testid="checked-in" hidden></div>
           <small class="ef-rotation"></small>
         </div>`;
@@ -44,9 +46,10 @@
       q(".ef-when").textContent = this.ticket.when;
       q(".ef-holder").textContent = this.ticket.holder;
       q(".ef-tier").textContent = this.ticket.tier;
+      q(".ef-offline-note").textContent = w.offline || "Offline: this code is still valid";
       if (this.ticket.checked_in) {
         q(".ef-checked-in").hidden = false;
-        q(".ef-checked-in").textContent = "Checked in at " + this.ticket.checked_in;
+        q(".ef-checked-in").textContent = (w.checkedIn || "Checked in at {time}").replace("{time}", this.ticket.checked_in);
       }
       if (this.ticket.status && this.ticket.status !== "valid") {
         // It gets nobody in (event cancelled, refunded, disputed): say why, and show no code that
@@ -56,7 +59,8 @@
         return;
       }
       q(".ef-rotation").textContent =
-        `The code changes every ${this.ticket.step_seconds} seconds: screenshots will not get in.`;
+        (w.rotation || "The code changes every {seconds} seconds: screenshots will not get in.")
+          .replace("{seconds}", this.ticket.step_seconds);
       this.qr = q(".ef-qr");
       this.countdown = q(".ef-countdown");
       this.offlineNote = q(".ef-offline-note");
@@ -67,7 +71,7 @@
 
     showNotValid(note) {
       const title = document.createElement("strong");
-      title.textContent = this.ticket.status_title || "Not valid";
+      title.textContent = this.ticket.status_title || this.words.notValid || "Not valid";
       const why = document.createElement("div");
       why.textContent = this.ticket.status_text || "This ticket is " + this.ticket.status.replace("_", " ") + ".";
       note.replaceChildren(title, why);
@@ -125,12 +129,12 @@
           svg.removeAttribute("height");
           this.qr.replaceChildren(svg);
         } else {
-          this.qr.textContent = "Connect to the internet once to refresh this ticket's codes.";
+          this.qr.textContent = this.words.refresh || "Connect to the internet once to refresh this ticket's codes.";
         }
         this.qr.dataset.payload = payload || "";
       }
       const left = this.ticket.step_seconds - Math.floor(now / 1000) % this.ticket.step_seconds;
-      this.countdown.textContent = `New code in ${left} s`;
+      this.countdown.textContent = (this.words.newCode || "New code in {seconds} s").replace("{seconds}", left);
       this.offlineNote.hidden = navigator.onLine;
       this.refill(now);
     }
