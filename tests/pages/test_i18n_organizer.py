@@ -9,6 +9,7 @@ import string
 from typing import Any
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
 from eventflow.domain.models import Buyer
@@ -16,8 +17,9 @@ from eventflow.domain.money import FeeMode
 from eventflow.domain.reservations import LineRequest
 from eventflow.i18n import Visitor, use_visitor
 from eventflow.pages.components.event_panels import money_tiles
+from eventflow.pages.components.marks import pgettext
 from tests.pages import test_pages_user
-from tests.pages.i18n_catalogue import ROOT, TRANSLATED, marked_words, po_path
+from tests.pages.i18n_catalogue import ROOT, TRANSLATED, po_path
 from tests.pages.test_pages_user import Site, element, log_in, until
 
 site = test_pages_user.site
@@ -39,25 +41,43 @@ def _placeholders(text: str) -> set[str]:
     return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
 
 
+def organizer_words() -> dict[tuple[str | None, str | tuple[str, str]], str]:
+    """(context, msgid or (singular, plural)) → where, by babel's extractor (`_`, `ngettext`, `N_`, `pgettext`)."""
+    found: dict[tuple[str | None, str | tuple[str, str]], str] = {}
+    for path in ORGANIZER_FILES:
+        for lineno, message, _comments, context in extract_from_file("python", path, DEFAULT_KEYWORDS):
+            key = message if isinstance(message, str) else (message[0], message[1])
+            found.setdefault((context, key), f"{path.relative_to(ROOT)}:{lineno}")
+    return found
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_organizer_word_is_translated(language: str) -> None:
-    """babel's extractor over the organizer modules; each msgid (each plural form) has a non-empty, non-fuzzy
-    translation in organizer.po with the same {placeholders} as the English."""
-    words = marked_words([path for path in ORGANIZER_FILES if path.exists()])
-    assert len(words) > 300
+    """babel's extractor over the organizer modules; each msgid (each plural form, each context) has a
+    non-empty, non-fuzzy translation in organizer.po with the same {placeholders} as the English."""
+    words = organizer_words()
+    assert len(words) > 400
     with po_path(language, "organizer").open("rb") as source:
         catalogue = read_po(source, locale=language, domain="organizer")
     problems: list[str] = []
-    for key, where in words.items():
-        message = catalogue.get(key if isinstance(key, str) else key[0])
+    for (context, key), where in words.items():
+        message = catalogue.get(key if isinstance(key, str) else key[0], context=context)
         if message is None or message.fuzzy:
-            problems.append(f"missing: {key!r} ({where[0]})")
+            problems.append(f"missing: {key!r} ({where})")
             continue
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
         english = key if isinstance(key, str) else key[1]
         if not all(forms) or any(_placeholders(form) != _placeholders(english) for form in forms):
             problems.append(f"untranslated or wrong placeholders: {key!r} → {forms!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_word_with_two_senses_keeps_each() -> None:
+    """"To" names a message's recipients here and a date range's end on the browse page (public.po)."""
+    with use_visitor(Visitor("de")):
+        assert pgettext("message", "To") == "An"  # whatever another domain says for a bare "To"
+        assert pgettext("a use is one", "order") == "Bestellung"
+    assert pgettext("message", "To") == "To"
 
 
 def test_english_tiles_unchanged_and_german_tiles_translated() -> None:

@@ -17,9 +17,8 @@ from eventflow.domain.models import Event, Tier
 from eventflow.domain.money import parse_amount
 from eventflow.i18n import _
 from eventflow.pages.components.event_form import amount_text, local_input, parse_local
-from eventflow.pages.components.marks import N_
+from eventflow.pages.components.marks import N_, pgettext
 
-USES_COUNT = {UsesCount.TICKETS.value: N_("ticket"), UsesCount.ORDERS.value: N_("order")}
 DISCOUNT_KINDS = {"percent": N_("% off"), "amount": N_("Amount off")}
 
 
@@ -78,7 +77,9 @@ class CodeForm:
                                           min=1, precision=0).props(f"outlined dense data-testid=code-max-uses-{key}") \
                     .classes("w-52")
                 ui.label(_("a use is one")).classes("self-center text-sm text-slate-600")
-                f["uses_count"] = ui.toggle({count: _(words) for count, words in USES_COUNT.items()},
+                uses_count = {UsesCount.TICKETS.value: pgettext("a use is one", "ticket"),
+                              UsesCount.ORDERS.value: pgettext("a use is one", "order")}
+                f["uses_count"] = ui.toggle(uses_count,
                                             value=code.uses_count.value if code else "tickets") \
                     .props(f"dense no-caps data-testid=code-uses-count-{key}").classes("self-center")
                 f["max_per_order"] = ui.number(_("Tickets per order"), value=code.max_per_order if code else None,

@@ -9,7 +9,7 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime
 
-from eventflow.i18n import DEFAULT, _, current_visitor
+from eventflow.i18n import DEFAULT, _, current_language, current_visitor, translations
 
 
 def N_(message: str) -> str:  # gettext's conventional name for a deferred mark
@@ -32,3 +32,9 @@ def day_and_time(moment: datetime | date, shape: str = "%d %b %H:%M") -> str:
     if isinstance(moment, datetime):
         return format_datetime(moment, pattern.replace("UTC", "'UTC'"), locale=visitor.format_locale)
     return format_date(moment, pattern, locale=visitor.format_locale)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`_()` for a word another page uses in another sense ("To" a recipient, not "To" a date): the
+    catalogue keeps one translation per (context, word)."""
+    return translations(current_language()).pgettext(context, message)

@@ -16,7 +16,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer, Tier
 from eventflow.domain.outbox import OutboxBatch, OutboxMessage, OutboxStatus, OutgoingMail
 from eventflow.i18n import _, ngettext
-from eventflow.pages.components.marks import N_
+from eventflow.pages.components.marks import N_, pgettext
 from eventflow.services import Services
 
 POLL_SECONDS = 3.0
@@ -53,7 +53,8 @@ class MessagesPanel:
             ui.label(_("Write to everyone with a ticket, or to one tier's buyers. Each buyer gets one mail, "
                        "however many orders they made.")).classes("text-sm text-slate-600")
             options = {ALL: _("All buyers"), **{t.id: _("Buyers of {tier}").format(tier=t.name) for t in tiers}}
-            self.audience = ui.select(options, value=ALL, label=_("To")).props("dense outlined data-testid=message-to")
+            self.audience = ui.select(options, value=ALL, label=pgettext("message", "To")) \
+                .props("dense outlined data-testid=message-to")
             self.subject = ui.input(_("Subject")).props("dense outlined data-testid=message-subject").classes("w-full")
             self.text = ui.textarea(_("Message")).props("outlined data-testid=message-text").classes("w-full")
             with ui.row().classes("gap-2"):
