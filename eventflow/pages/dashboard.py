@@ -9,10 +9,9 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.analytics import CounterSales, sales_from_counters
 from eventflow.domain.models import Event, EventStatus, Organizer
-from eventflow.i18n import _
+from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame
-from eventflow.pages.components.marks import N_
 from eventflow.pages.components.session import require_organizer
 from eventflow.services import Services
 

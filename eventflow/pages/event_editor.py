@@ -16,7 +16,7 @@ from eventflow.domain.errors import CapacityBelowSold, DomainError
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
-from eventflow.i18n import _
+from eventflow.i18n import N_, _
 from eventflow.pages.components.cancel_panel import CancelPanel
 from eventflow.pages.components.codes_panel import codes_panel
 from eventflow.pages.components.delete_buttons import delete_event_button, delete_tier_button
@@ -26,7 +26,6 @@ from eventflow.pages.components.event_form import EventForm, TierForm, clear_err
 from eventflow.pages.components.event_tags import tags_panel
 from eventflow.pages.components.flyer_panel import flyer_panel
 from eventflow.pages.components.frame import frame
-from eventflow.pages.components.marks import N_
 from eventflow.pages.components.session import require_organizer, require_own_event
 from eventflow.pages.components.stripe_account import paid_sales_notice
 from eventflow.services import Services

@@ -15,9 +15,9 @@ from eventflow.domain.access_codes import AccessCode, CodeSettings, UsesCount, g
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.models import Event, Tier
 from eventflow.domain.money import parse_amount
-from eventflow.i18n import _
+from eventflow.i18n import N_, _
 from eventflow.pages.components.event_form import amount_text, local_input, parse_local
-from eventflow.pages.components.marks import N_, pgettext
+from eventflow.pages.components.marks import pgettext
 
 DISCOUNT_KINDS = {"percent": N_("% off"), "amount": N_("Amount off")}
 

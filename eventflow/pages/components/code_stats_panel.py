@@ -13,10 +13,10 @@ from nicegui import ui
 
 from eventflow.domain.access_codes import CodeStats
 from eventflow.domain.models import Event, Organizer
-from eventflow.i18n import _
+from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.live_refresh import LiveRefresh
-from eventflow.pages.components.marks import N_, translated
+from eventflow.pages.components.marks import translated
 from eventflow.services import Services
 
 COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key in ("code", "state") else "right"}

@@ -17,11 +17,10 @@ from eventflow.domain.access_codes import MAX_CODES_PER_BATCH, AccessCode, codes
 from eventflow.domain.errors import DomainError, ValidationFailed
 from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, Organizer, Tier
-from eventflow.i18n import _
+from eventflow.i18n import N_, _
 from eventflow.pages.components.code_form import CodeForm, whole
 from eventflow.pages.components.event_form import clear_errors, show_error
 from eventflow.pages.components.formatting import money
-from eventflow.pages.components.marks import N_
 from eventflow.pages.components.share_link import copy_button, link_text, qr_of
 from eventflow.pages.components.staff_panel import local_time
 from eventflow.services import Services

@@ -9,9 +9,8 @@ from nicegui import ui
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.payments.disputes import Disputes
 from eventflow.domain.payments.records import Dispute, DisputeStatus
-from eventflow.i18n import _
+from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import money
-from eventflow.pages.components.marks import N_
 from eventflow.services import Services
 
 STATUS_WORDS = {

@@ -4,8 +4,7 @@ copy reads the same. The English text is the key; a word missing in a catalogue 
 
 from __future__ import annotations
 
-from eventflow.i18n import DEFAULT, _, current_visitor
-from eventflow.pages.components.marks import N_
+from eventflow.i18n import DEFAULT, N_, _, current_visitor
 
 SCANNER_WORDS = (
     # verdicts (MESSAGES in scanner.js)

@@ -15,8 +15,7 @@ from nicegui.elements.mixins.value_element import ValueElement
 from eventflow.domain.errors import DomainError, ValidationFailed
 from eventflow.domain.models import Event, Tier
 from eventflow.domain.money import SUPPORTED_CURRENCIES, currency_exponent, parse_amount
-from eventflow.i18n import _
-from eventflow.pages.components.marks import N_
+from eventflow.i18n import N_, _
 
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
 FEE_MODES = {"buyer_pays": N_("Buyers pay the fee on top"), "organizer_absorbs": N_("I absorb the fee")}

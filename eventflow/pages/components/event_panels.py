@@ -21,9 +21,9 @@ from eventflow.domain.analytics import sales_series, tier_sales
 from eventflow.domain.models import Event, Order, Tier
 from eventflow.domain.money import FeeMode, format_money
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
-from eventflow.i18n import _, current_visitor
+from eventflow.i18n import N_, _, current_visitor
 from eventflow.pages.components.formatting import device_words
-from eventflow.pages.components.marks import N_, day_and_time, translated
+from eventflow.pages.components.marks import day_and_time, translated
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
 

@@ -17,8 +17,8 @@ from PIL import Image
 from eventflow.domain.errors import DomainError
 from eventflow.domain.flyers import A4, ARTWORK, CAPTIONS, CHANNELS, FILE_NAMES, PAPERS, THEMES, Flyer, Flyers
 from eventflow.domain.models import Event, Organizer
-from eventflow.i18n import _
-from eventflow.pages.components.marks import N_, day_and_time
+from eventflow.i18n import N_, _
+from eventflow.pages.components.marks import day_and_time
 from eventflow.services import Services
 
 CHANNEL_NAMES = {"instagram": "Instagram", "x": "X / Bluesky", "facebook": "Facebook", "email": N_("Mail intro")}

@@ -1,6 +1,6 @@
-"""`N_("Draft")`: marks a word kept in a module-level table for the gettext catalogue (babel's extractor
-knows `N_`) without translating it at import; the page translates it with `_()` where it is shown, in
-the visitor's language (eventflow/i18n.py)."""
+"""Helpers for the organizer pages' words (eventflow/i18n.py marks and translates them): a table's column
+labels marked with `N_` in the visitor's language, short dates the visitor's way, and `pgettext` for a word
+another page uses in another sense."""
 
 from __future__ import annotations
 
@@ -10,10 +10,6 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 
 from eventflow.i18n import DEFAULT, _, current_language, current_visitor, translations
-
-
-def N_(message: str) -> str:  # gettext's conventional name for a deferred mark
-    return message
 
 
 def translated(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from eventflow.domain.attendee_messages import MessageSent
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer, Tier
 from eventflow.domain.outbox import OutboxBatch, OutboxMessage, OutboxStatus, OutgoingMail
-from eventflow.i18n import _, ngettext
-from eventflow.pages.components.marks import N_, pgettext
+from eventflow.i18n import N_, _, ngettext
+from eventflow.pages.components.marks import pgettext
 from eventflow.services import Services
 
 POLL_SECONDS = 3.0
