@@ -122,7 +122,7 @@ def arrivals_bins(arrivals: dict[datetime, int], zone: ZoneInfo) -> tuple[tuple[
     slots = [first + i * ARRIVAL_SLOT for i in range(count)] if count <= MAX_ARRIVAL_BINS else sorted(arrivals)
     days = {slot.astimezone(zone).date() for slot in (first, last)}
     shape = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
-    return (tuple(slot.astimezone(zone).strftime(shape) for slot in slots),
+    return (tuple(day_and_time(slot.astimezone(zone), shape) for slot in slots),
             tuple(arrivals.get(slot, 0) for slot in slots))
 
 
