@@ -104,6 +104,11 @@ def test_the_german_event_page(rated_app: str, browser) -> None:  # type: ignore
     WebDriverWait(desktop, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de")
     desktop.get(page)
     WebDriverWait(desktop, 10).until(lambda d: "tickets reservieren" in text_of(d))
+    assert "≈ 1.333,26 $ (ungefähr)" in text_of(desktop)  # headless chromium says en-US: dollars
+    switch = desktop.find_element(By.CSS_SELECTOR, '[data-testid="currency-switcher"]')  # rates configured
+    desktop.execute_script("arguments[0].scrollIntoView()", switch)
+    Select(switch).select_by_value("CHF")
+    WebDriverWait(desktop, 10).until(lambda d: "≈ 1.185,12 chf (ungefähr)" in text_of(d))
     screenshot(desktop, "event-page-de-desktop")
 
 

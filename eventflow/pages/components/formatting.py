@@ -29,6 +29,11 @@ def use_exchange_rates(source: str | None) -> None:
     _rates_source[0] = source
 
 
+def rate_currencies() -> list[str]:
+    """The currencies approximate prices can be shown in (none when no rates are configured)."""
+    return sorted(shared_rates(_rates_source[0]).rates()) if _rates_source[0] else []
+
+
 def money(amount_minor: int, currency: str) -> str:
     """`£12.50` for English readers, `12,50 €` / `1.234,50 €` for German ones: always the event's currency."""
     return format_money(amount_minor, currency, locale=current_visitor().format_locale)

@@ -12,7 +12,8 @@ from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from eventflow.domain.models import Organizer
-from eventflow.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, N_, SUPPORTED, _, current_visitor
+from eventflow.i18n import CURRENCY_COOKIE, LANGUAGE_COOKIE, LANGUAGE_NAMES, N_, SUPPORTED, _, current_visitor
+from eventflow.pages.components.formatting import rate_currencies
 
 BRAND_COLOR = "#5b21b6"
 # 44 px tall touch targets (WCAG 2.2 target size), no underline until hovered.
@@ -66,6 +67,7 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
     with ui.element("footer").classes("w-full text-center text-xs text-slate-600 py-4"):
         ui.label(_("EventFlow · fair-trade ticketing for independent organizers"))
         language_switcher("inline-flex sm:hidden mt-2", "language-switcher-footer")  # the header has no room on a phone
+        currency_switcher()
 
 
 NOT_FOUND_THINGS = (N_("checkout"), N_("event"), N_("order"), N_("organizer"), N_("page"), N_("payment"),
@@ -85,6 +87,28 @@ def html_lang() -> None:
 # Remembered for a year in a cookie (no account needed); the page reloads in the chosen language.
 SWITCH_SCRIPT = (f"document.cookie='{LANGUAGE_COOKIE}='+this.value+';path=/;max-age=31536000;SameSite=Lax';"
                  "location.reload()")
+
+
+CURRENCY_SCRIPT = (f"document.cookie='{CURRENCY_COOKIE}='+this.value+';path=/;max-age=31536000;SameSite=Lax';"
+                   "location.reload()")
+
+
+def currency_switcher() -> None:
+    """"Approximate prices in: [USD]" — only when the operator configured exchange rates. The visitor's
+    country picks the currency until they choose one (i18n.Visitor.currency)."""
+    currencies = rate_currencies()
+    if not currencies:
+        return
+    current = current_visitor().currency
+    options = "".join(f'<option value="{code}"{" selected" if code == current else ""}>{code}</option>'
+                      for code in currencies)
+    label = escape(_("Approximate prices in"))
+    ui.html(
+        f'<label class="inline-flex items-center gap-1 ml-2 mt-2 min-h-[44px]">{label} '
+        f'<select data-testid="currency-switcher" onchange="{CURRENCY_SCRIPT}" '
+        f'class="bg-transparent border border-slate-300 rounded px-1 min-h-[36px]">{options}</select></label>',
+        sanitize=False,
+    )
 
 
 def language_switcher(classes: str, testid: str) -> None:
