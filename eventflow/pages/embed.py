@@ -28,7 +28,7 @@ from eventflow.domain.models import Buyer, EventStatus, EventView, Tier, TierCou
 from eventflow.domain.money import FeeMode, TicketPrice
 from eventflow.domain.reservations import LineRequest
 from eventflow.i18n import _, current_visitor, use_visitor, visitor_from
-from eventflow.pages.components.formatting import availability_text, event_when, money, price_label
+from eventflow.pages.components.formatting import approximate, availability_text, event_when, money, price_label
 from eventflow.pages.components.frame import html_lang
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts
 from eventflow.pages.components.tier_card import LiveBadge, badge_classes, live_state
@@ -74,12 +74,15 @@ def tier_html(tier: Tier, currency: str, fee_mode: FeeMode, on_sale: bool) -> st
     most = min(MAX_QUANTITY, tier.max_per_order, tier.available) if on_sale else 0
     options = "".join(f'<option value="{n}">{n}</option>' for n in range(most + 1))
     label = _("Number of {tier} tickets").format(tier=tier.name)
+    approx = approximate(tier.price_minor, currency)  # only with the operator's rates
+    about = f'<div class="text-xs text-slate-500">{escape(approx)}</div>' if approx else ""
     choose = (f'<select name="qty-{escape(tier.id)}" form="{FORM_ID}" aria-label="{escape(label)}" '
               f'class="w-[4.5rem] border border-slate-300 rounded min-h-[44px] px-2 bg-white" '
               f'data-testid="embed-qty-{escape(tier.id)}">{options}</select>' if most else "")
     return (f'<div class="flex items-center gap-2 w-full"><div class="grow min-w-0">'
             f'<div class="font-semibold truncate">{escape(tier.name)}</div>'
-            f'<div class="text-sm">{escape(price_label(tier.price_minor, currency))}{fee}</div></div>{choose}</div>')
+            f'<div class="text-sm">{escape(price_label(tier.price_minor, currency))}{fee}</div>{about}</div>'
+            f'{choose}</div>')
 
 
 def form_html(slug: str, can_buy: bool) -> str:
