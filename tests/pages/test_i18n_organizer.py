@@ -108,6 +108,8 @@ async def test_the_dashboard_in_german(site: Site) -> None:
     assert element(user, "net").text == "1.234,50\u00a0€"
     columns = [column["label"] for column in element(user, "tier-table").columns]
     assert columns[:4] == ["Kategorie", "Verkauft", "Reserviert", "Übrig"]
+    chart = element(user, "sales-chart").figure["layout"]
+    assert chart["xaxis"]["tickformat"] == "%d.%m. %H:%M" and chart["yaxis"]["title"]["text"] == "verkaufte Tickets"
 
     second = ticketing.reserve(event.id, [LineRequest(deck.id, 1)], Buyer("otto@example.com", "Otto"))
     ticketing.confirm(second.id, payment_ref=f"demo_{second.id}")  # the hub refreshes the open dashboard

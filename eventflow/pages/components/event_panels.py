@@ -8,7 +8,6 @@ property and cost more CPU per change than everything else the dashboard does.""
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -19,11 +18,11 @@ from nicegui import ui
 
 from eventflow.domain.analytics import sales_series, tier_sales
 from eventflow.domain.models import Event, Order, Tier
-from eventflow.domain.money import FeeMode, format_money
+from eventflow.domain.money import FeeMode
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
 from eventflow.i18n import N_, _, current_visitor
 from eventflow.pages.components.formatting import device_words
-from eventflow.pages.components.marks import day_and_time, translated
+from eventflow.pages.components.marks import day_and_time, money, translated
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
 
@@ -39,21 +38,12 @@ TIER_COLUMNS = [
 CHART_EVERY = 1.0  # seconds between two redraws of the sales chart
 ARRIVAL_SLOT = timedelta(minutes=5)  # the door summary's slots (domain/sales_stats.py)
 MAX_ARRIVAL_BINS = 288  # a day of 5-minute bars; beyond, only the slots with arrivals
+CHART_DATES = {"de": "%d.%m. %H:%M", "es": "%d/%m %H:%M"}  # the sales chart's time axis, not English
 STILL = {"displayModeBar": False}  # no zoom toolbar over the bars (it covered them on a phone)
 MIN_ARRIVAL_BINS = 12  # an hour: the first arrivals are one narrow bar in context, not the full width
 ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
     ("name", N_("Name")), ("email", N_("Email")), ("tickets", N_("Tickets")), ("tiers", N_("Tiers")),
     ("total", N_("Paid")), ("time", N_("When")), ("id", N_("Order")))]
-
-
-def money(minor: int, currency: str) -> str:
-    """`formatting.money`, remembered: Babel's formatting was a quarter of a refresh's CPU."""
-    return _money(minor, currency, current_visitor().format_locale)
-
-
-@functools.lru_cache(maxsize=4096)
-def _money(minor: int, currency: str, locale: str) -> str:
-    return format_money(minor, currency, locale=locale)
 
 
 class LocalTimes:
@@ -84,6 +74,9 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
         "xaxis": {"title": {"text": _("time ({timezone})").format(timezone=event.timezone)}, "automargin": True,
                   "nticks": 5, "tickangle": 0},
     }
+    shape = CHART_DATES.get(current_visitor().language)
+    if shape:  # plotly writes month names in English only: numbers for the other languages
+        layout["xaxis"] |= {"tickformat": shape, "hoverformat": shape}
     if not series:
         layout["annotations"] = [{"text": _("No sales yet"), "showarrow": False,
                                   "font": {"size": 16, "color": "#64748b"}}]

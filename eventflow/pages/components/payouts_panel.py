@@ -19,8 +19,7 @@ from eventflow.domain.payments.demo_refunds import DEMO_PAYMENTS
 from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
 from eventflow.i18n import N_, _
-from eventflow.pages.components.event_panels import money
-from eventflow.pages.components.marks import day_and_time
+from eventflow.pages.components.marks import day_and_time, money
 from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
 
