@@ -13,6 +13,7 @@ from typing import ParamSpec, TypeVar
 from eventflow.adapters.covers import CoverImages
 from eventflow.adapters.live import AvailabilityHub
 from eventflow.adapters.loop_batch import LoopBatch
+from eventflow.adapters.rate_limit import RateLimiter
 from eventflow.adapters.threads import in_thread, off_loop
 from eventflow.adapters.tokens import TokenIssuer
 from eventflow.config import Settings
@@ -36,7 +37,7 @@ from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.queries import Queries
 from eventflow.domain.reminders import Reminders
-from eventflow.domain.reservations import ReserveRequest, Ticketing
+from eventflow.domain.reservations import ReserveRequest, Ticketing, limit_keys
 from eventflow.domain.staff import DoorStaff
 
 P = ParamSpec("P")
@@ -64,8 +65,8 @@ class Services:
     reconciler: Reconciler | None = None
     flyers: Flyers | None = None  # posters, posts and captions (domain/flyers.py); None in bare test setups
     password_resets: PasswordResets | None = None  # "forgot my password" mail links (domain/password_reset.py)
-    email_checks: EmailVerifications | None = None  # the organizer's email check (domain/email_verification.py)
     browse: Browse | None = None  # browse, organizer pages, follows (domain/browse.py); None in bare test setups
+    email_checks: EmailVerifications | None = None  # the organizer's email check (domain/email_verification.py)
 
     async def off_loop(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await a domain call that reaches the store without blocking the loop."""
@@ -81,10 +82,17 @@ class Services:
         """A buyer's reserve, awaited from the loop. On an embedded store the reserves of one loop
         iteration are committed together (group commit: `LoopBatch` + `Ticketing.reserve_all`), each
         answered once the batch is committed; otherwise one call off the loop, as any other."""
+        if self.reserve_limiter.enabled:  # RateLimited (429); when off, not even the keys are worked out
+            self.reserve_limiter.hit(*limit_keys(request))
         if not self.ticketing.inline_safe:
             return await self.off_loop(self.ticketing.reserve, request.event_id, request.lines, request.buyer,
-                                       request.idempotency_key, request.code)
+                                       request.idempotency_key, request.code, request.buyer_token)
         return await self._reserve_batch.submit(request)
+
+    @cached_property
+    def reserve_limiter(self) -> RateLimiter:
+        """Reserves per client IP and per buyer (adapters/rate_limit.py, EVENTFLOW_RESERVE_RATE_LIMIT)."""
+        return RateLimiter("reserve", self.settings.reserve_rate_limit)
 
     @cached_property
     def _reserve_batch(self) -> LoopBatch[ReserveRequest, Reservation]:

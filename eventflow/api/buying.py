@@ -13,6 +13,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, StrictInt
 
+from eventflow.adapters.rate_limit import RateLimited
+from eventflow.api.auth import rate_limited
 from eventflow.api.deps import ServicesDep, resource_router, services
 from eventflow.api.errors import ERRORS
 from eventflow.api.schemas import (
@@ -52,6 +54,8 @@ class ReservationIn(Strict):
     buyer: BuyerIn
     idempotency_key: str | None = Field(default=None, max_length=200)
     code: str | None = Field(default=None, max_length=64)  # an access or promo code (domain/access_codes.py)
+    # The page's per-browser id: a new hold by the same browser (or email) replaces the previous one.
+    buyer_token: str | None = Field(default=None, max_length=100)
 
 
 class LineOut(BaseModel):
@@ -116,13 +120,18 @@ async def reserve(request: Request) -> Response:
     # the event id and the services taken from the request; both documented by `openapi_extra`.
     # On SQLite, the reserves of one loop iteration commit together (Services.reserve).
     body = await json_body(request, ReservationIn)
-    reservation = await services(request).reserve(ReserveRequest(
-        request.path_params["event_id"],
-        [LineRequest(line.tier_id, line.quantity) for line in body.lines],
-        Buyer(email=body.buyer.email, name=body.buyer.name),
-        body.idempotency_key,
-        body.code,
-    ))
+    try:
+        reservation = await services(request).reserve(ReserveRequest(
+            request.path_params["event_id"],
+            [LineRequest(line.tier_id, line.quantity) for line in body.lines],
+            Buyer(email=body.buyer.email, name=body.buyer.name),
+            body.idempotency_key,
+            body.code,
+            body.buyer_token,
+            request.client.host if request.client else None,
+        ))
+    except RateLimited as limited:  # 429 `rate_limited` with Retry-After, as the login's
+        return rate_limited(limited)
     return json_response(reservation_json(reservation), status=201)
 
 

@@ -82,7 +82,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     store = open_checked_store(settings)
     hub = AvailabilityHub(store, poll_seconds=settings.live_poll_seconds)
     catalog = Catalog(store, clock, listener=hub)
-    ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration, catalog=catalog)
+    drop_hold = timedelta(minutes=settings.drop_hold_minutes) if settings.drop_hold_minutes else None
+    ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration, catalog=catalog,
+                          one_hold_per_buyer=settings.one_hold_per_buyer, drop_hold=drop_hold)
     server = (
         SmtpMailer(settings.smtp_url, settings.public_url)
         if settings.smtp_url

@@ -156,6 +156,14 @@ class Store(AccessCodeStore, Protocol):
         when the code is gone or not at `code.version`, CodeUsedUp when its uses + `code.uses` would
         pass `code.max_uses` (domain/access_codes.py). Without a code, no code is read or written."""
 
+    def exchange_buyer_hold(self, event_id: str, buyer_key: str, reservation_id: str) -> str | None:
+        """Record `reservation_id` as the buyer's standing hold for the event and return the one it
+        replaces (None: none), atomically: of concurrent exchanges each gets a distinct previous
+        value (domain/buyer_limits.py releases it)."""
+
+    def buyer_hold(self, event_id: str, buyer_key: str) -> str | None:
+        """The buyer's standing hold for the event as last exchanged, or None."""
+
     def get_reservation(self, reservation_id: str) -> Reservation | None: ...
 
     def release(

@@ -41,8 +41,10 @@ from eventflow.domain.access_codes import (
     tier_sellable,
 )
 from eventflow.domain.accounts import Accounts, normalise_email
+from eventflow.domain.buyer_limits import buyer_keys, displaced
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.clock import Clock
+from eventflow.domain.drop_mode import hold_length
 from eventflow.domain.errors import (
     Conflict,
     DomainError,
@@ -96,6 +98,14 @@ class ReserveRequest:
     buyer: Buyer
     idempotency_key: str | None = None
     code: str | None = None  # an access code, as the buyer typed it
+    buyer_token: str | None = None  # the page's per-browser id (domain/buyer_limits.py)
+    client_ip: str | None = None  # for the rate limits (adapters/rate_limit.py), not stored
+
+
+def limit_keys(request: ReserveRequest) -> tuple[str, ...]:
+    """The rate limiter's keys of a reserve: the client's IP and the buyer (email, browser token)."""
+    ip = (f"ip:{request.client_ip}",) if request.client_ip else ()
+    return ip + tuple(f"buyer:{k}" for k in buyer_keys(request.buyer, request.buyer_token))
 
 
 def request_fingerprint(event_id: str, quantities: dict[str, int], buyer: Buyer, code: str | None = None) -> str:
@@ -129,6 +139,8 @@ class Ticketing:
         hold_duration: timedelta = DEFAULT_HOLD,
         password_hasher: PasswordHasher | None = None,
         catalog: Catalog | None = None,
+        one_hold_per_buyer: bool = False,
+        drop_hold: timedelta | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -138,6 +150,9 @@ class Ticketing:
         self.accounts = Accounts(store, clock, password_hasher, secret_key=secret_key)
         # Where holds are priced from; shared with the app's `Catalog` so its edits reach pricing at once.
         self.catalog = catalog or Catalog(store, clock, self.listener)
+        # One standing hold per buyer and event (domain/buyer_limits.py); the app turns it on (config.py).
+        self.one_hold_per_buyer = one_hold_per_buyer
+        self.drop_hold = drop_hold  # drop mode's shorter hold (domain/drop_mode.py); None: off
         self._recent_codes = RecentCodes()  # access codes, for pricing holds (see `_access_code`)
 
     @property
@@ -166,7 +181,10 @@ class Ticketing:
         buyer: Buyer,
         idempotency_key: str | None = None,
         code: str | None = None,
+        buyer_token: str | None = None,
     ) -> Reservation:
+        """Hold tickets for a buyer; the buyer's previous hold for this event is released first
+        (one standing hold per buyer: domain/buyer_limits.py)."""
         quantities = self._merge_lines(lines)
         code_text = normalize_code(code) if code else None
         buyer = Buyer(email=normalise_email(buyer.email), name=buyer.name.strip())
@@ -179,12 +197,17 @@ class Ticketing:
             if idempotency_key
             else new_id("res", 16)
         )
+        keys = buyer_keys(buyer, buyer_token) if self.one_hold_per_buyer else ()
+        replaced = not keys
         for attempt in range(3):
             # First from the recent read; after a StaleCatalog (an organizer edited a tier) afresh.
             view = self.catalog.event_view(event_id) if attempt else self.catalog.recent_view(event_id)
             access = self._access_code(event_id, code_text, fresh=attempt > 0) if code_text else None
             try:
                 reservation = self._price(view, quantities, buyer, reservation_id, idempotency_key, access)
+                if not replaced:  # once the request is known to be valid, before taking tickets
+                    self._replace_buyer_holds(event_id, keys, reservation_id)
+                    replaced = True
                 stored, created = self.store.reserve(reservation)
             except StaleCatalog:
                 continue
@@ -195,12 +218,31 @@ class Ticketing:
                 # resumed code, uses given back meanwhile, and says how many are left).
                 continue
             if created:
+                if keys:
+                    self._stand_or_give_way(event_id, keys, reservation_id)
                 self.notify_changed(event_id)
             elif idempotency_key and fingerprint_of(stored) != reservation.request_fingerprint:
                 # Another request under a key already used: nothing of that reservation is told.
                 raise IdempotencyKeyReused()
             return stored
         raise Conflict("The tiers changed while reserving; please try again")
+
+    def _replace_buyer_holds(self, event_id: str, keys: Sequence[str], reservation_id: str) -> None:
+        """Make this reservation the buyer's standing hold and release the one(s) it replaces, before
+        its own tickets are taken, so the buyer's holds are never counted twice."""
+        previous = [self.store.exchange_buyer_hold(event_id, k, reservation_id) for k in keys]
+        now = self.clock.now()
+        for old in displaced(previous, reservation_id):
+            if self.store.release(old, ReservationStatus.CANCELLED, now) is not None:
+                self.notify_changed(event_id)
+
+    def _stand_or_give_way(self, event_id: str, keys: Sequence[str], reservation_id: str) -> None:
+        """After the hold is written: a concurrent hold of the same buyer that displaced this one
+        while it was being written could not release it; this hold releases itself then."""
+        if all(self.store.buyer_hold(event_id, k) == reservation_id for k in keys):
+            return
+        self.store.release(reservation_id, ReservationStatus.CANCELLED, self.clock.now())
+        raise Conflict("A newer hold by the same buyer replaced this one")
 
     def _access_code(self, event_id: str, code: str, fresh: bool) -> AccessCode:
         """The buyer's code: as read within the last second (`RecentCodes`), or afresh; only when a
@@ -226,7 +268,7 @@ class Ticketing:
             for request in requests:
                 try:
                     results.append(self.reserve(request.event_id, request.lines, request.buyer,
-                                                request.idempotency_key, request.code))
+                                                request.idempotency_key, request.code, request.buyer_token))
                 except Exception as error:
                     results.append(error)
             return results
@@ -234,7 +276,7 @@ class Ticketing:
     def _reserve_or_refusal(self, request: ReserveRequest) -> Reservation | Exception:
         try:
             return self.reserve(request.event_id, request.lines, request.buyer, request.idempotency_key,
-                                request.code)
+                                request.code, request.buyer_token)
         except DomainError as refusal:
             return refusal
 
@@ -311,7 +353,8 @@ class Ticketing:
             fee_mode=event.fee_mode,
             status=ReservationStatus.HELD,
             created_at=now,
-            expires_at=now + self.hold_duration,
+            expires_at=now + hold_length((t for t in view.tiers if t.id in quantities), self.hold_duration,
+                                         self.drop_hold),
             idempotency_key=idempotency_key,
             # Only a client's key can bring a second request to this id (a random id cannot), so only then is
             # the request worth a hash: a reserve without a key skips the JSON dump and SHA-256.

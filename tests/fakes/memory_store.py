@@ -259,6 +259,18 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
             self._reservations[reservation.id] = as_stored(reservation)
         return reservation, True
 
+    def exchange_buyer_hold(self, event_id: str, buyer_key: str, reservation_id: str) -> str | None:
+        with self._lock:
+            holds: dict[tuple[str, str], str] = self.__dict__.setdefault("_buyer_holds", {})
+            previous = holds.get((event_id, buyer_key))
+            holds[(event_id, buyer_key)] = reservation_id
+        return previous
+
+    def buyer_hold(self, event_id: str, buyer_key: str) -> str | None:
+        with self._lock:
+            holds: dict[tuple[str, str], str] = self.__dict__.get("_buyer_holds", {})
+            return holds.get((event_id, buyer_key))
+
     def get_reservation(self, reservation_id: str) -> Reservation | None:
         with self._lock:
             return self._reservations.get(reservation_id)

@@ -79,6 +79,18 @@ class DynamoHoldsMixin(DynamoTiersMixin):
             return reservation, True
         raise StoreBusy(BUSY)  # every plan lost its race: rare, and the buyer may simply retry
 
+    def exchange_buyer_hold(self, event_id: str, buyer_key: str, reservation_id: str) -> str | None:
+        """One unconditional PutItem returning the item it overwrote: an atomic exchange."""
+        old = self._call(self.client.put_item, TableName=self.table_name,
+                         Item={**key(f"BUYER#{event_id}#{buyer_key}", "BUYER"), "kind": s("buyer_hold"),
+                               "reservation_id": s(reservation_id)},
+                         ReturnValues="ALL_OLD").get("Attributes")
+        return str(old["reservation_id"]["S"]) if old else None
+
+    def buyer_hold(self, event_id: str, buyer_key: str) -> str | None:
+        item = self._get(f"BUYER#{event_id}#{buyer_key}", "BUYER")
+        return str(item["reservation_id"]["S"]) if item else None
+
     def _first_take(self, event_id: str, tier_id: str, quantity: int) -> dict[str, int]:
         shards = self._shards_of(event_id, tier_id)
         if shards <= 1:

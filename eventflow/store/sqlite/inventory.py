@@ -27,6 +27,14 @@ from eventflow.store.sqlite.rows import (
 )
 from eventflow.store.sqlite.sales_stats import count_sale
 
+# Each buyer's standing hold per event (domain/buyer_limits.py): the reservation a newer hold replaces.
+BUYER_HOLDS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS buyer_holds (
+    event_id TEXT NOT NULL, buyer_key TEXT NOT NULL, reservation_id TEXT NOT NULL,
+    PRIMARY KEY (event_id, buyer_key)
+);
+"""
+
 INSERT_RESERVATION = "INSERT INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 # A line's hold: the tier of this event at the version it was priced from, with room for the
 # quantity, of an event still on sale (?1 quantity, ?2 tier, ?3 event, ?4 tier version).
@@ -75,6 +83,20 @@ class SqliteInventoryMixin(SqliteDatabase):
         if row is None or row["version"] != version:
             raise StaleCatalog(tier_id)
         raise SoldOut(tier_ids=(tier_id,))
+
+    def exchange_buyer_hold(self, event_id: str, buyer_key: str, reservation_id: str) -> str | None:
+        """Record `reservation_id` as the buyer's hold and return the one it replaces, atomically
+        (read and write under the write lock)."""
+        with self._write() as db:
+            row = db.execute("SELECT reservation_id FROM buyer_holds WHERE event_id = ? AND buyer_key = ?",
+                             (event_id, buyer_key)).fetchone()
+            db.execute("INSERT OR REPLACE INTO buyer_holds VALUES (?, ?, ?)", (event_id, buyer_key, reservation_id))
+        return row["reservation_id"] if row else None
+
+    def buyer_hold(self, event_id: str, buyer_key: str) -> str | None:
+        row = self._db().execute("SELECT reservation_id FROM buyer_holds WHERE event_id = ? AND buyer_key = ?",
+                                 (event_id, buyer_key)).fetchone()
+        return row["reservation_id"] if row else None
 
     def get_reservation(self, reservation_id: str) -> Reservation | None:
         row = self._db().execute(

@@ -38,7 +38,7 @@ from eventflow.store.sqlite.deletions import SqliteDeletionsMixin
 from eventflow.store.sqlite.discovery import DISCOVERY_SCHEMA, SqliteDiscoveryMixin
 from eventflow.store.sqlite.disputes import DISPUTES_SCHEMA, SqliteDisputesMixin
 from eventflow.store.sqlite.flyers import FLYERS_SCHEMA, SqliteFlyersMixin
-from eventflow.store.sqlite.inventory import SqliteInventoryMixin
+from eventflow.store.sqlite.inventory import BUYER_HOLDS_SCHEMA, SqliteInventoryMixin
 from eventflow.store.sqlite.outbox import OUTBOX_SCHEMA, SqliteOutboxMixin
 from eventflow.store.sqlite.payments import PAYMENTS_SCHEMA, SqlitePaymentsMixin
 from eventflow.store.sqlite.rows import (
@@ -68,7 +68,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         super().__init__(path, busy_timeout_ms)
         self._db().executescript(SCHEMA + PAYMENTS_SCHEMA + OUTBOX_SCHEMA + CANCELLATIONS_SCHEMA + DISPUTES_SCHEMA
-                                 + FLYERS_SCHEMA + DISCOVERY_SCHEMA + ACCESS_CODES_SCHEMA)
+                                 + FLYERS_SCHEMA + DISCOVERY_SCHEMA + ACCESS_CODES_SCHEMA + BUYER_HOLDS_SCHEMA)
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
         self.add_missing_column("reservations", "code", "TEXT")
