@@ -25,6 +25,7 @@ from eventflow.adapters.oidc import LoginFailed, OidcClient
 from eventflow.domain.accounts import IdentityToConfirm
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
+from eventflow.i18n import _
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import client_address, hand_over, redirect, safe_next, start_session
 from eventflow.services import Services
@@ -103,25 +104,27 @@ def register(services: Services) -> None:
 
     @ui.page(ERROR_PATH)
     def oidc_error_page() -> None:
-        message = app.storage.user.pop(ERROR_KEY, None) or f"The login with {provider} did not complete."
-        with frame("Login failed"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-            ui.label(f"Could not log in with {provider}").classes("text-2xl font-bold")
+        message = app.storage.user.pop(ERROR_KEY, None) or _("The login with {provider} did not complete.").format(
+            provider=provider)
+        with frame(_("Login failed")), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+            ui.label(_("Could not log in with {provider}").format(provider=provider)).classes("text-2xl font-bold")
             ui.label(message).classes("text-red-700").props("data-testid=oidc-error")
-            ui.link("Back to the login page", "/login").props("data-testid=oidc-back")
+            ui.link(_("Back to the login page"), "/login").props("data-testid=oidc-back")
 
 
 def confirm_form(services: Services, provider: str, pending: dict[str, Any]) -> None:
     """The account's password (to link the identity, once) and/or its two-factor code."""
-    with frame("Confirm your login"), ui.card().classes("w-full max-w-md mx-auto gap-3"):
-        ui.label(f"Confirm it is you, {pending['email']}").classes("text-2xl font-bold")
+    with frame(_("Confirm your login")), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+        ui.label(_("Confirm it is you, {email}").format(email=pending["email"])).classes("text-2xl font-bold")
         ui.label(
-            f"Your EventFlow account needs its password to link your {provider} login (once)."
-            if pending["password"] else "Your account has two-factor login on: enter its code."
+            _("Your EventFlow account needs its password to link your {provider} login (once).").format(
+                provider=provider)
+            if pending["password"] else _("Your account has two-factor login on: enter its code.")
         ).classes("text-slate-600")
-        password = ui.input("EventFlow password", password=True).props(
+        password = ui.input(_("EventFlow password"), password=True).props(
             "autocomplete=current-password outlined data-testid=confirm-password")
         password.set_visibility(bool(pending["password"]))
-        code = ui.input("6-digit code or a recovery code").props(
+        code = ui.input(_("6-digit code or a recovery code")).props(
             "autocomplete=one-time-code inputmode=numeric outlined data-testid=confirm-code")
         code.set_visibility(bool(pending["code"]))
         error = ui.label().classes("text-red-700").props("data-testid=confirm-error")
@@ -141,5 +144,5 @@ def confirm_form(services: Services, provider: str, pending: dict[str, Any]) -> 
 
         for field in (password, code):
             field.on("keydown.enter", submit)
-        ui.button("Continue", on_click=submit).classes("w-full").props("size=lg data-testid=confirm-submit")
-        ui.link("Cancel", "/login")
+        ui.button(_("Continue"), on_click=submit).classes("w-full").props("size=lg data-testid=confirm-submit")
+        ui.link(_("Cancel"), "/login")

@@ -134,7 +134,7 @@ DOMAIN_FILES: dict[str, list[Path]] = {
         "refund_request",
     )] + [PAGES / f"{name}.py" for name in (
         "event_page", "checkout", "demo_payment", "order", "ticket", "home", "browse", "organizer_profile",
-        "embed", "login", "password_reset", "not_found", "stripe_return",
+        "embed", "login", "password_reset", "not_found", "stripe_return", "oidc_login",
     )],
 }
 
