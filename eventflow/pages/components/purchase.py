@@ -15,6 +15,7 @@ from eventflow.domain.money import FeeMode
 from eventflow.domain.reservations import LineRequest
 from eventflow.i18n import _
 from eventflow.pages.components.breakdown import price_breakdown
+from eventflow.pages.components.buyer_guard import browser_token, check_reserve_limits
 from eventflow.pages.components.code_entry import line_for
 from eventflow.services import Services
 
@@ -135,10 +136,12 @@ class PurchasePanel:
             return
         self.button.disable()
         try:
+            buyer, token = Buyer(email=self.email.value, name=self.name.value), browser_token()
+            check_reserve_limits(self.services, self.view.event.id, lines, buyer, token)  # issue 13
             reservation = await self.services.off_loop(
                 self.services.ticketing.reserve, self.view.event.id, lines,
-                Buyer(email=self.email.value, name=self.name.value), idempotency_key=self.idempotency_key,
-                code=self.code,
+                buyer, idempotency_key=self.idempotency_key,
+                code=self.code, buyer_token=token,
             )
         except SoldOut as error:
             names = [t.name for t in self.view.tiers if t.id in error.tier_ids]
