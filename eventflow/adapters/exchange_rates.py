@@ -51,7 +51,19 @@ class ExchangeRates:
                 return str(answer.read().decode("utf-8"))
         return Path(self.source).read_text(encoding="utf-8")
 
+    @property
+    def remote(self) -> bool:
+        return self.source is not None and self.source.startswith(("http://", "https://"))
+
     def rates(self) -> dict[str, Decimal]:
+        if self.source is None:
+            return {}
+        if self.remote:
+            return self._rates  # fetched by the job, never here (see the module docstring)
+        return self.refresh()
+
+    def refresh(self) -> dict[str, Decimal]:
+        """Read the source if a day has passed since the last read (blocking: a worker thread for a URL)."""
         if self.source is None:
             return {}
         with self._lock:

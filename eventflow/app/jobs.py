@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from eventflow.adapters.exchange_rates import shared_rates
+from eventflow.adapters.threads import in_thread
 from eventflow.config import Settings
 from eventflow.domain.outbox import Outbox
 from eventflow.domain.payments.disputes import Disputes
@@ -103,6 +105,20 @@ async def drain_expired_holds(services: Services, batch: int | None = None) -> i
 
 OUTBOX_LEASE = timedelta(seconds=60)
 OUTBOX_BATCH = 100
+
+
+async def refresh_exchange_rates(source: str | None, check_seconds: float = 3600.0) -> None:
+    """Fetch the operator's exchange-rate URL in a worker thread at start and once a day (the pages'
+    approximate prices read what was fetched; adapters/exchange_rates.py). Nothing to do for a file."""
+    rates = shared_rates(source)
+    if not rates.remote:
+        return
+    while True:
+        try:
+            await in_thread(rates.refresh)
+        except Exception:  # a broken feed keeps yesterday's rates; the job goes on
+            log.exception("exchange rates refresh failed")
+        await asyncio.sleep(check_seconds)
 
 
 async def run_outbox(services: Services) -> None:

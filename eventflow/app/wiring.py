@@ -32,6 +32,7 @@ from eventflow.app.jobs import (
     build_payments,
     crash_point,
     reap_expired_holds,
+    refresh_exchange_rates,
     run_event_changes,
     run_outbox,
     run_payment_jobs,
@@ -139,6 +140,8 @@ def install(services: Services) -> None:
         services.hub.start()
         nicegui_app.state.reaper = asyncio.create_task(reap_expired_holds(services))
         nicegui_app.state.outbox = asyncio.create_task(run_outbox(services))
+        nicegui_app.state.exchange_rates = asyncio.create_task(  # a rates URL: fetched off the loop, daily
+            refresh_exchange_rates(services.settings.exchange_rates))
         nicegui_app.state.event_changes = asyncio.create_task(run_event_changes(services))
         nicegui_app.state.listings = asyncio.create_task(backfill_listings(services))  # app/discovery.py
         if services.payments is not None:

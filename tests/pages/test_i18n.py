@@ -124,6 +124,62 @@ def test_rates_are_read_again_daily_and_a_broken_source_keeps_the_last(tmp_path:
     assert ExchangeRates(str(tmp_path / "missing.json")).rate("EUR", "USD") is None
 
 
+def test_a_rates_url_is_fetched_by_the_job_in_a_worker_thread_never_by_a_page(tmp_path: Path) -> None:
+    """A slow rate feed must not stall the event loop: rendering a price never fetches the URL; the
+    job (app/jobs.py refresh_exchange_rates) fetches it off the loop, and pages then use it."""
+    import asyncio
+    import http.server
+    import threading
+
+    from eventflow.adapters.exchange_rates import shared_rates
+    from eventflow.app.jobs import refresh_exchange_rates
+
+    fetched_in: list[str] = []
+
+    class Feed(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetched_in.append("request")
+            body = json.dumps({"base": "EUR", "rates": {"USD": 1.25}}).encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Feed)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/latest"
+    try:
+        rates = shared_rates(url)
+        with use_visitor(negotiate("en-US")):
+            assert approximate(1000, "EUR", rates) is None and fetched_in == []  # the page did not fetch
+
+        async def one_pass() -> None:
+            job = asyncio.create_task(refresh_exchange_rates(url, check_seconds=3600))
+            for _ in range(200):
+                if rates.rates():
+                    break
+                await asyncio.sleep(0.01)
+            job.cancel()
+
+        loop_thread = threading.get_ident()
+        original = rates.refresh
+
+        def refresh_and_note() -> dict:  # type: ignore[type-arg]
+            assert threading.get_ident() != loop_thread  # fetched off the event loop's thread
+            return original()
+
+        rates.refresh = refresh_and_note  # type: ignore[method-assign]
+        asyncio.run(one_pass())
+        assert fetched_in == ["request"]
+        with use_visitor(negotiate("en-US")):
+            assert approximate(1000, "EUR", rates) == "≈ US$12.50 (approximate)"
+    finally:
+        server.shutdown()
+
+
 # The modules each catalogue domain covers (eventflow/locale/<lang>/LC_MESSAGES/<domain>.po). A module
 # that marks words joins its domain's list here; the organizer pages' domain adds its own entry.
 PAGES = ROOT / "eventflow" / "pages"
