@@ -21,9 +21,13 @@ from tests.store.moto_server import dynamodb_client, in_process_table, moto_serv
 
 @pytest.fixture(params=["sqlite", "dynamodb", "fake"])
 def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "fake":
+    yield from open_store(request.param, tmp_path)
+
+
+def open_store(kind: str, tmp_path: Path) -> Iterator[Store]:
+    if kind == "fake":
         yield InMemoryStore()
-    elif request.param == "sqlite":
+    elif kind == "sqlite":
         from eventflow.store.sqlite.store import SqliteStore
 
         sqlite_store = SqliteStore(tmp_path / "buyers.db")
@@ -39,7 +43,7 @@ def racing_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sto
     """As `any_store`, but DynamoDB over moto's single-threaded server: in process, moto is not
     thread-safe (tests/store/moto_server.py), and a race needs threads."""
     if request.param != "dynamodb":
-        yield from any_store.__wrapped__(request, tmp_path)  # type: ignore[attr-defined]
+        yield from open_store(request.param, tmp_path)
         return
     from eventflow.store.dynamodb.store import DynamoStore
 
