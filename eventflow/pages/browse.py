@@ -24,6 +24,7 @@ from eventflow.domain.errors import ValidationFailed
 from eventflow.i18n import N_, _
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.listing_cards import listing_card
+from eventflow.pages.components.rich_links import add_page_links
 from eventflow.services import Services
 
 PAGE_SIZE = 24
@@ -55,6 +56,7 @@ def register(services: Services) -> None:
             problem, page = error.detail, None  # the dates or the page link: drop them, keep the rest
             filters = {**filters, "from": "", "to": ""}
             found, popular = await services.off_loop(search, browse, filters, None)
+        add_page_links(services, "/events", _("Browse events") + " · EventFlow")  # one canonical, no query
         with frame(_("Browse events")):
             ui.label(_("Find an event")).classes("text-2xl font-bold")
             search_form(filters)

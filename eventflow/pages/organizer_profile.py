@@ -14,6 +14,7 @@ from eventflow.domain.errors import ValidationFailed
 from eventflow.i18n import N_, _
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.listing_cards import listing_card
+from eventflow.pages.components.rich_links import add_page_links
 from eventflow.services import Services
 
 PAGE_SIZE = 24
@@ -35,6 +36,7 @@ def register(services: Services) -> None:
         if browse is None or profile is None:
             not_found(N_("organizer"))
             return
+        add_page_links(services, f"/o/{slug}", f"{profile.name} · EventFlow")  # canonical and link previews
         with frame(profile.name):
             with ui.row().classes("w-full items-center gap-3"):
                 ui.icon("storefront", size="40px").classes("text-violet-700").props('aria-hidden="true"')

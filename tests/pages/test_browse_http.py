@@ -52,3 +52,21 @@ def test_more_like_this_on_the_event_page(app_url: str) -> None:
 def test_the_home_page_links_to_browse(app_url: str) -> None:
     page = httpx.get(f"{app_url}/", timeout=10).text
     assert '"text":"Search by date, city or kind of event →","class":["nicegui-link"],"props":{"href":"/events"' in page
+
+
+def test_browse_and_organizer_pages_carry_their_canonical_and_previews(app_url: str) -> None:
+    """Rich links on every public page: /events (one canonical, without the search's query) and /o/{slug}."""
+    with httpx.Client(base_url=f"{app_url}/api/v1", timeout=10) as api:
+        auth = organizer(api)
+        event = api.post("/events", json={**EVENT, "title": "Canonical Check"}, headers=auth).json()
+        api.post(f"/events/{event['id']}/tiers", headers=auth, json={"name": "T", "price_minor": 0, "capacity": 9})
+        assert api.post(f"/events/{event['id']}/publish", headers=auth).status_code == 200
+        address = f"canon-{secrets.token_hex(3)}"
+        assert api.put("/organizer/address", json={"slug": address}, headers=auth).status_code < 300
+    browse = httpx.get(f"{app_url}/events?q=canonical&city=x", timeout=10).text
+    assert '<link rel="canonical" href="' in browse and '/events"' in browse.split('rel="canonical"')[1][:200]
+    assert 'property="og:title"' in browse
+    organizer_path = f"/o/{address}"
+    profile = httpx.get(f"{app_url}{organizer_path}", timeout=10).text
+    assert f'{organizer_path}"' in profile.split('rel="canonical"')[1][:300]
+    assert 'property="og:title"' in profile and "· EventFlow" in profile
