@@ -66,3 +66,4 @@ async def test_a_test_mode_refund_from_the_money_panel(site: Site) -> None:
     assert [t.status for t in site.store.get_order(order.id).tickets] == [TicketStatus.VOID, TicketStatus.VALID]
     assert site.tier(deck.id, event.id).sold == 1  # back on sale (the default)
     await user.should_see("Payout (test mode): €20.00 would be paid")
+    await user.should_see("requested by the organizer · succeeded")  # words, not the API's `requested_by_organizer`

@@ -28,10 +28,14 @@ CARD_PAYMENTS = "pi_"  # a Stripe PaymentIntent id: the orders a refund can be a
 # (label, testid) of the ledger, in the order the sum reads: paid - refunded - fees = net
 LEDGER = ((N_("Buyers paid"), "ledger-charged"), (N_("− Refunded"), "ledger-refunded"),
           (N_("− Platform fees"), "ledger-fees"), (N_("= Net to you"), "ledger-net"))
-# A refund's status and reason as the API names them (records.py): English shows the names as they are.
-REFUND_WORDS = (N_("pending"), N_("succeeded"), N_("failed"), N_("requested_by_organizer"),
-                N_("late_payment_sold_out"), N_("duplicate_payment"), N_("refunded_outside_eventflow"),
-                N_("event_cancelled"), N_("order_voided"), N_("requested_by_buyer"))
+# A refund's status and reason in words (records.py names them for the API: `requested_by_organizer`).
+REFUND_STATUS_WORDS = {"pending": N_("pending"), "succeeded": N_("succeeded"), "failed": N_("failed")}
+REFUND_REASON_WORDS = {
+    "requested_by_organizer": N_("requested by the organizer"), "late_payment_sold_out": N_("paid after selling out"),
+    "duplicate_payment": N_("duplicate payment"), "refunded_outside_eventflow": N_("refunded outside EventFlow"),
+    "event_cancelled": N_("event cancelled"), "order_voided": N_("order voided"),
+    "requested_by_buyer": N_("requested by the buyer"),
+}
 
 
 class MoneyPanel:
@@ -169,9 +173,11 @@ class MoneyPanel:
                     ui.button(_("Refund…"), on_click=lambda o=order: self.refund_dialog(o)).props(
                         f"flat dense color=negative data-testid=refund-{order.id}")
         for refund in reversed(self.refunds[-10:]):
+            reason = REFUND_REASON_WORDS.get(refund.reason.value, refund.reason.value)
+            status = REFUND_STATUS_WORDS.get(refund.status.value, refund.status.value)
             ui.label(_("Refund {amount} · {reason} · {status} · {count} ticket(s)").format(
-                amount=money(refund.amount_minor, refund.currency), reason=_(refund.reason.value),
-                status=_(refund.status.value), count=len(refund.ticket_ids))).classes(
+                amount=money(refund.amount_minor, refund.currency), reason=_(reason), status=_(status),
+                count=len(refund.ticket_ids))).classes(
                 "text-xs text-slate-500").props("data-testid=refund-row")
 
     async def refund_dialog(self, order: Order) -> None:
