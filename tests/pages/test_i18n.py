@@ -228,3 +228,21 @@ def _placeholders(text: str) -> set[str]:
 
 def test_languages_offered() -> None:
     assert SUPPORTED == ("en", "de", "es")
+
+
+def test_a_live_change_keeps_each_pages_badge_in_its_own_language() -> None:
+    """`TierRow.remember` runs for every open page on every change outside any page's context: a German
+    page's server-side badge must still read German (NiceGUI re-renders from it), and cheaply."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from eventflow.domain.models import TierCount
+    from eventflow.pages.components.tier_card import TierRow
+
+    with use_visitor(negotiate("de-DE")):
+        german = TierRow(capacity=100, available=100, badge=cast(Any, SimpleNamespace(text="")),
+                         card=cast(Any, None))
+    english = TierRow(capacity=100, available=100, badge=cast(Any, SimpleNamespace(text="")), card=cast(Any, None))
+    for row in (german, english):
+        row.remember(TierCount("tier", capacity=100, held=3, sold=60))  # outside any page, as the fan-out runs
+    assert german.badge.text == "Noch 37 übrig" and english.badge.text == "37 left"

@@ -8,8 +8,9 @@ the stepper) are elements. The badge is updated in the browser by the event's li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -18,7 +19,7 @@ from nicegui import ui
 from eventflow.domain.access_codes import TierOffer
 from eventflow.domain.models import Tier, TierCount, availability_band
 from eventflow.domain.money import FeeMode, TicketPrice
-from eventflow.i18n import HTML_LANG, SUPPORTED, Visitor, _, use_visitor
+from eventflow.i18n import HTML_LANG, SUPPORTED, Visitor, _, current_visitor, use_visitor
 from eventflow.pages.components.code_entry import coded_tier_text
 from eventflow.pages.components.formatting import (
     approximate,
@@ -52,6 +53,7 @@ class TierRow:
     available: int
     badge: LiveBadge
     card: ui.row
+    visitor: Visitor = field(default_factory=current_visitor)  # the page's reader, known while it is built
 
     def remember(self, count: TierCount) -> None:
         """Keep the server's copy of the badge right, silently: the browser already got the change.
@@ -62,7 +64,7 @@ class TierRow:
         band = availability_band(count.available, count.capacity)
         changed_band = band is not availability_band(self.available, self.capacity)
         self.capacity, self.available = count.capacity, count.available
-        self.badge.text = availability_text(count.available, count.capacity)
+        self.badge.text = badge_words(self.visitor, count.available, count.capacity)
         if changed_band:
             with self.badge.classes.suspend_updates(), self.card.classes.suspend_updates():
                 self.badge.classes(replace=badge_classes(count.available, count.capacity))
@@ -70,6 +72,14 @@ class TierRow:
                     self.card.classes(add="grayscale")
                 else:
                     self.card.classes(remove="grayscale")
+
+
+@lru_cache(maxsize=4096)
+def badge_words(visitor: Visitor, available: int, capacity: int) -> str:
+    """"37 left" in the page's language, once per language and count: `TierRow.remember` runs for every
+    open page on every change, outside any page's context (thousands of pages share a few answers)."""
+    with use_visitor(visitor):
+        return availability_text(available, capacity)
 
 
 def live_state(count: TierCount) -> dict[str, Any]:
