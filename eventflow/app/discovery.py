@@ -26,12 +26,13 @@ def build_browse(settings: Settings, store: StoreWithPayments, catalog: Catalog,
 
 
 async def backfill_listings(services: Services) -> None:
-    """At start-up, in a worker thread: list the published events from before browse existed."""
+    """At start-up, in a worker thread: list the published events from before browse existed (once per
+    data store: later starts read nothing, domain/browse.py `backfill_once`)."""
     if services.browse is None:
         return
     try:
-        listed = await services.in_thread(services.browse.backfill)
-    except Exception:  # a failed backfill must not stop the server; the next start tries again
+        listed = await services.in_thread(services.browse.backfill_once)
+    except Exception:  # a failed backfill must not stop the server; a later start tries again
         log.exception("listing existing events for browse failed")
         return
     if listed:

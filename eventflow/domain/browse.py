@@ -42,6 +42,9 @@ POPULAR_SHOWN = 4
 POPULAR_CACHE_SECONDS = 300.0
 LIKE_CACHE_SECONDS = 60.0
 MORE_LIKE_THIS = 4
+BACKFILL_MARKER = "browse-backfill"  # a store lease: held while listing old events, then kept as "done"
+BACKFILL_LEASE = timedelta(minutes=15)
+BACKFILL_DONE = timedelta(days=36_500)
 T = TypeVar("T")
 
 
@@ -57,6 +60,8 @@ class BrowseStore(DiscoveryStore, Protocol):
     def tier_counts(self, event_ids: Sequence[str]) -> dict[str, list[TierCount]]: ...
 
     def sales_summary(self, event_id: str, since: datetime | None = None) -> SalesSummary: ...
+
+    def acquire_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,17 @@ class Browse:
                 self.follows.announce(event.organizer_id, event.id, Announcement(
                     organizer_name=name, title=event.title, when=when_text(event), venue=event.venue,
                     event_url=event_url(self.public_url, event.slug)))
+
+    def backfill_once(self, chunk: int = 100) -> int:
+        """`backfill`, once per data store: the lease `BACKFILL_MARKER` is taken for `BACKFILL_LEASE` while
+        it runs (one instance at a time) and then kept for a century, the store's mark that it is done, so
+        later starts read no events. A failed run leaves the short lease, which a later start takes over."""
+        owner, now = secrets.token_hex(8), self.clock.now()
+        if not self.store.acquire_lease(BACKFILL_MARKER, owner, now, now + BACKFILL_LEASE):
+            return 0  # done before (the marker), or another instance is at it right now
+        written = self.backfill(chunk)
+        self.store.acquire_lease(BACKFILL_MARKER, owner, now, now + BACKFILL_DONE)
+        return written
 
     def backfill(self, chunk: int = 100) -> int:
         """List the published events that have no listing yet (events from before browse existed);
