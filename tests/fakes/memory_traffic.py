@@ -1,0 +1,34 @@
+"""`InMemoryStore`'s traffic counts (domain/traffic.py `TrafficStore`): dicts under a lock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from eventflow.domain.traffic import HoldSource, SourceFigures
+
+
+class InMemoryTrafficMixin:
+    def __init__(self) -> None:
+        self._source_figures: dict[tuple[str, str], SourceFigures] = {}
+        self._hold_sources: dict[str, HoldSource] = {}
+        self._traffic_lock = threading.Lock()
+
+    def add_source_figures(self, figures: Iterable[SourceFigures]) -> None:
+        with self._traffic_lock:
+            for row in figures:
+                before = self._source_figures.get((row.event_id, row.source))
+                self._source_figures[(row.event_id, row.source)] = before.plus(row) if before else row
+
+    def source_figures(self, event_id: str) -> list[SourceFigures]:
+        with self._traffic_lock:
+            return sorted((f for (event, _), f in self._source_figures.items() if event == event_id),
+                          key=lambda f: f.source)
+
+    def save_hold_source(self, source: HoldSource) -> None:
+        with self._traffic_lock:
+            self._hold_sources[source.reservation_id] = source
+
+    def hold_source(self, reservation_id: str) -> HoldSource | None:
+        with self._traffic_lock:
+            return self._hold_sources.get(reservation_id)
