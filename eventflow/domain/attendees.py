@@ -233,6 +233,10 @@ class AnswerSheet:
         self.questions = tuple(questions)
         self._lists = {lst.reservation_id: lst for lst in lists}
 
+    def knows(self, order: Order) -> bool:
+        """Whether the order's attendees were read (an order without any saved is not known either)."""
+        return order.reservation_id in self._lists
+
     def for_order(self, order: Order) -> dict[str, str]:
         saved = self._lists.get(order.reservation_id)
         return dict(saved.order_answers) if saved else {}
