@@ -1,0 +1,148 @@
+"""Fair-sale settings and the waiting room on the DynamoDB table: a mixin of `DynamoStore`
+(domain/sale_settings.py `SaleSettingsStore`, domain/waiting_room.py `WaitingRoomStore`; docs/dynamodb.md
+"Waiting room").
+
+    EVENT#<event> / SALESETTINGS            the organizer's settings
+    ROOM#<event> / STATE                    closing, drawn, early_total, late_count (atomic ADD per late join)
+    ROOMV#<event>#<visitor> / ENTRY         a visitor's entry (got by visitor: one GetItem; its position)
+    ROOM#<event>#<shard> / R#<key>#<visitor>  the draw index of early arrivals, sorted by their random key,
+                                            spread over ROOM_SHARDS partitions (by visitor) so early joins
+                                            never crowd one partition; the draw merges the shards' sorted pages.
+
+An early join is one transaction: a condition check that the room is not closing, and the two puts. The
+draw first marks the room closing (no early join commits after it), then ranks: so a draw sees every early
+arrival, and two draws write the same positions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from eventflow.domain.sale_settings import SaleSettings
+from eventflow.domain.waiting_room import RoomEntry, RoomState
+from eventflow.store.codec import instant_to_text as t2s
+from eventflow.store.codec import text_to_instant as s2t
+from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
+from eventflow.store.dynamodb.items import n, put_new, s
+
+ROOM_SHARDS = 16  # draw-index partitions per room: early joins spread over them (docs/benchmarks.md simulation)
+KEY_DIGITS = 19  # a random key written zero-padded, so the sort key's order is the number's
+
+
+def _shard(visitor_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(visitor_id.encode()).digest()[:4], "big") % ROOM_SHARDS
+
+
+def _opt_bool(item: Item, name: str) -> bool | None:
+    return bool(item[name]["BOOL"]) if name in item and "BOOL" in item[name] else None
+
+
+def _entry_item(entry: RoomEntry) -> Item:
+    item: Item = {**key(f"ROOMV#{entry.event_id}#{entry.visitor_id}", "ENTRY"), "kind": s("room_entry"),
+                  "event_id": s(entry.event_id), "visitor_id": s(entry.visitor_id),
+                  "joined_at": s(t2s(entry.joined_at)),
+                  "random_key": n(entry.random_key), "early": {"BOOL": entry.early}}
+    if entry.late_number is not None:
+        item["late_number"] = n(entry.late_number)
+    return item
+
+
+def _entry_from(item: Item) -> RoomEntry:
+    return RoomEntry(item["event_id"]["S"], item["visitor_id"]["S"], s2t(item["joined_at"]["S"]),
+                     int(item["random_key"]["N"]), bool(item["early"]["BOOL"]),
+                     int(item["late_number"]["N"]) if "late_number" in item else None,
+                     int(item["drawn_position"]["N"]) if "drawn_position" in item else None)
+
+
+class DynamoWaitingRoomMixin(TableClient):
+    def get_sale_settings(self, event_id: str) -> SaleSettings | None:
+        item = self._get(f"EVENT#{event_id}", "SALESETTINGS")
+        if item is None:
+            return None
+        return SaleSettings(event_id, _opt_bool(item, "one_hold_per_buyer"), _opt_bool(item, "drop_mode"),
+                            bool(item["waiting_room"]["BOOL"]),
+                            s2t(item["opens_at"]["S"]) if "opens_at" in item else None,
+                            int(item["admissions_per_minute"]["N"]) if "admissions_per_minute" in item else None)
+
+    def save_sale_settings(self, settings: SaleSettings) -> None:
+        item: Item = {**key(f"EVENT#{settings.event_id}", "SALESETTINGS"), "kind": s("sale_settings"),
+                      "waiting_room": {"BOOL": settings.waiting_room}}
+        if settings.one_hold_per_buyer is not None:
+            item["one_hold_per_buyer"] = {"BOOL": settings.one_hold_per_buyer}
+        if settings.drop_mode is not None:
+            item["drop_mode"] = {"BOOL": settings.drop_mode}
+        if settings.opens_at is not None:
+            item["opens_at"] = s(t2s(settings.opens_at))
+        if settings.admissions_per_minute is not None:
+            item["admissions_per_minute"] = n(settings.admissions_per_minute)
+        self._call(self.client.put_item, TableName=self.table_name, Item=item)
+
+    def join_waiting_room(self, entry: RoomEntry, opens_at: datetime) -> RoomEntry:
+        stored = self.get_room_entry(entry.event_id, entry.visitor_id)
+        if stored is not None:
+            return stored
+        if entry.joined_at < opens_at:
+            early = RoomEntry(entry.event_id, entry.visitor_id, entry.joined_at, entry.random_key, early=True)
+            index = {**key(f"ROOM#{entry.event_id}#{_shard(entry.visitor_id)}",
+                           f"R#{entry.random_key:0{KEY_DIGITS}d}#{entry.visitor_id}"),
+                     "kind": s("room_draw"), "visitor_id": s(entry.visitor_id), "random_key": n(entry.random_key)}
+            try:
+                self._transact([
+                    {"ConditionCheck": {"TableName": self.table_name, "Key": key(f"ROOM#{entry.event_id}", "STATE"),
+                                        "ConditionExpression": "attribute_not_exists(closing)"}},
+                    put_new(self.table_name, _entry_item(early)), put_new(self.table_name, index)])
+                return early
+            except ConditionFailed:  # the draw began, or this visitor joined meanwhile
+                stored = self.get_room_entry(entry.event_id, entry.visitor_id)
+                if stored is not None:
+                    return stored
+        answer = self._call(self.client.update_item, TableName=self.table_name,
+                            Key=key(f"ROOM#{entry.event_id}", "STATE"), UpdateExpression="ADD late_count :one",
+                            ExpressionAttributeValues={":one": n(1)}, ReturnValues="UPDATED_NEW")
+        late = RoomEntry(entry.event_id, entry.visitor_id, entry.joined_at, entry.random_key, early=False,
+                         late_number=int(answer["Attributes"]["late_count"]["N"]))
+        try:
+            self._transact([put_new(self.table_name, _entry_item(late))])
+        except ConditionFailed:  # joined twice at once: the first stays (its number; this one is a gap)
+            return self.get_room_entry(entry.event_id, entry.visitor_id) or late
+        return late
+
+    def get_room_entry(self, event_id: str, visitor_id: str) -> RoomEntry | None:
+        item = self._get(f"ROOMV#{event_id}#{visitor_id}", "ENTRY")
+        return _entry_from(item) if item else None
+
+    def get_room_state(self, event_id: str) -> RoomState:
+        item = self._get(f"ROOM#{event_id}", "STATE")
+        if item is None:
+            return RoomState(event_id)
+        return RoomState(event_id, bool(item.get("drawn", {}).get("BOOL", False)),
+                         int(item.get("early_total", {"N": "0"})["N"]), int(item.get("late_count", {"N": "0"})["N"]))
+
+    def draw_waiting_room(self, event_id: str) -> RoomState:
+        state = self.get_room_state(event_id)
+        if state.drawn:
+            return state
+        self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{event_id}", "STATE"),
+                   UpdateExpression="SET closing = :yes", ExpressionAttributeValues={":yes": {"BOOL": True}})
+        total = 0
+        for position, visitor in enumerate(self._drawn_order(event_id), start=1):
+            self._call(self.client.update_item, TableName=self.table_name,
+                       Key=key(f"ROOMV#{event_id}#{visitor}", "ENTRY"),
+                       UpdateExpression="SET drawn_position = :p", ExpressionAttributeValues={":p": n(position)})
+            total = position
+        self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{event_id}", "STATE"),
+                   UpdateExpression="SET drawn = :yes, early_total = :total",
+                   ExpressionAttributeValues={":yes": {"BOOL": True}, ":total": n(total)})
+        return self.get_room_state(event_id)
+
+    def _drawn_order(self, event_id: str) -> Iterator[str]:
+        """The early arrivals' visitor ids by (random key, visitor): a merge of the shards' sorted queries."""
+        def shard_keys(shard: int) -> Iterable[tuple[int, str]]:
+            for item in self._query(KeyConditionExpression="PK = :pk AND begins_with(SK, :r)", ConsistentRead=True,
+                                    ExpressionAttributeValues={":pk": s(f"ROOM#{event_id}#{shard}"), ":r": s("R#")}):
+                yield int(item["random_key"]["N"]), item["visitor_id"]["S"]
+        for _, visitor in heapq.merge(*(shard_keys(shard) for shard in range(ROOM_SHARDS))):
+            yield visitor
