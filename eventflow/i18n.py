@@ -32,6 +32,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import get_territory_currencies
 from babel.support import Translations
 
+from eventflow.domain.errors import DomainError
+
 SUPPORTED = ("en", "de", "es")
 DEFAULT = "en"
 LANGUAGE_COOKIE = "eventflow_lang"  # set by the header's switcher (components/frame.py)
@@ -181,3 +183,16 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:
     """Marks a word for the catalogues where it is written; it is translated later, with `_(variable)`."""
     return message
+
+
+def error_text(error: DomainError) -> str:
+    """A domain error in the visitor's words: its English template translated (catalogue domain `errors`),
+    then its parameters filled in (a nested error in its words too). What pages show; the API keeps
+    `error.detail`, the English."""
+    params = {name: error_text(value) if isinstance(value, DomainError) else value
+              for name, value in error.params.items()}
+    words = _(error.template)
+    try:
+        return words.format(**params) if params else words
+    except (KeyError, IndexError, ValueError):  # a translation naming a wrong placeholder: the English
+        return error.detail

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
+from eventflow.domain.errors import N_, Conflict, NotFound, ValidationFailed
 from eventflow.domain.models import (
     CodeUse,
     Event,
@@ -246,13 +246,14 @@ def require_usable(code: AccessCode | None, now: datetime, tickets: int = 0) -> 
     if state == "used_up":
         raise CodeUsedUp()
     if state != "active":
-        raise CodeNotActive({"paused": "This code is paused right now.",
-                             "scheduled": "This code is not valid yet.",
-                             "ended": "This code has expired."}.get(state, ""))
+        raise CodeNotActive({"paused": N_("This code is paused right now."),
+                             "scheduled": N_("This code is not valid yet."),
+                             "ended": N_("This code has expired.")}.get(state, ""))
     if code.max_uses is not None and tickets and code.uses + code.uses_for(tickets) > code.max_uses:
-        raise CodeUsedUp(f"This code has {code.max_uses - code.uses} uses left")
+        raise CodeUsedUp("This code has {left} uses left", left=code.max_uses - code.uses)
     if code.max_per_order is not None and tickets > code.max_per_order:
-        raise ValidationFailed(f"At most {code.max_per_order} tickets per order with this code", field="code")
+        raise ValidationFailed("At most {count} tickets per order with this code", field="code",
+                               count=code.max_per_order)
     return code
 
 

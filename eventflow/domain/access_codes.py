@@ -138,7 +138,8 @@ class AccessCodes:
         """`count` single-use codes (one order each, unless `settings.max_uses` says otherwise),
         generated in the unambiguous alphabet: for a guest list or sponsors (CSV: `codes_csv`)."""
         if not 1 <= count <= MAX_CODES_PER_BATCH:
-            raise ValidationFailed(f"Generate between 1 and {MAX_CODES_PER_BATCH} codes at once", field="count")
+            raise ValidationFailed("Generate between 1 and {most} codes at once", field="count",
+                                   most=MAX_CODES_PER_BATCH)
         event = self.catalog.own_event(organizer_id, event_id)
         if settings.max_uses is None:
             settings = replace(settings, max_uses=1, uses_count=UsesCount.ORDERS)
@@ -167,7 +168,7 @@ class AccessCodes:
         """Change some settings (names of `CodeSettings` fields, plus `paused`); the text stays."""
         unknown = set(changes) - SETTING_NAMES - {"paused"}
         if unknown:
-            raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))} of a code")
+            raise ValidationFailed("Cannot change {fields} of a code", fields=", ".join(sorted(unknown)))
         event = self.catalog.own_event(organizer_id, event_id)
         paused = changes.pop("paused", None)
         for _ in range(3):
@@ -245,7 +246,8 @@ def _check_settings(s: CodeSettings, tiers: dict[str, Tier]) -> None:
     for name in ("unlocks_tiers", "discount_tiers"):
         unknown = [t for t in getattr(s, name) or () if t not in tiers]
         if unknown:
-            raise ValidationFailed(f"{name}: no such tier {unknown[0]!r} in this event", field=name)
+            raise ValidationFailed("{name}: no such tier {tier!r} in this event", field=name, name=name,
+                                   tier=unknown[0])
     if s.discount_percent is not None and s.discount_minor is not None:
         raise ValidationFailed("Give a percentage or an amount off, not both", field="discount_percent")
     if s.discount_percent is not None and not 0 <= s.discount_percent <= 100:
@@ -255,8 +257,8 @@ def _check_settings(s: CodeSettings, tiers: dict[str, Tier]) -> None:
     if s.max_uses is not None and not 1 <= s.max_uses <= 10_000_000:
         raise ValidationFailed("max_uses is at least 1", field="max_uses")
     if s.max_per_order is not None and not 1 <= s.max_per_order <= MAX_TICKETS_PER_RESERVATION:
-        raise ValidationFailed(f"max_per_order is between 1 and {MAX_TICKETS_PER_RESERVATION}",
-                               field="max_per_order")
+        raise ValidationFailed("max_per_order is between 1 and {most}", field="max_per_order",
+                               most=MAX_TICKETS_PER_RESERVATION)
     for name in ("valid_from", "valid_until"):
         if getattr(s, name) is not None:
             require_instant(name, getattr(s, name))

@@ -82,7 +82,8 @@ class AttendeeMessages:
 def clean(subject: str, text: str) -> tuple[str, str]:
     subject, text = " ".join(subject.split()), text.strip()
     if not subject or len(subject) > MAX_SUBJECT:
-        raise ValidationFailed(f"Give the message a subject (up to {MAX_SUBJECT} characters)", field="subject")
+        raise ValidationFailed("Give the message a subject (up to {most} characters)", field="subject",
+                               most=MAX_SUBJECT)
     if not text or len(text) > MAX_TEXT:
-        raise ValidationFailed(f"Write the message (up to {MAX_TEXT:,} characters)", field="text")
+        raise ValidationFailed("Write the message (up to {most:,} characters)", field="text", most=MAX_TEXT)
     return subject, text

@@ -317,7 +317,8 @@ class Cancellations:
 def _clean(text: str, limit: int, name: str) -> str:
     text = (text or "").strip()
     if len(text) > limit:
-        raise ValidationFailed(f"The {name} is too long ({limit:,} characters at most)", field=name)
+        raise ValidationFailed("The {name} is too long ({most:,} characters at most)", field=name, name=name,
+                               most=limit)
     return text
 
 

@@ -53,7 +53,8 @@ def clean_event_details(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed(f"Unknown timezone {timezone!r} (use e.g. Europe/Berlin)", field="timezone") from None
+        raise ValidationFailed("Unknown timezone {timezone!r} (use e.g. Europe/Berlin)", field="timezone",
+                               timezone=timezone) from None
     try:
         fee_mode = FeeMode(fee_mode)
     except ValueError:
@@ -79,14 +80,15 @@ def clean_tier_details(
     if not name or len(name) > 120:
         raise ValidationFailed("Give the tier a name (up to 120 characters)", field="name")
     if not 0 <= price_minor <= MAX_PRICE_MINOR:
-        raise ValidationFailed(f"price_minor must be between 0 and {MAX_PRICE_MINOR:,}", field="price_minor")
+        raise ValidationFailed("price_minor must be between 0 and {most:,}", field="price_minor",
+                               most=MAX_PRICE_MINOR)
     if not 1 <= capacity <= MAX_CAPACITY:
-        raise ValidationFailed(f"capacity must be between 1 and {MAX_CAPACITY:,}", field="capacity")
+        raise ValidationFailed("capacity must be between 1 and {most:,}", field="capacity", most=MAX_CAPACITY)
     if max_per_order is None:
         max_per_order = min(DEFAULT_MAX_PER_ORDER, capacity)
     if not 1 <= max_per_order <= MAX_TICKETS_PER_RESERVATION:
-        raise ValidationFailed(f"max_per_order must be between 1 and {MAX_TICKETS_PER_RESERVATION}",
-                               field="max_per_order")
+        raise ValidationFailed("max_per_order must be between 1 and {most}", field="max_per_order",
+                               most=MAX_TICKETS_PER_RESERVATION)
     require_instant("sales_start", sales_start)
     require_instant("sales_end", sales_end)
     if sales_start and sales_end and sales_end <= sales_start:
@@ -103,8 +105,8 @@ def require_tier_sales_fit(tiers: list[Tier], ends_at: datetime) -> None:
         try:
             require_sales_within_event(tier.sales_start, tier.sales_end, ends_at, tier.name)
         except ValidationFailed as problem:
-            raise ValidationFailed(f"{problem.detail}: change the tier's sales window first, or end the event"
-                                   " later", field="ends_at") from None
+            raise ValidationFailed("{problem}: change the tier's sales window first, or end the event later",
+                                   field="ends_at", problem=problem) from None
 
 
 class CatalogCache:
@@ -290,7 +292,7 @@ class Catalog:
         require_sales_within_event(sales_start, sales_end, event.ends_at)
         existing = self.store.get_tiers(event_id)
         if len(existing) >= MAX_TIERS_PER_EVENT:
-            raise ValidationFailed(f"An event can have at most {MAX_TIERS_PER_EVENT} tiers")
+            raise ValidationFailed("An event can have at most {most} tiers", most=MAX_TIERS_PER_EVENT)
         self._require_paid_sales_allowed_for(event, was_paid=False, price_minor=price_minor)
         tier = Tier(id=new_id("tier"), event_id=event_id, position=len(existing), **fields)
         self.store.add_tier(tier)

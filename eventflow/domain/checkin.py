@@ -237,7 +237,7 @@ class DoorCheckIn:
         `device_since`: when the device's access began (the earliest a scan without a stamp may be)."""
         device_id = _device(device_id)
         if len(scans) > MAX_SYNC_BATCH:
-            raise ValidationFailed(f"Send at most {MAX_SYNC_BATCH} scans at a time")
+            raise ValidationFailed("Send at most {most} scans at a time", most=MAX_SYNC_BATCH)
         for scan in scans:  # the whole batch is checked before any of it is judged or stored
             if not 1 <= len(scan.nonce) <= 100:
                 raise ValidationFailed("Every scan needs a nonce of 1-100 characters")

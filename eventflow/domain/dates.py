@@ -32,16 +32,21 @@ def instant_problem(instant: datetime) -> str | None:
 
 def require_instant(field: str, instant: datetime | None) -> None:
     """Refuse (naming `field`) an instant without a timezone or outside 2000..2100."""
-    problem = None if instant is None else instant_problem(instant)
-    if problem:
-        raise ValidationFailed(f"{field} {problem}", field=field)
+    if instant is None or instant_problem(instant) is None:
+        return
+    if instant.tzinfo is None or instant.utcoffset() is None:  # instant_problem's words, as a template
+        raise ValidationFailed("{name} needs a timezone (e.g. {example})", field=field, name=field,
+                               example=EXAMPLE)
+    raise ValidationFailed("{name} must be a date between the years {first} and {last} (not {year:04d})",
+                           field=field, name=field, first=EARLIEST.year, last=LATEST.year, year=instant.year)
 
 
 def require_sales_within_event(sales_start: datetime | None, sales_end: datetime | None,
                                event_ends_at: datetime, tier_name: str = "") -> None:
     """Refuse a sales window that starts or ends after the event is over (naming the field)."""
-    whose = f" of {tier_name}" if tier_name else ""
     if sales_start is not None and sales_start >= event_ends_at:
-        raise ValidationFailed(f"sales_start{whose} must be before the event ends", field="sales_start")
+        raise ValidationFailed("sales_start of {tier} must be before the event ends" if tier_name else
+                               "sales_start must be before the event ends", field="sales_start", tier=tier_name)
     if sales_end is not None and sales_end > event_ends_at:
-        raise ValidationFailed(f"sales_end{whose} must not be after the event ends", field="sales_end")
+        raise ValidationFailed("sales_end of {tier} must not be after the event ends" if tier_name else
+                               "sales_end must not be after the event ends", field="sales_end", tier=tier_name)

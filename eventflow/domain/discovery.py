@@ -63,7 +63,7 @@ def clean_tags(tags: list[str] | tuple[str, ...] | str) -> tuple[str, ...]:
     items = tags.split(",") if isinstance(tags, str) else list(tags)
     cleaned = tuple(dict.fromkeys(t for t in (clean_tag(str(item)) for item in items) if t))
     if len(cleaned) > MAX_TAGS:
-        raise ValidationFailed(f"At most {MAX_TAGS} tags", field="tags")
+        raise ValidationFailed("At most {most} tags", field="tags", most=MAX_TAGS)
     return cleaned
 
 
@@ -150,7 +150,7 @@ class ListingQuery:
             raise ValidationFailed("'to' must be after 'from'", field="to")
         for name, value in (("from", date_from), ("to", date_to)):
             if value is not None and value.tzinfo is None:
-                raise ValidationFailed(f"'{name}' needs a timezone", field=name)
+                raise ValidationFailed("'{name}' needs a timezone", field=name, name=name)
         return ListingQuery(query_words(text[:400]), date_from, date_to, city_of(city[:200]),
                             clean_tag(tag[:200]), organizer_id)
 
@@ -276,8 +276,8 @@ def read_day_or_instant(name: str, text: str | None, *, end: bool = False) -> da
             return day + timedelta(days=1) if end else day
         instant = datetime.fromisoformat(text)
     except (ValueError, OverflowError):
-        raise ValidationFailed(f"'{name}' is a date like 2026-12-24 or an instant like 2026-12-24T18:00+01:00",
-                               field=name) from None
+        raise ValidationFailed("'{name}' is a date like 2026-12-24 or an instant like 2026-12-24T18:00+01:00",
+                               field=name, name=name) from None
     if instant.tzinfo is None:
-        raise ValidationFailed(f"'{name}' needs a timezone offset (e.g. +01:00 or Z)", field=name)
+        raise ValidationFailed("'{name}' needs a timezone offset (e.g. +01:00 or Z)", field=name, name=name)
     return instant.astimezone(UTC)

@@ -1,6 +1,20 @@
-"""Domain exceptions, translated once at the edge (JSON API, pages)."""
+"""Domain exceptions, translated once at the edge (JSON API, pages).
+
+Each error's words are an English template (its class docstring, or the text it is raised with) plus named
+parameters: `raise ValidationFailed(N_("At most {count} tags"), field="tags", count=MAX_TAGS)`. `detail` is
+the English text (what the JSON API answers, unchanged); a page shows `i18n.error_text(error)`, the template
+translated into the visitor's language with the parameters filled in. The templates' German and Spanish are
+in eventflow/locale/<lang>/LC_MESSAGES/errors.po; tests/pages/test_i18n_errors.py finds every template in
+the domain (docstrings, raised literals, `N_` marks) and fails on a missing translation or an f-string.
+"""
 
 from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Marks an error's words for the catalogues where they are written (the domain stays English; the page
+    translates them when it shows the error)."""
+    return message
 
 
 class DomainError(Exception):
@@ -9,9 +23,11 @@ class DomainError(Exception):
     code = "bad_request"
     status = 400
 
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.__class__.__doc__ or self.code)
-        self.detail = detail or (self.__class__.__doc__ or self.code).strip()
+    def __init__(self, detail: str = "", **params: object) -> None:
+        self.template = detail or (self.__class__.__doc__ or self.code).strip()
+        self.params = params  # named values of the template's placeholders
+        self.detail = self.template.format(**params) if params else self.template
+        super().__init__(self.detail if detail else self.__class__.__doc__ or self.code)
 
 
 class ValidationFailed(DomainError):
@@ -20,8 +36,8 @@ class ValidationFailed(DomainError):
     code = "validation_error"
     status = 422
 
-    def __init__(self, detail: str = "", field: str | None = None) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str = "", field: str | None = None, **params: object) -> None:
+        super().__init__(detail, **params)
         self.field = field  # which input it is about, so a form can show it next to that field
 
 
@@ -55,8 +71,12 @@ class TooManyAttempts(DomainError):
 
     def __init__(self, retry_after: int, detail: str = "") -> None:
         minutes = max(1, -(-retry_after // 60))
-        super().__init__(detail or f"Too many failed attempts. Please try again in {minutes} minute"
-                         f"{'' if minutes == 1 else 's'}.")
+        if detail:
+            super().__init__(detail)
+        elif minutes == 1:
+            super().__init__(N_("Too many failed attempts. Please try again in 1 minute."))
+        else:
+            super().__init__(N_("Too many failed attempts. Please try again in {minutes} minutes."), minutes=minutes)
         self.retry_after = retry_after  # seconds until the next attempt may succeed
 
 
@@ -66,8 +86,8 @@ class StoreBusy(DomainError):
     code = "store_busy"
     status = 503
 
-    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str = "", retry_after: int = 1, **params: object) -> None:
+        super().__init__(detail, **params)
         self.retry_after = retry_after  # seconds after which a retry has a fair chance
 
 
@@ -128,8 +148,8 @@ class SoldOut(Conflict):
 
     code = "sold_out"
 
-    def __init__(self, detail: str = "", tier_ids: tuple[str, ...] = ()) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str = "", tier_ids: tuple[str, ...] = (), **params: object) -> None:
+        super().__init__(detail, **params)
         self.tier_ids = tier_ids
 
 
@@ -141,7 +161,8 @@ class CapacityBelowSold(Conflict):
     @classmethod
     def of_tier(cls, tier_name: str, held: int, sold: int) -> CapacityBelowSold:
         """The refusal of a tier edit, with the counts at the moment of the write."""
-        return cls(f"{tier_name}: capacity cannot go below {held + sold} ({sold} sold, {held} held right now)")
+        return cls(N_("{tier}: capacity cannot go below {floor} ({sold} sold, {held} held right now)"),
+                   tier=tier_name, floor=held + sold, sold=sold, held=held)
 
 
 class NotOnSale(Conflict):

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from eventflow.domain.clock import Clock
-from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
+from eventflow.domain.errors import N_, Conflict, NotFound, ValidationFailed
 from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, Tier, new_id
 from eventflow.domain.money import format_money
@@ -48,7 +48,7 @@ GENERATION_LEASE = timedelta(minutes=5)
 Captions = Mapping[str, tuple[str, ...]]
 
 
-BUSY = "A flyer for this event is being made; wait for it to finish"
+BUSY = N_("A flyer for this event is being made; wait for it to finish")
 
 
 class FlyerStatus(StrEnum):
@@ -203,11 +203,12 @@ class Flyers:
         (default: the latest flyer); the poster is printed on `paper` (A4 or A3; with only captions, the
         kept poster's)."""
         if engine not in ENGINES:
-            raise ValidationFailed(f"engine must be one of {', '.join(ENGINES)}", field="engine")
+            raise ValidationFailed("engine must be one of {names}", field="engine", names=", ".join(ENGINES))
         if paper not in PAPERS:
-            raise ValidationFailed(f"paper must be one of {', '.join(PAPERS)}", field="paper")
+            raise ValidationFailed("paper must be one of {names}", field="paper", names=", ".join(PAPERS))
         if only not in (None, ARTWORK, CAPTIONS):
-            raise ValidationFailed(f"only must be {ARTWORK} or {CAPTIONS}", field="only")
+            raise ValidationFailed("only must be {artwork} or {captions}", field="only", artwork=ARTWORK,
+                                   captions=CAPTIONS)
         event = self.own_event(organizer_id, event_id)
         with self._lock:
             if event_id in self._busy:
@@ -318,7 +319,7 @@ class Flyers:
         text = text.strip()
         limit = X_LIMIT if channel == "x" else CAPTION_LIMIT
         if not text or len(text) > limit:
-            raise ValidationFailed(f"A caption has 1 to {limit} characters", field="text")
+            raise ValidationFailed("A caption has 1 to {most} characters", field="text", most=limit)
         variants[index] = text
         edited = replace(flyer, captions={**flyer.captions, channel: tuple(variants)})
         self.flyer_store.save_flyer(edited)

@@ -37,9 +37,8 @@ def currency_exponent(currency: str) -> int:
 
 def require_supported(currency: str) -> str:
     if currency not in SUPPORTED_CURRENCIES:
-        raise ValidationFailed(
-            f"Currency {currency!r} is not supported; use one of {', '.join(sorted(SUPPORTED_CURRENCIES))}"
-        )
+        raise ValidationFailed("Currency {currency!r} is not supported; use one of {names}", currency=currency,
+                               names=", ".join(sorted(SUPPORTED_CURRENCIES)))
     return currency
 
 
@@ -103,12 +102,13 @@ def parse_amount(text: str, currency: str) -> int:
     try:
         amount = Decimal(cleaned or "0")
     except InvalidOperation:
-        raise ValidationFailed(f"{text!r} is not an amount") from None
+        raise ValidationFailed("{text!r} is not an amount", text=text) from None
     if not amount.is_finite() or amount < 0:
         raise ValidationFailed("Enter an amount of zero or more")
     minor = amount.scaleb(exponent)
     if minor != minor.to_integral_value():
-        raise ValidationFailed(f"{currency} amounts have {exponent} decimal places at most")
+        raise ValidationFailed("{currency} amounts have {places} decimal places at most", currency=currency,
+                               places=exponent)
     return int(minor)
 
 

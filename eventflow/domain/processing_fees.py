@@ -99,10 +99,11 @@ def parse_processor_prices(text: str | None) -> dict[str, ProcessorPrice]:
         match = _PRICE.match(price)
         currency = currency.strip().upper()
         if match is None or (currency != "*" and currency not in SUPPORTED_CURRENCIES):
-            raise ValidationFailed(f"Processor price {entry!r}: write CURRENCY=PERCENT%+FIXED_MINOR, e.g. USD=2.9%+30")
+            raise ValidationFailed("Processor price {entry!r}: write CURRENCY=PERCENT%+FIXED_MINOR, e.g. USD=2.9%+30",
+                                   entry=entry)
         basis_points = round(float(match.group(1)) * 100)
         if basis_points >= BASIS_POINTS:
-            raise ValidationFailed(f"Processor price {entry!r}: the percentage must be under 100")
+            raise ValidationFailed("Processor price {entry!r}: the percentage must be under 100", entry=entry)
         parsed = ProcessorPrice(basis_points, int(match.group(2) or 0))
         prices.update(dict.fromkeys(SUPPORTED_CURRENCIES, parsed) if currency == "*" else {currency: parsed})
     return prices

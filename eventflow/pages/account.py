@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components import email_check
 from eventflow.pages.components.email_check import email_check_notice
 from eventflow.pages.components.frame import frame
@@ -64,7 +64,7 @@ class TwoFactorCard:
                 await self.services.off_loop(self.services.accounts.disable_totp, self.organizer.id, code.value or "",
                                              client=client_address())
             except DomainError as problem:
-                ui.notify(problem.detail, type="negative")
+                ui.notify(error_text(problem), type="negative")
                 return
             await self.reload()
 
@@ -90,7 +90,7 @@ class TwoFactorCard:
                 recovery = await self.services.off_loop(accounts.enable_totp, self.organizer.id, secret,
                                                         code.value or "")
             except DomainError as problem:
-                ui.notify(problem.detail, type="negative")
+                ui.notify(error_text(problem), type="negative")
                 return
             recovery_codes_dialog(recovery)
             await self.reload()

@@ -21,7 +21,7 @@ from eventflow.domain.discovery import (
     read_page_token,
 )
 from eventflow.domain.errors import ValidationFailed
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.listing_cards import listing_card
 from eventflow.pages.components.rich_links import add_page_links
@@ -53,7 +53,7 @@ def register(services: Services) -> None:
         try:
             found, popular = await services.off_loop(search, browse, filters, page)
         except ValidationFailed as error:
-            problem, page = error.detail, None  # the dates or the page link: drop them, keep the rest
+            problem, page = error_text(error), None  # the dates or the page link: drop them, keep the rest
             filters = {**filters, "from": "", "to": ""}
             found, popular = await services.off_loop(search, browse, filters, None)
         add_page_links(services, "/events", _("Browse events") + " · EventFlow")  # one canonical, no query

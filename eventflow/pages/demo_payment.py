@@ -9,7 +9,7 @@ from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError, NotFound, SoldOut
 from eventflow.domain.links import checkout_path, order_path
 from eventflow.domain.models import ReservationStatus
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, heading, not_found
 from eventflow.pages.components.session import redirect
@@ -59,7 +59,7 @@ def register(services: Services) -> None:
                                  "You have not been charged.")
                 return
             except DomainError as problem:
-                message.text = problem.detail
+                message.text = error_text(problem)
                 pay.enable()
                 return
             ui.navigate.to(order_path(reservation.id))

@@ -27,7 +27,7 @@ from eventflow.domain.links import checkout_path, event_path
 from eventflow.domain.models import Buyer, EventStatus, EventView, Tier, TierCount
 from eventflow.domain.money import FeeMode, TicketPrice
 from eventflow.domain.reservations import LineRequest
-from eventflow.i18n import _, current_visitor, use_visitor, visitor_from
+from eventflow.i18n import _, current_visitor, error_text, use_visitor, visitor_from
 from eventflow.pages.components.formatting import approximate, availability_text, event_when, money, price_label
 from eventflow.pages.components.frame import html_lang
 from eventflow.pages.components.live_counts import SCRIPT_URL, LiveCounts
@@ -150,7 +150,7 @@ async def buy_in_language(services: Services, request: Request, slug: str) -> Re
         return problem_page(_("Not enough tickets left"), _("Not enough {tiers} left. Please choose fewer.").format(
             tiers=", ".join(names) or _("tickets")), slug, 409)
     except DomainError as error:
-        return problem_page(_("Those tickets could not be reserved"), error.detail, slug, 422)
+        return problem_page(_("Those tickets could not be reserved"), error_text(error), slug, 422)
     return RedirectResponse(checkout_path(reservation.id), status_code=303)
 
 

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.accounts import SecondFactorRequired
 from eventflow.domain.errors import DomainError
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.frame import frame, heading, logout_form
 from eventflow.pages.components.session import (
     DONE_PATH,
@@ -61,10 +61,10 @@ def register(services: Services) -> None:
                 except SecondFactorRequired as problem:
                     code.set_visibility(True)
                     code.run_method("focus")
-                    error.text = problem.detail if code.value else ""
+                    error.text = error_text(problem) if code.value else ""
                     return
                 except DomainError as problem:
-                    error.text = problem.detail
+                    error.text = error_text(problem)
                     return
                 handed_over.append(hand_over(services, organizer, target))
                 ui.navigate.to(handed_over[0])
@@ -103,7 +103,7 @@ def register(services: Services) -> None:
                     organizer = await services.off_loop(
                         sign_up, email.value or "", password.value or "", name.value or "")
                 except DomainError as problem:
-                    error.text = problem.detail
+                    error.text = error_text(problem)
                     return
                 ui.navigate.to(hand_over(services, organizer, "/dashboard"))
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from eventflow.api.errors import domain_error_response
 from eventflow.domain.errors import StoreBusy
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
 
@@ -41,7 +41,7 @@ async def page_busy(request: Request, exception: Exception) -> Response:
     with Client(page(""), request=request) as client:
         with frame(_("Busy")):
             ui.label(_("Lots of people are here right now.")).classes("text-lg font-semibold")
-            ui.label(exception.detail).classes("text-slate-600").props("data-testid=store-busy")
+            ui.label(error_text(exception)).classes("text-slate-600").props("data-testid=store-busy")
             ui.link(_("Try again"), str(request.url))
     response = client.build_response(request, 503)
     response.headers["Retry-After"] = str(exception.retry_after)

@@ -25,7 +25,7 @@ from eventflow.adapters.oidc import LoginFailed, OidcClient
 from eventflow.domain.accounts import IdentityToConfirm
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import client_address, hand_over, redirect, safe_next, start_session
 from eventflow.services import Services
@@ -66,7 +66,7 @@ def register(services: Services) -> None:
             }
             return None
         except DomainError as problem:
-            raise LoginFailed(problem.detail) from problem
+            raise LoginFailed(error_text(problem)) from problem
 
     @app.get(LOGIN_PATH, include_in_schema=False)
     async def oidc_login(request: Request, next: str = "/dashboard") -> Response:
@@ -137,7 +137,7 @@ def confirm_form(services: Services, provider: str, pending: dict[str, Any]) -> 
                 )
             except DomainError as problem:
                 code.set_visibility(code.visible or problem.code == "totp_required")
-                error.text = problem.detail
+                error.text = error_text(problem)
                 return
             app.storage.user.pop(CONFIRM_KEY, None)
             ui.navigate.to(hand_over(services, organizer, str(pending["next"])))

@@ -8,7 +8,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.password_reset import RESET_PATH, PasswordResets
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.frame import frame, heading
 from eventflow.services import Services
 
@@ -61,7 +61,7 @@ def register(services: Services) -> None:
                 try:
                     await services.off_loop(resets.reset, token, password.value or "")
                 except DomainError as problem:
-                    error.text = problem.detail
+                    error.text = error_text(problem)
                     return
                 form.set_visibility(False)
                 done.set_visibility(True)

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import require_organizer
 from eventflow.pages.components.stripe_account import account_balance, account_status
@@ -54,7 +54,7 @@ def register(services: Services) -> None:
         try:  # don't wait for account.updated: ask Stripe now
             await in_thread(services.payments.refresh_account, organizer.id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="warning")
+            ui.notify(error_text(problem), type="warning")
         ui.navigate.to(HERE)
         return None
 
@@ -69,7 +69,7 @@ def register(services: Services) -> None:
             url = await in_thread(services.payments.start_onboarding, organizer)
         except DomainError as problem:
             with frame(_("Payments"), organizer):
-                ui.label(problem.detail).classes("text-red-700")
+                ui.label(error_text(problem)).classes("text-red-700")
             return None
         if url:  # None only when the app is shutting down
             ui.navigate.to(url)

@@ -43,4 +43,4 @@ def ask_provider(call: Callable[..., T], *args: object) -> T:
     except GatewayError as error:
         if error.retryable:
             raise PaymentProviderUnavailable("Stripe did not answer; please try again in a minute") from error
-        raise PaymentRefused(f"Stripe refused the request: {error}") from error
+        raise PaymentRefused("Stripe refused the request: {error}", error=str(error)) from error

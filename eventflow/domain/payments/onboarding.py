@@ -73,10 +73,14 @@ class Onboarding:
                 "under Dashboard → Payments first (free tiers can go on sale now)."
             )
         if not account.charges_enabled:
-            due = f" Stripe still needs: {', '.join(account.requirements_due)}." if account.requirements_due else ""
+            if account.requirements_due:
+                raise PaymentsNotReady(
+                    "Paid tickets can go on sale once Stripe has enabled charges on your account: finish "
+                    "onboarding under Dashboard → Payments. Stripe still needs: {due}.",
+                    due=", ".join(account.requirements_due))
             raise PaymentsNotReady(
                 "Paid tickets can go on sale once Stripe has enabled charges on your account: finish "
-                f"onboarding under Dashboard → Payments.{due}"
+                "onboarding under Dashboard → Payments."
             )
 
     def balance_and_payouts(self, account_id: str) -> tuple[Balance, list[Payout]]:

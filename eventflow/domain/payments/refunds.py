@@ -152,7 +152,8 @@ class Refunds:
             raise Conflict("Every ticket of this order has been refunded already")
         unknown = [t for t in wanted if t not in valid]
         if unknown:
-            raise Conflict(f"Not a valid ticket of this order (refunded already?): {', '.join(unknown)}")
+            raise Conflict("Not a valid ticket of this order (refunded already?): {tickets}",
+                           tickets=", ".join(unknown))
         reservation = self.ticketing.store.get_reservation(order.reservation_id)
         fee_mode = reservation.fee_mode if reservation else FeeMode.BUYER_PAYS
         of_order = [r for r in self.store.list_refunds(event.id) if r.order_id == order.id]
@@ -202,10 +203,10 @@ class Refunds:
                 raise PaymentProviderUnavailable(
                     "Stripe did not answer; the refund is recorded and will be retried automatically") from error
             self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), failure=str(error))
-            raise PaymentRefused(f"Stripe refused the refund: {error}") from error
+            raise PaymentRefused("Stripe refused the refund: {error}", error=str(error)) from error
         if info.outcome is not RefundOutcome.ACCEPTED:
             self.store.finish_refund(stored.id, RefundStatus.FAILED, clock.now(), info.refund_id, info.outcome.value)
-            raise PaymentRefused(f"Stripe could not refund: the refund {info.outcome}")
+            raise PaymentRefused("Stripe could not refund: the refund {outcome}", outcome=str(info.outcome))
         self.checkpoint(f"refund_accepted:{stored.reason.value}")  # Stripe has it; we have not written it yet
         for ticket_id in stored.ticket_ids:
             self.ticketing.store.set_ticket_status(ticket_id, TicketStatus.VOID)

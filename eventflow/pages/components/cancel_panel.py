@@ -16,7 +16,7 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError
 from eventflow.domain.event_changes import ChangeKind, EventChange
 from eventflow.domain.models import Event, Organizer
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.event_form import local_input, parse_local
 from eventflow.services import Services
 
@@ -72,7 +72,7 @@ class CancelPanel:
         try:
             await self.services.off_loop(self.services.cancellations.retry_failures, self.organizer.id, self.event.id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
         await self.refresh()
 
     # ------------------------------------------------------------ the dialogs
@@ -90,7 +90,7 @@ class CancelPanel:
                     await self.services.off_loop(self.services.cancellations.cancel, self.organizer.id,
                                                  self.event.id, message.value or "")
                 except DomainError as problem:
-                    ui.notify(problem.detail, type="negative")
+                    ui.notify(error_text(problem), type="negative")
                     return
                 dialog.close()
                 await self.changed()
@@ -126,7 +126,7 @@ class CancelPanel:
                         ends_at=_instant(ends.value, zone, "ends_at"),
                         refund_deadline=_instant(deadline.value, zone, "refund_deadline"), message=message.value or "")
                 except DomainError as problem:
-                    error.set_text(problem.detail)
+                    error.set_text(error_text(problem))
                     return
                 dialog.close()
                 await self.changed()

@@ -25,7 +25,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event, EventView, ReservationLine, Tier
 from eventflow.domain.money import FeeMode, TicketPrice
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.formatting import money, price_label
 from eventflow.services import Services
 
@@ -44,7 +44,7 @@ async def read_offer(services: Services, view: EventView, text: str | None) -> t
     try:
         code = await services.off_loop(services.codes.check, view.event.id, text)
     except CODE_ERRORS as problem:
-        return buyer_view(view, None), problem.detail
+        return buyer_view(view, None), error_text(problem)
     except DomainError:  # the store was busy: the page still opens, without the code
         return buyer_view(view, None), _("The code could not be checked just now. Please try again.")
     return buyer_view(view, code), None
@@ -138,7 +138,7 @@ class CodeEntry:
         try:
             code = await self.services.off_loop(self.services.codes.check, event.id, text)
         except CODE_ERRORS as problem:
-            self.say(problem.detail)
+            self.say(error_text(problem))
             return
         except DomainError:
             self.say(_("The code could not be checked just now. Please try again."))

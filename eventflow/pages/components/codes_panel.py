@@ -17,7 +17,7 @@ from eventflow.domain.access_codes import MAX_CODES_PER_BATCH, AccessCode, codes
 from eventflow.domain.errors import DomainError, ValidationFailed
 from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, Organizer, Tier
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.code_form import CodeForm, whole
 from eventflow.pages.components.event_form import clear_errors, show_error
 from eventflow.pages.components.formatting import money
@@ -176,7 +176,7 @@ class CodesPanel:
         try:
             await self.services.off_loop(action, self.organizer.id, self.event.id, code.id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
         await self.reload()
 
     def confirm_delete(self, code: AccessCode) -> None:

@@ -9,7 +9,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.services import Services
 
 
@@ -36,7 +36,7 @@ def delete_event_button(services: Services, organizer: Organizer, event: Event) 
         try:
             await services.off_loop(services.catalog.delete_event, organizer.id, event.id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         ui.notify(_("“{title}” deleted").format(title=event.title), type="positive")
         ui.navigate.to("/dashboard")
@@ -55,7 +55,7 @@ def delete_tier_button(services: Services, organizer: Organizer, tier: Tier,
         try:
             await services.off_loop(services.catalog.delete_tier, organizer.id, tier.event_id, tier.id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         ui.notify(_("{name} deleted").format(name=tier.name), type="positive")
         await reload()

@@ -9,7 +9,7 @@ from nicegui import ui
 from eventflow.domain.email_verification import VERIFY_PATH
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.frame import frame, heading
 from eventflow.services import Services
 
@@ -37,7 +37,7 @@ def email_check_notice(services: Services, organizer: Organizer) -> None:
                 try:
                     mailed = await services.off_loop(checks.send_link, organizer.id)
                 except DomainError as problem:
-                    ui.notify(problem.detail, type="negative")
+                    ui.notify(error_text(problem), type="negative")
                     return
                 sent.text = (_("A new link is on its way to {email}. No mail? Look in the spam folder.").format(
                     email=organizer.email) if mailed else _("Your email is confirmed already: reload to publish."))
@@ -59,7 +59,7 @@ def register(services: Services) -> None:
                     raise DomainError(_("This confirmation link is not complete."))
                 organizer = await services.off_loop(checks.confirm, token)
             except DomainError as problem:
-                ui.label(problem.detail).classes("text-red-700").props("data-testid=verify-invalid role=alert")
+                ui.label(error_text(problem)).classes("text-red-700").props("data-testid=verify-invalid role=alert")
                 ui.label(_("Log in and use “Send a new link” in your account.")).classes("text-slate-600")
                 ui.link(_("Your account"), "/account")
                 return

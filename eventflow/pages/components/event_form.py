@@ -15,7 +15,7 @@ from nicegui.elements.mixins.value_element import ValueElement
 from eventflow.domain.errors import DomainError, ValidationFailed
 from eventflow.domain.models import Event, Tier
 from eventflow.domain.money import SUPPORTED_CURRENCIES, currency_exponent, parse_amount
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
 FEE_MODES = {"buyer_pays": N_("Buyers pay the fee on top"), "organizer_absorbs": N_("I absorb the fee")}
@@ -55,9 +55,9 @@ def show_error(fields: dict[str, ValueElement], problem: DomainError, fallback: 
     """Put the message next to its field when the error names one, else in the form's banner."""
     field = getattr(problem, "field", None)
     if field in fields:
-        mark_error(fields[field], beside_field(problem.detail, field))
+        mark_error(fields[field], beside_field(error_text(problem), field))
     else:
-        fallback.text = problem.detail
+        fallback.text = error_text(problem)
 
 
 def beside_field(detail: str, field: str) -> str:
@@ -165,7 +165,7 @@ class TierForm:
         try:
             price_minor = parse_amount(str(f["price"].value or "0"), self.event.currency)
         except ValidationFailed as problem:
-            raise ValidationFailed(problem.detail, field="price") from None
+            raise ValidationFailed(problem.template, field="price", **problem.params) from None
         capacity, max_per_order = f["capacity"].value, f["max_per_order"].value
         if capacity is None or capacity < 1 or capacity != int(capacity):
             raise ValidationFailed(_("A whole number of at least 1"), field="capacity")

@@ -6,7 +6,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.services import Services
 
 
@@ -30,7 +30,7 @@ def tags_panel(services: Services, organizer: Organizer, event: Event) -> None:
             try:
                 tags = await services.off_loop(browse.set_tags, organizer.id, event.id, field.value or "")
             except DomainError as error:
-                note.set_text(error.detail)
+                note.set_text(error_text(error))
                 note.classes(replace="text-sm text-red-700")
                 return
             field.set_value(", ".join(tags))

@@ -17,7 +17,7 @@ from PIL import Image
 from eventflow.domain.errors import DomainError
 from eventflow.domain.flyers import A4, ARTWORK, CAPTIONS, CHANNELS, FILE_NAMES, PAPERS, THEMES, Flyer, Flyers
 from eventflow.domain.models import Event, Organizer
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.marks import day_and_time
 from eventflow.services import Services
 
@@ -83,7 +83,7 @@ class FlyerPanel:
                 self.flyers.generate, self.organizer.id, self.event.id, self.theme.value or "",
                 self.style.value or THEMES[0], self.engine.value or "local", only, based_on, self.paper.value or A4)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         finally:
             self.button.enable()
@@ -146,7 +146,7 @@ class FlyerPanel:
             await self.services.off_loop(self.flyers.edit_caption, self.organizer.id, self.event.id, flyer.id,
                                          channel, index, text)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         self.saved[(flyer.id, channel, index)] = text
         ui.notify(_("Caption saved"))
@@ -180,7 +180,7 @@ class FlyerPanel:
         try:
             data = await self.services.in_thread(self.flyers.file, self.organizer.id, self.event.id, flyer.id, fmt)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         ui.download.content(data, f"{self.event.slug}-{FILE_NAMES[fmt]}")
 
@@ -188,7 +188,7 @@ class FlyerPanel:
         try:
             await self.services.in_thread(self.flyers.use_as_cover, self.organizer.id, self.event.id, flyer.id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         ui.notify(_("The square post is now the event's cover and share image"), type="positive")
 

@@ -15,7 +15,7 @@ from eventflow.domain.attendee_messages import MessageSent
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer, Tier
 from eventflow.domain.outbox import OutboxBatch, OutboxMessage, OutboxStatus, OutgoingMail
-from eventflow.i18n import N_, _, ngettext
+from eventflow.i18n import N_, _, error_text, ngettext
 from eventflow.pages.components.marks import pgettext
 from eventflow.services import Services
 
@@ -93,7 +93,7 @@ class MessagesPanel:
         try:
             mail, count = await self.services.in_thread(read)  # every order is read: never on the loop
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         self.preview_box.clear()
         with self.preview_box:
@@ -113,7 +113,7 @@ class MessagesPanel:
             sent: MessageSent = await self.services.in_thread(
                 messages.send, organizer_id, event_id, subject, text, tier_id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         if sent.queued:
             ui.notify(_("Queued for {count} buyer(s)").format(count=sent.queued), type="positive")

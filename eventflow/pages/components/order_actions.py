@@ -16,7 +16,7 @@ from nicegui import events, ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.formatting import money
 from eventflow.services import Services
 
@@ -58,7 +58,7 @@ def confirm_void(services: Services, event: Event, order_id: str, buyer: str, re
                 settled = await services.in_thread(services.cancellations.void_order, event.organizer_id,
                                                    order_id, reason.value or "")
             except DomainError as problem:
-                ui.notify(problem.detail, type="negative")
+                ui.notify(error_text(problem), type="negative")
                 return
             dialog.close()
             refunded = money(settled.refunded_minor, settled.order.currency)

@@ -6,7 +6,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.services import Services
 
 
@@ -29,7 +29,7 @@ async def address_card(services: Services, organizer: Organizer) -> None:
             try:
                 slug = await services.off_loop(browse.set_organizer_slug, organizer.id, field.value or "")
             except DomainError as error:
-                note.set_text(error.detail)
+                note.set_text(error_text(error))
                 note.classes(replace="text-sm text-red-700")
                 return
             field.set_value(slug)

@@ -18,7 +18,7 @@ from eventflow.domain.models import Event, Order, Organizer, TicketStatus
 from eventflow.domain.payments.demo_refunds import DEMO_PAYMENTS
 from eventflow.domain.payments.records import ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.marks import day_and_time, money
 from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
@@ -208,7 +208,7 @@ class MoneyPanel:
                     done = await in_thread(refund_order, self.organizer.id, self.event.id,
                                            order.id, chosen, bool(restock.value))
                 except DomainError as problem:
-                    ui.notify(problem.detail, type="negative")
+                    ui.notify(error_text(problem), type="negative")
                     return
                 dialog.close()
                 if done is not None:  # None only when the app is shutting down

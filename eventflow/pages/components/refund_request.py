@@ -12,7 +12,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, EventStatus, Order
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.event_form import local_input
 from eventflow.pages.components.formatting import money
 from eventflow.services import Services
@@ -43,7 +43,7 @@ def refund_offer(services: Services, event: Event, order: Order, until: datetime
             try:
                 settled = await services.in_thread(services.cancellations.request_refund, order.reservation_id)
             except DomainError as problem:
-                ui.notify(problem.detail, type="negative")
+                ui.notify(error_text(problem), type="negative")
                 return
             ui.notify(_("Refunded: {amount}. A mail is on its way.").format(
                 amount=money(settled.refunded_minor, order.currency)),

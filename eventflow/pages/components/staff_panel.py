@@ -15,7 +15,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer, StaffAccess
-from eventflow.i18n import _, current_visitor
+from eventflow.i18n import _, current_visitor, error_text
 from eventflow.pages.components.qr import qr_svg
 from eventflow.pages.components.share_link import copy_link_js
 from eventflow.services import Services
@@ -84,7 +84,7 @@ class StaffPanel:
             access, token = await self.services.off_loop(
                 self.services.staff.add_staff, self.organizer.id, self.event.id, self.label.value or "")
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         link = self.services.staff_link(self.event.id, token)
         self.link.text = link

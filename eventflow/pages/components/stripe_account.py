@@ -10,7 +10,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
 from eventflow.domain.payments.records import ConnectedAccount
 from eventflow.domain.payments.settle import StripePayments
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.marks import day_and_time
 
@@ -22,7 +22,7 @@ def account_status(payments: StripePayments, organizer: Organizer, account: Conn
         try:  # always a thread: this asks Stripe over the network
             url = await in_thread(payments.start_onboarding, organizer)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         if url:  # None only when the app is shutting down
             ui.navigate.to(url)
@@ -56,7 +56,7 @@ async def account_balance(payments: StripePayments, account_id: str) -> None:
         try:
             answer = await in_thread(payments.balance_and_payouts, account_id)
         except DomainError as problem:
-            ui.label(_("Stripe did not answer: {problem}").format(problem=problem.detail)) \
+            ui.label(_("Stripe did not answer: {problem}").format(problem=error_text(problem))) \
                 .classes("text-sm text-red-700")
             return
         if answer is None:  # the app is shutting down

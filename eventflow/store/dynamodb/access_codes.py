@@ -172,7 +172,8 @@ class DynamoAccessCodesMixin(TableClient):
             old = error.response.get("Item")
             if old is None or integer(old, "version") != code.version or old["deleted"]["BOOL"]:
                 raise StaleCatalog(code.id) from None
-            raise CodeUsedUp(f"{integer(old, 'uses')} uses are taken already: the limit cannot go below that") from None
+            raise CodeUsedUp("{uses} uses are taken already: the limit cannot go below that",
+                             uses=integer(old, "uses")) from None
         return code_from(response["Attributes"])
 
     def delete_access_code(self, event_id: str, code_id: str) -> bool:

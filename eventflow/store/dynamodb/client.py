@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.exceptions import HTTPClientError
 
-from eventflow.domain.errors import StoreBusy
+from eventflow.domain.errors import N_, StoreBusy
 from eventflow.store.dynamodb import table as dynamodb_table
 
 Item = dict[str, dict[str, Any]]
@@ -61,7 +61,7 @@ RETRY_BUDGET_SECONDS = 1.0
 # Attempts of a throttled request: one immediate second try (a burst may have passed), then 503.
 THROTTLED_ATTEMPTS = 2
 # What a buyer hears when the budget is spent; `StoreBusy.retry_after` says when to try again.
-BUSY = "Lots of people are buying right now. Please try again in a moment."
+BUSY = N_("Lots of people are buying right now. Please try again in a moment.")
 
 
 class ConditionFailed(Exception):

@@ -128,7 +128,7 @@ class SqliteAccessCodesMixin(SqliteDatabase):
                 ).rowcount
             except sqlite3.IntegrityError:  # the CHECK: a limit below the uses taken
                 uses = db.execute("SELECT uses FROM access_codes WHERE id = ?", (code.id,)).fetchone()["uses"]
-                raise CodeUsedUp(f"{uses} uses are taken already: the limit cannot go below that") from None
+                raise CodeUsedUp("{uses} uses are taken already: the limit cannot go below that", uses=uses) from None
             if saved != 1:
                 raise StaleCatalog(code.id)
             row = db.execute("SELECT * FROM access_codes WHERE id = ?", (code.id,)).fetchone()
