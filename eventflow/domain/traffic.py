@@ -42,7 +42,7 @@ DIRECT = "direct"
 MAX_SOURCE = 60
 # Hashes of visitors seen today per process; past it, further views still count, uniques are capped.
 MAX_VISITORS_PER_DAY = 1_000_000
-ROBOT_WORDS = ("bot", "crawl", "spider", "slurp", "preview", "facebookexternalhit", "headless")
+ROBOT_WORDS = ("bot", "crawl", "spider", "slurp", "facebookexternalhit")
 
 
 def source_name(text: str | None) -> str | None:

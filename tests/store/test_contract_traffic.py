@@ -68,3 +68,40 @@ def test_views_leave_no_address_agent_or_hash_in_the_store(store: Any) -> None:
     for trace in ("203.0.113.7", "198.51.100.23", "iPhone", salt_of_the_day.hex(), *(h.hex() for h in seen)):
         assert trace not in stored
     assert repr(salt_of_the_day)[2:-1] not in stored
+
+
+def count_source_writes(store: Any) -> list[int]:
+    """A list that grows by one per (event, source) row the store writes: SQLite's upserts (statement
+    trace), DynamoDB's UpdateItem calls (botocore's event hook), the fake's rows."""
+    writes: list[int] = []
+    if hasattr(store, "path"):
+        store._db().set_trace_callback(lambda sql: writes.append(1) if "INTO source_figures" in sql else None)
+    elif hasattr(store, "client"):
+        store.client.meta.events.register("before-call.dynamodb.UpdateItem", lambda **_: writes.append(1))
+    else:
+        add = store.add_source_figures
+
+        def counted(rows: Any) -> None:
+            rows = list(rows)
+            writes.extend(1 for _ in rows)
+            add(rows)
+        store.add_source_figures = counted
+    return writes
+
+
+def test_a_flood_of_page_views_costs_one_write_per_source_and_flush(store: Any) -> None:
+    """10,000 views in one minute from one event page (two sources), flushed every 3 s as the app's job does:
+    at most 2 x 20 row writes on the store, however many views; every view counted."""
+    clock = ManualClock(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+    traffic = Traffic(store, clock)
+    writes = count_source_writes(store)
+    agent = "Mozilla/5.0 (Linux; Android 14) Mobile Chrome/130"
+    for view in range(10_000):
+        traffic.page_view("evt_flood", "instagram" if view % 3 else "direct", f"10.{view // 65536}.{view // 256 % 256}"
+                          f".{view % 256}", agent)
+        if view % 500 == 499:  # 10,000 views over 60 s: 500 views per 3-second flush
+            clock.advance(timedelta(seconds=3))
+            traffic.flush()
+    assert traffic.flush() == 0
+    assert 0 < len(writes) <= 2 * 20
+    assert sum(row.views for row in store.source_figures("evt_flood")) == 10_000
