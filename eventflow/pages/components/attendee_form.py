@@ -19,7 +19,7 @@ from eventflow.domain.attendees import Attendee, AttendeeList, AttendeeSlots
 from eventflow.domain.errors import DomainError, ValidationFailed
 from eventflow.domain.models import Reservation
 from eventflow.domain.questions import CHECKED, Question, QuestionKind
-from eventflow.i18n import _
+from eventflow.i18n import _, error_text
 from eventflow.services import Services
 
 Reader = Callable[[], str]
@@ -120,11 +120,11 @@ class AttendeeForm:
             await self.services.off_loop(self.services.attendees.put, self.reservation.id, self.entries(), order)
         except ValidationFailed as problem:
             number = ticket_number(problem.field)
-            self.error.text = problem.detail if number is None else \
-                _("Ticket {number}: {problem}").format(number=number, problem=problem.detail)
+            self.error.text = error_text(problem) if number is None else \
+                _("Ticket {number}: {problem}").format(number=number, problem=error_text(problem))
             return False
         except DomainError as problem:
-            self.error.text = problem.detail
+            self.error.text = error_text(problem)
             return False
         return True
 

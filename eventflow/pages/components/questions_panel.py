@@ -10,7 +10,7 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.questions import CheckoutForm, Question, QuestionKind
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.services import Services
 
 KIND_WORDS = {QuestionKind.TEXT: N_("Text"), QuestionKind.CHOICE: N_("Choice"), QuestionKind.CHECKBOX: N_("Checkbox")}
@@ -85,7 +85,7 @@ class QuestionsPanel:
             form = await self.services.off_loop(self.services.attendees.save_form, self.organizer.id, self.event.id,
                                                 ask_names, questions)
         except DomainError as error:
-            self.note.set_text(error.detail)
+            self.note.set_text(error_text(error))
             self.note.classes(replace="text-sm text-red-700")
             return False
         self.show(form)
