@@ -259,9 +259,10 @@ class AnswerSheet:
 
     def summary(self, order: Order) -> str:
         """One line for the attendee table: `Label: answer; ...` over the order and its tickets."""
-        labels = {q.id: q.label for q in self.questions}
-        parts = [f"{labels[k]}: {v}" for k, v in self.for_order(order).items() if k in labels]
+        # "Size: M", but "Dietary needs? vegan" rather than "needs?: vegan"
+        labels = {q.id: q.label if q.label.endswith(("?", ":")) else q.label + ":" for q in self.questions}
+        parts = [f"{labels[k]} {v}" for k, v in self.for_order(order).items() if k in labels]
         saved = self._lists.get(order.reservation_id)
         for n, attendee in enumerate(saved.attendees[:len(order.tickets)] if saved else (), 1):
-            parts += [f"#{n} {labels[k]}: {v}" for k, v in attendee.answers.items() if k in labels]
+            parts += [f"#{n} {labels[k]} {v}" for k, v in attendee.answers.items() if k in labels]
         return "; ".join(parts)
