@@ -25,10 +25,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from eventflow.domain.errors import DomainError, NotFound, ValidationFailed
 from eventflow.domain.sale_settings import SaleRules, SaleSettings, admission_rate
+
+if TYPE_CHECKING:  # reservations imports sale_settings, not this module; typed only
+    from eventflow.domain.reservations import Ticketing
 
 HEAD_START_SECONDS = 10  # the first ten seconds' admissions go in at the opening
 PASS_LIFETIME = timedelta(minutes=30)  # from the admission: time to choose and reserve (a hold then runs on its own)
@@ -207,6 +210,7 @@ class WaitingRoom:
         state = self.store.get_room_state(entry.event_id)
         if not state.drawn:  # the first visitor after the opening draws (idempotent on every instance)
             state = self.store.draw_waiting_room(entry.event_id)
+            entry = self.store.get_room_entry(entry.event_id, entry.visitor_id) or entry  # with its position
         position = state.position(entry)
         if position is None:  # a late entry stored before the room's state was read: read again shortly
             return RoomStatus(RoomStateName.WAITING, entry.visitor_id, opens_at=settings.opens_at)
@@ -243,3 +247,19 @@ class CapacityReader(Protocol):
 
 class NowReader(Protocol):
     def __call__(self) -> datetime: ...
+
+
+def waiting_room_for(ticketing: Ticketing, secret_key: str, one_hold_default: bool, drop_minutes: float) -> WaitingRoom:
+    """The app's waiting room on the ticketing's store, catalogue and clock; installs the per-event sale
+    rules in `ticketing` when the wiring has not."""
+    if ticketing.sale_rules is None:
+        drop = timedelta(minutes=drop_minutes) if drop_minutes else None
+        ticketing.sale_rules = SaleRules(ticketing.store, one_hold_default, drop)
+    catalog = ticketing.catalog
+
+    def capacity_of(event_id: str) -> tuple[int, int]:
+        tiers = [tier for tier in catalog.recent_view(event_id).tiers if not tier.hidden]
+        return sum(t.capacity for t in tiers), sum(t.available for t in tiers)
+
+    return WaitingRoom(ticketing.store, ticketing.sale_rules, RoomPasses(secret_key), capacity_of,
+                       ticketing.hold_duration, ticketing.clock.now)

@@ -1,0 +1,73 @@
+"""The editor's "Fair sale" card (issue 13, domain/sale_settings.py): one standing hold per buyer, drop mode,
+and the waiting room for a hot on-sale (when the sale opens, admissions per minute)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from nicegui import ui
+
+from eventflow.domain.errors import DomainError
+from eventflow.domain.models import Event, Organizer
+from eventflow.domain.sale_settings import SaleSettings
+from eventflow.i18n import _, error_text
+from eventflow.services import Services
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> speaks
+
+
+def sale_settings_panel(services: Services, organizer: Organizer, event: Event) -> None:
+    rules = services.waiting_room.rules
+    zone = ZoneInfo(event.timezone)
+    with ui.card().classes("w-full gap-2").props("data-testid=fair-sale-panel"):
+        ui.label(_("Fair sale")).classes("text-lg font-semibold")
+        one_hold = ui.switch(_("One standing hold per buyer (a new hold replaces the previous one)"))
+        drop = ui.switch(_("Drop mode: short holds while a tier sells fast"))
+        room = ui.switch(_("Waiting room for the on-sale")).props("data-testid=room-switch")
+        ui.label(_("Everyone who arrives before the opening is placed in a random order; later arrivals join "
+                   "the end.")).classes("text-sm text-slate-600")
+        opens = ui.input(_("Sale opens at ({zone})").format(zone=event.timezone)).props(
+            "type=datetime-local data-testid=room-opens")
+        rate = ui.number(_("Admissions per minute (empty: worked out from capacity and hold length)"),
+                         min=1, step=1, format="%d").classes("w-full")
+        note = ui.label("").classes("text-sm")
+
+        def show(settings: SaleSettings) -> None:
+            one_hold.set_value(rules.one_hold_default if settings.one_hold_per_buyer is None
+                               else settings.one_hold_per_buyer)
+            drop.set_value(bool(rules.drop_hold_default) if settings.drop_mode is None else settings.drop_mode)
+            room.set_value(settings.waiting_room)
+            opens.set_value(settings.opens_at.astimezone(zone).strftime(LOCAL_FORMAT) if settings.opens_at else "")
+            rate.set_value(settings.admissions_per_minute)
+
+        async def load() -> None:  # after the page is built: the editor's build is not async
+            show(await services.off_loop(rules.settings, event.id))
+
+        ui.timer(0, load, once=True)
+
+        def save_owned() -> SaleSettings:
+            services.catalog.own_event(organizer.id, event.id)
+            return rules.save(SaleSettings(event.id, bool(one_hold.value), bool(drop.value), bool(room.value),
+                                           opening(opens.value, zone), int(rate.value) if rate.value else None))
+
+        async def save() -> None:
+            try:
+                show(await services.off_loop(save_owned))
+            except DomainError as error:
+                note.set_text(error_text(error))
+                note.classes(replace="text-sm text-red-700")
+                return
+            note.set_text(_("Saved."))
+            note.classes(replace="text-sm text-emerald-800")
+
+        ui.button(_("Save fair-sale settings"), on_click=save).props("unelevated data-testid=fair-sale-save")
+
+
+def opening(text: str | None, zone: ZoneInfo) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, LOCAL_FORMAT).replace(tzinfo=zone)
+    except ValueError:  # unreadable: as if empty, so a waiting room says it needs the opening time
+        return None
