@@ -29,7 +29,8 @@ def test_overview_sums_per_currency_and_compares_with_eventbrite(service: Ticket
     queries = Queries(service.store, service.store)  # type: ignore[arg-type]
     sources = {usd.id: [SourceFigures(usd.id, "instagram", views=40, orders=1, tickets=3),
                         SourceFigures(usd.id, "direct", views=9)],
-               eur.id: [SourceFigures(eur.id, "instagram", views=10, orders=0), SourceFigures(eur.id, "flyer", orders=1)]}
+               eur.id: [SourceFigures(eur.id, "instagram", views=10, orders=0),
+                        SourceFigures(eur.id, "flyer", orders=1)]}
     usd_figures = queries.event_figures(usd.id)
     started = replace(usd_figures, door=DoorSummary(admitted=((usd_tiers[0].id, 2), ("", 5)), arrivals=(), recent=()))
     clock.advance(timedelta(days=31))  # both events have started (they start in 30 days)
