@@ -16,31 +16,24 @@ under the domain in tests/pages/test_i18n.py `DOMAIN_FILES` (the completeness te
 
 from __future__ import annotations
 
-import gettext
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
-from io import BytesIO
-from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import get_territory_currencies
-from babel.support import Translations
 
 from eventflow.domain.errors import DomainError
+from eventflow.domain.language import DEFAULT as DEFAULT
+from eventflow.domain.language import FORMAT_LOCALE as FORMAT_LOCALE
+from eventflow.domain.language import LOCALE_DIR as LOCALE_DIR
+from eventflow.domain.language import SUPPORTED as SUPPORTED
+from eventflow.domain.language import translations as translations
 
-SUPPORTED = ("en", "de", "es")
-DEFAULT = "en"
 LANGUAGE_COOKIE = "eventflow_lang"  # set by the header's switcher (components/frame.py)
 CURRENCY_COOKIE = "eventflow_currency"  # the visitor's own choice of currency for approximate prices
-LOCALE_DIR = Path(__file__).parent / "locale"
-# The CLDR locale money, numbers and dates are formatted in. English stays en_GB (the pages' wording so far).
-FORMAT_LOCALE = {"en": "en_GB", "de": "de_DE", "es": "es_ES"}
 HTML_LANG = {"en": "en-GB", "de": "de", "es": "es"}
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "es": "Español"}
 # A language alone names no country: the country most of its readers live in (for their currency).
@@ -154,22 +147,6 @@ def use_visitor(visitor: Visitor) -> Iterator[None]:
         yield
     finally:
         _override.reset(token)
-
-
-@cache
-def translations(language: str) -> gettext.NullTranslations:
-    """Every .po domain of the language merged; English (the msgids themselves) has none."""
-    merged: Translations | None = None
-    folder = LOCALE_DIR / language / "LC_MESSAGES"
-    for po in sorted(folder.glob("*.po")) if language != DEFAULT else []:
-        with po.open("rb") as source:
-            catalog = read_po(source, locale=language, domain=po.stem)
-        compiled = BytesIO()
-        write_mo(compiled, catalog)  # untranslated and fuzzy entries left out: they fall back to English
-        compiled.seek(0)
-        loaded = Translations(compiled, domain=po.stem)
-        merged = loaded if merged is None else merged.merge(loaded)
-    return merged if merged is not None else gettext.NullTranslations()
 
 
 def _(message: str) -> str:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import Conflict, Unauthorized
+from eventflow.domain.language import words_for
 from eventflow.domain.models import Organizer
 from eventflow.domain.outbox import Outbox, OutgoingMail
 from eventflow.domain.password_reset import MAIL_WINDOW_SECONDS, SignedLinks
@@ -56,20 +57,22 @@ class EmailVerifications:
             self.send_link(organizer.id)
         return organizer
 
-    def send_link(self, organizer_id: str) -> bool:
-        """Mail the account a confirmation link (at most one per quarter hour); False when it is
-        verified already, so nothing was sent."""
+    def send_link(self, organizer_id: str, language: str | None = None) -> bool:
+        """Mail the account a confirmation link (at most one per quarter hour), in `language` (the page's
+        where it was asked for; None: English); False when it is verified already, so nothing was sent."""
         organizer = self.accounts.organizer(organizer_id)
         if self.accounts.email_verified(organizer):
             return False
         now = int(self.clock.now().timestamp())
         token = self.links.token(organizer, now + int(LINK_LIFETIME.total_seconds()))
         link = f"{self.base_url}{VERIFY_PATH}?token={quote(token)}"
-        text = (f"Hello {organizer.name},\n\nplease confirm that {organizer.email} is your address, so you can "
-                f"publish events on EventFlow:\n\n{link}\n\nThe link works for three days. If you did not "
-                "sign up, ignore this mail.\n")
+        words = words_for(language)
+        text = words("Hello {name},\n\nplease confirm that {email} is your address, so you can publish events on "
+                     "EventFlow:\n\n{link}\n\nThe link works for three days. If you did not sign up, ignore this "
+                     "mail.\n").format(name=organizer.name, email=organizer.email, link=link)
         self.outbox.enqueue(f"verify-email:{organizer.id}:{now // MAIL_WINDOW_SECONDS}",
-                            OutgoingMail(to=organizer.email, subject="Confirm your EventFlow email", text=text))
+                            OutgoingMail(to=organizer.email, subject=words("Confirm your EventFlow email"),
+                                         text=text))
         audit.info("email confirmation link sent: organizer=%s", organizer.id)
         return True
 

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import ValidationFailed
+from eventflow.domain.language import words_for
 from eventflow.domain.outbox import Outbox, OutgoingMail
 
 ASK_AGAIN_AFTER = timedelta(hours=1)
@@ -72,9 +73,9 @@ class Follows:
         self.clock = clock
         self.base = public_url.rstrip("/")
 
-    def ask(self, organizer_id: str, organizer_name: str, email: str) -> None:
-        """Start following: mail a confirmation link. The same answer whatever the state, so the
-        form tells nobody who follows whom."""
+    def ask(self, organizer_id: str, organizer_name: str, email: str, language: str | None = None) -> None:
+        """Start following: mail a confirmation link (in `language`, the page's; None: English). The same
+        answer whatever the state, so the form tells nobody who follows whom."""
         email = email.strip().lower()
         if len(email) > 254 or not EMAIL.match(email):
             raise ValidationFailed("Enter a valid email address", field="email")
@@ -84,11 +85,12 @@ class Follows:
             return
         follow = Follow(token=secrets.token_urlsafe(18), organizer_id=organizer_id, email=email, created_at=now)
         self.store.save_follow(follow)
+        words = words_for(language)
         self.outbox.enqueue(f"follow-confirm:{follow.token}", OutgoingMail(
-            to=email, subject=f"Confirm: news from {organizer_name}",
-            text=(f"Someone (hopefully you) asked to get a mail when {organizer_name} publishes a new event"
-                  f" on EventFlow.\n\nConfirm: {self.base}/follow/confirm/{follow.token}\n\n"
-                  "If it was not you, ignore this mail: nothing will be sent.")))
+            to=email, subject=words("Confirm: news from {organizer}").format(organizer=organizer_name),
+            text=words("Someone (hopefully you) asked to get a mail when {organizer} publishes a new event on "
+                       "EventFlow.\n\nConfirm: {link}\n\nIf it was not you, ignore this mail: nothing will be "
+                       "sent.").format(organizer=organizer_name, link=f"{self.base}/follow/confirm/{follow.token}")))
 
     def confirm(self, token: str) -> Follow | None:
         follow = self.store.find_follow(token) if token else None

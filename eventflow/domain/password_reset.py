@@ -23,6 +23,7 @@ from urllib.parse import quote
 from eventflow.domain.accounts import EXTERNAL_ONLY, Accounts, normalise_email
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import Unauthorized, ValidationFailed
+from eventflow.domain.language import words_for
 from eventflow.domain.models import Organizer
 from eventflow.domain.outbox import Outbox, OutgoingMail
 
@@ -77,8 +78,9 @@ class PasswordResets:
                                  lambda organizer: f"{organizer.password_hash}\0{organizer.session_epoch}")
         self.base_url = base_url.rstrip("/")
 
-    def request(self, email: str) -> None:
-        """Mail a reset link to the account with this email, if there is one (silently nothing otherwise)."""
+    def request(self, email: str, language: str | None = None) -> None:
+        """Mail a reset link to the account with this email, if there is one (silently nothing otherwise);
+        in `language`, the page's where it was asked for (None: English)."""
         try:
             organizer = self.accounts.store.find_organizer_by_email(normalise_email(email))
         except ValidationFailed:
@@ -88,11 +90,14 @@ class PasswordResets:
         now = int(self.clock.now().timestamp())
         token = self.token(organizer, now + int(LINK_LIFETIME.total_seconds()))
         link = f"{self.base_url}{RESET_PATH}?token={quote(token)}"
-        text = (f"Hello {organizer.name},\n\nsomeone (hopefully you) asked to choose a new password for the "
-                f"EventFlow organizer account {organizer.email}. Choose it here within the hour:\n\n{link}\n\n"
-                "The link works once. If this was not you, ignore this mail: your password stays as it is.\n")
+        words = words_for(language)
+        text = words("Hello {name},\n\nsomeone (hopefully you) asked to choose a new password for the EventFlow "
+                     "organizer account {email}. Choose it here within the hour:\n\n{link}\n\nThe link works once. "
+                     "If this was not you, ignore this mail: your password stays as it is.\n").format(
+            name=organizer.name, email=organizer.email, link=link)
         self.outbox.enqueue(f"password-reset:{organizer.id}:{now // MAIL_WINDOW_SECONDS}",
-                            OutgoingMail(to=organizer.email, subject="Choose a new EventFlow password", text=text))
+                            OutgoingMail(to=organizer.email, subject=words("Choose a new EventFlow password"),
+                                         text=text))
         audit.info("password reset link sent: organizer=%s", organizer.id)
 
     def token(self, organizer: Organizer, expires: int) -> str:

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _, error_text
+from eventflow.i18n import _, current_language, error_text
 from eventflow.pages.components import email_check
 from eventflow.pages.components.email_check import email_check_notice
 from eventflow.pages.components.frame import frame
@@ -120,7 +120,7 @@ def password_card(services: Services, organizer: Organizer) -> None:
 
     async def send() -> None:
         if resets is not None:
-            await services.off_loop(resets.request, organizer.email)
+            await services.off_loop(resets.request, organizer.email, current_language())
         sent.text = _("A link to choose a new password is on its way to {email} (valid for an hour).").format(
             email=organizer.email)
 

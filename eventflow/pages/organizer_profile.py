@@ -11,7 +11,7 @@ from nicegui import ui
 from eventflow.domain.browse import Browse, OrganizerProfile
 from eventflow.domain.discovery import page_token, read_page_token
 from eventflow.domain.errors import ValidationFailed
-from eventflow.i18n import N_, _, error_text
+from eventflow.i18n import N_, _, current_language, error_text
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.pages.components.listing_cards import listing_card
 from eventflow.pages.components.rich_links import add_page_links
@@ -90,7 +90,8 @@ def follow_card(services: Services, browse: Browse, profile: OrganizerProfile) -
             if browse.follows is None:
                 return
             try:
-                await services.off_loop(browse.follows.ask, profile.organizer_id, profile.name, email.value or "")
+                await services.off_loop(browse.follows.ask, profile.organizer_id, profile.name, email.value or "",
+                                        current_language())
             except ValidationFailed as error:
                 message.set_text(error_text(error))
                 message.classes(replace="text-sm text-red-700")

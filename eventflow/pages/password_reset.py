@@ -8,7 +8,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.password_reset import RESET_PATH, PasswordResets
-from eventflow.i18n import N_, _, error_text
+from eventflow.i18n import N_, _, current_language, error_text
 from eventflow.pages.components.frame import frame, heading
 from eventflow.services import Services
 
@@ -30,7 +30,7 @@ def register(services: Services) -> None:
 
             async def submit() -> None:
                 if resets is not None:
-                    await services.off_loop(resets.request, address.value or "")
+                    await services.off_loop(resets.request, address.value or "", current_language())
                 answer.text = _(SENT)
 
             address.on("keydown.enter", submit)

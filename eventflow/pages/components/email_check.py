@@ -9,7 +9,7 @@ from nicegui import ui
 from eventflow.domain.email_verification import VERIFY_PATH
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _, error_text
+from eventflow.i18n import _, current_language, error_text
 from eventflow.pages.components.frame import frame, heading
 from eventflow.services import Services
 
@@ -35,7 +35,7 @@ def email_check_notice(services: Services, organizer: Organizer) -> None:
 
             async def resend() -> None:
                 try:
-                    mailed = await services.off_loop(checks.send_link, organizer.id)
+                    mailed = await services.off_loop(checks.send_link, organizer.id, current_language())
                 except DomainError as problem:
                     ui.notify(error_text(problem), type="negative")
                     return
