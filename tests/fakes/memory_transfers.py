@@ -1,0 +1,49 @@
+"""`InMemoryStore`'s ticket transfers: the ticket rewritten under the store's one lock (the lock
+`admit` takes too), so a transfer and a check-in are ordered as on the real stores."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from eventflow.domain.models import CheckIn, Ticket, TicketStatus
+from eventflow.domain.transfers import TicketTransfer, TransferPolicy
+from tests.fakes.round_trip import as_stored
+
+
+class InMemoryTransfersMixin:
+    _lock: threading.Lock
+    _tickets: dict[str, Ticket]
+    _checkins: dict[str, CheckIn]
+
+    def __init__(self) -> None:
+        self._transfers: list[TicketTransfer] = []
+        self._transfer_policies: dict[str, TransferPolicy] = {}
+
+    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer) -> bool:
+        with self._lock:
+            stored = self._tickets.get(before.id)
+            if (stored is None or stored.secret != before.secret or stored.transfers != before.transfers
+                    or stored.status is not TicketStatus.VALID or before.id in self._checkins):
+                return False
+            self._tickets[before.id] = replace(stored, secret=after.secret, access_key=after.access_key,
+                                               holder_name=after.holder_name, holder_email=after.holder_email,
+                                               transfers=after.transfers)
+            self._transfers.append(as_stored(record))
+            return True
+
+    def list_transfers(self, ticket_id: str) -> list[TicketTransfer]:
+        with self._lock:
+            return sorted((t for t in self._transfers if t.ticket_id == ticket_id), key=lambda t: (t.at, t.id))
+
+    def event_transfers(self, event_id: str) -> list[TicketTransfer]:
+        with self._lock:
+            return sorted((t for t in self._transfers if t.event_id == event_id), key=lambda t: (t.at, t.id))
+
+    def get_transfer_policy(self, event_id: str) -> TransferPolicy | None:
+        with self._lock:
+            return self._transfer_policies.get(event_id)
+
+    def save_transfer_policy(self, policy: TransferPolicy) -> None:
+        with self._lock:
+            self._transfer_policies[policy.event_id] = as_stored(policy)
