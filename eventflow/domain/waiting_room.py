@@ -176,6 +176,7 @@ class WaitingRoom:
         self.capacity_of = capacity_of
         self.hold = hold
         self.now = now
+        self._drawn: dict[str, RoomState] = {}  # rooms drawn, as this process saw them
 
     def room(self, event_id: str) -> SaleSettings:
         settings = self.rules.settings(event_id)
@@ -207,23 +208,25 @@ class WaitingRoom:
         now = self.now()
         if now < settings.opens_at:
             return RoomStatus(RoomStateName.BEFORE_OPENING, entry.visitor_id, opens_at=settings.opens_at)
-        state = self.store.get_room_state(entry.event_id)
+        state = self._drawn.get(entry.event_id) or self.store.get_room_state(entry.event_id)
         if not state.drawn:  # the first visitor after the opening draws (idempotent on every instance)
             state = self.store.draw_waiting_room(entry.event_id)
             entry = self.store.get_room_entry(entry.event_id, entry.visitor_id) or entry  # with its position
+        if state.drawn:  # final: its early total never changes, so no read of the room's item per poll
+            self._drawn[entry.event_id] = state
         position = state.position(entry)
         if position is None:  # a late entry stored before the room's state was read: read again shortly
             return RoomStatus(RoomStateName.WAITING, entry.visitor_id, opens_at=settings.opens_at)
         capacity, available = self.capacity_of(entry.event_id)
         rate = admission_rate(settings, capacity, self.hold)
         admitted = admitted_positions(rate, settings.opens_at, now)
+        if available <= 0:  # before the pass: nobody is sent to a sold-out form (tickets back: admitted again)
+            return RoomStatus(RoomStateName.SOLD_OUT, entry.visitor_id, position, opens_at=settings.opens_at)
         if position <= admitted:
             expires = admitted_at(position, rate, settings.opens_at) + PASS_LIFETIME
             if expires > now:
                 return RoomStatus(RoomStateName.ADMITTED, entry.visitor_id, position, 0, 0, settings.opens_at,
                                   self.passes.issue(entry.event_id, entry.visitor_id, expires), expires)
-        if available <= 0:
-            return RoomStatus(RoomStateName.SOLD_OUT, entry.visitor_id, position, opens_at=settings.opens_at)
         ahead = max(0, position - admitted - 1)
         wait = max(0, math.ceil((position - admitted) * 60 / rate))
         return RoomStatus(RoomStateName.WAITING, entry.visitor_id, position, ahead, wait, settings.opens_at)

@@ -3,15 +3,17 @@
 "Waiting room").
 
     EVENT#<event> / SALESETTINGS            the organizer's settings
-    ROOM#<event> / STATE                    closing, drawn, early_total, late_count (atomic ADD per late join)
+    ROOM#<event> / STATE                    drawn, early_total, late_count (atomic ADD per late join)
+    ROOM#<event>#<shard> / STATE            `closing`: set on every shard by the draw; an early join checks its shard's
     ROOMV#<event>#<visitor> / ENTRY         a visitor's entry (got by visitor: one GetItem; its position)
     ROOM#<event>#<shard> / R#<key>#<visitor>  the draw index of early arrivals, sorted by their random key,
                                             spread over ROOM_SHARDS partitions (by visitor) so early joins
                                             never crowd one partition; the draw merges the shards' sorted pages.
 
-An early join is one transaction: a condition check that the room is not closing, and the two puts. The
-draw first marks the room closing (no early join commits after it), then ranks: so a draw sees every early
-arrival, and two draws write the same positions.
+An early join is one transaction: a condition check that its shard is not closing, and the two puts (all
+three on the visitor's shard partition and its own entry key: no item every join touches). The draw first
+marks every shard closing (no early join commits after it), then ranks: so a draw sees every early arrival,
+and two draws write the same positions.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import n, put_new, s
 
-ROOM_SHARDS = 16  # draw-index partitions per room: early joins spread over them (docs/benchmarks.md simulation)
+ROOM_SHARDS = 64  # draw-index partitions per room: early joins spread over them (docs/benchmarks.md simulation)
 KEY_DIGITS = 19  # a random key written zero-padded, so the sort key's order is the number's
 
 
@@ -91,7 +93,8 @@ class DynamoWaitingRoomMixin(TableClient):
                      "kind": s("room_draw"), "visitor_id": s(entry.visitor_id), "random_key": n(entry.random_key)}
             try:
                 self._transact([
-                    {"ConditionCheck": {"TableName": self.table_name, "Key": key(f"ROOM#{entry.event_id}", "STATE"),
+                    {"ConditionCheck": {"TableName": self.table_name,
+                                        "Key": key(f"ROOM#{entry.event_id}#{_shard(entry.visitor_id)}", "STATE"),
                                         "ConditionExpression": "attribute_not_exists(closing)"}},
                     put_new(self.table_name, _entry_item(early)), put_new(self.table_name, index)])
                 return early
@@ -125,8 +128,9 @@ class DynamoWaitingRoomMixin(TableClient):
         state = self.get_room_state(event_id)
         if state.drawn:
             return state
-        self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{event_id}", "STATE"),
-                   UpdateExpression="SET closing = :yes", ExpressionAttributeValues={":yes": {"BOOL": True}})
+        for shard in range(ROOM_SHARDS):
+            self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{event_id}#{shard}", "STATE"),
+                       UpdateExpression="SET closing = :yes", ExpressionAttributeValues={":yes": {"BOOL": True}})
         total = 0
         for position, visitor in enumerate(self._drawn_order(event_id), start=1):
             self._call(self.client.update_item, TableName=self.table_name,
