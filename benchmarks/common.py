@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from tests.fair_off import FAIR_OFF  # noqa: E402  (after the path above)
 
 LOOPBACK = "127.0.0.1"
 
@@ -249,6 +250,8 @@ class Server:
             "EVENTFLOW_PORT": str(self.port),
             "EVENTFLOW_DATA_DIR": str(self.data_dir),
             "EVENTFLOW_DEMO_DATA": "false",
+            # The engine is measured, not the limits against bots (a benchmark is one client, few buyers).
+            **{k: v for k, v in FAIR_OFF.items() if k not in os.environ},
             **(extra_env or {}),
         }
         if "EVENTFLOW_STORE" not in (extra_env or {}):

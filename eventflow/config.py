@@ -34,13 +34,17 @@ class Settings(BaseSettings):
     hold_minutes: float = Field(default=15, gt=0, le=24 * 60)
     # Limits against bots (issue 13, domain/buyer_limits.py, adapters/rate_limit.py): a buyer's new hold
     # replaces their previous one for the event; reserves per client IP and per buyer, as `limits`
-    # strings ("20/minute;200/hour") or "off", counted in memory per process. Off by default for now
-    # (the test fixtures reuse one buyer and one client); recommended in production:
-    # EVENTFLOW_ONE_HOLD_PER_BUYER=true EVENTFLOW_RESERVE_RATE_LIMIT="20/minute;200/hour" EVENTFLOW_DROP_HOLD_MINUTES=5
-    one_hold_per_buyer: bool = False
-    reserve_rate_limit: str = "off"
+    # strings ("20/minute;200/hour") or "off", counted in memory per process. On by default (a real
+    # organizer expects them; each event may switch the first two off: domain/sale_settings.py); the test
+    # fixtures and benchmarks turn them off (tests/fair_off.py), since they reuse one buyer and one client.
+    one_hold_per_buyer: bool = True
+    reserve_rate_limit: str = "20/minute;200/hour"
+    # Joining a waitlist (issue 13's waitlist) and a waiting room (domain/waiting_room.py): per IP and buyer;
+    # a room join is a draw in its lottery, so one client gets few.
+    waitlist_join_rate_limit: str = "10/minute;50/hour"
+    room_join_rate_limit: str = "10/minute;60/hour"
     # Drop mode (domain/drop_mode.py): holds on a tier selling fast last this long instead; 0: off.
-    drop_hold_minutes: float = Field(default=0, ge=0, le=24 * 60)
+    drop_hold_minutes: float = Field(default=5, ge=0, le=24 * 60)
     reaper_interval_seconds: float = Field(default=5, gt=0)
     outbox_interval_seconds: float = Field(default=5, gt=0)  # the outbox job: due mail, then reminders
     live_poll_seconds: float = Field(default=1, gt=0)

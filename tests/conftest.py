@@ -16,7 +16,10 @@ from eventflow.domain.clock import ManualClock
 from eventflow.domain.models import Buyer, Event, Tier
 from eventflow.domain.ports import Store
 from eventflow.domain.reservations import Ticketing
+from tests.fair_off import opt_out
 from tests.fakes.memory_store import InMemoryStore
+
+opt_out()  # the limits against bots are the product's default; test servers and Settings() run without them
 
 # argon2 at its production cost makes every signup ~50 ms; tests only need it correct.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
