@@ -113,14 +113,16 @@
 
   /* 'valid' / 'stale' as the step sits around `millis` (codes.step_age), once the event's key
      vouches for the signature; else 'invalid'. The cheap step check comes first. */
-  async function signedAge(rules, code, millis) {
+  async function signedAge(rules, code, millis, transfers) {
     const offset = code.step - stepAt(rules, millis);
     const accepted = rules.accepted_steps;
     let age = "invalid";
     if (offset >= Math.min(...accepted) && offset <= Math.max(...accepted)) age = "valid";
     else if (offset < Math.min(...accepted) && offset >= -(rules.stale_lookback_steps || 0)) age = "stale";
     if (age === "invalid" || !rules.public_key) return "invalid";
-    const message = new TextEncoder().encode(`EF2.${code.ticketId}.${code.step}`);
+    // A ticket handed on signs its transfer count too (domain/door_keys.signed_message): codes shown
+    // before the transfer stop verifying once this manifest knows the new count.
+    const message = new TextEncoder().encode(`EF2.${code.ticketId}.${code.step}` + (transfers ? `~${transfers}` : ""));
     try {
       const good = await crypto.subtle.verify({ name: "Ed25519" }, await eventKey(rules.public_key), code.signature, message);
       return good ? age : "invalid";
@@ -140,7 +142,7 @@
     if (admittedBefore) return "already_checked_in";
     let age = "invalid";
     if (code.kind === "EF2") {
-      age = await signedAge(rules, code, millis);
+      age = await signedAge(rules, code, millis, ticket.transfers || 0);
     } else if (ticket.ef1_secret && !(rules.closes_at && millis > Date.parse(rules.closes_at))) {
       age = await codeAge(rules, ticket.ef1_secret, code.code, millis);
     }

@@ -310,7 +310,9 @@
                               { scanned_at: answer.ticket.checked_in_at, by: answer.ticket.checked_in_by });
             this.updateStatus();
           }
-          return this.showResult(answer.result, answer.ticket, false,
+          const seen = answer.ticket && answer.transferred_at ? { ...answer.ticket, transferred_at: answer.transferred_at }
+            : answer.ticket; // handed on: the door says when (domain/transfers.py)
+          return this.showResult(answer.result, seen, false,
                                  answer.disputed ? t("Admitted · payment disputed") : undefined);
         } catch (error) {
           if (this.revoked) return this.showResult("invalid", null, false, t("Access revoked"));
@@ -330,7 +332,7 @@
         if ((!parsed && !idChecked) || !this.manifest) return { result: parsed || idChecked ? "unknown" : "invalid" };
         const ticket = this.tickets.get(idChecked || parsed.ticketId);
         if (!ticket) return { result: "unknown" };
-        const shown = { ticket_id: ticket.id, holder: ticket.holder, tier: ticket.tier };
+        const shown = { ticket_id: ticket.id, holder: ticket.holder, tier: ticket.tier, transferred_at: ticket.transferred_at };
         if (!Door.doorOpen(this.manifest, now)) return { result: "invalid", ticket: shown, override: t("Outside door hours") };
         const local = await this.kv.get("admitted", this.eventId + ":" + ticket.id);
         const before = !!(ticket.checked_in_at || local);
@@ -356,6 +358,13 @@
       }
     }
 
+    /* "transferred 10 min ago": a ticket handed on shortly before the door is worth a second look. */
+    transferredWords(at) {
+      const minutes = Math.max(0, Math.round((Date.now() - Date.parse(at)) / 60000));
+      if (minutes < 120) return fill("transferred {minutes} min ago", { minutes });
+      return fill("transferred {time}", { time: new Date(at).toLocaleString(WORDS._locale || undefined) });
+    }
+
     showResult(result, ticket, offline, override) {
       const good = result === "admitted";
       const box = this.el.result;
@@ -371,6 +380,7 @@
         const by = this.deviceWords(ticket.checked_in_by);
         parts.push(by ? fill("at {time} by {device}", { time: when, device: by }) : fill("at {time}", { time: when }));
       }
+      if (ticket && ticket.transferred_at) parts.push(this.transferredWords(ticket.transferred_at));
       if (offline) parts.push(t("(checked offline)"));
       box.querySelector(".ef-result-detail").textContent = parts.join(" — ");
       this.feedback(good);
