@@ -207,6 +207,12 @@ class Transfers:
         return next((t for t in self.store.list_transfers(ticket_id)
                      if hmac.compare_digest(t.old_key_digest, digest)), None)
 
+    def retired_link(self, ticket_id: str, access_key: str) -> tuple[TicketTransfer, Ticket] | None:
+        """`old_link` with the ticket as it is now (its tier and event, for the old link's page)."""
+        record = self.old_link(ticket_id, access_key)
+        ticket = self.tickets.get_ticket(ticket_id) if record is not None else None
+        return (record, ticket) if record is not None and ticket is not None else None
+
     def history(self, ticket_id: str) -> list[TicketTransfer]:
         return self.store.list_transfers(ticket_id)
 
