@@ -1,0 +1,66 @@
+""""Join the waitlist" on a sold-out tier of the public event page (issue 13): a button that opens a small
+form (email, name, how many), which joins through `Services.join_waitlist` (the rate limit, then the
+domain) and opens the buyer's place at `/waitlist/{entry}?key=` (pages/waitlist.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from nicegui import ui
+
+from eventflow.domain.errors import DomainError
+from eventflow.domain.models import EventView, Tier
+from eventflow.i18n import _, error_text
+from eventflow.pages.components.tier_card import TierRow
+from eventflow.services import Services
+
+
+def waitlist_joins(services: Services, view: EventView, rows: Mapping[str, TierRow]) -> None:
+    """The waitlist's join under each sold-out tier that is otherwise on sale now."""
+    now = services.ticketing.clock.now()
+    for tier in view.tiers:
+        row = rows.get(tier.id)
+        if row is None or tier.hidden or tier.available > 0 or not tier.on_sale_at(now):
+            continue
+        with row.card.default_slot.children[0]:  # the card's text column, under the badge
+            WaitlistJoin(services, view.event.id, tier)
+
+
+class WaitlistJoin:
+    """The button and, once opened, the form of one tier."""
+
+    def __init__(self, services: Services, event_id: str, tier: Tier) -> None:
+        self.services, self.event_id, self.tier = services, event_id, tier
+        self.opener = ui.button(_("Join the waitlist"), on_click=self.open).props(
+            f"outline dense no-caps data-testid=waitlist-open-{tier.id}").classes("self-start mt-1")
+        with ui.column().classes("w-full gap-1") as self.form:
+            ui.label(_("We hold tickets that come back for the people waiting, in order, and mail you a link.")
+                     ).classes("text-xs text-slate-600")
+            self.email = ui.input(_("Email")).props(
+                f"type=email autocomplete=email outlined dense data-testid=waitlist-email-{tier.id}").classes("w-full")
+            self.name = ui.input(_("Name")).props(
+                f"autocomplete=name outlined dense data-testid=waitlist-name-{tier.id}").classes("w-full")
+            self.quantity = ui.number(_("Tickets"), value=1, min=1, max=tier.max_per_order, precision=0).props(
+                f"outlined dense data-testid=waitlist-quantity-{tier.id}").classes("w-32")
+            self.problem = ui.label("").classes("text-sm text-red-700").props(
+                f"role=alert data-testid=waitlist-problem-{tier.id}")
+            ui.button(_("Join"), on_click=self.join).props(f"no-caps data-testid=waitlist-join-{tier.id}")
+        self.form.set_visibility(False)
+
+    def open(self) -> None:
+        self.form.set_visibility(True)
+        self.opener.set_visibility(False)
+
+    async def join(self) -> None:
+        try:
+            request = ui.context.client.request
+            ip = request.client.host if request.client else None
+        except (RuntimeError, AttributeError):
+            ip = None
+        try:
+            view = await self.services.join_waitlist(self.event_id, self.tier.id, self.email.value or "",
+                                                     self.name.value or "", int(self.quantity.value or 0), ip)
+        except DomainError as error:
+            self.problem.text = error_text(error)
+            return
+        ui.navigate.to(f"/waitlist/{view.entry.id}?key={view.entry.key}")
