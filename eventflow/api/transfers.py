@@ -50,12 +50,12 @@ class PolicyOut(BaseModel):
     deadline: datetime | None
 
 
-def transfer_json(record: TicketTransfer) -> dict[str, str]:
-    return {"status": "transferred", "ticket_id": record.ticket_id, "transferred_at": record.at.isoformat()}
+def transfer_json(record: TicketTransfer) -> dict[str, object]:
+    return {"status": "transferred", "ticket_id": record.ticket_id, "transferred_at": record.at}
 
 
-def policy_json(policy: TransferPolicy) -> dict[str, str | None]:
-    return {"rule": policy.rule.value, "deadline": policy.deadline.isoformat() if policy.deadline else None}
+def policy_json(policy: TransferPolicy) -> dict[str, object]:
+    return {"rule": policy.rule.value, "deadline": policy.deadline}
 
 
 def transferred_ticket(app: Services, ticket_id: str, key: str) -> dict[str, object]:
@@ -68,7 +68,7 @@ def transferred_ticket(app: Services, ticket_id: str, key: str) -> dict[str, obj
     return {"ticket_id": record.ticket_id, "event_id": record.event_id, "tier_id": ticket.tier_id,
             "holder": record.from_name,
             "status": "transferred", "qr_payload": "", "valid_until": None, "checked_in_at": None,
-            "transferred_at": record.at.isoformat()}
+            "transferred_at": record.at}
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TransferOut, responses=ERRORS)
