@@ -90,6 +90,9 @@ class Waitlist:
         self.ticketing = ticketing
         self.outbox = outbox
         self.base_url = base_url.rstrip("/")
+        # People waiting per tier as this process last read them (the live page's "N people waiting",
+        # read on the loop without a store call); refreshed by every join, leave and job pass.
+        self.waiting_now: dict[str, int] = {}
 
     # ---------------------------------------------------------------- buyers
     def join(self, event_id: str, tier_id: str, email: str, name: str, quantity: int) -> EntryView:
@@ -115,6 +118,7 @@ class Waitlist:
         entry = self.store.join_waitlist(WaitlistEntry(
             id="", event_id=event_id, tier_id=tier_id, email=address, name=name, quantity=quantity,
             key=secrets.token_urlsafe(18), created_at=self.ticketing.clock.now()))
+        self.waiting_counts(event_id)
         self.ticketing.notify_changed(event_id)  # "N people waiting" on the live page
         return EntryView(entry, self.store.waiting_ahead(entry) + 1)
 
@@ -138,8 +142,9 @@ class Waitlist:
                 self.store.settle_offer(entry.id, EntryStatus.LEFT)
             else:
                 self._settle(entry)
-        self.ticketing.notify_changed(entry.event_id)
         self.process(entry.event_id)
+        self.waiting_counts(entry.event_id)
+        self.ticketing.notify_changed(entry.event_id)
         return self.status(entry_id, key)
 
     def _entry(self, entry_id: str, key: str) -> WaitlistEntry:
@@ -155,12 +160,14 @@ class Waitlist:
         once (each step a conditional write). Returns the offers made."""
         made = 0
         for queue in self.store.waitlist_tiers(event_id):
+            self.waiting_now[queue.tier_id] = queue.waiting
             self._settle_offers(queue)
             if queue.waiting and not queue.paused:
                 self.store.capture_for_waitlist(queue.event_id, queue.tier_id)
                 made += self._offer_owed(queue.event_id, queue.tier_id)
             self.store.return_owed(queue.event_id, queue.tier_id)
             if made:
+                self.waiting_counts(queue.event_id)
                 self.ticketing.notify_changed(queue.event_id)
         return made
 
@@ -263,8 +270,10 @@ class Waitlist:
                              self.settings(event_id))
 
     def waiting_counts(self, event_id: str) -> dict[str, int]:
-        """People waiting per tier (the live page's "N people waiting")."""
-        return {q.tier_id: q.waiting for q in self.store.waitlist_tiers(event_id) if q.waiting}
+        """People waiting per tier (the live page's "N people waiting"), remembered in `waiting_now`."""
+        queues = self.store.waitlist_tiers(event_id)
+        self.waiting_now.update((q.tier_id, q.waiting) for q in queues)
+        return {q.tier_id: q.waiting for q in queues if q.waiting}
 
     def export_csv(self, organizer_id: str, event_id: str) -> str:
         board = self.board(organizer_id, event_id)

@@ -28,13 +28,14 @@ def register(services: Services) -> None:
         scanner,
         stripe_return,
         ticket,
+        waitlist,
     )
     from eventflow.pages.components.door_assets import install_door_assets
 
     install_door_assets()
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
                    event_editor, event_dashboard, scanner, stripe_return, payments_setup, password_reset,
-                   embed, browse, organizer_profile, not_found):
+                   embed, browse, organizer_profile, waitlist, not_found):
         screen.register(services)
     if services.settings.oidc_issuer:
         from eventflow.pages import oidc_login

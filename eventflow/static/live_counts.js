@@ -54,6 +54,11 @@
       }
       var card = document.querySelector('[data-testid="tier-' + tier.id + '"]');
       if (card) card.classList.toggle("grayscale", tier.available === 0);
+      // "N people waiting" under a sold-out tier (issue 13: pages/components/waitlist_join.py).
+      var waiting = document.querySelector('[data-testid="waiting-' + tier.id + '"]');
+      if (waiting && tier.waiting_texts) {
+        setText(waiting, String(tier.waiting_texts[document.documentElement.lang] || tier.waiting_texts["en-GB"] || ""));
+      }
     });
   }
 

@@ -4,13 +4,15 @@ domain) and opens the buyer's place at `/waitlist/{entry}?key=` (pages/waitlist.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from nicegui import ui
 
 from eventflow.domain.errors import DomainError
-from eventflow.domain.models import EventView, Tier
-from eventflow.i18n import _, error_text
+from eventflow.domain.models import EventView, Tier, TierCount
+from eventflow.domain.waitlist import Waitlist
+from eventflow.i18n import HTML_LANG, SUPPORTED, Visitor, _, error_text, use_visitor
 from eventflow.pages.components.tier_card import TierRow
 from eventflow.services import Services
 
@@ -26,11 +28,33 @@ def waitlist_joins(services: Services, view: EventView, rows: Mapping[str, TierR
             WaitlistJoin(services, view.event.id, tier)
 
 
+def waiting_words(count: int) -> str:
+    return _("People waiting: {count}").format(count=count) if count else ""
+
+
+def with_waiting(describe: Callable[[TierCount], dict[str, Any]], waitlist: Waitlist
+                 ) -> Callable[[TierCount], dict[str, Any]]:
+    """The live message's tier description plus "N people waiting" in every language (static/live_counts.js
+    writes it into [data-testid=waiting-<tier>]); from the waitlist's remembered counts, no store call."""
+    def described(count: TierCount) -> dict[str, Any]:
+        state = describe(count)
+        waiting = waitlist.waiting_now.get(count.tier_id, 0)
+        texts = {}
+        for language in SUPPORTED:
+            with use_visitor(Visitor(language)):
+                texts[HTML_LANG[language]] = waiting_words(waiting)
+        return {**state, "waiting": waiting, "waiting_texts": texts}
+
+    return described
+
+
 class WaitlistJoin:
     """The button and, once opened, the form of one tier."""
 
     def __init__(self, services: Services, event_id: str, tier: Tier) -> None:
         self.services, self.event_id, self.tier = services, event_id, tier
+        ui.label(waiting_words(services.waitlist.waiting_now.get(tier.id, 0))).classes(
+            "text-sm text-slate-600").props(f"data-testid=waiting-{tier.id} aria-live=polite")
         self.opener = ui.button(_("Join the waitlist"), on_click=self.open).props(
             f"outline dense no-caps data-testid=waitlist-open-{tier.id}").classes("self-start mt-1")
         with ui.column().classes("w-full gap-1") as self.form:

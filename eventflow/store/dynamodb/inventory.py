@@ -38,6 +38,7 @@ from eventflow.store.dynamodb.items import (
 from eventflow.store.dynamodb.orders import DynamoOrdersMixin
 from eventflow.store.dynamodb.sales_stats import sale_stats_updates
 from eventflow.store.dynamodb.shards import Takes, plan_take, summed_takes, takes_of, tier_sk
+from eventflow.store.dynamodb.waitlist import owe_to_waitlists
 
 
 class DynamoInventoryMixin(DynamoHoldsMixin, DynamoOrdersMixin):
@@ -77,7 +78,9 @@ class DynamoInventoryMixin(DynamoHoldsMixin, DynamoOrdersMixin):
             "ExpressionAttributeValues": values,
         }}]
         counters = summed_takes([(reservation.event_id, takes_of(stored, reservation))])
+        counters, owed = owe_to_waitlists(self, counters)  # a tier with a waitlist keeps them (waitlist.py)
         items.extend(self._give_back(counters))
+        items.extend(owed)
         items.extend(give_back_items(self.table_name, code_uses_of([reservation])))  # its code's uses
         try:
             self._transact(items)
@@ -249,7 +252,9 @@ class DynamoInventoryMixin(DynamoHoldsMixin, DynamoOrdersMixin):
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": values,
             }} for reservation in group]
-            items.extend(self._give_back(summed_takes((r.event_id, takes[r.id]) for r in group)))
+            public, owed = owe_to_waitlists(self, summed_takes((r.event_id, takes[r.id]) for r in group))
+            items.extend(self._give_back(public))
+            items.extend(owed)  # released tickets of tiers with a waitlist stay held for it (waitlist.py)
             items.extend(give_back_items(self.table_name, code_uses_of(group)))
             try:
                 self._transact(items)
