@@ -56,9 +56,8 @@ async def transfer_form(services: Services, ticket_id: str, key: str, wallet: ui
                 record = await services.transfer_ticket(ticket_id, key, name.value or "", email.value or "")
             except ValidationFailed as problem:
                 target = email if problem.field == "email" else name
-                target.props(f'error error-message="{error_text(problem)}"')
-                message.set_text(error_text(problem))
-                message.classes(replace="text-sm text-red-700")
+                target.props(f'error error-message="{error_text(problem)}"')  # shown under the field
+                message.set_text("")
                 return
             except DomainError as problem:
                 message.set_text(error_text(problem))
