@@ -99,16 +99,20 @@ class SaleRules:
         with self._lock:
             self._copies.pop(event_id, None)
 
-    def one_hold_per_buyer(self, event_id: str) -> bool:
+    def one_hold_per_buyer(self, event_id: str, default: bool | None = None) -> bool:
+        """The event's choice, else `default` (the caller's platform setting), else this object's."""
         value = self.settings(event_id).one_hold_per_buyer
-        return self.one_hold_default if value is None else value
+        if value is not None:
+            return value
+        return self.one_hold_default if default is None else default
 
-    def drop_hold(self, event_id: str) -> timedelta | None:
+    def drop_hold(self, event_id: str, default: timedelta | None = None) -> timedelta | None:
         value = self.settings(event_id).drop_mode
         if value is False:
             return None
+        platform = default or self.drop_hold_default
         # Asked for by the organizer while the platform has none: five minutes, the issue's example.
-        return self.drop_hold_default or (timedelta(minutes=5) if value else None)
+        return platform or (timedelta(minutes=5) if value else None)
 
     def save(self, settings: SaleSettings) -> SaleSettings:
         """Write the organizer's settings (the caller checked they own the event)."""

@@ -111,12 +111,14 @@ def test_the_computed_rate_lets_the_capacity_through_once_per_hold() -> None:
 
 def test_per_event_rules_switch_the_buyer_limit_and_drop_mode(service: Ticketing, clock: ManualClock) -> None:
     event, tiers = publish_event(service, capacities=(8,), prices=(1000,))
+    service.one_hold_per_buyer, service.drop_hold = True, timedelta(minutes=5)  # the platform's defaults
     waiting_room_for(service, "secret", one_hold_default=True, drop_minutes=5)
     buyer, line = Buyer("same@example.com", "Same"), [LineRequest(tiers[0].id, 2)]
     first = service.reserve(event.id, line, buyer)
     second = service.reserve(event.id, line, buyer)
     assert service.store.get_reservation(first.id).status.value == "cancelled"  # replaced (the platform default)
-    fresh = Ticketing(service.store, clock, secret_key="test-secret")  # a catalogue read after the holds
+    fresh = Ticketing(service.store, clock, secret_key="test-secret",  # a catalogue read after the holds
+                      one_hold_per_buyer=True, drop_hold=timedelta(minutes=5))
     rules = waiting_room_for(fresh, "secret", one_hold_default=True, drop_minutes=5).rules
     third = fresh.reserve(event.id, line, Buyer("other@example.com", "Other"))
     assert third.expires_at - clock.now() == timedelta(minutes=5)  # drop mode: 2 of 8 held is selling fast

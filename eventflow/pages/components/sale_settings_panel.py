@@ -34,9 +34,10 @@ def sale_settings_panel(services: Services, organizer: Organizer, event: Event) 
         note = ui.label("").classes("text-sm")
 
         def show(settings: SaleSettings) -> None:
-            one_hold.set_value(rules.one_hold_default if settings.one_hold_per_buyer is None
+            platform = services.ticketing  # the platform's defaults, where the event has not chosen
+            one_hold.set_value(platform.one_hold_per_buyer if settings.one_hold_per_buyer is None
                                else settings.one_hold_per_buyer)
-            drop.set_value(bool(rules.drop_hold_default) if settings.drop_mode is None else settings.drop_mode)
+            drop.set_value(bool(platform.drop_hold) if settings.drop_mode is None else settings.drop_mode)
             room.set_value(settings.waiting_room)
             opens.set_value(settings.opens_at.astimezone(zone).strftime(LOCAL_FORMAT) if settings.opens_at else "")
             rate.set_value(settings.admissions_per_minute)
