@@ -161,7 +161,8 @@ class Waitlist:
         made = 0
         for queue in self.store.waitlist_tiers(event_id):
             self.waiting_now[queue.tier_id] = queue.waiting
-            self._settle_offers(queue)
+            if queue.offers_out:  # only then are there offers to settle (a read of the event's entries)
+                self._settle_offers(queue)
             if queue.waiting and not queue.paused:
                 self.store.capture_for_waitlist(queue.event_id, queue.tier_id)
                 made += self._offer_owed(queue.event_id, queue.tier_id)

@@ -1,7 +1,7 @@
 """The waitlist in real browsers (issue 13): a sold-out tier, a phone joins its waitlist while another
-window holds the last ticket; the hold runs out (a 15-second hold: the phone joins within it, the reaper every half second), the
-ticket goes to the waitlist, not the public, and the claim link in the mail (the .eml the FileMailer
-writes) buys it."""
+window holds the last ticket (and watches "People waiting: 1" arrive live); the hold runs out (15 s, long
+enough for the phone to join; the reaper every half second), the ticket goes to the waitlist, not the
+public, and the claim link in the mail (the .eml the FileMailer writes) buys it."""
 
 from __future__ import annotations
 

@@ -46,7 +46,8 @@ def join(waitlist: Waitlist, event_id: str, tier_id: str, who: str, quantity: in
 
 
 def test_release_offer_claim(store: Any, service: Ticketing, waitlist: Waitlist, clock: Any) -> None:
-    event_id, tier_id, holds, _ = sold_out_tier(service)
+    """The reaper releases; the offers are made by a later pass (as after a crash in between: nothing lost)."""
+    event_id, tier_id, _, _ = sold_out_tier(service)
     first = join(waitlist, event_id, tier_id, "ada")
     assert (first.position, first.status) == (1, EntryStatus.WAITING)
     assert join(waitlist, event_id, tier_id, "bob").position == 2
@@ -154,11 +155,13 @@ def test_racing_reapers_and_offer_jobs_make_one_offer_per_released_ticket(
     racing_reapers(store, service, waitlist, clock)
 
 
-def racing_reapers(store: Any, service: Ticketing, waitlist: Waitlist, clock: Any) -> None:
-    event_id, tier_id, holds, _ = sold_out_tier(service, capacity=6)
-    entries = [join(waitlist, event_id, tier_id, f"w{i}") for i in range(8)]
+def racing_reapers(store: Any, service: Ticketing, waitlist: Waitlist, clock: Any, tickets: int = 6,
+                   workers: int = 4) -> None:
+    """`workers` instances each run the reaper (2 holds a batch) and the offer job, 3 times over."""
+    event_id, tier_id, holds, _ = sold_out_tier(service, capacity=tickets)
+    entries = [join(waitlist, event_id, tier_id, f"w{i}") for i in range(tickets + 2)]
     clock.advance(minutes=16)
-    start = threading.Barrier(4)
+    start = threading.Barrier(workers)
     errors: list[BaseException] = []
 
     def worker() -> None:
@@ -170,7 +173,7 @@ def racing_reapers(store: Any, service: Ticketing, waitlist: Waitlist, clock: An
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -178,13 +181,13 @@ def racing_reapers(store: Any, service: Ticketing, waitlist: Waitlist, clock: An
     assert errors == []
     waitlist.process()
     offered = [e for e in store.waitlist_entries(event_id) if e.status is EntryStatus.OFFERED]
-    assert len(offered) == 6 and [e.position for e in offered] == [1, 2, 3, 4, 5, 6]
-    assert len({e.reservation_id for e in offered}) == 6
+    assert [e.position for e in offered] == list(range(1, tickets + 1))
+    assert len({e.reservation_id for e in offered}) == tickets
     tier = tier_of(store, event_id)
-    assert (tier.held, tier.sold, tier.available) == (6, 0, 0)
-    assert [store.get_reservation(h).status for h in holds] == [ReservationStatus.EXPIRED] * 6
+    assert (tier.held, tier.sold, tier.available) == (tickets, 0, 0)
+    assert [store.get_reservation(h).status for h in holds] == [ReservationStatus.EXPIRED] * tickets
     assert sum(q.owed for q in store.waitlist_tiers(event_id)) == 0
-    assert {waitlist.status(e.entry.id, e.entry.key).position for e in entries[6:]} == {1, 2}
+    assert {waitlist.status(e.entry.id, e.entry.key).position for e in entries[tickets:]} == {1, 2}
 
 
 def test_queue_numbers_are_unique_under_concurrent_joins(store: Any, service: Ticketing, waitlist: Waitlist) -> None:
@@ -193,9 +196,10 @@ def test_queue_numbers_are_unique_under_concurrent_joins(store: Any, service: Ti
     concurrent_joins(store, service, waitlist)
 
 
-def concurrent_joins(store: Any, service: Ticketing, waitlist: Waitlist) -> None:
+def concurrent_joins(store: Any, service: Ticketing, waitlist: Waitlist, joiners: int = 6) -> None:
+    """`joiners` threads join 3 times each at once."""
     event_id, tier_id, _, _ = sold_out_tier(service, capacity=1)
-    start = threading.Barrier(6)
+    start = threading.Barrier(joiners)
     positions: list[int] = []
 
     def joiner(i: int) -> None:
@@ -203,12 +207,12 @@ def concurrent_joins(store: Any, service: Ticketing, waitlist: Waitlist) -> None
         for j in range(3):
             positions.append(join(waitlist, event_id, tier_id, f"j{i}x{j}").entry.position)
 
-    threads = [threading.Thread(target=joiner, args=(i,)) for i in range(6)]
+    threads = [threading.Thread(target=joiner, args=(i,)) for i in range(joiners)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(positions) == list(range(1, 19))
+    assert sorted(positions) == list(range(1, 3 * joiners + 1))
     [queue] = store.waitlist_tiers(event_id)
-    assert (queue.waiting, queue.next_position) == (18, 18)
-    assert waitlist.waiting_counts(event_id) == {tier_id: 18}
+    assert (queue.waiting, queue.next_position) == (3 * joiners, 3 * joiners)
+    assert waitlist.waiting_counts(event_id) == {tier_id: 3 * joiners}

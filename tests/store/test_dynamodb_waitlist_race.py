@@ -1,6 +1,6 @@
 """Waitlist races on DynamoDB (issue 13): the contract's race bodies over the single-threaded moto server
 (every request atomic, interleaving real; moto in process is not thread-safe): reapers and offer jobs on
-four instances make one offer per released ticket; concurrent joins take unique queue numbers."""
+three instances make one offer per released ticket; concurrent joins take unique queue numbers."""
 
 from __future__ import annotations
 
@@ -39,9 +39,9 @@ def setup(endpoint: str, table: str) -> Setup:
 
 
 def test_racing_reapers_make_one_offer_per_released_ticket(endpoint: str) -> None:
-    racing_reapers(*setup(endpoint, "eventflow-waitlist-reapers"))
+    racing_reapers(*setup(endpoint, "eventflow-waitlist-reapers"), tickets=4, workers=3)
 
 
 def test_concurrent_joins_take_unique_queue_numbers(endpoint: str) -> None:
     store, service, waitlist, _ = setup(endpoint, "eventflow-waitlist-joins")
-    concurrent_joins(store, service, waitlist)
+    concurrent_joins(store, service, waitlist, joiners=4)
