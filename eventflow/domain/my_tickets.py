@@ -158,14 +158,15 @@ class MyTickets:
         self.store.add_ticket_owners([owner_after_transfer(record)])
 
     # ------------------------------------------------------------------ signing in
-    def request_link(self, email: str, language: str | None = None) -> None:
-        """Mail a sign-in link if this address has tickets; the same silence otherwise. ValidationFailed for
-        a malformed address (that says nothing about anyone's tickets)."""
+    def request_link(self, email: str, language: str | None = None) -> str | None:
+        """Queue a sign-in mail if this address has tickets; the outbox key of a new mail, else None (callers
+        answer the same either way and send the mail after answering). ValidationFailed for a malformed
+        address (that says nothing about anyone's tickets)."""
         address = _email(email)
         if len(address) > 254 or not EMAIL_RE.match(address):
             raise ValidationFailed("Enter a valid email address", field="email")
         if not self.store.tickets_of(address):
-            return
+            return None
         now = int(self.clock.now().timestamp())
         expires = now + int(LINK_LIFETIME.total_seconds())
         token = self.links.sign(f"{_b64(address)}.{expires}.{secrets.token_urlsafe(12)}")
@@ -174,9 +175,12 @@ class MyTickets:
         text = words("Hello,\n\nopen your tickets on EventFlow with this link (it works once, for 30 minutes):"
                      "\n\n{link}\n\nIf you did not ask for it, ignore this mail.\n").format(link=link)
         digest = hashlib.sha256(address.encode()).hexdigest()[:24]
-        self.outbox.enqueue(f"my-tickets:{digest}:{now // MAIL_WINDOW_SECONDS}",
-                            OutgoingMail(to=address, subject=words("Your EventFlow tickets"), text=text))
-        audit.info("my-tickets sign-in link sent: address=%s", digest)
+        outbox_key = f"my-tickets:{digest}:{now // MAIL_WINDOW_SECONDS}"
+        if not self.outbox.enqueue(outbox_key, OutgoingMail(to=address, subject=words("Your EventFlow tickets"),
+                                                            text=text)):
+            return None  # one mail per quarter hour: the earlier one stands
+        audit.info("my-tickets sign-in link queued: address=%s", digest)
+        return outbox_key
 
     def sign_in(self, token: str) -> str:
         """A session token for the link's address; SignInLinkInvalid if forged, expired or used before."""
@@ -214,11 +218,19 @@ class MyTickets:
             handed_on = ticket.transfers > 0 and _email(ticket.holder_email) != address
             state = "transferred" if handed_on else str(ticket.status.value if isinstance(
                 ticket.status, TicketStatus) else ticket.status)
+            holder = self._name_while_theirs(ticket.id, address) if handed_on else ticket.holder_name
             shown.append(MyTicket(
                 ticket.id, event.id, event.title, event.starts_at, event.ends_at, event.timezone,
-                tier_names[owner.event_id].get(ticket.tier_id, "Ticket"), ticket.holder_name, state,
+                tier_names[owner.event_id].get(ticket.tier_id, "Ticket"), holder, state,
                 None if handed_on else ticket_path(ticket.id, ticket.access_key),
                 None if handed_on else ticket.access_key, event.ends_at >= now))
         upcoming = sorted((t for t in shown if t.upcoming), key=lambda t: (t.starts_at, t.ticket_id))
         past = sorted((t for t in shown if not t.upcoming), key=lambda t: (t.starts_at, t.ticket_id), reverse=True)
         return upcoming + past
+
+    def _name_while_theirs(self, ticket_id: str, address: str) -> str:
+        """The name a handed-on ticket carried while it was this person's: the list does not tell its
+        former holders who has it now (as the old wallet link does not)."""
+        records = self.store.list_transfers(ticket_id)
+        received = [r.to_name for r in records if _email(r.to_email) == address]
+        return received[-1] if received else (records[0].from_name if records else "")

@@ -65,6 +65,7 @@ def test_a_link_signs_in_once_and_the_list_has_every_ticket_of_the_person(servic
     assert [t.event_id for t in listed] == [early.id, late.id, late.id, late.id]  # upcoming, soonest first
     by_id = {t.ticket_id: t for t in listed}
     assert by_id[dan.id].state == "transferred" and by_id[dan.id].path is None and by_id[dan.id].access_key is None
+    assert by_id[dan.id].holder_name == "Dan"  # not who has it now
     assert by_id[first.tickets[1].id].state == "valid" and by_id[first.tickets[1].id].holder_name == "Cleo"
     assert by_id[second.tickets[1].id].path == f"/t/{second.tickets[1].id}?k={second.tickets[1].access_key}"
     assert second.tickets[0].id not in by_id  # Bob's own ticket is not Ann's
