@@ -223,6 +223,7 @@ class Traffic:
         self.store, self.clock = store, clock
         self.salt = DailySalt(clock)
         self.pending: dict[tuple[str, str], SourceFigures] = {}
+        self._holds: dict[tuple[str, str], int] = {}  # holds per (event, source) not yet in `pending`
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ counting (no store call)
@@ -243,8 +244,9 @@ class Traffic:
                 self.store.save_hold_source(HoldSource(reservation.id, reservation.event_id, touch.first, touch.last))
             except Exception:
                 log.exception("hold source of %s not kept", reservation.id)
-        with self._lock:
-            self._add(SourceFigures(reservation.event_id, touch.last, holds=1))
+        key = (reservation.event_id, touch.last)
+        with self._lock:  # every reserve comes here: a plain count, folded into `pending` when read
+            self._holds[key] = self._holds.get(key, 0) + 1
 
     def order_made(self, order: Order) -> None:
         """A new order (Ticketing.confirm_once, once per order): written at once under its hold's sources."""
@@ -272,11 +274,18 @@ class Traffic:
         before = self.pending.get(key)
         self.pending[key] = before.plus(figures) if before else figures
 
+    def _fold_holds(self) -> None:
+        """Add the holds counted since the last read to `pending` (with the lock held)."""
+        holds, self._holds = self._holds, {}
+        for (event_id, source), count in holds.items():
+            self._add(SourceFigures(event_id, source, holds=count))
+
     # ------------------------------------------------------------------ writing and reading
     def flush(self) -> int:
         """Write what was counted since the last flush: one row write per (event, source) that moved.
         Returns how many rows were written. On a store error the counts are kept for the next flush."""
         with self._lock:
+            self._fold_holds()
             batch, self.pending = self.pending, {}
         if not batch:
             return 0
@@ -293,6 +302,7 @@ class Traffic:
         """Every source of the event: what the store has plus what this process has not written yet."""
         rows = {row.source: row for row in self.store.source_figures(event_id)}
         with self._lock:
+            self._fold_holds()
             waiting = [f for (event, _source), f in self.pending.items() if event == event_id]
         for extra in waiting:
             rows[extra.source] = rows[extra.source].plus(extra) if extra.source in rows else extra
