@@ -189,6 +189,19 @@ class ReservationClosed(Conflict):
     code = "reservation_closed"
 
 
+# A closed reservation's state in words (whole sentences: a translation cannot put an English word in).
+_WAS = {"cancelled": N_("This reservation was cancelled"), "expired": N_("This reservation was expired"),
+        "confirmed": N_("This reservation was confirmed"), "held": N_("This reservation was held")}
+_ALREADY = {"cancelled": N_("This reservation is already cancelled"),
+            "expired": N_("This reservation is already expired"),
+            "confirmed": N_("This reservation is already confirmed"), "held": N_("This reservation is already held")}
+
+
+def reservation_closed(status: str, already: bool = False) -> ReservationClosed:
+    """`ReservationClosed` naming the state the reservation is in (the API's words as before)."""
+    return ReservationClosed((_ALREADY if already else _WAS).get(status) or ReservationClosed.__doc__ or "")
+
+
 class StaleCatalog(Exception):
     """A tier changed between reading the catalogue and writing the hold; re-read and retry.
 
