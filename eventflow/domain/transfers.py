@@ -6,7 +6,9 @@ email, and one more in its `transfers` count, which its signed door codes includ
 (`door_keys.signed_message`), so every code shown before (a screenshot, the old wallet's cached
 codes) fails at once online and, after the door's next manifest refresh, offline too. The write
 only happens while the ticket still has the secret the holder's request saw, is valid and has no
-check-in: of two transfers racing, one wins; a check-in first refuses the transfer.
+check-in: of two transfers racing, one wins; a check-in first refuses the transfer. The door's
+check-in is conditional on the transfer count its code was judged with (`Store.admit(checkin,
+transfers)`), so a transfer landing between the door's check and its write wins: never both.
 
 Each transfer is kept (`TicketTransfer`: who to whom, when, a digest of the old link's key), so the
 old link can say "transferred" and the door "transferred 10 min ago". The new holder is mailed

@@ -40,6 +40,14 @@ def _record_from(item: Item) -> TicketTransfer:
                           old_key_digest=text("old_key_digest"))
 
 
+def still_transfers(table_name: str, ticket_id: str, transfers: int) -> dict[str, Any]:
+    """A ConditionCheck for `admit`: the ticket's transfer count is still what its code was judged with."""
+    counted = "transfers = :was" if transfers else "(attribute_not_exists(transfers) OR transfers = :was)"
+    return {"ConditionCheck": {"TableName": table_name, "Key": key(f"TICKET#{ticket_id}", "TICKET"),
+                               "ConditionExpression": f"attribute_exists(PK) AND {counted}",
+                               "ExpressionAttributeValues": {":was": n(transfers)}}}
+
+
 def _oldest_first(records: list[TicketTransfer]) -> list[TicketTransfer]:
     return sorted(records, key=lambda t: (t.at, t.id))
 
