@@ -106,6 +106,9 @@ class WalletPasses:
         """Whether a holder's wallet offers "Add to Apple Wallet" for this event."""
         return self.configured and not self.store.passes_forbidden(event_id)
 
+    def forbidden(self, event_id: str) -> bool:
+        return self.store.passes_forbidden(event_id)
+
     def set_forbidden(self, event_id: str, forbidden: bool) -> None:
         self.store.set_passes_forbidden(event_id, forbidden)
 

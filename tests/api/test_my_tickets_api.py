@@ -22,7 +22,7 @@ def api(app_url: str):  # type: ignore[no-untyped-def]
         yield client
 
 
-def free_tickets(api: httpx.Client, quantity: int, email: str) -> tuple[str, list[dict[str, str]]]:
+def free_tickets(api: httpx.Client, quantity: int, email: str) -> tuple[str, dict[str, str], list[dict[str, str]]]:
     auth = organizer(api)
     event = api.post("/events", json=EVENT, headers=auth).json()
     tier = api.post(f"/events/{event['id']}/tiers", headers=auth,
@@ -32,7 +32,7 @@ def free_tickets(api: httpx.Client, quantity: int, email: str) -> tuple[str, lis
         "lines": [{"tier_id": tier["id"], "quantity": quantity}], "buyer": {"email": email, "name": "Mo Tickets"}})
     paid = api.post(f"/reservations/{held.json()['id']}/checkout")
     assert paid.status_code == 200, paid.text
-    return event["id"], paid.json()["tickets"]
+    return event["id"], auth, paid.json()["tickets"]
 
 
 def mailed_token(tmp_path_factory: pytest.TempPathFactory, email: str) -> str:
@@ -49,7 +49,7 @@ def mailed_token(tmp_path_factory: pytest.TempPathFactory, email: str) -> str:
 
 def test_a_mailed_link_opens_the_list_once(api: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> None:
     email = "mt-buyer@example.com"
-    event_id, tickets = free_tickets(api, 2, email)
+    event_id, _auth, tickets = free_tickets(api, 2, email)
     for address in (email, "nobody-here@example.com"):
         asked = api.post("/my-tickets/link", json={"email": address})
         assert asked.status_code == 202 and asked.json() == {"status": "accepted"}
@@ -75,3 +75,16 @@ def test_the_installed_app_opens_my_tickets_and_it_has_an_offline_copy(app_url: 
         assert httpx.get(f"{app_url}{path}").status_code == 200
     page = httpx.get(f"{app_url}/my-tickets")
     assert page.status_code == 200 and "/door/my_tickets.js" in page.text and "app.webmanifest" in page.text
+
+
+def test_wallet_passes_without_a_certificate_and_the_organizers_switch(api: httpx.Client) -> None:
+    event_id, owner, tickets = free_tickets(api, 1, "mt-pass@example.com")
+    ticket = tickets[0]
+    assert_error(api.get(f"/tickets/{ticket['ticket_id']}/pass.pkpass", params={"key": ticket["key"]}),
+                 409, "passes_not_available")  # this server has no pass certificate
+    assert_error(api.get(f"/tickets/{ticket['ticket_id']}/pass.pkpass", params={"key": "wrong"}), 404, "not_found")
+    assert_error(api.put(f"/events/{event_id}/wallet-passes", json={"forbidden": True}, headers=organizer(api)), 404)
+    switched = api.put(f"/events/{event_id}/wallet-passes", json={"forbidden": True}, headers=owner)
+    assert switched.status_code == 200 and switched.json() == {"forbidden": True, "configured": False}
+    assert api.get(f"/events/{event_id}/wallet-passes", headers=owner).json()["forbidden"] is True
+    assert_error(api.put(f"/events/{event_id}/wallet-passes", json={"forbidden": "maybe"}, headers=owner), 422)

@@ -21,6 +21,10 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from eventflow.adapters.pkpass import PkpassSigner
+from eventflow.app.wallet_passes import build_wallet_passes
+from eventflow.config import Settings
+from eventflow.domain.checkin import DoorCheckIn, ScanResult
+from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import Buyer, Ticket
 from eventflow.domain.outbox import Outbox
@@ -135,3 +139,34 @@ def test_no_certificate_no_passes_and_a_wrong_key_is_not_found(service: Ticketin
         wallet.pkpass(ticket.id, ticket.access_key)
     with pytest.raises(NotFound):
         wallet.pkpass(ticket.id, "wrong")
+
+
+def test_the_door_admits_a_pass_once_and_refuses_it_after_a_transfer(service: Ticketing) -> None:
+    first, second = bought(service), bought(service)
+    event = service.store.get_event(first.event_id)
+    assert event is not None
+    door = DoorCheckIn(service.store, service.clock, DoorKeys("door secret"))
+    codes = PassCodes(service.store, "test secret")
+    assert door.scan(event, codes.code(first), "gate").result is ScanResult.INVALID  # no pass check wired: unknown
+    door.passes = codes
+    assert door.scan(event, codes.code(first), "gate").result is ScanResult.ADMITTED
+    assert door.scan(event, codes.code(first), "gate").result is ScanResult.ALREADY_CHECKED_IN
+    assert door.scan(event, codes.code(second), "gate").result is ScanResult.WRONG_EVENT
+    other = service.store.get_event(second.event_id)
+    assert other is not None
+    old = codes.code(second)
+    Transfers(service.store, service.store, service.clock, Outbox(service.store, service.clock), BASE).transfer(
+        second.id, second.access_key, "Bo Friend", "bo@example.com")
+    assert door.scan(other, old, "gate").result is ScanResult.INVALID
+
+
+def test_the_server_makes_passes_only_with_every_setting(service: Ticketing, pki: dict[str, Path]) -> None:
+    ticket = bought(service)
+    partial = Settings(pass_cert=pki["cert"], pass_key=pki["key"], pass_type_id="pass.example.tickets")
+    assert not build_wallet_passes(partial, service.store, "s").configured
+    full = Settings(pass_cert=pki["cert"], pass_key=pki["key"], pass_wwdr_cert=pki["wwdr"],
+                    pass_type_id="pass.example.tickets", pass_team_id="TEAM123456")
+    wallet = build_wallet_passes(full, service.store, "s")
+    assert wallet.offered(ticket.event_id)
+    names = zipfile.ZipFile(io.BytesIO(wallet.pkpass(ticket.id, ticket.access_key))).namelist()
+    assert {"pass.json", "icon.png", "icon@2x.png", "manifest.json", "signature"} <= set(names)
