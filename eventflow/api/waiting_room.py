@@ -80,7 +80,7 @@ def waiting_room_refusal(refusal: WaitingRoomRequired, event_id: str) -> JSONRes
 @router.get("/events/{event_id}/sale-settings", responses=ERRORS)
 def get_sale_settings(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> SaleSettingsOut:
     app.catalog.own_event(organizer_id, event_id)
-    return settings_out(app.waiting_room.rules.store.get_sale_settings(event_id) or SaleSettings(event_id))
+    return settings_out(app.waiting_room.rules.stored(event_id))
 
 
 @router.put("/events/{event_id}/sale-settings", responses=ERRORS)
