@@ -1,11 +1,12 @@
 /*
  * EventFlow service worker: keeps the door scanner and ticket wallet usable with no network.
- * Scanner (/scan/...) and ticket (/t/...) pages are fetched from the network when possible;
+ * Scanner (/scan/...), ticket (/t/...) and My tickets (/my-tickets) pages are fetched from the network when possible;
  * when that fails, a static copy of the page that runs the same socket-free modules is served.
  */
-const CACHE = "eventflow-door-v3"; // v3: signed EF2 codes (wallet carries them, scanner verifies)
+const CACHE = "eventflow-door-v4"; // v4: My tickets' offline copy (v3: signed EF2 codes)
 const SHELL = [
-  "/door/offline-scan.html", "/door/offline-ticket.html", "/door/door.js", "/door/scanner.js",
+  "/door/offline-scan.html", "/door/offline-ticket.html", "/door/offline-my-tickets.html", "/door/my_tickets.js",
+  "/door/door.js", "/door/scanner.js",
   "/door/wallet.js", "/door/door.css", "/door/zxing.min.js", "/door/app.webmanifest",
   "/door/icon-192.png", "/door/icon-512.png",
 ];
@@ -28,6 +29,11 @@ self.addEventListener("fetch", (event) => {
   if (event.request.mode === "navigate" && (url.pathname.startsWith("/scan/") || url.pathname.startsWith("/t/"))) {
     const shell = url.pathname.startsWith("/scan/") ? "/door/offline-scan.html" : "/door/offline-ticket.html";
     event.respondWith(fetch(event.request).catch(() => caches.match(shell)));
+    return;
+  }
+  if (event.request.mode === "navigate" && url.pathname === "/my-tickets") {
+    // My tickets: the list this device kept (static/my_tickets.js), each ticket's wallet offline too.
+    event.respondWith(fetch(event.request).catch(() => caches.match("/door/offline-my-tickets.html")));
     return;
   }
   if (url.pathname.startsWith("/door/")) {
