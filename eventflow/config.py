@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     # Rates for the pages' APPROXIMATE prices in a visitor's currency (adapters/exchange_rates.py): a JSON
     # file or an http(s) URL, read again daily. Unset: no approximate prices (the event's currency only).
     exchange_rates: str | None = None
+    # "Add to Apple Wallet" passes (domain/wallet_passes.py): all of certificate, key, WWDR certificate (PEM
+    # files) and Apple's pass type and team ids. Unset: no passes are offered.
+    pass_cert: Path | None = None
+    pass_key: Path | None = None
+    pass_key_password: str | None = None
+    pass_wwdr_cert: Path | None = None
+    pass_type_id: str | None = None
+    pass_team_id: str | None = None
 
     @field_validator("processor_prices")
     @classmethod
@@ -123,6 +131,11 @@ class Settings(BaseSettings):
     @property
     def requires_email_verification(self) -> bool:
         return bool(self.smtp_url) if self.email_verification is None else self.email_verification
+
+    @property
+    def passes_enabled(self) -> bool:
+        return bool(self.pass_cert and self.pass_key and self.pass_wwdr_cert and self.pass_type_id
+                    and self.pass_team_id)
 
     @property
     def stripe_enabled(self) -> bool:
