@@ -9,6 +9,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from eventflow.domain.errors import DomainError, ValidationFailed
+from eventflow.domain.models import Event, Ticket
 from eventflow.i18n import _, error_text
 from eventflow.pages.components.formatting import local_moment
 from eventflow.pages.components.frame import frame, heading
@@ -33,11 +34,11 @@ async def transferred_page(services: Services, ticket_id: str, key: str) -> bool
     return True
 
 
-async def transfer_form(services: Services, ticket_id: str, key: str, wallet: ui.element) -> None:
-    """The form under a valid wallet's code, when the ticket may be handed on now (not in yet, the
-    organizer allows it); on success the code is hidden and the page says so."""
-    ticket = await services.off_loop(services.transfers.holder_ticket, ticket_id, key)
-    event = await services.off_loop(services.queries.event, ticket.event_id)
+async def transfer_form(services: Services, ticket: Ticket, event: Event, key: str, wallet: ui.element) -> None:
+    """The form under a valid wallet's code (`ticket` and `event` as the wallet read them), when the ticket
+    may be handed on now (not in yet, the organizer allows it); on success the code is hidden and the page
+    says so."""
+    ticket_id = ticket.id
     if await services.off_loop(services.transfers.refusal, ticket, event) is not None:
         return
     with ui.expansion(_("Transfer this ticket"), icon="forward_to_inbox").classes(
