@@ -20,8 +20,7 @@ def waitlist(store: InMemoryStore, service: Ticketing) -> Waitlist:
     return Waitlist(store, service, Outbox(store, service.clock), "https://tickets.example/")
 
 
-def test_pause_resume_leave_and_offer_by_hand(store: InMemoryStore, service: Ticketing,
-                                                            waitlist: Waitlist) -> None:
+def test_pause_resume_leave_and_offer_by_hand(store: InMemoryStore, service: Ticketing, waitlist: Waitlist) -> None:
     event, [tier] = publish_event(service, capacities=(1,), prices=(0,))
     hold = service.reserve(event.id, [LineRequest(tier.id, 1)], Buyer("h@example.com", "Hal"))
     first = waitlist.join(event.id, tier.id, "ada@example.com", "Ada", 1)
