@@ -74,7 +74,7 @@ def test_a_german_buyers_tickets_mail_and_reminder_are_german_with_german_money_
     assert mail.subject == "Deine Tickets für Winter Swim"
     assert "Hallo Zoë Z," in mail.text and "insgesamt bezahlt 1.234,50\xa0€" in mail.text
     assert "Wann: Sa., 9. Jan. 2027, 20:30 - 23:30 (Europe/Berlin, UTC+01:00)" in mail.text
-    assert "Wo: Strandbad Wannsee, Berlin" in mail.text and "Ticket 2: https://t.example/t/tkt_2?k=key-2" in mail.text
+    assert "Wo: Strandbad Wannsee, Berlin" in mail.text and "2. Ticket: https://t.example/t/tkt_2?k=key-2" in mail.text
     assert "Here are" not in mail.text and "Hier sind deine Tickets" in (mail.html or "")
     reminder = reminder_mail(order, event, "https://t.example")
     assert reminder.subject == "Erinnerung: Winter Swim, Sa., 9. Jan., 20:30"
