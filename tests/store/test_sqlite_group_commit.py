@@ -137,3 +137,20 @@ def test_batches_from_the_loop_never_oversell(service: Ticketing, store: SqliteS
     taken = asyncio.run(drop())
     assert sum(taken) == held_elsewhere(store, small) == 10
     assert sum(runs) == 60 and len(runs) < 60  # batched: fewer commits than requests
+
+
+def test_a_refused_one_line_reserve_in_a_batch_leaves_no_row(service: Ticketing, store: SqliteStore) -> None:
+    # One line, no code: made without a savepoint of its own (store/sqlite/inventory.py); its refusal
+    # must still leave nothing behind, its neighbours in the batch kept, and a retried key answered once.
+    event, tiers = publish_event(service, capacities=(100, 50, 10))
+    small = tiers[2].id
+    with store.transaction_batch():
+        first = service.reserve(event.id, [LineRequest(small, 6)], BUYER, idempotency_key="k-1")
+        with pytest.raises(SoldOut):
+            service.reserve(event.id, [LineRequest(small, 5)], BUYER)
+        again = service.reserve(event.id, [LineRequest(small, 6)], BUYER, idempotency_key="k-1")
+        last = service.reserve(event.id, [LineRequest(small, 4)], BUYER)
+    with sqlite3.connect(store.path) as other:
+        rows = {row[0] for row in other.execute("SELECT id FROM reservations WHERE event_id = ?", (event.id,))}
+    assert again == first and rows == {first.id, last.id}
+    assert held_elsewhere(store, small) == 10
