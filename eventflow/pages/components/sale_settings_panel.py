@@ -20,7 +20,7 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> speaks
 def sale_settings_panel(services: Services, organizer: Organizer, event: Event) -> None:
     rules = services.waiting_room.rules
     zone = ZoneInfo(event.timezone)
-    with ui.card().classes("w-full gap-2").props("data-testid=fair-sale-panel"):
+    with ui.card().classes("w-full gap-2").props("data-testid=fair-sale-panel") as card:
         ui.label(_("Fair sale")).classes("text-lg font-semibold")
         one_hold = ui.switch(_("One standing hold per buyer (a new hold replaces the previous one)"))
         drop = ui.switch(_("Drop mode: short holds while a tier sells fast"))
@@ -43,7 +43,8 @@ def sale_settings_panel(services: Services, organizer: Organizer, event: Event) 
             rate.set_value(settings.admissions_per_minute)
 
         async def load() -> None:  # after the page is built: the editor's build is not async
-            show(await services.off_loop(rules.settings, event.id))
+            show(await services.off_loop(rules.stored, event.id))
+            card.props("data-loaded=true")  # what tests wait for before they click
 
         ui.timer(0, load, once=True)
 
