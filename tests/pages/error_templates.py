@@ -8,6 +8,7 @@ import ast
 import importlib
 import pkgutil
 import sys
+from functools import cache
 from pathlib import Path
 
 import eventflow.domain
@@ -20,6 +21,7 @@ SCANNED = (ROOT / "domain", ROOT / "store")
 _NOT_WORDS_FIRST = {"IdentityToConfirm", "TooManyAttempts"}  # their first argument is not the words
 
 
+@cache
 def error_classes() -> list[type[DomainError]]:
     for package in (eventflow.domain, eventflow.store):
         for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
@@ -51,7 +53,8 @@ def _built(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
 
 
-def scan_sources() -> tuple[set[str], list[str]]:
+@cache
+def scan_sources() -> tuple[frozenset[str], tuple[str, ...]]:
     """(templates raised or marked, the raise calls whose words are not a literal: f-strings and the like)."""
     names = {cls.__name__ for cls in error_classes()}
     templates: set[str] = set()
@@ -71,13 +74,13 @@ def scan_sources() -> tuple[set[str], list[str]]:
                         templates.update(words)
                     elif name not in _NOT_WORDS_FIRST and _built(node.args[0]):
                         unmarked.append(f"{path.relative_to(ROOT.parent)}:{node.lineno}: {ast.unparse(node)[:100]}")
-    return templates, unmarked
+    return frozenset(templates), tuple(unmarked)
 
 
 def all_templates() -> set[str]:
-    templates, _ = scan_sources()
-    templates.update((cls.__doc__ or cls.code).strip() for cls in error_classes() if cls is not DomainError)
-    return {t for t in templates if t}
+    raised, _ = scan_sources()
+    documented = {(cls.__doc__ or cls.code).strip() for cls in error_classes() if cls is not DomainError}
+    return {t for t in raised | documented if t}
 
 
 if __name__ == "__main__":  # the templates a language lacks, as entries to append to its errors.po
