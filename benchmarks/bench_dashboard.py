@@ -108,7 +108,8 @@ def write_orders(db_path: Path, seeded: Seeded, tiers: list[tuple[str, int]], or
     db = sqlite3.connect(db_path, isolation_level=None)
     db.execute("BEGIN")
     db.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", order_rows)
-    db.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ticket_rows)
+    db.executemany("INSERT INTO tickets (id, order_id, event_id, tier_id, holder_name, access_key, secret, status, "
+                   "price_minor, fee_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ticket_rows)
     db.executemany("INSERT INTO checkins (ticket_id, event_id, device_id, scanned_at, nonce, offline, received_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?)", checkin_rows)
     db.executemany("UPDATE tiers SET sold = sold + ? WHERE id = ?", [(q, t) for t, q in sold.items()])

@@ -6,9 +6,9 @@ store's round trips, a payment provider's SDK); it is `adapters/threads.off_loop
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from eventflow.adapters.covers import CoverImages
 from eventflow.adapters.live import AvailabilityHub
@@ -20,6 +20,7 @@ from eventflow.config import Settings
 from eventflow.domain.access_codes import AccessCodes
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.attendee_messages import AttendeeMessages
+from eventflow.domain.attendees import Attendees
 from eventflow.domain.browse import Browse
 from eventflow.domain.cancellation import Cancellations
 from eventflow.domain.catalog import Catalog
@@ -27,9 +28,11 @@ from eventflow.domain.checkin import DoorCheckIn
 from eventflow.domain.checkout import Checkout
 from eventflow.domain.email_verification import EmailVerifications
 from eventflow.domain.errors import Unauthorized
+from eventflow.domain.exports import Exports
 from eventflow.domain.flyers import Flyers
 from eventflow.domain.links import staff_link
-from eventflow.domain.models import Organizer, Reservation
+from eventflow.domain.models import Buyer, Organizer, Reservation
+from eventflow.domain.my_tickets import MyTickets
 from eventflow.domain.outbox import Outbox, OutboxSender
 from eventflow.domain.password_reset import PasswordResets
 from eventflow.domain.payments.demo_refunds import DemoRefunds
@@ -39,6 +42,11 @@ from eventflow.domain.queries import Queries
 from eventflow.domain.reminders import Reminders
 from eventflow.domain.reservations import ReserveRequest, Ticketing, limit_keys
 from eventflow.domain.staff import DoorStaff
+from eventflow.domain.traffic import Traffic
+from eventflow.domain.transfers import TicketTransfer, Transfers
+from eventflow.domain.waiting_room import WaitingRoom, waiting_room_for
+from eventflow.domain.waitlist import EntryView, Waitlist, WaitlistStoreAndStore
+from eventflow.domain.wallet_passes import WalletPasses
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -67,6 +75,7 @@ class Services:
     password_resets: PasswordResets | None = None  # "forgot my password" mail links (domain/password_reset.py)
     browse: Browse | None = None  # browse, organizer pages, follows (domain/browse.py); None in bare test setups
     email_checks: EmailVerifications | None = None  # the organizer's email check (domain/email_verification.py)
+    wallet_passes: WalletPasses | None = None  # "Add to Apple Wallet" (domain/wallet_passes.py); None in bare setups
 
     async def off_loop(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await a domain call that reaches the store without blocking the loop."""
@@ -84,10 +93,63 @@ class Services:
         answered once the batch is committed; otherwise one call off the loop, as any other."""
         if self.reserve_limiter.enabled:  # RateLimited (429); when off, not even the keys are worked out
             self.reserve_limiter.hit(*limit_keys(request))
+        request = await self.admit_from_room(request)  # WaitingRoomRequired (403) without a pass (issue 13)
         if not self.ticketing.inline_safe:
             return await self.off_loop(self.ticketing.reserve, request.event_id, request.lines, request.buyer,
-                                       request.idempotency_key, request.code, request.buyer_token)
+                                       request.idempotency_key, request.code, request.buyer_token, request.source)
         return await self._reserve_batch.submit(request)
+
+    @cached_property
+    def traffic(self) -> Traffic:
+        """Views, holds and orders per source (domain/traffic.py): the one `Ticketing` reports to."""
+        if not isinstance(self.ticketing.traffic, Traffic):
+            self.ticketing.traffic = Traffic(self.ticketing.store, self.ticketing.clock)
+        return self.ticketing.traffic
+
+    @cached_property
+    def exports(self) -> Exports:
+        """Orders, attendees, check-ins and sources as sheets (domain/exports.py)."""
+        return Exports(self.queries, self.attendees.answer_sheet, self.traffic.figures)
+
+    async def admit_from_room(self, request: ReserveRequest) -> ReserveRequest:
+        """The waiting room's check before a reserve (domain/waiting_room.py): unchanged without a room, else
+        the pass's visitor as buyer token (one pass, one standing hold). The settings' recent copy is read
+        off the loop only when it is older than a second."""
+        if self.waiting_room.rules.cached(request.event_id) is None:
+            await self.off_loop(self.waiting_room.rules.settings, request.event_id)
+        visitor = self.waiting_room.check_reserve(request.event_id, request.room_pass)
+        return request if visitor is None else replace(request, buyer_token=f"room:{visitor}")
+
+    @cached_property
+    def waiting_room(self) -> WaitingRoom:
+        """The waiting room for hot on-sales and the events' fair-sale settings (domain/waiting_room.py)."""
+        return waiting_room_for(self.ticketing, self.settings.resolved_secret_key(),
+                                self.settings.one_hold_per_buyer, self.settings.drop_hold_minutes)
+
+    @cached_property
+    def room_join_limiter(self) -> RateLimiter:
+        """Waiting-room joins per client IP (EVENTFLOW_ROOM_JOIN_RATE_LIMIT)."""
+        return RateLimiter("room_join", self.settings.room_join_rate_limit)
+
+    @cached_property
+    def waitlist_join_limiter(self) -> RateLimiter:
+        """Waitlist joins per client IP and buyer (EVENTFLOW_WAITLIST_JOIN_RATE_LIMIT)."""
+        return RateLimiter("waitlist_join", self.settings.waitlist_join_rate_limit)
+
+    @cached_property
+    def waitlist(self) -> Waitlist:
+        """Waitlists of sold-out tiers (domain/waitlist.py): offers from tickets that come back."""
+        return Waitlist(cast(WaitlistStoreAndStore, self.ticketing.store), self.ticketing, self.outbox,
+                        self.settings.public_url)
+
+    async def join_waitlist(self, event_id: str, tier_id: str, email: str, name: str, quantity: int,
+                            client_ip: str | None = None) -> EntryView:
+        """A buyer joins a sold-out tier's waitlist (the page and the API both come here): the join
+        rate limit per client IP and buyer first (429), then one call off the loop."""
+        if self.waitlist_join_limiter.enabled:
+            self.waitlist_join_limiter.hit(*limit_keys(ReserveRequest(
+                event_id, (), Buyer(email=(email or "").strip().lower(), name=name), client_ip=client_ip)))
+        return await self.off_loop(self.waitlist.join, event_id, tier_id, email, name, quantity)
 
     @cached_property
     def reserve_limiter(self) -> RateLimiter:
@@ -107,6 +169,31 @@ class Services:
     def codes(self) -> AccessCodes:
         """Access and promo codes (domain/access_codes.py), on the ticketing store and catalogue."""
         return AccessCodes(self.ticketing.store, self.ticketing.clock, self.catalog)
+
+    @cached_property
+    def attendees(self) -> Attendees:
+        """Names per ticket and checkout questions (domain/attendees.py, domain/questions.py)."""
+        return Attendees(self.ticketing.store, self.ticketing.clock, self.ticketing, self.catalog)
+
+    @cached_property
+    def my_tickets(self) -> MyTickets:
+        """Every ticket of one email after a one-time mailed link (domain/my_tickets.py)."""
+        return MyTickets(self.ticketing.store, self.ticketing.clock, self.outbox,
+                         self.settings.resolved_secret_key(), self.settings.public_url)
+
+    @cached_property
+    def transfers(self) -> Transfers:
+        """A ticket handed on to a new attendee (domain/transfers.py); the new holder mailed through the outbox."""
+        store = self.ticketing.store
+        return Transfers(store, store, self.ticketing.clock, self.outbox, self.settings.public_url)
+
+    async def transfer_ticket(self, ticket_id: str, key: str, name: str, email: str) -> TicketTransfer:
+        """The holder hands the ticket on (the page and the API both come here); the new holder's mail is
+        tried at once, in a worker thread, like the tickets mail (the outbox job retries it otherwise)."""
+        record = await self.off_loop(self.transfers.transfer, ticket_id, key, name, email)
+        await self.off_loop(self.my_tickets.transferred, record)  # the new holder's My tickets (index)
+        await self.in_thread(self.outbox_sender.send_now, f"transfer:{record.id}")
+        return record
 
     @property
     def accounts(self) -> Accounts:

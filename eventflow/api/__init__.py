@@ -21,7 +21,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from eventflow.api import auth, buying, codes, door, events, flyers, health, orders, payments
+from eventflow.api import (
+    analytics,
+    attendees,
+    auth,
+    buying,
+    codes,
+    door,
+    events,
+    flyers,
+    health,
+    my_tickets,
+    orders,
+    payments,
+    transfers,
+    waiting_room,
+    waitlist,
+    wallet_passes,
+)
 from eventflow.api import discovery as discovery_routes
 from eventflow.api.deps import PREFIX, TAGS
 from eventflow.api.errors import add_unknown_route, install_error_handlers
@@ -31,9 +48,15 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
 # than with `include_router`, which in this FastAPI nests routers lazily: the catch-all's 405 check
 # and the authorization tests walk `router.routes` as plain APIRoutes.
 # Buying first: the router tries routes in order, and a ticket drop's reservations are the hottest.
-for resource in (buying, health, auth, events, codes, door, payments, orders, flyers):
+for resource in (buying, health, auth, events, codes, door, payments, orders, flyers, attendees):
     router.routes.extend(resource.router.routes)
 router.routes.extend(discovery_routes.router.routes)  # public search and organizer profiles
+router.routes.extend(analytics.router.routes)  # issue 18: sources, velocity, exports
+router.routes.extend(waiting_room.router.routes)  # issue 13: sale settings, waiting room
+router.routes.extend(waitlist.router.routes)  # issue 13: waitlists of sold-out tiers
+router.routes.extend(transfers.router.routes)  # issue 17: a ticket handed on, the organizer's rule
+router.routes.extend(my_tickets.router.routes)  # issue 17: every ticket of one email (mailed link)
+router.routes.extend(wallet_passes.router.routes)  # issue 17: Apple Wallet passes, the organizer's switch
 add_unknown_route(router)  # the catch-all must stay the last route
 
 __all__ = ["install_error_handlers", "router"]

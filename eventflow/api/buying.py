@@ -7,6 +7,7 @@ plain `def` route (FastAPI's thread pool), never on the loop, whichever store is
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from fastapi import Request
@@ -17,6 +18,7 @@ from eventflow.adapters.rate_limit import RateLimited
 from eventflow.api.auth import rate_limited
 from eventflow.api.deps import ServicesDep, resource_router, services
 from eventflow.api.errors import ERRORS
+from eventflow.api.lean_route import LeanRoute
 from eventflow.api.schemas import (
     Strict,
     documented_body,
@@ -25,6 +27,8 @@ from eventflow.api.schemas import (
     model_response,
     path_parameter,
 )
+from eventflow.api.transfers import transferred_ticket
+from eventflow.api.waiting_room import waiting_room_refusal
 from eventflow.domain.checkin import ticket_status_word
 from eventflow.domain.checkout import Paid, PaymentRequired
 from eventflow.domain.codes import code_valid_until
@@ -33,6 +37,9 @@ from eventflow.domain.links import ticket_url
 from eventflow.domain.models import Buyer, Order, Reservation
 from eventflow.domain.queries import TicketView
 from eventflow.domain.reservations import LineRequest, ReserveRequest
+from eventflow.domain.traffic import Touch
+from eventflow.domain.waiting_room import WaitingRoomRequired
+from eventflow.i18n import negotiate
 from eventflow.services import Services
 
 router = resource_router()
@@ -56,6 +63,12 @@ class ReservationIn(Strict):
     code: str | None = Field(default=None, max_length=64)  # an access or promo code (domain/access_codes.py)
     # The page's per-browser id: a new hold by the same browser (or email) replaces the previous one.
     buyer_token: str | None = Field(default=None, max_length=100)
+    # The waiting room's pass (api/waiting_room.py), required when the sale has a waiting room.
+    room_pass: str | None = Field(default=None, max_length=300)
+    # Where the buyer came from (domain/traffic.py): the `ref` (or utm_source) of the page they buy on,
+    # and the first one their browser ever came through; both default to "direct".
+    ref: str | None = Field(default=None, max_length=100)
+    first_ref: str | None = Field(default=None, max_length=100)
 
 
 class LineOut(BaseModel):
@@ -107,8 +120,17 @@ def reservation_json(reservation: Reservation) -> dict[str, Any]:
     }
 
 
-@router.post("/events/{event_id}/reservations", status_code=201, response_model=ReservationOut, responses=ERRORS,
-             openapi_extra={**documented_body(ReservationIn), "parameters": [path_parameter("event_id")]})
+def mail_language(request: Request) -> str | None:
+    """The buyer's mails' language from the request's Accept-Language (None without one: English)."""
+    header = request.headers.get("accept-language")
+    return _language_of(header[:200]) if header else None
+
+
+@lru_cache(maxsize=512)
+def _language_of(header: str) -> str:
+    return negotiate(header).language  # ~40 µs; a drop's buyers send few distinct headers: once each
+
+
 async def reserve(request: Request) -> Response:
     """Hold tickets until `expires_at`. With an `idempotency_key`, a retry of the same request (same
     lines and buyer) gets the same reservation back; the same key with another request is
@@ -124,15 +146,26 @@ async def reserve(request: Request) -> Response:
         reservation = await services(request).reserve(ReserveRequest(
             request.path_params["event_id"],
             [LineRequest(line.tier_id, line.quantity) for line in body.lines],
-            Buyer(email=body.buyer.email, name=body.buyer.name),
+            Buyer(email=body.buyer.email, name=body.buyer.name, language=mail_language(request)),
             body.idempotency_key,
             body.code,
             body.buyer_token,
-            request.client.host if request.client else None,
+            client[0] if (client := request.scope.get("client")) else None,  # no Address built per reserve
+            Touch.of(body.ref, body.first_ref) if body.ref or body.first_ref else None,
+            room_pass=body.room_pass,
         ))
     except RateLimited as limited:  # 429 `rate_limited` with Retry-After, as the login's
         return rate_limited(limited)
+    except WaitingRoomRequired as refusal:  # 403 `waiting_room`, with where to queue (issue 13)
+        return waiting_room_refusal(refusal, request.path_params["event_id"])
     return json_response(reservation_json(reservation), status=201)
+
+
+# LeanRoute (api/lean_route.py): the endpoint takes only the request, so FastAPI's per-request handler
+# work (dependency solving, telemetry) is skipped; documented as any route.
+router.add_api_route("/events/{event_id}/reservations", reserve, methods=["POST"], status_code=201,
+                     response_model=ReservationOut, responses=ERRORS, route_class_override=LeanRoute,
+                     openapi_extra={**documented_body(ReservationIn), "parameters": [path_parameter("event_id")]})
 
 
 @router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=ERRORS)
@@ -220,5 +253,10 @@ def ticket_out(app: Services, view: TicketView) -> TicketOut:
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, responses=ERRORS)
 async def get_ticket(ticket_id: str, key: str, app: ServicesDep) -> Response:
-    """The holder's ticket (the wallet link's `key` is the capability): today's code, and whether it is in."""
-    return model_response(ticket_out(app, await app.off_loop(app.queries.ticket_view, ticket_id, key)))
+    """The holder's ticket (the wallet link's `key` is the capability): today's code, and whether it is in.
+    A key the ticket had before it was handed on answers `status: "transferred"` (api/transfers.py)."""
+    try:
+        view = await app.off_loop(app.queries.ticket_view, ticket_id, key)
+    except NotFound:
+        return json_response(await app.off_loop(transferred_ticket, app, ticket_id, key))
+    return model_response(ticket_out(app, view))

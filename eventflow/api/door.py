@@ -76,6 +76,9 @@ class ManifestTicketOut(BaseModel):
     # Legacy EF1 codes: the ticket's TOTP secret, only for tickets sold before signed codes and only
     # until the event is over (docs/door.md); left out for every other ticket.
     ef1_secret: str | None = None
+    # Handed on (domain/transfers.py): how often (part of what its EF2 codes sign) and when last; left out else.
+    transfers: int | None = None
+    transferred_at: datetime | None = None
 
 
 class ManifestOut(BaseModel):
@@ -130,6 +133,7 @@ class ScanOut(BaseModel):
     double_admission: bool = False
     reason: str | None = None  # why an offline scan was refused unread (outside_door_window, ...)
     disputed: bool = False  # admitted, but its payment is disputed (the organizer lets such tickets in)
+    transferred_at: datetime | None = None  # the ticket was handed on then (domain/transfers.py)
 
 
 class OfflineScanIn(Strict):
@@ -168,6 +172,7 @@ def scan_out(outcome: ScanOutcome) -> ScanOut:
         double_admission=outcome.double_admission,
         reason=outcome.reason.value if outcome.reason else None,
         disputed=outcome.disputed,
+        transferred_at=outcome.transferred_at,
     )
 
 
@@ -194,7 +199,8 @@ def manifest_out(app: Services, staff: StaffAccess) -> ManifestOut:
         closes_at=manifest.closes_at, tiers=tiers,
         tickets=[ManifestTicketOut(id=t.id, order=t.order, tier=position[t.tier], holder=t.holder,
                                    status="disputed" if t.disputed else t.status.value,
-                                   checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret)
+                                   checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret,
+                                   transfers=t.transfers or None, transferred_at=t.transferred_at)
                  for t in manifest.tickets], event_status=manifest.event_status.value,
         starts_at=event.starts_at, timezone=event.timezone, device_label=staff.label,
     )

@@ -148,7 +148,7 @@ def orders_export(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -
     event's local times, check-in state)."""
     event = app.catalog.own_event(organizer_id, event_id)
     body = orders_csv(app.queries.orders(event_id), app.queries.tiers(event_id), event.timezone,
-                      app.queries.checkins(event_id))
+                      app.queries.checkins(event_id), app.attendees.answer_sheet(event_id))
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}-orders.csv"'})
 

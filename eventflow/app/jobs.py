@@ -100,6 +100,9 @@ async def drain_expired_holds(services: Services, batch: int | None = None) -> i
         released = await services.in_thread(services.ticketing.release_expired_holds, batch)
         total += released
         if released < batch:
+            # Released tickets of a tier with a waitlist were kept for it: offer them now (issue 13;
+            # without waitlists one cheap read). Also repairs a crash between a release and its offer.
+            await services.in_thread(services.waitlist.process)
             return total
 
 

@@ -38,6 +38,8 @@ from eventflow.app.jobs import (
     run_payment_jobs,
 )
 from eventflow.app.startup import open_checked_store, prepare_data_dir
+from eventflow.app.traffic_job import flush_at_stop, flush_traffic
+from eventflow.app.wallet_passes import build_wallet_passes
 from eventflow.config import ConfigurationError, Settings
 from eventflow.domain.accounts import Accounts
 from eventflow.domain.attendee_messages import AttendeeMessages
@@ -58,7 +60,9 @@ from eventflow.domain.payments.reconciliation import Reconciler
 from eventflow.domain.queries import Queries
 from eventflow.domain.reminders import Reminders
 from eventflow.domain.reservations import Ticketing
+from eventflow.domain.sale_settings import SaleRules
 from eventflow.domain.staff import DoorStaff
+from eventflow.domain.traffic import Traffic
 from eventflow.pages.components.formatting import use_exchange_rates
 from eventflow.services import Services
 
@@ -86,6 +90,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     drop_hold = timedelta(minutes=settings.drop_hold_minutes) if settings.drop_hold_minutes else None
     ticketing = Ticketing(store, clock, secret, listener=hub, hold_duration=settings.hold_duration, catalog=catalog,
                           one_hold_per_buyer=settings.one_hold_per_buyer, drop_hold=drop_hold)
+    ticketing.traffic = Traffic(store, clock)  # views, holds and orders per source (domain/traffic.py)
+    ticketing.sale_rules = SaleRules(store, settings.one_hold_per_buyer, drop_hold)  # per event (issue 13)
     server = (
         SmtpMailer(settings.smtp_url, settings.public_url)
         if settings.smtp_url
@@ -100,7 +106,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     cancellations = Cancellations(
         ticketing, store, outbox, payments.refunds if payments else None, settings.public_url,
         lease=timedelta(seconds=settings.payment_lease_seconds), checkpoint=crash_point(settings.crash_points))
-    return Services(
+    services = Services(
         settings=settings, catalog=catalog, ticketing=ticketing, tokens=TokenIssuer(secret, clock), hub=hub,
         checkout=checkout,
         staff=DoorStaff(catalog), queries=Queries(store, payments.store if payments else store),  # demo refunds too
@@ -115,7 +121,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         browse=build_browse(settings, store, catalog, outbox, clock),
         password_resets=PasswordResets(ticketing.accounts, outbox, clock, secret, settings.public_url),
         email_checks=email_checks(settings, catalog, ticketing.accounts, outbox, clock, secret),
+        wallet_passes=build_wallet_passes(settings, store, secret),
     )
+    assert services.wallet_passes is not None
+    services.door.passes = services.wallet_passes.codes  # the door accepts wallet passes' static codes
+    return services
 
 
 def install(services: Services) -> None:
@@ -144,11 +154,13 @@ def install(services: Services) -> None:
             refresh_exchange_rates(services.settings.exchange_rates))
         nicegui_app.state.event_changes = asyncio.create_task(run_event_changes(services))
         nicegui_app.state.listings = asyncio.create_task(backfill_listings(services))  # app/discovery.py
+        nicegui_app.state.traffic = asyncio.create_task(flush_traffic(services))  # app/traffic_job.py
         if services.payments is not None:
             nicegui_app.state.payment_jobs = asyncio.create_task(run_payment_jobs(services))
 
     async def stop_background_jobs() -> None:
         await services.hub.stop()
+        flush_at_stop(services)  # views and holds counted since the last flush (domain/traffic.py)
         services.ticketing.store.close()
 
     nicegui_app.on_startup(start_background_jobs)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from eventflow.domain.attendees import AnswerSheet
 from eventflow.domain.models import CheckIn, Event, Order, TicketStatus, Tier
 from eventflow.domain.money import FeeMode, currency_exponent, platform_fee_minor
 from eventflow.domain.payments.ledger import EventLedger
@@ -187,6 +188,8 @@ def sales_over_time(
 
 ORDER_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_id", "tier", "status",
                  "price_minor", "fee_minor", "currency", "price", "fee", "checked_in", "checked_in_at"]
+# Who each ticket is for (issue 17), then one column per checkout question (its label) when asked.
+ATTENDEE_COLUMNS = ["attendee_name", "attendee_email"]
 
 
 # A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
@@ -215,7 +218,7 @@ def local_time(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str = "UTC",
-               checkins: Iterable[CheckIn] = ()) -> str:
+               checkins: Iterable[CheckIn] = (), answers: AnswerSheet | None = None) -> str:
     """One row per ticket, so a spreadsheet counts heads. Amounts twice: in minor units (exact, for
     programs) and in major units (`price`, `fee`: what people read); times in the event's timezone;
     whether and when each ticket was admitted at the door.
@@ -227,7 +230,7 @@ def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str = "
     admitted = {checkin.ticket_id: checkin.scanned_at for checkin in checkins}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(ORDER_COLUMNS)
+    writer.writerow([*ORDER_COLUMNS, *ATTENDEE_COLUMNS, *(answers.columns() if answers else ())])
     for order in orders:
         for ticket in order.tickets:
             scanned = admitted.get(ticket.id)
@@ -236,7 +239,8 @@ def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str = "
                 names.get(ticket.tier_id, ticket.tier_id), str(ticket.status), ticket.price_minor,
                 ticket.fee_minor, order.currency, major_units(ticket.price_minor, order.currency),
                 major_units(ticket.fee_minor, order.currency), "yes" if scanned else "no",
-                local_time(scanned, zone) if scanned else "",
+                local_time(scanned, zone) if scanned else "", ticket.holder_name, ticket.holder_email,
+                *(answers.cells(order, ticket) if answers else ()),
             )])
     return buffer.getvalue()
 

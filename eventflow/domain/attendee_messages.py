@@ -28,6 +28,7 @@ MAX_TEXT = 10_000
 class Recipient:
     email: str
     name: str
+    language: str | None = None  # the language they bought in: the message's frame is in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,8 @@ class AttendeeMessages:
         seen: dict[str, Recipient] = {}
         for order in self.store.list_orders(event_id):
             if any(t.status is TicketStatus.VALID and (tier_id is None or t.tier_id == tier_id) for t in order.tickets):
-                seen.setdefault(order.buyer.email.strip().lower(), Recipient(order.buyer.email, order.buyer.name))
+                seen.setdefault(order.buyer.email.strip().lower(), Recipient(order.buyer.email, order.buyer.name,
+                                                                          order.buyer.language))
         return list(seen.values())
 
     def preview(self, organizer_id: str, event_id: str, subject: str, text: str) -> OutgoingMail:
@@ -74,7 +76,7 @@ class AttendeeMessages:
         people = self.recipients(organizer_id, event_id, tier_id)
         queued = self.outbox.enqueue_many([
             (f"{batch}:{person.email.strip().lower()}",
-             organizer_message_mail(event, person.email, person.name, subject, text, self.base_url))
+             organizer_message_mail(event, person.email, person.name, subject, text, self.base_url, person.language))
             for person in people], event_id=event_id, batch=batch)
         return MessageSent(batch, len(people), queued)
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from eventflow.domain.catalog import Catalog
+from eventflow.domain.change_mails import asked_mail, cancelled_mail, postponed_mail, void_mail
 from eventflow.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from eventflow.domain.event_changes import ChangeKind, EventChange
 from eventflow.domain.links import order_path
 from eventflow.domain.models import Event, EventStatus, Order, new_id
-from eventflow.domain.money import format_money
 from eventflow.domain.outbox import Outbox, OutgoingMail
 from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus
 from eventflow.domain.payments.refunds import Refunds, record_without_provider, rest_of_order_refund
@@ -165,7 +165,7 @@ class Cancellations:
         event = self.catalog.own_event(organizer_id, order.event_id)  # NotFound for someone else's
         settled = self.settle(order, RefundReason.ORDER_VOIDED, "void", restock=True,
                               earlier=self._refunds_of(order))
-        self._mail(f"void:{order.id}", order, event, "void", _void_mail(event, settled, reason, self._link(order)))
+        self._mail(f"void:{order.id}", order, event, "void", void_mail(event, settled, reason, self._link(order)))
         return settled
 
     # ------------------------------------------------------------ the buyer's action (postponed events)
@@ -185,7 +185,7 @@ class Cancellations:
         settled = self.settle(order, RefundReason.BUYER_REQUEST, "asked", restock=True,
                               earlier=self._refunds_of(order))
         self._mail(f"asked:{order.id}", order, event, "refund-request",
-                   _asked_mail(event, settled, self._link(order)))
+                   asked_mail(event, settled, self._link(order)))
         return settled
 
     def announced(self, event_id: str) -> EventChange | None:
@@ -290,11 +290,11 @@ class Cancellations:
         if change.kind is ChangeKind.POSTPONED:
             if any(t.status.value == "valid" for t in order.tickets):
                 self._mail(f"postpone:{change.id}:{order.id}", order, event, change.id,
-                           _postponed_mail(event, change, link))
+                           postponed_mail(event, change, link, order.buyer.language))
             return
         settled = self.settle(order, RefundReason.EVENT_CANCELLED, "cancel", restock=False, earlier=earlier)
         self.checkpoint(f"cancellation_refunded:{change.done + len(change.failures) + 1}")
-        self._mail(f"cancel:{order.id}", order, event, "cancel", _cancelled_mail(event, change, settled, link))
+        self._mail(f"cancel:{order.id}", order, event, "cancel", cancelled_mail(event, change, settled, link))
 
     def _told(self, order: Order) -> bool:
         """Whether the batch finished this order (its mail, the last step, is in the outbox)."""
@@ -320,56 +320,3 @@ def _clean(text: str, limit: int, name: str) -> str:
         raise ValidationFailed("The {name} is too long ({most:,} characters at most)", field=name, name=name,
                                most=limit)
     return text
-
-
-def _money_line(settled: Settled, event: Event) -> str:
-    amount = format_money(settled.refunded_minor, event.currency)
-    if settled.order.total_minor and settled.refund is None:
-        return "Everything you paid for this order was refunded already."
-    if settled.refund is None or settled.refunded_minor == 0:
-        return "Nothing was paid for this order, so there is nothing to refund."
-    if settled.demo:
-        return f"Refund: {amount} (test mode: recorded as refunded, no real money moved)."
-    return (f"Refund: {amount}, everything you paid (fees included), on its way to the card you paid with "
-            "(5-10 days).")
-
-
-def _quoted(message: str) -> str:
-    return "".join(f"> {line}\n" for line in message.splitlines()) + "\n" if message else ""
-
-
-def _cancelled_mail(event: Event, change: EventChange, settled: Settled, link: str) -> tuple[str, str]:
-    text = (f"We are sorry: {event.title} is cancelled.\n\n"
-            + (f"A message from the organizer:\n{_quoted(change.message)}" if change.message else "\n")
-            + f"{_money_line(settled, event)}\nYour tickets are no longer valid.\n\nYour order: {link}\n")
-    return f"Cancelled: {event.title}", text
-
-
-def _void_mail(event: Event, settled: Settled, reason: str, link: str) -> tuple[str, str]:
-    text = (f"The organizer of {event.title} voided your order {settled.order.id}; its tickets are no "
-            f"longer valid.\n\n" + (f"Reason:\n{_quoted(reason)}" if reason else "")
-            + f"{_money_line(settled, event)}\n\nYour order: {link}\n")
-    return f"Your order for {event.title} was voided", text
-
-
-def _asked_mail(event: Event, settled: Settled, link: str) -> tuple[str, str]:
-    text = (f"As you asked, your order {settled.order.id} for {event.title} is refunded and its tickets "
-            f"are no longer valid.\n\n{_money_line(settled, event)}\n\nYour order: {link}\n")
-    return f"Refunded: {event.title}", text
-
-
-def _postponed_mail(event: Event, change: EventChange, link: str) -> tuple[str, str]:
-    when = _when(change.starts_at or event.starts_at, event.timezone)
-    deadline = _when(change.refund_deadline, event.timezone) if change.refund_deadline else ""
-    text = (f"{event.title} is postponed to {when}. Your tickets stay valid for the new date.\n\n"
-            + (f"A message from the organizer:\n{_quoted(change.message)}" if change.message else "")
-            + (f"Can't make it? Ask for a full refund on your order page until {deadline}:\n{link}\n"
-               if deadline else f"Your order: {link}\n"))
-    return f"New date: {event.title}", text
-
-
-def _when(instant: datetime, timezone: str) -> str:
-    from zoneinfo import ZoneInfo
-
-    local = instant.astimezone(ZoneInfo(timezone))
-    return f"{local:%A %d %B %Y, %H:%M} ({timezone})"

@@ -16,7 +16,7 @@ manifest's stamp, issued by the server). Each scan's nonce counts once per (even
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -41,6 +41,8 @@ from eventflow.domain.door_keys import DoorKeys
 from eventflow.domain.errors import ValidationFailed
 from eventflow.domain.models import CheckIn, DoubleAdmission, Event, EventStatus, Ticket, TicketStatus
 from eventflow.domain.ports import AvailabilityListener, NoListener, Store
+from eventflow.domain.wallet_passes import PREFIX as PASS_PREFIX
+from eventflow.domain.wallet_passes import PassCodes
 
 MAX_SYNC_BATCH = 500
 CLOCK_SKEW_ALLOWED = timedelta(minutes=5)  # a device clock this far off the server's is still believed
@@ -83,6 +85,7 @@ class ScanOutcome:
     double_admission: bool = False
     reason: Refusal | None = None
     disputed: bool = False  # admitted although its payment is disputed (the organizer lets such tickets in)
+    transferred_at: datetime | None = None  # the ticket's last hand-on (domain/transfers.py): "transferred 10 min ago"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,8 @@ class ManifestTicket:
     checked_in_at: datetime | None
     legacy_secret: str | None = None  # EF1 TOTP secret: only tickets sold before signed codes
     disputed: bool = False  # its payment is charged back and the organizer refuses such tickets
+    transfers: int = 0  # part of what its codes sign (domain/door_keys.signed_message)
+    transferred_at: datetime | None = None  # its last hand-on, so the door can say "transferred 10 min ago"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,8 @@ class DisputedOrders(Protocol):
 
 
 class DoorCheckIn:
+    passes: PassCodes | None = None  # wallet passes' static codes, checked online (domain/wallet_passes.py)
+
     def __init__(self, store: Store, clock: Clock, keys: DoorKeys, listener: AvailabilityListener | None = None,
                  signed_codes_since: datetime = SIGNED_CODES_SINCE, disputes: DisputedOrders | None = None) -> None:
         self.disputes = disputes
@@ -168,10 +175,12 @@ class DoorCheckIn:
         opens_at, closes_at = door_window(event)
         legacy_open = now <= closes_at
         refused = self.disputes.verdicts(event.organizer_id, event.id) if self.disputes else {}
+        handed_on = {t.ticket_id: t.at for t in self.store.event_transfers(event.id)}  # oldest first: last wins
         tickets = [
             ManifestTicket(t.id, order.id, tiers.get(t.tier_id, ""), t.holder_name, t.status, checked_in.get(t.id),
                            t.secret if legacy_open and order.created_at < self.signed_codes_since else None,
-                           disputed=refused.get(order.id, False))
+                           disputed=refused.get(order.id, False), transfers=t.transfers,
+                           transferred_at=handed_on.get(t.id))
             for order in self.store.list_orders(event.id)
             for t in order.tickets
         ]
@@ -183,7 +192,7 @@ class DoorCheckIn:
         so it keeps showing codes the door accepts with no network for that long."""
         first = step_of(self.clock.now()) + min(ACCEPTED_STEPS)
         count = int(hours * 3600) // STEP_SECONDS + 1 - min(ACCEPTED_STEPS)
-        return WalletCodes(first, [self.keys.sign(ticket.event_id, ticket.id, step)
+        return WalletCodes(first, [self.keys.sign(ticket.event_id, ticket.id, step, ticket.transfers)
                                    for step in range(first, first + count)])
 
     def holder_status(self, ticket: Ticket, event: Event | None) -> str:
@@ -197,12 +206,17 @@ class DoorCheckIn:
 
     def qr_payload(self, ticket: Ticket, at: datetime) -> str:
         """The code a ticket shows at `at` (EF2)."""
-        return self.keys.payload(ticket.event_id, ticket.id, step_of(at))
+        return self.keys.payload(ticket.event_id, ticket.id, step_of(at), ticket.transfers)
 
     # ---------------------------------------------------------------- online
     def scan(self, event: Event, payload: str, device_id: str) -> ScanOutcome:
         """An online scan: the server's word is final across all devices."""
         device_id = _device(device_id)
+        if self.passes is not None and payload.strip().startswith(PASS_PREFIX):  # a wallet pass's static code
+            ticket_id = self.passes.ticket_for(payload)  # None: forged, made before a transfer, or forbidden
+            if ticket_id is None:
+                return ScanOutcome(ScanResult.INVALID, reason=Refusal.MALFORMED)
+            return self._admit_online(event, self._judge_ticket(event, ticket_id, {}), device_id, self.clock.now())
         code = parse_payload(payload)
         if code is None:
             return ScanOutcome(ScanResult.INVALID, reason=Refusal.MALFORMED)
@@ -223,11 +237,15 @@ class DoorCheckIn:
         assert outcome.ticket is not None
         checkin = CheckIn(outcome.ticket.id, event.id, device_id, now, nonce=f"online:{device_id}:{now.isoformat()}",
                           received_at=now)
-        stored, created = self.store.admit(checkin)
+        # Conditional on the transfer count the code was judged with: a transfer landing in between wins.
+        stored, created = self.store.admit(checkin, outcome.ticket.transfers)
+        if stored is checkin and not created:
+            return ScanOutcome(ScanResult.INVALID, outcome.ticket, outcome.tier_name)
         if created:
             self.listener.availability_changed(event.id)
         result = ScanResult.ADMITTED if created else ScanResult.ALREADY_CHECKED_IN
-        return ScanOutcome(result, outcome.ticket, outcome.tier_name, stored, disputed=outcome.disputed)
+        return ScanOutcome(result, outcome.ticket, outcome.tier_name, stored, disputed=outcome.disputed,
+                           transferred_at=outcome.transferred_at)
 
     # ---------------------------------------------------------------- offline uploads
     def sync(self, event: Event, device_id: str, scans: list[OfflineScan], scope: str | None = None,
@@ -283,7 +301,11 @@ class DoorCheckIn:
             return judged
         checkin = CheckIn(scan.ticket_id, event.id, device_id, scan.scanned_at, nonce, offline=True,
                           received_at=self.clock.now())
-        stored, created = self.store.admit(checkin)
+        transfers = judged.ticket.transfers if judged.ticket is not None else None
+        stored, created = self.store.admit(checkin, transfers)
+        if stored is checkin and not created:  # handed on while this upload was judged: its code is gone
+            self.store.record_scan_result(nonce, event.id, ScanResult.INVALID.value)
+            return ScanOutcome(ScanResult.INVALID, judged.ticket, judged.tier_name)
         if created:
             self.listener.availability_changed(event.id)
         if created or stored.nonce == nonce or (stored.nonce == scan.nonce and stored.device_id == device_id):
@@ -320,12 +342,21 @@ class DoorCheckIn:
         return ScanOutcome(ScanResult.ADMITTED, ticket, tier_name, disputed=refused is False)
 
     def _judge(self, event: Event, code: DoorCode, at: datetime, tiers: dict[str, dict[str, str]]) -> ScanOutcome:
+        outcome = self._judge_code(event, code, at, tiers)
+        ticket = outcome.ticket
+        if ticket is not None and ticket.transfers and outcome.result is not ScanResult.WRONG_EVENT:
+            handed_on = self.store.list_transfers(ticket.id)  # only for tickets handed on: one more read
+            return replace(outcome, transferred_at=handed_on[-1].at if handed_on else None)
+        return outcome
+
+    def _judge_code(self, event: Event, code: DoorCode, at: datetime,
+                    tiers: dict[str, dict[str, str]]) -> ScanOutcome:
         outcome = self._judge_ticket(event, code.ticket_id, tiers)
         if outcome.result is not ScanResult.ADMITTED:
             return outcome
         assert outcome.ticket is not None
         if isinstance(code, SignedCode):
-            age = signed_code_age(self.keys, event.id, code, at)
+            age = signed_code_age(self.keys, event.id, code, at, outcome.ticket.transfers)
         elif self.has_legacy_code(outcome.ticket):
             age = code_age(outcome.ticket.secret, code.digits, at)
         else:  # sold after signed codes shipped: no EF1 code of it was ever shown

@@ -130,10 +130,11 @@ def step_age(step: int, at: datetime) -> CodeAge:
     return CodeAge.INVALID
 
 
-def signed_code_age(keys: DoorKeys, event_id: str, code: SignedCode, at: datetime) -> CodeAge:
-    """VALID or STALE as the step says, once the event's key vouches for it; else INVALID."""
+def signed_code_age(keys: DoorKeys, event_id: str, code: SignedCode, at: datetime, transfers: int = 0) -> CodeAge:
+    """VALID or STALE as the step says, once the event's key vouches for it (for the ticket's current
+    transfer count); else INVALID."""
     age = step_age(code.step, at)
-    if age is CodeAge.INVALID or not keys.verify(event_id, code.ticket_id, code.step, code.signature):
+    if age is CodeAge.INVALID or not keys.verify(event_id, code.ticket_id, code.step, code.signature, transfers):
         return CodeAge.INVALID
     return age
 

@@ -47,9 +47,12 @@ def from_b64url(text: str) -> bytes | None:
         return None
 
 
-def signed_message(ticket_id: str, step: int) -> bytes:
-    """What the event key signs: the payload up to its last dot, as the scanner's JavaScript rebuilds it."""
-    return f"{SIGNED_PREFIX}.{ticket_id}.{step}".encode("ascii")
+def signed_message(ticket_id: str, step: int, transfers: int = 0) -> bytes:
+    """What the event key signs: the payload up to its last dot, as the scanner's JavaScript rebuilds it,
+    plus `~<transfers>` once the ticket was handed on (domain/transfers.py): the payload looks the same,
+    but a code shown before a transfer no longer verifies against the ticket's count in the manifest."""
+    suffix = f"~{transfers}" if transfers else ""
+    return f"{SIGNED_PREFIX}.{ticket_id}.{step}{suffix}".encode("ascii")
 
 
 class DoorKeys:
@@ -89,16 +92,16 @@ class DoorKeys:
         """The event's public key, raw 32 bytes as base64url: what the scanner's manifest carries."""
         return b64url(self._event_public(event_id).public_bytes(Encoding.Raw, PublicFormat.Raw))
 
-    def sign(self, event_id: str, ticket_id: str, step: int) -> str:
+    def sign(self, event_id: str, ticket_id: str, step: int, transfers: int = 0) -> str:
         """The signature of one 30-second code of a ticket (base64url, 86 characters)."""
-        return b64url(self._event_key(event_id).sign(signed_message(ticket_id, step)))
+        return b64url(self._event_key(event_id).sign(signed_message(ticket_id, step, transfers)))
 
-    def payload(self, event_id: str, ticket_id: str, step: int) -> str:
-        return f"{SIGNED_PREFIX}.{ticket_id}.{step}.{self.sign(event_id, ticket_id, step)}"
+    def payload(self, event_id: str, ticket_id: str, step: int, transfers: int = 0) -> str:
+        return f"{SIGNED_PREFIX}.{ticket_id}.{step}.{self.sign(event_id, ticket_id, step, transfers)}"
 
-    def verify(self, event_id: str, ticket_id: str, step: int, signature: bytes) -> bool:
+    def verify(self, event_id: str, ticket_id: str, step: int, signature: bytes, transfers: int = 0) -> bool:
         try:
-            self._event_public(event_id).verify(signature, signed_message(ticket_id, step))
+            self._event_public(event_id).verify(signature, signed_message(ticket_id, step, transfers))
         except InvalidSignature:
             return False
         return True

@@ -179,6 +179,7 @@ class ReservationLine:
 class Buyer:
     email: str
     name: str
+    language: str | None = None  # the language they bought in (domain/language.py): their mails'; None: English
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +253,8 @@ class Ticket:
     status: TicketStatus = TicketStatus.VALID
     price_minor: int = 0  # the tier price this ticket was bought at
     fee_minor: int = 0  # the platform fee taken on it
+    holder_email: str = ""  # the attendee's email when the buyer gave one (domain/attendees.py); else ""
+    transfers: int = 0  # times handed on (domain/transfers.py); the door codes sign it, so old codes stop working
 
     def __post_init__(self) -> None:
         # Stores hand back the plain text they persisted; one conversion here serves them all.

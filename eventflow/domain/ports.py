@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from eventflow.domain.access_codes import AccessCodeStore
+from eventflow.domain.attendees import AttendeeStore
 from eventflow.domain.discovery import DiscoveryStore
 from eventflow.domain.event_changes import EventChange
 from eventflow.domain.flyers import FlyerStore
@@ -25,13 +26,19 @@ from eventflow.domain.models import (
     Tier,
     TierCount,
 )
+from eventflow.domain.my_tickets import MyTicketsStore
 from eventflow.domain.outbox import OutboxStore
 from eventflow.domain.payments.dispute_store import DisputeStore
 from eventflow.domain.payments.records import ConnectedAccount, Payment, PaymentState, Refund, RefundStatus
+from eventflow.domain.sale_settings import SaleSettingsStore
 from eventflow.domain.sales_stats import RECENT_ADMISSIONS, DoorSummary, SalesSummary
+from eventflow.domain.traffic import TrafficStore
+from eventflow.domain.transfers import TransferStore
+from eventflow.domain.waiting_room import WaitingRoomStore
 
 
-class Store(AccessCodeStore, Protocol):
+class Store(AccessCodeStore, TrafficStore, AttendeeStore, SaleSettingsStore, WaitingRoomStore, TransferStore,
+            MyTicketsStore, Protocol):
     """Persistence of everything but payments: this docstring and the methods' are the specification
     every implementation meets (SQLite, DynamoDB, the tests' in-memory fake), checked by the contract
     suite in tests/store/test_contract.py.
@@ -225,10 +232,13 @@ class Store(AccessCodeStore, Protocol):
     def find_staff(self, token_hash: str) -> StaffAccess | None: ...
 
     # door check-in
-    def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
+    def admit(self, checkin: CheckIn, transfers: int | None = None) -> tuple[CheckIn, bool]:
         """Record the ticket's check-in unless it has one: (the ticket's check-in, created).
 
-        Conditional (first write wins), so two devices racing online admit one person once."""
+        Conditional (first write wins), so two devices racing online admit one person once. With
+        `transfers`, also only while the ticket's transfer count is still that (the code was judged
+        against it; domain/transfers.py): else nothing is written and `(checkin, False)` comes back,
+        the very record passed in, when the ticket has no check-in."""
 
     def list_checkins(self, event_id: str) -> list[CheckIn]:
         """The event's check-ins ordered by (scanned_at, ticket_id)."""

@@ -41,6 +41,7 @@ from eventflow.domain.access_codes import (
     tier_sellable,
 )
 from eventflow.domain.accounts import Accounts, normalise_email
+from eventflow.domain.attendees import holders
 from eventflow.domain.buyer_limits import buyer_keys, displaced
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.clock import Clock
@@ -52,9 +53,9 @@ from eventflow.domain.errors import (
     IdempotencyKeyReused,
     NotFound,
     NotOnSale,
-    ReservationClosed,
     StaleCatalog,
     ValidationFailed,
+    reservation_closed,
 )
 from eventflow.domain.models import (
     DEFAULT_HOLD,
@@ -72,7 +73,10 @@ from eventflow.domain.models import (
     new_id,
 )
 from eventflow.domain.money import TicketPrice
+from eventflow.domain.my_tickets import owners_of_order
 from eventflow.domain.ports import AvailabilityListener, NoListener, Store
+from eventflow.domain.sale_settings import SaleRules
+from eventflow.domain.traffic import NoTracking, SaleTracking, Touch
 
 # Holds released per reaper batch (`Ticketing.reaper_batch`); the reaper drains batch after batch.
 # Embedded store: one SQLite write transaction of 200 takes ~10 ms (buyers' reserves wait for it at
@@ -100,6 +104,8 @@ class ReserveRequest:
     code: str | None = None  # an access code, as the buyer typed it
     buyer_token: str | None = None  # the page's per-browser id (domain/buyer_limits.py)
     client_ip: str | None = None  # for the rate limits (adapters/rate_limit.py), not stored
+    source: Touch | None = None  # where the buyer came from (domain/traffic.py)
+    room_pass: str | None = None  # the waiting room's signed pass (domain/waiting_room.py), checked before
 
 
 def limit_keys(request: ReserveRequest) -> tuple[str, ...]:
@@ -154,6 +160,9 @@ class Ticketing:
         self.one_hold_per_buyer = one_hold_per_buyer
         self.drop_hold = drop_hold  # drop mode's shorter hold (domain/drop_mode.py); None: off
         self._recent_codes = RecentCodes()  # access codes, for pricing holds (see `_access_code`)
+        self.traffic: SaleTracking = NoTracking()  # holds and orders per source (domain/traffic.py; the app's)
+        # Per-event choices over the two above (domain/sale_settings.py; the app's, a recent copy: no read per hold).
+        self.sale_rules: SaleRules | None = None
 
     @property
     def inline_safe(self) -> bool:
@@ -182,12 +191,13 @@ class Ticketing:
         idempotency_key: str | None = None,
         code: str | None = None,
         buyer_token: str | None = None,
+        source: Touch | None = None,
     ) -> Reservation:
         """Hold tickets for a buyer; the buyer's previous hold for this event is released first
         (one standing hold per buyer: domain/buyer_limits.py)."""
         quantities = self._merge_lines(lines)
         code_text = normalize_code(code) if code else None
-        buyer = Buyer(email=normalise_email(buyer.email), name=buyer.name.strip())
+        buyer = Buyer(email=normalise_email(buyer.email), name=buyer.name.strip(), language=buyer.language)
         if not buyer.name or len(buyer.name) > 120:
             raise ValidationFailed("Enter the buyer's name (up to 120 characters)")
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
@@ -197,7 +207,9 @@ class Ticketing:
             if idempotency_key
             else new_id("res", 16)
         )
-        keys = buyer_keys(buyer, buyer_token) if self.one_hold_per_buyer else ()
+        one_hold = (self.sale_rules.one_hold_per_buyer(event_id, self.one_hold_per_buyer) if self.sale_rules
+                    else self.one_hold_per_buyer)
+        keys = buyer_keys(buyer, buyer_token) if one_hold else ()
         replaced = not keys
         for attempt in range(3):
             # First from the recent read; after a StaleCatalog (an organizer edited a tier) afresh.
@@ -220,6 +232,7 @@ class Ticketing:
             if created:
                 if keys:
                     self._stand_or_give_way(event_id, keys, reservation_id)
+                self.traffic.hold_made(stored, source)  # counted before live pages re-read
                 self.notify_changed(event_id)
             elif idempotency_key and fingerprint_of(stored) != reservation.request_fingerprint:
                 # Another request under a key already used: nothing of that reservation is told.
@@ -268,7 +281,8 @@ class Ticketing:
             for request in requests:
                 try:
                     results.append(self.reserve(request.event_id, request.lines, request.buyer,
-                                                request.idempotency_key, request.code, request.buyer_token))
+                                                request.idempotency_key, request.code, request.buyer_token,
+                                                request.source))
                 except Exception as error:
                     results.append(error)
             return results
@@ -276,7 +290,7 @@ class Ticketing:
     def _reserve_or_refusal(self, request: ReserveRequest) -> Reservation | Exception:
         try:
             return self.reserve(request.event_id, request.lines, request.buyer, request.idempotency_key,
-                                request.code, request.buyer_token)
+                                request.code, request.buyer_token, request.source)
         except DomainError as refusal:
             return refusal
 
@@ -284,16 +298,14 @@ class Ticketing:
         if not lines:
             raise ValidationFailed("Choose at least one ticket")
         if len(lines) > MAX_LINES_PER_RESERVATION:
-            raise ValidationFailed(f"At most {MAX_LINES_PER_RESERVATION} lines per reservation")
+            raise ValidationFailed("At most {most} lines per reservation", most=MAX_LINES_PER_RESERVATION)
         quantities: dict[str, int] = {}
         for line in lines:
             if not 1 <= line.quantity <= MAX_TICKETS_PER_RESERVATION:
-                raise ValidationFailed(
-                    f"quantity must be between 1 and {MAX_TICKETS_PER_RESERVATION}"
-                )
+                raise ValidationFailed("quantity must be between 1 and {most}", most=MAX_TICKETS_PER_RESERVATION)
             quantities[line.tier_id] = quantities.get(line.tier_id, 0) + line.quantity
         if sum(quantities.values()) > MAX_TICKETS_PER_RESERVATION:
-            raise ValidationFailed(f"At most {MAX_TICKETS_PER_RESERVATION} tickets per reservation")
+            raise ValidationFailed("At most {most} tickets per reservation", most=MAX_TICKETS_PER_RESERVATION)
         return quantities
 
     def _price(
@@ -316,15 +328,14 @@ class Ticketing:
         for tier_id, quantity in quantities.items():
             tier = view.tier(tier_id)
             if tier is None:
-                raise ValidationFailed(f"Tier {tier_id!r} is not part of this event")
+                raise ValidationFailed("Tier {tier!r} is not part of this event", tier=tier_id)
             if tier.hidden and not tier_sellable(tier, code):
                 raise CodeRequired()
             if not tier.on_sale_at(now):
-                raise NotOnSale(f"{tier.name} is not on sale right now")
+                raise NotOnSale("{tier} is not on sale right now", tier=tier.name)
             if quantity > tier.max_per_order:
-                raise ValidationFailed(
-                    f"At most {tier.max_per_order} {tier.name} tickets per order"
-                )
+                raise ValidationFailed("At most {count} {tier} tickets per order", count=tier.max_per_order,
+                                       tier=tier.name)
             if code is None:
                 price, discount = TicketPrice.of(tier.price_minor, event.currency, event.fee_mode), 0
             else:
@@ -354,7 +365,8 @@ class Ticketing:
             status=ReservationStatus.HELD,
             created_at=now,
             expires_at=now + hold_length((t for t in view.tiers if t.id in quantities), self.hold_duration,
-                                         self.drop_hold),
+                                         self.sale_rules.drop_hold(event.id, self.drop_hold) if self.sale_rules
+                                         else self.drop_hold),
             idempotency_key=idempotency_key,
             # Only a client's key can bring a second request to this id (a random id cannot), so only then is
             # the request worth a hash: a reserve without a key skips the JSON dump and SHA-256.
@@ -384,7 +396,7 @@ class Ticketing:
         current = self.store.get_reservation(reservation_id) or reservation
         if current.status is ReservationStatus.CANCELLED:
             return current  # cancelling twice is fine
-        raise ReservationClosed(f"This reservation is already {current.status.value}")
+        raise reservation_closed(current.status.value, already=True)
 
     def expire(self, reservation_id: str) -> bool:
         released = self.store.release(reservation_id, ReservationStatus.EXPIRED, self.clock.now())
@@ -430,26 +442,31 @@ class Ticketing:
             raise HoldExpired()
         order = self._new_order(reservation, payment_ref)
         stored, created = self.store.confirm(reservation_id, order, self.clock.now())
+        self.store.add_ticket_owners(owners_of_order(stored))  # My tickets' index (domain/my_tickets.py)
         if created:
+            self.traffic.order_made(stored)  # counted before live pages (the dashboard's sources) re-read
             self.notify_changed(reservation.event_id)
         return stored, created
 
     def _new_order(self, reservation: Reservation, payment_ref: str) -> Order:
         order_id = new_id("ord", 12)
+        # Each ticket's attendee (domain/attendees.py): one read, here only, never on the reserve.
+        names = iter(holders(reservation, self.store.get_attendees(reservation.event_id, reservation.id)))
         tickets = tuple(
             Ticket(
                 id=new_id("tkt", 12),
                 order_id=order_id,
                 event_id=reservation.event_id,
                 tier_id=line.tier_id,
-                holder_name=reservation.buyer.name,
+                holder_name=name,
                 access_key=secrets.token_urlsafe(18),
                 secret=base64.b32encode(secrets.token_bytes(20)).decode(),
                 price_minor=line.unit_price_minor,
                 fee_minor=line.unit_fee_minor,
+                holder_email=email,
             )
             for line in reservation.lines
-            for _ in range(line.quantity)
+            for name, email in (next(names) for _ in range(line.quantity))
         )
         return Order(
             id=order_id,

@@ -20,6 +20,7 @@ def register(services: Services) -> None:
         event_page,
         home,
         login,
+        my_tickets,
         not_found,
         order,
         organizer_profile,
@@ -35,7 +36,7 @@ def register(services: Services) -> None:
     install_door_assets()
     for screen in (home, event_page, checkout, demo_payment, order, ticket, login, account, dashboard,
                    event_editor, event_dashboard, scanner, stripe_return, payments_setup, password_reset,
-                   embed, browse, organizer_profile, waitlist, not_found):
+                   embed, browse, organizer_profile, waitlist, my_tickets, not_found):
         screen.register(services)
     if services.settings.oidc_issuer:
         from eventflow.pages import oidc_login

@@ -14,7 +14,8 @@ from eventflow.domain.errors import DomainError, NotFound
 from eventflow.domain.links import event_path, order_path
 from eventflow.domain.models import ReservationStatus
 from eventflow.domain.queries import ReservationView
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
+from eventflow.pages.components.attendee_form import attendee_form
 from eventflow.pages.components.breakdown import price_breakdown
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, heading, not_found
@@ -73,6 +74,7 @@ def register(services: Services) -> None:
                             reservation.currency, reservation.fee_mode, processing,
                             code=reservation.code.code if reservation.code else None)  # its discount line
             ui.label(_("Tickets go to {email}").format(email=reservation.buyer.email)).classes("text-sm text-slate-600")
+            attendees = await attendee_form(services, reservation)  # names per ticket, questions (issue 17)
             error = ui.label().classes("text-red-700")
             total = reservation.total_minor + processing
             pay = ui.button(
@@ -100,10 +102,13 @@ def register(services: Services) -> None:
 
         async def start_payment() -> None:
             pay.disable()
+            if not await attendees.save():  # refused: the reason is shown under the form
+                pay.enable()
+                return
             try:  # always a thread: a payment provider may take seconds (and retry) to answer
                 result = await in_thread(services.checkout.start, reservation.id)
             except DomainError as problem:
-                error.text = problem.detail
+                error.text = error_text(problem)
                 pay.enable()
                 return
             if result is not None:  # None only when the app is shutting down
@@ -113,7 +118,7 @@ def register(services: Services) -> None:
             try:
                 await services.off_loop(ticketing.cancel, reservation.id)
             except DomainError as problem:
-                error.text = problem.detail
+                error.text = error_text(problem)
                 return
             ui.navigate.to(event_path(event.slug))
 

@@ -12,6 +12,7 @@ from eventflow.domain.models import Event, EventStatus, Organizer
 from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import event_when, money
 from eventflow.pages.components.frame import frame
+from eventflow.pages.components.overview_panel import organizer_overview
 from eventflow.pages.components.session import require_organizer
 from eventflow.services import Services
 
@@ -61,6 +62,7 @@ def register(services: Services) -> None:
                               on_click=lambda: ui.navigate.to("/dashboard/payments")).props("flat data-testid=payments")
                     ui.button(_("New event"), icon="add", on_click=lambda: ui.navigate.to("/dashboard/events/new")) \
                         .props("data-testid=new-event")
+            await organizer_overview(services, organizer)  # across events (components/overview_panel.py)
             if not events:
                 ui.label(_("No events yet. Create your first one: it takes a minute.")).classes("text-slate-600")
             for key in ("on_sale", "draft", "past", "cancelled"):

@@ -140,7 +140,8 @@ async def buy_in_language(services: Services, request: Request, slug: str) -> Re
             lines.append(LineRequest(tier.id, quantity))
     if not lines:
         return problem_page(_("No tickets chosen"), _("Choose at least one ticket."), slug, 422)
-    buyer = Buyer(email=str(form.get("email", ""))[:320], name=str(form.get("name", ""))[:200])
+    buyer = Buyer(email=str(form.get("email", ""))[:320], name=str(form.get("name", ""))[:200],
+                  language=current_visitor().language)  # their mails' language
     key = str(form.get("key", ""))[:64] or None
     try:
         reservation = await services.off_loop(services.ticketing.reserve, view.event.id, lines, buyer,

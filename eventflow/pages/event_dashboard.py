@@ -23,13 +23,16 @@ from eventflow.i18n import _
 from eventflow.pages.components.code_stats_panel import CodeStatsPanel
 from eventflow.pages.components.disputes_panel import DisputesPanel
 from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRequest, SalesChart, SalesFigures
+from eventflow.pages.components.exports_menu import ExportsMenu
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.live_refresh import LiveRefresh
 from eventflow.pages.components.messages_panel import MessagesPanel
 from eventflow.pages.components.payouts_panel import MoneyPanel
 from eventflow.pages.components.session import require_own_event
+from eventflow.pages.components.sources_panel import SourcesPanel
 from eventflow.pages.components.staff_panel import StaffPanel
+from eventflow.pages.components.waitlist_panel import WaitlistPanel
 from eventflow.pages.event_editor import STATUS_WORDS
 from eventflow.services import Services
 
@@ -68,6 +71,9 @@ class EventDashboard:
         self.money = await MoneyPanel.create(self.services, self.organizer, self.event, shown.sales)
         await DisputesPanel.create(self.services, self.organizer, self.event)  # chargebacks (H7)
         await CodeStatsPanel.create(self.services, self.organizer, self.event)  # per access code (issue 12)
+        await SourcesPanel.create(self.services, self.organizer, self.event)  # where buyers come from (issue 18)
+        await WaitlistPanel.create(self.services, self.organizer, self.event)  # waitlists (issue 13)
+        ExportsMenu(self.services, self.event)  # XLSX and CSV downloads (issue 18)
         self.attendees = Attendees(self.services, self.event, shown.tiers, first_page)
         StaffPanel(self.services, self.organizer, self.event, staff)
         MessagesPanel(self.services, self.organizer, self.event, shown.tiers)  # messages, reminder (H6)
@@ -91,7 +97,8 @@ class EventDashboard:
         queries, event_id, timezone = self.services.queries, self.event.id, self.event.timezone
 
         def export() -> str:
-            return orders_csv(queries.orders(event_id), queries.tiers(event_id), timezone, queries.checkins(event_id))
+            return orders_csv(queries.orders(event_id), queries.tiers(event_id), timezone, queries.checkins(event_id),
+                              self.services.attendees.answer_sheet(event_id))
 
         ui.download.content(await self.services.in_thread(export), f"{self.event.slug}-orders.csv", "text/csv")
 

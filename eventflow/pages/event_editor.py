@@ -16,7 +16,7 @@ from eventflow.domain.errors import CapacityBelowSold, DomainError
 from eventflow.domain.links import event_path
 from eventflow.domain.models import Event, EventStatus, Organizer, Tier
 from eventflow.domain.payments.records import ConnectedAccount
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.cancel_panel import CancelPanel
 from eventflow.pages.components.codes_panel import codes_panel
 from eventflow.pages.components.delete_buttons import delete_event_button, delete_tier_button
@@ -26,8 +26,12 @@ from eventflow.pages.components.event_form import EventForm, TierForm, clear_err
 from eventflow.pages.components.event_tags import tags_panel
 from eventflow.pages.components.flyer_panel import flyer_panel
 from eventflow.pages.components.frame import frame
+from eventflow.pages.components.questions_panel import questions_panel
+from eventflow.pages.components.sale_settings_panel import sale_settings_panel
 from eventflow.pages.components.session import require_organizer, require_own_event
 from eventflow.pages.components.stripe_account import paid_sales_notice
+from eventflow.pages.components.transfer_policy_panel import transfer_policy_panel
+from eventflow.pages.components.wallet_pass_panel import wallet_pass_panel
 from eventflow.services import Services
 
 StatusChange = Callable[[str, str], Event]  # (organizer id, event id) -> the event after it
@@ -68,6 +72,10 @@ class EventEditor:
         flyer_panel(self.services, self.organizer, event)  # pages/components/flyer_panel.py
         embed_panel(self.services.settings.public_url, event)  # the widget's snippet and preview
         tags_panel(self.services, self.organizer, event)  # categories browse filters on (event_tags.py)
+        questions_panel(self.services, self.organizer, event)  # names per ticket, checkout questions
+        sale_settings_panel(self.services, self.organizer, event)  # buyer limits, drop mode, waiting room
+        transfer_policy_panel(self.services, self.organizer, event)  # may holders hand tickets on (issue 17)
+        wallet_pass_panel(self.services, self.organizer, event)  # Apple Wallet passes, when set up (issue 17)
 
     # ------------------------------------------------------------ status
     @ui.refreshable_method
@@ -95,7 +103,7 @@ class EventEditor:
         try:
             current = await self.services.off_loop(action, self.organizer.id, self.event.id)
         except DomainError as problem:
-            ui.notify(problem.detail, type="negative")
+            ui.notify(error_text(problem), type="negative")
             return
         self.status_bar.refresh(current)
 
@@ -135,7 +143,7 @@ class EventEditor:
             try:
                 covers.save(event_id, await upload.file.read())
             except DomainError as problem:
-                ui.notify(problem.detail, type="negative")
+                ui.notify(error_text(problem), type="negative")
                 return
             preview.set_source(f"/covers/{event_id}.jpg?v={self.services.ticketing.clock.now().timestamp()}")
             preview.set_visibility(True)
@@ -192,7 +200,7 @@ class EventEditor:
                         await self.services.off_loop(self.catalog.update_tier, self.organizer.id, self.event.id,
                                                      tier.id, **values)
                     except CapacityBelowSold as problem:
-                        mark_error(form.fields["capacity"], problem.detail)
+                        mark_error(form.fields["capacity"], error_text(problem))
                         return
                     except DomainError as problem:
                         show_error(form.fields, problem, banner)

@@ -30,6 +30,9 @@ from eventflow.pages.components.resume_checkout import ResumeCheckout
 from eventflow.pages.components.rich_links import add_event_links
 from eventflow.pages.components.share_buttons import share_buttons
 from eventflow.pages.components.tier_card import TierRow, live_state, tier_card
+from eventflow.pages.components.traffic_capture import count_visit
+from eventflow.pages.components.waiting_room_panel import waiting_room_or
+from eventflow.pages.components.waitlist_join import waitlist_joins, with_waiting
 from eventflow.services import Services
 
 ICON = '<i class="q-icon notranslate material-icons shrink-0" aria-hidden="true">{}</i>'
@@ -63,7 +66,7 @@ def tickets_heading(event: Event) -> str:
 
 def register(services: Services) -> None:
     serve_script()
-    live = LiveCounts(services.hub, live_state)
+    live = LiveCounts(services.hub, with_waiting(live_state, services.waitlist))  # + people waiting (issue 13)
 
     @ui.page("/e/{slug}")
     async def event_page(slug: str, code: str | None = None) -> None:
@@ -73,6 +76,7 @@ def register(services: Services) -> None:
             not_found(N_("event"))
             return
         event = view.event
+        count_visit(services, event)  # views per source, no cookie (components/traffic_capture.py)
         offer, code_problem = await read_offer(services, view, code)  # ?code=: hidden tiers, prices (code_entry.py)
         ui.add_head_html(f'<script src="{SCRIPT_URL}"></script>')
         await add_event_links(services, view)  # Open Graph, JSON-LD, canonical: in the first HTML answer
@@ -92,8 +96,10 @@ def register(services: Services) -> None:
                 CodeEntry(services, offer, code_problem, code)  # "Have a code?", or the one applied
             panel = PurchasePanel(services, view, offer) if event.status is EventStatus.PUBLISHED else None
             rows = tickets(offer, panel, services.ticketing.clock.now()) if on_offer else {}
+            if event.status is EventStatus.PUBLISHED:
+                waitlist_joins(services, view, rows)  # a sold-out tier's "Join the waitlist" (issue 13)
             if panel is not None:
-                panel.form()
+                await waiting_room_or(services, event, panel.form)  # a waiting room first (issue 13)
             await more_like_this(services, event)  # same organizer, tags, city, dates (more_like_this.py)
 
         def remember_counts(counts: list[TierCount]) -> None:  # the hub read them: no store call here

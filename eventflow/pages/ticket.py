@@ -26,6 +26,8 @@ from eventflow.i18n import N_, _
 from eventflow.pages.components.door_assets import DoorModule, add_door_head
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, not_found
+from eventflow.pages.components.transfer_form import transfer_form, transferred_page
+from eventflow.pages.components.wallet_pass_button import wallet_pass_button
 from eventflow.services import Services
 
 # What a wallet says instead of a code (DoorCheckIn.holder_status): a headline and why.
@@ -76,25 +78,35 @@ def wallet_words() -> dict[str, str]:
     }
 
 
+def read_wallet(services: Services, ticket_id: str, key: str) -> Wallet:
+    """What the wallet shows (call off the loop); also My tickets' offline copies (pages/my_tickets.py)."""
+    view = services.queries.ticket_view(ticket_id, key)  # NotFound unless the key matches
+    event = services.queries.event(view.ticket.event_id)
+    if event is None:
+        raise NotFound("No such event")
+    tier_name = services.queries.tier_names(event.id).get(view.ticket.tier_id, "Ticket")
+    status = services.door.holder_status(view.ticket, event)
+    codes = services.door.wallet_codes(view.ticket) if status == "valid" else None
+    return Wallet(view, event, tier_name, codes, status)
+
+
 def register(services: Services) -> None:
     def read(ticket_id: str, key: str) -> Wallet:
-        view = services.queries.ticket_view(ticket_id, key)  # NotFound unless the key matches
-        event = services.queries.event(view.ticket.event_id)
-        if event is None:
-            raise NotFound("No such event")
-        tier_name = services.queries.tier_names(event.id).get(view.ticket.tier_id, "Ticket")
-        status = services.door.holder_status(view.ticket, event)
-        codes = services.door.wallet_codes(view.ticket) if status == "valid" else None
-        return Wallet(view, event, tier_name, codes, status)
+        return read_wallet(services, ticket_id, key)
 
     @ui.page("/t/{ticket_id}", reconnect_timeout=3600)
     async def ticket_page(ticket_id: str, k: str = "") -> None:
         try:
             wallet = await services.off_loop(read, ticket_id, k)
         except NotFound:
-            not_found(N_("ticket"))
+            if not await transferred_page(services, ticket_id, k):  # an old link of a ticket handed on
+                not_found(N_("ticket"))
             return
         add_door_head("wallet")
         ui.add_head_html("<style>#popup{display:none!important}</style>")
         with frame(wallet.event.title):
-            DoorModule("EventFlowWallet", {"ticket": wallet_ticket(wallet)}).classes("w-full")
+            shown = DoorModule("EventFlowWallet", {"ticket": wallet_ticket(wallet)}).classes("w-full")
+            if wallet.status == "valid":
+                await wallet_pass_button(services, wallet.event.id, ticket_id, k)  # when passes are set up
+            if wallet.status == "valid" and wallet.view.checkin is None:
+                await transfer_form(services, wallet.view.ticket, wallet.event, k, shown)  # issue 17 (transfer_form.py)

@@ -254,7 +254,8 @@ def test_openapi_documents_the_contract(app_url: str) -> None:
 def test_wallet_and_scanner_can_be_installed_and_work_offline(app_url: str) -> None:
     """Add to home screen needs a web app manifest with icons; offline needs the service worker."""
     manifest = httpx.get(f"{app_url}/door/app.webmanifest").json()
-    assert manifest["display"] == "standalone" and manifest["start_url"] == "/my-tickets"  # issue 17: opens on My tickets
+    # issue 17: opens on My tickets
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/my-tickets"
     for icon in manifest["icons"]:
         image = httpx.get(f"{app_url}{icon['src']}")
         assert image.status_code == 200 and image.content.startswith(b"\x89PNG")

@@ -180,8 +180,25 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
     ("GET", "/events/{event_id}/codes.csv", None),
     ("PATCH", "/events/{event_id}/codes/{code_id}", {"max_uses": 1000}),
     ("DELETE", "/events/{event_id}/codes/{code_id}", None),
+    ("GET", "/events/{event_id}/questions", None),
+    ("PUT", "/events/{event_id}/questions", {"ask_names": False, "questions": [{"label": "B asks"}]}),
+    ("GET", "/events/{event_id}/sale-settings", None),
+    ("PUT", "/events/{event_id}/sale-settings", {"one_hold_per_buyer": False}),
     ("DELETE", "/events/{event_id}/tiers/{tier_id}", None),
+    ("GET", "/events/{event_id}/waitlist", None),  # issue 13
     ("DELETE", "/events/{event_id}", None),
+    ("GET", "/events/{event_id}/analytics", None),
+    ("GET", "/events/{event_id}/orders.xlsx", None),
+    ("GET", "/events/{event_id}/attendees.xlsx", None),
+    ("GET", "/events/{event_id}/attendees.csv", None),
+    ("GET", "/events/{event_id}/checkins.xlsx", None),
+    ("GET", "/events/{event_id}/checkins.csv", None),
+    ("GET", "/events/{event_id}/sources.xlsx", None),
+    ("GET", "/events/{event_id}/sources.csv", None),
+    ("GET", "/events/{event_id}/transfer-policy", None),  # issue 17: transfers
+    ("PUT", "/events/{event_id}/transfer-policy", {"rule": "forbid"}),
+    ("GET", "/events/{event_id}/wallet-passes", None),  # issue 17: wallet passes
+    ("PUT", "/events/{event_id}/wallet-passes", {"forbidden": True}),
 ]
 # Routes that act for the signed-in organizer on their own account, not on an event id.
 NOT_ABOUT_AN_EVENT = {("POST", "/events"), ("GET", "/payments/account"), ("POST", "/payments/onboarding"),

@@ -75,6 +75,9 @@ def test_the_installed_app_opens_my_tickets_and_it_has_an_offline_copy(app_url: 
         assert httpx.get(f"{app_url}{path}").status_code == 200
     page = httpx.get(f"{app_url}/my-tickets")
     assert page.status_code == 200 and "/door/my_tickets.js" in page.text and "app.webmanifest" in page.text
+    assert "my-tickets-email" in page.text  # no session: the form
+    refused = httpx.get(f"{app_url}/my-tickets", params={"token": "bWVAZXhhbXBsZS5jb20.9999999999.n.forged"})
+    assert refused.status_code == 200 and "my-tickets-invalid" in refused.text and "my-ticket-open" not in refused.text
 
 
 def test_wallet_passes_without_a_certificate_and_the_organizers_switch(api: httpx.Client) -> None:

@@ -46,19 +46,27 @@ from eventflow.domain.models import (
     TierCount,
 )
 from tests.fakes.memory_access_codes import InMemoryAccessCodesMixin
+from tests.fakes.memory_attendees import InMemoryAttendeesMixin
 from tests.fakes.memory_cancellations import InMemoryCancellationsMixin
 from tests.fakes.memory_discovery import InMemoryDiscoveryMixin
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
 from tests.fakes.memory_flyers import InMemoryFlyersMixin
+from tests.fakes.memory_my_tickets import InMemoryMyTicketsMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
 from tests.fakes.memory_payments import InMemoryPaymentsMixin
 from tests.fakes.memory_sales_stats import InMemorySalesStatsMixin
+from tests.fakes.memory_traffic import InMemoryTrafficMixin
+from tests.fakes.memory_transfers import InMemoryTransfersMixin
+from tests.fakes.memory_waiting_room import InMemoryWaitingRoomMixin
+from tests.fakes.memory_waitlist import InMemoryWaitlistMixin
 from tests.fakes.round_trip import as_stored
 
 
 class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancellationsMixin, InMemorySalesStatsMixin,
                     InMemoryDisputesMixin, InMemoryFlyersMixin, InMemoryDiscoveryMixin,
-                    InMemoryAccessCodesMixin):
+                    InMemoryAccessCodesMixin, InMemoryTrafficMixin, InMemoryAttendeesMixin,
+                    InMemoryWaitingRoomMixin, InMemoryWaitlistMixin, InMemoryTransfersMixin,
+                    InMemoryMyTicketsMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -87,7 +95,13 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
         InMemoryDisputesMixin.__init__(self)
         InMemoryFlyersMixin.__init__(self)
         InMemoryAccessCodesMixin.__init__(self)
+        InMemoryAttendeesMixin.__init__(self)
         InMemoryDiscoveryMixin.__init__(self)
+        InMemoryTrafficMixin.__init__(self)
+        InMemoryWaitlistMixin.__init__(self)
+        InMemoryWaitingRoomMixin.__init__(self)
+        InMemoryTransfersMixin.__init__(self)
+        InMemoryMyTicketsMixin.__init__(self)
 
     def ping(self) -> None:
         return None
@@ -295,7 +309,8 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
             tier = changed.get(line.tier_id) or self._tiers.get(line.tier_id)
             if tier is None or tier.held < line.quantity:
                 raise RuntimeError(f"held count of tier {line.tier_id} is inconsistent")
-            changed[line.tier_id] = replace(tier, held=tier.held - line.quantity)
+            if not self._owe_to_waitlist(line.tier_id, line.quantity):  # else still held, owed to the waitlist
+                changed[line.tier_id] = replace(tier, held=tier.held - line.quantity)
         self._write_tiers(changed)
         self._give_code_back(reservation)
         closed = as_stored(replace(reservation, status=status, closed_at=now))
@@ -388,11 +403,14 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
                 self._tickets[ticket_id] = replace(ticket, status=TicketStatus(status))
 
     # ---------------------------------------------------------------- door check-in
-    def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
+    def admit(self, checkin: CheckIn, transfers: int | None = None) -> tuple[CheckIn, bool]:
         with self._lock:
             first = self._checkins.get(checkin.ticket_id)
             if first is not None:
                 return first, False
+            ticket = self._tickets.get(checkin.ticket_id)
+            if transfers is not None and (ticket is None or ticket.transfers != transfers):
+                return checkin, False  # handed on since the code was judged (tests/fakes/memory_transfers.py)
             stored = self._checkins[checkin.ticket_id] = as_stored(checkin)
             return stored, True
 

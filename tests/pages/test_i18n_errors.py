@@ -2,7 +2,8 @@
 the literals raised, `N_` marks in the domain and the stores; tests/pages/error_templates.py) has German and
 Spanish with the same placeholders, no error is raised with words put together in place (an f-string has no
 catalogue entry), pages show `error_text` in the visitor's words while the API keeps the English, and a
-German buyer reads a wrong code's and a too-large order's refusal in German."""
+German buyer reads a wrong code's and a too-large order's refusal in German (and their hold keeps the
+language for their mails)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from eventflow.i18n import LOCALE_DIR, Visitor, error_text, use_visitor
 from tests.pages import test_pages_user
 from tests.pages.error_templates import all_templates, scan_sources
 from tests.pages.test_codes_pages import TIERS
-from tests.pages.test_pages_user import Site, by_testid, element, until
+from tests.pages.test_pages_user import Site, by_testid, element, path_now, until
 
 site = test_pages_user.site
 anyio_backend = test_pages_user.anyio_backend
@@ -83,3 +84,8 @@ async def test_a_german_buyer_reads_a_wrong_code_and_a_too_large_order_in_german
         by_testid(user, "reserve").click()
         refusal = "Höchstens 1 Tickets pro Bestellung mit diesem Code"
         await until(lambda: refusal in str(element(user, "purchase-error").text))
+        by_testid(user, f"minus-{vip.id}").click()
+        by_testid(user, "reserve").click()
+        await until(lambda: path_now(user).startswith("/checkout/"))
+    reservation = site.services.ticketing.get_reservation(path_now(user).rsplit("/", 1)[1])
+    assert reservation.buyer.language == "de"  # the mails about this order will be German

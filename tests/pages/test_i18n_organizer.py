@@ -33,7 +33,9 @@ ORGANIZER_FILES = [PAGES / f"{name}.py" for name in (
     "cancel_panel", "code_form", "code_stats_panel", "codes_panel", "delete_buttons", "disputes_panel",
     "email_check", "embed_snippet", "event_form", "event_panels", "event_tags", "flyer_panel",
     "messages_panel", "order_actions", "organizer_address", "payouts_panel", "share_link", "staff_panel",
-    "stripe_account", "live_refresh", "marks", "door_words",
+    "stripe_account", "live_refresh", "marks", "door_words", "questions_panel", "transfer_policy_panel",
+    "wallet_pass_panel",
+    "sources_panel", "exports_menu", "overview_panel",  # issue 18
 )]
 
 

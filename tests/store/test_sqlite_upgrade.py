@@ -26,6 +26,7 @@ def drop_fingerprints(path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("ALTER TABLE reservations DROP COLUMN request_fingerprint")
         db.execute("ALTER TABLE reservations DROP COLUMN code")  # added later still (access codes)
+        db.execute("ALTER TABLE reservations DROP COLUMN buyer_language")  # and later (the mails' language)
 
 
 def test_an_old_file_gets_the_column_and_its_keys_still_guard_their_reservations(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from eventflow.domain.models import Event, Order, Tier
 from eventflow.domain.money import FeeMode
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
 from eventflow.i18n import N_, _, current_visitor
+from eventflow.pages.components.attendee_answers import AnswerCells
 from eventflow.pages.components.formatting import device_words
 from eventflow.pages.components.marks import day_and_time, money, translated
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
@@ -42,8 +43,9 @@ CHART_DATES = {"de": "%d.%m. %H:%M", "es": "%d/%m %H:%M"}  # the sales chart's t
 STILL = {"displayModeBar": False}  # no zoom toolbar over the bars (it covered them on a phone)
 MIN_ARRIVAL_BINS = 12  # an hour: the first arrivals are one narrow bar in context, not the full width
 ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
-    ("name", N_("Name")), ("email", N_("Email")), ("tickets", N_("Tickets")), ("tiers", N_("Tiers")),
-    ("total", N_("Paid")), ("time", N_("When")), ("id", N_("Order")))]
+    ("name", N_("Name")), ("email", N_("Email")), ("tickets", N_("Tickets")), ("holders", N_("Ticket holders")),
+    ("tiers", N_("Tiers")), ("total", N_("Paid")), ("time", N_("When")), ("answers", N_("Answers")),
+    ("id", N_("Order")))]
 
 
 class LocalTimes:
@@ -340,6 +342,7 @@ class Attendees:
                                       pagination={"rowsPerPage": 0}) \
                     .classes("w-full").props("flat dense hide-bottom data-testid=attendees")
             add_order_actions(self.table, services, event, self.load)  # "Void / refund" per order (H5)
+            self.answers = AnswerCells(services, event.id, lambda: self.show(*self.shown))  # issue 17
             with ui.row().classes("w-full items-center justify-end gap-2"):
                 self.newer = ui.button(_("Newer"), icon="chevron_left", on_click=self.newer_page) \
                     .props("flat dense data-testid=attendees-newer")
@@ -355,13 +358,14 @@ class Attendees:
     def show(self, request: PageRequest, page: list[Order]) -> None:
         if request != self.request():  # the organizer paged or searched while this was read
             return
+        self.shown = (request, page)
         shown = page[:ATTENDEES_PAGE]
         self.last = (shown[-1].created_at, shown[-1].id) if shown else None
         rows = [
             {"id": o.id, "name": o.buyer.name, "email": o.buyer.email, "tickets": len(o.tickets),
              "tiers": ", ".join(sorted({self.names.get(t.tier_id, "?") for t in o.tickets})),
              "total": money(o.total_minor, o.currency),
-             "time": day_and_time(o.created_at.astimezone(self.zone))}
+             "time": day_and_time(o.created_at.astimezone(self.zone)), **self.answers.cells(o)}
             for o in shown
         ]
         if rows != self.table.rows:

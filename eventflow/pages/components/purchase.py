@@ -13,10 +13,12 @@ from eventflow.domain.links import checkout_path
 from eventflow.domain.models import Buyer, EventView, ReservationLine, Tier
 from eventflow.domain.money import FeeMode
 from eventflow.domain.reservations import LineRequest
-from eventflow.i18n import _
+from eventflow.i18n import _, current_visitor, error_text
 from eventflow.pages.components.breakdown import price_breakdown
 from eventflow.pages.components.buyer_guard import browser_token, check_reserve_limits
 from eventflow.pages.components.code_entry import line_for
+from eventflow.pages.components.traffic_capture import page_touch
+from eventflow.pages.components.waiting_room_panel import require_room_pass
 from eventflow.services import Services
 
 TOUCH_TARGET = "min-w-[44px] min-h-[44px]"  # WCAG 2.5.5: thumb-sized on a phone (a dense round button is 34 px)
@@ -136,12 +138,14 @@ class PurchasePanel:
             return
         self.button.disable()
         try:
-            buyer, token = Buyer(email=self.email.value, name=self.name.value), browser_token()
+            buyer = Buyer(email=self.email.value, name=self.name.value, language=current_visitor().language)
+            token = browser_token()
             check_reserve_limits(self.services, self.view.event.id, lines, buyer, token)  # issue 13
+            await require_room_pass(self.services, self.view.event.id)  # a waiting room's pass (issue 13)
             reservation = await self.services.off_loop(
                 self.services.ticketing.reserve, self.view.event.id, lines,
                 buyer, idempotency_key=self.idempotency_key,
-                code=self.code, buyer_token=token,
+                code=self.code, buyer_token=token, source=await page_touch(self.view.event.id),
             )
         except SoldOut as error:
             names = [t.name for t in self.view.tiers if t.id in error.tier_ids]
@@ -151,7 +155,7 @@ class PurchasePanel:
             self.button.enable()
             return
         except (ValidationFailed, DomainError) as error:
-            self.show_error(error.detail)
+            self.show_error(error_text(error))
             self.idempotency_key = secrets.token_urlsafe(16)
             self.button.enable()
             return

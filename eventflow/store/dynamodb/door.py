@@ -17,7 +17,7 @@ from eventflow.store.dynamodb.items import (
     staff_item,
     time_value,
 )
-from eventflow.store.dynamodb.sales_stats import admit_counted
+from eventflow.store.dynamodb.sales_stats import HANDED_ON, admit_counted
 
 
 class DynamoDoorMixin(TableClient):
@@ -66,10 +66,13 @@ class DynamoDoorMixin(TableClient):
         return staff_from(item) if item else None
 
     # ---------------------------------------------------------------- door check-in
-    def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
+    def admit(self, checkin: CheckIn, transfers: int | None = None) -> tuple[CheckIn, bool]:
         """One transaction, its check-in Put conditional (first write wins); when the ticket was checked
-        in already, the existing check-in comes back with the refusal (ALL_OLD), no second read."""
-        old = admit_counted(self, checkin)  # one transaction with the dashboard's door counts (sales_stats.py)
+        in already, the existing check-in comes back with the refusal (ALL_OLD), no second read. With
+        `transfers`, a ConditionCheck on the ticket's transfer count rides along (store/dynamodb/transfers.py)."""
+        old = admit_counted(self, checkin, transfers)  # one transaction with the door counts (sales_stats.py)
+        if old is HANDED_ON:
+            return checkin, False
         return (checkin, True) if old is None else (checkin_from(old), False)
 
     def list_checkins(self, event_id: str) -> list[CheckIn]:

@@ -268,6 +268,7 @@ def reservation_item(r: Reservation) -> Item:
     set_optional(item, "closed_at", t2s(r.closed_at))
     set_optional(item, "request_fingerprint", r.request_fingerprint)
     set_optional(item, "code", code_use_to_text(r.code))
+    set_optional(item, "buyer_language", r.buyer.language)  # absent: English (items from before languages)
     if r.status is ReservationStatus.HELD:
         item["GSI2PK"] = s(hold_partition(r.id))
         item["GSI2SK"] = s(f"{t2s(r.expires_at)}#{r.id}")
@@ -278,7 +279,7 @@ def reservation_from(item: Item) -> Reservation:
     return Reservation(
         id=item["id"]["S"], event_id=item["event_id"]["S"],
         lines=tuple(line_from(value) for value in item["lines"]["L"]),
-        buyer=Buyer(item["buyer_email"]["S"], item["buyer_name"]["S"]),
+        buyer=Buyer(item["buyer_email"]["S"], item["buyer_name"]["S"], opt_s(item, "buyer_language")),
         currency=item["currency"]["S"], fee_mode=FeeMode(item["fee_mode"]["S"]),
         status=ReservationStatus(item["status"]["S"]),
         created_at=instant(item, "created_at"),
@@ -290,7 +291,7 @@ def reservation_from(item: Item) -> Reservation:
 
 
 def order_item(order: Order) -> Item:
-    return {
+    item = {
         **key(f"ORDER#{order.id}", "ORDER"), "kind": s("order"),
         "GSI1PK": s(order_partition(order)), "GSI1SK": s(order_sort_key(order)),
         "id": s(order.id), "reservation_id": s(order.reservation_id),
@@ -302,13 +303,15 @@ def order_item(order: Order) -> Item:
         "payment_ref": s(order.payment_ref),
         "ticket_ids": {"L": [s(ticket.id) for ticket in order.tickets]},
     }
+    set_optional(item, "buyer_language", order.buyer.language)
+    return item
 
 
 def order_from(item: Item, tickets: tuple[Ticket, ...]) -> Order:
     return Order(
         id=item["id"]["S"], reservation_id=item["reservation_id"]["S"],
         event_id=item["event_id"]["S"],
-        buyer=Buyer(item["buyer_email"]["S"], item["buyer_name"]["S"]),
+        buyer=Buyer(item["buyer_email"]["S"], item["buyer_name"]["S"], opt_s(item, "buyer_language")),
         currency=item["currency"]["S"], subtotal_minor=integer(item, "subtotal_minor"),
         fee_minor=integer(item, "fee_minor"), total_minor=integer(item, "total_minor"),
         created_at=instant(item, "created_at"),
@@ -329,7 +332,7 @@ def ticket_item(ticket: Ticket, order: Order, index: int) -> Item:
         "tier_id": s(ticket.tier_id), "holder_name": s(ticket.holder_name),
         "access_key": s(ticket.access_key), "secret": s(ticket.secret),
         "status": s(ticket.status), "price_minor": n(ticket.price_minor),
-        "fee_minor": n(ticket.fee_minor),
+        "fee_minor": n(ticket.fee_minor), "holder_email": s(ticket.holder_email),
     }
 
 
@@ -340,6 +343,8 @@ def ticket_from(item: Item) -> Ticket:
         access_key=item["access_key"]["S"], secret=item["secret"]["S"],
         status=item["status"]["S"], price_minor=int(item.get("price_minor", {"N": "0"})["N"]),
         fee_minor=int(item.get("fee_minor", {"N": "0"})["N"]),
+        holder_email=item.get("holder_email", {"S": ""})["S"],
+        transfers=int(item.get("transfers", {"N": "0"})["N"]),  # store/dynamodb/transfers.py
     )
 
 

@@ -41,6 +41,7 @@ from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import checkin_from, checkin_item, checkin_value, n, order_from, s, ticket_from
 from eventflow.store.dynamodb.orders import orders_index
+from eventflow.store.dynamodb.transfers import still_transfers
 
 SALE_SHARDS = 4
 _SALE_FIGURES = ("orders", "charged_minor", "order_fee_minor", "tickets", "gross_minor", "fee_minor")
@@ -109,9 +110,13 @@ def refund_stats_updates(client: TableClient, refund: Refund, status: RefundStat
             for update in _sale_adds(client.table_name, refund.event_id, hour, tier_id, refund.order_id, figures)]
 
 
-def admit_counted(client: TableClient, checkin: CheckIn) -> Item | None:
+HANDED_ON: Item = {}  # `admit_counted`'s answer when the ticket's transfer count moved (domain/transfers.py)
+
+
+def admit_counted(client: TableClient, checkin: CheckIn, transfers: int | None = None) -> Item | None:
     """`admit` as one transaction: the check-in (first write wins) with its count and its "recent" copy.
-    None when this call recorded it; else the check-in stored first."""
+    None when this call recorded it; else the check-in stored first, or HANDED_ON when `transfers` is
+    given and the ticket's count is no longer that."""
     ticket = client._get(f"TICKET#{checkin.ticket_id}", "TICKET", projection="tier_id, holder_name")
     tier_id = ticket["tier_id"]["S"] if ticket else ""
     holder = ticket["holder_name"]["S"] if ticket else ""
@@ -126,9 +131,12 @@ def admit_counted(client: TableClient, checkin: CheckIn) -> Item | None:
                  {"admitted": 1}),
             _add(client.table_name, checkin.event_id, f"ADMITTED#{tier_id}", {"admitted": 1}),
             {"Put": {"TableName": client.table_name, "Item": recent}},
+            *([] if transfers is None else [still_transfers(client.table_name, checkin.ticket_id, transfers)]),
         ])
     except ConditionFailed as refused:
         old = refused.item(0) or client._get(f"EVENT#{checkin.event_id}", f"CHECKIN#{checkin.ticket_id}")
+        if old is None and transfers is not None:
+            return HANDED_ON
         if old is None:
             raise RuntimeError(f"check-in of {checkin.ticket_id} vanished") from None
         return old

@@ -31,6 +31,7 @@ from eventflow.domain.models import Event, EventStatus, Organizer
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.dynamodb import table as dynamodb_table
 from eventflow.store.dynamodb.access_codes import DynamoAccessCodesMixin
+from eventflow.store.dynamodb.attendees import DynamoAttendeesMixin
 from eventflow.store.dynamodb.cancellations import DynamoCancellationsMixin
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
 from eventflow.store.dynamodb.deletions import DynamoDeletionsMixin
@@ -51,10 +52,15 @@ from eventflow.store.dynamodb.items import (
     s,
     slug_item,
 )
+from eventflow.store.dynamodb.my_tickets import DynamoMyTicketsMixin
 from eventflow.store.dynamodb.outbox import DynamoOutboxMixin
 from eventflow.store.dynamodb.payments import DynamoPaymentsMixin
 from eventflow.store.dynamodb.sales_stats import DynamoSalesStatsMixin
 from eventflow.store.dynamodb.shards import MAX_SHARDS, SHARD_CAPACITY, ShardHints
+from eventflow.store.dynamodb.traffic import DynamoTrafficMixin
+from eventflow.store.dynamodb.transfers import DynamoTransfersMixin
+from eventflow.store.dynamodb.waiting_room import DynamoWaitingRoomMixin
+from eventflow.store.dynamodb.waitlist import DynamoWaitlistMixin
 
 __all__ = ["HOLD_SHARDS", "DynamoStore"]
 
@@ -62,7 +68,9 @@ __all__ = ["HOLD_SHARDS", "DynamoStore"]
 class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                   DynamoCancellationsMixin, DynamoOutboxMixin, DynamoSalesStatsMixin,
                   DynamoDisputesMixin, DynamoFlyersMixin, DynamoDiscoveryMixin,
-                  DynamoAccessCodesMixin, DynamoDeletionsMixin):
+                  DynamoAccessCodesMixin, DynamoDeletionsMixin, DynamoTrafficMixin, DynamoAttendeesMixin,
+                  DynamoWaitingRoomMixin, DynamoTransfersMixin, DynamoWaitlistMixin,
+                  DynamoMyTicketsMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 

@@ -41,7 +41,7 @@ def organizer_from(row: sqlite3.Row) -> Organizer:
 def order_from(row: sqlite3.Row, tickets: list[Ticket]) -> Order:
     return Order(
         id=row["id"], reservation_id=row["reservation_id"], event_id=row["event_id"],
-        buyer=Buyer(row["buyer_email"], row["buyer_name"]), currency=row["currency"],
+        buyer=Buyer(row["buyer_email"], row["buyer_name"], row["buyer_language"]), currency=row["currency"],
         subtotal_minor=row["subtotal_minor"], fee_minor=row["fee_minor"],
         total_minor=row["total_minor"], created_at=s2t(row["created_at"]),
         payment_ref=row["payment_ref"], tickets=tuple(tickets),
@@ -97,7 +97,7 @@ def reservation_row(r: Reservation) -> tuple[Any, ...]:
         r.id, r.event_id, to_json([line_to_dict(line) for line in r.lines]).decode(), r.buyer.email,
         r.buyer.name, r.currency, r.fee_mode.value, r.status.value, t2s(r.created_at),
         t2s(r.expires_at), r.idempotency_key, r.order_id, t2s(r.closed_at), r.request_fingerprint,
-        code_use_to_text(r.code),
+        code_use_to_text(r.code), r.buyer.language,
     )
 
 
@@ -105,7 +105,7 @@ def reservation_from(row: sqlite3.Row) -> Reservation:
     return Reservation(
         id=row["id"], event_id=row["event_id"],
         lines=tuple(line_from_dict(d) for d in json.loads(row["lines"])),
-        buyer=Buyer(row["buyer_email"], row["buyer_name"]), currency=row["currency"],
+        buyer=Buyer(row["buyer_email"], row["buyer_name"], row["buyer_language"]), currency=row["currency"],
         fee_mode=FeeMode(row["fee_mode"]), status=ReservationStatus(row["status"]),
         created_at=s2t(row["created_at"]), expires_at=s2t(row["expires_at"]),
         idempotency_key=row["idempotency_key"], order_id=row["order_id"],
@@ -119,6 +119,8 @@ def ticket_from(row: sqlite3.Row) -> Ticket:
         id=row["id"], order_id=row["order_id"], event_id=row["event_id"], tier_id=row["tier_id"],
         holder_name=row["holder_name"], access_key=row["access_key"], secret=row["secret"],
         status=row["status"], price_minor=row["price_minor"], fee_minor=row["fee_minor"],
+        holder_email=row["holder_email"],
+        transfers=row["transfers"] if "transfers" in row.keys() else 0,  # noqa: SIM118 (a Row's `in` looks at values)
     )
 
 
@@ -142,6 +144,7 @@ def order_row(order: Order) -> tuple[Any, ...]:
     return (
         order.id, order.reservation_id, order.event_id, order.buyer.email, order.buyer.name, order.currency,
         order.subtotal_minor, order.fee_minor, order.total_minor, t2s(order.created_at), order.payment_ref,
+        order.buyer.language,
     )
 
 

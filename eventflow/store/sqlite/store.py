@@ -32,6 +32,7 @@ from eventflow.domain.errors import (
 from eventflow.domain.models import CheckIn, DoubleAdmission, Event, Organizer, StaffAccess, Tier, TierCount
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.sqlite.access_codes import ACCESS_CODES_SCHEMA, SqliteAccessCodesMixin
+from eventflow.store.sqlite.attendees import ATTENDEES_SCHEMA, SqliteAttendeesMixin
 from eventflow.store.sqlite.cancellations import CANCELLATIONS_SCHEMA, SqliteCancellationsMixin
 from eventflow.store.sqlite.database import SCHEMA
 from eventflow.store.sqlite.deletions import SqliteDeletionsMixin
@@ -39,6 +40,7 @@ from eventflow.store.sqlite.discovery import DISCOVERY_SCHEMA, SqliteDiscoveryMi
 from eventflow.store.sqlite.disputes import DISPUTES_SCHEMA, SqliteDisputesMixin
 from eventflow.store.sqlite.flyers import FLYERS_SCHEMA, SqliteFlyersMixin
 from eventflow.store.sqlite.inventory import BUYER_HOLDS_SCHEMA, SqliteInventoryMixin
+from eventflow.store.sqlite.my_tickets import SqliteMyTicketsMixin
 from eventflow.store.sqlite.outbox import OUTBOX_SCHEMA, SqliteOutboxMixin
 from eventflow.store.sqlite.payments import PAYMENTS_SCHEMA, SqlitePaymentsMixin
 from eventflow.store.sqlite.rows import (
@@ -56,11 +58,17 @@ from eventflow.store.sqlite.rows import (
     tier_row,
 )
 from eventflow.store.sqlite.sales_stats import SqliteSalesStatsMixin, count_admission
+from eventflow.store.sqlite.traffic import TRAFFIC_SCHEMA, SqliteTrafficMixin
+from eventflow.store.sqlite.transfers import SqliteTransfersMixin
+from eventflow.store.sqlite.waiting_room import WAITING_ROOM_SCHEMA, SqliteWaitingRoomMixin
+from eventflow.store.sqlite.waitlist import WAITLIST_SCHEMA, SqliteWaitlistMixin
 
 
 class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, SqliteSalesStatsMixin,
                   SqliteCancellationsMixin, SqliteDisputesMixin, SqliteFlyersMixin, SqliteDiscoveryMixin,
-                  SqliteAccessCodesMixin, SqliteDeletionsMixin):
+                  SqliteAccessCodesMixin, SqliteDeletionsMixin, SqliteTrafficMixin, SqliteAttendeesMixin,
+                  SqliteWaitingRoomMixin, SqliteWaitlistMixin, SqliteTransfersMixin,
+                  SqliteMyTicketsMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
@@ -68,14 +76,21 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
     def __init__(self, path: Path | str, busy_timeout_ms: int = 60_000) -> None:
         super().__init__(path, busy_timeout_ms)
         self._db().executescript(SCHEMA + PAYMENTS_SCHEMA + OUTBOX_SCHEMA + CANCELLATIONS_SCHEMA + DISPUTES_SCHEMA
-                                 + FLYERS_SCHEMA + DISCOVERY_SCHEMA + ACCESS_CODES_SCHEMA + BUYER_HOLDS_SCHEMA)
+                                 + FLYERS_SCHEMA + DISCOVERY_SCHEMA + ACCESS_CODES_SCHEMA + BUYER_HOLDS_SCHEMA
+                                 + TRAFFIC_SCHEMA + ATTENDEES_SCHEMA + WAITING_ROOM_SCHEMA
+                                 + WAITLIST_SCHEMA)
         self.add_missing_column("organizers", "totp_last_step", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("reservations", "request_fingerprint", "TEXT")
         self.add_missing_column("reservations", "code", "TEXT")
         self.add_missing_column("checkins", "received_at", "TEXT")
         self.add_missing_column("payments", "processing_minor", "INTEGER NOT NULL DEFAULT 0")
         self.add_missing_column("connected_accounts", "country", "TEXT")
+        self.add_missing_column("tickets", "holder_email", "TEXT NOT NULL DEFAULT ''")  # issue 17
+        self.add_missing_column("reservations", "buyer_language", "TEXT")  # the buyer's mails' language
+        self.add_missing_column("orders", "buyer_language", "TEXT")
         self.prepare_sales_stats()
+        self.prepare_transfers()  # issue 17: ticket transfers
+        self.prepare_my_tickets()  # issue 17: My tickets index, sign-in links, pass settings
 
     # ---------------------------------------------------------------- organizers
     def add_organizer(self, organizer: Organizer) -> None:
@@ -228,16 +243,19 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
         return counts
 
     # ---------------------------------------------------------------- door check-in
-    def admit(self, checkin: CheckIn) -> tuple[CheckIn, bool]:
+    def admit(self, checkin: CheckIn, transfers: int | None = None) -> tuple[CheckIn, bool]:
+        # With `transfers`: only while the ticket was not handed on meanwhile (store/sqlite/transfers.py).
+        still = "" if transfers is None else " WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ? AND transfers = ?)"
         with self._write() as db:
             created = db.execute(
                 "INSERT OR IGNORE INTO checkins"
                 " (ticket_id, event_id, device_id, scanned_at, nonce, offline, received_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", checkin_row(checkin)
+                " SELECT ?, ?, ?, ?, ?, ?, ?" + still,
+                checkin_row(checkin) + (() if transfers is None else (checkin.ticket_id, transfers)),
             ).rowcount == 1
             count_admission(db, checkin, created)
             row = db.execute("SELECT * FROM checkins WHERE ticket_id = ?", (checkin.ticket_id,)).fetchone()
-        return checkin_from(row), created
+        return (checkin_from(row), created) if row is not None else (checkin, False)
 
     def list_checkins(self, event_id: str) -> list[CheckIn]:
         rows = self._db().execute(
