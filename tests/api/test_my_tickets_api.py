@@ -5,6 +5,7 @@ person's tickets; the installed app's manifest starts there and the service work
 from __future__ import annotations
 
 import re
+import time
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -36,7 +37,18 @@ def free_tickets(api: httpx.Client, quantity: int, email: str) -> tuple[str, dic
 
 
 def mailed_token(tmp_path_factory: pytest.TempPathFactory, email: str) -> str:
-    """The sign-in token from the .eml the server wrote (sent right after the 202)."""
+    """The sign-in token from the .eml the server wrote (sent right after the 202, so it may take a moment)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return _written_token(tmp_path_factory, email)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _written_token(tmp_path_factory: pytest.TempPathFactory, email: str) -> str:
     for mail in sorted(Path(tmp_path_factory.getbasetemp()).glob("app*/mail/*.eml"), key=lambda p: p.stat().st_mtime,
                        reverse=True):
         message = message_from_bytes(mail.read_bytes(), policy=default)
