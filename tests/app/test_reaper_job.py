@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from eventflow.app.jobs import drain_expired_holds
+from eventflow.domain.outbox import Outbox
 from eventflow.domain.reservations import LineRequest, Ticketing
+from eventflow.domain.waitlist import Waitlist
 from tests.conftest import BUYER, make_service, publish_event
 
 
@@ -20,16 +22,20 @@ class CountingListener:
 
 
 class JobServices:
-    """What the job uses of `Services`: the ticketing service and the hop to a worker thread."""
+    """What the job uses of `Services`: ticketing, the waitlists (offered what a pass releases) and
+    the hop to a worker thread, which counts the release batches."""
 
     def __init__(self, ticketing: Ticketing) -> None:
         self.ticketing = ticketing
+        self.waitlist = Waitlist(ticketing.store, ticketing, Outbox(ticketing.store, ticketing.clock),  # type: ignore[arg-type]
+                                 "http://localhost")
         self.batches: list[int] = []
 
     async def in_thread(self, call: Callable[..., int], *args: Any) -> int:
-        released = await asyncio.to_thread(call, *args)
-        self.batches.append(released)
-        return released
+        answer = await asyncio.to_thread(call, *args)
+        if call == self.ticketing.release_expired_holds:
+            self.batches.append(answer)
+        return answer
 
 
 def test_one_pass_releases_the_whole_backlog_telling_each_event_once_per_batch(store, clock) -> None:
