@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from eventflow.domain.errors import DomainError
+from eventflow.domain.errors import DomainError, NotFound
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.questions import CheckoutForm, Question, QuestionKind
 from eventflow.i18n import N_, _, error_text
@@ -47,8 +47,11 @@ class QuestionsPanel:
             ui.button(_("Add question"), on_click=self.add).props("unelevated data-testid=question-add")
 
     async def load(self) -> None:
-        form = await self.services.off_loop(self.services.attendees.own_form, self.organizer.id, self.event.id)
-        view = await self.services.off_loop(self.services.catalog.event_view, self.event.id)
+        try:
+            form = await self.services.off_loop(self.services.attendees.own_form, self.organizer.id, self.event.id)
+            view = await self.services.off_loop(self.services.catalog.event_view, self.event.id)
+        except NotFound:  # the draft was deleted from this very page before the panel loaded
+            return
         self.tiers = {t.id: t.name for t in view.tiers}
         self.only_tiers.set_options(self.tiers)
         self.show(form)
