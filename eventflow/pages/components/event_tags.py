@@ -6,7 +6,8 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
-from eventflow.i18n import _, error_text
+from eventflow.i18n import _
+from eventflow.pages.components.form_note import note_done, note_refused
 from eventflow.services import Services
 
 
@@ -30,11 +31,9 @@ def tags_panel(services: Services, organizer: Organizer, event: Event) -> None:
             try:
                 tags = await services.off_loop(browse.set_tags, organizer.id, event.id, field.value or "")
             except DomainError as error:
-                note.set_text(error_text(error))
-                note.classes(replace="text-sm text-red-700")
+                note_refused(note, error)
                 return
             field.set_value(", ".join(tags))
-            note.set_text(_("Saved.") if tags else _("Saved: no tags."))
-            note.classes(replace="text-sm text-emerald-800")
+            note_done(note, _("Saved.") if tags else _("Saved: no tags."))
 
         ui.button(_("Save tags"), on_click=save).props("unelevated data-testid=tags-save")

@@ -6,7 +6,8 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _, error_text
+from eventflow.i18n import _
+from eventflow.pages.components.form_note import note_done, note_refused
 from eventflow.services import Services
 
 
@@ -29,14 +30,12 @@ async def address_card(services: Services, organizer: Organizer) -> None:
             try:
                 slug = await services.off_loop(browse.set_organizer_slug, organizer.id, field.value or "")
             except DomainError as error:
-                note.set_text(error_text(error))
-                note.classes(replace="text-sm text-red-700")
+                note_refused(note, error)
                 return
             field.set_value(slug)
             link.set_text(f"{base}/o/{slug}")
             link.props(f'href="/o/{slug}"')
             link.set_visibility(True)
-            note.set_text(_("Saved."))
-            note.classes(replace="text-sm text-emerald-800")
+            note_done(note, _("Saved."))
 
         ui.button(_("Save address"), on_click=save).props("unelevated data-testid=address-save")

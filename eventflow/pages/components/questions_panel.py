@@ -10,7 +10,8 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError, NotFound
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.questions import CheckoutForm, Question, QuestionKind
-from eventflow.i18n import N_, _, error_text
+from eventflow.i18n import N_, _
+from eventflow.pages.components.form_note import note_done, note_refused
 from eventflow.services import Services
 
 KIND_WORDS = {QuestionKind.TEXT: N_("Text"), QuestionKind.CHOICE: N_("Choice"), QuestionKind.CHECKBOX: N_("Checkbox")}
@@ -88,12 +89,10 @@ class QuestionsPanel:
             form = await self.services.off_loop(self.services.attendees.save_form, self.organizer.id, self.event.id,
                                                 ask_names, questions)
         except DomainError as error:
-            self.note.set_text(error_text(error))
-            self.note.classes(replace="text-sm text-red-700")
+            note_refused(self.note, error)
             return False
         self.show(form)
-        self.note.set_text(done)
-        self.note.classes(replace="text-sm text-emerald-800")
+        note_done(self.note, done)
         return True
 
     async def names_changed(self) -> None:

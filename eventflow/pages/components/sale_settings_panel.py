@@ -11,7 +11,8 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.sale_settings import SaleSettings
-from eventflow.i18n import _, error_text
+from eventflow.i18n import _
+from eventflow.pages.components.form_note import note_done, note_refused
 from eventflow.services import Services
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> speaks
@@ -57,11 +58,9 @@ def sale_settings_panel(services: Services, organizer: Organizer, event: Event) 
             try:
                 show(await services.off_loop(save_owned))
             except DomainError as error:
-                note.set_text(error_text(error))
-                note.classes(replace="text-sm text-red-700")
+                note_refused(note, error)
                 return
-            note.set_text(_("Saved."))
-            note.classes(replace="text-sm text-emerald-800")
+            note_done(note, _("Saved."))
 
         ui.button(_("Save fair-sale settings"), on_click=save).props("unelevated data-testid=fair-sale-save")
 

@@ -10,7 +10,8 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.transfers import TransferPolicy
-from eventflow.i18n import N_, _, error_text
+from eventflow.i18n import N_, _
+from eventflow.pages.components.form_note import note_done, note_refused
 from eventflow.pages.components.sale_settings_panel import LOCAL_FORMAT, opening
 from eventflow.services import Services
 
@@ -47,10 +48,8 @@ def transfer_policy_panel(services: Services, organizer: Organizer, event: Event
             try:
                 show(await services.off_loop(save_owned))
             except DomainError as error:
-                note.set_text(error_text(error))
-                note.classes(replace="text-sm text-red-700")
+                note_refused(note, error)
                 return
-            note.set_text(_("Saved."))
-            note.classes(replace="text-sm text-emerald-800")
+            note_done(note, _("Saved."))
 
         ui.button(_("Save transfer rule"), on_click=save).props("unelevated data-testid=transfer-policy-save")
