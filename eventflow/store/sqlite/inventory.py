@@ -60,13 +60,8 @@ class SqliteInventoryMixin(SqliteDatabase):
         if len(reservation.lines) == 1 and reservation.code is None and getattr(self._local, "batch", False):
             return self._reserve_in_batch(reservation, row)
         with self._write() as db:
-            try:
-                db.execute(INSERT_RESERVATION, row)
-            except sqlite3.IntegrityError:
-                existing = db.execute("SELECT * FROM reservations WHERE id = ?", (reservation.id,)).fetchone()
-                if existing is None:
-                    raise
-                return reservation_from(existing), False
+            if (stored := self._insert_reservation(db, reservation.id, row)) is not None:
+                return stored, False
             for line in reservation.lines:
                 taken = db.execute(
                     TAKE_HOLD, (line.quantity, line.tier_id, reservation.event_id, line.tier_version)
@@ -82,18 +77,26 @@ class SqliteInventoryMixin(SqliteDatabase):
         nothing, and a refused UPDATE leaves only the row this call inserted, deleted here before the
         refusal is raised. Any other error escapes the batch, which is rolled back as a whole."""
         db = self._db()
-        try:
-            db.execute(INSERT_RESERVATION, row)
-        except sqlite3.IntegrityError:
-            existing = db.execute("SELECT * FROM reservations WHERE id = ?", (reservation.id,)).fetchone()
-            if existing is None:
-                raise
-            return reservation_from(existing), False
+        if (stored := self._insert_reservation(db, reservation.id, row)) is not None:
+            return stored, False
         line = reservation.lines[0]
         if db.execute(TAKE_HOLD, (line.quantity, line.tier_id, reservation.event_id, line.tier_version)).rowcount != 1:
             db.execute("DELETE FROM reservations WHERE id = ?", (reservation.id,))
             self._raise_why_not(db, reservation.event_id, line.tier_id, line.tier_version)
         return reservation, True
+
+    @staticmethod
+    def _insert_reservation(db: sqlite3.Connection, reservation_id: str, row: tuple[Any, ...]) -> Reservation | None:
+        """Writes a new hold's row; a retried idempotency key fails on the primary key and gets the
+        stored reservation back instead (None: the row is new)."""
+        try:
+            db.execute(INSERT_RESERVATION, row)
+        except sqlite3.IntegrityError:
+            existing = db.execute("SELECT * FROM reservations WHERE id = ?", (reservation_id,)).fetchone()
+            if existing is None:
+                raise
+            return reservation_from(existing)
+        return None
 
     @staticmethod
     def _raise_why_not(db: sqlite3.Connection, event_id: str, tier_id: str, version: int) -> None:
