@@ -92,7 +92,7 @@ class Services:
         iteration are committed together (group commit: `LoopBatch` + `Ticketing.reserve_all`), each
         answered once the batch is committed; otherwise one call off the loop, as any other."""
         if self.reserve_limiter.enabled:  # RateLimited (429); when off, not even the keys are worked out
-            self.reserve_limiter.hit(*limit_keys(request))
+            self.reserve_limiter.hit(*limit_keys(request.client_ip, request.buyer, request.buyer_token))
         request = await self.admit_from_room(request)  # WaitingRoomRequired (403) without a pass (issue 13)
         if not self.ticketing.inline_safe:
             return await self.off_loop(self.ticketing.reserve, request.event_id, request.lines, request.buyer,
@@ -147,8 +147,8 @@ class Services:
         """A buyer joins a sold-out tier's waitlist (the page and the API both come here): the join
         rate limit per client IP and buyer first (429), then one call off the loop."""
         if self.waitlist_join_limiter.enabled:
-            self.waitlist_join_limiter.hit(*limit_keys(ReserveRequest(
-                event_id, (), Buyer(email=(email or "").strip().lower(), name=name), client_ip=client_ip)))
+            buyer = Buyer(email=(email or "").strip().lower(), name=name)
+            self.waitlist_join_limiter.hit(*limit_keys(client_ip, buyer))
         return await self.off_loop(self.waitlist.join, event_id, tier_id, email, name, quantity)
 
     @cached_property

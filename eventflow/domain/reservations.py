@@ -108,10 +108,11 @@ class ReserveRequest:
     room_pass: str | None = None  # the waiting room's signed pass (domain/waiting_room.py), checked before
 
 
-def limit_keys(request: ReserveRequest) -> tuple[str, ...]:
-    """The rate limiter's keys of a reserve: the client's IP and the buyer (email, browser token)."""
-    ip = (f"ip:{request.client_ip}",) if request.client_ip else ()
-    return ip + tuple(f"buyer:{k}" for k in buyer_keys(request.buyer, request.buyer_token))
+def limit_keys(client_ip: str | None, buyer: Buyer, buyer_token: str | None = None) -> tuple[str, ...]:
+    """The rate limiters' keys of a reserve or a waitlist join: the client's IP and the buyer (email,
+    browser token)."""
+    ip = (f"ip:{client_ip}",) if client_ip else ()
+    return ip + tuple(f"buyer:{k}" for k in buyer_keys(buyer, buyer_token))
 
 
 def request_fingerprint(event_id: str, quantities: dict[str, int], buyer: Buyer, code: str | None = None) -> str:

@@ -5,12 +5,10 @@ form shows as its readable message."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from nicegui import app, ui
 
 from eventflow.domain.models import Buyer
-from eventflow.domain.reservations import LineRequest, ReserveRequest, limit_keys
+from eventflow.domain.reservations import limit_keys
 from eventflow.services import Services
 
 
@@ -23,8 +21,7 @@ def browser_token() -> str | None:
     return str(token) if token else None
 
 
-def check_reserve_limits(services: Services, event_id: str, lines: Sequence[LineRequest], buyer: Buyer,
-                         token: str | None) -> None:
+def check_reserve_limits(services: Services, buyer: Buyer, token: str | None) -> None:
     """Count this reserve against the rate limits; RateLimited when over (nothing when they are off)."""
     if not services.reserve_limiter.enabled:
         return
@@ -33,4 +30,4 @@ def check_reserve_limits(services: Services, event_id: str, lines: Sequence[Line
         ip = request.client.host if request.client else None
     except (RuntimeError, AttributeError):
         ip = None
-    services.reserve_limiter.hit(*limit_keys(ReserveRequest(event_id, lines, buyer, buyer_token=token, client_ip=ip)))
+    services.reserve_limiter.hit(*limit_keys(ip, buyer, token))

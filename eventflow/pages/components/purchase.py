@@ -140,7 +140,7 @@ class PurchasePanel:
         try:
             buyer = Buyer(email=self.email.value, name=self.name.value, language=current_visitor().language)
             token = browser_token()
-            check_reserve_limits(self.services, self.view.event.id, lines, buyer, token)  # issue 13
+            check_reserve_limits(self.services, buyer, token)  # issue 13
             await require_room_pass(self.services, self.view.event.id)  # a waiting room's pass (issue 13)
             reservation = await self.services.off_loop(
                 self.services.ticketing.reserve, self.view.event.id, lines,
