@@ -23,7 +23,7 @@ from eventflow.i18n import N_, _, current_language, error_text
 from eventflow.pages.components.door_assets import add_door_head
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame, heading
-from eventflow.pages.ticket import read_wallet, wallet_ticket
+from eventflow.pages.components.wallet_view import read_wallet, wallet_ticket
 from eventflow.services import Services
 
 SESSION_KEY = "my_tickets_session"

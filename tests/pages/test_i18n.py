@@ -187,7 +187,7 @@ DOMAIN_FILES: dict[str, list[Path]] = {
     "public": [PAGES / "components" / f"{name}.py" for name in (
         "frame", "formatting", "tier_card", "purchase", "code_entry", "breakdown", "share_buttons",
         "resume_checkout", "event_status_banner", "listing_cards", "more_like_this",
-        "refund_request", "attendee_form", "transfer_form", "wallet_pass_button",
+        "refund_request", "attendee_form", "transfer_form", "wallet_pass_button", "wallet_view",
     )] + [PAGES / f"{name}.py" for name in (
         "event_page", "checkout", "demo_payment", "order", "ticket", "home", "browse", "organizer_profile",
         "embed", "login", "password_reset", "not_found", "stripe_return", "oidc_login", "my_tickets",
