@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
 from eventflow.i18n import _
-from eventflow.pages.components.form_note import note_done, note_refused
+from eventflow.pages.components.form_note import saved_with_note
 from eventflow.services import Services
 
 
@@ -27,15 +26,13 @@ async def address_card(services: Services, organizer: Organizer) -> None:
         note = ui.label("").classes("text-sm")
 
         async def save() -> None:
-            try:
-                slug = await services.off_loop(browse.set_organizer_slug, organizer.id, field.value or "")
-            except DomainError as error:
-                note_refused(note, error)
+            slug = await saved_with_note(note, services.off_loop(browse.set_organizer_slug, organizer.id,
+                                                                 field.value or ""), _("Saved."))
+            if slug is None:
                 return
             field.set_value(slug)
             link.set_text(f"{base}/o/{slug}")
             link.props(f'href="/o/{slug}"')
             link.set_visibility(True)
-            note_done(note, _("Saved."))
 
         ui.button(_("Save address"), on_click=save).props("unelevated data-testid=address-save")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from eventflow.domain.errors import DomainError, NotFound
+from eventflow.domain.errors import NotFound
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.questions import CheckoutForm, Question, QuestionKind
 from eventflow.i18n import N_, _
-from eventflow.pages.components.form_note import note_done, note_refused
+from eventflow.pages.components.form_note import saved_with_note
 from eventflow.services import Services
 
 KIND_WORDS = {QuestionKind.TEXT: N_("Text"), QuestionKind.CHOICE: N_("Choice"), QuestionKind.CHECKBOX: N_("Checkbox")}
@@ -85,14 +85,11 @@ class QuestionsPanel:
                 f"data-testid=question-delete-{question.id}")
 
     async def save(self, ask_names: bool, questions: list[Question], done: str) -> bool:
-        try:
-            form = await self.services.off_loop(self.services.attendees.save_form, self.organizer.id, self.event.id,
-                                                ask_names, questions)
-        except DomainError as error:
-            note_refused(self.note, error)
+        form = await saved_with_note(self.note, self.services.off_loop(
+            self.services.attendees.save_form, self.organizer.id, self.event.id, ask_names, questions), done)
+        if form is None:
             return False
         self.show(form)
-        note_done(self.note, done)
         return True
 
     async def names_changed(self) -> None:

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.sale_settings import SaleSettings
 from eventflow.i18n import _
-from eventflow.pages.components.form_note import note_done, note_refused
+from eventflow.pages.components.form_note import saved_with_note
 from eventflow.services import Services
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> speaks
@@ -55,12 +54,8 @@ def sale_settings_panel(services: Services, organizer: Organizer, event: Event) 
                                            opening(opens.value, zone), int(rate.value) if rate.value else None))
 
         async def save() -> None:
-            try:
-                show(await services.off_loop(save_owned))
-            except DomainError as error:
-                note_refused(note, error)
-                return
-            note_done(note, _("Saved."))
+            if (settings := await saved_with_note(note, services.off_loop(save_owned), _("Saved."))) is not None:
+                show(settings)
 
         ui.button(_("Save fair-sale settings"), on_click=save).props("unelevated data-testid=fair-sale-save")
 

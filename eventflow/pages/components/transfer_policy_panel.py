@@ -7,11 +7,10 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.transfers import TransferPolicy
 from eventflow.i18n import N_, _
-from eventflow.pages.components.form_note import note_done, note_refused
+from eventflow.pages.components.form_note import saved_with_note
 from eventflow.pages.components.sale_settings_panel import LOCAL_FORMAT, opening
 from eventflow.services import Services
 
@@ -45,11 +44,7 @@ def transfer_policy_panel(services: Services, organizer: Organizer, event: Event
             return services.transfers.save_policy(event.id, str(rule.value), opening(deadline.value, zone))
 
         async def save() -> None:
-            try:
-                show(await services.off_loop(save_owned))
-            except DomainError as error:
-                note_refused(note, error)
-                return
-            note_done(note, _("Saved."))
+            if (settings := await saved_with_note(note, services.off_loop(save_owned), _("Saved."))) is not None:
+                show(settings)
 
         ui.button(_("Save transfer rule"), on_click=save).props("unelevated data-testid=transfer-policy-save")
