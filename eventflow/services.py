@@ -163,7 +163,7 @@ class Services:
     @cached_property
     def demo_refunds(self) -> DemoRefunds:
         """Refunds of test-mode orders from the money panel (domain/payments/demo_refunds.py)."""
-        return DemoRefunds(self.ticketing, self.cancellations.store)
+        return DemoRefunds(self.ticketing, self.cancellations.store, self.outbox, self.settings.public_url)
 
     @cached_property
     def codes(self) -> AccessCodes:

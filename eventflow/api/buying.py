@@ -35,6 +35,7 @@ from eventflow.domain.codes import code_valid_until
 from eventflow.domain.errors import NotFound
 from eventflow.domain.links import ticket_url
 from eventflow.domain.models import Buyer, Order, Reservation
+from eventflow.domain.payments.records import demo_payment_ref
 from eventflow.domain.queries import TicketView
 from eventflow.domain.reservations import LineRequest, ReserveRequest
 from eventflow.domain.traffic import Touch
@@ -222,7 +223,7 @@ def pay_with_demo_provider(reservation_id: str, app: ServicesDep) -> CheckoutOut
         raise NotFound("The demo payment provider is not active")
     result = app.checkout.start(reservation_id)
     if isinstance(result, PaymentRequired):
-        order = app.checkout.payment_succeeded(reservation_id, payment_ref=f"demo_{reservation_id}")
+        order = app.checkout.payment_succeeded(reservation_id, payment_ref=demo_payment_ref(reservation_id))
     else:
         order = result.order
     return paid_out(app, order)

@@ -159,6 +159,9 @@ def refund_notice_mail(refund: Refund, buyer: Buyer, event: Event, base_url: str
     elif refund.reason is RefundReason.DUPLICATE:
         why = words("We received a second payment for your reservation for {title}, which was already paid. "
                     "We have refunded that second payment: {amount}. Your tickets stay valid.")
+    elif refund.test_mode:
+        why = words("The organizer of {title} refunded {count} ticket(s) in test mode: the order was not "
+                    "charged, so no money moves. Those tickets are no longer valid.")
     elif refund.ticket_ids:
         why = words("The organizer of {title} refunded {count} ticket(s): {amount} goes back to your card. "
                     "Those tickets are no longer valid.")
@@ -168,7 +171,8 @@ def refund_notice_mail(refund: Refund, buyer: Buyer, event: Event, base_url: str
     text = "\n".join([
         words("Hi {name},").format(name=buyer.name), "",
         why.format(title=event.title, amount=amount, count=len(refund.ticket_ids)), "",
-        words("Refunds reach your card within 5-10 business days, depending on your bank."),
+        *([] if refund.test_mode else [words("Refunds reach your card within 5-10 business days, depending on "
+                                             "your bank.")]),
         words("Reference: {refund} (reservation {reservation}).").format(refund=refund.id,
                                                                         reservation=refund.reservation_id),
         words("Event page: {link}").format(link=event_url(base_url, event.slug)),

@@ -31,7 +31,7 @@ from eventflow.domain.event_changes import ChangeKind, EventChange
 from eventflow.domain.links import order_path
 from eventflow.domain.models import Event, EventStatus, Order, new_id
 from eventflow.domain.outbox import Outbox, OutgoingMail
-from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus
+from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus, paid_in_test_mode
 from eventflow.domain.payments.refunds import Refunds, record_without_provider, rest_of_order_refund
 from eventflow.domain.ports import StoreWithPayments
 from eventflow.domain.reservations import Ticketing
@@ -66,7 +66,7 @@ class Settled:
     @property
     def demo(self) -> bool:
         """Paid with the built-in demo provider: the refund is recorded, no money moved."""
-        return self.order.payment_ref.startswith("demo_")
+        return paid_in_test_mode(self.order.payment_ref)
 
 
 def order_key(order: Order) -> str:

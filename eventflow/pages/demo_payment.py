@@ -9,6 +9,7 @@ from eventflow.adapters.threads import in_thread
 from eventflow.domain.errors import DomainError, NotFound, SoldOut
 from eventflow.domain.links import checkout_path, order_path
 from eventflow.domain.models import ReservationStatus
+from eventflow.domain.payments.records import demo_payment_ref
 from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, heading, not_found
@@ -53,7 +54,7 @@ def register(services: Services) -> None:
             pay.disable()
             try:  # always a thread, not off_loop: confirming mails the tickets (SMTP may be slow)
                 await in_thread(services.checkout.payment_succeeded, reservation.id,
-                                   payment_ref=f"demo_{reservation.id}")
+                                   payment_ref=demo_payment_ref(reservation.id))
             except SoldOut:
                 message.text = _("Your hold ran out and the tickets sold out meanwhile. "
                                  "You have not been charged.")

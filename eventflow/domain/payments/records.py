@@ -8,6 +8,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+DEMO_PAYMENTS = "demo_"  # the payment reference of an order paid with the demo provider (test mode)
+
+
+def demo_payment_ref(reservation_id: str) -> str:
+    """The payment reference of a reservation paid with the demo provider: no money moved."""
+    return f"{DEMO_PAYMENTS}{reservation_id}"
+
+
+def paid_in_test_mode(payment_ref: str) -> bool:
+    return payment_ref.startswith(DEMO_PAYMENTS)
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectedAccount:
@@ -106,6 +117,11 @@ class Refund:
     stripe_refund_id: str | None = None
     finished_at: datetime | None = None
     failure: str | None = None
+
+    @property
+    def test_mode(self) -> bool:
+        """Of an order paid with the demo provider: recorded as refunded, no money moves."""
+        return paid_in_test_mode(self.payment_intent_id)
 
     @property
     def transfer_reversal_minor(self) -> int:

@@ -15,8 +15,7 @@ from eventflow.adapters.threads import in_thread
 from eventflow.domain.analytics import sales_key, summary_ledger
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer, TicketStatus
-from eventflow.domain.payments.demo_refunds import DEMO_PAYMENTS
-from eventflow.domain.payments.records import ConnectedAccount, Refund
+from eventflow.domain.payments.records import DEMO_PAYMENTS, ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
 from eventflow.i18n import N_, _, error_text
 from eventflow.pages.components.marks import day_and_time, money
