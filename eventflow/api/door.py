@@ -101,6 +101,7 @@ class ManifestOut(BaseModel):
     tiers: list[str]
     tickets: list[ManifestTicketOut]
     event_status: str = "published"  # "cancelled": every ticket is refused (`event_cancelled`), offline too
+    passes_forbidden: bool | None = None  # true: the organizer forbade wallet passes, their codes are refused offline
     # What the scanner shows at its top: the event's start in its own timezone, and the staff link's label.
     starts_at: datetime | None = None
     timezone: str | None = None
@@ -202,6 +203,7 @@ def manifest_out(app: Services, staff: StaffAccess) -> ManifestOut:
                                    checked_in_at=t.checked_in_at, ef1_secret=t.legacy_secret,
                                    transfers=t.transfers or None, transferred_at=t.transferred_at)
                  for t in manifest.tickets], event_status=manifest.event_status.value,
+        passes_forbidden=manifest.passes_forbidden or None,
         starts_at=event.starts_at, timezone=event.timezone, device_label=staff.label,
     )
 

@@ -131,6 +131,7 @@ class Manifest:
     closes_at: datetime
     tickets: list[ManifestTicket] = field(default_factory=list)
     event_status: EventStatus = EventStatus.PUBLISHED  # "cancelled": the scanner refuses every ticket offline
+    passes_forbidden: bool = False  # the organizer forbade wallet passes: the scanner refuses their codes offline
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,8 @@ class DoorCheckIn:
             for t in order.tickets
         ]
         return Manifest(event.id, now, self.keys.manifest_stamp(event.id, now), self.keys.public_key(event.id),
-                        opens_at, closes_at, tickets, event.status)
+                        opens_at, closes_at, tickets, event.status,
+                        passes_forbidden=self.passes is not None and self.store.passes_forbidden(event.id))
 
     def wallet_codes(self, ticket: Ticket, hours: float = WALLET_HOURS) -> WalletCodes:
         """Signed codes of a ticket from the step before now for `hours`: what a wallet carries
@@ -290,8 +292,12 @@ class DoorCheckIn:
 
     def _sync_one(self, event: Event, device_id: str, scan: OfflineScan, now: datetime, nonce: str,
                   device_since: datetime | None, tiers: dict[str, dict[str, str]]) -> ScanOutcome:
-        code = None if scan.id_checked else scan.door_code()
-        refusal = self._refusal(event, scan, code, now, device_since)
+        # A wallet pass's static code has no step to judge: its signature and transfer count are checked here.
+        by_pass = self.passes is not None and not scan.id_checked and scan.code.strip().startswith(PASS_PREFIX)
+        if by_pass and (self.passes is None or self.passes.ticket_for(scan.code) != scan.ticket_id):
+            return ScanOutcome(ScanResult.INVALID, reason=Refusal.MALFORMED)  # forged, old or forbidden
+        code = None if scan.id_checked or by_pass else scan.door_code()
+        refusal = self._refusal(event, replace(scan, id_checked=True) if by_pass else scan, code, now, device_since)
         if refusal is not None:  # decided by the upload alone: nothing to remember
             return ScanOutcome(ScanResult.INVALID, reason=refusal)
         judged = (self._judge_ticket(event, scan.ticket_id, tiers) if code is None

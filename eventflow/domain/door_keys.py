@@ -55,6 +55,17 @@ def signed_message(ticket_id: str, step: int, transfers: int = 0) -> bytes:
     return f"{SIGNED_PREFIX}.{ticket_id}.{step}{suffix}".encode("ascii")
 
 
+PASS_PREFIX = "EFP"
+
+
+def pass_message(ticket_id: str, transfers: int = 0) -> bytes:
+    """What the event key signs for a wallet pass's static code `EFP.<ticket_id>.<signature>`
+    (domain/wallet_passes.py): the ticket and its transfer count, no step (a pass cannot rotate). Its own
+    prefix, so a pass signature never verifies as a rotating code's or the other way round."""
+    suffix = f"~{transfers}" if transfers else ""
+    return f"{PASS_PREFIX}.{ticket_id}{suffix}".encode("ascii")
+
+
 class DoorKeys:
     """Derives, caches and uses the per-event door keys of one installation."""
 
@@ -102,6 +113,18 @@ class DoorKeys:
     def verify(self, event_id: str, ticket_id: str, step: int, signature: bytes, transfers: int = 0) -> bool:
         try:
             self._event_public(event_id).verify(signature, signed_message(ticket_id, step, transfers))
+        except InvalidSignature:
+            return False
+        return True
+
+    def sign_pass(self, event_id: str, ticket_id: str, transfers: int = 0) -> str:
+        """The signature on a wallet pass's static code (base64url, 86 characters)."""
+        return b64url(self._event_key(event_id).sign(pass_message(ticket_id, transfers)))
+
+    def verify_pass(self, event_id: str, ticket_id: str, signature: bytes, transfers: int = 0) -> bool:
+        """What the scanner checks offline with the manifest's public key (static/door.js), on the server."""
+        try:
+            self._event_public(event_id).verify(signature, pass_message(ticket_id, transfers))
         except InvalidSignature:
             return False
         return True

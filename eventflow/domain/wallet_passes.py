@@ -1,29 +1,32 @@
 """Wallet passes: an "Add to Apple Wallet" `.pkpass` of a ticket, when the operator configured a pass-signing
 certificate (config.py `EVENTFLOW_PASS_*`); an organizer may forbid them per event.
 
-A pass cannot rotate, so its barcode is a static code `EFP.<ticket id>.<mac>`: an HMAC (a key of its own,
-derived from the app secret) over the ticket id, its transfer count and its secret. The door checks it
-against the server (`DoorCheckIn.scan` asks `PassCodes.ticket_for`): a transfer gives the ticket a new secret,
-so a pass made before it stops working at once; so does the organizer's "no wallet passes". What the pass
+A pass cannot rotate, so its barcode is a static code `EFP.<ticket id>.<signature>`: the event's door key
+(domain/door_keys.py, Ed25519) signs the ticket id and its transfer count (`door_keys.pass_message`). The door
+checks it online (`DoorCheckIn.scan` asks `PassCodes.ticket_for`) and offline with the manifest's public key
+and the ticket's `transfers` (static/door.js, as for rotating codes; offline uploads are checked again by
+`DoorCheckIn.sync`): a transfer raises the count, so a pass made before it stops working online at once and
+offline after the scanner's next manifest refresh; so does the organizer's "no wallet passes" (the manifest's
+`passes_forbidden`). A door device can verify pass codes but never make one. What the pass
 shows (event, date, venue, tier, attendee) is `pass_fields`; the package and its signature are the adapter's
 (adapters/pkpass.py, behind the `PassSigner` port)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from eventflow.domain.codes import is_ticket_id
+from eventflow.domain.door_keys import PASS_PREFIX, SIGNATURE_CHARS, DoorKeys, b64url, from_b64url
 from eventflow.domain.errors import Conflict, NotFound
 from eventflow.domain.models import Event, Ticket, TicketStatus
 
 if TYPE_CHECKING:
     from eventflow.domain.ports import Store
 
-PREFIX = "EFP."
+PREFIX = f"{PASS_PREFIX}."
 
 
 class PassesUnavailable(Conflict):
@@ -50,22 +53,33 @@ class PassIdentity:
 class PassCodes:
     """The static codes of passes: made for a ticket, and the ticket a scanned one stands for."""
 
-    def __init__(self, store: Store, secret_key: str) -> None:
+    def __init__(self, store: Store, secret_key: str, keys: DoorKeys | None = None) -> None:
         self.store = store
-        self._key = hashlib.sha256(f"eventflow wallet pass\0{secret_key}".encode()).digest()
+        self.keys = keys or DoorKeys(secret_key)  # the same derivation as the door's: one key pair per event
 
     def code(self, ticket: Ticket) -> str:
-        mac = hmac.new(self._key, f"{ticket.id}\0{ticket.transfers}\0{ticket.secret}".encode(), hashlib.sha256)
-        return f"{PREFIX}{ticket.id}.{base64.urlsafe_b64encode(mac.digest()[:18]).decode()}"
+        return f"{PREFIX}{ticket.id}.{self.keys.sign_pass(ticket.event_id, ticket.id, ticket.transfers)}"
 
     def ticket_for(self, payload: str) -> str | None:
         """The ticket id a pass code stands for; None when forged, made before a transfer, or passes are
         forbidden for its event (the door answers invalid)."""
-        ticket_id, _, _mac = payload.removeprefix(PREFIX).partition(".")
-        ticket = self.store.get_ticket(ticket_id) if ticket_id and payload.startswith(PREFIX) else None
-        if ticket is None or not hmac.compare_digest(self.code(ticket).encode(), payload.strip().encode()):
+        parsed = parse_pass(payload)
+        ticket = self.store.get_ticket(parsed[0]) if parsed is not None else None
+        if parsed is None or ticket is None \
+                or not self.keys.verify_pass(ticket.event_id, ticket.id, parsed[1], ticket.transfers):
             return None
         return None if self.store.passes_forbidden(ticket.event_id) else ticket.id
+
+
+def parse_pass(payload: str) -> tuple[str, bytes] | None:
+    """`EFP.<ticket id>.<signature>` -> (ticket id, signature bytes); None for anything else (no crypto here)."""
+    parts = payload.strip().split(".")
+    if len(parts) != 3 or f"{parts[0]}." != PREFIX or not is_ticket_id(parts[1]) or len(parts[2]) != SIGNATURE_CHARS:
+        return None
+    signature = from_b64url(parts[2])
+    if signature is None or len(signature) != 64 or b64url(signature) != parts[2]:
+        return None  # one spelling per signature: base64's spare bits must be zero
+    return parts[1], signature
 
 
 def pass_fields(identity: PassIdentity, ticket: Ticket, event: Event, tier_name: str, code: str,

@@ -3,6 +3,8 @@
  *
  * - Signed codes `EF2.<ticket>.<step>.<signature>`: verified with the event's Ed25519 public key
  *   from the manifest (WebCrypto). The door can check them, never make them (docs/door.md).
+ * - Wallet passes' static codes `EFP.<ticket>.<signature>`: the same key signs `EFP.<ticket>` (and
+ *   `~<transfers>` once handed on), no step; refused when the manifest says `passes_forbidden`.
  * - Legacy codes `EF1.<ticket>.<8 digits>`: TOTP (RFC 6238, HMAC-SHA1) with WebCrypto, as pyotp
  *   computes it; the manifest carries a secret only for tickets sold before signed codes.
  * - The offline verdict on a scanned code, in the server's words (admitted, stale_code, ...).
@@ -131,6 +133,18 @@
     }
   }
 
+  /* A wallet pass (domain/door_keys.pass_message): the event's key vouches for the ticket and its
+     transfer count; a pass cannot rotate, so there is no step to judge. */
+  async function passValid(rules, code, transfers) {
+    if (!rules.public_key || rules.passes_forbidden) return false;
+    const message = new TextEncoder().encode(`EFP.${code.ticketId}` + (transfers ? `~${transfers}` : ""));
+    try {
+      return await crypto.subtle.verify({ name: "Ed25519" }, await eventKey(rules.public_key), code.signature, message);
+    } catch (error) {
+      return false;
+    }
+  }
+
   /* The offline verdict on a parsed `code` (parsePayload) shown for manifest `ticket` (undefined:
      not in the manifest), in the words the server's /checkin/scan answers with. `rules` is the
      manifest. `admittedBefore`: the device knows it is in. */
@@ -141,7 +155,9 @@
     if (ticket.status === "disputed") return "disputed"; // charged back; the organizer refuses such tickets
     if (admittedBefore) return "already_checked_in";
     let age = "invalid";
-    if (code.kind === "EF2") {
+    if (code.kind === "EFP") {
+      age = (await passValid(rules, code, ticket.transfers || 0)) ? "valid" : "invalid";
+    } else if (code.kind === "EF2") {
       age = await signedAge(rules, code, millis, ticket.transfers || 0);
     } else if (ticket.ef1_secret && !(rules.closes_at && millis > Date.parse(rules.closes_at))) {
       age = await codeAge(rules, ticket.ef1_secret, code.code, millis);
@@ -156,7 +172,8 @@
     return Date.parse(manifest.opens_at) <= millis && millis <= Date.parse(manifest.closes_at);
   }
 
-  /* A scanned text -> {kind: "EF2", ticketId, step, signature} or {kind: "EF1", ticketId, code};
+  /* A scanned text -> {kind: "EF2", ticketId, step, signature}, {kind: "EFP", ticketId, signature} (a wallet
+     pass) or {kind: "EF1", ticketId, code};
      null when it is not one of our codes (codes.parse_payload on the server). Without rules (no
      manifest yet) any run of digits passes, so the scanner can say "unknown". */
   function parsePayload(text, rules) {
@@ -167,6 +184,9 @@
     if (parts.length === 4 && parts[0] === "EF2" && ticketId.test(parts[1]) && /^\d{1,12}$/.test(parts[2])
         && /^[A-Za-z0-9_-]{86}$/.test(parts[3])) {
       return { kind: "EF2", ticketId: parts[1], step: Number(parts[2]), signature: base64urlDecode(parts[3]) };
+    }
+    if (parts.length === 3 && parts[0] === "EFP" && ticketId.test(parts[1]) && /^[A-Za-z0-9_-]{86}$/.test(parts[2])) {
+      return { kind: "EFP", ticketId: parts[1], signature: base64urlDecode(parts[2]) };
     }
     const digits = rules && rules.digits ? new RegExp(`^\\d{${rules.digits}}$`) : /^\d+$/;
     if (parts.length !== 3 || parts[0] !== "EF1" || !ticketId.test(parts[1]) || !digits.test(parts[2])) return null;

@@ -3,7 +3,7 @@
  * Scanner (/scan/...), ticket (/t/...) and My tickets (/my-tickets) pages are fetched from the network when possible;
  * when that fails, a static copy of the page that runs the same socket-free modules is served.
  */
-const CACHE = "eventflow-door-v4"; // v4: My tickets' offline copy (v3: signed EF2 codes)
+const CACHE = "eventflow-door-v5"; // v5: wallet pass codes offline (door.js); v4: My tickets' offline copy (v3: signed EF2 codes)
 const SHELL = [
   "/door/offline-scan.html", "/door/offline-ticket.html", "/door/offline-my-tickets.html", "/door/my_tickets.js",
   "/door/door.js", "/door/scanner.js",

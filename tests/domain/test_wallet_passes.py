@@ -114,7 +114,8 @@ def test_a_pass_code_stops_at_a_transfer_and_when_the_organizer_forbids(service:
     codes = PassCodes(service.store, "test secret")
     code = codes.code(ticket)
     assert codes.ticket_for(code) == ticket.id
-    for forged in (code[:-2] + "AA", code.replace(ticket.id, "tkt_other"), "EFP.", "EF2.x.1.y", ""):
+    tampered = code[:-2] + ("AA" if not code.endswith("AA") else "BA")  # an Ed25519 signature may end in AA
+    for forged in (tampered, code.replace(ticket.id, "tkt_other"), "EFP.", "EF2.x.1.y", ""):
         assert codes.ticket_for(forged) is None
     assert PassCodes(service.store, "another server").ticket_for(code) is None
     wallet = passes(service, pki)
