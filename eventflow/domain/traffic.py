@@ -17,8 +17,9 @@ personal data.
 - **Batched counts.** Views and holds are added up in memory (`Traffic.pending`) and written by
   `Traffic.flush` (app/traffic_job.py, every few seconds): one write per (event, source) that moved,
   however many views arrived; a paid order is written at once (a sale is rare and should not wait).
-  A crash loses at most the views and holds of the last few seconds, never an order. Refunds are not
-  subtracted here: revenue per source is what was sold through it.
+  A crash loses at most the views and holds of the last few seconds, never an order. Refunds are
+  subtracted when read (`Traffic.figures`, domain/source_refunds.py): revenue per source is what was sold
+  through it and kept.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Protocol
@@ -171,6 +172,9 @@ class TrafficStore(Protocol):
     def hold_source(self, reservation_id: str) -> HoldSource | None:
         """A hold's sources; None when it had none kept (a direct hold, an unknown id)."""
 
+    def hold_sources(self, reservation_ids: Sequence[str]) -> dict[str, HoldSource]:
+        """`hold_source` for many holds in few reads (an export's page of orders): the kept ones by id."""
+
 
 class SaleTracking(Protocol):
     """What `Ticketing` tells about holds and orders (domain/reservations.py); `Traffic` counts them."""
@@ -225,6 +229,8 @@ class Traffic:
         self.pending: dict[tuple[str, str], SourceFigures] = {}
         self._holds: dict[tuple[str, str], int] = {}  # holds per (event, source) not yet in `pending`
         self._lock = threading.Lock()
+        from eventflow.domain.source_refunds import RefundedRevenue, RefundReads  # builds on this module
+        self.refunded = RefundedRevenue(store) if isinstance(store, RefundReads) else None
 
     # ------------------------------------------------------------------ counting (no store call)
     def page_view(self, event_id: str, source: str, ip: str | None, user_agent: str | None) -> None:
@@ -306,4 +312,6 @@ class Traffic:
             waiting = [f for (event, _source), f in self.pending.items() if event == event_id]
         for extra in waiting:
             rows[extra.source] = rows[extra.source].plus(extra) if extra.source in rows else extra
+        for back in self.refunded.figures(event_id) if self.refunded else ():  # refunded revenue leaves
+            rows[back.source] = rows[back.source].plus(back) if back.source in rows else back
         return sorted(rows.values(), key=lambda row: (-row.revenue_minor, -row.orders, -row.views, row.source))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from eventflow.domain.traffic import HoldSource, SourceFigures
 
@@ -32,3 +32,7 @@ class InMemoryTrafficMixin:
     def hold_source(self, reservation_id: str) -> HoldSource | None:
         with self._traffic_lock:
             return self._hold_sources.get(reservation_id)
+
+    def hold_sources(self, reservation_ids: Sequence[str]) -> dict[str, HoldSource]:
+        with self._traffic_lock:
+            return {rid: self._hold_sources[rid] for rid in reservation_ids if rid in self._hold_sources}

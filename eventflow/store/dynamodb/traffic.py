@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from eventflow.domain.traffic import COUNTS, HoldSource, SourceFigures
 from eventflow.store.dynamodb.client import TableClient, key
@@ -48,3 +48,9 @@ class DynamoTrafficMixin(TableClient):
         if item is None:
             return None
         return HoldSource(reservation_id, item["event_id"]["S"], item["first"]["S"], item["last"]["S"])
+
+    def hold_sources(self, reservation_ids: Sequence[str]) -> dict[str, HoldSource]:
+        items = self._batch_get((f"HOLDSOURCE#{rid}", "SOURCE") for rid in reservation_ids)
+        found = (HoldSource(item["PK"]["S"].removeprefix("HOLDSOURCE#"), item["event_id"]["S"], item["first"]["S"],
+                            item["last"]["S"]) for item in items)
+        return {source.reservation_id: source for source in found}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from eventflow.domain.traffic import COUNTS, HoldSource, SourceFigures
 from eventflow.store.sqlite.database import SqliteDatabase
@@ -53,3 +53,13 @@ class SqliteTrafficMixin(SqliteDatabase):
         row = self._db().execute("SELECT reservation_id, event_id, first, last FROM hold_sources "
                                  "WHERE reservation_id = ?", (reservation_id,)).fetchone()
         return HoldSource(*row) if row else None
+
+    def hold_sources(self, reservation_ids: Sequence[str]) -> dict[str, HoldSource]:
+        found: dict[str, HoldSource] = {}
+        ids = list(dict.fromkeys(reservation_ids))
+        for start in range(0, len(ids), 500):  # under SQLite's limit of bound parameters
+            chunk = ids[start:start + 500]
+            rows = self._db().execute("SELECT reservation_id, event_id, first, last FROM hold_sources "
+                                      f"WHERE reservation_id IN ({', '.join('?' for _ in chunk)})", chunk)
+            found.update((row[0], HoldSource(*row)) for row in rows)
+        return found
