@@ -147,8 +147,9 @@ def orders_export(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -
     """Orders and tickets of one event, one row per ticket (amounts in minor and major units, the
     event's local times, check-in state)."""
     event = app.catalog.own_event(organizer_id, event_id)
-    body = orders_csv(app.queries.orders(event_id), app.queries.tiers(event_id), event.timezone,
-                      app.queries.checkins(event_id), app.attendees.answer_sheet(event_id))
+    orders = app.queries.orders(event_id)
+    body = orders_csv(orders, app.queries.tiers(event_id), event.timezone, app.queries.checkins(event_id),
+                      app.attendees.answer_sheet(event_id), app.queries.order_touches(orders))
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}-orders.csv"'})
 

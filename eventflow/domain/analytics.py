@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,6 +26,7 @@ from eventflow.domain.money import FeeMode, currency_exponent, platform_fee_mino
 from eventflow.domain.payments.ledger import EventLedger
 from eventflow.domain.payments.records import Refund, RefundStatus
 from eventflow.domain.sales_stats import SalesBucket, SalesSummary, sale_hour
+from eventflow.domain.traffic import Touch
 
 HOUR = timedelta(hours=1)
 
@@ -190,6 +191,8 @@ ORDER_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_
                  "price_minor", "fee_minor", "currency", "price", "fee", "checked_in", "checked_in_at"]
 # Who each ticket is for (issue 17), then one column per checkout question (its label) when asked.
 ATTENDEE_COLUMNS = ["attendee_name", "attendee_email"]
+# Where the buyer came from (issue 18), as the analytics counts the order: last touch, then first touch.
+SOURCE_COLUMNS = ["source", "first_touch_source"]
 
 
 # A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
@@ -218,7 +221,8 @@ def local_time(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str = "UTC",
-               checkins: Iterable[CheckIn] = (), answers: AnswerSheet | None = None) -> str:
+               checkins: Iterable[CheckIn] = (), answers: AnswerSheet | None = None,
+               touches: Mapping[str, Touch] | None = None) -> str:
     """One row per ticket, so a spreadsheet counts heads. Amounts twice: in minor units (exact, for
     programs) and in major units (`price`, `fee`: what people read); times in the event's timezone;
     whether and when each ticket was admitted at the door.
@@ -230,8 +234,9 @@ def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str = "
     admitted = {checkin.ticket_id: checkin.scanned_at for checkin in checkins}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*ORDER_COLUMNS, *ATTENDEE_COLUMNS, *(answers.columns() if answers else ())])
+    writer.writerow([*ORDER_COLUMNS, *ATTENDEE_COLUMNS, *SOURCE_COLUMNS, *(answers.columns() if answers else ())])
     for order in orders:
+        touch = (touches or {}).get(order.id) or Touch()  # without a lookup (bare scripts): direct
         for ticket in order.tickets:
             scanned = admitted.get(ticket.id)
             writer.writerow([spreadsheet_safe(cell) for cell in (
@@ -240,7 +245,7 @@ def orders_csv(orders: Sequence[Order], tiers: Sequence[Tier], timezone: str = "
                 ticket.fee_minor, order.currency, major_units(ticket.price_minor, order.currency),
                 major_units(ticket.fee_minor, order.currency), "yes" if scanned else "no",
                 local_time(scanned, zone) if scanned else "", ticket.holder_name, ticket.holder_email,
-                *(answers.cells(order, ticket) if answers else ()),
+                touch.last, touch.first, *(answers.cells(order, ticket) if answers else ()),
             )])
     return buffer.getvalue()
 

@@ -12,17 +12,19 @@ sheets of typed cells that adapters/spreadsheets.py writes as CSV or XLSX.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from zoneinfo import ZoneInfo
 
+from eventflow.domain.analytics import SOURCE_COLUMNS
 from eventflow.domain.attendees import AnswerSheet
 from eventflow.domain.models import CheckIn, Event, Order, Ticket, TicketStatus, Tier
 from eventflow.domain.money import currency_exponent
 from eventflow.domain.queries import Queries
-from eventflow.domain.traffic import Funnel, SourceFigures
+from eventflow.domain.traffic import Funnel, SourceFigures, Touch
 
 Cell = str | int | bool | Decimal | datetime | None
 EXPORT_PAGE = 500  # orders per store read
@@ -58,18 +60,28 @@ def all_orders(orders_page: OrdersPage, event_id: str, page: int = EXPORT_PAGE) 
 
 ORDER_SHEET_COLUMNS = ["order_id", "created_at", "buyer_name", "buyer_email", "ticket_id", "tier", "status",
                        "price_minor", "fee_minor", "currency", "price", "fee", "checked_in", "checked_in_at",
-                       "attendee_name", "attendee_email"]
+                       "attendee_name", "attendee_email", *SOURCE_COLUMNS]
+TouchReader = Callable[[Sequence[Order]], Mapping[str, Touch]]  # `Queries.order_touches`
+
+
+def with_touches(orders: Iterable[Order], touches: TouchReader | None) -> Iterator[tuple[Order, Touch]]:
+    """Each order with its sources, looked up a page of orders at a time (`direct` without a lookup)."""
+    iterator = iter(orders)
+    while page := list(islice(iterator, EXPORT_PAGE)):
+        found = touches(page) if touches else {}
+        yield from ((order, found.get(order.id) or Touch()) for order in page)
 
 
 def orders_sheet(orders: Iterable[Order], tiers: Sequence[Tier], timezone: str, checkins: Iterable[CheckIn],
-                 answers: AnswerSheet | None, currency: str) -> Sheet:
-    """One row per ticket (the CSV export's columns, then the attendee and one column per checkout question)."""
+                 answers: AnswerSheet | None, currency: str, touches: TouchReader | None = None) -> Sheet:
+    """One row per ticket (the CSV export's columns, then the attendee, the order's last- and first-touch
+    source as the analytics counts it, and one column per checkout question)."""
     names = {tier.id: tier.name for tier in tiers}
     zone = ZoneInfo(timezone)
     admitted = {c.ticket_id: c.scanned_at for c in checkins}
 
     def rows() -> Iterator[list[Cell]]:
-        for order in orders:
+        for order, touch in with_touches(orders, touches):
             for ticket in order.tickets:
                 scanned = admitted.get(ticket.id)
                 yield [order.id, order.created_at.astimezone(zone), order.buyer.name, order.buyer.email, ticket.id,
@@ -77,7 +89,7 @@ def orders_sheet(orders: Iterable[Order], tiers: Sequence[Tier], timezone: str, 
                        ticket.fee_minor, order.currency, money(ticket.price_minor, order.currency),
                        money(ticket.fee_minor, order.currency), scanned is not None,
                        scanned.astimezone(zone) if scanned else None, ticket.holder_name, ticket.holder_email,
-                       *answer_cells(answers, order, ticket)]
+                       touch.last, touch.first, *answer_cells(answers, order, ticket)]
 
     decimals = currency_exponent(currency)
     return Sheet("orders", [*ORDER_SHEET_COLUMNS, *question_columns(answers)], rows(),
@@ -176,7 +188,7 @@ class Exports:
         orders = all_orders(queries.orders_page, event.id)
         if kind == "orders":
             return orders_sheet(orders, tiers, event.timezone, queries.checkins(event.id),
-                                self.answer_sheet(event.id), event.currency)
+                                self.answer_sheet(event.id), event.currency, queries.order_touches)
         if kind == "attendees":
             return attendees_sheet(orders, tiers, event.timezone, queries.checkins(event.id),
                                    self.answer_sheet(event.id))

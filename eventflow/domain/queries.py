@@ -29,6 +29,7 @@ from eventflow.domain.models import (
 from eventflow.domain.payments.records import Payment, Refund
 from eventflow.domain.ports import PaymentStore, Store
 from eventflow.domain.sales_stats import EventFigures
+from eventflow.domain.traffic import Touch, order_touches
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,10 @@ class Queries:
     def orders(self, event_id: str) -> list[Order]:
         """Every order of the event with its tickets, oldest first."""
         return self._store.list_orders(event_id)
+
+    def order_touches(self, orders: Sequence[Order]) -> dict[str, Touch]:
+        """Each order's first- and last-touch source by order id (the exports' source columns, issue 18)."""
+        return order_touches(self._store, orders)
 
     def event_figures(self, event_id: str, sales_since: datetime | None = None,
                       arrivals_since: datetime | None = None) -> EventFigures:

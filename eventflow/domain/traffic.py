@@ -176,6 +176,13 @@ class TrafficStore(Protocol):
         """`hold_source` for many holds in few reads (an export's page of orders): the kept ones by id."""
 
 
+def order_touches(store: TrafficStore, orders: Sequence[Order]) -> dict[str, Touch]:
+    """Each order's sources by order id, as the counts took them (its hold's kept sources, else `direct`)."""
+    kept = store.hold_sources([order.reservation_id for order in orders])
+    return {order.id: Touch(k.first, k.last) if (k := kept.get(order.reservation_id)) else Touch()
+            for order in orders}
+
+
 class SaleTracking(Protocol):
     """What `Ticketing` tells about holds and orders (domain/reservations.py); `Traffic` counts them."""
 
