@@ -6,7 +6,8 @@ provider calls, so the rule "a networked store never stalls the loop" is checked
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 import anyio.to_thread
@@ -30,3 +31,13 @@ async def in_thread(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> 
     """Run `call` in a worker thread whatever the store: a payment provider's or mail server's round trip, or a
     background batch, is never cheaper than the hop."""
     return await off_loop(False, call, *args, **kwargs)
+
+
+def in_parallel(call: Callable[[T], object], items: Iterable[T], workers: int) -> None:
+    """Run `call` on every item from at most `workers` threads and wait for all (the first failure raises).
+
+    For a blocking caller already off the loop whose work is many independent round trips (a DynamoDB
+    draw writes its ranks in batches): the batches' waits overlap instead of adding up."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventflow-parallel") as pool:
+        for _ in pool.map(call, items):
+            pass

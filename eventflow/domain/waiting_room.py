@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import math
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -177,6 +178,8 @@ class WaitingRoom:
         self.hold = hold
         self.now = now
         self._drawn: dict[str, RoomState] = {}  # rooms drawn, as this process saw them
+        self._drawing: set[str] = set()  # rooms this process is drawing now (a big DynamoDB draw takes minutes)
+        self._draw_lock = threading.Lock()
 
     def room(self, event_id: str) -> SaleSettings:
         settings = self.rules.settings(event_id)
@@ -210,7 +213,13 @@ class WaitingRoom:
             return RoomStatus(RoomStateName.BEFORE_OPENING, entry.visitor_id, opens_at=settings.opens_at)
         state = self._drawn.get(entry.event_id) or self.store.get_room_state(entry.event_id)
         if not state.drawn:  # the first visitor after the opening draws (idempotent on every instance)
-            state = self.store.draw_waiting_room(entry.event_id)
+            if not self._start_draw(entry.event_id):  # this process draws already: no second copy of it
+                return RoomStatus(RoomStateName.WAITING, entry.visitor_id, opens_at=settings.opens_at)
+            try:
+                state = self.store.draw_waiting_room(entry.event_id)
+            finally:
+                with self._draw_lock:
+                    self._drawing.discard(entry.event_id)
             entry = self.store.get_room_entry(entry.event_id, entry.visitor_id) or entry  # with its position
         if state.drawn:  # final: its early total never changes, so no read of the room's item per poll
             self._drawn[entry.event_id] = state
@@ -230,6 +239,14 @@ class WaitingRoom:
         ahead = max(0, position - admitted - 1)
         wait = max(0, math.ceil((position - admitted) * 60 / rate))
         return RoomStatus(RoomStateName.WAITING, entry.visitor_id, position, ahead, wait, settings.opens_at)
+
+    def _start_draw(self, event_id: str) -> bool:
+        """Claim this room's draw for the calling thread: the polls meanwhile wait instead of each drawing."""
+        with self._draw_lock:
+            if event_id in self._drawing:
+                return False
+            self._drawing.add(event_id)
+            return True
 
     def check_reserve(self, event_id: str, room_pass: str | None, queue_url: str = "") -> str | None:
         """Before a reserve: None for a sale without a waiting room (from the recent copy of the settings:

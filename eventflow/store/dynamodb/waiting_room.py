@@ -10,28 +10,43 @@
                                             spread over ROOM_SHARDS partitions (by visitor) so early joins
                                             never crowd one partition; the draw merges the shards' sorted pages.
 
+    ROOMV#<event>#<visitor> / DRAWN         the early arrival's drawn position (its own item: the draw writes it
+                                            with BatchWriteItem, which can only put whole items)
+
 An early join is one transaction: a condition check that its shard is not closing, and the two puts (all
 three on the visitor's shard partition and its own entry key: no item every join touches). The draw first
 marks every shard closing (no early join commits after it), then ranks: so a draw sees every early arrival,
-and two draws write the same positions.
+and two draws write the same positions. The ranks go out in BatchWriteItems of 25, DRAW_WORKERS at once,
+a chunk of DRAW_CHUNK positions at a time; after each chunk the room's `draw_done` checkpoint moves on, so a
+draw cut off halfway (an instance died) is resumed by the next one from there, writing the same ranks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
+import itertools
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
+from eventflow.adapters.threads import in_parallel
+from eventflow.domain.errors import StoreBusy
 from eventflow.domain.sale_settings import SaleSettings
 from eventflow.domain.waiting_room import RoomEntry, RoomState
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
-from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
+from eventflow.store.dynamodb.client import BUSY, ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import n, put_new, s
 
 ROOM_SHARDS = 64  # draw-index partitions per room: early joins spread over them (docs/benchmarks.md simulation)
 KEY_DIGITS = 19  # a random key written zero-padded, so the sort key's order is the number's
+BATCH_WRITE = 25  # DynamoDB's most items per BatchWriteItem
+DRAW_CHUNK = 2_500  # positions per checkpoint: a dead draw redoes at most this many
+DRAW_WORKERS = 8  # batches in flight at once: 8 x 25 items a round trip outpaces a new table's 4,000 writes/s
+UNPROCESSED_ROUNDS = 8  # a batch's unprocessed items (throttling) are resent, backing off, this many times
 
 
 def _shard(visitor_id: str) -> int:
@@ -52,11 +67,16 @@ def _entry_item(entry: RoomEntry) -> Item:
     return item
 
 
-def _entry_from(item: Item) -> RoomEntry:
+def _entry_from(item: Item, drawn: Item | None = None) -> RoomEntry:
+    position = drawn or item  # the DRAWN item; an entry drawn before it existed carries its position itself
     return RoomEntry(item["event_id"]["S"], item["visitor_id"]["S"], s2t(item["joined_at"]["S"]),
                      int(item["random_key"]["N"]), bool(item["early"]["BOOL"]),
                      int(item["late_number"]["N"]) if "late_number" in item else None,
-                     int(item["drawn_position"]["N"]) if "drawn_position" in item else None)
+                     int(position["drawn_position"]["N"]) if "drawn_position" in position else None)
+
+
+def _drawn_item(event_id: str, visitor_id: str, position: int) -> Item:
+    return {**key(f"ROOMV#{event_id}#{visitor_id}", "DRAWN"), "kind": s("room_drawn"), "drawn_position": n(position)}
 
 
 class DynamoWaitingRoomMixin(TableClient):
@@ -114,8 +134,12 @@ class DynamoWaitingRoomMixin(TableClient):
         return late
 
     def get_room_entry(self, event_id: str, visitor_id: str) -> RoomEntry | None:
-        item = self._get(f"ROOMV#{event_id}#{visitor_id}", "ENTRY")
-        return _entry_from(item) if item else None
+        """One consistent Query of the visitor's partition: the entry and its drawn position (one read unit,
+        as a GetItem of the entry alone)."""
+        items = {item["SK"]["S"]: item for item in self._query(
+            KeyConditionExpression="PK = :pk", ConsistentRead=True,
+            ExpressionAttributeValues={":pk": s(f"ROOMV#{event_id}#{visitor_id}")})}
+        return _entry_from(items["ENTRY"], items.get("DRAWN")) if "ENTRY" in items else None
 
     def get_room_state(self, event_id: str) -> RoomState:
         item = self._get(f"ROOM#{event_id}", "STATE")
@@ -125,22 +149,49 @@ class DynamoWaitingRoomMixin(TableClient):
                          int(item.get("early_total", {"N": "0"})["N"]), int(item.get("late_count", {"N": "0"})["N"]))
 
     def draw_waiting_room(self, event_id: str) -> RoomState:
-        state = self.get_room_state(event_id)
-        if state.drawn:
-            return state
-        for shard in range(ROOM_SHARDS):
-            self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{event_id}#{shard}", "STATE"),
-                       UpdateExpression="SET closing = :yes", ExpressionAttributeValues={":yes": {"BOOL": True}})
+        state_item = self._get(f"ROOM#{event_id}", "STATE") or {}
+        if state_item.get("drawn", {}).get("BOOL", False):
+            return self.get_room_state(event_id)
+        in_parallel(self._close_shard, [(event_id, shard) for shard in range(ROOM_SHARDS)], DRAW_WORKERS)
+        done = int(state_item.get("draw_done", {"N": "0"})["N"])  # written by an earlier draw cut off halfway
         total = 0
-        for position, visitor in enumerate(self._drawn_order(event_id), start=1):
-            self._call(self.client.update_item, TableName=self.table_name,
-                       Key=key(f"ROOMV#{event_id}#{visitor}", "ENTRY"),
-                       UpdateExpression="SET drawn_position = :p", ExpressionAttributeValues={":p": n(position)})
-            total = position
+        ranked = enumerate(self._drawn_order(event_id), start=1)
+        while chunk := list(itertools.islice(ranked, DRAW_CHUNK)):
+            total = chunk[-1][0]
+            if total <= done:
+                continue  # ranked and written before; the walk only finds where to go on
+            todo = [_drawn_item(event_id, visitor, p) for p, visitor in chunk if p > done]
+            in_parallel(self._put_batch, [todo[i:i + BATCH_WRITE] for i in range(0, len(todo), BATCH_WRITE)],
+                        DRAW_WORKERS)
+            self._checkpoint(event_id, total)
         self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{event_id}", "STATE"),
                    UpdateExpression="SET drawn = :yes, early_total = :total",
                    ExpressionAttributeValues={":yes": {"BOOL": True}, ":total": n(total)})
         return self.get_room_state(event_id)
+
+    def _close_shard(self, shard: tuple[str, int]) -> None:
+        self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{shard[0]}#{shard[1]}", "STATE"),
+                   UpdateExpression="SET closing = :yes", ExpressionAttributeValues={":yes": {"BOOL": True}})
+
+    def _checkpoint(self, event_id: str, written: int) -> None:
+        """Every position up to `written` is stored: a later draw goes on after it (never moves it back)."""
+        # A draw running alongside that got further keeps its checkpoint (the condition fails).
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ROOM#{event_id}", "STATE"),
+                       UpdateExpression="SET draw_done = :w",
+                       ConditionExpression="attribute_not_exists(draw_done) OR draw_done < :w",
+                       ExpressionAttributeValues={":w": n(written)})
+
+    def _put_batch(self, items: list[Item]) -> None:
+        """One BatchWriteItem; its unprocessed items (DynamoDB's throttling of a batch) resent with a short
+        backoff, as AWS advises for batches: this is a bulk job, not a buyer's round trip."""
+        pending: dict[str, Any] = {self.table_name: [{"PutRequest": {"Item": item}} for item in items]}
+        for attempt in range(UNPROCESSED_ROUNDS):
+            pending = self._call(self.client.batch_write_item, RequestItems=pending).get("UnprocessedItems") or {}
+            if not pending:
+                return
+            time.sleep(min(0.05 * 2 ** attempt, 2.0))
+        raise StoreBusy(BUSY)  # the checkpoint keeps what was written; the next draw goes on from it
 
     def _drawn_order(self, event_id: str) -> Iterator[str]:
         """The early arrivals' visitor ids by (random key, visitor): a merge of the shards' sorted queries."""
