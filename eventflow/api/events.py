@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 from eventflow.api.deps import OrganizerDep, ServicesDep, current_organizer, resource_router
 from eventflow.api.errors import ERRORS
 from eventflow.api.orders import ChangeOut, change_out
+from eventflow.api.room_summary import RoomSummaryOut, room_summary_out
 from eventflow.api.schemas import CatalogInstant, Strict, model_response
 from eventflow.domain.access_codes import BuyerView
 from eventflow.domain.analytics import orders_csv
@@ -85,6 +86,7 @@ class EventOut(BaseModel):
     # A cancelled event: its refund batch's progress (failures listed to its organizer only).
     change: ChangeOut | None = None
     code: str | None = None  # the access code applied (`?code=`): its hidden tiers shown, its prices
+    room: RoomSummaryOut | None = None  # `GET /events/{id}` only: waiting room / drop, opening, queue length
 
 
 def tier_out(tier: Tier, event: Event) -> TierOut:
@@ -222,4 +224,10 @@ async def get_event(event_id: str, request: Request, app: ServicesDep, code: str
     """The event with its tiers: hidden tiers to its organizer only, or with `?code=` an access code
     that unlocks them (its discounted prices shown; a bad code is `code_invalid`, `code_used_up` or
     `code_not_active`)."""
-    return model_response(await app.off_loop(event_for_viewer, request, app, event_id, code))
+    return model_response(await app.off_loop(event_with_room, request, app, event_id, code))
+
+
+def event_with_room(request: Request, app: Services, event_id: str, code: str | None) -> EventOut:
+    out = event_for_viewer(request, app, event_id, code)
+    out.room = room_summary_out(app.waiting_room.summary(out.id))
+    return out

@@ -114,6 +114,17 @@ class RoomStatus:
     pass_expires_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RoomSummary:
+    """What the event's public view says about its sale: a waiting room, a drop, the opening, the queue."""
+
+    waiting_room: bool
+    opens_at: datetime | None  # the sale's opening (set with or without a room)
+    is_open: bool  # the opening has passed (or there is none)
+    drop_mode: bool  # holds are short while this sale runs
+    queue_length: int | None = None  # positions given so far; None before the draw (not counted until then)
+
+
 class RoomPasses:
     """Signed admission passes: `wr1.<event>.<visitor>.<expiry>.<signature>`, HMAC-SHA256 under a key
     derived from the app secret (as adapters/tokens.py signs with it): forged or altered -> refused."""
@@ -239,6 +250,19 @@ class WaitingRoom:
         ahead = max(0, position - admitted - 1)
         wait = max(0, math.ceil((position - admitted) * 60 / rate))
         return RoomStatus(RoomStateName.WAITING, entry.visitor_id, position, ahead, wait, settings.opens_at)
+
+    def summary(self, event_id: str) -> RoomSummary:
+        """The sale's room at a glance: the recent copy of the settings, plus for a room after its opening one
+        read of its counters (no scan: the drawn early total and the late arrivals' counter)."""
+        settings = self.rules.settings(event_id)
+        now = self.now()
+        is_open = settings.opens_at is None or now >= settings.opens_at
+        queue = None
+        if settings.has_room and is_open:
+            state = self.store.get_room_state(event_id)  # not the drawn copy: its late count moves on
+            queue = state.early_total + state.late_count if state.drawn else None
+        return RoomSummary(settings.has_room, settings.opens_at, is_open,
+                           self.rules.drop_hold(event_id) is not None, queue)
 
     def _start_draw(self, event_id: str) -> bool:
         """Claim this room's draw for the calling thread: the polls meanwhile wait instead of each drawing."""
