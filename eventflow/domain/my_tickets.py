@@ -155,6 +155,7 @@ class MyTickets:
         self.store.add_ticket_owners(owners_of_order(order))
 
     def transferred(self, record: TicketTransfer) -> None:
+        """Idempotent; the stores' `transfer_ticket` already writes this entry in the transfer's own write."""
         self.store.add_ticket_owners([owner_after_transfer(record)])
 
     # ------------------------------------------------------------------ signing in

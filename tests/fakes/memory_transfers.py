@@ -7,6 +7,7 @@ import threading
 from dataclasses import replace
 
 from eventflow.domain.models import CheckIn, Ticket, TicketStatus
+from eventflow.domain.my_tickets import TicketOwner, owner_after_transfer
 from eventflow.domain.transfers import TicketTransfer, TransferPolicy
 from tests.fakes.round_trip import as_stored
 
@@ -15,6 +16,7 @@ class InMemoryTransfersMixin:
     _lock: threading.Lock
     _tickets: dict[str, Ticket]
     _checkins: dict[str, CheckIn]
+    _owners: dict[tuple[str, str], TicketOwner]  # the My tickets index (memory_my_tickets.py)
 
     def __init__(self) -> None:
         self._transfers: list[TicketTransfer] = []
@@ -30,6 +32,8 @@ class InMemoryTransfersMixin:
                                                holder_name=after.holder_name, holder_email=after.holder_email,
                                                transfers=after.transfers)
             self._transfers.append(as_stored(record))
+            owner = owner_after_transfer(record)  # the new holder's My-tickets entry, in the same step
+            self._owners.setdefault((owner.email, owner.ticket_id), owner)
             return True
 
     def list_transfers(self, ticket_id: str) -> list[TicketTransfer]:

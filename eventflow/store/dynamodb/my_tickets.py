@@ -10,13 +10,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from eventflow.domain.my_tickets import TicketOwner
+from eventflow.domain.my_tickets import TicketOwner, owner_after_transfer
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.dynamodb.client import TableClient, key
 from eventflow.store.dynamodb.items import n, s
 
+if TYPE_CHECKING:
+    from eventflow.domain.transfers import TicketTransfer
+
 OWNER = "OWNER#"
+
+
+def owner_entry(table_name: str, record: TicketTransfer) -> dict[str, Any]:
+    """The new holder's index entry as one item of the transfer's TransactWriteItems (store/dynamodb/transfers.py).
+    An Update that sets each attribute only where missing: an entry already there stays as it is (as
+    `add_ticket_owners` keeps it), and unlike a conditional Put it can never cancel the transfer."""
+    owner = owner_after_transfer(record)
+    return {"Update": {
+        "TableName": table_name, "Key": key(f"{OWNER}{owner.email}", f"TICKET#{owner.ticket_id}"),
+        "UpdateExpression": "SET #kind = if_not_exists(#kind, :kind), ticket_id = if_not_exists(ticket_id, :ticket),"
+                            " event_id = if_not_exists(event_id, :event), order_id = if_not_exists(order_id, :order),"
+                            " #role = if_not_exists(#role, :role)",
+        "ExpressionAttributeNames": {"#kind": "kind", "#role": "role"},
+        "ExpressionAttributeValues": {":kind": s("ticket_owner"), ":ticket": s(owner.ticket_id),
+                                      ":event": s(owner.event_id), ":order": s(owner.order_id),
+                                      ":role": s(owner.role)}}}
 
 
 class DynamoMyTicketsMixin(TableClient):

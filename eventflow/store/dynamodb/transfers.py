@@ -5,7 +5,9 @@
     EVENT#<id>    / TRANSFER_POLICY                      the organizer's rule
 
 A transfer is one TransactWriteItems: the ticket's Update conditional on its secret, its transfer
-count and status valid; a ConditionCheck that the event has no CHECKIN#<ticket>; the record's Put.
+count and status valid; a ConditionCheck that the event has no CHECKIN#<ticket>; the record's Put; the new
+holder's My-tickets entry (OWNER#<email> / TICKET#<id>, store/dynamodb/my_tickets.py), so a transfer that
+happened is never answered with an error from a second write.
 Of two racing transfers one condition fails; a check-in written first fails the ConditionCheck.
 """
 
@@ -19,6 +21,7 @@ from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import n, s
+from eventflow.store.dynamodb.my_tickets import owner_entry
 
 PREFIX = "TRANSFER#"
 
@@ -73,7 +76,7 @@ class DynamoTransfersMixin(TableClient):
         put_record = {"Put": {"TableName": self.table_name, "Item": _record_item(record),
                               "ConditionExpression": "attribute_not_exists(PK)"}}
         try:
-            self._transact([ticket_update, not_checked_in, put_record])
+            self._transact([ticket_update, not_checked_in, put_record, owner_entry(self.table_name, record)])
         except ConditionFailed:
             return False
         return True

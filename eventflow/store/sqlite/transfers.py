@@ -2,13 +2,16 @@
 
 The ticket is rewritten by one conditional UPDATE (its secret and transfer count as the holder's
 request saw them, valid, no check-in row) in the same write transaction as the transfer's record,
-so of two racing transfers exactly one matches, and a check-in written first refuses the transfer."""
+so of two racing transfers exactly one matches, and a check-in written first refuses the transfer.
+The new holder's My-tickets entry (table `ticket_owners`, store/sqlite/my_tickets.py) is written in that
+transaction too: a transfer is never answered with an error after it happened."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from eventflow.domain.models import Ticket
+from eventflow.domain.my_tickets import owner_after_transfer
 from eventflow.domain.transfers import TicketTransfer, TransferPolicy
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
@@ -57,6 +60,9 @@ class SqliteTransfersMixin(SqliteDatabase):
                            (record.id, record.ticket_id, record.event_id, record.order_id, t2s(record.at),
                             record.from_name, record.from_email, record.to_name, record.to_email,
                             record.old_key_digest))
+                owner = owner_after_transfer(record)
+                db.execute("INSERT OR IGNORE INTO ticket_owners VALUES (?, ?, ?, ?, ?)",
+                           (owner.email, owner.ticket_id, owner.event_id, owner.order_id, owner.role))
         return changed
 
     def list_transfers(self, ticket_id: str) -> list[TicketTransfer]:
