@@ -10,6 +10,7 @@ from eventflow.domain.attendee_mail import venue_map_url
 from eventflow.domain.errors import NotFound
 from eventflow.domain.links import checkout_path, ticket_path
 from eventflow.domain.models import ReservationStatus, Ticket, TicketStatus
+from eventflow.domain.my_tickets import MY_TICKETS_PATH
 from eventflow.domain.queries import OrderView
 from eventflow.i18n import N_, _
 from eventflow.pages.components.breakdown import reservation_breakdown
@@ -72,6 +73,9 @@ def register(services: Services) -> None:
             await change_notice(services, event, order)  # cancelled or postponed (refund_request.py)
             for number, ticket in enumerate(order.tickets, 1):
                 ticket_card(number, ticket, view.tier_names)
+            with ui.row().classes("w-full items-center justify-center gap-2 text-sm text-slate-600"):
+                ui.label(_("Tickets of all your orders, in one place:"))  # the index by email (issue 17)
+                ui.link(_("My tickets"), MY_TICKETS_PATH).props("data-testid=order-my-tickets")
         return None
 
 

@@ -47,6 +47,7 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
             # The way in for organizers (a buyer never needs an account): sign up, or log in.
             nav_label = _("Organizers")
             with ui.element("nav").classes("flex items-center gap-1 text-sm").props(f'aria-label="{nav_label}"'):
+                my_tickets_link()  # a buyer's way back to every ticket of theirs (pages/my_tickets.py)
                 ui.link(_("For organizers"), "/signup").classes(HEADER_LINK).props("data-testid=header-organizers")
                 ui.link(_("Log in"), "/login").classes(HEADER_LINK + " font-semibold text-violet-800").props(
                     "data-testid=header-login")
@@ -72,6 +73,15 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
 
 NOT_FOUND_THINGS = (N_("checkout"), N_("event"), N_("order"), N_("organizer"), N_("page"), N_("payment"),
                     N_("ticket"))
+
+
+def my_tickets_link() -> None:
+    """"My tickets" in the public header: on a phone its icon alone (named for screen readers), for room."""
+    words = _("My tickets")
+    with ui.link(target="/my-tickets").classes(HEADER_LINK + " gap-1").props(
+            f'data-testid=header-my-tickets aria-label="{escape(words)}"'):
+        ui.icon("confirmation_number", size="20px").classes("text-violet-700").props('aria-hidden="true"')
+        ui.label(words).classes("max-sm:hidden")
 
 
 def html_lang() -> None:
