@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from eventflow.domain.models import Event, EventStatus
 from eventflow.domain.sales_stats import EventFigures
+from eventflow.domain.sales_week import EMPTY_WEEK, WeekHours, week_hours
 from eventflow.domain.traffic import DIRECT, SourceFigures
 
 
@@ -75,6 +76,7 @@ class Overview:
     admitted: int  # people admitted at the door of events that have started
     started_tickets: int  # valid tickets of those events
     top_sources: tuple[SourceFigures, ...]  # summed over events (event_id ""), most paid orders first
+    sales_week: WeekHours = EMPTY_WEEK  # tickets per local weekday x hour across the events (domain/sales_week.py)
 
     @property
     def checkin_rate(self) -> float | None:
@@ -113,7 +115,8 @@ def overview_of(events: Sequence[tuple[Event, EventFigures, list[SourceFigures]]
                                   eventbrite_fee_minor(currency, *paid[currency]))
                    for currency, row in sorted(per_currency.items()))
     ranked = sorted(sources.values(), key=lambda s: (-s.orders, -s.views, s.source))[:top]
-    return Overview(totals, admitted, started, tuple(ranked))
+    week = week_hours((e, f.sales) for e, f, _s in events if e.status is not EventStatus.DRAFT)
+    return Overview(totals, admitted, started, tuple(ranked), week)
 
 
 class OrganizerOverview:

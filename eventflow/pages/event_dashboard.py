@@ -20,6 +20,7 @@ from eventflow.domain.models import Event, Order, Organizer, StaffAccess
 from eventflow.domain.payments.records import Refund
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures
 from eventflow.i18n import _
+from eventflow.pages.components.attendance_panel import AttendancePanel
 from eventflow.pages.components.code_stats_panel import CodeStatsPanel
 from eventflow.pages.components.disputes_panel import DisputesPanel
 from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRequest, SalesChart, SalesFigures
@@ -68,6 +69,7 @@ class EventDashboard:
         self.figures.show(shown.tiers, shown.sales)
         self.chart = SalesChart(self.event, shown.tiers, shown.sales)
         self.door = DoorPanel(self.event, shown)
+        self.attendance = await AttendancePanel.create(self.services, self.event, shown)  # issue 18
         self.money = await MoneyPanel.create(self.services, self.organizer, self.event, shown.sales)
         await DisputesPanel.create(self.services, self.organizer, self.event)  # chargebacks (H7)
         await CodeStatsPanel.create(self.services, self.organizer, self.event)  # per access code (issue 12)
@@ -138,6 +140,7 @@ class EventDashboard:
         admitted = (figures.door.admitted, figures.door.recent, figures.doubles) != (
             before.door.admitted, before.door.recent, before.doubles)
         self.door.show(figures, admitted)
+        self.attendance.show(figures, admitted)  # when they arrive (issue 18)
         self.money.show(figures.sales, reading.refunds, reading.card_orders)
         self.shown = figures
 

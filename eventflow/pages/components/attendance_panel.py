@@ -1,0 +1,151 @@
+"""The event dashboard's "When they arrive" (issue 18): a heatmap of admissions per 5 minutes and door device,
+the busiest minute with the doors it needed at the devices' measured pace, and the no-shows per tier ("so far"
+until the event has ended). Figures from domain/attendance.py.
+
+Built under the door panel and updated in place like it: the no-show table follows every refresh of the
+dashboard (its figures are the aggregates the dashboard has already read). The check-ins are read once when the
+page opens; after that an admission arrives with the door summary's latest scans, which the panel adds to those
+it keeps, so a refresh costs the store nothing more. Only when the kept scans do not add up to the admissions
+counted (a burst beyond the latest few, an offline upload of older scans) does the panel read every check-in
+again. Heatmap and peak are recomputed at most once every REDRAW_EVERY seconds (the last change always drawn).
+Labels carry the day when the slots span midnight, so nothing here assumes an hour of the day."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nicegui import ui
+
+from eventflow.domain.attendance import DeviceRate, DoorHeat, NoShow, Peak, door_pace, tier_no_shows
+from eventflow.domain.models import CheckIn, Event
+from eventflow.domain.sales_stats import DoorSummary, EventFigures
+from eventflow.i18n import N_, _
+from eventflow.pages.components.formatting import device_words
+from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.pages.components.marks import day_and_time, translated
+from eventflow.services import Services
+
+REDRAW_EVERY = 2.0  # seconds: a busy door admits several people a second; the check-ins are read once per redraw
+STILL = {"displayModeBar": False}  # no zoom toolbar over the cells (it covers them on a phone)
+NO_SHOW_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key == "tier" else "right"}
+                   for key, label in (("tier", N_("Tier")), ("sold", N_("Sold")), ("admitted", N_("Admitted")),
+                                      ("absent", N_("No-shows")), ("rate", N_("No-show rate")))]
+Pace = tuple[DoorHeat, tuple[DeviceRate, ...], Peak | None]
+
+
+def device_names(device_ids: Sequence[str]) -> list[str]:
+    """The staff link's label per device ("Front door"); two phones under one label told apart by their id's end."""
+    words = [device_words(device) for device in device_ids]
+    return [f"{word} ({device[-4:]})" if words.count(word) > 1 else word for word, device in zip(
+        words, device_ids, strict=True)]
+
+
+def slot_labels(slots: Sequence[datetime], zone: ZoneInfo) -> tuple[str, ...]:
+    """`19:05` per slot's local start; `05 Jun 23:55` when the slots span more than one local day."""
+    if not slots:
+        return ()
+    days = {slots[0].astimezone(zone).date(), slots[-1].astimezone(zone).date()}
+    shape = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
+    return tuple(day_and_time(slot.astimezone(zone), shape) for slot in slots)
+
+
+def heat_figure(heat: DoorHeat, zone: ZoneInfo) -> dict[str, Any]:
+    """Devices down, 5-minute slots across (a category axis: plotly would read the labels as instants)."""
+    labels = slot_labels(heat.slots, zone)
+    every = -(-len(labels) // 6)  # at most six labels, counted back from the latest slot (always labelled)
+    names = tuple(device_names(heat.devices))
+    return {"data": [{"type": "heatmap", "x": labels, "y": names, "z": heat.counts, "colorscale": "Blues",
+                      "xgap": 1, "ygap": 2, "showscale": False,
+                      "hovertemplate": _("%{y}, %{x}: %{z} in") + "<extra></extra>"}],
+            "config": STILL,
+            "layout": {"height": 110 + 34 * max(len(names), 1), "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+                       "xaxis": {"type": "category", "automargin": True, "tickangle": 0,
+                                 "tickvals": labels[::-1][::every][::-1] if labels else (),
+                                 "title": {"text": _("arrivals per 5 minutes ({timezone})").format(
+                                     timezone=zone.key)}},
+                       "yaxis": {"type": "category", "automargin": True, "autorange": "reversed"}}}
+
+
+def peak_words(peak: Peak | None, zone: ZoneInfo) -> str:
+    if peak is None:
+        return _("Nobody checked in yet.")
+    when = day_and_time(peak.minute.astimezone(zone), "%d %b %H:%M")
+    text = _("Busiest minute: {time}, {arrivals} admitted through {open} door(s).").format(
+        time=when, arrivals=peak.arrivals, open=peak.doors_open)
+    if peak.doors_needed is None:
+        return text + " " + _("Door speed not measured yet: it needs two scans on one device less than a minute "
+                              "apart.")
+    return text + " " + _("At {pace} scans a minute per door (measured), that minute needed {doors} door(s).").format(
+        pace=f"{peak.per_door_minute:g}", doors=peak.doors_needed)
+
+
+def no_show_rows(rows: Sequence[NoShow]) -> list[dict[str, Any]]:
+    return [{"id": n.tier_id, "tier": n.name, "sold": n.sold, "admitted": n.admitted, "absent": n.absent,
+             "rate": "—" if n.rate is None else f"{n.rate * 100:.0f} %"} for n in rows]
+
+
+class AttendancePanel:
+    """Built by `create` (it reads the check-ins first); `show` is the dashboard's per-refresh hook."""
+
+    def __init__(self, services: Services, event: Event, figures: EventFigures, checkins: Sequence[CheckIn],
+                 pace: Pace) -> None:
+        self.services, self.event, self.zone = services, event, ZoneInfo(event.timezone)
+        self.client = ui.context.client
+        self.checkins = {checkin.ticket_id: checkin for checkin in checkins}  # the first admission per ticket
+        self.complete = True  # the kept check-ins add up to the admissions the door summary counts
+        self.reload = LiveRefresh(self.load, f"attendance {event.id}")
+        with ui.card().classes("w-full gap-2").props("data-testid=attendance-panel"):
+            ui.label(_("When they arrive")).classes("text-lg font-semibold")
+            self.chart = ui.plotly(heat_figure(pace[0], self.zone)).classes("w-full") \
+                .props("data-testid=attendance-heatmap")
+            self.peak = ui.label().classes("text-sm").props("data-testid=attendance-peak")
+            self.no_show_title = ui.label().classes("font-medium").props("data-testid=no-show-title")
+            with ui.element("div").classes("w-full overflow-x-auto"):  # five columns: scrolls on a phone
+                self.table = ui.table(columns=translated(NO_SHOW_COLUMNS), rows=[], row_key="id") \
+                    .classes("w-full").props("flat dense data-testid=no-show-table")
+        self.draw(pace)
+        self.show(figures, admitted=False)
+
+    @classmethod
+    async def create(cls, services: Services, event: Event, figures: EventFigures) -> AttendancePanel:
+        """The dashboard's one-line hook."""
+        checkins = await services.off_loop(services.queries.checkins, event.id)
+        return cls(services, event, figures, checkins, await services.off_loop(door_pace, checkins))
+
+    def show(self, figures: EventFigures, admitted: bool) -> None:
+        """Every refresh: the no-shows in place; after an admission, a re-read of the door's pace."""
+        final = self.services.ticketing.clock.now() >= self.event.ends_at
+        self.no_show_title.set_text(_("No-shows per tier") if final else _("No-shows per tier, so far"))
+        rows = no_show_rows(tier_no_shows(figures))
+        if rows != self.table.rows:
+            self.table.rows = rows
+        if admitted:
+            self.take(figures.door)
+            self.reload()
+
+    def take(self, door: DoorSummary) -> None:
+        """Keep the latest scans; whether the kept ones are now every admission the door counted."""
+        self.checkins.update((a.checkin.ticket_id, a.checkin) for a in door.recent)
+        self.complete = len(self.checkins) >= sum(count for _tier, count in door.admitted)
+
+    async def load(self) -> None:
+        if not self.complete:  # scans were missed between two refreshes: read them all, once
+            self.complete = True
+            fresh = await self.services.off_loop(self.services.queries.checkins, self.event.id)
+            self.checkins.update((checkin.ticket_id, checkin) for checkin in fresh)
+        pace = await self.services.off_loop(door_pace, list(self.checkins.values()))
+        if self.client.is_deleted:
+            return
+        self.draw(pace)
+        await asyncio.sleep(REDRAW_EVERY)  # admissions meanwhile fold into one more read (LiveRefresh)
+
+    def draw(self, pace: Pace) -> None:
+        heat, _rates, peak = pace
+        self.chart.figure = heat_figure(heat, self.zone)
+        self.chart.set_visibility(bool(heat.slots))
+        self.chart.update()
+        self.peak.set_text(peak_words(peak, self.zone))
