@@ -51,6 +51,17 @@ class WaitingRoomRequired(DomainError):
         self.queue_url = queue_url  # where to queue (the API's join route)
 
 
+class TooManyRoomJoins(DomainError):
+    """Many people joined this waiting room from your network just now. Please try again in a minute."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after  # seconds until this network may bring one more visitor in
+
+
 class RoomStateName(StrEnum):
     BEFORE_OPENING = "before_opening"  # in the room; the order is drawn at the opening
     WAITING = "waiting"  # has a position, not yet admitted

@@ -17,9 +17,10 @@ from nicegui import ui
 
 from eventflow.domain.errors import NotFound
 from eventflow.domain.models import Event
-from eventflow.domain.waiting_room import RoomStateName, RoomStatus, WaitingRoomRequired
-from eventflow.i18n import _
+from eventflow.domain.waiting_room import RoomStateName, RoomStatus, TooManyRoomJoins, WaitingRoomRequired
+from eventflow.i18n import _, error_text
 from eventflow.pages.components.buyer_guard import browser_token
+from eventflow.pages.components.room_join_guard import client_ip, enter_room
 from eventflow.services import Services
 
 POLL_SECONDS = 3.0  # the soonest poll; far from the front a page polls every tenth of its wait, up to a minute
@@ -63,7 +64,11 @@ async def waiting_room_or(services: Services, event: Event, build_form: Callable
     if visitor is None or not await has_room(services, event.id):
         build_form()
         return
-    status = await services.off_loop(services.waiting_room.join, event.id, visitor)
+    try:
+        status = await enter_room(services, event.id, visitor, client_ip())
+    except TooManyRoomJoins as refused:  # too many new visitors from this address: said, nothing stored
+        ui.label(error_text(refused)).classes("text-base text-red-700").props("data-testid=room-refused")
+        return
     with ui.card().classes("w-full gap-1 border border-indigo-200 bg-indigo-50").props("data-testid=waiting-room"):
         ui.label(_("Waiting room")).classes("text-lg font-semibold")
         place = ui.label("").classes("text-xl font-bold").props("data-testid=room-place")
