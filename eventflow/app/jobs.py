@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from eventflow.adapters.exchange_rates import shared_rates
 from eventflow.adapters.threads import in_thread
+from eventflow.app.daily_export_job import queue_daily_exports
 from eventflow.config import Settings
 from eventflow.domain.outbox import Outbox
 from eventflow.domain.payments.disputes import Disputes
@@ -126,7 +127,8 @@ async def refresh_exchange_rates(source: str | None, check_seconds: float = 3600
 
 async def run_outbox(services: Services) -> None:
     """Every outbox interval: send due mail (one instance at a time, under the `outbox` lease), then
-    queue the reminders whose time has come (safe on every instance: one outbox key per order)."""
+    queue the reminders whose time has come (safe on every instance: one outbox key per order) and the
+    daily exports (one key per event and day)."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     while True:
         await asyncio.sleep(services.settings.outbox_interval_seconds)
@@ -140,6 +142,10 @@ async def run_outbox(services: Services) -> None:
                 log.info("queued %d reminders", queued)
         except Exception:
             log.exception("queueing reminders failed")
+        try:  # the organizers' daily export mails (app/daily_export_job.py): one outbox key per event and day
+            await queue_daily_exports(services)
+        except Exception:
+            log.exception("queueing daily exports failed")
 
 
 async def drain_outbox(services: Services, owner: str, batch: int = OUTBOX_BATCH) -> int:
