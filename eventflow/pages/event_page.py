@@ -32,7 +32,8 @@ from eventflow.pages.components.share_buttons import share_buttons
 from eventflow.pages.components.tier_card import TierRow, live_state, tier_card
 from eventflow.pages.components.traffic_capture import count_visit
 from eventflow.pages.components.waiting_room_panel import waiting_room_or
-from eventflow.pages.components.waitlist_join import waitlist_joins, with_waiting
+from eventflow.pages.components.waitlist_join import with_waiting
+from eventflow.pages.components.waitlist_live import LiveWaitlistJoins
 from eventflow.services import Services
 
 ICON = '<i class="q-icon notranslate material-icons shrink-0" aria-hidden="true">{}</i>'
@@ -96,8 +97,7 @@ def register(services: Services) -> None:
                 CodeEntry(services, offer, code_problem, code)  # "Have a code?", or the one applied
             panel = PurchasePanel(services, view, offer) if event.status is EventStatus.PUBLISHED else None
             rows = tickets(offer, panel, services.ticketing.clock.now()) if on_offer else {}
-            if event.status is EventStatus.PUBLISHED:
-                waitlist_joins(services, view, rows)  # a sold-out tier's "Join the waitlist" (issue 13)
+            joins = LiveWaitlistJoins(services, view, rows) if event.status is EventStatus.PUBLISHED else None
             if panel is not None:
                 await waiting_room_or(services, event, panel.form)  # a waiting room first (issue 13)
             await more_like_this(services, event)  # same organizer, tags, city, dates (more_like_this.py)
@@ -109,6 +109,8 @@ def register(services: Services) -> None:
                     row.remember(count)
                 if panel is not None:
                     panel.availability_changed(count.tier_id, count.available)
+            if joins is not None:  # a tier sold out while the page is open: its "Join the waitlist" (issue 13)
+                joins.counts_changed(counts)
 
         live.watch(event.id, ui.context.client, remember_counts,  # hidden tiers' counts only to code holders
                    hidden={t.id for t in view.tiers if t.hidden},
