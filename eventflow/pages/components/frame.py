@@ -36,7 +36,7 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
     ui.page_title(f"{title} · EventFlow" if title else "EventFlow")
     ui.query("body").classes("bg-slate-50")
     ui.add_head_html(f"<style>{FOCUS_CSS}</style>")  # in the page's HTML, before any script runs
-    with ui.header().classes("bg-white text-slate-900 shadow-sm items-center px-4 py-2"):
+    with ui.header().classes("bg-white text-slate-900 shadow-sm items-center px-4 py-2 gap-x-1"):  # one row on a 360 px phone
         with ui.link(target="/").classes("no-underline text-inherit flex items-center gap-2 min-h-[44px]").props(
                 'aria-label="EventFlow, all events"'):
             ui.icon("confirmation_number", size="28px").classes("text-violet-700").props('aria-hidden="true"')
@@ -78,9 +78,9 @@ NOT_FOUND_THINGS = (N_("checkout"), N_("event"), N_("order"), N_("organizer"), N
 def my_tickets_link() -> None:
     """"My tickets" in the public header: on a phone its icon alone (named for screen readers), for room."""
     words = _("My tickets")
-    with ui.link(target="/my-tickets").classes(HEADER_LINK + " gap-1").props(
+    with ui.link(target="/my-tickets").classes(HEADER_LINK + " gap-1 max-sm:px-1").props(
             f'data-testid=header-my-tickets aria-label="{escape(words)}"'):
-        ui.icon("confirmation_number", size="20px").classes("text-violet-700").props('aria-hidden="true"')
+        ui.icon("local_activity", size="22px").classes("text-violet-700").props('aria-hidden="true"')
         ui.label(words).classes("max-sm:hidden")
 
 
