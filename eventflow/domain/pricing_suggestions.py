@@ -53,8 +53,8 @@ TITLES = {
     SuggestionKind.CODE: "{tier} is behind: share an access code",
 }
 REASONS = {
-    SuggestionKind.RAISE: "{tier} sold all {capacity} tickets within {hours} hours of its sales opening, and "
-                          "{waitlist} people joined its waitlist.",
+    SuggestionKind.RAISE: "{tier} sold out ({capacity} tickets) {hours} h after its sales opened; waitlist "
+                          "sign-ups: {waitlist}.",
     SuggestionKind.CODE: "{tier} has sold {sold_percent} % of its tickets with {progress_percent} % of its sale "
                          "time gone; at that point your past events had usually sold {usual_percent} %.",
 }
