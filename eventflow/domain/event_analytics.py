@@ -1,10 +1,8 @@
 """What `GET /api/v1/events/{id}/analytics` answers: sources with their funnel (domain/traffic.py), sales
 velocity per tier (the store's hourly sales aggregates, domain/sales_stats.py), door arrivals per 5 minutes
-(`DoorSummary`), and, honestly, no forecast and no suggestions yet.
-
-A sell-out forecast and pricing suggestions need a model that is back-tested on past events before it is
-shown; until one is built `forecast` is None and `suggestions` empty, rather than a guess presented with
-more certainty than the data has (issue 18)."""
+(`DoorSummary`). The sell-out forecast, its back-test and the pricing suggestions come from
+domain/sales_advice.py (`advice_json`), which the route adds over this answer's empty `forecast` and
+`suggestions`."""
 
 from __future__ import annotations
 
@@ -63,7 +61,7 @@ def analytics_json(sources: Sequence[SourceFigures], tiers: Sequence[Tier], sale
         "velocity": [{"tier_id": v.tier_id, "name": v.name, "sold": v.sold, "capacity": v.capacity,
                       "last_24h_tickets": v.last_24h_tickets, "per_hour_24h": v.per_hour_24h,
                       "per_hour_overall": v.per_hour_overall} for v in velocity(tiers, sales, now)],
-        "forecast": None,  # not built yet: see the module docstring
+        "forecast": None,  # the route fills it (domain/sales_advice.py)
         "arrivals": [{"slot": slot.isoformat(), "admitted": count} for slot, count in door.arrivals],
         "suggestions": [],
     }
