@@ -31,6 +31,9 @@ from eventflow.services import Services
 
 REDRAW_EVERY = 2.0  # seconds: a busy door admits several people a second; the check-ins are read once per redraw
 STILL = {"displayModeBar": False}  # no zoom toolbar over the cells (it covers them on a phone)
+# Empty cells near white, any admission visibly blue, the busiest darkest (plotly.js' own "Blues" runs dark to light).
+HEAT_COLOURS = ((0, "#f8fafc"), (0.0001, "#dbeafe"), (1, "#1e3a8a"))
+NAME_LENGTH = 14  # a device's name on the axis; the whole name shows on hover (a phone has ~390 px for it all)
 NO_SHOW_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key == "tier" else "right"}
                    for key, label in (("tier", N_("Tier")), ("sold", N_("Sold")), ("admitted", N_("Admitted")),
                                       ("absent", N_("No-shows")), ("rate", N_("No-show rate")))]
@@ -42,6 +45,10 @@ def device_names(device_ids: Sequence[str]) -> list[str]:
     words = [device_words(device) for device in device_ids]
     return [f"{word} ({device[-4:]})" if words.count(word) > 1 else word for word, device in zip(
         words, device_ids, strict=True)]
+
+
+def short(name: str) -> str:
+    return name if len(name) <= NAME_LENGTH else name[:NAME_LENGTH - 1].rstrip() + "…"
 
 
 def slot_labels(slots: Sequence[datetime], zone: ZoneInfo) -> tuple[str, ...]:
@@ -56,17 +63,18 @@ def slot_labels(slots: Sequence[datetime], zone: ZoneInfo) -> tuple[str, ...]:
 def heat_figure(heat: DoorHeat, zone: ZoneInfo) -> dict[str, Any]:
     """Devices down, 5-minute slots across (a category axis: plotly would read the labels as instants)."""
     labels = slot_labels(heat.slots, zone)
-    every = -(-len(labels) // 6)  # at most six labels, counted back from the latest slot (always labelled)
-    names = tuple(device_names(heat.devices))
-    return {"data": [{"type": "heatmap", "x": labels, "y": names, "z": heat.counts, "colorscale": "Blues",
-                      "xgap": 1, "ygap": 2, "showscale": False,
-                      "hovertemplate": _("%{y}, %{x}: %{z} in") + "<extra></extra>"}],
+    wide = bool(labels) and len(labels[0]) > 5  # "05 Dec 23:55": fewer fit side by side on a phone
+    every = -(-len(labels) // (3 if wide else 4))  # a few labels, counted back from the latest slot (labelled)
+    names = device_names(heat.devices)
+    rows = tuple(short(name) for name in names)
+    return {"data": [{"type": "heatmap", "x": labels, "y": rows, "z": heat.counts, "colorscale": HEAT_COLOURS,
+                      "zmin": 0, "xgap": 1, "ygap": 2, "showscale": False,
+                      "customdata": tuple((name,) * len(labels) for name in names),
+                      "hovertemplate": _("%{customdata}, %{x}: %{z} in") + "<extra></extra>"}],
             "config": STILL,
-            "layout": {"height": 110 + 34 * max(len(names), 1), "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "layout": {"height": 70 + 40 * max(len(rows), 1), "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
                        "xaxis": {"type": "category", "automargin": True, "tickangle": 0,
-                                 "tickvals": labels[::-1][::every][::-1] if labels else (),
-                                 "title": {"text": _("arrivals per 5 minutes ({timezone})").format(
-                                     timezone=zone.key)}},
+                                 "tickvals": labels[::-1][::every][::-1] if labels else ()},
                        "yaxis": {"type": "category", "automargin": True, "autorange": "reversed"}}}
 
 
@@ -100,6 +108,8 @@ class AttendancePanel:
         self.reload = LiveRefresh(self.load, f"attendance {event.id}")
         with ui.card().classes("w-full gap-2").props("data-testid=attendance-panel"):
             ui.label(_("When they arrive")).classes("text-lg font-semibold")
+            ui.label(_("arrivals per 5 minutes ({timezone})").format(timezone=event.timezone)) \
+                .classes("text-sm text-slate-600")
             self.chart = ui.plotly(heat_figure(pace[0], self.zone)).classes("w-full") \
                 .props("data-testid=attendance-heatmap")
             self.peak = ui.label().classes("text-sm").props("data-testid=attendance-peak")

@@ -12,14 +12,16 @@ from eventflow.domain.sales_week import HOURS, WeekHours
 from eventflow.i18n import N_, _
 
 STILL = {"displayModeBar": False}
+# Hours without sales near white, any sale visibly blue, the busiest darkest (plotly.js' "Blues" runs dark to light).
+HEAT_COLOURS = ((0, "#f8fafc"), (0.0001, "#dbeafe"), (1, "#1e3a8a"))
 WEEKDAY_WORDS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 HOUR_LABELS = tuple(f"{hour:02d}" for hour in range(HOURS))
 
 
 def week_figure(week: WeekHours) -> dict[str, Any]:
     days = tuple(_(day) for day in WEEKDAY_WORDS)
-    return {"data": [{"type": "heatmap", "x": HOUR_LABELS, "y": days, "z": week.tickets, "colorscale": "Blues",
-                      "xgap": 1, "ygap": 1, "showscale": False,
+    return {"data": [{"type": "heatmap", "x": HOUR_LABELS, "y": days, "z": week.tickets, "colorscale": HEAT_COLOURS,
+                      "zmin": 0, "xgap": 1, "ygap": 1, "showscale": False,
                       "hovertemplate": _("%{y} %{x}:00: %{z} tickets") + "<extra></extra>"}],
             "config": STILL,
             "layout": {"height": 280, "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
