@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eventflow.domain.models import CheckIn, Event, Tier
@@ -106,8 +107,10 @@ class Attendance:
 
 def scans_frame(checkins: Sequence[CheckIn]) -> pd.DataFrame:
     """One row per admission: device id and the device's scan instant (UTC), in scan order."""
+    # epoch seconds, then one vectorised conversion: parsing 20,000 aware datetimes one by one cost ~50 ms
+    seconds = np.fromiter((c.scanned_at.timestamp() for c in checkins), dtype=np.float64, count=len(checkins))
     frame = pd.DataFrame({"device": [c.device_id for c in checkins],
-                          "at": pd.to_datetime([c.scanned_at for c in checkins], utc=True)})
+                          "at": pd.to_datetime(np.round(seconds * 1e6).astype(np.int64), unit="us", utc=True)})
     return frame.sort_values(["at", "device"], kind="stable").reset_index(drop=True)
 
 
@@ -138,16 +141,17 @@ def door_heat(frame: pd.DataFrame) -> DoorHeat:
 
 def device_rates(frame: pd.DataFrame) -> tuple[tuple[DeviceRate, ...], float | None]:
     """Each device's pace and the door's (the median of every device's busy gaps), in seconds per scan."""
-    gaps = frame.sort_values(["device", "at"], kind="stable").groupby("device")["at"].diff().dt.total_seconds()
-    frame = frame.assign(gap=gaps.clip(lower=MIN_GAP.total_seconds()))
-    busy = frame[frame["gap"] <= IDLE_GAP.total_seconds()]
+    # the frame is in scan order, so each device's rows are too: a gap is the step from its previous scan
+    gaps = frame.groupby("device", sort=False)["at"].diff().dt.total_seconds().clip(lower=MIN_GAP.total_seconds())
+    busy = gaps[gaps <= IDLE_GAP.total_seconds()]
+    paces = busy.groupby(frame.loc[busy.index, "device"]).agg(["size", "median"])
     rates = []
     for device, scans in frame.groupby("device").size().items():
-        mine = busy.loc[busy["device"] == device, "gap"]
-        rates.append(DeviceRate(str(device), int(scans), len(mine),
-                                round(float(mine.median()), 2) if len(mine) else None))
+        working, median = (int(paces.at[device, "size"]), round(float(paces.at[device, "median"]), 2)) \
+            if device in paces.index else (0, None)
+        rates.append(DeviceRate(str(device), int(scans), working, median))
     rates.sort(key=lambda rate: (-rate.scans, rate.device_id))
-    return tuple(rates), (float(busy["gap"].median()) if len(busy) else None)
+    return tuple(rates), (float(busy.median()) if len(busy) else None)
 
 
 def peak_of(frame: pd.DataFrame, seconds_per_scan: float | None) -> Peak | None:

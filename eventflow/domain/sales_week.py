@@ -49,13 +49,13 @@ EMPTY_WEEK = WeekHours(tuple((0,) * HOURS for _ in range(WEEKDAYS)), 0)
 def week_hours(events: Iterable[tuple[Event, SalesSummary]]) -> WeekHours:
     """Sum every event's hourly tickets into the weekday x hour grid, each in its event's local time."""
     chosen = [(event, sales) for event, sales in events]
-    rows = [(event.timezone, bucket.hour, bucket.tickets) for event, sales in chosen
-            for bucket in sales.buckets if bucket.tickets]
+    rows = [(event.timezone, int(bucket.hour.timestamp()), bucket.tickets) for event, sales in chosen
+            for bucket in sales.buckets if bucket.tickets]  # epoch seconds: one vectorised conversion below
     grid = np.zeros((WEEKDAYS, HOURS), dtype=np.int64)
     if rows:
         frame = pd.DataFrame(rows, columns=["zone", "hour", "tickets"])
         for zone, part in frame.groupby("zone"):
-            local = pd.DatetimeIndex(pd.to_datetime(part["hour"], utc=True)).tz_convert(str(zone))
+            local = pd.DatetimeIndex(pd.to_datetime(part["hour"], unit="s", utc=True)).tz_convert(str(zone))
             np.add.at(grid, (local.day_of_week.to_numpy(), local.hour.to_numpy()), part["tickets"].to_numpy())
     return WeekHours(tuple(tuple(int(n) for n in row) for row in grid),
                      sum(1 for _event, sales in chosen if any(b.tickets for b in sales.buckets)))

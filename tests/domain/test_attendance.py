@@ -131,3 +131,10 @@ def test_slots_run_on_across_midnight() -> None:
         datetime(2026, 6, 5, 21, 55, tzinfo=UTC), datetime(2026, 6, 5, 22, 0, tzinfo=UTC),
         datetime(2026, 6, 5, 22, 5, tzinfo=UTC)]
     assert peak is not None and peak.minute == late  # 1 each: the earliest of equal minutes
+
+
+def test_a_door_open_for_days_shows_only_the_slots_with_admissions() -> None:
+    days = [scan(FRONT, DOORS_OPEN + timedelta(days=day), day) for day in range(3)]  # one a day: 577 slots apart
+    heat, _rates, _peak = door_pace(days)
+    assert heat.slots == tuple(DOORS_OPEN + timedelta(days=day) for day in range(3))
+    assert heat.counts == ((1, 1, 1),)
