@@ -8,12 +8,13 @@ events' curves, with a range, and a back-test of the same method on those past e
   the tickets sold in the last `WINDOW` (or since opening) over its hours, and n ± `Z`·√n is its 90 %
   interval. The tickets left divided by the rate is the point; by the interval's ends, the range. Ten
   sales give a range about twice as wide as the point's distance, a hundred ±16 %: less data, wider.
-- **Past events' shapes.** Each past curve, as a fraction of its capacity against the fraction of its
-  sale window gone (piecewise linear, numpy), is scaled to pass through where this event stands now;
-  where the scaled curve reaches its capacity is that history's estimate (or "not before close").
-- **Together**: the point is the median of the own-pace estimate and the histories' ones; the range
-  spans all of them and the own-pace interval. A range end past the sales' close is None ("may not sell
-  out"). No forecast, with a reason, when there is too little to go on (`Reason`).
+- **Past events' shapes.** Each past curve, as a fraction of its capacity over time (piecewise linear,
+  numpy), is stretched in time to pass through where this event stands now (it sold that fraction in
+  so many hours; this one took so many): where the stretched curve reaches its capacity is that
+  history's estimate, and what it has sold by this sale's close its count (when it never sold out).
+- **Together**: the point is the median of the own-pace estimate and the histories' ones (of an even
+  number, the later); the range spans all of them and the own-pace interval. A range end past the
+  sales' close is None ("may not sell out"). No forecast, with a reason, when there is too little to go on (`Reason`).
 - **Back-test** (`back_test`): each of the organizer's last sold-out events is held out, forecast at the
   hour halfway between its opening and its real sell-out from its own first half and the other past
   events, and compared with when it really sold out: the error the dashboard shows, in hours.
@@ -28,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from statistics import median
 
 import numpy as np
 import pandas as pd
@@ -160,14 +160,17 @@ def _own_pace(curve: SaleCurve, now: datetime) -> tuple[int, float]:
     return curve.sold_by(now) - curve.sold_by(start), max((now - start) / HOUR, 1.0)
 
 
-def _history_estimate(past: SaleCurve, x_now: float, y_now: float) -> float | None:
-    """The progress of the window at which `past`'s curve, scaled to pass through (x_now, y_now), reaches
-    the capacity: where the past one had sold `past_now / y_now`. None when it does not (or when the past
-    event had sold nothing by x_now: nothing to scale)."""
-    past_now = past.fraction_at(x_now)
-    if past_now <= 0:
-        return None
-    return past.progress_when(past_now / y_now)
+def _history_estimate(past: SaleCurve, hours_now: float, y_now: float, span_now: float) -> tuple[float, float]:
+    """What `past` says, stretched in time to pass through where this sale stands (`y_now` of the capacity
+    sold `hours_now` after opening): (hours from opening to sell-out, fraction sold by this sale's close,
+    `span_now` hours after opening). Infinite hours when the past curve never sold out or never got as far."""
+    span_past = past.span / HOUR
+    x_past, x_end = past.progress_when(y_now), past.progress_when(1.0)
+    if x_past is None or x_past <= 0:
+        return math.inf, y_now
+    stretch = hours_now / (x_past * span_past)  # this sale's hours per hour of the past one
+    by_close = max(past.fraction_at(span_now / stretch / span_past), y_now)
+    return (math.inf if x_end is None else x_end * span_past * stretch), by_close
 
 
 def forecast(curve: SaleCurve, now: datetime, history: Sequence[SaleCurve] = ()) -> ForecastAnswer:
@@ -184,25 +187,26 @@ def forecast(curve: SaleCurve, now: datetime, history: Sequence[SaleCurve] = ())
     recent, hours = _own_pace(curve, now)
     if recent == 0:
         return ForecastAnswer(None, Reason.STALLED)
-    left = curve.capacity - sold
+    left, to_close = curve.capacity - sold, (curve.closes_at - now) / HOUR
     rate, spread = recent / hours, Z * math.sqrt(recent) / hours
-    own = [left / rate, left / (rate + spread), left / (rate - spread) if rate > spread else math.inf]
-    span_h = curve.span / HOUR
-    x_now, y_now = (now - curve.opened_at) / curve.span, sold / curve.capacity
-    estimates = [_history_estimate(past, x_now, y_now) for past in history
-                 if past.sold >= MIN_SALES and past.capacity > 0]
-    from_history = [math.inf if e is None else max((e - x_now) * span_h, 0.0) for e in estimates]
-    point = median([own[0], *from_history])
-    to_close = (curve.closes_at - now) / HOUR
+    own = (left / rate, left / (rate + spread), left / (rate - spread) if rate > spread else math.inf)
+    # each estimate: (hours from now to sell-out, tickets by the close); the own pace's, then each past curve's
+    estimates = [(own[0], min(curve.capacity, sold + int(rate * to_close)))]
+    hours_now, span_now = (now - curve.opened_at) / HOUR, curve.span / HOUR
+    for past in (p for p in history if p.sold >= MIN_SALES and p.capacity > 0):
+        total, by_close = _history_estimate(past, hours_now, sold / curve.capacity, span_now)
+        estimates.append((max(total - hours_now, 0.0), min(curve.capacity, round(by_close * curve.capacity))))
+    # the middle one (of two, the later): its date, or its count when that date is past the close
+    point, by_close = sorted(estimates)[len(estimates) // 2]
     if point > to_close:
-        return ForecastAnswer(None, Reason.SHORT_AT_THIS_PACE, min(curve.capacity, sold + int(rate * to_close)))
-    low = min([own[1], *from_history])
-    high = max([own[2], *from_history])
+        return ForecastAnswer(None, Reason.SHORT_AT_THIS_PACE, by_close)
+    low = min([own[1], *(e[0] for e in estimates)])
+    high = max([own[2], *(e[0] for e in estimates)])
     return ForecastAnswer(Forecast(
         sell_out_at=now + timedelta(hours=point), low=now + timedelta(hours=min(low, point)),
         high=None if high > to_close else now + timedelta(hours=max(high, point)),
         per_hour=round(rate, 3), window_hours=round(hours, 1), sold=sold, capacity=curve.capacity,
-        histories=len(estimates)))
+        histories=len(estimates) - 1))
 
 
 @dataclass(frozen=True, slots=True)

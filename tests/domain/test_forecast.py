@@ -97,11 +97,11 @@ TRICKLE = [1 if h % 3 == 0 else 0 for h in range(72)]  # 24 tickets over 3 days
 def test_past_curves_shape_the_forecast() -> None:
     """The organizer's past events (5-day sales) trickled for 3 days, then sold 192 in the fourth and sold
     out at hour 96. This one trickles the same: at its own pace it would not sell out before the close,
-    but shaped like the past ones it sells out at hour 96 too."""
+    but shaped like the past ones (stretched in time to where it stands) it sells out at hour 96 too."""
     history = [curve(TRICKLE + [8] * 24, 216, f"evt_{i}", OPEN - timedelta(days=30 * (i + 1)), days=5)
                for i in range(3)]
-    now = OPEN + 48 * HOUR
-    mine = curve(TRICKLE[:48], 216, days=5)
+    now = OPEN + 46 * HOUR  # the 16th ticket sold in hour 45, as in the past ones
+    mine = curve(TRICKLE[:46], 216, days=5)
     assert forecast(mine, now).reason is Reason.SHORT_AT_THIS_PACE
     shaped = forecast(mine, now, history).forecast
     assert shaped is not None and shaped.histories == 3
@@ -145,3 +145,13 @@ def test_no_history_no_back_test() -> None:
 def test_the_back_test_keeps_the_last_events() -> None:
     history = [steady(f"evt_{i}", OPEN - timedelta(days=20 * (i + 1))) for i in range(7)]
     assert [h.event_id for h in back_test(history, events=3).held_out] == ["evt_2", "evt_1", "evt_0"]
+
+
+def test_faster_and_slower_past_events_still_forecast_each_other() -> None:
+    """Four past events sold their 120 at 6, 7, 8 and 9 an hour: a slower one held out is not "short at
+    this pace" because the faster ones had sold out by then (curves are stretched in time, not scaled up)."""
+    history = [curve([pace] * (120 // pace) + ([120 % pace] if 120 % pace else []), 120, f"evt_{pace}",
+                     OPEN - timedelta(days=15 * pace), days=5) for pace in (6, 7, 8, 9)]
+    test = back_test(history)
+    assert test.forecast_count == 4 and test.inside_range == 4
+    assert test.mean_abs_error_hours is not None and test.mean_abs_error_hours <= 1.0

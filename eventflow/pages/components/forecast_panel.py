@@ -119,11 +119,11 @@ class ForecastPanel:
         with ui.column().classes("w-full gap-1").props("data-testid=forecast-velocity"):
             ui.label(_("Sales pace per tier")).classes("font-medium")
             for row in rows:
-                overall = "—" if row.per_hour_overall is None else number(row.per_hour_overall)
+                overall = "—" if row.per_hour_overall is None else number(round(row.per_hour_overall, 1))
                 ui.label(_("{tier}: {sold} of {capacity} sold · {recent} an hour over the last 24 hours · "
                            "{overall} an hour since the first sale").format(
                     tier=row.name, sold=number(row.sold), capacity=number(row.capacity),
-                    recent=number(row.per_hour_24h), overall=overall)).classes("text-sm")
+                    recent=number(round(row.per_hour_24h, 1)), overall=overall)).classes("text-sm")
 
     def forecast(self, reading: Reading) -> None:
         answer, zone = reading.advice.answer, self.event.timezone
@@ -165,6 +165,11 @@ class ForecastPanel:
         else:
             words = _("No history yet: the forecast uses this event's own pace only and is not tested on past "
                       "events.")
+        missed = len(test.held_out) - test.forecast_count
+        if error is not None and missed:
+            words += " " + ngettext("From the first half of {count} more event, it made no forecast.",
+                                    "From the first halves of {count} more events, it made no forecast.", missed) \
+                .format(count=missed)
         ui.label(words).classes("text-sm text-slate-600").props("data-testid=forecast-backtest")
 
     def suggestions(self, advice: Advice) -> None:
