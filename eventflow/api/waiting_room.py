@@ -1,7 +1,8 @@
 """Fair sales (issue 13) over the API: an event's sale settings (organizer) and its waiting room (buyers).
 
 - `GET/PUT /events/{id}/sale-settings`: one standing hold per buyer, drop mode, the waiting room (opens at,
-  admissions per minute). Organizer routes: plain `def`.
+  admissions per minute), the cap on tickets per buyer (held + bought,
+  domain/buyer_caps.py). Organizer routes: plain `def`.
 - `POST /events/{id}/waiting-room` (join; `{visitor_id}` to come back to one's place) and
   `GET /events/{id}/waiting-room/{visitor_id}`: the place, the estimated wait, and once admitted the signed
   `pass` that `POST /events/{id}/reservations` takes as `room_pass`. Buyers' routes: async, one off-loop call.
@@ -33,6 +34,7 @@ class SaleSettingsIn(Strict):
     waiting_room: StrictBool = False
     opens_at: CatalogInstant | None = None
     admissions_per_minute: StrictInt | None = None  # null: computed from capacity and hold length
+    max_tickets_per_buyer: StrictInt | None = None  # held + bought per buyer email; null: no cap
 
 
 class SaleSettingsOut(BaseModel):
@@ -42,6 +44,7 @@ class SaleSettingsOut(BaseModel):
     waiting_room: bool
     opens_at: datetime | None
     admissions_per_minute: int | None
+    max_tickets_per_buyer: int | None = None
 
 
 class JoinIn(Strict):
@@ -62,7 +65,8 @@ class RoomOut(BaseModel):
 def settings_out(settings: SaleSettings) -> SaleSettingsOut:
     return SaleSettingsOut(event_id=settings.event_id, one_hold_per_buyer=settings.one_hold_per_buyer,
                            drop_mode=settings.drop_mode, waiting_room=settings.waiting_room,
-                           opens_at=settings.opens_at, admissions_per_minute=settings.admissions_per_minute)
+                           opens_at=settings.opens_at, admissions_per_minute=settings.admissions_per_minute,
+                           max_tickets_per_buyer=settings.max_tickets_per_buyer)
 
 
 def room_out(status: RoomStatus) -> RoomOut:

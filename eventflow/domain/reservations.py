@@ -42,6 +42,7 @@ from eventflow.domain.access_codes import (
 )
 from eventflow.domain.accounts import Accounts, normalise_email
 from eventflow.domain.attendees import holders
+from eventflow.domain.buyer_caps import BuyerCaps
 from eventflow.domain.buyer_limits import buyer_keys, displaced
 from eventflow.domain.catalog import Catalog
 from eventflow.domain.clock import Clock
@@ -212,6 +213,10 @@ class Ticketing:
                     else self.one_hold_per_buyer)
         keys = buyer_keys(buyer, buyer_token) if one_hold else ()
         replaced = not keys
+        cap = self.sale_rules.settings(event_id).max_tickets_per_buyer if self.sale_rules else None
+        caps = BuyerCaps(self.store, self.clock, cap) if cap else None  # tickets per buyer (domain/buyer_caps.py)
+        if caps:
+            caps.before(event_id, buyer.email, sum(quantities.values()))
         for attempt in range(3):
             # First from the recent read; after a StaleCatalog (an organizer edited a tier) afresh.
             view = self.catalog.event_view(event_id) if attempt else self.catalog.recent_view(event_id)
@@ -233,6 +238,8 @@ class Ticketing:
             if created:
                 if keys:
                     self._stand_or_give_way(event_id, keys, reservation_id)
+                if caps:
+                    caps.stand_within(event_id, buyer.email, stored)
                 self.traffic.hold_made(stored, source)  # counted before live pages re-read
                 self.notify_changed(event_id)
             elif idempotency_key and fingerprint_of(stored) != reservation.request_fingerprint:

@@ -22,6 +22,7 @@ from typing import Protocol
 from eventflow.domain.errors import ValidationFailed
 
 MAX_ADMISSIONS_PER_MINUTE = 100_000
+MAX_TICKETS_PER_BUYER = 1_000
 MIN_COMPUTED_ADMISSIONS = 10  # per minute: a small event's room still moves
 
 
@@ -33,6 +34,7 @@ class SaleSettings:
     waiting_room: bool = False
     opens_at: datetime | None = None  # the sale's opening; the waiting room draws its order then
     admissions_per_minute: int | None = None  # None: computed (`admission_rate`)
+    max_tickets_per_buyer: int | None = None  # held + bought per buyer email (domain/buyer_caps.py); None: no cap
 
     def validated(self) -> SaleSettings:
         if self.opens_at is not None and self.opens_at.tzinfo is None:
@@ -42,6 +44,9 @@ class SaleSettings:
         if self.admissions_per_minute is not None and not 1 <= self.admissions_per_minute <= MAX_ADMISSIONS_PER_MINUTE:
             raise ValidationFailed("Admissions per minute must be between 1 and {most}",
                                    field="admissions_per_minute", most=MAX_ADMISSIONS_PER_MINUTE)
+        if self.max_tickets_per_buyer is not None and not 1 <= self.max_tickets_per_buyer <= MAX_TICKETS_PER_BUYER:
+            raise ValidationFailed("Tickets per buyer must be between 1 and {most}", field="max_tickets_per_buyer",
+                                   most=MAX_TICKETS_PER_BUYER)
         return self
 
     @property

@@ -17,6 +17,7 @@ class InMemoryWaitingRoomMixin:
         self._rooms: dict[str, RoomState] = {}
         self._room_entries: dict[tuple[str, str], RoomEntry] = {}
         self._room_lock = threading.Lock()
+        self._buyer_notes: dict[tuple[str, str], set[str]] = {}
 
     def get_sale_settings(self, event_id: str) -> SaleSettings | None:
         with self._room_lock:
@@ -62,3 +63,11 @@ class InMemoryWaitingRoomMixin:
             state = replace(state, drawn=True, early_total=len(early))
             self._rooms[event_id] = state
             return state
+
+    def note_buyer_reservation(self, event_id: str, buyer_key: str, reservation_id: str) -> None:
+        with self._room_lock:
+            self._buyer_notes.setdefault((event_id, buyer_key), set()).add(reservation_id)
+
+    def buyer_reservation_ids(self, event_id: str, buyer_key: str) -> list[str]:
+        with self._room_lock:
+            return sorted(self._buyer_notes.get((event_id, buyer_key), set()))

@@ -10,6 +10,7 @@
                                             spread over ROOM_SHARDS partitions (by visitor) so early joins
                                             never crowd one partition; the draw merges the shards' sorted pages.
 
+    BUYERCAP#<event>#<buyer> / R#<res>     a reservation of a buyer of a capped sale (domain/buyer_caps.py)
     ROOMV#<event>#<visitor> / DRAWN         the early arrival's drawn position (its own item: the draw writes it
                                             with BatchWriteItem, which can only put whole items)
 
@@ -87,7 +88,8 @@ class DynamoWaitingRoomMixin(TableClient):
         return SaleSettings(event_id, _opt_bool(item, "one_hold_per_buyer"), _opt_bool(item, "drop_mode"),
                             bool(item["waiting_room"]["BOOL"]),
                             s2t(item["opens_at"]["S"]) if "opens_at" in item else None,
-                            int(item["admissions_per_minute"]["N"]) if "admissions_per_minute" in item else None)
+                            int(item["admissions_per_minute"]["N"]) if "admissions_per_minute" in item else None,
+                            int(item["max_tickets_per_buyer"]["N"]) if "max_tickets_per_buyer" in item else None)
 
     def save_sale_settings(self, settings: SaleSettings) -> None:
         item: Item = {**key(f"EVENT#{settings.event_id}", "SALESETTINGS"), "kind": s("sale_settings"),
@@ -100,7 +102,18 @@ class DynamoWaitingRoomMixin(TableClient):
             item["opens_at"] = s(t2s(settings.opens_at))
         if settings.admissions_per_minute is not None:
             item["admissions_per_minute"] = n(settings.admissions_per_minute)
+        if settings.max_tickets_per_buyer is not None:
+            item["max_tickets_per_buyer"] = n(settings.max_tickets_per_buyer)
         self._call(self.client.put_item, TableName=self.table_name, Item=item)
+
+    def note_buyer_reservation(self, event_id: str, buyer_key: str, reservation_id: str) -> None:
+        self._call(self.client.put_item, TableName=self.table_name,
+                   Item={**key(f"BUYERCAP#{event_id}#{buyer_key}", f"R#{reservation_id}"), "kind": s("buyer_cap_note"),
+                         "reservation_id": s(reservation_id)})
+
+    def buyer_reservation_ids(self, event_id: str, buyer_key: str) -> list[str]:
+        """One consistent Query of the buyer's partition (a few items: one per reservation of theirs)."""
+        return [item["reservation_id"]["S"] for item in self._partition_items(f"BUYERCAP#{event_id}#{buyer_key}", "R#")]
 
     def join_waiting_room(self, entry: RoomEntry, opens_at: datetime) -> RoomEntry:
         stored = self.get_room_entry(entry.event_id, entry.visitor_id)

@@ -1,5 +1,6 @@
 """Fair-sale settings and the waiting room on the SQLite file: a mixin of `SqliteStore`
-(domain/sale_settings.py `SaleSettingsStore`, domain/waiting_room.py `WaitingRoomStore`).
+(domain/sale_settings.py `SaleSettingsStore`, domain/waiting_room.py `WaitingRoomStore`, domain/buyer_caps.py
+`BuyerCapStore`: the tickets-per-buyer cap and each buyer's noted reservations).
 
 A join is one write transaction: early or late is decided against the room's row in it, and a late
 arrival's number is the room row's counter incremented in the same transaction. The draw ranks the early
@@ -32,6 +33,11 @@ CREATE TABLE IF NOT EXISTS waiting_room_entries (
     PRIMARY KEY (event_id, visitor_id)
 );
 CREATE INDEX IF NOT EXISTS waiting_room_draw ON waiting_room_entries (event_id, early, random_key, visitor_id);
+CREATE TABLE IF NOT EXISTS sale_buyer_caps (event_id TEXT PRIMARY KEY, max_tickets_per_buyer INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS buyer_reservations (
+    event_id TEXT NOT NULL, buyer_key TEXT NOT NULL, reservation_id TEXT NOT NULL,
+    PRIMARY KEY (event_id, buyer_key, reservation_id)
+);
 """
 
 _ENTRY = "event_id, visitor_id, joined_at, random_key, early, late_number, drawn_position"
@@ -55,8 +61,10 @@ class SqliteWaitingRoomMixin(SqliteDatabase):
             " FROM sale_settings WHERE event_id = ?", (event_id,)).fetchone()
         if row is None:
             return None
+        cap = self._db().execute("SELECT max_tickets_per_buyer FROM sale_buyer_caps WHERE event_id = ?",
+                                 (event_id,)).fetchone()
         return SaleSettings(row[0], _bool(row[1]), _bool(row[2]), bool(row[3]), s2t(row[4]) if row[4] else None,
-                            row[5])
+                            row[5], cap[0] if cap else None)
 
     def save_sale_settings(self, settings: SaleSettings) -> None:
         with self._write() as db:
@@ -64,6 +72,20 @@ class SqliteWaitingRoomMixin(SqliteDatabase):
                 "INSERT OR REPLACE INTO sale_settings VALUES (?, ?, ?, ?, ?, ?)",
                 (settings.event_id, settings.one_hold_per_buyer, settings.drop_mode, settings.waiting_room,
                  t2s(settings.opens_at) if settings.opens_at else None, settings.admissions_per_minute))
+            db.execute("DELETE FROM sale_buyer_caps WHERE event_id = ?", (settings.event_id,))
+            if settings.max_tickets_per_buyer is not None:
+                db.execute("INSERT INTO sale_buyer_caps VALUES (?, ?)",
+                           (settings.event_id, settings.max_tickets_per_buyer))
+
+    def note_buyer_reservation(self, event_id: str, buyer_key: str, reservation_id: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO buyer_reservations VALUES (?, ?, ?)",
+                       (event_id, buyer_key, reservation_id))
+
+    def buyer_reservation_ids(self, event_id: str, buyer_key: str) -> list[str]:
+        rows = self._db().execute("SELECT reservation_id FROM buyer_reservations WHERE event_id = ? AND buyer_key = ?"
+                                  " ORDER BY reservation_id", (event_id, buyer_key)).fetchall()
+        return [str(row[0]) for row in rows]
 
     def join_waiting_room(self, entry: RoomEntry, opens_at: datetime) -> RoomEntry:
         with self._write() as db:
