@@ -146,8 +146,8 @@ class ForecastPanel:
                     low=low, high=local_moment(made.high, reading.now, zone))).classes("text-sm")
             ui.label(ngettext("From {per_hour} tickets an hour over the last {hours} hours and {count} past event.",
                               "From {per_hour} tickets an hour over the last {hours} hours and {count} past events.",
-                              made.histories).format(per_hour=number(made.per_hour),
-                                                     hours=number(made.window_hours), count=made.histories)) \
+                              made.histories).format(per_hour=number(round(made.per_hour, 1)),
+                                                     hours=number(round(made.window_hours)), count=made.histories)) \
                 .classes("text-xs text-slate-500")
 
     def back_test(self, advice: Advice) -> None:
