@@ -120,9 +120,22 @@ def checked_email(value: str, where: str) -> str:
     return email
 
 
-def missing_answers(store: AttendeeStore, reservation: Reservation) -> str | None:
-    """Checkout's check: the label of a required question not answered yet, or None (no read of the
-    attendees unless the event has a required question)."""
+class QuestionUnanswered(ValidationFailed):
+    """Please answer the required questions first"""
+
+    def __init__(self, question: Question, ticket: int | None) -> None:
+        # Named as the API takes answers: per-order ones ride on the first attendee (PUT .../attendees).
+        super().__init__(field=f"attendees[{ticket or 0}].answers.{question.id}")
+        self.question, self.ticket = question, ticket  # ticket: its slot (0-based); None for a per-order question
+        # The API's error body is `{error, detail}` and nothing else: its detail ends with the field, so a client
+        # can point at the input (`...first: attendees[0].answers.<id>`). Pages translate the template (no field)
+        # and mark the input themselves (pages/components/attendee_form.py).
+        self.detail = f"{self.template}: {self.field}"
+
+
+def first_unanswered(store: AttendeeStore, reservation: Reservation) -> QuestionUnanswered | None:
+    """Checkout's check: the first required question not answered yet (per order first, then ticket by
+    ticket), or None; no read of the attendees unless the event has a required question."""
     form = store.get_checkout_form(reservation.event_id)
     if form is None or not any(q.required for q in form.questions):
         return None
@@ -130,13 +143,19 @@ def missing_answers(store: AttendeeStore, reservation: Reservation) -> str | Non
     tiers = ticket_slots(reservation)
     for question in form.order_questions(list(dict.fromkeys(tiers))):
         if question.required and not (saved and saved.order_answers.get(question.id)):
-            return question.label
+            return QuestionUnanswered(question, None)
     for i, tier_id in enumerate(tiers):
         for question in form.ticket_questions(tier_id):
             if question.required and not (saved and i < len(saved.attendees)
                                           and saved.attendees[i].answers.get(question.id)):
-                return question.label
+                return QuestionUnanswered(question, i)
     return None
+
+
+def missing_answers(store: AttendeeStore, reservation: Reservation) -> str | None:
+    """The label of a required question not answered yet, or None."""
+    missing = first_unanswered(store, reservation)
+    return missing.question.label if missing is not None else None
 
 
 class Attendees:

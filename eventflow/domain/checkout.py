@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from eventflow.domain.attendees import missing_answers
-from eventflow.domain.errors import HoldExpired, NotFound, ValidationFailed, reservation_closed
+from eventflow.domain.attendees import first_unanswered
+from eventflow.domain.errors import HoldExpired, NotFound, reservation_closed
 from eventflow.domain.models import Order, Reservation, ReservationStatus
 from eventflow.domain.ports import PaymentGateway, TicketMailer
 from eventflow.domain.reservations import Ticketing
@@ -56,8 +56,9 @@ class Checkout:
             raise HoldExpired("Your hold on these tickets ran out; they are back on sale")
         if reservation.status is not ReservationStatus.HELD:
             raise reservation_closed(reservation.status.value)
-        if missing_answers(self.ticketing.store, reservation) is not None:  # the event's required questions
-            raise ValidationFailed("Please answer the required questions first", field="attendees")
+        unanswered = first_unanswered(self.ticketing.store, reservation)  # the event's required questions
+        if unanswered is not None:
+            raise unanswered  # names the question's input (`attendees[i].answers.<id>`) for the API and the page
         if reservation.total_minor == 0:
             return Paid(self.payment_succeeded(reservation_id, payment_ref="free"))
         event = self.ticketing.store.get_event(reservation.event_id)

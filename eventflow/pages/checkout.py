@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from eventflow.adapters.threads import in_thread
 from eventflow.domain.checkout import Paid
-from eventflow.domain.errors import DomainError, NotFound
+from eventflow.domain.errors import DomainError, NotFound, ValidationFailed
 from eventflow.domain.links import event_path, order_path
 from eventflow.domain.models import ReservationStatus
 from eventflow.domain.queries import ReservationView
@@ -108,7 +108,8 @@ def register(services: Services) -> None:
             try:  # always a thread: a payment provider may take seconds (and retry) to answer
                 result = await in_thread(services.checkout.start, reservation.id)
             except DomainError as problem:
-                error.text = error_text(problem)
+                if not (isinstance(problem, ValidationFailed) and attendees.asks and attendees.show(problem)):
+                    error.text = error_text(problem)  # else shown on the input it is about (a required answer)
                 pay.enable()
                 return
             if result is not None:  # None only when the app is shutting down
