@@ -29,6 +29,7 @@ from eventflow.pages.components.live_refresh import LiveRefresh
 from eventflow.pages.components.marks import day_and_time, translated
 from eventflow.services import Services
 
+END_WATCH = 24 * 3600  # seconds: a page open within a day of the event's end says when the no-shows are final
 REDRAW_EVERY = 2.0  # seconds: a busy door admits several people a second; the check-ins are read once per redraw
 STILL = {"displayModeBar": False}  # no zoom toolbar over the cells (it covers them on a phone)
 # Empty cells near white, any admission visibly blue, the busiest darkest (plotly.js' own "Blues" runs dark to light).
@@ -119,6 +120,9 @@ class AttendancePanel:
                     .classes("w-full").props("flat dense data-testid=no-show-table")
         self.draw(pace)
         self.show(figures, admitted=False)
+        left = (event.ends_at - services.ticketing.clock.now()).total_seconds()
+        if 0 < left < END_WATCH:  # the words turn from "so far" to final at the end, with no change to report
+            ui.timer(left + 1, lambda: self.show(self.figures, admitted=False), once=True)
 
     @classmethod
     async def create(cls, services: Services, event: Event, figures: EventFigures) -> AttendancePanel:
@@ -128,6 +132,7 @@ class AttendancePanel:
 
     def show(self, figures: EventFigures, admitted: bool) -> None:
         """Every refresh: the no-shows in place; after an admission, a re-read of the door's pace."""
+        self.figures = figures
         final = self.services.ticketing.clock.now() >= self.event.ends_at
         self.no_show_title.set_text(_("No-shows per tier") if final else _("No-shows per tier, so far"))
         rows = no_show_rows(tier_no_shows(figures))
