@@ -37,6 +37,7 @@ from eventflow.api import (
     transfers,
     waiting_room,
     waitlist,
+    waitlist_admin,
     wallet_passes,
 )
 from eventflow.api import discovery as discovery_routes
@@ -54,6 +55,7 @@ router.routes.extend(discovery_routes.router.routes)  # public search and organi
 router.routes.extend(analytics.router.routes)  # issue 18: sources, velocity, exports
 router.routes.extend(waiting_room.router.routes)  # issue 13: sale settings, waiting room
 router.routes.extend(waitlist.router.routes)  # issue 13: waitlists of sold-out tiers
+router.routes.extend(waitlist_admin.router.routes)  # issue 13: the waitlist's CSV, offer length and pause
 router.routes.extend(transfers.router.routes)  # issue 17: a ticket handed on, the organizer's rule
 router.routes.extend(my_tickets.router.routes)  # issue 17: every ticket of one email (mailed link)
 router.routes.extend(wallet_passes.router.routes)  # issue 17: Apple Wallet passes, the organizer's switch

@@ -186,8 +186,12 @@ ORGANIZER_ROUTES: list[tuple[str, str, dict | None]] = [
     ("PUT", "/events/{event_id}/sale-settings", {"one_hold_per_buyer": False}),
     ("DELETE", "/events/{event_id}/tiers/{tier_id}", None),
     ("GET", "/events/{event_id}/waitlist", None),  # issue 13
+    ("GET", "/events/{event_id}/waitlist.csv", None),
+    ("GET", "/events/{event_id}/waitlist/settings", None),
+    ("PUT", "/events/{event_id}/waitlist/settings", {"paused": True}),
     ("DELETE", "/events/{event_id}", None),
     ("GET", "/events/{event_id}/analytics", None),
+    ("POST", "/events/{event_id}/analytics/suggestions/{key}/dismiss", None),  # issue 18
     ("GET", "/events/{event_id}/orders.xlsx", None),
     ("GET", "/events/{event_id}/attendees.xlsx", None),
     ("GET", "/events/{event_id}/attendees.csv", None),
@@ -290,7 +294,7 @@ def test_organizer_b_is_refused_on_every_route_of_a(client: httpx.Client, world:
     event = world.a_event if target == "published" else world.a_draft
     ids = {"event_id": event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
            "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
-           "tier_id": world.a_event["tiers"][0]["id"]}
+           "tier_id": world.a_event["tiers"][0]["id"], "key": "raise_price_or_capacity:tier_of_a"}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=world.b_auth)
         assert_refused(response, world)
@@ -327,7 +331,7 @@ def test_broken_or_missing_tokens_are_401_on_every_organizer_route(
 ) -> None:
     ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
            "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
-           "tier_id": world.a_event["tiers"][0]["id"]}
+           "tier_id": world.a_event["tiers"][0]["id"], "key": "raise_price_or_capacity:tier_of_a"}
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=headers)
@@ -399,7 +403,7 @@ def test_staff_and_organizer_tokens_are_not_interchangeable(client: httpx.Client
     staff_as_organizer = bearer(world.a_staff["token"])
     ids = {"event_id": world.a_event["id"], "staff_id": world.a_staff["staff_id"], "order_id": world.a_orders[0],
            "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
-           "tier_id": world.a_event["tiers"][0]["id"]}
+           "tier_id": world.a_event["tiers"][0]["id"], "key": "raise_price_or_capacity:tier_of_a"}
     for method, path, body in ORGANIZER_ROUTES:
         response = client.request(method, path.format(**ids), json=filled(body, ids), headers=staff_as_organizer)
         assert_refused(response, world, (401,))
