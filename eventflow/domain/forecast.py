@@ -25,6 +25,7 @@ Time is the injectable clock's `now`, passed in; nothing here reads the wall clo
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,7 +68,7 @@ class SaleCurve:
 
     def sold_by(self, instant: datetime) -> int:
         """Tickets sold in the hours that started before `instant` (the current hour counts at `now`)."""
-        index = int(np.searchsorted(np.array([h.timestamp() for h in self.hours]), instant.timestamp(), "left"))
+        index = bisect_left(self.hours, instant)
         return self.cumulative[index - 1] if index else 0
 
     @property

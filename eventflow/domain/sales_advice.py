@@ -46,6 +46,7 @@ class History:
 
     events: tuple[SaleCurve, ...]
     tiers: tuple[SaleCurve, ...]
+    back_test: BackTest  # of `events`: computed once per read of the history, not per refresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class SalesAdvice:
             buckets = self.store.sales_summary(old.id).buckets
             events.append(curve_of(old, old_tiers, buckets))
             tiers.extend(curve_of(old, [tier], buckets) for tier in old_tiers)
-        history = History(tuple(events), tuple(tiers))
+        history = History(tuple(events), tuple(tiers), back_test(events))
         with self._lock:
             self._history[event.organizer_id] = (now, event.id, history)
         return history
@@ -101,7 +102,7 @@ class SalesAdvice:
         answer = forecast(curve_of(event, tiers, sales.buckets), now, history.events)
         dismissed = self.store.dismissed_suggestions(event.id)
         shown = [s for s in self.all_suggestions(event, tiers, sales, sources, history, now) if s.key not in dismissed]
-        return Advice(answer, back_test(history.events), len(history.events), tuple(shown))
+        return Advice(answer, history.back_test, len(history.events), tuple(shown))
 
     def dismiss(self, event: Event, key: str, sources: Sequence[SourceFigures]) -> None:
         """Dismiss a suggestion the event has now (dismissed already or not); NotFound for any other key."""
