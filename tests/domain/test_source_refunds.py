@@ -4,6 +4,7 @@ revenue leaves its last-touch source's revenue and its first-touch source's firs
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from eventflow.domain.models import Buyer, Order
 from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus
@@ -21,7 +22,7 @@ def sell(service: Ticketing, event_id: str, tier_id: str, quantity: int, touch: 
 def refund(service: Ticketing, order: Order, tickets: int, status: RefundStatus = RefundStatus.PENDING) -> Refund:
     """A test-mode refund of the order's first `tickets` tickets, recorded as the dashboard records it."""
     chosen = order.tickets[:tickets]
-    digest = hashlib.sha256(f"{order.id}|{tickets}|{status}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{[t.id for t in chosen]}|{status}".encode()).hexdigest()[:24]
     record = Refund(id=f"rf_{digest}", event_id=order.event_id, reservation_id=order.reservation_id,
                     order_id=order.id, payment_intent_id=order.payment_ref, ticket_ids=tuple(t.id for t in chosen),
                     tier_quantities=((chosen[0].tier_id, len(chosen)),),
@@ -58,9 +59,14 @@ def test_each_refund_is_worked_out_once(service: Ticketing) -> None:
     order = sell(service, event.id, tiers[0].id, 2, Touch.of("flyer"))
     refund(service, order, 1)
     reads: list[str] = []
-    real = service.store.get_order
+    real, listing = service.store.get_order, service.store.list_refunds  # type: ignore[attr-defined]
     service.store.get_order = lambda order_id: reads.append(order_id) or real(order_id)  # type: ignore[method-assign]
+    service.store.list_refunds = lambda event_id: reads.append("list") or listing(event_id)  # type: ignore[attr-defined]
     for _ in range(3):
         [flyer] = [row for row in traffic.figures(event.id) if row.source == "flyer"]
         assert flyer.revenue_minor == 2500
-    assert reads == [order.id]
+    assert reads == ["list", order.id]  # later reads list the succeeded refunds' ids only
+    second = replace(order, tickets=order.tickets[1:])
+    refund(service, second, 1)  # a second refund (the other ticket): read in full once more
+    [flyer] = [row for row in traffic.figures(event.id) if row.source == "flyer"]
+    assert flyer.revenue_minor == 0 and reads == ["list", order.id, "list", order.id]

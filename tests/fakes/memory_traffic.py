@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
+from eventflow.domain.payments.records import RefundStatus
 from eventflow.domain.traffic import HoldSource, SourceFigures
 
 
@@ -32,6 +33,11 @@ class InMemoryTrafficMixin:
     def hold_source(self, reservation_id: str) -> HoldSource | None:
         with self._traffic_lock:
             return self._hold_sources.get(reservation_id)
+
+    def succeeded_refund_ids(self, event_id: str) -> list[str]:
+        refunds = list(self._refunds.values())  # type: ignore[attr-defined]  # InMemoryPaymentsMixin's
+        return sorted(r.id for r in refunds
+                      if r.event_id == event_id and r.status is RefundStatus.SUCCEEDED and r.order_id)
 
     def hold_sources(self, reservation_ids: Sequence[str]) -> dict[str, HoldSource]:
         with self._traffic_lock:

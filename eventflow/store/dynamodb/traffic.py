@@ -49,6 +49,14 @@ class DynamoTrafficMixin(TableClient):
             return None
         return HoldSource(reservation_id, item["event_id"]["S"], item["first"]["S"], item["last"]["S"])
 
+    def succeeded_refund_ids(self, event_id: str) -> list[str]:
+        items = self._query(KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                            ExpressionAttributeValues={":pk": s(f"EVENT#{event_id}"), ":prefix": s("REFUND#")},
+                            ProjectionExpression="#id, #status, order_id",
+                            ExpressionAttributeNames={"#id": "id", "#status": "status"}, ConsistentRead=True)
+        return sorted(item["id"]["S"] for item in items
+                      if item["status"]["S"] == "succeeded" and "S" in item.get("order_id", {}))
+
     def hold_sources(self, reservation_ids: Sequence[str]) -> dict[str, HoldSource]:
         items = self._batch_get((f"HOLDSOURCE#{rid}", "SOURCE") for rid in reservation_ids)
         found = (HoldSource(item["PK"]["S"].removeprefix("HOLDSOURCE#"), item["event_id"]["S"], item["first"]["S"],

@@ -54,6 +54,11 @@ class SqliteTrafficMixin(SqliteDatabase):
                                  "WHERE reservation_id = ?", (reservation_id,)).fetchone()
         return HoldSource(*row) if row else None
 
+    def succeeded_refund_ids(self, event_id: str) -> list[str]:
+        rows = self._db().execute("SELECT id FROM refunds WHERE event_id = ? AND status = 'succeeded' "
+                                  "AND order_id IS NOT NULL ORDER BY id", (event_id,)).fetchall()
+        return [row[0] for row in rows]
+
     def hold_sources(self, reservation_ids: Sequence[str]) -> dict[str, HoldSource]:
         found: dict[str, HoldSource] = {}
         ids = list(dict.fromkeys(reservation_ids))
