@@ -2,8 +2,9 @@
 event, read for the analytics API and the dashboard's forecast panel, and the organizer's dismissals.
 
 The organizer's past events (the last `PAST_EVENTS` whose start has passed, cancelled ones left out) are
-read as curves from the store's hourly aggregates: two reads per past event, kept per organizer for
-`HISTORY_TTL` so a dashboard that re-reads on every sale does not re-read the history each time.
+read as curves from the store's hourly aggregates: two reads per past event, kept for
+`HISTORY_TTL` per event (older ones dropped) so a dashboard that re-reads on every sale does not re-read
+the history, nor re-run its back-test, each time.
 """
 
 from __future__ import annotations
@@ -62,15 +63,15 @@ class SalesAdvice:
 
     def __init__(self, store: AdviceStore, clock: Clock) -> None:
         self.store, self.clock = store, clock
-        self._history: dict[str, tuple[datetime, str, History]] = {}  # organizer -> (read at, for event, curves)
+        self._history: dict[str, tuple[datetime, History]] = {}  # event id -> (read at, its organizer's past)
         self._lock = threading.Lock()
 
     def history(self, event: Event, now: datetime) -> History:
         """The organizer's past events other than `event`, as curves (read at most every `HISTORY_TTL`)."""
         with self._lock:
-            kept = self._history.get(event.organizer_id)
-        if kept is not None and kept[1] == event.id and now - kept[0] < HISTORY_TTL:
-            return kept[2]
+            kept = self._history.get(event.id)
+        if kept is not None and timedelta(0) <= now - kept[0] < HISTORY_TTL:
+            return kept[1]
         past = sorted((e for e in self.store.list_events(event.organizer_id)
                        if e.id != event.id and e.starts_at <= now and e.status is not EventStatus.CANCELLED),
                       key=lambda e: e.starts_at)[-PAST_EVENTS:]
@@ -83,7 +84,8 @@ class SalesAdvice:
             tiers.extend(curve_of(old, [tier], buckets) for tier in old_tiers)
         history = History(tuple(events), tuple(tiers), back_test(events))
         with self._lock:
-            self._history[event.organizer_id] = (now, event.id, history)
+            self._history = {key: got for key, got in self._history.items() if now - got[0] < HISTORY_TTL}
+            self._history[event.id] = (now, history)
         return history
 
     def all_suggestions(self, event: Event, tiers: Sequence[Tier], sales: SalesSummary,
