@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from eventflow.adapters.exchange_rates import shared_rates
 from eventflow.adapters.threads import in_thread
-from eventflow.app.daily_export_job import queue_daily_exports
+from eventflow.app.daily_export_job import DailyExportPass
 from eventflow.config import Settings
 from eventflow.domain.outbox import Outbox
 from eventflow.domain.payments.disputes import Disputes
@@ -130,6 +130,7 @@ async def run_outbox(services: Services) -> None:
     queue the reminders whose time has come (safe on every instance: one outbox key per order) and the
     daily exports (one key per event and day)."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    daily_exports = DailyExportPass(services)  # once a minute (app/daily_export_job.py)
     while True:
         await asyncio.sleep(services.settings.outbox_interval_seconds)
         try:
@@ -142,8 +143,8 @@ async def run_outbox(services: Services) -> None:
                 log.info("queued %d reminders", queued)
         except Exception:
             log.exception("queueing reminders failed")
-        try:  # the organizers' daily export mails (app/daily_export_job.py): one outbox key per event and day
-            await queue_daily_exports(services)
+        try:  # the organizers' daily export mails: one outbox key per event and day
+            await daily_exports.run()
         except Exception:
             log.exception("queueing daily exports failed")
 
