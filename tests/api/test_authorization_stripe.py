@@ -120,7 +120,7 @@ def test_organizer_b_is_refused_on_every_organizer_and_payment_route_of_a(world:
     before = money_of_a(world)
     ids = {"event_id": world.a_event.id, "staff_id": world.a_staff_id, "order_id": world.a_order_id,
            "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
-           "tier_id": world.a_tier_id}
+           "tier_id": world.a_tier_id, "key": "raise_price_or_capacity:tier_of_a"}  # the forecast's dismiss route
     for method, path, body in ORGANIZER_ROUTES:
         assert_refused(api(world, method, path.format(**ids), world.b_auth, filled(body, ids)), world)
     assert money_of_a(world) == before
@@ -143,7 +143,7 @@ def test_broken_or_missing_tokens_are_401_on_every_organizer_and_payment_route(
 ) -> None:
     ids = {"event_id": world.a_event.id, "staff_id": world.a_staff_id, "order_id": world.a_order_id,
            "flyer_id": "fly_of_a", "file_name": "square.png", "code_id": "acc_of_a",
-           "tier_id": world.a_tier_id}
+           "tier_id": world.a_tier_id, "key": "raise_price_or_capacity:tier_of_a"}  # the forecast's dismiss route
     auth = {"Authorization": f"Bearer {token}"} if token else {}
     routes = [*ORGANIZER_ROUTES, *[(method, path, None) for method, path in OWN_ACCOUNT_ROUTES]]
     for method, path, body in routes:
