@@ -11,6 +11,7 @@ from nicegui import ui
 from eventflow.adapters.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_bytes
 from eventflow.domain.models import Event
 from eventflow.i18n import N_, _
+from eventflow.pages.components.daily_export_switch import DailyExportSwitch
 from eventflow.services import Services
 
 FILES = (("orders", N_("Orders")), ("attendees", N_("Attendees")), ("checkins", N_("Check-ins")),
@@ -33,6 +34,7 @@ class ExportsMenu:
                         ui.button(f"{_(label)} ({'Excel' if extension == 'xlsx' else 'CSV'})", icon="download",
                                   on_click=lambda k=kind, x=extension: self.download(k, x)) \
                             .props(f"flat dense no-caps data-testid=download-{kind}-{extension}")
+            DailyExportSwitch(services, event)  # the same files by mail every morning (issue 18)
 
     async def download(self, kind: str, extension: str) -> None:
         event = self.services.exports.sheet
