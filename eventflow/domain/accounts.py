@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import Conflict, EmailTaken, NotFound, Unauthorized, ValidationFailed
+from eventflow.domain.language import supported_language
 from eventflow.domain.login_limits import LoginLimits
 from eventflow.domain.models import Organizer, new_id
 from eventflow.domain.ports import Store
@@ -96,7 +97,8 @@ class Accounts:
         return organizer
 
     # ------------------------------------------------------------ password
-    def sign_up(self, email: str, password: str, name: str) -> Organizer:
+    def sign_up(self, email: str, password: str, name: str, language: str | None = None) -> Organizer:
+        """A new account; `language`: the signup page's, their mails' from then on (None: English)."""
         email = normalise_email(email)
         name = name.strip()
         if not name or len(name) > 120:
@@ -108,9 +110,24 @@ class Accounts:
             name=name,
             password_hash=self._hasher.hash(password),
             created_at=self.clock.now(),
+            language=supported_language(language),
         )
         self.store.add_organizer(organizer)
         return organizer
+
+    def set_language(self, organizer_id: str, language: str | None) -> Organizer:
+        """The organizer's mails' language (the account setting); anything but en/de/es: English."""
+        self.store.set_organizer_language(organizer_id, supported_language(language))
+        return self.organizer(organizer_id)
+
+    def language_at_login(self, organizer: Organizer, language: str | None) -> Organizer:
+        """A login's page language becomes the mails' language only while none is kept (accounts from
+        before languages were kept, logins by provider): a chosen setting is never overwritten."""
+        chosen = supported_language(language)
+        if organizer.language is not None or chosen is None:
+            return organizer
+        self.store.set_organizer_language(organizer.id, chosen)
+        return replace(organizer, language=chosen)
 
     def authenticate(
         self, email: str, password: str, second_factor: str | None = None, client: str | None = None

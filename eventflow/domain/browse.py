@@ -121,7 +121,7 @@ class Browse:
             if self.follows is not None:
                 self.follows.announce(event.organizer_id, event.id, Announcement(
                     organizer_name=name, title=event.title, when=when_text(event), venue=event.venue,
-                    event_url=event_url(self.public_url, event.slug)))
+                    event_url=event_url(self.public_url, event.slug), event=event))
 
     def backfill_once(self, chunk: int = 100) -> int:
         """`backfill`, once per data store: the lease `BACKFILL_MARKER` is taken for `BACKFILL_LEASE` while

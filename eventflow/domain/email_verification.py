@@ -50,9 +50,9 @@ class EmailVerifications:
         self.links = SignedLinks("email verification", secret_key, clock, lambda organizer: organizer.email)
         self.base_url = base_url.rstrip("/")
 
-    def sign_up(self, email: str, password: str, name: str) -> Organizer:
-        """A new organizer account; when the check is required, its link goes out at once."""
-        organizer = self.accounts.sign_up(email, password, name)
+    def sign_up(self, email: str, password: str, name: str, language: str | None = None) -> Organizer:
+        """A new organizer account; when the check is required, its link goes out at once (in `language`)."""
+        organizer = self.accounts.sign_up(email, password, name, language)
         if self.required:
             self.send_link(organizer.id)
         return organizer
@@ -66,7 +66,7 @@ class EmailVerifications:
         now = int(self.clock.now().timestamp())
         token = self.links.token(organizer, now + int(LINK_LIFETIME.total_seconds()))
         link = f"{self.base_url}{VERIFY_PATH}?token={quote(token)}"
-        words = words_for(language)
+        words = words_for(language or organizer.language)
         text = words("Hello {name},\n\nplease confirm that {email} is your address, so you can publish events on "
                      "EventFlow:\n\n{link}\n\nThe link works for three days. If you did not sign up, ignore this "
                      "mail.\n").format(name=organizer.name, email=organizer.email, link=link)

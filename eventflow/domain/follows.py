@@ -16,9 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from eventflow.domain.attendee_mail import when_text
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import ValidationFailed
-from eventflow.domain.language import words_for
+from eventflow.domain.language import supported_language, words_for
+from eventflow.domain.models import Event
 from eventflow.domain.outbox import Outbox, OutgoingMail
 
 ASK_AGAIN_AFTER = timedelta(hours=1)
@@ -35,6 +37,7 @@ class Follow:
     created_at: datetime  # when the (last) confirmation mail was asked for
     confirmed_at: datetime | None = None
     stopped_at: datetime | None = None
+    language: str | None = None  # the page's language when they asked: their mails' (None: English)
 
     @property
     def active(self) -> bool:
@@ -61,9 +64,10 @@ class Announcement:
 
     organizer_name: str
     title: str
-    when: str  # already formatted in the event's timezone
+    when: str  # already formatted in the event's timezone (English)
     venue: str
     event_url: str
+    event: Event | None = None  # given: each follower reads the dates in their own language
 
 
 class Follows:
@@ -83,7 +87,8 @@ class Follows:
         existing = self.store.get_follow(organizer_id, email)
         if existing is not None and (existing.active or now - existing.created_at < ASK_AGAIN_AFTER):
             return
-        follow = Follow(token=secrets.token_urlsafe(18), organizer_id=organizer_id, email=email, created_at=now)
+        follow = Follow(token=secrets.token_urlsafe(18), organizer_id=organizer_id, email=email, created_at=now,
+                        language=supported_language(language))
         self.store.save_follow(follow)
         words = words_for(language)
         self.outbox.enqueue(f"follow-confirm:{follow.token}", OutgoingMail(
@@ -117,9 +122,14 @@ class Follows:
         return self.outbox.enqueue_many(mails, event_id=event_id, batch=f"follow:{event_id}") if mails else 0
 
     def _news_mail(self, follow: Follow, news: Announcement) -> OutgoingMail:
-        where = f"\nWhere: {news.venue}" if news.venue else ""
+        """In the language the follower asked in (follows from before languages were kept: English)."""
+        words = words_for(follow.language)
+        when = when_text(news.event, words) if news.event is not None else news.when
+        where = "\n" + words("Where: {venue}").format(venue=news.venue) if news.venue else ""
         return OutgoingMail(
-            to=follow.email, subject=f"New from {news.organizer_name}: {news.title}",
-            text=(f"{news.organizer_name} has a new event.\n\n{news.title}\nWhen: {news.when}{where}\n\n"
-                  f"Tickets: {news.event_url}\n\n"
-                  f"Stop these mails (one click, no login): {self.base}/follow/stop/{follow.token}\n"))
+            to=follow.email,
+            subject=words("New from {organizer}: {title}").format(organizer=news.organizer_name, title=news.title),
+            text=words("{organizer} has a new event.\n\n{title}\nWhen: {when}{where}\n\nTickets: {link}\n\n"
+                       "Stop these mails (one click, no login): {stop}\n").format(
+                organizer=news.organizer_name, title=news.title, when=when, where=where, link=news.event_url,
+                stop=f"{self.base}/follow/stop/{follow.token}"))

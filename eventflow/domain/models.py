@@ -51,6 +51,7 @@ class Organizer:
     recovery_code_hashes: tuple[str, ...] = ()  # sha256 of each unused recovery code
     session_epoch: int = 0  # bumped by "log out everywhere": older sessions and tokens stop working
     totp_last_step: int = 0  # the 30-second step of the last TOTP code accepted: no code works twice
+    language: str | None = None  # the UI language they chose (domain/language.py): their mails'; None: English
 
 
 @dataclass(frozen=True, slots=True)

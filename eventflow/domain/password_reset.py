@@ -90,7 +90,7 @@ class PasswordResets:
         now = int(self.clock.now().timestamp())
         token = self.token(organizer, now + int(LINK_LIFETIME.total_seconds()))
         link = f"{self.base_url}{RESET_PATH}?token={quote(token)}"
-        words = words_for(language)
+        words = words_for(language or organizer.language)
         text = words("Hello {name},\n\nsomeone (hopefully you) asked to choose a new password for the EventFlow "
                      "organizer account {email}. Choose it here within the hour:\n\n{link}\n\nThe link works once. "
                      "If this was not you, ignore this mail: your password stays as it is.\n").format(

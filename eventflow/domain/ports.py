@@ -86,6 +86,10 @@ class Store(AccessCodeStore, TrafficStore, AttendeeStore, SaleSettingsStore, Wai
         """Overwrite name, password hash, 2FA secret, recovery codes and session epoch (never id,
         email or created_at). No such organizer: nothing happens."""
 
+    def set_organizer_language(self, organizer_id: str, language: str | None) -> None:
+        """Write only the organizer's language (their mails'; `save_organizer` never touches it, so a
+        login's language and a password change cannot undo each other). No such organizer: nothing."""
+
     def add_identity(self, identity: str, organizer_id: str) -> None:
         """Link an external login (`issuer|subject`) to an organizer. LoginTaken when the login is
         linked already (to anyone); OrganizerNotFound when there is no such organizer."""

@@ -30,8 +30,9 @@ from typing import Protocol
 from eventflow.domain.attendees import checked_email
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
+from eventflow.domain.language import supported_language, words_for
 from eventflow.domain.links import ticket_url
-from eventflow.domain.models import Event, EventStatus, Ticket, TicketStatus, new_id
+from eventflow.domain.models import Event, EventStatus, Order, Ticket, TicketStatus, new_id
 from eventflow.domain.outbox import Outbox, OutgoingMail
 from eventflow.domain.questions import MAX_NAME, clean_text
 
@@ -72,8 +73,10 @@ class TransferStore(Protocol):
     def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer) -> bool:
         """Atomically replace ticket `before.id` by `after` (its secret, access_key, holder_name,
         holder_email and transfers) and keep `record`, only while the stored ticket still has
-        `before.secret` and `before.transfers`, status valid and no check-in. False (nothing
-        written) otherwise, and for an unknown ticket."""
+        `before.secret` and `before.transfers`, status valid and no check-in. The same write adds the
+        new holder's My-tickets entry (`my_tickets.owner_after_transfer(record)`; one already there is
+        kept as it is), so no second write can fail after the transfer. False (nothing written)
+        otherwise, and for an unknown ticket."""
         ...
 
     def list_transfers(self, ticket_id: str) -> list[TicketTransfer]:
@@ -166,7 +169,10 @@ class Transfers:
             raise NotFound("No such ticket")
         return ticket
 
-    def transfer(self, ticket_id: str, access_key: str, name: str, email: str) -> TicketTransfer:
+    def transfer(self, ticket_id: str, access_key: str, name: str, email: str,
+                 language: str | None = None) -> TicketTransfer:
+        """`language`: the new holder's mail's, as the caller knows it (the recipient's if the sender named it,
+        else the sender's page or Accept-Language); None: the language the ticket was bought in."""
         ticket = self.holder_ticket(ticket_id, access_key)
         to_name = clean_text(name, MAX_NAME, "name", one_line=True)
         if not to_name:
@@ -189,16 +195,20 @@ class Transfers:
             if self.tickets.get_checkin(ticket.event_id, ticket.id) is not None:
                 raise TicketAlreadyUsed()
             raise TicketChanged()
-        self.outbox.enqueue(f"transfer:{record.id}", self._mail(after, event, record), event_id=event.id)
+        self.outbox.enqueue(f"transfer:{record.id}", self._mail(after, event, record, language), event_id=event.id)
         return record
 
-    def _mail(self, ticket: Ticket, event: Event, record: TicketTransfer) -> OutgoingMail:
+    def _mail(self, ticket: Ticket, event: Event, record: TicketTransfer, language: str | None) -> OutgoingMail:
+        order = self.tickets.get_order(ticket.order_id) if supported_language(language) is None else None
+        words = words_for(supported_language(language) or (order.buyer.language if order else None))
         link = ticket_url(self.base_url, ticket.id, ticket.access_key)
-        text = (f"Hello {record.to_name},\n\n{record.from_name} gave you a ticket for {event.title}.\n\n"
-                f"Your ticket (keep this link to yourself, it is your ticket):\n{link}\n\n"
-                "Its code changes every 30 seconds; show it at the door from this link.\n")
-        return OutgoingMail(to=f"{record.to_name} <{record.to_email}>", subject=f"Your ticket for {event.title}",
-                            text=text)
+        text = words("Hello {name},\n\n{sender} gave you a ticket for {title} ({when}).\n\nYour ticket "
+                     "(keep this link to yourself, it is your ticket):\n{link}\n\nIts code changes every 30 "
+                     "seconds; show it at the door from this link.\n").format(
+            name=record.to_name, sender=record.from_name, title=event.title, link=link,
+            when=", ".join(filter(None, (words.moment(event.starts_at, event.timezone), event.venue))))
+        return OutgoingMail(to=f"{record.to_name} <{record.to_email}>",
+                            subject=words("Your ticket for {title}").format(title=event.title), text=text)
 
     # ------------------------------------------------------------ what old links and the door see
     def old_link(self, ticket_id: str, access_key: str) -> TicketTransfer | None:
@@ -227,3 +237,5 @@ class TicketReader(Protocol):
     def get_event(self, event_id: str) -> Event | None: ...
 
     def get_checkin(self, event_id: str, ticket_id: str) -> object | None: ...
+
+    def get_order(self, order_id: str) -> Order | None: ...

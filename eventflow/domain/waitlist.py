@@ -19,9 +19,11 @@ from typing import Protocol
 
 from eventflow.domain.accounts import normalise_email
 from eventflow.domain.errors import NotFound, NotOnSale, ValidationFailed
+from eventflow.domain.language import supported_language, words_for
 from eventflow.domain.links import checkout_path
 from eventflow.domain.models import (
     Buyer,
+    Event,
     EventStatus,
     FeeMode,
     Reservation,
@@ -95,8 +97,10 @@ class Waitlist:
         self.waiting_now: dict[str, int] = {}
 
     # ---------------------------------------------------------------- buyers
-    def join(self, event_id: str, tier_id: str, email: str, name: str, quantity: int) -> EntryView:
-        """Join a sold-out tier's queue; NotSoldOut (409) while its tickets are on public sale."""
+    def join(self, event_id: str, tier_id: str, email: str, name: str, quantity: int,
+             language: str | None = None) -> EntryView:
+        """Join a sold-out tier's queue; NotSoldOut (409) while its tickets are on public sale. `language`:
+        the page's or the API's Accept-Language, kept with the entry for its offer mail (None: English)."""
         view = self.ticketing.catalog.event_view(event_id)
         if view.event.status is EventStatus.DRAFT:
             raise NotFound("No such event")
@@ -117,7 +121,8 @@ class Waitlist:
             raise NotSoldOut()
         entry = self.store.join_waitlist(WaitlistEntry(
             id="", event_id=event_id, tier_id=tier_id, email=address, name=name, quantity=quantity,
-            key=secrets.token_urlsafe(18), created_at=self.ticketing.clock.now()))
+            key=secrets.token_urlsafe(18), created_at=self.ticketing.clock.now(),
+            language=supported_language(language)))
         self.waiting_counts(event_id)
         self.ticketing.notify_changed(event_id)  # "N people waiting" on the live page
         return EntryView(entry, self.store.waiting_ahead(entry) + 1)
@@ -218,18 +223,23 @@ class Waitlist:
                           offer_expires_at=offer.expires_at, offered_quantity=quantity, by_hand=by_hand)
         if not self.store.make_offer(offered, offer):
             return False
-        self.outbox.enqueue(f"waitlist-offer:{reservation_id}", self._offer_mail(offered, view.event.title, tier),
+        self.outbox.enqueue(f"waitlist-offer:{reservation_id}", self._offer_mail(offered, view.event, tier),
                             event_id=entry.event_id, batch="waitlist")
         return True
 
-    def _offer_mail(self, entry: WaitlistEntry, title: str, tier: Tier) -> OutgoingMail:
+    def _offer_mail(self, entry: WaitlistEntry, event: Event, tier: Tier) -> OutgoingMail:
+        """In the language the buyer joined with; the deadline in the event's timezone."""
+        words = words_for(entry.language)
         link = f"{self.base_url}{checkout_path(entry.reservation_id or '')}"
-        until = entry.offer_expires_at.strftime("%Y-%m-%d %H:%M UTC") if entry.offer_expires_at else ""
-        text = (f"Hello {entry.name},\n\n{entry.offered_quantity} x {tier.name} for {title} came back, and they "
-                f"are held for you until {until}.\n\nClaim them here: {link}\n\n"
-                f"If you don't, they go to the next person waiting.\n"
-                f"Your place: {self.base_url}/waitlist/{entry.id}?key={entry.key}\n")
-        return OutgoingMail(to=f"{entry.name} <{entry.email}>", subject=f"Tickets for {title} are held for you",
+        until = words.moment(entry.offer_expires_at, event.timezone, "EEE d MMM, HH:mm") \
+            if entry.offer_expires_at else ""
+        text = words("Hello {name},\n\n{quantity} x {tier} for {title} came back, and they are held for you until "
+                     "{until} ({timezone}).\n\nClaim them here: {link}\n\nIf you don't, they go to the next person "
+                     "waiting.\nYour place: {place}\n").format(
+            name=entry.name, quantity=entry.offered_quantity, tier=tier.name, title=event.title, until=until,
+            timezone=event.timezone, link=link, place=f"{self.base_url}/waitlist/{entry.id}?key={entry.key}")
+        return OutgoingMail(to=f"{entry.name} <{entry.email}>",
+                            subject=words("Tickets for {title} are held for you").format(title=event.title),
                             text=text)
 
     def _settle_offers(self, queue: WaitlistTier) -> None:
@@ -300,5 +310,6 @@ def _offer_hold(reservation_id: str, entry: WaitlistEntry, tier: Tier, quantity:
                            unit_fee_minor=price.fee_minor, unit_total_minor=price.buyer_total_minor,
                            tier_version=tier.version)
     return Reservation(id=reservation_id, event_id=entry.event_id, lines=(line,),
-                       buyer=Buyer(email=entry.email, name=entry.name), currency=currency, fee_mode=fee_mode,
+                       buyer=Buyer(email=entry.email, name=entry.name, language=entry.language), currency=currency,
+                       fee_mode=fee_mode,
                        status=ReservationStatus.HELD, created_at=now, expires_at=expires_at)

@@ -56,6 +56,7 @@ class WaitlistEntry:
     offer_expires_at: datetime | None = None
     offered_quantity: int = 0
     by_hand: bool = False  # the organizer's offer out of order
+    language: str | None = None  # the language they joined in (domain/language.py): the offer mail's; None: English
 
 
 @dataclass(frozen=True, slots=True)

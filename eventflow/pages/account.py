@@ -12,6 +12,7 @@ from eventflow.i18n import _, current_language, error_text
 from eventflow.pages.components import email_check
 from eventflow.pages.components.email_check import email_check_notice
 from eventflow.pages.components.frame import frame
+from eventflow.pages.components.mail_language_card import mail_language_card
 from eventflow.pages.components.organizer_address import address_card
 from eventflow.pages.components.qr import qr_svg
 from eventflow.pages.components.session import client_address, renew_session, require_organizer
@@ -146,6 +147,7 @@ def register(services: Services) -> None:
             email_check_notice(services, organizer)
             TwoFactorCard(services, organizer)
             password_card(services, organizer)
+            mail_language_card(services, organizer)  # the language of their mails (Organizer.language)
             sessions_card(services, organizer)
             await address_card(services, organizer)  # the public page /o/{slug} (organizer_address.py)
         return None

@@ -150,9 +150,11 @@ class EventEditor:
             ui.notify(_("Cover image saved"), type="positive")
 
         upload_words = _("Upload JPEG or PNG")
-        uploader = ui.upload(on_upload=uploaded, auto_upload=True, max_file_size=8 * 1024 * 1024) \
-            .props(f"accept=image/* flat bordered label='{upload_words}' data-testid=cover-upload") \
-            .classes("w-64")
+        # The label as a parameter, not inside the props string: a translation with an apostrophe stays whole.
+        uploader = ui.upload(on_upload=uploaded, auto_upload=True, max_file_size=8 * 1024 * 1024, label=upload_words,
+                             on_rejected=lambda: ui.notify(_("This image is too large (at most 8 MB)"),
+                                                           type="negative")) \
+            .props("accept=image/* flat bordered data-testid=cover-upload").classes("w-64")
 
     # ------------------------------------------------------------ tiers
     async def reload_tiers(self) -> None:

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse
 
 from eventflow.domain.accounts import SecondFactorRequired
 from eventflow.domain.errors import DomainError
-from eventflow.i18n import _, error_text
+from eventflow.i18n import _, current_language, error_text
 from eventflow.pages.components.frame import frame, heading, logout_form
 from eventflow.pages.components.session import (
     DONE_PATH,
@@ -66,6 +66,7 @@ def register(services: Services) -> None:
                 except DomainError as problem:
                     error.text = error_text(problem)
                     return
+                await services.off_loop(services.accounts.language_at_login, organizer, current_language())
                 handed_over.append(hand_over(services, organizer, target))
                 ui.navigate.to(handed_over[0])
 
@@ -101,7 +102,7 @@ def register(services: Services) -> None:
                 try:
                     sign_up = services.email_checks.sign_up if services.email_checks else services.accounts.sign_up
                     organizer = await services.off_loop(
-                        sign_up, email.value or "", password.value or "", name.value or "")
+                        sign_up, email.value or "", password.value or "", name.value or "", current_language())
                 except DomainError as problem:
                     error.text = error_text(problem)
                     return

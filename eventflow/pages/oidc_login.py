@@ -25,7 +25,7 @@ from eventflow.adapters.oidc import LoginFailed, OidcClient
 from eventflow.domain.accounts import IdentityToConfirm
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Organizer
-from eventflow.i18n import _, error_text
+from eventflow.i18n import _, error_text, use_visitor, visitor_from
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.session import client_address, hand_over, redirect, safe_next, start_session
 from eventflow.services import Services
@@ -66,7 +66,8 @@ def register(services: Services) -> None:
             }
             return None
         except DomainError as problem:
-            raise LoginFailed(error_text(problem)) from problem
+            with use_visitor(visitor_from(request.headers, request.cookies)):
+                raise LoginFailed(error_text(problem)) from problem
 
     @app.get(LOGIN_PATH, include_in_schema=False)
     async def oidc_login(request: Request, next: str = "/dashboard") -> Response:
@@ -77,7 +78,9 @@ def register(services: Services) -> None:
             return show_error(str(problem))
         except Exception:
             log.exception("starting the OIDC login failed")
-            return show_error(f"The login with {provider} could not be started. Please try again.")
+            with use_visitor(visitor_from(request.headers, request.cookies)):  # a route: no page to ask
+                return show_error(_("The login with {provider} could not be started. Please try again.").format(
+                    provider=provider))
 
     @app.get(CALLBACK_PATH, include_in_schema=False)
     async def oidc_callback(request: Request) -> RedirectResponse:
@@ -88,7 +91,9 @@ def register(services: Services) -> None:
             return show_error(str(problem))
         except Exception:
             log.exception("OIDC callback failed")
-            return show_error(f"The login with {provider} failed unexpectedly. Please try again.")
+            with use_visitor(visitor_from(request.headers, request.cookies)):
+                return show_error(_("The login with {provider} failed unexpectedly. Please try again.").format(
+                    provider=provider))
         if organizer is None:
             return redirect(CONFIRM_PATH)
         start_session(services.tokens.session_token(organizer))

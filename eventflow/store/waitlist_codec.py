@@ -18,6 +18,7 @@ def entry_to_text(entry: WaitlistEntry) -> str:
         "position": entry.position, "status": entry.status.value, "reservation_id": entry.reservation_id,
         "offer_expires_at": t2s(entry.offer_expires_at) if entry.offer_expires_at else None,
         "offered_quantity": entry.offered_quantity, "by_hand": entry.by_hand,
+        "language": entry.language,
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
@@ -32,4 +33,5 @@ def entry_from_text(text: str) -> WaitlistEntry:
         status=EntryStatus(body["status"]), reservation_id=body["reservation_id"],
         offer_expires_at=s2t(body["offer_expires_at"]) if body["offer_expires_at"] else None,
         offered_quantity=int(body["offered_quantity"]), by_hand=bool(body["by_hand"]),
+        language=body.get("language"),  # entries written before languages were kept: None (English)
     )

@@ -48,6 +48,7 @@ from eventflow.domain.models import (
 from tests.fakes.memory_access_codes import InMemoryAccessCodesMixin
 from tests.fakes.memory_attendees import InMemoryAttendeesMixin
 from tests.fakes.memory_cancellations import InMemoryCancellationsMixin
+from tests.fakes.memory_daily_exports import InMemoryDailyExportsMixin
 from tests.fakes.memory_discovery import InMemoryDiscoveryMixin
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
 from tests.fakes.memory_flyers import InMemoryFlyersMixin
@@ -55,6 +56,7 @@ from tests.fakes.memory_my_tickets import InMemoryMyTicketsMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
 from tests.fakes.memory_payments import InMemoryPaymentsMixin
 from tests.fakes.memory_sales_stats import InMemorySalesStatsMixin
+from tests.fakes.memory_suggestion_dismissals import InMemorySuggestionDismissalsMixin
 from tests.fakes.memory_traffic import InMemoryTrafficMixin
 from tests.fakes.memory_transfers import InMemoryTransfersMixin
 from tests.fakes.memory_waiting_room import InMemoryWaitingRoomMixin
@@ -65,8 +67,8 @@ from tests.fakes.round_trip import as_stored
 class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancellationsMixin, InMemorySalesStatsMixin,
                     InMemoryDisputesMixin, InMemoryFlyersMixin, InMemoryDiscoveryMixin,
                     InMemoryAccessCodesMixin, InMemoryTrafficMixin, InMemoryAttendeesMixin,
-                    InMemoryWaitingRoomMixin, InMemoryWaitlistMixin, InMemoryTransfersMixin,
-                    InMemoryMyTicketsMixin):
+                    InMemoryWaitingRoomMixin, InMemoryWaitlistMixin, InMemoryTransfersMixin, InMemoryDailyExportsMixin,
+                    InMemoryMyTicketsMixin, InMemorySuggestionDismissalsMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe
@@ -102,6 +104,7 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
         InMemoryWaitingRoomMixin.__init__(self)
         InMemoryTransfersMixin.__init__(self)
         InMemoryMyTicketsMixin.__init__(self)
+        InMemorySuggestionDismissalsMixin.__init__(self)
 
     def ping(self) -> None:
         return None
@@ -136,6 +139,12 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
                     totp_secret=organizer.totp_secret, recovery_code_hashes=organizer.recovery_code_hashes,
                     session_epoch=organizer.session_epoch, totp_last_step=organizer.totp_last_step,
                 )
+
+    def set_organizer_language(self, organizer_id: str, language: str | None) -> None:
+        with self._lock:
+            stored = self._organizers.get(organizer_id)
+            if stored is not None:
+                self._organizers[organizer_id] = replace(stored, language=language)
 
     def add_identity(self, identity: str, organizer_id: str) -> None:
         with self._lock:

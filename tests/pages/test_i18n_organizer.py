@@ -36,6 +36,8 @@ ORGANIZER_FILES = [PAGES / f"{name}.py" for name in (
     "stripe_account", "live_refresh", "marks", "door_words", "questions_panel", "transfer_policy_panel",
     "wallet_pass_panel",
     "sources_panel", "exports_menu", "overview_panel",  # issue 18
+    "forecast_panel",  # issue 18: what to do next
+    "mail_language_card",  # issue 15: the organizer's mails' language
 )]
 
 

@@ -22,7 +22,7 @@ from eventflow.domain.money import FeeMode
 from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBucket, SalesSummary
 from eventflow.i18n import N_, _, current_visitor
 from eventflow.pages.components.attendee_answers import AnswerCells
-from eventflow.pages.components.formatting import device_words
+from eventflow.pages.components.formatting import chart_separators, device_words
 from eventflow.pages.components.marks import day_and_time, money, translated
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
@@ -75,6 +75,7 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
                   "dtick": whole_steps(max((t for _, _, totals in series for t in totals), default=0))},
         "xaxis": {"title": {"text": _("time ({timezone})").format(timezone=event.timezone)}, "automargin": True,
                   "nticks": 5, "tickangle": 0},
+        "separators": chart_separators(),  # `1.234` on the axis for German readers
     }
     shape = CHART_DATES.get(current_visitor().language)
     if shape:  # plotly writes month names in English only: numbers for the other languages
@@ -129,7 +130,7 @@ def arrivals_figure(arrivals: dict[datetime, int], zone: ZoneInfo) -> dict[str, 
     return {"data": [{"type": "bar", "x": labels, "y": counts, "name": _("arrivals"),
                       "hovertemplate": _("%{x}: %{y} in") + "<extra></extra>"}],
             "config": STILL,
-            "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+            "layout": {"height": 220, "margin": {"l": 40, "r": 10, "t": 10, "b": 40}, "separators": chart_separators(),
                        "xaxis": {"type": "category", "automargin": True, "tickangle": 0,
                                  "tickvals": labels[::-1][::every][::-1] if labels else (),
                                  "title": {"text": _("arrivals per 5 minutes ({timezone})").format(timezone=zone.key)}},

@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
 from eventflow.adapters.exchange_rates import ExchangeRates, shared_rates
 from eventflow.domain.models import AvailabilityBand, availability_band
@@ -115,3 +116,22 @@ def device_words(recorded_by: str) -> str:
     organizer gave, then the phone's random id, api/door.py `device_name`): the id means nothing to people."""
     label, _sep, device = recorded_by.rpartition(" · ")
     return label if label and device.startswith("device-") else recorded_by
+
+
+def percent(share: float | None, decimals: int = 1) -> str:
+    """A share (0.125) as the visitor writes percentages: `12.5%`, `12,5 %` (German, Spanish); `—` for none.
+    The locale's own pattern (its space and sign), with a fixed number of decimals."""
+    if share is None:
+        return "—"
+    locale = current_visitor().format_locale
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    if decimals:
+        pattern = pattern.replace("0", "0." + "0" * decimals, 1) if "." not in pattern else pattern
+    return format_percent(share, pattern, locale=locale)
+
+
+def chart_separators() -> str:
+    """Plotly's `layout.separators` (decimal mark, then thousands) in the visitor's locale: its axes and
+    hover labels then read `1.234,5` for German readers instead of `1,234.5`."""
+    locale = current_visitor().format_locale
+    return get_decimal_symbol(locale) + get_group_symbol(locale)

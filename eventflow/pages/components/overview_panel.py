@@ -9,7 +9,8 @@ from nicegui import ui
 from eventflow.domain.models import Organizer
 from eventflow.domain.organizer_overview import CurrencyTotals, OrganizerOverview, Overview
 from eventflow.i18n import _
-from eventflow.pages.components.formatting import money
+from eventflow.pages.components.formatting import money, percent
+from eventflow.pages.components.sales_week_chart import sales_week_chart
 from eventflow.services import Services
 
 
@@ -36,10 +37,11 @@ def overview_card(overview: Overview) -> None:
             currency_row(row)
         rate = overview.checkin_rate
         with ui.row().classes("w-full gap-4 flex-wrap"):
-            tile(_("Check-in rate"), "—" if rate is None else f"{rate * 100:.0f} %", "overview-checkin-rate")
+            tile(_("Check-in rate"), percent(rate, 0), "overview-checkin-rate")
             if overview.top_sources:
                 tile(_("Top sources"), ", ".join(f"{s.source} ({s.orders})" for s in overview.top_sources),
                      "overview-sources")
+        sales_week_chart(overview.sales_week)  # tickets per weekday x local hour (issue 18)
         ui.label(_("Eventbrite's standard fees as published on its pricing pages in 2024 (US: 3.7% + $1.79 per "
                    "ticket plus 2.9% processing; UK and euro countries: 6.95% + 0.59 per ticket); other currencies "
                    "are not compared.")).classes("text-xs text-slate-500")

@@ -123,8 +123,8 @@ def share_html(event: Event, base_url: str) -> str:
     parts = [f'<div class="flex flex-wrap gap-2 items-center" role="group" aria-label="{group_label}">', share]
     if event.status is not EventStatus.CANCELLED:
         parts.append(menu(_("Add to calendar"), "event", "calendar-menu", [
-            link(google_calendar_url(event, page), "Google Calendar", "event", "calendar-google"),
-            link(f"/e/{event.slug}.ics", "Apple Calendar (.ics)", "calendar_month", "calendar-apple", download=True),
+            link(google_calendar_url(event, page), _("Google Calendar"), "event", "calendar-google"),
+            link(f"/e/{event.slug}.ics", _("Apple Calendar (.ics)"), "calendar_month", "calendar-apple", download=True),
             link(outlook_calendar_url(event, page), "Outlook", "event_available", "calendar-outlook"),
         ]))
     parts.append("</div>")

@@ -15,6 +15,7 @@ from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.traffic import DIRECT, Funnel, SourceFigures, source_name
 from eventflow.i18n import N_, _
+from eventflow.pages.components import formatting
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.live_refresh import LiveRefresh
 from eventflow.pages.components.marks import translated
@@ -31,7 +32,7 @@ COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key ==
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
+    return formatting.percent(value)  # `12.5%`, `12,5 %`: the visitor's way
 
 
 def source_rows(figures: list[SourceFigures], currency: str) -> list[dict[str, Any]]:
@@ -60,6 +61,7 @@ def funnel_figure(figures: list[SourceFigures]) -> dict[str, Any]:
         layout["annotations"] = [{"text": _("No visits yet"), "showarrow": False, "font": {"size": 16,
                                                                                          "color": "#64748b"}}]
         layout["xaxis"], layout["yaxis"] = {"visible": False}, {"visible": False}
+    layout["separators"] = formatting.chart_separators()  # axis and hover numbers the visitor's way
     return {"data": data, "layout": layout, "config": STILL}
 
 

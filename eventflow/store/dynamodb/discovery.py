@@ -246,6 +246,8 @@ class DynamoDiscoveryMixin(TableClient):
             value = getattr(follow, name)
             if value is not None:
                 item[name] = s(t2s(value))
+        if follow.language is not None:
+            item["language"] = s(follow.language)
         writes: list[dict[str, Any]] = [
             {"Put": {"TableName": self.table_name, "Item": item}},
             {"Put": {"TableName": self.table_name,
@@ -276,4 +278,5 @@ def _follow(organizer_id: str, item: Item) -> Follow:
     return Follow(token=item["token"]["S"], organizer_id=organizer_id, email=item["SK"]["S"],
                   created_at=s2t(item["created_at"]["S"]),
                   confirmed_at=s2t(item["confirmed_at"]["S"]) if "confirmed_at" in item else None,
-                  stopped_at=s2t(item["stopped_at"]["S"]) if "stopped_at" in item else None)
+                  stopped_at=s2t(item["stopped_at"]["S"]) if "stopped_at" in item else None,
+                  language=item["language"]["S"] if "language" in item else None)

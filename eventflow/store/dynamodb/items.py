@@ -146,6 +146,7 @@ def organizer_item(organizer: Organizer) -> Item:
         "session_epoch": n(organizer.session_epoch), "totp_last_step": n(organizer.totp_last_step),
     }
     set_optional(item, "totp_secret", organizer.totp_secret)
+    set_optional(item, "language", organizer.language)
     return item
 
 
@@ -165,6 +166,7 @@ def organizer_from(item: Item) -> Organizer:
         recovery_code_hashes=tuple(v["S"] for v in item.get("recovery_code_hashes", {}).get("L", [])),
         session_epoch=int(item.get("session_epoch", {"N": "0"})["N"]),
         totp_last_step=int(item.get("totp_last_step", {"N": "0"})["N"]),
+        language=opt_s(item, "language"),
     )
 
 

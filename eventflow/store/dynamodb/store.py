@@ -34,6 +34,7 @@ from eventflow.store.dynamodb.access_codes import DynamoAccessCodesMixin
 from eventflow.store.dynamodb.attendees import DynamoAttendeesMixin
 from eventflow.store.dynamodb.cancellations import DynamoCancellationsMixin
 from eventflow.store.dynamodb.client import ConditionFailed, Item, key
+from eventflow.store.dynamodb.daily_exports import DynamoDailyExportsMixin
 from eventflow.store.dynamodb.deletions import DynamoDeletionsMixin
 from eventflow.store.dynamodb.discovery import DynamoDiscoveryMixin
 from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
@@ -57,6 +58,7 @@ from eventflow.store.dynamodb.outbox import DynamoOutboxMixin
 from eventflow.store.dynamodb.payments import DynamoPaymentsMixin
 from eventflow.store.dynamodb.sales_stats import DynamoSalesStatsMixin
 from eventflow.store.dynamodb.shards import MAX_SHARDS, SHARD_CAPACITY, ShardHints
+from eventflow.store.dynamodb.suggestion_dismissals import DynamoSuggestionDismissalsMixin
 from eventflow.store.dynamodb.traffic import DynamoTrafficMixin
 from eventflow.store.dynamodb.transfers import DynamoTransfersMixin
 from eventflow.store.dynamodb.waiting_room import DynamoWaitingRoomMixin
@@ -69,8 +71,8 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                   DynamoCancellationsMixin, DynamoOutboxMixin, DynamoSalesStatsMixin,
                   DynamoDisputesMixin, DynamoFlyersMixin, DynamoDiscoveryMixin,
                   DynamoAccessCodesMixin, DynamoDeletionsMixin, DynamoTrafficMixin, DynamoAttendeesMixin,
-                  DynamoWaitingRoomMixin, DynamoTransfersMixin, DynamoWaitlistMixin,
-                  DynamoMyTicketsMixin):
+                  DynamoWaitingRoomMixin, DynamoTransfersMixin, DynamoWaitlistMixin, DynamoDailyExportsMixin,
+                  DynamoMyTicketsMixin, DynamoSuggestionDismissalsMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 
@@ -142,6 +144,15 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                 ConditionExpression="attribute_exists(PK)", ExpressionAttributeNames={"#name": "name"},
                 ExpressionAttributeValues=values,
             )
+
+    def set_organizer_language(self, organizer_id: str, language: str | None) -> None:
+        """One UpdateItem of that attribute alone, conditional on the organizer existing."""
+        update, values = ("SET #lang = :lang", {":lang": s(language)}) if language else ("REMOVE #lang", None)
+        with suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self._call(self.client.update_item, TableName=self.table_name, Key=key(f"ORG#{organizer_id}", "PROFILE"),
+                       UpdateExpression=update, ConditionExpression="attribute_exists(PK)",
+                       ExpressionAttributeNames={"#lang": "language"},
+                       **({"ExpressionAttributeValues": values} if values else {}))
 
     def add_identity(self, identity: str, organizer_id: str) -> None:
         try:

@@ -134,9 +134,10 @@ class SqliteDiscoveryMixin(SqliteDatabase):
     # ---------------------------------------------------------------- follows
     def save_follow(self, follow: Follow) -> None:
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO follows VALUES (?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO follows (organizer_id, email, token, created_at, confirmed_at,"
+                       " stopped_at, language) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (follow.organizer_id, follow.email, follow.token, t2s(follow.created_at),
-                        t2s(follow.confirmed_at), t2s(follow.stopped_at)))
+                        t2s(follow.confirmed_at), t2s(follow.stopped_at), follow.language))
 
     def get_follow(self, organizer_id: str, email: str) -> Follow | None:
         row = self._db().execute("SELECT * FROM follows WHERE organizer_id = ? AND email = ?",
@@ -157,4 +158,4 @@ class SqliteDiscoveryMixin(SqliteDatabase):
 def _follow(row: sqlite3.Row) -> Follow:
     return Follow(token=row["token"], organizer_id=row["organizer_id"], email=row["email"],
                   created_at=s2t(row["created_at"]),
-                  confirmed_at=s2t(row["confirmed_at"]), stopped_at=s2t(row["stopped_at"]))
+                  confirmed_at=s2t(row["confirmed_at"]), stopped_at=s2t(row["stopped_at"]), language=row["language"])

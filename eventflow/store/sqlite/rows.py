@@ -34,7 +34,7 @@ def organizer_from(row: sqlite3.Row) -> Organizer:
         id=row["id"], email=row["email"], name=row["name"], password_hash=row["password_hash"],
         created_at=s2t(row["created_at"]), totp_secret=row["totp_secret"],
         recovery_code_hashes=tuple(json.loads(row["recovery_code_hashes"])),
-        session_epoch=row["session_epoch"], totp_last_step=row["totp_last_step"],
+        session_epoch=row["session_epoch"], totp_last_step=row["totp_last_step"], language=row["language"],
     )
 
 
@@ -128,7 +128,7 @@ def organizer_row(organizer: Organizer) -> tuple[Any, ...]:
     return (
         organizer.id, organizer.email, organizer.name, organizer.password_hash, t2s(organizer.created_at),
         organizer.totp_secret, json.dumps(list(organizer.recovery_code_hashes)), organizer.session_epoch,
-        organizer.totp_last_step,
+        organizer.totp_last_step, organizer.language,
     )
 
 

@@ -34,6 +34,7 @@ from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.sqlite.access_codes import ACCESS_CODES_SCHEMA, SqliteAccessCodesMixin
 from eventflow.store.sqlite.attendees import ATTENDEES_SCHEMA, SqliteAttendeesMixin
 from eventflow.store.sqlite.cancellations import CANCELLATIONS_SCHEMA, SqliteCancellationsMixin
+from eventflow.store.sqlite.daily_exports import SqliteDailyExportsMixin
 from eventflow.store.sqlite.database import SCHEMA
 from eventflow.store.sqlite.deletions import SqliteDeletionsMixin
 from eventflow.store.sqlite.discovery import DISCOVERY_SCHEMA, SqliteDiscoveryMixin
@@ -58,6 +59,7 @@ from eventflow.store.sqlite.rows import (
     tier_row,
 )
 from eventflow.store.sqlite.sales_stats import SqliteSalesStatsMixin, count_admission
+from eventflow.store.sqlite.suggestion_dismissals import SqliteSuggestionDismissalsMixin
 from eventflow.store.sqlite.traffic import TRAFFIC_SCHEMA, SqliteTrafficMixin
 from eventflow.store.sqlite.transfers import SqliteTransfersMixin
 from eventflow.store.sqlite.waiting_room import WAITING_ROOM_SCHEMA, SqliteWaitingRoomMixin
@@ -67,8 +69,8 @@ from eventflow.store.sqlite.waitlist import WAITLIST_SCHEMA, SqliteWaitlistMixin
 class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, SqliteSalesStatsMixin,
                   SqliteCancellationsMixin, SqliteDisputesMixin, SqliteFlyersMixin, SqliteDiscoveryMixin,
                   SqliteAccessCodesMixin, SqliteDeletionsMixin, SqliteTrafficMixin, SqliteAttendeesMixin,
-                  SqliteWaitingRoomMixin, SqliteWaitlistMixin, SqliteTransfersMixin,
-                  SqliteMyTicketsMixin):
+                  SqliteWaitingRoomMixin, SqliteWaitlistMixin, SqliteTransfersMixin, SqliteDailyExportsMixin,
+                  SqliteMyTicketsMixin, SqliteSuggestionDismissalsMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
@@ -88,15 +90,20 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
         self.add_missing_column("tickets", "holder_email", "TEXT NOT NULL DEFAULT ''")  # issue 17
         self.add_missing_column("reservations", "buyer_language", "TEXT")  # the buyer's mails' language
         self.add_missing_column("orders", "buyer_language", "TEXT")
+        self.add_missing_column("follows", "language", "TEXT")  # a follower's mails' language
+        self.add_missing_column("organizers", "language", "TEXT")  # the organizer's mails' language
         self.prepare_sales_stats()
         self.prepare_transfers()  # issue 17: ticket transfers
         self.prepare_my_tickets()  # issue 17: My tickets index, sign-in links, pass settings
+        self.prepare_suggestion_dismissals()  # issue 18: dismissed pricing suggestions
 
     # ---------------------------------------------------------------- organizers
     def add_organizer(self, organizer: Organizer) -> None:
         try:
             with self._write() as db:
-                db.execute("INSERT INTO organizers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", organizer_row(organizer))
+                db.execute("INSERT INTO organizers (id, email, name, password_hash, created_at, totp_secret,"
+                           " recovery_code_hashes, session_epoch, totp_last_step, language)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", organizer_row(organizer))
         except sqlite3.IntegrityError:
             raise EmailTaken() from None
 
@@ -117,6 +124,10 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
                  json.dumps(list(organizer.recovery_code_hashes)), organizer.session_epoch,
                  organizer.totp_last_step, organizer.id),
             )
+
+    def set_organizer_language(self, organizer_id: str, language: str | None) -> None:
+        with self._write() as db:
+            db.execute("UPDATE organizers SET language = ? WHERE id = ?", (language, organizer_id))
 
     def add_identity(self, identity: str, organizer_id: str) -> None:
         try:
