@@ -41,6 +41,7 @@ from eventflow.domain.payments.settle import StripePayments
 from eventflow.domain.queries import Queries
 from eventflow.domain.reminders import Reminders
 from eventflow.domain.reservations import ReserveRequest, Ticketing, limit_keys
+from eventflow.domain.sales_advice import AdviceStore, SalesAdvice
 from eventflow.domain.staff import DoorStaff
 from eventflow.domain.traffic import Traffic
 from eventflow.domain.transfers import TicketTransfer, Transfers
@@ -111,6 +112,11 @@ class Services:
         """Orders, attendees, check-ins and sources as sheets (domain/exports.py)."""
         return Exports(self.queries, self.attendees.answer_sheet, self.traffic.figures)
 
+    @cached_property
+    def sales_advice(self) -> SalesAdvice:
+        """Sell-out forecast, its back-test and pricing suggestions (domain/sales_advice.py)."""
+        return SalesAdvice(cast(AdviceStore, self.ticketing.store), self.ticketing.clock)
+
     async def admit_from_room(self, request: ReserveRequest) -> ReserveRequest:
         """The waiting room's check before a reserve (domain/waiting_room.py): unchanged without a room, else
         the pass's visitor as buyer token (one pass, one standing hold). The settings' recent copy is read
@@ -143,13 +149,13 @@ class Services:
                         self.settings.public_url)
 
     async def join_waitlist(self, event_id: str, tier_id: str, email: str, name: str, quantity: int,
-                            client_ip: str | None = None) -> EntryView:
+                            client_ip: str | None = None, language: str | None = None) -> EntryView:
         """A buyer joins a sold-out tier's waitlist (the page and the API both come here): the join
         rate limit per client IP and buyer first (429), then one call off the loop."""
         if self.waitlist_join_limiter.enabled:
             buyer = Buyer(email=(email or "").strip().lower(), name=name)
             self.waitlist_join_limiter.hit(*limit_keys(client_ip, buyer))
-        return await self.off_loop(self.waitlist.join, event_id, tier_id, email, name, quantity)
+        return await self.off_loop(self.waitlist.join, event_id, tier_id, email, name, quantity, language)
 
     @cached_property
     def reserve_limiter(self) -> RateLimiter:
@@ -187,11 +193,13 @@ class Services:
         store = self.ticketing.store
         return Transfers(store, store, self.ticketing.clock, self.outbox, self.settings.public_url)
 
-    async def transfer_ticket(self, ticket_id: str, key: str, name: str, email: str) -> TicketTransfer:
+    async def transfer_ticket(self, ticket_id: str, key: str, name: str, email: str,
+                              language: str | None = None) -> TicketTransfer:
         """The holder hands the ticket on (the page and the API both come here); the new holder's mail is
         tried at once, in a worker thread, like the tickets mail (the outbox job retries it otherwise)."""
-        record = await self.off_loop(self.transfers.transfer, ticket_id, key, name, email)
-        await self.off_loop(self.my_tickets.transferred, record)  # the new holder's My tickets (index)
+        record = await self.off_loop(self.transfers.transfer, ticket_id, key, name, email, language)
+        # The new holder's My-tickets entry was written in the transfer's own atomic write (TransferStore):
+        # no second write here that could fail after the ticket was handed on.
         await self.in_thread(self.outbox_sender.send_now, f"transfer:{record.id}")
         return record
 

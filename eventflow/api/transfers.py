@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -24,6 +24,7 @@ from eventflow.api.errors import ERRORS
 from eventflow.api.schemas import Strict, json_response
 from eventflow.domain.errors import NotFound, ValidationFailed
 from eventflow.domain.transfers import TicketTransfer, TransferPolicy
+from eventflow.i18n import negotiate
 from eventflow.services import Services
 
 router = resource_router()
@@ -32,6 +33,7 @@ router = resource_router()
 class TransferIn(Strict):
     name: str = Field(max_length=1000)  # the domain's limit (120) answers with the field's name
     email: str = Field(max_length=1000)
+    language: str | None = Field(default=None, max_length=35)  # the new holder's, if known (en, de, es)
 
 
 class TransferOut(BaseModel):
@@ -72,11 +74,14 @@ def transferred_ticket(app: Services, ticket_id: str, key: str) -> dict[str, obj
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TransferOut, responses=ERRORS)
-async def transfer_ticket(ticket_id: str, body: TransferIn, app: ServicesDep,
+async def transfer_ticket(ticket_id: str, body: TransferIn, app: ServicesDep, request: Request,
                           key: str = Query(max_length=200)) -> Response:
-    """Hand the ticket on: a new code and link for the new attendee (mailed to them), the old ones stop working."""
+    """Hand the ticket on: a new code and link for the new attendee (mailed to them), the old ones stop working.
+    Their mail is in `language` if given, else the caller's Accept-Language, else the ticket's buyer's."""
     try:
-        record = await app.transfer_ticket(ticket_id, key, body.name, body.email)
+        header = request.headers.get("accept-language")  # api/buying.mail_language (buying imports this module)
+        language = body.language or (negotiate(header[:200]).language if header else None)
+        record = await app.transfer_ticket(ticket_id, key, body.name, body.email, language)
     except ValidationFailed as problem:
         return invalid(problem)
     return json_response(transfer_json(record))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from eventflow.adapters.rate_limit import RateLimited
 from eventflow.api.auth import rate_limited
+from eventflow.api.buying import mail_language
 from eventflow.api.deps import OrganizerDep, ServicesDep, resource_router
 from eventflow.api.errors import ERRORS
 from eventflow.api.schemas import Strict, json_response
@@ -83,7 +84,7 @@ async def join_waitlist(event_id: str, tier_id: str, body: WaitlistIn, request: 
     it opens `GET /waitlist/{entry_id}?key=` (your place, your offer) and the leave."""
     try:
         view = await app.join_waitlist(event_id, tier_id, body.email, body.name, body.quantity,
-                                       request.client.host if request.client else None)
+                                       request.client.host if request.client else None, mail_language(request))
     except RateLimited as limited:  # 429 `rate_limited` with Retry-After
         return rate_limited(limited)
     return json_response({"entry_id": view.entry.id, "key": view.entry.key, "position": view.position,

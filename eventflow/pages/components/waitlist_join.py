@@ -12,7 +12,7 @@ from nicegui import ui
 from eventflow.domain.errors import DomainError
 from eventflow.domain.models import EventView, Tier, TierCount
 from eventflow.domain.waitlist import Waitlist
-from eventflow.i18n import HTML_LANG, SUPPORTED, Visitor, _, error_text, use_visitor
+from eventflow.i18n import HTML_LANG, SUPPORTED, Visitor, _, current_language, error_text, use_visitor
 from eventflow.pages.components.tier_card import TierRow
 from eventflow.services import Services
 
@@ -83,7 +83,8 @@ class WaitlistJoin:
             ip = None
         try:
             view = await self.services.join_waitlist(self.event_id, self.tier.id, self.email.value or "",
-                                                     self.name.value or "", int(self.quantity.value or 0), ip)
+                                                     self.name.value or "", int(self.quantity.value or 0), ip,
+                                                     current_language())
         except DomainError as error:
             self.problem.text = error_text(error)
             return
