@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from eventflow.domain.clock import Clock
 from eventflow.domain.exports import Exports, Sheet
+from eventflow.domain.language import words_for
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.outbox import MailAttachment, OutboxMessage, OutgoingMail
 
@@ -139,14 +140,17 @@ class DailyExports:
         files = tuple(MailAttachment(f"{event.slug}-{kind}-{day.isoformat()}.xlsx", XLSX,
                                      self.render(self.exports.sheet(event, kind))) for kind in KINDS)
         downloads = f"{self.public_url}/dashboard/events/{event.id}"
-        subject = f"Daily export: {event.title} ({day.isoformat()})"
+        words = words_for(organizer.language)  # the organizer's language (their account's setting)
+        subject = words("Daily export: {title} ({day})").format(title=event.title, day=day.isoformat())
         if sum(len(f.data) for f in files) > MAX_ATTACHED_BYTES:
-            text = (f"Today's orders, attendees and check-ins of {event.title} are too large to attach to a "
-                    f"mail. Download them from the dashboard:\n{downloads}\n")
+            text = words("Today's orders, attendees and check-ins of {title} are too large to attach to a mail. "
+                         "Download them from the dashboard:\n{link}\n").format(title=event.title, link=downloads)
             files = ()
         else:
-            text = (f"Attached: the orders, attendees and check-ins of {event.title} as of this morning "
-                    f"(Excel files; times in {event.timezone}).\n\nThe same files any time: {downloads}\n")
-        text += "\nYou get this mail every morning until the day after the event. Turn it off under Downloads.\n"
+            text = words("Attached: the orders, attendees and check-ins of {title} as of this morning (Excel files; "
+                         "times in {timezone}).\n\nThe same files any time: {link}\n").format(
+                title=event.title, timezone=event.timezone, link=downloads)
+        text += "\n" + words("You get this mail every morning until the day after the event. Turn it off under "
+                             "Downloads.") + "\n"
         return OutgoingMail(to=organizer.email,
                             subject=subject, text=text, attachments=files)

@@ -28,7 +28,7 @@ from tests.fakes.memory_store import InMemoryStore
 ROOT = Path(__file__).resolve().parents[2]
 MAIL_MODULES = [ROOT / "eventflow" / "domain" / f"{name}.py" for name in (
     "attendee_mail", "change_mails", "password_reset", "email_verification", "follows", "my_tickets",
-    "transfers", "waitlist", "payments/disputes")]
+    "transfers", "waitlist", "payments/disputes", "daily_exports")]
 STARTS = datetime(2027, 1, 9, 19, 30, tzinfo=UTC)  # Saturday, 20:30 in Berlin
 
 

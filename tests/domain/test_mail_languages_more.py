@@ -131,3 +131,18 @@ def test_the_dispute_mail_is_in_the_organizers_language(
     assert mail.subject == subject + event.title
     assert all(word in mail.text for word in words), mail.text
     assert "disputed a payment" not in mail.text
+
+
+@pytest.mark.parametrize(("language", "subject", "says"), [
+    ("de", "Tagesexport: ", "Abschalten kannst du sie unter „Downloads“."),
+    ("es", "Exportación diaria: ", "Puedes desactivarlo en «Descargas»."),
+])
+def test_the_daily_export_mail_is_in_the_organizers_language(
+        service: Ticketing, language: str, subject: str, says: str) -> None:
+    from tests.domain.test_daily_exports import instance
+
+    event, _ = publish_event(service)
+    organizer = service.accounts.set_language(event.organizer_id, language)
+    mail = instance(service).mail(event, organizer, event.starts_at.date())
+    assert mail.subject == f"{subject}{event.title} ({event.starts_at.date().isoformat()})"
+    assert says in mail.text and "every morning" not in mail.text and len(mail.attachments) == 3
