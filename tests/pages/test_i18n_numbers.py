@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from eventflow.domain.attendance import NoShow
+from eventflow.domain.sales_week import WeekHours
 from eventflow.domain.traffic import SourceFigures
 from eventflow.i18n import Visitor, use_visitor
+from eventflow.pages.components.attendance_panel import no_show_rows
 from eventflow.pages.components.event_panels import arrivals_figure
 from eventflow.pages.components.formatting import chart_separators, percent
+from eventflow.pages.components.sales_week_chart import week_figure
 from eventflow.pages.components.sources_panel import funnel_figure, source_rows
 
 FIGURES = [SourceFigures("evt_1", "instagram", views=4000, visitors=1600, holds=300, orders=200, tickets=260,
@@ -34,3 +38,6 @@ def test_rates_and_chart_numbers_are_written_the_readers_way(
         assert funnel_figure(FIGURES)["layout"]["separators"] == marks
         door = arrivals_figure({datetime(2027, 1, 9, 19, 5, tzinfo=UTC): 3}, ZoneInfo("Europe/Berlin"))
         assert door["layout"]["separators"] == marks
+        assert week_figure(WeekHours(((0,) * 24,) * 7, 0))["layout"]["separators"] == marks
+        assert no_show_rows([NoShow("tier_1", "Deck", sold=8, admitted=7, absent=1)])[0]["rate"] == \
+            percent(0.125, 0)

@@ -24,7 +24,7 @@ from eventflow.domain.attendance import DeviceRate, DoorHeat, NoShow, Peak, door
 from eventflow.domain.models import CheckIn, Event
 from eventflow.domain.sales_stats import DoorSummary, EventFigures
 from eventflow.i18n import N_, _
-from eventflow.pages.components.formatting import device_words
+from eventflow.pages.components.formatting import chart_separators, device_words, number, percent
 from eventflow.pages.components.live_refresh import LiveRefresh
 from eventflow.pages.components.marks import day_and_time, translated
 from eventflow.services import Services
@@ -74,6 +74,7 @@ def heat_figure(heat: DoorHeat, zone: ZoneInfo) -> dict[str, Any]:
                       "hovertemplate": _("%{customdata}, %{x}: %{z} in") + "<extra></extra>"}],
             "config": STILL,
             "layout": {"height": 70 + 40 * max(len(rows), 1), "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
+                       "separators": chart_separators(),
                        "xaxis": {"type": "category", "automargin": True, "tickangle": 0,
                                  "tickvals": labels[::-1][::every][::-1] if labels else ()},
                        "yaxis": {"type": "category", "automargin": True, "autorange": "reversed"}}}
@@ -89,12 +90,12 @@ def peak_words(peak: Peak | None, zone: ZoneInfo) -> str:
         return text + " " + _("Door speed not measured yet: it needs two scans on one device less than a minute "
                               "apart.")
     return text + " " + _("At {pace} scans a minute per door (measured), that minute needed {doors} door(s).").format(
-        pace=f"{peak.per_door_minute:g}", doors=peak.doors_needed)
+        pace=number(peak.per_door_minute), doors=peak.doors_needed)
 
 
 def no_show_rows(rows: Sequence[NoShow]) -> list[dict[str, Any]]:
     return [{"id": n.tier_id, "tier": n.name, "sold": n.sold, "admitted": n.admitted, "absent": n.absent,
-             "rate": "—" if n.rate is None else f"{n.rate * 100:.0f} %"} for n in rows]
+             "rate": percent(n.rate, 0)} for n in rows]
 
 
 class AttendancePanel:

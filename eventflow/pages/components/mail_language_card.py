@@ -1,5 +1,5 @@
 """The account page's "Language of your mails" card: which language EventFlow writes to the organizer in
-(notices of disputed payments, password and email links). Kept with the account (`Organizer.language`):
+(daily exports, notices of disputed payments, password and email links). Kept with the account (`Organizer.language`):
 set at signup from the page's language, at a first login when none is kept, and changed here."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ def mail_language_card(services: Services, organizer: Organizer) -> None:
 
     with ui.card().classes("w-full gap-2").props("data-testid=mail-language"):
         ui.label(_("Language of your mails")).classes("text-lg font-semibold")
-        ui.label(_("Notices about disputed payments and account links (new password, email check) "
-                   "come in this language.")).classes(
+        ui.label(_("Daily exports, notices about disputed payments and account links (new password, email "
+                   "check) come in this language.")).classes(
             "text-sm text-slate-600")
         ui.select({code: LANGUAGE_NAMES[code] for code in SUPPORTED}, value=organizer.language or DEFAULT,
                   on_change=lambda change: save(change.value)).props(

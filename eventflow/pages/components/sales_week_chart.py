@@ -10,6 +10,7 @@ from nicegui import ui
 
 from eventflow.domain.sales_week import HOURS, WeekHours
 from eventflow.i18n import N_, _
+from eventflow.pages.components.formatting import chart_separators
 
 STILL = {"displayModeBar": False}
 # Hours without sales near white, any sale visibly blue, the busiest darkest (plotly.js' "Blues" runs dark to light).
@@ -24,7 +25,7 @@ def week_figure(week: WeekHours) -> dict[str, Any]:
                       "zmin": 0, "xgap": 1, "ygap": 1, "showscale": False,
                       "hovertemplate": _("%{y} %{x}:00: %{z} tickets") + "<extra></extra>"}],
             "config": STILL,
-            "layout": {"height": 280, "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "layout": {"height": 280, "margin": {"l": 10, "r": 10, "t": 10, "b": 40}, "separators": chart_separators(),
                        "xaxis": {"type": "category", "automargin": True, "tickangle": 0,
                                  "tickvals": HOUR_LABELS[::3],
                                  "title": {"text": _("hour of day (each event's local time)")}},
