@@ -90,7 +90,7 @@ def peak_words(peak: Peak | None, zone: ZoneInfo) -> str:
         return text + " " + _("Door speed not measured yet: it needs two scans on one device less than a minute "
                               "apart.")
     return text + " " + _("At {pace} scans a minute per door (measured), that minute needed {doors} door(s).").format(
-        pace=number(peak.per_door_minute), doors=peak.doors_needed)
+        pace=number(peak.per_door_minute or 0), doors=peak.doors_needed)
 
 
 def no_show_rows(rows: Sequence[NoShow]) -> list[dict[str, Any]]:
