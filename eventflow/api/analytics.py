@@ -14,7 +14,9 @@ from eventflow.adapters.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx
 from eventflow.api.deps import OrganizerDep, ServicesDep, resource_router
 from eventflow.api.errors import ERRORS
 from eventflow.api.schemas import json_response
+from eventflow.domain.attendance import attendance_of, with_attendance
 from eventflow.domain.event_analytics import analytics_json
+from eventflow.domain.sales_advice import advice_json
 
 router = resource_router()
 
@@ -36,19 +38,37 @@ class AnalyticsOut(BaseModel):
     sources: list[SourceOut]
     funnel: dict[str, Any]  # views, visitors, holds, orders, tickets, revenue_minor and the rates between
     velocity: list[dict[str, Any]]  # per tier: tickets per hour over the last 24 h and since the first sale
-    forecast: dict[str, Any] | None  # {sell_out_at, low, high}; null until a back-tested forecast exists
-    arrivals: list[dict[str, Any]]  # door admissions per 5-minute slot (UTC)
-    suggestions: list[dict[str, Any]]  # [] until pricing suggestions are built
+    forecast: dict[str, Any] | None  # {sell_out_at, low, high (null: may not sell out), ...} or null (see the reason)
+    forecast_reason: str | None = None  # why there is no forecast: too_few_sales, sold_out, ... (domain/forecast.py)
+    forecast_by_close: int | None = None  # short_at_this_pace: tickets expected sold by the close
+    backtest: dict[str, Any] | None = None  # the forecast held out on past sold-out events: error in hours
+    arrivals: list[dict[str, Any]]  # door admissions per 5-minute slot (UTC), `devices`: {device id: admissions}
+    # the peak minute and the doors it needed, each device's pace, no-shows per tier (domain/attendance.py)
+    attendance: dict[str, Any] | None = None
+    suggestions: list[dict[str, Any]]  # pricing suggestions not dismissed: key, kind, title, reasoning, advice, facts
 
 
 @router.get("/events/{event_id}/analytics", response_model=AnalyticsOut, responses=ERRORS)
 def event_analytics(event_id: str, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
     """Where buyers came from (views, holds, paid orders, revenue per source and the funnel), sales
-    velocity per tier, door arrivals per 5 minutes. `forecast` is null and `suggestions` empty for now."""
-    app.catalog.own_event(organizer_id, event_id)
-    figures = app.queries.event_figures(event_id)
-    return json_response(analytics_json(app.traffic.figures(event_id), figures.tiers, figures.sales, figures.door,
-                                        app.ticketing.clock.now()))
+    velocity per tier, door arrivals per 5 minutes, the sell-out forecast with its back-test and the pricing
+    suggestions (domain/sales_advice.py)."""
+    event = app.catalog.own_event(organizer_id, event_id)
+    figures, now = app.queries.event_figures(event_id), app.ticketing.clock.now()
+    body = analytics_json(app.traffic.figures(event_id), figures.tiers, figures.sales, figures.door, now)
+    # forecast, back-test and suggestions (issue 18): from the whole sale's hours and the organizer's past events
+    body.update(advice_json(app.sales_advice.read(event, figures.tiers, figures.sales,
+                                                  app.traffic.figures(event_id))))
+    return json_response(with_attendance(body, attendance_of(event, figures, app.queries.checkins(event_id), now)))
+
+
+@router.post("/events/{event_id}/analytics/suggestions/{key}/dismiss", responses=ERRORS)
+def dismiss_suggestion(event_id: str, key: str, app: ServicesDep, organizer_id: OrganizerDep) -> Response:
+    """The organizer dismisses a pricing suggestion of the event: it is no longer listed, for good (stored
+    per event and key). 404 for a key the event has no suggestion for."""
+    event = app.catalog.own_event(organizer_id, event_id)
+    app.sales_advice.dismiss(event, key, app.traffic.figures(event_id))
+    return json_response({"key": key, "dismissed": True})
 
 
 # ------------------------------------------------------------------ exports (CSV and XLSX)
