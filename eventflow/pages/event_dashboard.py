@@ -25,6 +25,7 @@ from eventflow.pages.components.code_stats_panel import CodeStatsPanel
 from eventflow.pages.components.disputes_panel import DisputesPanel
 from eventflow.pages.components.event_panels import Attendees, DoorPanel, PageRequest, SalesChart, SalesFigures
 from eventflow.pages.components.exports_menu import ExportsMenu
+from eventflow.pages.components.forecast_panel import ForecastPanel
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame
 from eventflow.pages.components.live_refresh import LiveRefresh
@@ -74,6 +75,7 @@ class EventDashboard:
         await DisputesPanel.create(self.services, self.organizer, self.event)  # chargebacks (H7)
         await CodeStatsPanel.create(self.services, self.organizer, self.event)  # per access code (issue 12)
         await SourcesPanel.create(self.services, self.organizer, self.event)  # where buyers come from (issue 18)
+        await ForecastPanel.create(self.services, self.organizer, self.event)  # what to do next (issue 18)
         await WaitlistPanel.create(self.services, self.organizer, self.event)  # waitlists (issue 13)
         ExportsMenu(self.services, self.event)  # XLSX and CSV downloads (issue 18)
         self.attendees = Attendees(self.services, self.event, shown.tiers, first_page)
