@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from eventflow.config import Settings
+from eventflow.domain.errors import N_
 
 log = logging.getLogger("eventflow.adapters.oidc")
 
@@ -32,7 +33,12 @@ HTTP_TIMEOUT_SECONDS = 10
 
 
 class LoginFailed(Exception):
-    """A login that did not work out, with a message fit to show to the person trying."""
+    """A login that did not work out, with a message fit to show to the person trying: an English template
+    (marked `N_`, translated where it is shown: pages/oidc_login.py) and its named parameters."""
+
+    def __init__(self, template: str, **params: str) -> None:
+        self.template, self.params = template, params
+        super().__init__(template.format(**params))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +80,13 @@ class OidcClient:
             metadata: dict[str, Any] = await client.load_server_metadata()
         except Exception as problem:
             log.warning("OIDC discovery at %s failed: %r", self.issuer, problem)
-            raise LoginFailed(f"{provider} cannot be reached right now. Please try again in a moment.") \
-                from problem
+            raise LoginFailed(N_("{provider} cannot be reached right now. Please try again in a moment."),
+                              provider=provider) from problem
         if str(metadata.get("issuer", "")).rstrip("/") != self.issuer:
             # OpenID Connect Discovery §4.3: the document must name the issuer we asked.
             client.server_metadata.pop("_loaded_at", None)  # look again next time
             log.error("OIDC discovery at %s names issuer %r", self.issuer, metadata.get("issuer"))
-            raise LoginFailed(f"{provider} is not set up correctly (its issuer does not match).")
+            raise LoginFailed(N_("{provider} is not set up correctly (its issuer does not match)."), provider=provider)
         methods = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         if "client_secret_basic" not in methods and "client_secret_post" in methods:
             client.client_kwargs["token_endpoint_auth_method"] = "client_secret_post"
@@ -93,7 +99,8 @@ class OidcClient:
         token = await self._exchange(request, metadata)
         claims = token.get("userinfo")
         if not claims:  # authlib skips ID token validation when the response has no ID token
-            raise LoginFailed(f"{self.provider} did not send an identity token, so you were not logged in.")
+            raise LoginFailed(N_("{provider} did not send an identity token, so you were not logged in."),
+                              provider=self.provider)
         claims = dict(claims)
         if not claims.get("email") and metadata.get("userinfo_endpoint"):
             claims = {**await self._userinfo(token), **claims}
@@ -108,11 +115,10 @@ class OidcClient:
         if not error:
             return
         if error == "access_denied":
-            raise LoginFailed(f"The login at {self.provider} was cancelled or refused.")
+            raise LoginFailed(N_("The login at {provider} was cancelled or refused."), provider=self.provider)
         description = (request.query_params.get("error_description") or "").strip()[:200]
-        raise LoginFailed(
-            f"{self.provider} could not log you in ({error[:60]}{': ' + description if description else ''})."
-        )
+        raise LoginFailed(N_("{provider} could not log you in ({error})."), provider=self.provider,
+                          error=error[:60] + (": " + description if description else ""))
 
     async def _exchange(self, request: Request, metadata: dict[str, Any]) -> dict[str, Any]:
         """The code for tokens at the token endpoint, with the ID token's claims checked."""
@@ -129,20 +135,18 @@ class OidcClient:
         except OAuthError as problem:  # includes MismatchingStateError
             log.info("OIDC callback refused: %s %s", problem.error, problem.description)
             if problem.error == "mismatching_state":
-                raise LoginFailed(
-                    "This login attempt has expired or was already used (or cookies are blocked). "
-                    "Please start again."
-                ) from problem
-            raise LoginFailed(f"{provider} refused the login ({problem.error}).") from problem
+                raise LoginFailed(N_("This login attempt has expired or was already used (or cookies are "
+                                     "blocked). Please start again.")) from problem
+            raise LoginFailed(N_("{provider} refused the login ({error})."), provider=provider,
+                              error=str(problem.error)) from problem
         except JoseError as problem:
             log.warning("OIDC ID token rejected: %r", problem)
-            raise LoginFailed(
-                f"The identity token from {provider} was not valid, so you were not logged in."
-            ) from problem
+            raise LoginFailed(N_("The identity token from {provider} was not valid, so you were not logged in."),
+                              provider=provider) from problem
         except Exception as problem:  # provider down, 5xx, not JSON, ...
             log.warning("OIDC token exchange failed: %r", problem)
-            raise LoginFailed(f"{provider} did not answer as expected. Please try again in a moment.") \
-                from problem
+            raise LoginFailed(N_("{provider} did not answer as expected. Please try again in a moment."),
+                              provider=provider) from problem
 
     async def _userinfo(self, token: dict[str, Any]) -> dict[str, Any]:
         """Claims from the UserInfo endpoint, for providers that keep email out of the ID token."""

@@ -42,6 +42,12 @@ NEXT_KEY = "eventflow_oidc_next"  # where to go after the login, in the session 
 ERROR_KEY = "oidc_error"  # the message the error page shows, in app.storage.user
 
 
+def failure_words(request: Request, problem: LoginFailed) -> str:
+    """The adapter's reason in the visitor's language (a route: the language from the request itself)."""
+    with use_visitor(visitor_from(request.headers, request.cookies)):
+        return _(problem.template).format(**problem.params)
+
+
 def register(services: Services) -> None:
     oidc = OidcClient(services.settings)
     provider = oidc.provider
@@ -75,7 +81,7 @@ def register(services: Services) -> None:
         try:
             return await oidc.start(request, redirect_uri)
         except LoginFailed as problem:
-            return show_error(str(problem))
+            return show_error(failure_words(request, problem))
         except Exception:
             log.exception("starting the OIDC login failed")
             with use_visitor(visitor_from(request.headers, request.cookies)):  # a route: no page to ask
@@ -88,7 +94,7 @@ def register(services: Services) -> None:
         try:
             organizer = await organizer_of(request, target)
         except LoginFailed as problem:
-            return show_error(str(problem))
+            return show_error(failure_words(request, problem))
         except Exception:
             log.exception("OIDC callback failed")
             with use_visitor(visitor_from(request.headers, request.cookies)):

@@ -191,7 +191,7 @@ DOMAIN_FILES: dict[str, list[Path]] = {
     )] + [PAGES / f"{name}.py" for name in (
         "event_page", "checkout", "demo_payment", "order", "ticket", "home", "browse", "organizer_profile",
         "embed", "login", "password_reset", "not_found", "stripe_return", "oidc_login", "my_tickets",
-    )],
+    )] + [ROOT / "eventflow" / "adapters" / "oidc.py"],  # its LoginFailed reasons (N_), shown by oidc_login
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from eventflow.domain.errors import N_
 from tests.pages import test_pages_user
 from tests.pages.test_pages_user import PASSWORD, Site, by_testid, element, path_now, until
 
@@ -41,3 +42,20 @@ async def test_uploader_label_and_the_mail_language_setting(site: Site) -> None:
     by_testid(user, "change-password").click()  # the reset link's mail, from the account page
     await until(lambda: any(m.mail.subject == "Wähle ein neues EventFlow-Passwort"
                             for m in site.store.due_outbox_messages(site.services.ticketing.clock.now(), 20)))
+
+
+@pytest.mark.parametrize(("header", "words"), [
+    ("de-DE", "Die Anmeldung bei Okta wurde abgebrochen oder abgelehnt."),
+    ("es", "El acceso en Okta se canceló o se rechazó."),
+    ("en", "The login at Okta was cancelled or refused."),
+])
+def test_a_failed_provider_login_is_explained_in_the_visitors_language(header: str, words: str) -> None:
+    from starlette.requests import Request
+
+    from eventflow.adapters.oidc import LoginFailed
+    from eventflow.pages.oidc_login import failure_words
+
+    problem = LoginFailed(N_("The login at {provider} was cancelled or refused."), provider="Okta")
+    assert str(problem) == "The login at Okta was cancelled or refused."  # the log's and tests' English
+    request = Request({"type": "http", "headers": [(b"accept-language", header.encode())]})
+    assert failure_words(request, problem) == words
