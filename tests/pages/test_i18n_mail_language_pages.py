@@ -59,3 +59,28 @@ def test_a_failed_provider_login_is_explained_in_the_visitors_language(header: s
     assert str(problem) == "The login at Okta was cancelled or refused."  # the log's and tests' English
     request = Request({"type": "http", "headers": [(b"accept-language", header.encode())]})
     assert failure_words(request, problem) == words
+
+
+@pytest.mark.anyio
+async def test_the_sender_picks_the_new_holders_language(site: Site) -> None:
+    from eventflow.domain.models import Buyer
+    from eventflow.domain.reservations import LineRequest
+
+    organizer = site.organizer()
+    event, (deck,) = site.event(organizer, [{"name": "Deck", "price_minor": 0, "capacity": 10}])
+    ticketing = site.services.ticketing
+    held = ticketing.reserve(event.id, [LineRequest(deck.id, 1)], Buyer("ann@example.com", "Ann", "es"))
+    ticket = ticketing.confirm(held.id, payment_ref="free").tickets[0]
+    user = site.user
+    user.http_client.headers["Accept-Language"] = "es"
+    await user.open(f"/t/{ticket.id}?k={ticket.access_key}")
+    choice = element(user, "transfer-language")
+    assert choice.value == "es"  # the sender's language unless they know better
+    choice.value = "de"
+    by_testid(user, "transfer-name").type("Bo")
+    by_testid(user, "transfer-email").type("bo@example.com")
+    by_testid(user, "transfer-submit").click()
+    await until(lambda: len(site.services.transfers.history(ticket.id)) == 1)
+    (record,) = site.services.transfers.history(ticket.id)
+    mail = site.store.get_outbox_message(f"transfer:{record.id}").mail
+    assert mail.subject == f"Dein Ticket für {event.title}"

@@ -10,7 +10,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError, ValidationFailed
 from eventflow.domain.models import Event, Ticket
-from eventflow.i18n import _, current_language, error_text
+from eventflow.i18n import LANGUAGE_NAMES, SUPPORTED, _, current_language, error_text
 from eventflow.pages.components.formatting import local_moment
 from eventflow.pages.components.frame import frame, heading
 from eventflow.services import Services
@@ -49,13 +49,16 @@ async def transfer_form(services: Services, ticket: Ticket, event: Event, key: s
             'data-testid=transfer-name autocomplete=off')
         email = ui.input(_("New attendee's email")).classes("w-full").props(
             'data-testid=transfer-email type=email autocomplete=off')
+        language = ui.select({code: LANGUAGE_NAMES[code] for code in SUPPORTED}, value=current_language(),
+                             label=_("Language of their email")).classes("w-full").props(
+            "data-testid=transfer-language")  # the recipient's, if the sender knows it; else the sender's
 
         async def submit() -> None:
             for field in (name, email):
                 field.props(remove="error error-message")
             try:
                 record = await services.transfer_ticket(ticket_id, key, name.value or "", email.value or "",
-                                                        current_language())
+                                                        language.value or current_language())
             except ValidationFailed as problem:
                 target = email if problem.field == "email" else name
                 target.props(f'error error-message="{error_text(problem)}"')  # shown under the field
