@@ -42,6 +42,7 @@ class AnalyticsOut(BaseModel):
     forecast_reason: str | None = None  # why there is no forecast: too_few_sales, sold_out, ... (domain/forecast.py)
     forecast_by_close: int | None = None  # short_at_this_pace: tickets expected sold by the close
     backtest: dict[str, Any] | None = None  # the forecast held out on past sold-out events: error in hours
+    tier_forecasts: list[dict[str, Any]] = []  # per tier: {tier_id, forecast, forecast_reason, forecast_by_close}
     arrivals: list[dict[str, Any]]  # door admissions per 5-minute slot (UTC), `devices`: {device id: admissions}
     # the peak minute and the doors it needed, each device's pace, no-shows per tier (domain/attendance.py)
     attendance: dict[str, Any] | None = None

@@ -210,6 +210,41 @@ def forecast(curve: SaleCurve, now: datetime, history: Sequence[SaleCurve] = ())
         histories=len(estimates) - 1))
 
 
+def _tickets_by_close(curve: SaleCurve, answer: ForecastAnswer, now: datetime) -> int:
+    """A tier's tickets expected sold by the close: all when it sells out by then (or has), else its count
+    at this pace, else (no forecast for another reason) what it has sold."""
+    if answer.forecast is not None or curve.sold_by(now) >= curve.capacity:
+        return curve.capacity
+    return answer.by_close if answer.by_close is not None else curve.sold_by(now)
+
+
+def event_forecast(tiers: Sequence[SaleCurve], now: datetime, history: Sequence[SaleCurve] = (),
+                   answers: Sequence[ForecastAnswer] | None = None) -> ForecastAnswer:
+    """An event sells out when its last tier does: each tier still selling is forecast on its own (from its
+    curve and past tiers' curves; `answers`, when given, are those, one per tier), and the event's date and
+    range are the latest of theirs. Any such tier without a forecast leaves the event without one, with
+    that tier's reason (short at this pace: the tickets of every tier expected by the close)."""
+    made = list(answers) if answers is not None else [forecast(c, now, history) for c in tiers]
+    selling = [(c, a) for c, a in zip(tiers, made, strict=True) if c.capacity > 0 and c.sold_by(now) < c.capacity]
+    if not any(c.capacity > 0 for c in tiers):
+        return ForecastAnswer(None, Reason.NO_CAPACITY)
+    if not selling:
+        return ForecastAnswer(None, Reason.SOLD_OUT)
+    missing = [a.reason for _c, a in selling if a.forecast is None]
+    if missing:
+        reason = next((r for r in missing if r is not Reason.SHORT_AT_THIS_PACE), missing[0])
+        by_close = sum(_tickets_by_close(c, a, now) for c, a in zip(tiers, made, strict=True))
+        return ForecastAnswer(None, reason, by_close if reason is Reason.SHORT_AT_THIS_PACE else None)
+    each = [a.forecast for _c, a in selling if a.forecast is not None]
+    highs = [f.high for f in each]
+    return ForecastAnswer(Forecast(
+        sell_out_at=max(f.sell_out_at for f in each), low=max(f.low for f in each),
+        high=None if None in highs else max(h for h in highs if h is not None),
+        per_hour=round(sum(f.per_hour for f in each), 3), window_hours=max(f.window_hours for f in each),
+        sold=sum(c.sold_by(now) for c in tiers), capacity=sum(c.capacity for c in tiers),
+        histories=max(f.histories for f in each)))
+
+
 @dataclass(frozen=True, slots=True)
 class HeldOut:
     """One past event forecast from its first half: the forecast's error (+ late, - early) in hours."""
@@ -242,23 +277,29 @@ class BackTest:
 
 
 def back_test(history: Sequence[SaleCurve], events: int = BACK_TEST_EVENTS) -> BackTest:
-    """Hold out each of the last `events` sold-out past curves (by sell-out time): forecast it at the
-    whole hour halfway from its opening to its sell-out, from its own sales until then and every other
-    past curve, and compare with its real sell-out."""
-    sold_out = sorted((c for c in history if c.sold_out_at is not None and c.sold >= MIN_SALES),
-                      key=lambda c: c.sold_out_at or c.opened_at)[-events:]
+    """Hold out each of the last `events` sold-out past events (by sell-out time; `history` is their tiers'
+    curves, grouped by event id): forecast it (`event_forecast`) at the whole hour halfway from its opening
+    to its sell-out (when its last tier sold out), from its own sales until then and every other past
+    event's tiers, and compare with its real sell-out."""
+    by_event: dict[str, list[SaleCurve]] = {}
+    for curve in history:
+        by_event.setdefault(curve.event_id, []).append(curve)
+    sold_out = []
+    for event_id, tiers in by_event.items():
+        ends = [c.sold_out_at for c in tiers if c.capacity > 0]
+        if ends and None not in ends and sum(c.sold for c in tiers) >= MIN_SALES:
+            sold_out.append((max(e for e in ends if e is not None), event_id, tiers))
     rows = []
-    for curve in sold_out:
-        actual = curve.sold_out_at
-        assert actual is not None  # chosen above
-        cutoff = sale_hour(curve.opened_at + (actual - curve.opened_at) / 2)
-        answer = forecast(curve, cutoff, [c for c in history if c is not curve]) if cutoff > curve.opened_at \
-            else ForecastAnswer(None, Reason.TOO_FEW_SALES)
+    for actual, event_id, tiers in sorted(sold_out, key=lambda row: row[0])[-events:]:
+        opened = min(c.opened_at for c in tiers)
+        cutoff = sale_hour(opened + (actual - opened) / 2)
+        others = [c for c in history if c.event_id != event_id]
+        answer = (event_forecast(tiers, cutoff, others) if cutoff > opened
+                  else ForecastAnswer(None, Reason.TOO_FEW_SALES))
         made = answer.forecast
         if made is None:
-            rows.append(HeldOut(curve.event_id, actual, None, None, False))
+            rows.append(HeldOut(event_id, actual, None, None, False))
             continue
         inside = made.low <= actual and (made.high is None or actual <= made.high)
-        rows.append(HeldOut(curve.event_id, actual, made.sell_out_at,
-                            round((made.sell_out_at - actual) / HOUR, 1), inside))
+        rows.append(HeldOut(event_id, actual, made.sell_out_at, round((made.sell_out_at - actual) / HOUR, 1), inside))
     return BackTest(tuple(rows))

@@ -18,7 +18,15 @@ from typing import Any, Protocol
 from eventflow.domain.analytics import major_units
 from eventflow.domain.clock import Clock
 from eventflow.domain.errors import NotFound
-from eventflow.domain.forecast import BackTest, ForecastAnswer, SaleCurve, back_test, curve_of, forecast
+from eventflow.domain.forecast import (
+    BackTest,
+    ForecastAnswer,
+    SaleCurve,
+    back_test,
+    curve_of,
+    event_forecast,
+    forecast,
+)
 from eventflow.domain.models import Event, EventStatus, Tier
 from eventflow.domain.ports import Store
 from eventflow.domain.pricing_suggestions import (
@@ -43,11 +51,11 @@ class AdviceStore(SuggestionDismissals, WaitlistStore, Store, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """The organizer's past events as curves: whole events (the forecast) and per tier (the suggestions)."""
+    """The organizer's past events as their tiers' curves (the forecasts and the suggestions)."""
 
-    events: tuple[SaleCurve, ...]
+    events: int
     tiers: tuple[SaleCurve, ...]
-    back_test: BackTest  # of `events`: computed once per read of the history, not per refresh
+    back_test: BackTest  # computed once per read of the history, not per refresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,7 @@ class Advice:
     back_test: BackTest
     past_events: int
     suggestions: tuple[Suggestion, ...]  # the ones not dismissed
+    tiers: tuple[tuple[str, ForecastAnswer], ...] = ()  # (tier id, its own sell-out forecast), in tier order
 
 
 class SalesAdvice:
@@ -75,14 +84,11 @@ class SalesAdvice:
         past = sorted((e for e in self.store.list_events(event.organizer_id)
                        if e.id != event.id and e.starts_at <= now and e.status is not EventStatus.CANCELLED),
                       key=lambda e: e.starts_at)[-PAST_EVENTS:]
-        events: list[SaleCurve] = []
         tiers: list[SaleCurve] = []
         for old in past:
-            old_tiers = self.store.get_tiers(old.id)
             buckets = self.store.sales_summary(old.id).buckets
-            events.append(curve_of(old, old_tiers, buckets))
-            tiers.extend(curve_of(old, [tier], buckets) for tier in old_tiers)
-        history = History(tuple(events), tuple(tiers), back_test(events))
+            tiers.extend(curve_of(old, [tier], buckets) for tier in self.store.get_tiers(old.id))
+        history = History(len(past), tuple(tiers), back_test(tiers))
         with self._lock:
             self._history = {key: got for key, got in self._history.items() if now - got[0] < HISTORY_TTL}
             self._history[event.id] = (now, history)
@@ -101,10 +107,13 @@ class SalesAdvice:
         if sales.since is not None:
             sales = self.store.sales_summary(event.id)
         history = self.history(event, now)
-        answer = forecast(curve_of(event, tiers, sales.buckets), now, history.events)
+        curves = [curve_of(event, [tier], sales.buckets) for tier in tiers]
+        each = [forecast(curve, now, history.tiers) for curve in curves]
+        answer = event_forecast(curves, now, answers=each)
+        per_tier = tuple((tier.id, tier_answer) for tier, tier_answer in zip(tiers, each, strict=True))
         dismissed = self.store.dismissed_suggestions(event.id)
         shown = [s for s in self.all_suggestions(event, tiers, sales, sources, history, now) if s.key not in dismissed]
-        return Advice(answer, history.back_test, len(history.events), tuple(shown))
+        return Advice(answer, history.back_test, history.events, tuple(shown), per_tier)
 
     def dismiss(self, event: Event, key: str, sources: Sequence[SourceFigures]) -> None:
         """Dismiss a suggestion the event has now (dismissed already or not); NotFound for any other key."""
@@ -140,19 +149,28 @@ def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
             "advice": ADVICE[suggestion.advice].format(**words), "facts": dict(suggestion.facts)}
 
 
-def advice_json(advice: Advice | None) -> dict[str, Any]:
-    """The analytics answer's `forecast`, `forecast_reason`, `forecast_by_close`, `backtest`, `suggestions`."""
-    if advice is None:
-        return {"forecast": None, "forecast_reason": None, "forecast_by_close": None, "backtest": None,
-                "suggestions": []}
-    made, test = advice.answer.forecast, advice.back_test
+def answer_json(answer: ForecastAnswer) -> dict[str, Any]:
+    """`forecast` (or None), `forecast_reason`, `forecast_by_close` of one forecast answer."""
+    made = answer.forecast
     return {
         "forecast": None if made is None else {
             "sell_out_at": iso(made.sell_out_at), "low": iso(made.low), "high": iso(made.high),
             "per_hour": made.per_hour, "window_hours": made.window_hours, "sold": made.sold,
             "capacity": made.capacity, "past_events": made.histories},
-        "forecast_reason": None if advice.answer.reason is None else advice.answer.reason.value,
-        "forecast_by_close": advice.answer.by_close,
+        "forecast_reason": None if answer.reason is None else answer.reason.value,
+        "forecast_by_close": answer.by_close,
+    }
+
+
+def advice_json(advice: Advice | None) -> dict[str, Any]:
+    """The analytics answer's `forecast`, `forecast_reason`, `forecast_by_close`, `backtest`, `suggestions`
+    and `tier_forecasts` (each tier's own forecast, from its curve and the past events' tiers)."""
+    if advice is None:
+        return {"forecast": None, "forecast_reason": None, "forecast_by_close": None, "backtest": None,
+                "suggestions": [], "tier_forecasts": []}
+    test = advice.back_test
+    return {
+        **answer_json(advice.answer),
         "backtest": {"past_events": advice.past_events, "held_out": len(test.held_out),
                      "forecasts": test.forecast_count, "mean_abs_error_hours": test.mean_abs_error_hours,
                      "inside_range": test.inside_range,
@@ -160,4 +178,5 @@ def advice_json(advice: Advice | None) -> dict[str, Any]:
                                  "forecast_at": iso(h.forecast_at), "error_hours": h.error_hours,
                                  "inside_range": h.inside_range} for h in test.held_out]},
         "suggestions": [suggestion_json(s) for s in advice.suggestions],
+        "tier_forecasts": [{"tier_id": tier_id, **answer_json(answer)} for tier_id, answer in advice.tiers],
     }

@@ -54,12 +54,17 @@ def test_analytics_answer_velocity_forecast_and_a_dismissable_suggestion(shop: S
     rows = {row["name"]: row for row in body["velocity"]}
     assert (rows["General"]["sold"], rows["General"]["per_hour_overall"]) == (16, 4.0)
     assert rows["VIP"]["sold"] == 4
-    forecast = body["forecast"]  # 64 places, 20 sold at 5 an hour: 44 left, about 9 hours
+    forecast = body["forecast"]  # the event sells out with its last tier: General's 44 left at 4 an hour
     assert body["forecast_reason"] is None and set(forecast) >= {"sell_out_at", "low", "high"}
     assert forecast["low"] < forecast["sell_out_at"] < forecast["high"]
-    assert forecast["sell_out_at"].startswith((clock.now() + timedelta(hours=8, minutes=48)).isoformat()[:13])
+    assert forecast["sell_out_at"].startswith((clock.now() + timedelta(hours=11)).isoformat()[:13])
+    assert (forecast["sold"], forecast["capacity"], forecast["per_hour"]) == (20, 64, 4.0)
     assert body["backtest"] == {"past_events": 0, "held_out": 0, "forecasts": 0, "mean_abs_error_hours": None,
                                 "inside_range": 0, "events": []}
+    per_tier = {row["tier_id"]: row for row in body["tier_forecasts"]}
+    assert (per_tier[vip["id"]]["forecast"], per_tier[vip["id"]]["forecast_reason"]) == (None, "sold_out")
+    general_forecast = per_tier[general["id"]]["forecast"]  # 44 left at 4 an hour: 11 hours
+    assert general_forecast["sell_out_at"].startswith((clock.now() + timedelta(hours=11)).isoformat()[:13])
     [suggestion] = body["suggestions"]
     assert suggestion["key"] == f"raise_price_or_capacity:{vip['id']}" and suggestion["kind"] == \
         "raise_price_or_capacity"

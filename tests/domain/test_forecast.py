@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from eventflow.domain.forecast import HOUR, Reason, SaleCurve, back_test, curve_of, forecast
+from eventflow.domain.forecast import HOUR, Reason, SaleCurve, back_test, curve_of, event_forecast, forecast
 from eventflow.domain.models import Event, EventStatus, Tier
 from eventflow.domain.money import FeeMode
 from eventflow.domain.sales_stats import SalesBucket
@@ -155,3 +155,20 @@ def test_faster_and_slower_past_events_still_forecast_each_other() -> None:
     test = back_test(history)
     assert test.forecast_count == 4 and test.inside_range == 4
     assert test.mean_abs_error_hours is not None and test.mean_abs_error_hours <= 1.0
+
+
+def test_an_event_sells_out_with_its_last_tier() -> None:
+    """VIP sold its 20 in the first hour; General sells 4 an hour: the event's date is General's, not a
+    pace that still counts the VIP rush. A tier short at this pace leaves the event short, with the count."""
+    gig = event()
+    vip = Tier(id="tier_vip", event_id=gig.id, name="VIP", price_minor=6000, capacity=20, sales_start=OPEN)
+    general = tier(60)
+    buckets = [*sales([20], tier_id="tier_vip"), *sales([4] * 5)]
+    curves = [curve_of(gig, [vip], buckets), curve_of(gig, [general], buckets)]
+    now = OPEN + 5 * HOUR
+    made = event_forecast(curves, now).forecast
+    assert made is not None and made.sell_out_at == now + 10 * HOUR  # General: 40 left at 4 an hour
+    assert (made.sold, made.capacity, made.per_hour) == (40, 80, 4.0)
+    short = event_forecast([curves[0], curve_of(event(days=1), [tier(600)], sales([4] * 5))], now)
+    assert (short.forecast, short.reason, short.by_close) == (None, Reason.SHORT_AT_THIS_PACE, 20 + 20 + 4 * 19)
+    assert event_forecast([curves[0]], now).reason is Reason.SOLD_OUT

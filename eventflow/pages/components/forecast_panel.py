@@ -17,7 +17,7 @@ from nicegui import ui
 
 from eventflow.domain.errors import DomainError
 from eventflow.domain.event_analytics import TierVelocity, velocity
-from eventflow.domain.forecast import MIN_SALES
+from eventflow.domain.forecast import MIN_SALES, ForecastAnswer
 from eventflow.domain.models import Event, Organizer
 from eventflow.domain.sales_advice import Advice
 from eventflow.i18n import N_, _, error_text, ngettext
@@ -52,6 +52,11 @@ NO_FORECAST = {
     "short_at_this_pace": N_("At this pace it will not sell out before sales close: about {count} tickets sold "
                              "by then."),
 }
+
+
+def short_moment(moment: datetime, now: datetime, timezone: str) -> str:
+    """`local_moment` without its "(Europe/Berlin)": the tiers' lines sit under the event's forecast, which says it."""
+    return local_moment(moment, now, timezone).rsplit(" (", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,20 +115,40 @@ class ForecastPanel:
     def show(self, reading: Reading) -> None:
         self.body.clear()
         with self.body:
-            self.pace(reading.velocity)
+            self.pace(reading.velocity, dict(reading.advice.tiers), reading.now)
             self.forecast(reading)
             self.back_test(reading.advice)
             self.suggestions(reading.advice)
 
-    def pace(self, rows: list[TierVelocity]) -> None:
+    def pace(self, rows: list[TierVelocity], answers: dict[str, ForecastAnswer], now: datetime) -> None:
         with ui.column().classes("w-full gap-1").props("data-testid=forecast-velocity"):
             ui.label(_("Sales pace per tier")).classes("font-medium")
             for row in rows:
-                overall = "—" if row.per_hour_overall is None else number(round(row.per_hour_overall, 1))
-                ui.label(_("{tier}: {sold} of {capacity} sold · {recent} an hour over the last 24 hours · "
-                           "{overall} an hour since the first sale").format(
-                    tier=row.name, sold=number(row.sold), capacity=number(row.capacity),
-                    recent=number(round(row.per_hour_24h, 1)), overall=overall)).classes("text-sm")
+                self.tier_pace(row, answers.get(row.tier_id), now)
+
+    def tier_pace(self, row: TierVelocity, answer: ForecastAnswer | None, now: datetime) -> None:
+        """One tier's pace, then its own sell-out forecast with its range (or why there is none)."""
+        overall = "—" if row.per_hour_overall is None else number(round(row.per_hour_overall, 1))
+        with ui.column().classes("w-full gap-0"):
+            ui.label(_("{tier}: {sold} of {capacity} sold · {recent} an hour over the last 24 hours · "
+                       "{overall} an hour since the first sale").format(
+                tier=row.name, sold=number(row.sold), capacity=number(row.capacity),
+                recent=number(round(row.per_hour_24h, 1)), overall=overall)).classes("text-sm")
+            if answer is not None:
+                ui.label(self.tier_forecast_words(answer, now)).classes("text-xs text-slate-500")
+
+    def tier_forecast_words(self, answer: ForecastAnswer, now: datetime) -> str:
+        made = answer.forecast
+        if made is None:
+            reason = answer.reason.value if answer.reason else "too_few_sales"
+            return str(_(NO_FORECAST[reason]).format(count=number(answer.by_close or MIN_SALES)))
+        when, low = (short_moment(made.sell_out_at, now, self.event.timezone),
+                     short_moment(made.low, now, self.event.timezone))
+        if made.high is None:
+            return str(_("Sells out around {when}; likely from {low} on, maybe not before sales close.")
+                       .format(when=when, low=low))
+        return str(_("Sells out around {when}; likely between {low} and {high}.").format(
+            when=when, low=low, high=short_moment(made.high, now, self.event.timezone)))
 
     def forecast(self, reading: Reading) -> None:
         answer, zone = reading.advice.answer, self.event.timezone
