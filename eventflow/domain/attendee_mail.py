@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from eventflow.domain.language import ENGLISH, Words, words_for
 from eventflow.domain.links import event_url, order_path, ticket_url
 from eventflow.domain.models import Buyer, Event, Order, TicketStatus
+from eventflow.domain.my_tickets import MY_TICKETS_PATH
 from eventflow.domain.outbox import MailAttachment, OutgoingMail
 from eventflow.domain.payments.records import Refund, RefundReason
 
@@ -71,6 +72,8 @@ def tickets_mail(order: Order, event: Event, base_url: str, calendar: MailAttach
         words(" (incl. Payment processing {amount})").format(amount=words.money(processing, order.currency))
         if processing else "")
     when = when_text(event, words)
+    my_tickets_line = words("All your tickets, from every order: {link}").format(
+        link=f"{base_url.rstrip('/')}{MY_TICKETS_PATH}")  # a bare address in the HTML too: its anchors are the tickets
     text = "\n".join([
         words("Hi {name},").format(name=order.buyer.name),
         "",
@@ -84,6 +87,7 @@ def tickets_mail(order: Order, event: Event, base_url: str, calendar: MailAttach
         "",
         words("Open a ticket at the door: its QR code changes every 30 seconds, so screenshots won't work."),
         words("Your order: {link}").format(link=order_url(base_url, order)),
+        my_tickets_line,
         words("The attached calendar file (.ics) adds the event to your calendar.") if calendar else "",
     ]).rstrip() + "\n"
     ticket_word = words("Ticket {number}")
@@ -97,7 +101,7 @@ def tickets_mail(order: Order, event: Event, base_url: str, calendar: MailAttach
     greeting, when_line = words("Hi {name},").format(name=order.buyer.name), words("When: {when}").format(when=when)
     qr_note = words("The QR code on each ticket changes every 30 seconds.")
     html = (f"<p>{escape(greeting)}</p><p>{intro}</p><p>{escape(when_line)}</p>{venue}"
-            f"<ul>{items}</ul><p>{escape(qr_note)}</p>")
+            f"<ul>{items}</ul><p>{escape(qr_note)}</p><p>{escape(my_tickets_line)}</p>")
     return OutgoingMail(to=recipient(order.buyer.name, order.buyer.email),
                         subject=words("Your tickets for {title}").format(title=event.title),
                         text=text, html=html, attachments=(calendar,) if calendar else ())
