@@ -149,14 +149,15 @@ def suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
             "advice": ADVICE[suggestion.advice].format(**words), "facts": dict(suggestion.facts)}
 
 
-def answer_json(answer: ForecastAnswer) -> dict[str, Any]:
-    """`forecast` (or None), `forecast_reason`, `forecast_by_close` of one forecast answer."""
+def answer_json(answer: ForecastAnswer, past_events: int) -> dict[str, Any]:
+    """`forecast` (or None), `forecast_reason`, `forecast_by_close` of one forecast answer; `past_events`:
+    how many past events' tiers shaped it (0 when none had enough sales)."""
     made = answer.forecast
     return {
         "forecast": None if made is None else {
             "sell_out_at": iso(made.sell_out_at), "low": iso(made.low), "high": iso(made.high),
             "per_hour": made.per_hour, "window_hours": made.window_hours, "sold": made.sold,
-            "capacity": made.capacity, "past_events": made.histories},
+            "capacity": made.capacity, "past_events": past_events if made.histories else 0},
         "forecast_reason": None if answer.reason is None else answer.reason.value,
         "forecast_by_close": answer.by_close,
     }
@@ -170,7 +171,7 @@ def advice_json(advice: Advice | None) -> dict[str, Any]:
                 "suggestions": [], "tier_forecasts": []}
     test = advice.back_test
     return {
-        **answer_json(advice.answer),
+        **answer_json(advice.answer, advice.past_events),
         "backtest": {"past_events": advice.past_events, "held_out": len(test.held_out),
                      "forecasts": test.forecast_count, "mean_abs_error_hours": test.mean_abs_error_hours,
                      "inside_range": test.inside_range,
@@ -178,5 +179,6 @@ def advice_json(advice: Advice | None) -> dict[str, Any]:
                                  "forecast_at": iso(h.forecast_at), "error_hours": h.error_hours,
                                  "inside_range": h.inside_range} for h in test.held_out]},
         "suggestions": [suggestion_json(s) for s in advice.suggestions],
-        "tier_forecasts": [{"tier_id": tier_id, **answer_json(answer)} for tier_id, answer in advice.tiers],
+        "tier_forecasts": [{"tier_id": tier_id, **answer_json(answer, advice.past_events)}
+                           for tier_id, answer in advice.tiers],
     }

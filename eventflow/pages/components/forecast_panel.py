@@ -169,10 +169,11 @@ class ForecastPanel:
             else:
                 ui.label(_("Likely between {low} and {high}.").format(
                     low=low, high=local_moment(made.high, reading.now, zone))).classes("text-sm")
+            past = reading.advice.past_events if made.histories else 0  # events whose tiers shaped it
             ui.label(ngettext("From {per_hour} tickets an hour over the last {hours} hours and {count} past event.",
                               "From {per_hour} tickets an hour over the last {hours} hours and {count} past events.",
-                              made.histories).format(per_hour=number(round(made.per_hour, 1)),
-                                                     hours=number(round(made.window_hours)), count=made.histories)) \
+                              past).format(per_hour=number(round(made.per_hour, 1)),
+                                           hours=number(round(made.window_hours)), count=past)) \
                 .classes("text-xs text-slate-500")
 
     def back_test(self, advice: Advice) -> None:
