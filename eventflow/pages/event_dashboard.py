@@ -101,8 +101,9 @@ class EventDashboard:
         queries, event_id, timezone = self.services.queries, self.event.id, self.event.timezone
 
         def export() -> str:
-            return orders_csv(queries.orders(event_id), queries.tiers(event_id), timezone, queries.checkins(event_id),
-                              self.services.attendees.answer_sheet(event_id))
+            orders = queries.orders(event_id)
+            return orders_csv(orders, queries.tiers(event_id), timezone, queries.checkins(event_id),
+                              self.services.attendees.answer_sheet(event_id), queries.order_touches(orders))
 
         ui.download.content(await self.services.in_thread(export), f"{self.event.slug}-orders.csv", "text/csv")
 
