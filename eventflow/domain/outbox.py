@@ -194,12 +194,16 @@ class Outbox:
         """Queue `mail` under the idempotency `key`; False when that key was enqueued before (the
         earlier mail stands, this one is dropped: never sent twice). Pass `event_id` so the event's
         organizer sees its progress, and `batch` to group a fan-out ("cancel", "message:<id>")."""
+        return self.store.add_outbox_message(self.message(key, mail, event_id=event_id, batch=batch))
+
+    def message(self, key: str, mail: OutgoingMail, *, event_id: str = "", batch: str = "") -> OutboxMessage:
+        """The row `enqueue` writes, for a store write that queues it with its own change in one atomic
+        step (a ticket transfer: `TransferStore.transfer_ticket`)."""
         if not key:
             raise ValueError("an outbox key is needed")
         now = self.clock.now()
-        return self.store.add_outbox_message(OutboxMessage(
-            key=key, mail=mail, created_at=now, next_attempt_at=now, event_id=event_id, batch=batch or key,
-            updated_at=now))
+        return OutboxMessage(key=key, mail=mail, created_at=now, next_attempt_at=now, event_id=event_id,
+                             batch=batch or key, updated_at=now)
 
     def enqueue_many(self, items: Sequence[tuple[str, OutgoingMail]], *, event_id: str = "",
                      batch: str = "") -> int:

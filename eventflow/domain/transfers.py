@@ -33,7 +33,7 @@ from eventflow.domain.errors import Conflict, NotFound, ValidationFailed
 from eventflow.domain.language import supported_language, words_for
 from eventflow.domain.links import ticket_url
 from eventflow.domain.models import Event, EventStatus, Order, Ticket, TicketStatus, new_id
-from eventflow.domain.outbox import Outbox, OutgoingMail
+from eventflow.domain.outbox import Outbox, OutboxMessage, OutgoingMail
 from eventflow.domain.questions import MAX_NAME, clean_text
 
 
@@ -70,13 +70,15 @@ class TicketTransfer:
 
 
 class TransferStore(Protocol):
-    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer) -> bool:
+    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer,
+                        mail: OutboxMessage | None = None) -> bool:
         """Atomically replace ticket `before.id` by `after` (its secret, access_key, holder_name,
         holder_email and transfers) and keep `record`, only while the stored ticket still has
         `before.secret` and `before.transfers`, status valid and no check-in. The same write adds the
         new holder's My-tickets entry (`my_tickets.owner_after_transfer(record)`; one already there is
-        kept as it is), so no second write can fail after the transfer. False (nothing written)
-        otherwise, and for an unknown ticket."""
+        kept as it is) and queues `mail` in the outbox (its key is the new transfer's, so never taken),
+        so no second write can fail after the transfer (the new link exists only in that mail). False
+        (nothing written) otherwise, and for an unknown ticket."""
         ...
 
     def list_transfers(self, ticket_id: str) -> list[TicketTransfer]:
@@ -191,11 +193,13 @@ class Transfers:
         record = TicketTransfer(new_id("trf", 12), ticket.id, ticket.event_id, ticket.order_id, self.clock.now(),
                                 ticket.holder_name, ticket.holder_email, to_name, to_email,
                                 key_digest(ticket.access_key))
-        if not self.store.transfer_ticket(ticket, after, record):
+        # The new holder's mail is queued in the transfer's own write: its link is the only way to the ticket.
+        mail = self.outbox.message(f"transfer:{record.id}", self._mail(after, event, record, language),
+                                   event_id=event.id)
+        if not self.store.transfer_ticket(ticket, after, record, mail):
             if self.tickets.get_checkin(ticket.event_id, ticket.id) is not None:
                 raise TicketAlreadyUsed()
             raise TicketChanged()
-        self.outbox.enqueue(f"transfer:{record.id}", self._mail(after, event, record, language), event_id=event.id)
         return record
 
     def _mail(self, ticket: Ticket, event: Event, record: TicketTransfer, language: str | None) -> OutgoingMail:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from eventflow.domain.models import CheckIn, Ticket, TicketStatus
 from eventflow.domain.my_tickets import TicketOwner, owner_after_transfer
+from eventflow.domain.outbox import OutboxMessage, OutboxStatus
 from eventflow.domain.transfers import TicketTransfer, TransferPolicy
 from tests.fakes.round_trip import as_stored
 
@@ -17,12 +18,14 @@ class InMemoryTransfersMixin:
     _tickets: dict[str, Ticket]
     _checkins: dict[str, CheckIn]
     _owners: dict[tuple[str, str], TicketOwner]  # the My tickets index (memory_my_tickets.py)
+    _outbox: dict[str, OutboxMessage]  # memory_outbox.py
 
     def __init__(self) -> None:
         self._transfers: list[TicketTransfer] = []
         self._transfer_policies: dict[str, TransferPolicy] = {}
 
-    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer) -> bool:
+    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer,
+                        mail: OutboxMessage | None = None) -> bool:
         with self._lock:
             stored = self._tickets.get(before.id)
             if (stored is None or stored.secret != before.secret or stored.transfers != before.transfers
@@ -34,6 +37,10 @@ class InMemoryTransfersMixin:
             self._transfers.append(as_stored(record))
             owner = owner_after_transfer(record)  # the new holder's My-tickets entry, in the same step
             self._owners.setdefault((owner.email, owner.ticket_id), owner)
+            if mail is not None and mail.key not in self._outbox:  # as memory_outbox.add_outbox_message keeps it
+                self._outbox[mail.key] = as_stored(replace(
+                    mail, status=OutboxStatus.PENDING, attempts=0, last_error="",
+                    updated_at=mail.updated_at or mail.created_at))
             return True
 
     def list_transfers(self, ticket_id: str) -> list[TicketTransfer]:

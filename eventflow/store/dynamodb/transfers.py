@@ -6,8 +6,9 @@
 
 A transfer is one TransactWriteItems: the ticket's Update conditional on its secret, its transfer
 count and status valid; a ConditionCheck that the event has no CHECKIN#<ticket>; the record's Put; the new
-holder's My-tickets entry (OWNER#<email> / TICKET#<id>, store/dynamodb/my_tickets.py), so a transfer that
-happened is never answered with an error from a second write.
+holder's My-tickets entry (OWNER#<email> / TICKET#<id>, store/dynamodb/my_tickets.py) and mail (the outbox
+item's Put, store/dynamodb/outbox.py), so a transfer that happened is never answered with an error from a
+second write.
 Of two racing transfers one condition fails; a check-in written first fails the ConditionCheck.
 """
 
@@ -16,12 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from eventflow.domain.models import Ticket
+from eventflow.domain.outbox import OutboxMessage
 from eventflow.domain.transfers import TicketTransfer, TransferPolicy
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
 from eventflow.store.dynamodb.items import n, s
 from eventflow.store.dynamodb.my_tickets import owner_entry
+from eventflow.store.dynamodb.outbox import _item as outbox_item
 
 PREFIX = "TRANSFER#"
 
@@ -58,7 +61,8 @@ def _oldest_first(records: list[TicketTransfer]) -> list[TicketTransfer]:
 class DynamoTransfersMixin(TableClient):
     """`TransferStore` on the items above."""
 
-    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer) -> bool:
+    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer,
+                        mail: OutboxMessage | None = None) -> bool:
         counted = "transfers = :was" if before.transfers else "(attribute_not_exists(transfers) OR transfers = :was)"
         ticket_update: dict[str, Any] = {"Update": {
             "TableName": self.table_name, "Key": key(f"TICKET#{before.id}", "TICKET"),
@@ -75,8 +79,12 @@ class DynamoTransfersMixin(TableClient):
             "ConditionExpression": "attribute_not_exists(PK)"}}
         put_record = {"Put": {"TableName": self.table_name, "Item": _record_item(record),
                               "ConditionExpression": "attribute_not_exists(PK)"}}
+        writes = [ticket_update, not_checked_in, put_record, owner_entry(self.table_name, record)]
+        if mail is not None:  # the new holder's mail: its key is this transfer's, never taken before
+            writes.append({"Put": {"TableName": self.table_name, "Item": outbox_item(mail),
+                                   "ConditionExpression": "attribute_not_exists(PK)"}})
         try:
-            self._transact([ticket_update, not_checked_in, put_record, owner_entry(self.table_name, record)])
+            self._transact(writes)
         except ConditionFailed:
             return False
         return True

@@ -3,8 +3,8 @@
 The ticket is rewritten by one conditional UPDATE (its secret and transfer count as the holder's
 request saw them, valid, no check-in row) in the same write transaction as the transfer's record,
 so of two racing transfers exactly one matches, and a check-in written first refuses the transfer.
-The new holder's My-tickets entry (table `ticket_owners`, store/sqlite/my_tickets.py) is written in that
-transaction too: a transfer is never answered with an error after it happened."""
+The new holder's My-tickets entry (table `ticket_owners`, store/sqlite/my_tickets.py) and mail (table
+`outbox`) are written in that transaction too: a transfer is never answered with an error after it happened."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ import sqlite3
 
 from eventflow.domain.models import Ticket
 from eventflow.domain.my_tickets import owner_after_transfer
+from eventflow.domain.outbox import OutboxMessage
 from eventflow.domain.transfers import TicketTransfer, TransferPolicy
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.sqlite.database import SqliteDatabase
+from eventflow.store.sqlite.outbox import INSERT as OUTBOX_INSERT
+from eventflow.store.sqlite.outbox import _row as outbox_row
 
 TRANSFERS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS ticket_transfers (
@@ -46,7 +49,8 @@ class SqliteTransfersMixin(SqliteDatabase):
         self._db().executescript(TRANSFERS_SCHEMA)
         self.add_missing_column("tickets", "transfers", "INTEGER NOT NULL DEFAULT 0")
 
-    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer) -> bool:
+    def transfer_ticket(self, before: Ticket, after: Ticket, record: TicketTransfer,
+                        mail: OutboxMessage | None = None) -> bool:
         with self._write() as db:
             changed = db.execute(
                 "UPDATE tickets SET secret = ?, access_key = ?, holder_name = ?, holder_email = ?, transfers = ?"
@@ -63,6 +67,8 @@ class SqliteTransfersMixin(SqliteDatabase):
                 owner = owner_after_transfer(record)
                 db.execute("INSERT OR IGNORE INTO ticket_owners VALUES (?, ?, ?, ?, ?)",
                            (owner.email, owner.ticket_id, owner.event_id, owner.order_id, owner.role))
+                if mail is not None:  # the new holder's mail (store/sqlite/outbox.py's row)
+                    db.execute(OUTBOX_INSERT, outbox_row(mail))
         return changed
 
     def list_transfers(self, ticket_id: str) -> list[TicketTransfer]:
