@@ -188,9 +188,10 @@ DOMAIN_FILES: dict[str, list[Path]] = {
         "frame", "formatting", "tier_card", "purchase", "code_entry", "breakdown", "share_buttons",
         "resume_checkout", "event_status_banner", "listing_cards", "more_like_this",
         "refund_request", "attendee_form", "transfer_form", "wallet_pass_button", "wallet_view",
+        "waitlist_join", "waiting_room_panel",
     )] + [PAGES / f"{name}.py" for name in (
         "event_page", "checkout", "demo_payment", "order", "ticket", "home", "browse", "organizer_profile",
-        "embed", "login", "password_reset", "not_found", "stripe_return", "oidc_login", "my_tickets",
+        "embed", "login", "password_reset", "not_found", "stripe_return", "oidc_login", "my_tickets", "waitlist",
     )] + [ROOT / "eventflow" / "adapters" / "oidc.py"],  # its LoginFailed reasons (N_), shown by oidc_login
 }
 
@@ -216,7 +217,7 @@ def test_every_marked_word_has_german_and_spanish(domain: str) -> None:
 
 # Words that are the same in the other language (a brand, a word borrowed as it is).
 UNCHANGED: dict[str, tuple[str, ...]] = {
-    "de": ("Dashboard", "Ticket", "Tickets", "Code {code}", "Ticket {number} · {tier}"),
+    "de": ("Dashboard", "Ticket", "Tickets", "Code {code}", "Ticket {number} · {tier}", "Name"),
     "es": ("Total",),
 }
 

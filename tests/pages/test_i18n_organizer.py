@@ -37,8 +37,23 @@ ORGANIZER_FILES = [PAGES / f"{name}.py" for name in (
     "wallet_pass_panel",
     "sources_panel", "exports_menu", "overview_panel",  # issue 18
     "forecast_panel",  # issue 18: what to do next
+    "attendance_panel", "sales_week_chart", "daily_export_switch",  # issue 18
+    "sale_settings_panel", "waitlist_panel",  # issue 13
     "mail_language_card",  # issue 15: the organizer's mails' language
 )]
+
+
+def test_every_page_module_that_marks_words_is_in_a_catalogue() -> None:
+    """A new page or component that calls `_()` joins the public list (tests/pages/test_i18n.py) or the
+    organizer list above; otherwise its words would never be checked for German and Spanish."""
+    from tests.pages.test_i18n import DOMAIN_FILES
+
+    listed = {path.resolve() for paths in DOMAIN_FILES.values() for path in paths} | {
+        path.resolve() for path in ORGANIZER_FILES}
+    marking = {path.resolve() for path in [*PAGES.glob("*.py"), *(PAGES / "components").glob("*.py")]
+               if any(message for _line, message, _comments, _context in extract_from_file(
+                   "python", str(path), keywords={**DEFAULT_KEYWORDS, "N_": None, "pgettext": ((1, "c"), 2)}))}
+    assert sorted(str(path.relative_to(ROOT)) for path in marking - listed) == []
 
 
 def _placeholders(text: str) -> set[str]:
