@@ -276,6 +276,63 @@ def over_http(data_dir: Path, seeded: Seeded, reads: int, browser: bool, targets
             print(line("reference: GET /login (a page without data)", first, rest))
 
 
+def on_dynamodb(orders: int, views: int, refunds: int, reads: int) -> None:
+    """The analytics read model on DynamoDB (moto, in process) at a smaller size: orders sold through
+    `Ticketing` (moto is slow to seed), views through `Traffic`; the time and the requests per read."""
+    from collections import Counter as Calls
+
+    from eventflow.domain.event_analytics import analytics_json
+    from eventflow.domain.models import Buyer
+    from eventflow.domain.payments.records import Refund, RefundReason, RefundStatus
+    from eventflow.domain.payments.refunds import record_without_provider
+    from eventflow.domain.queries import Queries
+    from eventflow.domain.reservations import LineRequest, Ticketing
+    from eventflow.domain.traffic import Touch, Traffic
+    from tests.conftest import FAST_HASHER, publish_event
+    from tests.store.moto_server import in_process_table
+
+    with in_process_table("eventflow-bench-analytics") as store:
+        from eventflow.domain.clock import SystemClock
+
+        ticketing = Ticketing(store, SystemClock(), secret_key="bench", password_hasher=FAST_HASHER)
+        traffic = ticketing.traffic = Traffic(store, ticketing.clock)
+        event, tiers = publish_event(ticketing, capacities=(orders * 3, 10, 10), prices=(2500, 0, 9900))
+        started, sold = time.perf_counter(), []
+        for n in range(orders):
+            touch = Touch.of(SOURCES[n % len(SOURCES)]) if n % 5 < 3 else None
+            held = ticketing.reserve(event.id, [LineRequest(tiers[0].id, 1 + n % 3)],
+                                     Buyer(f"b{n}@example.com", f"B {n}"), source=touch)
+            sold.append(ticketing.confirm(held.id, payment_ref="demo_pay"))
+        for view in range(views):
+            traffic.page_view(event.id, SOURCES[view % len(SOURCES)], f"10.0.{view // 256 % 256}.{view % 256}", AGENT)
+        traffic.flush()
+        now = datetime.now(UTC)
+        for order in sold[:refunds]:
+            ticket = order.tickets[0]
+            record_without_provider(ticketing, store, Refund(
+                f"rf_{order.id}", event.id, order.reservation_id, order.id, "demo_pay", (ticket.id,),
+                ((ticket.tier_id, 1),), ticket.price_minor + ticket.fee_minor, ticket.fee_minor, "EUR",
+                RefundReason.ORGANIZER, False, RefundStatus.PENDING, now))
+        print(f"DynamoDB (moto, in process): {orders:,} orders, {views:,} views, {refunds} refunds seeded in "
+              f"{time.perf_counter() - started:.1f} s")
+        queries, reader = Queries(store, store), Traffic(store, ticketing.clock)
+        calls: Calls[str] = Calls()
+        store.client.meta.events.register("before-call.dynamodb.*",
+                                          lambda model, **_: calls.update([model.name]))
+
+        def analytics() -> None:
+            figures = queries.event_figures(event.id)
+            analytics_json(reader.figures(event.id), figures.tiers, figures.sales, figures.door, datetime.now(UTC))
+
+        analytics()
+        first_calls = dict(calls)
+        calls.clear()
+        first, rest = timed(analytics, reads)
+        print(line("analytics read model on DynamoDB (moto)", first, rest))
+        print(f"  requests, first read of the process: {first_calls}; per warm read: "
+              f"{ {name: n // reads for name, n in calls.items()} }")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=50_000)
@@ -283,6 +340,8 @@ def main() -> int:
     parser.add_argument("--refunds", type=int, default=2_000)
     parser.add_argument("--reads", type=int, default=20)
     parser.add_argument("--no-browser", action="store_true", help="skip the dashboard page over HTTP (chromium login)")
+    parser.add_argument("--dynamodb", type=int, default=0, metavar="ORDERS",
+                        help="also measure the read model on DynamoDB (moto in process) with this many orders")
     args = parser.parse_args()
     print_machine()
     targets = Targets()
@@ -297,6 +356,8 @@ def main() -> int:
         seed_traffic(server.db_path, seeded.event_id, tiers, args.orders, args.views, args.refunds)
         in_process(server.db_path, seeded.event_id, args.reads, targets)
         over_http(data_dir, seeded, args.reads, not args.no_browser, targets)
+        if args.dynamodb:
+            on_dynamodb(args.dynamodb, args.views // 10, args.refunds // 20, args.reads)
     finally:
         import shutil
 
