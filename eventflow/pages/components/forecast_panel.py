@@ -3,9 +3,11 @@ range and how far off the same method was on the organizer's past events, and pr
 reasoning and a Dismiss button.
 
 Reads `SalesAdvice.read` (domain/sales_advice.py: the sale's hourly aggregates, the organizer's past events
-kept for ten minutes, the waitlists, the dismissals) off the loop, again on every change the availability hub
-reports. Says no more than the data carries: no forecast without a reason in words, a range rather than a
-date alone, and the back-test's error (or that there is no history to test it on)."""
+kept for ten minutes, the waitlists, the dismissals) off the loop, again every `REFRESH_SECONDS` and after a
+dismissal, not on every sale the hub reports: its figures move by the hour, and the dashboard's read per
+change stays the latest hour only (pages/event_dashboard.py). Says no more than the data carries: no
+forecast without a reason in words, a range rather than a date alone, and the back-test's error (or that
+there is no history to test it on)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from eventflow.domain.models import Event, Organizer
 from eventflow.domain.sales_advice import Advice
 from eventflow.i18n import N_, _, error_text, ngettext
 from eventflow.pages.components.formatting import local_moment, money, number
-from eventflow.pages.components.live_refresh import LiveRefresh
 from eventflow.services import Services
+
+REFRESH_SECONDS = 300.0  # forecasts are by the hour: a few minutes late is not worth a read per sale
 
 # The domain's words (domain/pricing_suggestions.py), marked here for the catalogues; a test holds them equal.
 TITLES = {
@@ -95,8 +98,7 @@ class ForecastPanel:
             ui.label(_("What to do next")).classes("text-lg font-semibold")
             panel.body = ui.column().classes("w-full gap-3")
         panel.show(reading)
-        unsubscribe = services.hub.subscribe(event.id, LiveRefresh(panel.refresh, f"forecast {event.id}"))
-        panel.client.on_delete(unsubscribe)
+        ui.timer(REFRESH_SECONDS, panel.refresh, immediate=False)  # it has just read
         return panel
 
     def read(self) -> Reading:
