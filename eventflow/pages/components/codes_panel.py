@@ -14,7 +14,7 @@ from urllib.parse import quote
 from nicegui import ui
 
 from eventflow.domain.access_codes import MAX_CODES_PER_BATCH, AccessCode, codes_csv
-from eventflow.domain.errors import DomainError, ValidationFailed
+from eventflow.domain.errors import DomainError, NotFound, ValidationFailed
 from eventflow.domain.links import event_url
 from eventflow.domain.models import Event, Organizer, Tier
 from eventflow.i18n import N_, _, error_text
@@ -111,7 +111,10 @@ class CodesPanel:
         def read() -> tuple[list[Tier], list[AccessCode]]:
             return self.services.queries.tiers(event_id), self.codes.list(organizer_id, event_id)
 
-        tiers, codes = await self.services.off_loop(read)
+        try:
+            tiers, codes = await self.services.off_loop(read)
+        except NotFound:  # the draft was deleted meanwhile (its editor is on the way to the dashboard)
+            return
         self.tiers = {t.id: t for t in tiers}
         self.show(codes)
         self.new_form(tiers)
