@@ -1,5 +1,6 @@
 """The editor's "Fair sale" card (issue 13, domain/sale_settings.py): one standing hold per buyer, drop mode,
-and the waiting room for a hot on-sale (when the sale opens, admissions per minute)."""
+the waiting room for a hot on-sale (when the sale opens, admissions per minute) and the cap on tickets per buyer
+(domain/buyer_caps.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def sale_settings_panel(services: Services, organizer: Organizer, event: Event) 
             "type=datetime-local data-testid=room-opens")
         rate = ui.number(_("Admissions per minute (empty: worked out from capacity and hold length)"),
                          min=1, step=1, format="%d").classes("w-full")
+        cap = ui.number(_("Tickets per buyer, held or bought (empty: no limit)"), min=1, step=1, format="%d").classes(
+            "w-full").props("data-testid=buyer-cap")
         note = ui.label("").classes("text-sm")
 
         def show(settings: SaleSettings) -> None:
@@ -41,6 +44,7 @@ def sale_settings_panel(services: Services, organizer: Organizer, event: Event) 
             room.set_value(settings.waiting_room)
             opens.set_value(settings.opens_at.astimezone(zone).strftime(LOCAL_FORMAT) if settings.opens_at else "")
             rate.set_value(settings.admissions_per_minute)
+            cap.set_value(settings.max_tickets_per_buyer)
 
         async def load() -> None:  # after the page is built: the editor's build is not async
             show(await services.off_loop(rules.stored, event.id))
@@ -51,7 +55,8 @@ def sale_settings_panel(services: Services, organizer: Organizer, event: Event) 
         def save_owned() -> SaleSettings:
             services.catalog.own_event(organizer.id, event.id)
             return rules.save(SaleSettings(event.id, bool(one_hold.value), bool(drop.value), bool(room.value),
-                                           opening(opens.value, zone), int(rate.value) if rate.value else None))
+                                           opening(opens.value, zone), int(rate.value) if rate.value else None,
+                                           int(cap.value) if cap.value else None))
 
         async def save() -> None:
             if (settings := await saved_with_note(note, services.off_loop(save_owned), _("Saved."))) is not None:
