@@ -10,6 +10,7 @@ from typing import Protocol
 from eventflow.domain.access_codes import AccessCodeStore
 from eventflow.domain.attendees import AttendeeStore
 from eventflow.domain.discovery import DiscoveryStore
+from eventflow.domain.door_pace import DoorPaceFigures
 from eventflow.domain.event_changes import EventChange
 from eventflow.domain.flyers import FlyerStore
 from eventflow.domain.follows import FollowStore
@@ -272,6 +273,10 @@ class Store(AccessCodeStore, TrafficStore, AttendeeStore, SaleSettingsStore, Wai
         """Admissions per tier and per 5-minute slot from the slot `since` on (counted by `admit` when it
         records a first check-in) and the `recent` latest check-ins, newest first, with their holders'
         names: equal to `door_summary_of` over `list_checkins`. Reads at most `recent` check-ins."""
+
+    def door_pace(self, event_id: str) -> DoorPaceFigures:
+        """The door's pace aggregates (domain/door_pace.py), kept by `admit` in the write of each first
+        check-in: equal to `pace_of` over the event's first check-ins in the order they were recorded."""
 
     def orders_page(
         self, event_id: str, after: tuple[datetime, str] | None, limit: int, search: str = "",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from eventflow.domain.door_pace import DoorPaceFigures
 from eventflow.domain.errors import NotFound
 from eventflow.domain.event_changes import EventChange
 from eventflow.domain.models import (
@@ -182,6 +183,10 @@ class Queries:
 
     def checkins(self, event_id: str) -> list[CheckIn]:
         return self._store.list_checkins(event_id)
+
+    def door_pace(self, event_id: str) -> DoorPaceFigures:
+        """The door's pace aggregates (domain/door_pace.py): read in a time that does not grow with check-ins."""
+        return self._store.door_pace(event_id)
 
     def double_admissions(self, event_id: str) -> list[DoubleAdmission]:
         return self._store.list_double_admissions(event_id)

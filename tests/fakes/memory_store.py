@@ -51,6 +51,7 @@ from tests.fakes.memory_cancellations import InMemoryCancellationsMixin
 from tests.fakes.memory_daily_exports import InMemoryDailyExportsMixin
 from tests.fakes.memory_discovery import InMemoryDiscoveryMixin
 from tests.fakes.memory_disputes import InMemoryDisputesMixin
+from tests.fakes.memory_door_pace import InMemoryDoorPaceMixin
 from tests.fakes.memory_flyers import InMemoryFlyersMixin
 from tests.fakes.memory_my_tickets import InMemoryMyTicketsMixin
 from tests.fakes.memory_outbox import InMemoryOutboxMixin
@@ -68,7 +69,8 @@ class InMemoryStore(InMemoryPaymentsMixin, InMemoryOutboxMixin, InMemoryCancella
                     InMemoryDisputesMixin, InMemoryFlyersMixin, InMemoryDiscoveryMixin,
                     InMemoryAccessCodesMixin, InMemoryTrafficMixin, InMemoryAttendeesMixin,
                     InMemoryWaitingRoomMixin, InMemoryWaitlistMixin, InMemoryTransfersMixin, InMemoryDailyExportsMixin,
-                    InMemoryMyTicketsMixin, InMemorySuggestionDismissalsMixin):
+                    InMemoryMyTicketsMixin, InMemorySuggestionDismissalsMixin,
+                    InMemoryDoorPaceMixin):
     """`Store` and `PaymentStore` in dicts; one lock makes each call atomic."""
 
     inline_safe = True  # every call is a few dict operations; see Store.inline_safe

@@ -39,6 +39,7 @@ from eventflow.domain.sales_stats import (
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.dynamodb.client import ConditionFailed, Item, TableClient, key
+from eventflow.store.dynamodb.door_pace import pace_updates
 from eventflow.store.dynamodb.items import checkin_from, checkin_item, checkin_value, n, order_from, s, ticket_from
 from eventflow.store.dynamodb.orders import orders_index
 from eventflow.store.dynamodb.transfers import still_transfers
@@ -131,6 +132,7 @@ def admit_counted(client: TableClient, checkin: CheckIn, transfers: int | None =
                  {"admitted": 1}),
             _add(client.table_name, checkin.event_id, f"ADMITTED#{tier_id}", {"admitted": 1}),
             {"Put": {"TableName": client.table_name, "Item": recent}},
+            *pace_updates(client, checkin),  # the door's pace per minute and device (door_pace.py)
             *([] if transfers is None else [still_transfers(client.table_name, checkin.ticket_id, transfers)]),
         ])
     except ConditionFailed as refused:

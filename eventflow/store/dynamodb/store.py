@@ -39,6 +39,7 @@ from eventflow.store.dynamodb.deletions import DynamoDeletionsMixin
 from eventflow.store.dynamodb.discovery import DynamoDiscoveryMixin
 from eventflow.store.dynamodb.disputes import DynamoDisputesMixin
 from eventflow.store.dynamodb.door import DynamoDoorMixin
+from eventflow.store.dynamodb.door_pace import DynamoDoorPaceMixin
 from eventflow.store.dynamodb.flyers import DynamoFlyersMixin
 from eventflow.store.dynamodb.inventory import DynamoInventoryMixin
 from eventflow.store.dynamodb.items import (
@@ -72,7 +73,8 @@ class DynamoStore(DynamoInventoryMixin, DynamoDoorMixin, DynamoPaymentsMixin,
                   DynamoDisputesMixin, DynamoFlyersMixin, DynamoDiscoveryMixin,
                   DynamoAccessCodesMixin, DynamoDeletionsMixin, DynamoTrafficMixin, DynamoAttendeesMixin,
                   DynamoWaitingRoomMixin, DynamoTransfersMixin, DynamoWaitlistMixin, DynamoDailyExportsMixin,
-                  DynamoMyTicketsMixin, DynamoSuggestionDismissalsMixin):
+                  DynamoMyTicketsMixin, DynamoSuggestionDismissalsMixin,
+                  DynamoDoorPaceMixin):
     """`Store` and `PaymentStore` on one DynamoDB table (create it with `create_table()` or
     `python -m eventflow.store.dynamodb.table`).
 

@@ -30,6 +30,7 @@ from eventflow.domain.sales_stats import (
 from eventflow.store.codec import instant_to_text as t2s
 from eventflow.store.codec import text_to_instant as s2t
 from eventflow.store.sqlite.database import SqliteDatabase
+from eventflow.store.sqlite.door_pace import count_scan
 from eventflow.store.sqlite.rows import checkin_from, order_from, ticket_from
 
 # One row per (event, tier, hour): tickets/gross/fees count the tier's valid tickets sold that hour;
@@ -148,6 +149,7 @@ def count_admission(db: sqlite3.Connection, checkin: CheckIn, created: bool) -> 
         tier_id = row["tier_id"] if row else ""
         db.execute(_ADD_ADMISSION, (checkin.event_id, tier_id, t2s(arrival_slot(checkin.scanned_at))))
         db.execute(_ADD_ADMISSION_TOTAL, (checkin.event_id, tier_id))
+        count_scan(db, checkin)  # the door's pace per minute and device (store/sqlite/door_pace.py)
 
 
 class SqliteSalesStatsMixin(SqliteDatabase):

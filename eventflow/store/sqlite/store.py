@@ -39,6 +39,7 @@ from eventflow.store.sqlite.database import SCHEMA
 from eventflow.store.sqlite.deletions import SqliteDeletionsMixin
 from eventflow.store.sqlite.discovery import DISCOVERY_SCHEMA, SqliteDiscoveryMixin
 from eventflow.store.sqlite.disputes import DISPUTES_SCHEMA, SqliteDisputesMixin
+from eventflow.store.sqlite.door_pace import SqliteDoorPaceMixin
 from eventflow.store.sqlite.flyers import FLYERS_SCHEMA, SqliteFlyersMixin
 from eventflow.store.sqlite.inventory import BUYER_HOLDS_SCHEMA, SqliteInventoryMixin
 from eventflow.store.sqlite.my_tickets import SqliteMyTicketsMixin
@@ -70,7 +71,8 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
                   SqliteCancellationsMixin, SqliteDisputesMixin, SqliteFlyersMixin, SqliteDiscoveryMixin,
                   SqliteAccessCodesMixin, SqliteDeletionsMixin, SqliteTrafficMixin, SqliteAttendeesMixin,
                   SqliteWaitingRoomMixin, SqliteWaitlistMixin, SqliteTransfersMixin, SqliteDailyExportsMixin,
-                  SqliteMyTicketsMixin, SqliteSuggestionDismissalsMixin):
+                  SqliteMyTicketsMixin, SqliteSuggestionDismissalsMixin,
+                  SqliteDoorPaceMixin):
     """`Store` and `PaymentStore` on one SQLite file (created with its schema on first open)."""
 
     inline_safe = True  # a reserve is ~0.1 ms of local work; see Store.inline_safe
@@ -93,6 +95,7 @@ class SqliteStore(SqliteInventoryMixin, SqlitePaymentsMixin, SqliteOutboxMixin, 
         self.add_missing_column("follows", "language", "TEXT")  # a follower's mails' language
         self.add_missing_column("organizers", "language", "TEXT")  # the organizer's mails' language
         self.prepare_sales_stats()
+        self.prepare_door_pace()  # issue 18: the door's pace per minute and device
         self.prepare_transfers()  # issue 17: ticket transfers
         self.prepare_my_tickets()  # issue 17: My tickets index, sign-in links, pass settings
         self.prepare_suggestion_dismissals()  # issue 18: dismissed pricing suggestions
