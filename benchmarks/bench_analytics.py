@@ -111,7 +111,8 @@ def write_orders(db_path: Path, seeded: Seeded, tiers: list[tuple[str, int]], or
     db.executemany("INSERT INTO checkins (ticket_id, event_id, device_id, scanned_at, nonce, offline, received_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?)", checkin_rows)
     db.executemany("UPDATE tiers SET sold = sold + ? WHERE id = ?", [(q, t) for t, q in sold.items()])
-    for table in ("sales_stats", "door_stats", "sales_totals", "door_totals"):
+    for table in ("sales_stats", "door_stats", "sales_totals", "door_totals",
+                  "door_pace_minutes", "door_pace_gaps", "door_pace_devices"):  # the door's pace: rebuilt too
         db.execute(f"DROP TABLE IF EXISTS {table}")
     db.execute("COMMIT")
     db.close()

@@ -14,7 +14,8 @@ from eventflow.adapters.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx
 from eventflow.api.deps import OrganizerDep, ServicesDep, resource_router
 from eventflow.api.errors import ERRORS
 from eventflow.api.schemas import json_response
-from eventflow.domain.attendance import attendance_of, with_attendance
+from eventflow.domain.attendance import with_attendance
+from eventflow.domain.door_pace import attendance_from
 from eventflow.domain.event_analytics import analytics_json
 from eventflow.domain.sales_advice import advice_json
 
@@ -60,7 +61,10 @@ def event_analytics(event_id: str, app: ServicesDep, organizer_id: OrganizerDep)
     # forecast, back-test and suggestions (issue 18): from the whole sale's hours and the organizer's past events
     body.update(advice_json(app.sales_advice.read(event, figures.tiers, figures.sales,
                                                   app.traffic.figures(event_id))))
-    return json_response(with_attendance(body, attendance_of(event, figures, app.queries.checkins(event_id), now)))
+    # the door's pace from the store's aggregates, read in a time independent of the check-ins (door_pace.py)
+    attendance = attendance_from(event, figures, app.queries.door_pace(event_id),
+                                 lambda: app.queries.checkins(event_id), now)
+    return json_response(with_attendance(body, attendance))
 
 
 @router.post("/events/{event_id}/analytics/suggestions/{key}/dismiss", responses=ERRORS)

@@ -3,11 +3,10 @@ the busiest minute with the doors it needed at the devices' measured pace, and t
 until the event has ended). Figures from domain/attendance.py.
 
 Built under the door panel and updated in place like it: the no-show table follows every refresh of the
-dashboard (its figures are the aggregates the dashboard has already read). The check-ins are read once when the
-page opens; after that an admission arrives with the door summary's latest scans, which the panel adds to those
-it keeps, so a refresh costs the store nothing more. Only when the kept scans do not add up to the admissions
-counted (a burst beyond the latest few, an offline upload of older scans) does the panel read every check-in
-again. Heatmap and peak are recomputed at most once every REDRAW_EVERY seconds (the last change always drawn).
+dashboard (its figures are the aggregates the dashboard has already read). Heatmap, pace and peak come from the
+door-pace aggregates the store keeps with each check-in (domain/door_pace.py): read when the page opens and again
+after an admission, at most once every REDRAW_EVERY seconds (the last change always drawn), in a time that does
+not grow with the check-ins (the full scan only for an event whose check-ins predate the aggregates).
 Labels carry the day when the slots span midnight, so nothing here assumes an hour of the day."""
 
 from __future__ import annotations
@@ -20,9 +19,10 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from eventflow.domain.attendance import DeviceRate, DoorHeat, NoShow, Peak, door_pace, tier_no_shows
-from eventflow.domain.models import CheckIn, Event
-from eventflow.domain.sales_stats import DoorSummary, EventFigures
+from eventflow.domain.attendance import DeviceRate, DoorHeat, NoShow, Peak, tier_no_shows
+from eventflow.domain.door_pace import read_pace
+from eventflow.domain.models import Event
+from eventflow.domain.sales_stats import EventFigures
 from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import chart_separators, device_words, number, percent
 from eventflow.pages.components.live_refresh import LiveRefresh
@@ -30,7 +30,7 @@ from eventflow.pages.components.marks import day_and_time, translated
 from eventflow.services import Services
 
 END_WATCH = 24 * 3600  # seconds: a page open within a day of the event's end says when the no-shows are final
-REDRAW_EVERY = 2.0  # seconds: a busy door admits several people a second; the check-ins are read once per redraw
+REDRAW_EVERY = 2.0  # seconds: a busy door admits several people a second; the pace is read once per redraw
 STILL = {"displayModeBar": False}  # no zoom toolbar over the cells (it covers them on a phone)
 # Empty cells near white, any admission visibly blue, the busiest darkest (plotly.js' own "Blues" runs dark to light).
 HEAT_COLOURS = ((0, "#f8fafc"), (0.0001, "#dbeafe"), (1, "#1e3a8a"))
@@ -99,14 +99,12 @@ def no_show_rows(rows: Sequence[NoShow]) -> list[dict[str, Any]]:
 
 
 class AttendancePanel:
-    """Built by `create` (it reads the check-ins first); `show` is the dashboard's per-refresh hook."""
+    """Built by `create` (it reads the door's pace first); `show` is the dashboard's per-refresh hook."""
 
-    def __init__(self, services: Services, event: Event, figures: EventFigures, checkins: Sequence[CheckIn],
-                 pace: Pace) -> None:
+    def __init__(self, services: Services, event: Event, figures: EventFigures, pace: Pace) -> None:
         self.services, self.event, self.zone = services, event, ZoneInfo(event.timezone)
         self.client = ui.context.client
-        self.checkins = {checkin.ticket_id: checkin for checkin in checkins}  # the first admission per ticket
-        self.complete = True  # the kept check-ins add up to the admissions the door summary counts
+        self.figures = figures
         self.reload = LiveRefresh(self.load, f"attendance {event.id}")
         with ui.card().classes("w-full gap-2").props("data-testid=attendance-panel"):
             ui.label(_("When they arrive")).classes("text-lg font-semibold")
@@ -128,8 +126,7 @@ class AttendancePanel:
     @classmethod
     async def create(cls, services: Services, event: Event, figures: EventFigures) -> AttendancePanel:
         """The dashboard's one-line hook."""
-        checkins = await services.off_loop(services.queries.checkins, event.id)
-        return cls(services, event, figures, checkins, await services.off_loop(door_pace, checkins))
+        return cls(services, event, figures, await services.off_loop(pace_now, services, event.id, figures))
 
     def show(self, figures: EventFigures, admitted: bool) -> None:
         """Every refresh: the no-shows in place; after an admission, a re-read of the door's pace."""
@@ -140,20 +137,10 @@ class AttendancePanel:
         if rows != self.table.rows:
             self.table.rows = rows
         if admitted:
-            self.take(figures.door)
             self.reload()
 
-    def take(self, door: DoorSummary) -> None:
-        """Keep the latest scans; whether the kept ones are now every admission the door counted."""
-        self.checkins.update((a.checkin.ticket_id, a.checkin) for a in door.recent)
-        self.complete = len(self.checkins) >= sum(count for _tier, count in door.admitted)
-
     async def load(self) -> None:
-        if not self.complete:  # scans were missed between two refreshes: read them all, once
-            self.complete = True
-            fresh = await self.services.off_loop(self.services.queries.checkins, self.event.id)
-            self.checkins.update((checkin.ticket_id, checkin) for checkin in fresh)
-        pace = await self.services.off_loop(door_pace, list(self.checkins.values()))
+        pace = await self.services.off_loop(pace_now, self.services, self.event.id, self.figures)
         if self.client.is_deleted:
             return
         self.draw(pace)
@@ -165,3 +152,8 @@ class AttendancePanel:
         self.chart.set_visibility(bool(heat.slots))
         self.chart.update()
         self.peak.set_text(peak_words(peak, self.zone))
+
+
+def pace_now(services: Services, event_id: str, figures: EventFigures) -> Pace:
+    """The door's pace from the store's aggregates (the check-ins only for an event recorded before them)."""
+    return read_pace(figures, services.queries.door_pace(event_id), lambda: services.queries.checkins(event_id))
