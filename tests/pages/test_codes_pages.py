@@ -100,6 +100,7 @@ async def test_have_a_code_applies_one_by_hand(site: Site) -> None:
     event, (_entry, _vip), _ = vip_event(site)
     user = site.user
     await user.open(f"/e/{event.slug}")
+    element(user, "code-entry").open()  # the form is built when "Have a code?" is first opened
     by_testid(user, "code-input").type("wrong-one")
     by_testid(user, "code-apply").click()
     await until(lambda: "not valid" in element(user, "code-message").text)

@@ -108,17 +108,29 @@ class CodeEntry:
         if offer.code is not None:
             self.applied(offer.code, event)
             return
-        with ui.expansion(_("Have a code?"), icon="confirmation_number", value=bool(problem)).classes(
-                "w-full rounded-lg bg-white shadow").props("dense data-testid=code-entry"):
+        # The form inside is built when the buyer first opens "Have a code?" (at once when a code in the
+        # link was refused): most buyers never do, and every element costs memory on every open page.
+        self.problem, self.typed = problem, typed
+        self.box = ui.expansion(_("Have a code?"), icon="confirmation_number", on_value_change=self.build).classes(
+            "w-full rounded-lg bg-white shadow").props("dense data-testid=code-entry")
+        self.built = False
+        if problem:
+            self.box.open()
+
+    def build(self) -> None:
+        if self.built or not self.box.value:
+            return
+        self.built = True
+        with self.box:
             with ui.row().classes("w-full items-start no-wrap gap-2"):
-                self.field = ui.input(_("Access or promo code"), value=(typed or "").strip()[:MAX_SHOWN]).props(
+                self.field = ui.input(_("Access or promo code"), value=(self.typed or "").strip()[:MAX_SHOWN]).props(
                     "outlined dense autocapitalize=characters autocomplete=off spellcheck=false maxlength=60 "
                     "data-testid=code-input").classes("grow")
                 self.field.on("keydown.enter", self.apply)
                 ui.button(_("Apply"), on_click=self.apply).props("data-testid=code-apply")
-            self.message = ui.label(problem or "").classes("text-red-700 font-medium").props(
+            self.message = ui.label(self.problem or "").classes("text-red-700 font-medium").props(
                 "data-testid=code-message role=alert")
-            self.message.set_visibility(bool(problem))
+            self.message.set_visibility(bool(self.problem))
 
     def applied(self, code: AccessCode, event: Event) -> None:
         with ui.row().classes("w-full items-center no-wrap gap-2 p-3 rounded-lg bg-violet-50 text-violet-950") \
