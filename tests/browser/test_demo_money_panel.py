@@ -59,6 +59,8 @@ def test_a_test_mode_refund_from_the_money_panel(app_url: str, browser) -> None:
     assert "1/2 valid" in by_testid(organizer, f"card-order-{orders['Nina Simone']}").text
     assert "£60.00 would be paid" in by_testid(organizer, "test-payout").text
     screenshot(organizer, "money-panel-test-mode-desktop", "money-panel")
+    screenshot(organizer, "sales-chart-desktop", "sales-chart")  # issue 18's charts, each at both sizes
+    screenshot(organizer, "forecast-panel-desktop", "forecast-panel")
 
     phone = browser(PHONE)
     phone.get(f"{app_url}/login")  # the same login: the desktop's session cookie
@@ -76,3 +78,4 @@ def test_a_test_mode_refund_from_the_money_panel(app_url: str, browser) -> None:
     # "19:05", or "30 Nov 23:55" when the hour shown crosses midnight (a test run just after 00:00)
     assert all(re.fullmatch(r"(\d\d [A-Z][a-z]{2} )?\d\d:\d\d", label) for label in labels), labels
     screenshot(phone, "event-dashboard-phone")
+    screenshot(phone, "sales-chart-phone", "sales-chart")
