@@ -34,7 +34,7 @@ REDRAW_EVERY = 2.0  # seconds: a busy door admits several people a second; the p
 STILL = {"displayModeBar": False}  # no zoom toolbar over the cells (it covers them on a phone)
 # Empty cells near white, any admission visibly blue, the busiest darkest (plotly.js' own "Blues" runs dark to light).
 HEAT_COLOURS = ((0, "#f8fafc"), (0.0001, "#dbeafe"), (1, "#1e3a8a"))
-NAME_LENGTH = 14  # a device's name on the axis; the whole name shows on hover (a phone has ~390 px for it all)
+NAME_LENGTH = 20  # "Front door · phone-a" whole on the axis; the full name shows on hover (a phone has ~390 px)
 NO_SHOW_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key == "tier" else "right"}
                    for key, label in (("tier", N_("Tier")), ("sold", N_("Sold")), ("admitted", N_("Admitted")),
                                       ("absent", N_("No-shows")), ("rate", N_("No-show rate")))]
