@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_dashboard import write_orders
 from bench_loop_stall import Seeded
 from common import ROOT, PySpy, Server, Targets, http_json, percentile, print_machine
 
@@ -71,52 +72,6 @@ def seed(url: str) -> tuple[Seeded, str, list[tuple[str, int]]]:
     status, body = http_json("POST", f"{url}/api/v1/events/{event['id']}/publish", None, token)
     assert status == 200, (status, body)
     return Seeded(event["id"], event["slug"], tiers[0][0], email), token, tiers
-
-
-def write_orders(db_path: Path, seeded: Seeded, tiers: list[tuple[str, int]], orders: int, days: float,
-                 checkins: int) -> int:
-    """Orders, tickets and check-ins as the store writes them (its own row codec), sold counts bumped, the
-    sales aggregates dropped so that opening the file rebuilds them from the rows (bench_dashboard.py's way)."""
-    from eventflow.domain.models import Buyer, Order, Ticket
-    from eventflow.domain.money import platform_fee_minor
-    from eventflow.store.codec import instant_to_text as t2s
-    from eventflow.store.sqlite.rows import order_row, ticket_row
-
-    now = datetime.now(UTC)
-    start = now - timedelta(days=days)
-    order_rows, ticket_rows, checkin_rows = [], [], []
-    sold: Counter[str] = Counter()
-    for n in range(orders):
-        tier_id, price = tiers[n % len(tiers)]
-        fee = platform_fee_minor(price, "EUR")
-        order_id = f"ord_bench{n:07d}"
-        created = start + (now - start) * n / orders
-        tickets = tuple(Ticket(f"tkt_bench{n:07d}_{k}", order_id, seeded.event_id, tier_id, f"Buyer {n}", "key",
-                               "secret", price_minor=price, fee_minor=fee) for k in range(1 + n % 3))
-        order = Order(order_id, f"res_bench{n:07d}", seeded.event_id, Buyer(f"buyer{n}@example.com", f"Buyer {n}"),
-                      "EUR", price * len(tickets), fee * len(tickets), (price + fee) * len(tickets), created, "demo",
-                      tickets)
-        order_rows.append(order_row(order))
-        ticket_rows += [ticket_row(t)[:10] for t in tickets]
-        sold[tier_id] += len(tickets)
-        if len(checkin_rows) < checkins:
-            checkin_rows.append((tickets[0].id, seeded.event_id, "door-1", t2s(created), f"nonce{n}", 0, t2s(created)))
-    db = sqlite3.connect(db_path, isolation_level=None)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(orders)")][:len(order_rows[0])]
-    db.execute("BEGIN")
-    db.executemany(f"INSERT INTO orders ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                   order_rows)
-    db.executemany("INSERT INTO tickets (id, order_id, event_id, tier_id, holder_name, access_key, secret, status, "
-                   "price_minor, fee_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ticket_rows)
-    db.executemany("INSERT INTO checkins (ticket_id, event_id, device_id, scanned_at, nonce, offline, received_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?)", checkin_rows)
-    db.executemany("UPDATE tiers SET sold = sold + ? WHERE id = ?", [(q, t) for t, q in sold.items()])
-    for table in ("sales_stats", "door_stats", "sales_totals", "door_totals",
-                  "door_pace_minutes", "door_pace_gaps", "door_pace_devices"):  # the door's pace: rebuilt too
-        db.execute(f"DROP TABLE IF EXISTS {table}")
-    db.execute("COMMIT")
-    db.close()
-    return len(ticket_rows)
 
 
 def seed_traffic(db_path: Path, event_id: str, tiers: list[tuple[str, int]], orders: int, views: int,
@@ -354,7 +309,7 @@ def main() -> int:
     data_dir = server.data_dir
     try:
         started = time.perf_counter()
-        tickets = write_orders(server.db_path, seeded, tiers, args.orders, days=20, checkins=args.orders // 2)
+        tickets = abs(write_orders(server.db_path, seeded, tiers, args.orders, days=20, checkins=args.orders // 2))
         print(f"seeded {args.orders:,} orders ({tickets:,} tickets) in {time.perf_counter() - started:.1f} s")
         seed_traffic(server.db_path, seeded.event_id, tiers, args.orders, args.views, args.refunds)
         in_process(server.db_path, seeded.event_id, args.reads, targets)

@@ -101,13 +101,15 @@ def write_orders(db_path: Path, seeded: Seeded, tiers: list[tuple[str, int]], or
                       "EUR", price * len(tickets), fee * len(tickets), (price + fee) * len(tickets), created, "demo",
                       tickets)
         order_rows.append(order_row(order))
-        ticket_rows += [ticket_row(t) for t in tickets]
+        ticket_rows += [ticket_row(t)[:10] for t in tickets]  # the columns named below; later ones default
         sold[tier_id] += len(tickets)
         if len(checkin_rows) < checkins:
             checkin_rows.append((tickets[0].id, seeded.event_id, "door-1", t2s(created), f"nonce{n}", 0, t2s(created)))
     db = sqlite3.connect(db_path, isolation_level=None)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(orders)")][:len(order_rows[0])]
     db.execute("BEGIN")
-    db.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", order_rows)
+    db.executemany(f"INSERT INTO orders ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                   order_rows)
     db.executemany("INSERT INTO tickets (id, order_id, event_id, tier_id, holder_name, access_key, secret, status, "
                    "price_minor, fee_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ticket_rows)
     db.executemany("INSERT INTO checkins (ticket_id, event_id, device_id, scanned_at, nonce, offline, received_at)"
@@ -115,7 +117,8 @@ def write_orders(db_path: Path, seeded: Seeded, tiers: list[tuple[str, int]], or
     db.executemany("UPDATE tiers SET sold = sold + ? WHERE id = ?", [(q, t) for t, q in sold.items()])
     aggregates = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sales_stats'").fetchone() is not None
     if aggregates:  # as a file from before the aggregates: opening it fills them from these rows
-        for table in ("sales_stats", "door_stats", "sales_totals", "door_totals"):
+        for table in ("sales_stats", "door_stats", "sales_totals", "door_totals",
+                      "door_pace_minutes", "door_pace_gaps", "door_pace_devices"):  # the door's pace too
             db.execute(f"DROP TABLE IF EXISTS {table}")
     db.execute("COMMIT")
     db.close()
