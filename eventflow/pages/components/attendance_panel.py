@@ -114,9 +114,11 @@ class AttendancePanel:
                 .props("data-testid=attendance-heatmap")
             self.peak = ui.label().classes("text-sm").props("data-testid=attendance-peak")
             self.no_show_title = ui.label().classes("font-medium").props("data-testid=no-show-title")
-            with ui.element("div").classes("w-full overflow-x-auto"):  # five columns: scrolls on a phone
+            with ui.element("div").classes("w-full overflow-x-auto"):  # a long tier name still has a way out
+                # wrapped headers ("No-show / rate") and tier names: the five columns fit a 390 px phone
                 self.table = ui.table(columns=translated(NO_SHOW_COLUMNS), rows=[], row_key="id") \
-                    .classes("w-full").props("flat dense data-testid=no-show-table")
+                    .classes("w-full max-sm:[&_th]:!px-1 max-sm:[&_td]:!px-1") \
+                    .props("flat dense wrap-cells data-testid=no-show-table")
         self.draw(pace)
         self.show(figures, admitted=False)
         left = (event.ends_at - services.ticketing.clock.now()).total_seconds()

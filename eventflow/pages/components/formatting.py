@@ -130,6 +130,18 @@ def percent(share: float | None, decimals: int = 1) -> str:
     return format_percent(share, pattern, locale=locale)
 
 
+def rate(share: float | None) -> str:
+    """A rate as an organizer reads it: `100%`, `12.5%`, `4.2%` (at most one decimal, never a trailing `.0`),
+    in the locale's own pattern (`12,5 %` for German readers); `—` for none."""
+    if share is None:
+        return "—"
+    locale = current_visitor().format_locale
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    if "." not in pattern:  # `#` drops a zero decimal: 100% and 5%, not 100.0% and 5.0%
+        pattern = pattern.replace("0", "0.#", 1)
+    return format_percent(share, pattern, locale=locale)
+
+
 def chart_separators() -> str:
     """Plotly's `layout.separators` (decimal mark, then thousands) in the visitor's locale: its axes and
     hover labels then read `1.234,5` for German readers instead of `1,234.5`."""

@@ -24,7 +24,10 @@ from eventflow.services import Services
 
 VIEWS_SECONDS = 5.0  # page views reach the store every few seconds (app/traffic_job.py)
 STILL = {"displayModeBar": False}
-COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key == "source" else "right"}
+PHONE_HIDDEN = {"views", "visitors", "tickets", "first_orders"}  # the other five fit a 390 px phone (the chart
+NARROW_CELLS = "max-sm:[&_th]:!px-1 max-sm:[&_td]:!px-1"  # shows visitors); less padding between them there
+COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key == "source" else "right",
+            **({"classes": "max-sm:hidden", "headerClasses": "max-sm:hidden"} if key in PHONE_HIDDEN else {})}
            for key, label in (("source", N_("Source")), ("views", N_("Views")), ("visitors", N_("Visitors")),
                               ("holds", N_("Holds")), ("orders", N_("Paid orders")), ("tickets", N_("Tickets")),
                               ("revenue", N_("Revenue")), ("conversion", N_("Conversion")),
@@ -32,7 +35,7 @@ COLUMNS = [{"name": key, "label": label, "field": key, "align": "left" if key ==
 
 
 def percent(value: float | None) -> str:
-    return formatting.percent(value)  # `12.5%`, `12,5 %`: the visitor's way
+    return formatting.rate(value)  # `100%`, `4.2%`, `4,2 %`: as an organizer reads a rate
 
 
 def source_rows(figures: list[SourceFigures], currency: str) -> list[dict[str, Any]]:
@@ -53,7 +56,7 @@ def funnel_figure(figures: list[SourceFigures]) -> dict[str, Any]:
     data = [{"type": "bar", "orientation": "h", "name": label, "y": names, "x": tuple(getattr(f, field) for f in shown)}
             for field, label in (("visitors", _("Visitors")), ("holds", _("Holds")), ("orders", _("Paid orders")))]
     layout: dict[str, Any] = {
-        "barmode": "group", "height": 120 + 60 * max(len(shown), 1), "margin": {"l": 10, "r": 10, "t": 30, "b": 30},
+        "barmode": "group", "height": 140 + 60 * max(len(shown), 1), "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "yaxis": {"automargin": True, "autorange": "reversed"}, "xaxis": {"rangemode": "tozero", "automargin": True},
     }
@@ -95,7 +98,7 @@ class SourcesPanel:
                        "that first brought them.")).classes("text-sm text-slate-600")
             self.link_maker()
             self.table = ui.table(columns=translated(COLUMNS), rows=source_rows(figures, self.event.currency),
-                                  row_key="source").classes("w-full") \
+                                  row_key="source").classes(f"w-full {NARROW_CELLS}") \
                 .props("flat dense wrap-cells data-testid=sources-table")
             self.chart = ui.plotly(funnel_figure(figures)).classes("w-full").props("data-testid=sources-chart")
 
