@@ -42,7 +42,7 @@ def register(services: Services) -> None:
             try:
                 app.storage.user[SESSION_KEY] = await services.off_loop(mine.sign_in, token)
             except DomainError:
-                with frame(_("My tickets")), ui.card().classes("w-full max-w-md mx-auto gap-3"):
+                with frame(_("My tickets"), organizer_login=False), ui.card().classes("w-full max-w-md mx-auto gap-3"):
                     ui.label(_("This sign-in link has expired or was used already.")).classes(
                         "text-red-700").props("data-testid=my-tickets-invalid role=alert")
                     ask_form(services)
@@ -50,7 +50,7 @@ def register(services: Services) -> None:
             ui.navigate.to("/my-tickets")  # the token leaves the address bar and the history
             return
         email = signed_in(services)
-        with frame(_("My tickets")):
+        with frame(_("My tickets"), organizer_login=False):
             if email is None:
                 with ui.card().classes("w-full max-w-md mx-auto gap-3"):
                     ask_form(services)

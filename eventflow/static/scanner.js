@@ -361,6 +361,7 @@
     /* "transferred 10 min ago": a ticket handed on shortly before the door is worth a second look. */
     transferredWords(at) {
       const minutes = Math.max(0, Math.round((Date.now() - Date.parse(at)) / 60000));
+      if (Date.now() - Date.parse(at) < 60000) return fill("transferred just now", {});  /* not "0 min ago" */
       if (minutes < 120) return fill("transferred {minutes} min ago", { minutes });
       return fill("transferred {time}", { time: new Date(at).toLocaleString(WORDS._locale || undefined) });
     }

@@ -64,7 +64,9 @@ def test_transfer_in_the_wallet_then_an_offline_door_refuses_the_old_code(  # ty
     type_code(scanner, new_code)
     wait_result(scanner, "admitted", offline=True)
     detail = scanner.find_element(By.CSS_SELECTOR, '[data-testid="result"]').text
-    assert "Bo Friend" in detail and "transferred 0 min ago" in detail, detail
+    # Under a minute it says "just now" (not "0 min ago"); a slow machine may take a minute to get here.
+    assert "Bo Friend" in detail and ("transferred just now" in detail or " min ago" in detail), detail
+    assert "transferred 0 min" not in detail, detail
     screenshot(scanner, "transfer-door-phone")
     network(scanner, online=True)
     staff_auth = {"Authorization": f"Bearer {staff['token']}"}

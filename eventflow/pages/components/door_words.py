@@ -23,7 +23,8 @@ SCANNER_WORDS = (
     N_("This event is cancelled: every ticket is refused."),
     N_("at {time} by {device}"), N_("at {time}"), N_("this device"), N_("(checked offline)"), N_(" (in)"),
     N_("order {order}"), N_("already checked in"), N_("No camera — type or search"),
-    N_("transferred {minutes} min ago"), N_("transferred {time}"),  # issue 17: a ticket handed on
+    N_("transferred just now"), N_("transferred {minutes} min ago"),  # issue 17: a ticket handed on
+    N_("transferred {time}"),
 )
 DATE_LOCALES = {"en": "en-GB", "de": "de-DE", "es": "es-ES"}  # the event's date line (Intl.DateTimeFormat)
 

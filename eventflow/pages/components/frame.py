@@ -34,7 +34,9 @@ BRAND = ('<a href="/" class="nicegui-link no-underline text-inherit flex items-c
 
 
 @contextmanager
-def frame(title: str | None = None, organizer: Organizer | None = None) -> Iterator[ui.column]:
+def frame(title: str | None = None, organizer: Organizer | None = None,
+          organizer_login: bool = True) -> Iterator[ui.column]:
+    """`organizer_login=False` on a buyer's own pages (My tickets): their sign-in is not the organizers'."""
     ui.colors(primary=BRAND_COLOR)
     html_lang()
     ui.page_title(f"{title} · EventFlow" if title else "EventFlow")
@@ -44,22 +46,23 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
     with ui.header().classes("bg-white text-slate-900 shadow-sm items-center px-4 py-2 gap-x-1"):
         ui.html(BRAND, sanitize=False)  # one element, not three: each costs memory on every open page
         ui.space()
-        language_switcher("inline-flex max-sm:hidden", "language-switcher")  # a phone has it in the footer
+        # A buyer's phone has it in the footer (no room); an organizer's menu folds away to make room for it.
+        language_switcher("inline-flex" if organizer else "inline-flex max-sm:hidden", "language-switcher")
         if organizer is None:
             # The way in for organizers (a buyer never needs an account): sign up, or log in.
             nav_label = _("Organizers")
             with ui.element("nav").classes("flex items-center gap-1 text-sm").props(f'aria-label="{nav_label}"'):
                 my_tickets_link()  # a buyer's way back to every ticket of theirs (pages/my_tickets.py)
                 ui.link(_("For organizers"), "/signup").classes(HEADER_LINK).props("data-testid=header-organizers")
-                ui.link(_("Log in"), "/login").classes(HEADER_LINK + " font-semibold text-violet-800").props(
-                    "data-testid=header-login")
+                if organizer_login:
+                    ui.link(_("Log in"), "/login").classes(HEADER_LINK + " font-semibold text-violet-800").props(
+                        "data-testid=header-login")
         else:
             nav_label = _("Your account")
             with ui.element("nav").classes("flex items-center gap-1 text-sm").props(f'aria-label="{nav_label}"'):
-                ui.link(_("Dashboard"), "/dashboard").classes(HEADER_LINK)
-                ui.link(_("Account"), "/account").classes(HEADER_LINK)
-                logout_form(_("Log out"), "logout",
-                            "text-slate-700 underline cursor-pointer bg-transparent px-2 min-h-[44px]")
+                with ui.row().classes("items-center gap-1 max-sm:hidden"):
+                    account_links()
+                account_menu(nav_label)  # a phone: the same links behind one button, so the header stays one row
     width = "max-w-5xl" if organizer else "max-w-2xl"
     # <main>: screen readers jump straight to the page's own content, past the header.
     with ui.element("main").classes("w-full"), ui.column().classes(f"w-full {width} mx-auto px-4 py-4 gap-4") \
@@ -69,8 +72,27 @@ def frame(title: str | None = None, organizer: Organizer | None = None) -> Itera
     # slate-600 on slate-50 is 7.2:1 (slate-400 was 2.5:1, under WCAG's 4.5:1 for small text).
     with ui.element("footer").classes("w-full text-center text-xs text-slate-600 py-4"):
         ui.label(_("EventFlow · fair-trade ticketing for independent organizers"))
-        language_switcher("inline-flex sm:hidden mt-2", "language-switcher-footer")  # the header has no room on a phone
+        if organizer is None:  # an organizer's phone has it in the header
+            language_switcher("inline-flex sm:hidden mt-2", "language-switcher-footer")  # no room in the header
         currency_switcher()
+
+
+def account_links() -> None:
+    """An organizer's Dashboard, Account and Log out."""
+    ui.link(_("Dashboard"), "/dashboard").classes(HEADER_LINK)
+    ui.link(_("Account"), "/account").classes(HEADER_LINK)
+    logout_form(_("Log out"), "logout", "text-slate-700 underline cursor-pointer bg-transparent px-2 min-h-[44px]")
+
+
+def account_menu(label: str) -> None:
+    """The phone's menu button (sm:hidden) with the account links, one per line."""
+    with ui.button(icon="menu").props(f'flat round color=grey-9 aria-label="{escape(label)}" '
+                                      "data-testid=header-menu").classes("sm:hidden min-h-[44px] min-w-[44px]"):
+        with ui.menu(), ui.column().classes("gap-0 py-1 text-sm"):
+            ui.link(_("Dashboard"), "/dashboard").classes(HEADER_LINK + " px-4 w-full")
+            ui.link(_("Account"), "/account").classes(HEADER_LINK + " px-4 w-full")
+            logout_form(_("Log out"), "logout-menu",
+                        "text-slate-700 underline cursor-pointer bg-transparent px-4 min-h-[44px]")
 
 
 NOT_FOUND_THINGS = (N_("checkout"), N_("event"), N_("order"), N_("organizer"), N_("page"), N_("payment"),

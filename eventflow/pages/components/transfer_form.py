@@ -72,8 +72,24 @@ async def transfer_form(services: Services, ticket: Ticket, event: Event, key: s
             box.set_visibility(False)
             message.set_text(_("Ticket transferred to {name}. We emailed them their ticket.").format(
                 name=record.to_name))
-            message.classes(replace="text-emerald-800 font-semibold self-center text-center")
+            message.classes(replace="text-emerald-800 font-semibold text-lg text-center m-0")
+            done.classes(add="bg-white rounded border border-emerald-200 p-6")
+            for success_only in (tick, next_steps):
+                success_only.set_visibility(True)
 
         ui.button(_("Transfer ticket"), on_click=submit).props("unelevated data-testid=transfer-submit")
-    message = ui.label("").classes("text-sm").props("data-testid=transfer-message role=status")
-
+    # The message shows errors too; on success the box around it becomes the confirmation (with ways on).
+    with ui.column().classes("w-full max-w-md self-center items-center text-center gap-2") as done:
+        tick = ui.icon("check_circle", size="48px").classes("text-emerald-600").props('aria-hidden="true"')
+        message = ui.label("").classes("text-sm").props("data-testid=transfer-message role=status")
+        with ui.column().classes("items-center gap-2") as next_steps:
+            ui.label(_("This link and your old code no longer work.")).classes("text-sm text-slate-600")
+            with ui.row().classes("gap-3 justify-center"):
+                ui.link(_("My tickets"), "/my-tickets").classes(
+                    "no-underline bg-violet-800 text-white rounded px-4 min-h-[44px] inline-flex items-center"
+                ).props("data-testid=transfer-done-my-tickets")
+                ui.link(_("Event page"), f"/e/{event.slug}").classes(
+                    "no-underline text-violet-800 px-4 min-h-[44px] inline-flex items-center").props(
+                    "data-testid=transfer-done-event")
+    for success_only in (tick, next_steps):
+        success_only.set_visibility(False)
