@@ -10,7 +10,7 @@ from eventflow.domain.errors import DomainError, NotFound, SoldOut
 from eventflow.domain.links import checkout_path, order_path
 from eventflow.domain.models import ReservationStatus
 from eventflow.domain.payments.records import demo_payment_ref
-from eventflow.i18n import N_, _, error_text
+from eventflow.i18n import N_, _, error_text, ngettext
 from eventflow.pages.components.formatting import money
 from eventflow.pages.components.frame import frame, heading, not_found
 from eventflow.pages.components.session import redirect
@@ -38,7 +38,8 @@ def register(services: Services) -> None:
             with ui.card().classes("w-full items-center gap-3"):
                 ui.icon("credit_card", size="48px").classes("text-slate-500")
                 ui.label(money(reservation.total_minor, reservation.currency)).classes("text-3xl font-bold")
-                ui.label(_("Paying for {count} ticket(s), {email}").format(
+                ui.label(ngettext("Paying for {count} ticket, {email}", "Paying for {count} tickets, {email}",
+                                  reservation.quantity).format(
                     count=reservation.quantity, email=reservation.buyer.email)).classes(
                     "text-slate-600"
                 )

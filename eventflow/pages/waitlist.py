@@ -9,7 +9,7 @@ from eventflow.domain.errors import NotFound
 from eventflow.domain.links import checkout_path
 from eventflow.domain.waitlist import EntryView
 from eventflow.domain.waitlist_rules import EntryStatus
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, ngettext
 from eventflow.pages.components.formatting import local_moment
 from eventflow.pages.components.frame import frame, not_found
 from eventflow.services import Services
@@ -22,7 +22,9 @@ def status_words(view: EntryView) -> str:
         return _("You are number {position} on the waitlist for {count} ticket(s).").format(
             position=view.position, count=entry.quantity)
     if entry.status is EntryStatus.OFFERED:
-        return _("{count} ticket(s) are held for you. Claim them before the time runs out.").format(
+        return ngettext("{count} ticket is held for you. Claim it before the time runs out.",
+                        "{count} tickets are held for you. Claim them before the time runs out.",
+                        entry.offered_quantity).format(
             count=entry.offered_quantity)
     return {EntryStatus.CLAIMED: _("You claimed your tickets."),
             EntryStatus.EXPIRED: _("Your offer ran out; the tickets went to the next person."),

@@ -116,7 +116,8 @@ class MessagesPanel:
             ui.notify(error_text(problem), type="negative")
             return
         if sent.queued:
-            ui.notify(_("Queued for {count} buyer(s)").format(count=sent.queued), type="positive")
+            queued = ngettext("Queued for {count} buyer", "Queued for {count} buyers", sent.queued)
+            ui.notify(queued.format(count=sent.queued), type="positive")
         else:
             ui.notify(_("This message was sent before: nobody gets it twice"), type="warning")
         self.subject.value, self.text.value = "", ""

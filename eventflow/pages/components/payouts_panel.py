@@ -17,7 +17,7 @@ from eventflow.domain.errors import DomainError
 from eventflow.domain.models import Event, Order, Organizer, TicketStatus
 from eventflow.domain.payments.records import DEMO_PAYMENTS, ConnectedAccount, Refund
 from eventflow.domain.sales_stats import SalesSummary
-from eventflow.i18n import N_, _, error_text
+from eventflow.i18n import N_, _, error_text, ngettext
 from eventflow.pages.components.marks import day_and_time, money
 from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
@@ -146,8 +146,9 @@ class MoneyPanel:
         for testid, value in (("ledger-charged", book.charged_minor), ("ledger-fees", book.net_platform_fee_minor),
                               ("ledger-refunded", book.refunded_minor), ("ledger-net", book.organizer_net_minor)):
             self.ledger_labels[testid].set_text(money(value, self.event.currency))
-        self.pending_label.set_text(_("{count} refund(s) waiting for Stripe; retried automatically.").format(
-            count=book.pending_refunds))
+        self.pending_label.set_text(ngettext("{count} refund waiting for Stripe; retried automatically.",
+                                             "{count} refunds waiting for Stripe; retried automatically.",
+                                             book.pending_refunds).format(count=book.pending_refunds))
         self.pending_label.set_visibility(bool(book.pending_refunds))
         if self.test_mode:
             self.payout_label.set_text(
@@ -174,7 +175,8 @@ class MoneyPanel:
         for refund in reversed(self.refunds[-10:]):
             reason = REFUND_REASON_WORDS.get(refund.reason.value, refund.reason.value)
             status = REFUND_STATUS_WORDS.get(refund.status.value, refund.status.value)
-            ui.label(_("Refund {amount} · {reason} · {status} · {count} ticket(s)").format(
+            ui.label(ngettext("Refund {amount} · {reason} · {status} · {count} ticket",
+                              "Refund {amount} · {reason} · {status} · {count} tickets", len(refund.ticket_ids)).format(
                 amount=money(refund.amount_minor, refund.currency), reason=_(reason), status=_(status),
                 count=len(refund.ticket_ids))).classes(
                 "text-xs text-slate-500").props("data-testid=refund-row")

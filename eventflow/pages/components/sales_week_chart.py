@@ -9,7 +9,7 @@ from typing import Any
 from nicegui import ui
 
 from eventflow.domain.sales_week import HOURS, WeekHours
-from eventflow.i18n import N_, _
+from eventflow.i18n import N_, _, ngettext
 from eventflow.pages.components.formatting import chart_separators
 
 STILL = {"displayModeBar": False}
@@ -39,7 +39,9 @@ def sales_week_chart(week: WeekHours) -> None:
         return
     day, hour = busiest
     ui.label(_("When your tickets sell")).classes("font-medium")
-    ui.label(_("Busiest: {day} {hour}:00–{next}:00 ({tickets} tickets over {events} event(s)).").format(
+    ui.label(ngettext("Busiest: {day} {hour}:00–{next}:00 ({tickets} tickets over {events} event).",
+                      "Busiest: {day} {hour}:00–{next}:00 ({tickets} tickets over {events} events).",
+                      week.events).format(
         day=_(WEEKDAY_WORDS[day]), hour=f"{hour:02d}", next=f"{(hour + 1) % HOURS:02d}",
         tickets=week.tickets[day][hour], events=week.events)).classes("text-sm text-slate-600") \
         .props("data-testid=sales-week-busiest")
