@@ -129,17 +129,19 @@ def tier_sales(event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> Ev
 
 def sales_series(buckets: Iterable[SalesBucket], tiers: Sequence[Tier], since: datetime | None = None) -> list[
         tuple[str, list[datetime], list[int]]]:
-    """Cumulative valid tickets per tier by the end of each hour with sales: (tier name, instants,
-    totals), each curve starting from zero at the hour sales opened (`since`) or the first sale's hour."""
+    """Cumulative valid tickets per tier hour by hour: (tier name, hour starts, totals). Each hour with
+    sales carries the total including its own sales at the hour's START, so a step drawn there ("hv")
+    puts a sale made at 03:53 in the 03:00 hour, not at 04:00. Each curve starts from zero at the hour
+    sales opened (`since`) or the first sale's hour (then two points share that start: the step up)."""
     sold: dict[tuple[str, datetime], int] = {}
     for bucket in buckets:
-        sold[bucket.tier_id, bucket.hour + HOUR] = sold.get((bucket.tier_id, bucket.hour + HOUR), 0) + bucket.tickets
-    ends = sorted({end for _, end in sold})
-    if not ends:
+        sold[bucket.tier_id, bucket.hour] = sold.get((bucket.tier_id, bucket.hour), 0) + bucket.tickets
+    hours = sorted({hour for _, hour in sold})
+    if not hours:
         return []
-    start = min(sale_hour(since), ends[0] - HOUR) if since is not None else ends[0] - HOUR
+    start = min(sale_hour(since), hours[0]) if since is not None else hours[0]
     selling = {tier_id for tier_id, _ in sold}
-    return [(tier.name, [start, *ends], [0, *accumulate(sold.get((tier.id, end), 0) for end in ends)])
+    return [(tier.name, [start, *hours], [0, *accumulate(sold.get((tier.id, hour), 0) for hour in hours)])
             for tier in tiers if tier.id in selling]
 
 

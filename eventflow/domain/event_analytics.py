@@ -30,6 +30,8 @@ class TierVelocity:
     last_24h_tickets: int
     per_hour_24h: float
     per_hour_overall: float | None  # None before the first sale
+    valid_tickets: int = 0  # sold and not voided by a refund: the dashboard's "Tickets sold"
+    open_hours: float | None = None  # hours since sales opened (the tier's sales start, else the first sale's hour)
 
 
 def velocity(tiers: Sequence[Tier], sales: SalesSummary, now: datetime) -> list[TierVelocity]:
@@ -44,8 +46,10 @@ def velocity(tiers: Sequence[Tier], sales: SalesSummary, now: datetime) -> list[
         total = dict((t.tier_id, t.tickets) for t in sales.tiers).get(tier.id, 0)
         first = min((b.hour for b in buckets if b.tickets), default=None)
         hours = max((now - first) / HOUR, 1.0) if first is not None else None
+        opened = min(filter(None, (tier.sales_start, first)), default=None)
         rows.append(TierVelocity(tier.id, tier.name, tier.sold, tier.capacity, recent, round(recent / 24, 3),
-                                 round(total / hours, 3) if hours else None))
+                                 round(total / hours, 3) if hours else None, total,
+                                 None if opened is None else round(max((now - opened) / HOUR, 0.0), 3)))
     return rows
 
 
@@ -60,7 +64,8 @@ def analytics_json(sources: Sequence[SourceFigures], tiers: Sequence[Tier], sale
         "funnel": Funnel.of(sources).as_dict(),
         "velocity": [{"tier_id": v.tier_id, "name": v.name, "sold": v.sold, "capacity": v.capacity,
                       "last_24h_tickets": v.last_24h_tickets, "per_hour_24h": v.per_hour_24h,
-                      "per_hour_overall": v.per_hour_overall} for v in velocity(tiers, sales, now)],
+                      "per_hour_overall": v.per_hour_overall, "valid_tickets": v.valid_tickets,
+                      "open_hours": v.open_hours} for v in velocity(tiers, sales, now)],
         "forecast": None,  # the route fills it (domain/sales_advice.py)
         "arrivals": [{"slot": slot.isoformat(), "admitted": count} for slot, count in door.arrivals],
         "suggestions": [],

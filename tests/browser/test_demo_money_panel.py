@@ -79,3 +79,4 @@ def test_a_test_mode_refund_from_the_money_panel(app_url: str, browser) -> None:
     assert all(re.fullmatch(r"(\d\d [A-Z][a-z]{2} )?\d\d:\d\d", label) for label in labels), labels
     screenshot(phone, "event-dashboard-phone")
     screenshot(phone, "sales-chart-phone", "sales-chart")
+    screenshot(phone, "forecast-panel-phone", "forecast-panel")

@@ -4,15 +4,19 @@ ticket recorded, the would-be payout), and the door's arrivals in clean 5-minute
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from eventflow.domain.models import Buyer, TicketStatus
+from eventflow.domain.event_analytics import TierVelocity
+from eventflow.domain.models import Buyer, Event, EventStatus, TicketStatus, Tier
 from eventflow.domain.money import FeeMode
 from eventflow.domain.reservations import LineRequest
-from eventflow.pages.components.event_panels import arrivals_bins, arrivals_figure, money_tiles
+from eventflow.domain.sales_stats import SalesBucket
+from eventflow.pages.components.event_panels import arrivals_bins, arrivals_figure, money_tiles, sales_figure
+from eventflow.pages.components.forecast_panel import pace_words
 from tests.pages import test_pages_user
 from tests.pages.test_pages_user import Site, by_testid, element, log_in, until
 
@@ -67,3 +71,27 @@ async def test_a_test_mode_refund_from_the_money_panel(site: Site) -> None:
     assert site.tier(deck.id, event.id).sold == 1  # back on sale (the default)
     await user.should_see("Payout (test mode): €20.00 would be paid")
     await user.should_see("requested by the organizer · succeeded")  # words, not the API's `requested_by_organizer`
+
+
+def test_a_sale_shows_in_the_hour_it_was_made() -> None:
+    """A sale at 03:53 is in the 03:00 bucket: the step rises at 03:00 (not 04:00) and the axis runs to 04:00."""
+    opened = datetime(2026, 12, 1, 1, 20, tzinfo=UTC)
+    event = Event("evt_1", "org_1", "fair", "Fair", opened, opened, "UTC", "", "EUR", "", FeeMode.BUYER_PAYS,
+                  EventStatus.PUBLISHED, opened)
+    tier = Tier("tier_1", "evt_1", "Deck", 1000, 40)
+    hour = datetime(2026, 12, 1, 3, tzinfo=UTC)
+    (trace,) = sales_figure(event, [tier], [SalesBucket(hour, "tier_1", 5, 5000, 0)])["data"]
+    assert (trace["x"], trace["y"], trace["line"]["shape"]) == (
+        ("2026-12-01 01:00", "2026-12-01 03:00", "2026-12-01 04:00"), (0, 5, 5), "hv")  # on to the hour's end
+    assert trace["text"][1:] == ("2026-12-01 03:00–04:00",) * 2
+    only = sales_figure(replace(event, created_at=hour), [tier], [SalesBucket(hour, "tier_1", 5, 5000, 0)])
+    assert only["layout"]["xaxis"]["range"] == ("2026-12-01 02:45", "2026-12-01 04:00")  # an hour wide, not a sliver
+
+
+def test_the_pace_says_24_hours_only_after_24_hours_of_sales() -> None:
+    early = TierVelocity("tier_1", "Deck", 6, 40, 5, 0.208, 5.0, valid_tickets=5, open_hours=1.0)
+    assert pace_words(early) == "Deck: 5 of 40 sold · 5 an hour since sales opened"  # valid tickets: one refunded
+    later = TierVelocity("tier_1", "Deck", 30, 40, 24, 1.0, 1.2, valid_tickets=30, open_hours=25.0)
+    assert pace_words(later) == "Deck: 30 of 40 sold · 1 an hour over the last 24 hours · 1.2 an hour since the " \
+        "first sale"
+    assert pace_words(TierVelocity("tier_1", "Deck", 0, 40, 0, 0.0, None)) == "Deck: 0 of 40 sold · no sales yet"

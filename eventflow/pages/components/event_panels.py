@@ -41,6 +41,7 @@ ARRIVAL_SLOT = timedelta(minutes=5)  # the door summary's slots (domain/sales_st
 MAX_ARRIVAL_BINS = 288  # a day of 5-minute bars; beyond, only the slots with arrivals
 CHART_DATES = {"de": "%d.%m. %H:%M", "es": "%d/%m %H:%M"}  # the sales chart's time axis, not English
 STILL = {"displayModeBar": False}  # no zoom toolbar over the bars (it covered them on a phone)
+QUARTER = timedelta(minutes=15)
 MIN_ARRIVAL_BINS = 12  # an hour: the first arrivals are one narrow bar in context, not the full width
 ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"} for key, label in (
     ("name", N_("Name")), ("email", N_("Email")), ("tickets", N_("Tickets")), ("holders", N_("Ticket holders")),
@@ -61,6 +62,10 @@ class LocalTimes:
             text = self.texts[instant] = instant.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
         return text
 
+    def span(self, hour: datetime) -> str:
+        """An hour of sales: `2026-12-01 03:00–04:00`."""
+        return f"{self(hour)}–{(hour + timedelta(hours=1)).astimezone(self.zone):%H:%M}"
+
 
 def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBucket],
                  local: LocalTimes | None = None) -> dict[str, Any]:
@@ -80,13 +85,21 @@ def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBuc
     shape = CHART_DATES.get(current_visitor().language)
     if shape:  # plotly writes month names in English only: numbers for the other languages
         layout["xaxis"] |= {"tickformat": shape, "hoverformat": shape}
-    if not series:
+    if series:  # a quarter hour of margin (the first step clear of the axis) to the end of the latest hour
+        hours = series[0][1]
+        layout["xaxis"]["range"] = (local(hours[0] - QUARTER), local(hours[-1] + timedelta(hours=1)))
+    else:
         layout["annotations"] = [{"text": _("No sales yet"), "showarrow": False,
                                   "font": {"size": 16, "color": "#64748b"}}]
         layout["xaxis"], layout["yaxis"] = {"visible": False}, {"visible": False}
-    # tuples, not lists: NiceGUI wraps every list it is handed in an observable, element by element
-    data = [{"type": "scatter", "x": tuple(local(h) for h in hours), "y": tuple(totals), "mode": "lines+markers",
-             "name": name, "line": {"shape": "hv"}} for name, hours, totals in series]
+    # Tuples: NiceGUI wraps every list it is handed in an observable. Points at hour starts, steps ("hv") rising
+    # there: a sale at 03:53 shows in the 03:00 hour, its hover "2026-12-01 03:00–04:00: 5" (first: the zero);
+    # the latest total runs on, without a marker, to its hour's end.
+    data = [{"type": "scatter", "x": (*(local(h) for h in hours), local(hours[-1] + timedelta(hours=1))),
+             "y": (*totals, totals[-1]), "mode": "lines+markers", "name": name, "line": {"shape": "hv"},
+             "marker": {"size": (*(6 for _ in hours), 0)}, "hovertemplate": "%{text}: %{y}",
+             "text": (_("before sales"), *(local.span(h) for h in hours[1:]), local.span(hours[-1]))}
+            for name, hours, totals in series]
     return {"data": data, "layout": layout, "config": STILL}
 
 
@@ -157,7 +170,8 @@ class SalesFigures:
     def show(self, tiers: Sequence[Tier], summary: SalesSummary) -> None:
         sales = tier_sales(self.event, tiers, summary)
         currency = self.event.currency
-        for testid, text in (("total-sold", str(sales.sold)), ("total-held", str(sales.held)),
+        valid = sum(t.tickets for t in summary.tiers)  # its note's "valid tickets", as the forecast panel counts
+        for testid, text in (("total-sold", str(valid)), ("total-held", str(sales.held)),
                              ("gross", money(sales.gross_minor, currency)),
                              ("fees", money(sales.fee_minor, currency)),
                              ("net", money(sales.net_minor, currency))):

@@ -80,6 +80,22 @@ def suggestion_words(facts: dict[str, Any], tier: str) -> dict[str, str]:
     return {**words, "tier": tier}
 
 
+def pace_words(row: TierVelocity) -> str:
+    """"General: 5 of 40 sold · …" with the valid tickets (the "Tickets sold" card's count). "Over the last 24
+    hours" only once sales have been open that long: before, it divides a few hours' sales by 24 and reads as a
+    contradiction next to the pace since the first sale."""
+    sold = _("{tier}: {sold} of {capacity} sold").format(
+        tier=row.name, sold=number(row.valid_tickets), capacity=number(row.capacity))
+    if row.per_hour_overall is None:
+        return f"{sold} · {_('no sales yet')}"
+    overall = number(round(row.per_hour_overall, 1))
+    if row.open_hours is None or row.open_hours < 24:
+        pace = row.valid_tickets / max(row.open_hours or 1.0, 1.0)
+        return f"{sold} · " + _("{pace} an hour since sales opened").format(pace=number(round(pace, 1)))
+    return f"{sold} · " + _("{recent} an hour over the last 24 hours · {overall} an hour since the first sale") \
+        .format(recent=number(round(row.per_hour_24h, 1)), overall=overall)
+
+
 class ForecastPanel:
     """Built by `create` (it reads the advice first)."""
 
@@ -130,12 +146,8 @@ class ForecastPanel:
 
     def tier_pace(self, row: TierVelocity, answer: ForecastAnswer | None, now: datetime) -> None:
         """One tier's pace, then its own sell-out forecast with its range (or why there is none)."""
-        overall = "—" if row.per_hour_overall is None else number(round(row.per_hour_overall, 1))
         with ui.column().classes("w-full gap-0"):
-            ui.label(_("{tier}: {sold} of {capacity} sold · {recent} an hour over the last 24 hours · "
-                       "{overall} an hour since the first sale").format(
-                tier=row.name, sold=number(row.sold), capacity=number(row.capacity),
-                recent=number(round(row.per_hour_24h, 1)), overall=overall)).classes("text-sm")
+            ui.label(pace_words(row)).classes("text-sm")
             if answer is not None:
                 ui.label(self.tier_forecast_words(answer, now)).classes("text-xs text-slate-500")
 
