@@ -13,8 +13,9 @@ from eventflow.domain.models import Order, TicketStatus
 from eventflow.domain.payments.records import RefundReason, RefundStatus
 from tests.payments.conftest import Shop, assert_ledger
 
-# 200 orders on SQLite; on DynamoDB (moto in this process, ~100x slower per request) the same mix at 40.
-MIX = {"sqlite": (170, 30, 20), "dynamodb": (34, 6, 4)}
+# 200 orders on SQLite; on DynamoDB (moto in this process, ~100x slower per request) the same mix at 20
+# (CI time: the SQLite run carries the size, DynamoDB proves the same steps on its writes).
+MIX = {"sqlite": (170, 30, 20), "dynamodb": (17, 3, 2)}
 
 
 def sell(shop: Shop) -> tuple[str, list[Order]]:
