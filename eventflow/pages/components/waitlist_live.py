@@ -24,6 +24,8 @@ class LiveWaitlistJoins:
 
     def counts_changed(self, counts: list[TierCount]) -> None:
         """Add the join under each tier now sold out (on sale, public, and without one yet)."""
+        if counts and all(count.available > 0 for count in counts):
+            return  # the common case, on every open page for every sale: nothing sold out, nothing to do
         available = {count.tier_id: count.available for count in counts}
         now = self.services.ticketing.clock.now()
         for tier in self.view.tiers:
