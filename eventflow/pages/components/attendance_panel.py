@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from eventflow.domain.sales_stats import EventFigures
 from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import chart_separators, device_words, number, percent
 from eventflow.pages.components.live_refresh import LiveRefresh
-from eventflow.pages.components.marks import day_and_time, translated
+from eventflow.pages.components.marks import day_and_time, slot_labels, translated
 from eventflow.services import Services
 
 END_WATCH = 24 * 3600  # seconds: a page open within a day of the event's end says when the no-shows are final
@@ -50,15 +49,6 @@ def device_names(device_ids: Sequence[str]) -> list[str]:
 
 def short(name: str) -> str:
     return name if len(name) <= NAME_LENGTH else name[:NAME_LENGTH - 1].rstrip() + "…"
-
-
-def slot_labels(slots: Sequence[datetime], zone: ZoneInfo) -> tuple[str, ...]:
-    """`19:05` per slot's local start; `05 Jun 23:55` when the slots span more than one local day."""
-    if not slots:
-        return ()
-    days = {slots[0].astimezone(zone).date(), slots[-1].astimezone(zone).date()}
-    shape = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
-    return tuple(day_and_time(slot.astimezone(zone), shape) for slot in slots)
 
 
 def heat_figure(heat: DoorHeat, zone: ZoneInfo) -> dict[str, Any]:

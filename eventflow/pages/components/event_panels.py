@@ -23,7 +23,7 @@ from eventflow.domain.sales_stats import ATTENDEES_PAGE, EventFigures, SalesBuck
 from eventflow.i18n import N_, _, current_visitor
 from eventflow.pages.components.attendee_answers import AnswerCells
 from eventflow.pages.components.formatting import chart_separators, device_words
-from eventflow.pages.components.marks import day_and_time, money, translated
+from eventflow.pages.components.marks import day_and_time, money, slot_labels, translated
 from eventflow.pages.components.order_actions import ACTIONS_COLUMN, add_order_actions
 from eventflow.services import Services
 
@@ -129,10 +129,7 @@ def arrivals_bins(arrivals: dict[datetime, int], zone: ZoneInfo) -> tuple[tuple[
     first = min(min(arrivals), last - (MIN_ARRIVAL_BINS - 1) * ARRIVAL_SLOT)
     count = int((last - first) / ARRIVAL_SLOT) + 1
     slots = [first + i * ARRIVAL_SLOT for i in range(count)] if count <= MAX_ARRIVAL_BINS else sorted(arrivals)
-    days = {slot.astimezone(zone).date() for slot in (first, last)}
-    shape = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
-    return (tuple(day_and_time(slot.astimezone(zone), shape) for slot in slots),
-            tuple(arrivals.get(slot, 0) for slot in slots))
+    return slot_labels(slots, zone), tuple(arrivals.get(slot, 0) for slot in slots)
 
 
 def arrivals_figure(arrivals: dict[datetime, int], zone: ZoneInfo) -> dict[str, Any]:

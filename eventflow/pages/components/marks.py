@@ -5,8 +5,10 @@ another page uses in another sense."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
@@ -30,6 +32,16 @@ def day_and_time(moment: datetime | date, shape: str = "%d %b %H:%M") -> str:
     if isinstance(moment, datetime):
         return format_datetime(moment, pattern.replace("UTC", "'UTC'"), locale=visitor.format_locale)
     return format_date(moment, pattern, locale=visitor.format_locale)
+
+
+def slot_labels(slots: Sequence[datetime], zone: ZoneInfo) -> tuple[str, ...]:
+    """`19:05` per slot's local start; `05 Jun 23:55` when the slots span more than one local day (so no
+    chart assumes an hour of the day). `slots` in time order."""
+    if not slots:
+        return ()
+    days = {slots[0].astimezone(zone).date(), slots[-1].astimezone(zone).date()}
+    shape = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
+    return tuple(day_and_time(slot.astimezone(zone), shape) for slot in slots)
 
 
 def pgettext(context: str, message: str) -> str:
