@@ -4,28 +4,16 @@ domain) and opens the buyer's place at `/waitlist/{entry}?key=` (pages/waitlist.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
 
 from eventflow.domain.errors import DomainError
-from eventflow.domain.models import EventView, Tier, TierCount
+from eventflow.domain.models import Tier, TierCount
 from eventflow.domain.waitlist import Waitlist
 from eventflow.i18n import HTML_LANG, SUPPORTED, Visitor, _, current_language, error_text, use_visitor
-from eventflow.pages.components.tier_card import TierRow
 from eventflow.services import Services
-
-
-def waitlist_joins(services: Services, view: EventView, rows: Mapping[str, TierRow]) -> None:
-    """The waitlist's join under each sold-out tier that is otherwise on sale now."""
-    now = services.ticketing.clock.now()
-    for tier in view.tiers:
-        row = rows.get(tier.id)
-        if row is None or tier.hidden or tier.available > 0 or not tier.on_sale_at(now):
-            continue
-        with row.card.default_slot.children[0]:  # the card's text column, under the badge
-            WaitlistJoin(services, view.event.id, tier)
 
 
 def waiting_words(count: int) -> str:
