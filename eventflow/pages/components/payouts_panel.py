@@ -6,7 +6,6 @@ MODE: refunds are recorded (domain/payments/demo_refunds.py) and the payout is w
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,6 @@ from eventflow.pages.components.stripe_account import account_balance
 from eventflow.services import Services
 
 SHOWN_ORDERS = 25
-CARD_LIST_SECONDS = 3.0  # while sales run, the newest orders are redrawn at most this often (refunds at once)
 CARD_PAYMENTS = "pi_"  # a Stripe PaymentIntent id: the orders a refund can be asked for here
 # (label, testid) of the ledger, in the order the sum reads: paid - refunded - fees = net
 LEDGER = ((N_("Buyers paid"), "ledger-charged"), (N_("− Refunded"), "ledger-refunded"),
@@ -51,7 +49,6 @@ class MoneyPanel:
         self.test_mode = self.payments is None  # the demo provider: no money moves
         self.summary, self.refunds, self.card_page, self.query = summary, refunds, card_page, ""
         self.key = self.key_of(summary, refunds)
-        self.card_orders_drawn, self.card_orders_due = time.monotonic(), False
         with ui.card().classes("w-full gap-2").props("data-testid=money-panel") as self.card:
             with ui.row().classes("items-center gap-2"):
                 ui.label(_("Money")).classes("text-lg font-semibold")
@@ -104,32 +101,8 @@ class MoneyPanel:
         self.summary, self.refunds, self.key = summary, refunds, key
         self.card_page = self.card_page if card_page is None else card_page
         self.show_ledger()
-        if refunds_changed:
-            self.redraw_card_orders()
-        elif card_page is not None:
-            self.redraw_card_orders_soon()
-
-    def redraw_card_orders(self) -> None:
-        self.card_orders_drawn = time.monotonic()
-        self.card_orders.refresh()
-
-    def redraw_card_orders_soon(self) -> None:
-        """New sales: the orders list is redrawn at most every CARD_LIST_SECONDS. Rebuilding its 25 rows on
-        every sale cost ~25 ms of the loop per sale with the dashboard open (bench_dashboard.py, py-spy)."""
-        if self.card_orders_due:
-            return
-        wait = self.card_orders_drawn + CARD_LIST_SECONDS - time.monotonic()
-        if wait <= 0:
-            self.redraw_card_orders()
-            return
-        self.card_orders_due = True
-
-        def due() -> None:
-            self.card_orders_due = False
-            self.redraw_card_orders()
-
-        with self.card:
-            ui.timer(wait, due, once=True)
+        if card_page is not None or refunds_changed:
+            self.card_orders.refresh()
 
     async def search(self, query: str) -> None:
         self.query = query
