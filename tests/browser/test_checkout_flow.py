@@ -38,6 +38,13 @@ def until(driver, timeout: float, condition):  # type: ignore[no-untyped-def]
                          ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(condition)
 
 
+def settled_dialog(driver, timeout: float = 5) -> None:  # type: ignore[no-untyped-def]
+    """Wait until an opening dialog has stopped zooming in: a click meanwhile can land beside the moving
+    element or find it not yet interactable (both seen in CI under load)."""
+    until(driver, timeout, lambda d: d.find_elements(By.CSS_SELECTOR, ".q-dialog") and not d.find_elements(
+        By.CSS_SELECTOR, '.q-dialog [class*="-enter-active"], .q-dialog [class*="-enter-from"]'))
+
+
 def fill(driver, testid: str, text: str) -> None:  # type: ignore[no-untyped-def]
     field = by_testid(driver, testid)
     if field.tag_name != "input":

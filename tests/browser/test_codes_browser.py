@@ -13,7 +13,7 @@ from PIL import Image
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
-from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
+from tests.browser.test_checkout_flow import by_testid, fill, settled_dialog, until, wait_testid
 
 pytestmark = pytest.mark.browser
 
@@ -124,8 +124,7 @@ def test_organizer_makes_a_code_in_the_editor_and_shares_its_link(app_url: str, 
     assert link.endswith(f"/e/{event['slug']}?code=SPONSORS")
     desktop.execute_script("window.copied = null; navigator.clipboard.writeText = "
                            "(text) => { window.copied = text; return Promise.resolve(); };")
-    # A click while the dialog still zooms in can land beside the moving button (seen in CI under load).
-    until(desktop, 5, lambda d: not d.find_elements(By.CSS_SELECTOR, '.q-dialog [class*="-enter-active"]'))
+    settled_dialog(desktop)
     by_testid(desktop, "copy-code-link").click()
     assert until(desktop, 5, lambda d: d.execute_script("return window.copied")) == link
     [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(by_testid(desktop, "code-qr").screenshot_as_png)))

@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
-from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
+from tests.browser.test_checkout_flow import by_testid, fill, settled_dialog, until, wait_testid
 from tests.browser.test_door import make_event
 
 pytestmark = pytest.mark.browser
@@ -51,6 +51,7 @@ def test_a_test_mode_refund_from_the_money_panel(app_url: str, browser) -> None:
     until(organizer, 5, lambda d: by_testid(d, "ledger-net").text == "£75.00")
 
     by_testid(organizer, f"refund-{orders['Nina Simone']}").click()
+    settled_dialog(organizer)
     boxes = until(organizer, 5, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid^="refund-ticket-"]'))
     boxes[1].click()  # Nina keeps her second ticket
     by_testid(organizer, "refund-confirm").click()

@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
-from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
+from tests.browser.test_checkout_flow import by_testid, fill, settled_dialog, until, wait_testid
 from tests.server import free_port, running_app
 from tests.stripe_fake import FakeStripe
 
@@ -90,6 +90,7 @@ def test_onboarding_then_a_phone_buyer_pays_on_stripe_and_gets_tickets(tmp_path:
             order_id = api.get(f"/reservations/{reservation_id}").json()["order_id"]
             # The live panel may be rebuilt under us: click inside a wait that shrugs off a stale element.
             until(organizer, 5, lambda d: by_testid(d, f"refund-{order_id}").click() or True)
+            settled_dialog(organizer)
             boxes = until(organizer, 5, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid^="refund-ticket-"]'))
             assert len(boxes) == 2
             boxes[1].click()  # keep the second ticket

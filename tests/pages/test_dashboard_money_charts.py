@@ -95,3 +95,33 @@ def test_the_pace_says_24_hours_only_after_24_hours_of_sales() -> None:
     assert pace_words(later) == "Deck: 30 of 40 sold · 1 an hour over the last 24 hours · 1.2 an hour since the " \
         "first sale"
     assert pace_words(TierVelocity("tier_1", "Deck", 0, 40, 0, 0.0, None)) == "Deck: 0 of 40 sold · no sales yet"
+
+
+async def test_a_new_sale_adds_one_row_on_top_and_keeps_the_others_under_an_open_refund_dialog(site: Site) -> None:
+    organizer = site.organizer()
+    event, (deck,) = site.event(organizer, [{"name": "Deck", "price_minor": 2000, "capacity": 10}])
+    ticketing = site.services.ticketing
+
+    def sell(name: str) -> str:
+        held = ticketing.reserve(event.id, [LineRequest(deck.id, 1)], Buyer(f"{name.lower()}@example.com", name))
+        return ticketing.confirm(held.id, payment_ref=f"demo_{held.id}").id
+
+    nina = sell("Nina")
+    await log_in(site, organizer)
+    user = site.user
+    await user.open(f"/dashboard/events/{event.id}")
+    nina_row = element(user, f"card-order-{nina}")
+    by_testid(user, f"refund-{nina}").click()
+    await user.should_see("Refund Nina's order")
+
+    site.clock.advance(timedelta(minutes=1))
+    otis = sell("Otis")  # the dashboard hears of it while the dialog is open
+    await until(lambda: element(user, f"card-order-{otis}"))
+    rows = nina_row.parent_slot.children  # type: ignore[union-attr]
+    assert [r.props["data-testid"] for r in rows] == [f"card-order-{otis}", f"card-order-{nina}"]  # newest first
+    assert element(user, f"card-order-{nina}") is nina_row  # kept, not rebuilt
+    by_testid(user, "refund-confirm").click()  # the dialog still works
+    await user.should_see("Refunded €20.80")
+    await until(lambda: "0/1 valid" in nina_row.default_slot.children[0].text)  # its text, in place
+    assert element(user, f"card-order-{nina}") is nina_row
+

@@ -6,6 +6,7 @@ MODE: refunds are recorded (domain/payments/demo_refunds.py) and the payout is w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,16 @@ REFUND_REASON_WORDS = {
     "event_cancelled": N_("event cancelled"), "order_voided": N_("order voided"),
     "requested_by_buyer": N_("requested by the buyer"),
 }
+
+
+@dataclass
+class OrderRow:
+    """One order's row in the money panel, kept while the order stays on the page; `key` is what its
+    text was last drawn from."""
+    line: ui.row
+    label: ui.label
+    button: ui.button
+    key: tuple[Any, ...] | None = None
 
 
 class MoneyPanel:
@@ -101,13 +112,15 @@ class MoneyPanel:
         self.summary, self.refunds, self.key = summary, refunds, key
         self.card_page = self.card_page if card_page is None else card_page
         self.show_ledger()
-        if card_page is not None or refunds_changed:
-            self.card_orders.refresh()
+        if card_page is not None:
+            self.show_card_orders()
+        if refunds_changed:
+            self.refund_rows.refresh()
 
     async def search(self, query: str) -> None:
         self.query = query
         self.card_page = await self.services.off_loop(self.card_page_of, self.services, self.event.id, query)
-        self.card_orders.refresh()
+        self.show_card_orders()
 
     def stripe_account(self, account: ConnectedAccount | None) -> None:
         payments = self.payments
@@ -156,22 +169,44 @@ class MoneyPanel:
                   "follows your Stripe payout schedule.").format(
                     amount=money(max(0, book.organizer_net_minor), self.event.currency)))
 
-    @ui.refreshable_method
     def card_orders(self) -> None:
-        if not self.card_page:
-            ui.label(_("No paid orders yet.")).classes("text-sm text-slate-500")
+        """The rows are keyed by order and kept: a new sale adds one row on top and drops the last,
+        a refund rewrites one row's text (rebuilding all SHOWN_ORDERS rows on every sale was the
+        largest part of an open dashboard's work per sale). Rows never go away under an open dialog."""
+        self.no_orders = ui.label(_("No paid orders yet.")).classes("text-sm text-slate-500")
+        self.order_rows_box = ui.column().classes("w-full gap-2")
+        self.order_rows: dict[str, OrderRow] = {}
+        self.refund_rows()
+        self.show_card_orders()
+
+    def show_card_orders(self) -> None:
         zone = ZoneInfo(self.event.timezone)
-        for order in self.card_page:
-            valid = [t for t in order.tickets if t.status is not TicketStatus.VOID]
-            with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
-                    .props(f"data-testid=card-order-{order.id}"):
-                ui.label(_("{time} · {buyer} · {valid}/{tickets} valid · {amount}").format(
+        self.no_orders.set_visibility(not self.card_page)
+        for stale in self.order_rows.keys() - {order.id for order in self.card_page}:
+            self.order_rows_box.remove(self.order_rows.pop(stale).line)
+        for index, order in enumerate(self.card_page):
+            valid = sum(t.status is not TicketStatus.VOID for t in order.tickets)
+            key = (order.created_at, order.buyer.name, valid, len(order.tickets), order.total_minor, order.currency)
+            row = self.order_rows.get(order.id)
+            if row is None:
+                with self.order_rows_box:
+                    with ui.row().classes("w-full items-center justify-between no-wrap text-sm") \
+                            .props(f"data-testid=card-order-{order.id}") as line:
+                        label = ui.label().classes("min-w-0")  # wraps on a phone, the button stays beside it
+                        button = ui.button(_("Refund…"), on_click=lambda o=order.id: self.refund_order_dialog(o)) \
+                            .props(f"flat dense color=negative data-testid=refund-{order.id}")
+                row = self.order_rows[order.id] = OrderRow(line, label, button)
+            if row.key != key:
+                row.key = key
+                row.label.set_text(_("{time} · {buyer} · {valid}/{tickets} valid · {amount}").format(
                     time=day_and_time(order.created_at.astimezone(zone)), buyer=order.buyer.name,
-                    valid=len(valid), tickets=len(order.tickets), amount=money(order.total_minor, order.currency))) \
-                    .classes("min-w-0")  # wraps on a phone, the button stays beside it
-                if valid:
-                    ui.button(_("Refund…"), on_click=lambda o=order: self.refund_dialog(o)).props(
-                        f"flat dense color=negative data-testid=refund-{order.id}")
+                    valid=valid, tickets=len(order.tickets), amount=money(order.total_minor, order.currency)))
+                row.button.set_visibility(valid > 0)
+            if self.order_rows_box.default_slot.children.index(row.line) != index:
+                row.line.move(self.order_rows_box, index)
+
+    @ui.refreshable_method
+    def refund_rows(self) -> None:
         for refund in reversed(self.refunds[-10:]):
             reason = REFUND_REASON_WORDS.get(refund.reason.value, refund.reason.value)
             status = REFUND_STATUS_WORDS.get(refund.status.value, refund.status.value)
@@ -180,6 +215,11 @@ class MoneyPanel:
                 amount=money(refund.amount_minor, refund.currency), reason=_(reason), status=_(status),
                 count=len(refund.ticket_ids))).classes(
                 "text-xs text-slate-500").props("data-testid=refund-row")
+
+    async def refund_order_dialog(self, order_id: str) -> None:
+        order = next((o for o in self.card_page if o.id == order_id), None)
+        if order is not None:  # else it left the page between the click and now
+            await self.refund_dialog(order)
 
     async def refund_dialog(self, order: Order) -> None:
         payments = self.payments
