@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse
 from fastapi_offline import FastAPIOffline
 from nicegui import app as nicegui_app
 from nicegui import ui
+from nicegui.nicegui import sio_app
 from pydantic import ValidationError
 
 from eventflow import api
@@ -37,6 +38,7 @@ from eventflow.app.jobs import (
     run_outbox,
     run_payment_jobs,
 )
+from eventflow.app.live_sockets import LiveSockets
 from eventflow.app.startup import open_checked_store, prepare_data_dir
 from eventflow.app.traffic_job import flush_at_stop, flush_traffic
 from eventflow.app.wallet_passes import build_wallet_passes
@@ -224,7 +226,8 @@ def serve(settings: Settings) -> None:
         reconnect_timeout=10,
     )
     log.info("EventFlow on http://%s:%d (API reference at /docs)", settings.host, settings.port)
+    # LiveSockets: the pages' websockets skip the middlewares (app/live_sockets.py).
     # ws_ping_interval=None: Engine.IO already pings every socket (and drops silent ones); uvicorn's
     # own websocket pings on top cost ~5% of the server's CPU with thousands of pages open.
-    uvicorn.run(root, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                ws_ping_interval=None)
+    uvicorn.run(LiveSockets(root, sio_app), host=settings.host, port=settings.port, log_level="warning",
+                access_log=False, ws_ping_interval=None)
