@@ -50,11 +50,13 @@ ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"}
 
 
 class LocalTimes:
-    """Chart labels in the event's time zone, each instant formatted once per page."""
+    """Chart labels in the event's time zone, each instant (and hour span) formatted once per page:
+    the chart is redrawn on every sale, over every hour since sales opened."""
 
     def __init__(self, timezone: str) -> None:
         self.zone = ZoneInfo(timezone)
         self.texts: dict[datetime, str] = {}
+        self.spans: dict[datetime, str] = {}
 
     def __call__(self, instant: datetime) -> str:
         text = self.texts.get(instant)
@@ -64,7 +66,10 @@ class LocalTimes:
 
     def span(self, hour: datetime) -> str:
         """An hour of sales: `2026-12-01 03:00–04:00`."""
-        return f"{self(hour)}–{(hour + timedelta(hours=1)).astimezone(self.zone):%H:%M}"
+        text = self.spans.get(hour)
+        if text is None:
+            text = self.spans[hour] = f"{self(hour)}–{(hour + timedelta(hours=1)).astimezone(self.zone):%H:%M}"
+        return text
 
 
 def sales_figure(event: Event, tiers: Sequence[Tier], buckets: Iterable[SalesBucket],

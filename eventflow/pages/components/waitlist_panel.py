@@ -30,6 +30,7 @@ class WaitlistPanel:
     """Built by `create` (it reads the board first)."""
 
     body: ui.column
+    board: WaitlistBoard  # the one shown
 
     def __init__(self, services: Services, organizer: Organizer, event: Event, tier_names: dict[str, str]) -> None:
         self.services, self.organizer, self.event = services, organizer, event
@@ -57,7 +58,12 @@ class WaitlistPanel:
         return await self.services.off_loop(self.services.waitlist.board, self.organizer.id, self.event.id)
 
     async def refresh(self) -> None:
-        self.show(await self.read())
+        """Redrawn only when the board changed: the hub reports every hold and sale of the event, and
+        rebuilding the table on each was a dashboard's largest cost per sale after the money panel."""
+        board = await self.read()
+        if self.client.is_deleted or board == self.board:
+            return
+        self.show(board)
 
     def settings_row(self, settings: WaitlistSettings) -> None:
         with ui.row().classes("w-full items-end gap-3"):
@@ -71,6 +77,7 @@ class WaitlistPanel:
             ui.button(_("Export CSV"), icon="download", on_click=self.export).props("flat data-testid=waitlist-csv")
 
     def show(self, board: WaitlistBoard) -> None:
+        self.board = board
         self.body.clear()
         with self.body:
             ui.label(_("{waiting} waiting · {offered} offers open · {sales} of {offers} offers became sales").format(
