@@ -28,7 +28,7 @@ from eventflow.pages.components.exports_menu import ExportsMenu
 from eventflow.pages.components.forecast_panel import ForecastPanel
 from eventflow.pages.components.formatting import event_when
 from eventflow.pages.components.frame import frame
-from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.pages.components.live_refresh import follow_event
 from eventflow.pages.components.messages_panel import MessagesPanel
 from eventflow.pages.components.payouts_panel import MoneyPanel
 from eventflow.pages.components.session import require_own_event
@@ -166,6 +166,5 @@ def register(services: Services) -> None:
         with frame(event.title, organizer):
             await dashboard.build(first_page, staff)
 
-        unsubscribe = services.hub.subscribe(event.id, LiveRefresh(dashboard.refresh, f"dashboard {event.id}"))
-        ui.context.client.on_delete(unsubscribe)
+        follow_event(services, event.id, dashboard.refresh, f"dashboard {event.id}")
         return None

@@ -15,7 +15,7 @@ from eventflow.domain.access_codes import CodeStats
 from eventflow.domain.models import Event, Organizer
 from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import money
-from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.pages.components.live_refresh import follow_event
 from eventflow.pages.components.marks import translated
 from eventflow.services import Services
 
@@ -55,8 +55,7 @@ class CodeStatsPanel:
         stats = await panel.read()
         if stats:
             panel.build(stats)
-            unsubscribe = services.hub.subscribe(event.id, LiveRefresh(panel.refresh, f"code stats {event.id}"))
-            panel.client.on_delete(unsubscribe)
+            follow_event(services, event.id, panel.refresh, f"code stats {event.id}")
         return panel
 
     async def read(self) -> list[CodeStats]:

@@ -3,7 +3,11 @@
 The hub calls subscribers synchronously on the event loop; a refresh that reads the store must
 await that read off the loop, so it runs as a task. Signals that arrive while one runs are folded
 into one more run after it: never two overlapping refreshes of the same page, never a lost change.
-The refresh writes in the language of the page that subscribed (the hub's task knows no page)."""
+The refresh writes in the language of the page that subscribed (the hub's task knows no page).
+
+`spacing` keeps runs at least that many seconds apart while changes keep coming (the first after a
+quiet spell runs at once): an organizer's panels need not redraw on every sale, and each redraw is
+CPU the buyers' requests wait for on a busy event."""
 
 from __future__ import annotations
 
@@ -11,14 +15,18 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nicegui import background_tasks
+from nicegui import background_tasks, ui
 
 from eventflow.i18n import current_visitor, use_visitor
+from eventflow.services import Services
+
+DASHBOARD_SPACING = 1.0  # seconds between two redraws of an organizer's live panel while sales run
 
 
 class LiveRefresh:
-    def __init__(self, refresh: Callable[[], Awaitable[None]], name: str) -> None:
+    def __init__(self, refresh: Callable[[], Awaitable[None]], name: str, spacing: float = 0.0) -> None:
         self._refresh = refresh
+        self._spacing = spacing
         self._name = name
         self._again = False
         self._task: asyncio.Task[Any] | None = None
@@ -32,6 +40,17 @@ class LiveRefresh:
 
     async def _run(self) -> None:
         with use_visitor(self._visitor):
+            loop = asyncio.get_running_loop()
             while self._again:
                 self._again = False
+                started = loop.time()
                 await self._refresh()
+                if self._again and self._spacing:
+                    await asyncio.sleep(started + self._spacing - loop.time())
+
+
+def follow_event(services: Services, event_id: str, refresh: Callable[[], Awaitable[None]], name: str) -> None:
+    """An organizer's live panel: `refresh` after the event's changes, at most every DASHBOARD_SPACING
+    seconds while they keep coming, until the page closes."""
+    unsubscribe = services.hub.subscribe(event_id, LiveRefresh(refresh, name, DASHBOARD_SPACING))
+    ui.context.client.on_delete(unsubscribe)

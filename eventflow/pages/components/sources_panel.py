@@ -17,7 +17,7 @@ from eventflow.domain.traffic import DIRECT, Funnel, SourceFigures, source_name
 from eventflow.i18n import N_, _
 from eventflow.pages.components import formatting
 from eventflow.pages.components.formatting import money
-from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.pages.components.live_refresh import follow_event
 from eventflow.pages.components.marks import translated
 from eventflow.pages.components.share_link import copy_button, link_text, qr_of
 from eventflow.services import Services
@@ -81,8 +81,7 @@ class SourcesPanel:
         """The dashboard's one-line hook."""
         panel = cls(services, organizer, event)
         panel.build(await panel.read())
-        unsubscribe = services.hub.subscribe(event.id, LiveRefresh(panel.refresh, f"sources {event.id}"))
-        panel.client.on_delete(unsubscribe)
+        follow_event(services, event.id, panel.refresh, f"sources {event.id}")
         ui.timer(VIEWS_SECONDS, panel.refresh)
         return panel
 

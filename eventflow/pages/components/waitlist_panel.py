@@ -15,7 +15,7 @@ from eventflow.domain.models import Event, Organizer
 from eventflow.domain.waitlist import WaitlistBoard
 from eventflow.domain.waitlist_rules import EntryStatus, WaitlistSettings
 from eventflow.i18n import N_, _, error_text
-from eventflow.pages.components.live_refresh import LiveRefresh
+from eventflow.pages.components.live_refresh import follow_event
 from eventflow.pages.components.marks import translated
 from eventflow.services import Services
 
@@ -50,8 +50,7 @@ class WaitlistPanel:
             panel.settings_row(board.settings)
             panel.body = ui.column().classes("w-full gap-2")
         panel.show(board)
-        unsubscribe = services.hub.subscribe(event.id, LiveRefresh(panel.refresh, f"waitlist {event.id}"))
-        panel.client.on_delete(unsubscribe)
+        follow_event(services, event.id, panel.refresh, f"waitlist {event.id}")
         return panel
 
     async def read(self) -> WaitlistBoard:
