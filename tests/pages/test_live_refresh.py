@@ -11,7 +11,7 @@ from nicegui import core
 from eventflow.pages.components.live_refresh import LiveRefresh
 
 
-async def signals_during_runs(spacing: float) -> list[float]:
+async def signals_during_runs(spacing: float) -> tuple[list[float], float]:
     loop = asyncio.get_running_loop()
     starts: list[float] = []
     burst_over = asyncio.Event()
@@ -27,17 +27,24 @@ async def signals_during_runs(spacing: float) -> list[float]:
         await asyncio.sleep(0.001)
         live()
     burst_over.set()
+    await asyncio.sleep(2 * spacing + 0.2)  # the burst's second run is over, and a spacing since
+    quiet_change = loop.time()
+    live()  # a change after a quiet spell: at once
+    await asyncio.sleep(0.05)
+    live()  # and one just after that run: kept apart from it
     await asyncio.sleep(spacing + 0.2)
-    return [t - starts[0] for t in starts]
+    return [t - starts[0] for t in starts], quiet_change - starts[0]
 
 
 @pytest.mark.parametrize("spacing", [0.0, 0.3])
 def test_a_burst_of_changes_is_two_runs_kept_apart_by_the_spacing(spacing: float,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    async def main() -> list[float]:
+    async def main() -> tuple[list[float], float]:
         monkeypatch.setattr(core, "loop", asyncio.get_running_loop())
         return await signals_during_runs(spacing)
 
-    starts = asyncio.run(main())
-    assert len(starts) == 2, starts  # the burst folded into one more run; the last change not lost
-    assert spacing <= starts[1] < max(spacing, 0.011) + 0.1, starts
+    starts, quiet_change = asyncio.run(main())
+    assert len(starts) == 4, starts  # the burst folded into one more run; the last change not lost
+    assert spacing <= starts[1] < spacing + 0.25, starts
+    assert starts[2] - quiet_change < 0.15, starts  # after a quiet spell: not delayed
+    assert max(spacing, 0.05) <= starts[3] - starts[2] < max(spacing, 0.05) + 0.25, starts

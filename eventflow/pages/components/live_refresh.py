@@ -27,6 +27,7 @@ class LiveRefresh:
     def __init__(self, refresh: Callable[[], Awaitable[None]], name: str, spacing: float = 0.0) -> None:
         self._refresh = refresh
         self._spacing = spacing
+        self._last_start = float("-inf")
         self._name = name
         self._again = False
         self._task: asyncio.Task[Any] | None = None
@@ -42,11 +43,12 @@ class LiveRefresh:
         with use_visitor(self._visitor):
             loop = asyncio.get_running_loop()
             while self._again:
+                wait = self._last_start + self._spacing - loop.time()
+                if wait > 0:  # changes keep coming: gather them until the spacing is over
+                    await asyncio.sleep(wait)
                 self._again = False
-                started = loop.time()
+                self._last_start = loop.time()
                 await self._refresh()
-                if self._again and self._spacing:
-                    await asyncio.sleep(started + self._spacing - loop.time())
 
 
 def follow_event(services: Services, event_id: str, refresh: Callable[[], Awaitable[None]], name: str) -> None:
