@@ -193,6 +193,10 @@ def serve(settings: Settings) -> None:
     # A thousand open pages are ~2 M tracked objects; with the default thresholds a full collection
     # (1-3 s, everything paused) ran every few seconds and delayed live updates. Collect far less often.
     gc.set_threshold(100_000, 50, 100)
+    # Sync API handlers run in worker threads while the loop redraws pages: with CPython's default
+    # 5-ms switch interval a payment waited up to 5 ms per GIL hand-over behind a dashboard's redraw
+    # (pay p99 1.85x with a dashboard open on 50,000 orders; 1.20x at 1 ms, docs/benchmarks.md).
+    sys.setswitchinterval(0.001)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings)
     try:
