@@ -100,13 +100,7 @@ def test_the_pace_says_24_hours_only_after_24_hours_of_sales() -> None:
 async def test_a_new_sale_adds_one_row_on_top_and_keeps_the_others_under_an_open_refund_dialog(site: Site) -> None:
     organizer = site.organizer()
     event, (deck,) = site.event(organizer, [{"name": "Deck", "price_minor": 2000, "capacity": 10}])
-    ticketing = site.services.ticketing
-
-    def sell(name: str) -> str:
-        held = ticketing.reserve(event.id, [LineRequest(deck.id, 1)], Buyer(f"{name.lower()}@example.com", name))
-        return ticketing.confirm(held.id, payment_ref=f"demo_{held.id}").id
-
-    nina = sell("Nina")
+    nina = site.sell(event, deck, "Nina").id
     await log_in(site, organizer)
     user = site.user
     await user.open(f"/dashboard/events/{event.id}")
@@ -114,10 +108,9 @@ async def test_a_new_sale_adds_one_row_on_top_and_keeps_the_others_under_an_open
     by_testid(user, f"refund-{nina}").click()
     await user.should_see("Refund Nina's order")
 
-    site.clock.advance(timedelta(minutes=1))
-    otis = sell("Otis")  # the dashboard hears of it while the dialog is open
+    otis = site.sell(event, deck, "Otis").id  # the dashboard hears of it while the dialog is open
     await until(lambda: element(user, f"card-order-{otis}"))
-    rows = nina_row.parent_slot.children  # type: ignore[union-attr]
+    rows = nina_row.parent_slot.children
     assert [r.props["data-testid"] for r in rows] == [f"card-order-{otis}", f"card-order-{nina}"]  # newest first
     assert element(user, f"card-order-{nina}") is nina_row  # kept, not rebuilt
     by_testid(user, "refund-confirm").click()  # the dialog still works
