@@ -45,6 +45,12 @@ def settled_dialog(driver, timeout: float = 5) -> None:  # type: ignore[no-untyp
         By.CSS_SELECTOR, '.q-dialog [class*="-enter-active"], .q-dialog [class*="-enter-from"]'))
 
 
+def closed_dialog(driver, timeout: float = 5) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a closing dialog is gone, backdrop included: while it fades out it takes the clicks
+    meant for the page under it (seen in CI)."""
+    until(driver, timeout, lambda d: not d.find_elements(By.CSS_SELECTOR, ".q-dialog"))
+
+
 def fill(driver, testid: str, text: str) -> None:  # type: ignore[no-untyped-def]
     field = by_testid(driver, testid)
     if field.tag_name != "input":

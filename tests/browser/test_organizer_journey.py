@@ -14,7 +14,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
-from tests.browser.test_checkout_flow import by_testid, fill, until, wait_testid
+from tests.browser.test_checkout_flow import by_testid, closed_dialog, fill, until, wait_testid
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +54,7 @@ def test_organizer_sells_and_sees_it_live(app_url: str, browser) -> None:  # typ
     assert len(codes) == 10
     by_testid(organizer, "recovery-saved").click()
     wait_testid(organizer, "two-factor-on")
+    closed_dialog(organizer)  # the recovery codes' dialog
 
     # Logging in again now asks for the code.
     by_testid(organizer, "logout").click()  # a POST from the header's button

@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
-from tests.browser.test_checkout_flow import by_testid, fill, settled_dialog, until, wait_testid
+from tests.browser.test_checkout_flow import by_testid, closed_dialog, fill, settled_dialog, until, wait_testid
 from tests.server import free_port, running_app
 from tests.stripe_fake import FakeStripe
 
@@ -96,7 +96,7 @@ def test_onboarding_then_a_phone_buyer_pays_on_stripe_and_gets_tickets(tmp_path:
             boxes[1].click()  # keep the second ticket
             by_testid(organizer, "refund-confirm").click()
             until(organizer, 10, lambda d: by_testid(d, "ledger-refunded").text == "£15.68")
-            until(organizer, 5, lambda d: not d.find_elements(By.CSS_SELECTOR, ".q-dialog"))  # closed, not fading
+            closed_dialog(organizer)
             screenshot(organizer, "money-panel-desktop", "money-panel")
             [refund] = fake.refunds.values()
             assert refund["amount"] == 1568 and refund["_refund_application_fee"] and refund["_reverse_transfer"]
