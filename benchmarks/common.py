@@ -358,9 +358,10 @@ if TRIVIAL_ROUTE:
         return _BenchResponse(b"{{}}", media_type="application/json")
 
     def _run_with_trivial(app, *args, **kwargs):
-        app.add_api_route({trivial_path!r}, _bench_trivial, methods=["GET"], include_in_schema=False)
+        root = getattr(app, "app", app)  # under LiveSockets (websockets only) since session 8
+        root.add_api_route({trivial_path!r}, _bench_trivial, methods=["GET"], include_in_schema=False)
         # before NiceGUI's mount at "/", which would otherwise match first
-        app.router.routes.insert(0, app.router.routes.pop())
+        root.router.routes.insert(0, root.router.routes.pop())
         return _uvicorn_run(app, *args, **kwargs)
 
     _uvicorn.run = _run_with_trivial
