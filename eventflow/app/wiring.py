@@ -39,6 +39,7 @@ from eventflow.app.jobs import (
     run_payment_jobs,
 )
 from eventflow.app.live_sockets import LiveSockets
+from eventflow.app.outbox_wakeups import quiet_outbox_loops
 from eventflow.app.startup import open_checked_store, prepare_data_dir
 from eventflow.app.traffic_job import flush_at_stop, flush_traffic
 from eventflow.app.wallet_passes import build_wallet_passes
@@ -197,6 +198,7 @@ def serve(settings: Settings) -> None:
     # 5-ms switch interval a payment waited up to 5 ms per GIL hand-over behind a dashboard's redraw
     # (pay p99 1.85x with a dashboard open on 50,000 orders; 1.20x at 1 ms, docs/benchmarks.md).
     sys.setswitchinterval(0.001)
+    quiet_outbox_loops()  # no per-page wake-up every second (app/outbox_wakeups.py)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings)
     try:
