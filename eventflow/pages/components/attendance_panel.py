@@ -24,7 +24,7 @@ from eventflow.domain.models import Event
 from eventflow.domain.sales_stats import EventFigures
 from eventflow.i18n import N_, _
 from eventflow.pages.components.formatting import chart_separators, device_words, number, percent
-from eventflow.pages.components.live_refresh import DASHBOARD_SPACING, LiveRefresh
+from eventflow.pages.components.live_refresh import LiveRefresh
 from eventflow.pages.components.marks import day_and_time, slot_labels, translated
 from eventflow.services import Services
 
@@ -95,7 +95,7 @@ class AttendancePanel:
         self.services, self.event, self.zone = services, event, ZoneInfo(event.timezone)
         self.client = ui.context.client
         self.figures = figures
-        self.reload = LiveRefresh(self.load, f"attendance {event.id}", DASHBOARD_SPACING)
+        self.reload = LiveRefresh(self.load, f"attendance {event.id}")  # called by the (spaced) dashboard refresh
         with ui.card().classes("w-full gap-2").props("data-testid=attendance-panel"):
             ui.label(_("When they arrive")).classes("text-lg font-semibold")
             ui.label(_("arrivals per 5 minutes ({timezone})").format(timezone=event.timezone)) \

@@ -7,8 +7,6 @@ property and cost more CPU per change than everything else the dashboard does.""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +34,6 @@ TIER_COLUMNS = [
     {"name": "fees", "label": N_("Fees"), "field": "fees"},
     {"name": "net", "label": N_("Net"), "field": "net"},
 ]
-CHART_EVERY = 1.0  # seconds between two redraws of the sales chart
 ARRIVAL_SLOT = timedelta(minutes=5)  # the door summary's slots (domain/sales_stats.py)
 MAX_ARRIVAL_BINS = 288  # a day of 5-minute bars; beyond, only the slots with arrivals
 CHART_DATES = {"de": "%d.%m. %H:%M", "es": "%d/%m %H:%M"}  # the sales chart's time axis, not English
@@ -51,7 +48,7 @@ ATTENDEE_COLUMNS = [{"name": key, "label": label, "field": key, "align": "left"}
 
 class LocalTimes:
     """Chart labels in the event's time zone, each instant (and hour span) formatted once per page:
-    the chart is redrawn on every sale, over every hour since sales opened."""
+    the chart is redrawn while sales run, over every hour since sales opened."""
 
     def __init__(self, timezone: str) -> None:
         self.zone = ZoneInfo(timezone)
@@ -190,8 +187,8 @@ class SalesFigures:
 
 class SalesChart:
     """The sales curve. It keeps the hourly buckets it was shown, so a refresh reads only the hour still
-    filling (`since`) and merges it in; `consistent` tells when a refund changed an older hour. It is
-    redrawn at most every CHART_EVERY seconds (the last change always drawn)."""
+    filling (`since`) and merges it in; `consistent` tells when a refund changed an older hour. The whole
+    figure goes to the browser on each `show`: the dashboard's refreshes are spaced (DASHBOARD_SPACING)."""
 
     def __init__(self, event: Event, tiers: Sequence[Tier], summary: SalesSummary) -> None:
         self.event, self.local = event, LocalTimes(event.timezone)
@@ -199,7 +196,7 @@ class SalesChart:
         self.tickets: dict[str, int] = {}  # per tier, over every bucket kept
         self.latest: datetime | None = None
         self.merge(summary)
-        self.tiers, self.drawn, self.pending = list(tiers), time.monotonic(), False
+        self.tiers = list(tiers)
         with ui.card().classes("w-full"):
             ui.label(_("Sales over time")).classes("text-lg font-semibold")
             self.chart = ui.plotly(sales_figure(event, tiers, self.buckets.values(), self.local)) \
@@ -240,24 +237,11 @@ class SalesChart:
         return {k: v for k, v in counted.items() if v} == {t.tier_id: t.tickets for t in summary.tiers if t.tickets}
 
     def show(self, tiers: Sequence[Tier], summary: SalesSummary) -> None:
-        """Merge the re-read hours in; redraw now, or once CHART_EVERY has passed since the last redraw
-        (the whole figure goes to the browser: at several sales a second, once in a while is enough)."""
+        """Merge the re-read hours in and redraw."""
         self.merge(summary)
         self.tiers = list(tiers)
-        if self.pending:
-            return
-        wait = self.drawn + CHART_EVERY - time.monotonic()
-        if wait <= 0:
-            self.draw()
-        else:
-            self.pending = True
-            asyncio.get_running_loop().call_later(wait, self.draw)
-
-    def draw(self) -> None:
-        self.pending, self.drawn = False, time.monotonic()
-        if not self.chart.is_deleted:
-            self.chart.figure = sales_figure(self.event, self.tiers, self.buckets.values(), self.local)
-            self.chart.update()
+        self.chart.figure = sales_figure(self.event, self.tiers, self.buckets.values(), self.local)
+        self.chart.update()
 
 
 class DoorPanel:
