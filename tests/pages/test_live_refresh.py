@@ -48,3 +48,29 @@ def test_a_burst_of_changes_is_two_runs_kept_apart_by_the_spacing(spacing: float
     assert spacing <= starts[1] < spacing + 0.25, starts
     assert starts[2] - quiet_change < 0.15, starts  # after a quiet spell: not delayed
     assert spacing <= starts[3] - starts[2] < max(spacing, 0.05) + 0.25, starts
+
+
+def test_a_run_waits_for_the_change_to_settle_and_takes_the_changes_that_came_meanwhile(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The change is a buyer's request and their next one is on its way: the redraw comes `settle` later,
+    once for the change and those that followed it, not once at once and again after."""
+    async def main() -> tuple[float, list[float]]:
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(core, "loop", loop)
+        starts: list[float] = []
+
+        async def refresh() -> None:
+            starts.append(loop.time())
+
+        live = LiveRefresh(refresh, "test", spacing=0.0, settle=0.2)
+        changed = loop.time()
+        live()
+        for _ in range(5):  # the buyer's checkout and payment, right behind the hold
+            await asyncio.sleep(0.02)
+            live()
+        await asyncio.sleep(0.4)
+        return changed, starts
+
+    changed, starts = asyncio.run(main())
+    assert len(starts) == 1, starts  # one run for all six changes
+    assert 0.2 <= starts[0] - changed < 0.35, starts  # counted from the first change, not the last
