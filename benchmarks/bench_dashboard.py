@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_dashboard.py [--orders 50000] [--rate 5] [--seconds 20] [--ref HEAD]
         [--baseline REF]   # also measure another commit (e.g. the code before the aggregates)
+        [--arrivals poisson]   # sales at random times of that rate (default: one every 1/rate s)
     BENCH_DASHBOARD_PROFILE=/tmp/refresh.prof ...   # cProfile of the refreshes, written when the server stops
 
 Per code version (--ref, default the work tree; --baseline another commit, exported with git archive):
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import multiprocessing
+import random
 import re
 import sqlite3
 import sys
@@ -173,15 +175,30 @@ def sell(url: str, seeded: Seeded, phase: Phase, lock: threading.Lock) -> None:
             phase.errors.append(f"{type(error).__name__}: {error}"[:300])
 
 
-def run_sales(server: Server, seeded: Seeded, rate: float, seconds: float) -> Phase:
+def arrival_times(rate: float, seconds: float, arrivals: str) -> list[float]:
+    """When each sale starts, in seconds from the phase's start: one every 1/rate s ("fixed"), or a Poisson
+    process of that rate ("poisson": random gaps, the same seed in both phases so they see the same
+    schedule). With fixed gaps a redraw spaced from a sale lands in a quiet gap every time; random gaps
+    show how often a sale meets one anyway."""
+    count = round(rate * seconds)
+    if arrivals == "fixed":
+        return [sale / rate for sale in range(count)]
+    gaps, at, times = random.Random(10), 0.0, []
+    for _ in range(count):
+        times.append(at)
+        at += gaps.expovariate(rate)
+    return times
+
+
+def run_sales(server: Server, seeded: Seeded, rate: float, seconds: float, arrivals: str) -> Phase:
     import psutil
 
     phase, lock = Phase(), threading.Lock()
     process = psutil.Process(server.pid)
     cpu0, started = sum(process.cpu_times()[:2]), time.monotonic()
     with ThreadPoolExecutor(max_workers=32) as pool:
-        for sale in range(round(rate * seconds)):
-            time.sleep(max(0.0, started + sale / rate - time.monotonic()))
+        for at in arrival_times(rate, seconds, arrivals):
+            time.sleep(max(0.0, started + at - time.monotonic()))
             pool.submit(sell, server.url, seeded, phase, lock)
     phase.seconds = time.monotonic() - started
     time.sleep(1.0)  # the dashboard's last refreshes
@@ -253,7 +270,7 @@ def measure(app: Path, label: str, args: argparse.Namespace) -> None:
     context = multiprocessing.get_context("spawn")
     with Server(extra_env=env, app_dir=app, script=entry_script(app)) as server:
         sales = round(args.rate * args.seconds)
-        without = run_sales(server, seeded, args.rate, args.seconds)
+        without = run_sales(server, seeded, args.rate, args.seconds, args.arrivals)
         cookie = dashboard_login_cookie(server.url, seeded.email, seeded.event_id)
         parent, child = context.Pipe()
         dashboard = context.Process(target=dashboard_main, args=(child, server.url, seeded.event_id, cookie),
@@ -263,12 +280,13 @@ def measure(app: Path, label: str, args: argparse.Namespace) -> None:
         time.sleep(2.0)
         log_mark = len(server.log_path.read_text(errors="replace"))
         with common.PySpy(server.pid, Path(args.profile)) if args.profile else contextlib.nullcontext():
-            with_dashboard = run_sales(server, seeded, args.rate, args.seconds)
+            with_dashboard = run_sales(server, seeded, args.rate, args.seconds, args.arrivals)
         timings = refreshes(server, log_mark)
         parent.send("finish")
         _, updates, sold, connected = parent.recv() if parent.poll(60) else ("", [], [], False)
         dashboard.join(timeout=20)
-        print(f"  {args.rate}/s for {args.seconds:.0f} s ({sales} sales per phase), load {common.load_average()}")
+        print(f"  {args.rate}/s ({args.arrivals}) for {args.seconds:.0f} s ({sales} sales per phase), "
+              f"load {common.load_average()}")
         report("no dashboard", without, sales)
         report("dashboard", with_dashboard, sales)
         for what, before, after in (("reserve", without.reserve, with_dashboard.reserve),
@@ -297,6 +315,8 @@ def main() -> int:
     parser.add_argument("--days", type=float, default=14.0, help="sales spread over this many days (chart hours)")
     parser.add_argument("--rate", type=float, default=5.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--arrivals", choices=("fixed", "poisson"), default="fixed",
+                        help="sales one every 1/rate s, or at random (Poisson) times of that rate")
     parser.add_argument("--events", type=int, default=50, help="events on /dashboard (0: skip)")
     parser.add_argument("--loads", type=int, default=20)
     parser.add_argument("--profile", default=None, help="py-spy the server (GIL holder) during the dashboard phase")
