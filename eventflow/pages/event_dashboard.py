@@ -142,7 +142,7 @@ class EventDashboard:
         if not await self.give_way():
             return
         figures, before = reading.figures, self.shown
-        self.shown = figures  # first: a panel below may not be drawn (the page closed) but the read is taken
+        self.shown = figures  # what this refresh shows, kept before the pauses below
         self.figures.show(figures.tiers, figures.sales)  # held counts move with every hold and release
         if self.sales_moved_since(before, figures):
             if not await self.give_way():
