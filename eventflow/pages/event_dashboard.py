@@ -119,18 +119,15 @@ class EventDashboard:
         if since is not None and not SalesChart.consistent(held, figures.sales):
             figures = queries.event_figures(event_id, None, arrivals_since)
         refunds = queries.refunds(event_id)
-        if not self.sales_moved(figures):
+        if not self.sales_moved(self.shown, figures):
             return Reading(figures, refunds, None, None)
         request = self.attendees.request()
         query = self.money.query
         card_page = (query, MoneyPanel.card_page_of(self.services, event_id, query))
         return Reading(figures, refunds, (request, queries.orders_page(*request)), card_page)
 
-    def sales_moved(self, figures: EventFigures) -> bool:
-        return self.sales_moved_since(self.shown, figures)
-
     @staticmethod
-    def sales_moved_since(before: EventFigures, figures: EventFigures) -> bool:
+    def sales_moved(before: EventFigures, figures: EventFigures) -> bool:
         return sales_key(figures.sales) != sales_key(before.sales) or [(t.id, t.name) for t in figures.tiers] != [
             (t.id, t.name) for t in before.tiers]
 
@@ -144,7 +141,7 @@ class EventDashboard:
         figures, before = reading.figures, self.shown
         self.shown = figures  # what this refresh shows, kept before the pauses below
         self.figures.show(figures.tiers, figures.sales)  # held counts move with every hold and release
-        if self.sales_moved_since(before, figures):
+        if self.sales_moved(before, figures):
             if not await self.give_way():
                 return
             self.chart.show(figures.tiers, figures.sales)
@@ -162,13 +159,14 @@ class EventDashboard:
         self.money.show(figures.sales, reading.refunds, reading.card_orders)
 
     async def give_way(self) -> bool:
-        """A pause between two pieces of a redraw (a panel or two; each well under a millisecond or two of
-        CPU). A buyer's payment runs in a worker thread and shares the interpreter lock with the loop:
-        whatever the loop does while it runs, it waits for. Drawn in one go, a redraw made a payment that
-        met it up to twice as slow; paced, a payment meets at most a piece or two. False when the page
-        closed meanwhile (nothing more to draw)."""
+        """A pause between two pieces of a redraw (a panel or two, each under a millisecond of CPU).
+        A buyer's payment runs in a worker thread and shares the interpreter lock with the loop: whatever
+        the loop does while it runs, it waits for. Drawn in one go, a redraw made a payment that met it up
+        to twice as slow; paced, a payment meets at most a piece or two. False when the page closed
+        meanwhile (nothing more to draw)."""
         await asyncio.sleep(REDRAW_PAUSE)
         return not self.client.is_deleted
+
 
 def register(services: Services) -> None:
     @ui.page("/dashboard/events/{event_id}")
